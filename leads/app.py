@@ -1,0 +1,70 @@
+"""The application factory: wiring only. No network, no prompts, no migrations here."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from leads import cli, security
+from leads.config import PROJECT_ROOT, load_config
+from leads.content import Content
+from leads.extensions import csrf, db, limiter, login_manager, migrate
+from leads.models import User
+from leads.views import auth, errors, filters, inbox, public, questionnaire, studio
+
+SITE_DIR = PROJECT_ROOT / "site"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(SITE_DIR / "templates"),
+        static_folder=str(SITE_DIR / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.update(load_config(app.instance_path, config))
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    app.extensions["doorstep.content"] = Content(Path(app.config["CONTENT_DIR"]))
+
+    for module in (public, questionnaire, auth, inbox, studio):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    filters.register(app)
+    security.register(app)
+    cli.register(app)
+    return app
+
+
+@sa.event.listens_for(sa.Engine, "connect")
+def _tune_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    """WAL lets readers work while one writer commits; the busy timeout waits out short locks."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

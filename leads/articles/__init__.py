@@ -1,0 +1,8 @@
+"""The articles core: parses, renders, indexes, searches and checks Markdown articles (no Flask)."""
+
+from .check import check_content
+from .index import ArticleIndex
+from .model import STAGES, Article, Problem
+from .search import SearchHit
+
+__all__ = ["STAGES", "Article", "ArticleIndex", "Problem", "SearchHit", "check_content"]

@@ -1,0 +1,68 @@
+"""The article and problem records shared by every part of the articles core."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+STAGES: tuple[str, ...] = ("awareness", "consideration", "decision")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about a content file, located by path and line."""
+
+    path: Path
+    line: int
+    message: str
+    severity: str  # "error" | "warning"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+@dataclass(frozen=True)
+class Article:
+    """A parsed, rendered and sanitized article."""
+
+    slug: str
+    title: str
+    date: datetime.date
+    summary: str
+    tags: tuple[str, ...]
+    stage: str | None
+    author: str | None
+    updated: datetime.date | None
+    image: str | None
+    image_alt: str | None
+    draft: bool
+    publish_at: datetime.datetime | None
+    canonical_url: str | None
+    cta: str | None
+    html: str
+    toc_html: str
+    text: str
+    reading_minutes: int
+    path: Path
+
+    def is_published(self, now: datetime.datetime) -> bool:
+        """Visible to the public at ``now`` (a naive ``now`` is taken as UTC)."""
+        if self.draft:
+            return False
+        return self.publish_at is None or self.publish_at <= as_utc(now)
+
+    @property
+    def last_modified(self) -> datetime.date:
+        return self.updated or self.date
+
+
+def as_utc(moment: datetime.datetime) -> datetime.datetime:
+    """Return ``moment`` as an aware UTC datetime; naive values are taken as UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc)

@@ -1,0 +1,80 @@
+"""The `doorstep` command line: the Flask CLI plus users, content and demo commands."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from leads.content import Content
+
+users_cli = click.Group("users", help="Manage the team's accounts.")
+content_cli = click.Group("content", help="Check what marketers wrote.")
+demo_cli = click.Group("demo", help="Sample data for trying Doorstep out.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--role", type=click.Choice(["admin", "marketer", "sales"]), required=True)
+@click.password_option(help="At least 12 characters; prompted for when left out.")
+@with_appcontext
+def create_user_command(email: str, name: str, role: str, password: str) -> None:
+    """Create an account."""
+    from leads.services.users import UserError, create_user
+
+    try:
+        user = create_user(email, name, role, password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@content_cli.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Validate articles and the questionnaire; print path:line: message for each finding."""
+    from leads.content_check import check_everything
+
+    content: Content = current_app.extensions["doorstep.content"]
+    problems = check_everything(content.directory)
+    for problem in problems:
+        click.echo(str(problem))
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    click.echo(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.",
+               err=True)
+    if errors:
+        sys.exit(1)
+
+
+@demo_cli.command("load")
+@with_appcontext
+def demo_load_command() -> None:
+    """Create demo users and leads, only when the database has no users yet."""
+    from leads.services.demo import load_demo
+
+    content: Content = current_app.extensions["doorstep.content"]
+    logins = load_demo(content.questionnaire(), content.directory)
+    if not logins:
+        click.echo("The database already has users; no demo data loaded.")
+        return
+    click.echo("Demo logins (shown once; change them before real use):")
+    for role, email, password in logins:
+        click.echo(f"  {role:<9} {email:<28} {password}")
+
+
+def register(app: Flask) -> None:
+    for group in (users_cli, content_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+def _create_app() -> Flask:
+    from leads.app import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(name="doorstep", create_app=_create_app, help="Doorstep: inbound-first lead capture.")

@@ -1,0 +1,79 @@
+"""Configuration: defaults, then environment variables, then an explicit override."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+log = logging.getLogger(__name__)
+
+
+class ConfigError(RuntimeError):
+    """The app was asked to start with a configuration it must refuse."""
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str, override: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping.
+
+    ``DOORSTEP_ENV`` is ``production`` unless said otherwise, so that forgetting a
+    variable on a server fails safe rather than running with a throwaway key.
+    """
+    override = dict(override or {})
+    env = override.pop("ENV", None) or os.environ.get("DOORSTEP_ENV", "production")
+    database_url = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{Path(instance_path) / 'doorstep.db'}"
+    )
+    # Heroku-style URLs name the old driver; SQLAlchemy wants psycopg 3 spelled out.
+    if database_url.startswith(("postgres://", "postgresql://")):
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+
+    config: dict[str, Any] = {
+        "DOORSTEP_ENV": env,
+        "SECRET_KEY": os.environ.get("DOORSTEP_SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "CONTENT_DIR": os.environ.get("DOORSTEP_CONTENT_DIR", str(PROJECT_ROOT / "content")),
+        "SITE_NAME": os.environ.get("DOORSTEP_SITE_NAME", "Doorstep"),
+        "SITE_URL": os.environ.get("DOORSTEP_SITE_URL", "http://127.0.0.1:5000"),
+        "SALES_REPLY_HOURS": int(os.environ.get("DOORSTEP_SALES_REPLY_HOURS", "24")),
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+        "MAX_FORM_PARTS": 200,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": os.environ.get("DOORSTEP_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("DOORSTEP_LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
+        "SUBMIT_RATE_LIMIT": os.environ.get("DOORSTEP_SUBMIT_RATE_LIMIT", "10 per minute;60 per hour"),
+    }
+    if env == "test":
+        config.update(TESTING=True, SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
+    config.update(override)
+
+    if not config["SECRET_KEY"]:
+        if config["DOORSTEP_ENV"] == "production":
+            raise ConfigError(
+                "DOORSTEP_SECRET_KEY is not set. Refusing to start in production without a "
+                "secret key; generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        # Development only: sessions simply reset when the server restarts.
+        config["SECRET_KEY"] = secrets.token_hex(32)
+        log.warning("No DOORSTEP_SECRET_KEY set; using a random key for this %s run.", env)
+    return config

@@ -1,0 +1,169 @@
+"""WTForms forms: the questionnaire form, built from the marketers' YAML, and the login form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    validators,
+    widgets,
+)
+from wtforms.validators import StopValidation
+
+from leads.questionnaire import Question, Questionnaire
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class KnownChoices:
+    """Refuses values that are not among the options, with words a prospect understands."""
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        allowed = {str(choice.value) for choice in field.choices or []}
+        chosen = field.data if isinstance(field.data, list) else [field.data]
+        if any(v not in (None, "") and str(v) not in allowed for v in chosen):
+            raise StopValidation("Please pick one of the options shown.")
+
+
+class RequiredWhenShown:
+    """Required only when the question's ``show_if`` holds for the other answers in the form."""
+
+    def __init__(self, question: Question, model: Questionnaire) -> None:
+        self.question = question
+        self.model = model
+        self.field_flags = {"required": question.show_if is None}
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if not self.question.shown(answers_from_form(form, self.model, only_shown=False)):
+            field.errors[:] = []
+            raise StopValidation()
+        empty = field.data in (None, "", []) or (self.question.type == "consent" and not field.data)
+        if self.question.required and empty:
+            raise StopValidation(_required_message(self.question))
+        if empty:
+            field.errors[:] = []
+            raise StopValidation()
+
+
+def _required_message(question: Question) -> str:
+    if question.type == "consent":
+        return "Please tick this box so that we may keep your answers."
+    if question.type in ("single_choice", "multiple_choice"):
+        return "Please choose an answer."
+    return "Please answer this question."
+
+
+def _field_for(question: Question, model: Questionnaire) -> Field:
+    checks: list[Any] = [RequiredWhenShown(question, model)]
+    kwargs: dict[str, Any] = {"description": question.help}
+    render_kw: dict[str, Any] = {}
+    if question.autocomplete:
+        render_kw["autocomplete"] = question.autocomplete
+    if question.max_length:
+        checks.append(
+            validators.Length(
+                min=question.min_length,
+                max=question.max_length,
+                message=f"Please keep this under {question.max_length:,} characters.",
+            )
+        )
+        render_kw["maxlength"] = question.max_length
+    choices = [SelectChoice(o.value, o.label) for o in question.options]
+    match question.type:
+        case "single_choice":
+            return RadioField(question.label, choices=choices, validators=[*checks, KnownChoices()],
+                              validate_choice=False, **kwargs)
+        case "multiple_choice":
+            return MultiCheckboxField(question.label, choices=choices, validators=[*checks, KnownChoices()],
+                                      validate_choice=False, **kwargs)
+        case "long_text":
+            render_kw["rows"] = 4
+            return TextAreaField(question.label, validators=checks, render_kw=render_kw,
+                                 filters=[_strip], **kwargs)
+        case "email":
+            checks.append(validators.Email(message="Please enter an email address such as name@company.com.",
+                                           check_deliverability=False))
+            return EmailField(question.label, validators=checks, render_kw=render_kw, filters=[_strip], **kwargs)
+        case "number":
+            checks.append(validators.NumberRange(min=question.min, max=question.max,
+                                                 message="Please enter a number in the range given."))
+            render_kw.update(inputmode="numeric", min=question.min, max=question.max)
+            return WholeNumberField(question.label, validators=checks, render_kw=render_kw, **kwargs)
+        case "consent":
+            return BooleanField(question.label, validators=checks, **kwargs)
+        case _:
+            return StringField(question.label, validators=checks, render_kw=render_kw, filters=[_strip], **kwargs)
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose parse error speaks to a person, not a programmer."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or valuelist[0].strip() == "":
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip().replace(",", ""))
+        except ValueError:
+            self.data = None
+            raise ValueError("Please enter a whole number, such as 12.") from None
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class QuestionnaireForm(FlaskForm):
+    """Base of the generated form; fields are named after the question ids."""
+
+    website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+
+
+def questionnaire_form_class(model: Questionnaire) -> type[QuestionnaireForm]:
+    """One form class per model version, with a field for every question."""
+    attrs = {q.id: _field_for(q, model) for q in model.questions}
+    return type(f"QuestionnaireForm_{model.version}", (QuestionnaireForm,), attrs)
+
+
+def answers_from_form(form: FlaskForm, model: Questionnaire, only_shown: bool = True) -> dict[str, Any]:
+    """The prospect's answers as plain data, dropping questions their other answers hide."""
+    answers: dict[str, Any] = {}
+    for question in model.questions:
+        field = getattr(form, question.id, None)
+        if field is None:
+            continue
+        value = field.data
+        if question.type == "consent":
+            value = bool(value)
+        elif question.type == "multiple_choice":
+            value = list(value or [])
+        elif isinstance(value, str):
+            value = value.strip()
+        answers[question.id] = value
+    if only_shown:
+        for question in model.questions:
+            if not question.shown(answers):
+                answers.pop(question.id, None)
+    return answers
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[validators.InputRequired(), validators.Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", validators=[validators.InputRequired(), validators.Length(max=1024)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField("Keep me signed in on this device")

@@ -1,0 +1,192 @@
+"""Persistence: the typed SQLAlchemy models. Rows only; no presentation, no Flask."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("admin", "marketer", "sales")
+VERDICTS = ("sales_ready", "nurture", "disqualified", "quarantined")
+LEAD_STATUSES = ("new", "contacted", "meeting_set", "won", "lost", "not_ready", "spam")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """Stores aware UTC datetimes; SQLite hands naive ones back, so re-attach UTC."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+
+class Base(orm.DeclarativeBase):
+    registry = orm.registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={dt.datetime: UTCDateTime, dict[str, Any]: sa.JSON, list[Any]: sa.JSON},
+    )
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    away: Mapped[bool] = mapped_column(default=False)
+    weight: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+
+    # Flask-Login protocol, kept here because it is four attributes, not presentation.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Lead(Base):
+    """One person, however many times they answer; the latest submission sets the route."""
+
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    company: Mapped[str] = mapped_column(sa.String(200), default="")
+    job_role: Mapped[str] = mapped_column(sa.String(100), default="")
+    route: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(20), default="new")
+    stage: Mapped[str] = mapped_column(sa.String(40), default="")
+    source: Mapped[str] = mapped_column(sa.String(100), default="")
+    fit: Mapped[int] = mapped_column(default=0)
+    intent: Mapped[int] = mapped_column(default=0)
+    engagement: Mapped[int] = mapped_column(default=0)
+    score: Mapped[int] = mapped_column(default=0)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    routed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    owner: Mapped[User | None] = relationship()
+    submissions: Mapped[list[Submission]] = relationship(
+        back_populates="lead", order_by="Submission.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[LeadEvent]] = relationship(
+        back_populates="lead", order_by="LeadEvent.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(f"route IN {VERDICTS!r}", name="route"),
+        sa.CheckConstraint(f"status IN {LEAD_STATUSES!r}", name="status"),
+        # The inbox lists one route, newest first, paged by (routed_at, id).
+        sa.Index("ix_leads_route_routed_at_id", "route", "routed_at", "id"),
+    )
+
+    @property
+    def latest(self) -> Submission:
+        return self.submissions[-1]
+
+
+class Submission(Base):
+    """One completed questionnaire: the raw answers, their context, and the scored receipt."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    answers: Mapped[dict[str, Any]]
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    model_version: Mapped[str] = mapped_column(sa.String(64))
+    fit: Mapped[int] = mapped_column(default=0)
+    intent: Mapped[int] = mapped_column(default=0)
+    engagement: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    verdict: Mapped[str] = mapped_column(sa.String(20))
+    receipt: Mapped[list[Any]] = mapped_column(default=list)
+    gates_missed: Mapped[list[Any]] = mapped_column(default=list)
+    quarantine_reasons: Mapped[list[Any]] = mapped_column(default=list)
+
+    lead: Mapped[Lead] = relationship(back_populates="submissions")
+
+
+class LeadEvent(Base):
+    """The lead's journey and audit trail: submissions, routing, assignment, notes, status."""
+
+    __tablename__ = "lead_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    lead: Mapped[Lead] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Assignment(Base):
+    """Who a lead was handed to, and why; the round robin counts these."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    counts: Mapped[bool] = mapped_column(default=True)
+
+    user: Mapped[User] = relationship()
+
+
+class OutboxMessage(Base):
+    """A notification written in the same transaction as its cause, sent later by a worker."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    topic: Mapped[str] = mapped_column(sa.String(60))
+    payload: Mapped[dict[str, Any]]
+    sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")

@@ -1,0 +1,64 @@
+"""Nurture: a reading list that matches what a prospect said is in their way."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from leads.questionnaire import Questionnaire
+
+# Where a prospect says they are in deciding, mapped to the article stage that meets them there.
+ARTICLE_STAGE_FOR = {
+    "researching": "awareness",
+    "comparing": "consideration",
+    "budgeting": "decision",
+    "ready": "decision",
+}
+
+_STOPWORDS = frozenset(
+    "a an and are as at be but by can do for from has have how i in is it its me more my no not "
+    "of on or our so than that the their them then there they this to too us was we were what "
+    "when which who will with you your".split()
+)
+
+
+class Readable(Protocol):
+    slug: str
+    title: str
+    summary: str
+    tags: tuple[str, ...]
+    stage: str | None
+
+
+def keywords(text: str) -> set[str]:
+    words = re.findall(r"[a-z][a-z'-]{2,}", text.lower())
+    return {w.rstrip("s") for w in words if w not in _STOPWORDS}
+
+
+def recommend_reading(
+    articles: Sequence[Readable],
+    answers: Mapping[str, Any],
+    model: Questionnaire,
+    limit: int = 4,
+) -> list[Readable]:
+    """Rank articles by the prospect's nurture tracks, stage and own words; never merely the latest.
+
+    Ties keep the order given (callers pass newest first), so freshness only breaks ties.
+    """
+    track_tags: dict[str, int] = {}
+    for track in model.nurture_tracks:
+        if track.when.holds(answers):
+            for tag in track.tags:
+                track_tags[tag] = track_tags.get(tag, 0) + 1
+    stage = ARTICLE_STAGE_FOR.get(str(answers.get("buying_stage") or ""), "awareness")
+    said = keywords(" ".join(str(answers.get(q.id) or "") for q in model.questions if q.lexicon))
+
+    def relevance(article: Readable) -> int:
+        points = sum(3 * track_tags.get(tag, 0) for tag in article.tags)
+        points += 2 if article.stage == stage else 0
+        points += len(said & keywords(" ".join((article.title, article.summary, " ".join(article.tags)))))
+        return points
+
+    ranked = sorted(enumerate(articles), key=lambda pair: (-relevance(pair[1]), pair[0]))
+    return [article for _, article in ranked[:limit]]

@@ -1,0 +1,1 @@
+"""Services: the only functions that commit. Each one is one transaction."""

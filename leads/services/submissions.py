@@ -1,0 +1,102 @@
+"""Taking a questionnaire submission: score it, route it, and store everything in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from leads.extensions import db
+from leads.models import Assignment, Lead, LeadEvent, OutboxMessage, Submission, User, utcnow
+from leads.questionnaire import Questionnaire
+from leads.routing import Rep, choose_rep, route_lead
+from leads.scoring import SALES_READY, EngagementEvent, ScoreResult, score
+
+
+def submit_answers(
+    model: Questionnaire,
+    answers: Mapping[str, Any],
+    context: Mapping[str, Any] | None = None,
+    events: Sequence[EngagementEvent] = (),
+    quarantine_reasons: Sequence[str] = (),
+    now: dt.datetime | None = None,
+) -> Submission:
+    """Score and route one submission, writing lead, submission, assignment and outbox together."""
+    now = now or utcnow()
+    result = score(answers, events, model, now)
+    route = route_lead(result, quarantine_reasons)
+    email = str(answers["email"]).strip().lower()
+
+    lead = db.session.scalar(sa.select(Lead).where(Lead.email == email))
+    previous_route = lead.route if lead else None
+    if lead is None:
+        lead = Lead(email=email, name="", route=route, created_at=now, routed_at=now)
+        db.session.add(lead)
+    _copy_answers_to_lead(lead, answers, context or {}, result, route)
+    submission = Submission(
+        lead=lead,
+        created_at=now,
+        answers=dict(answers),
+        context=dict(context or {}),
+        model_version=model.version,
+        fit=result.points.get("fit", 0),
+        intent=result.points.get("intent", 0),
+        engagement=result.points.get("engagement", 0),
+        total=result.total,
+        verdict=route,
+        receipt=result.receipt_rows(),
+        gates_missed=list(result.gates_missed),
+        quarantine_reasons=list(quarantine_reasons),
+    )
+    db.session.add(submission)
+    db.session.flush()
+    lead.events.append(
+        LeadEvent(at=now, kind="submitted", data={"submission_id": submission.id, "route": route, "score": result.total})
+    )
+    if previous_route is not None and previous_route != route:
+        kind = "promoted" if route == SALES_READY else "rerouted"
+        lead.events.append(LeadEvent(at=now, kind=kind, data={"from": previous_route, "to": route}))
+    if route == SALES_READY and (previous_route != SALES_READY or lead.owner_id is None):
+        lead.routed_at = now
+        _assign(lead, now)
+        db.session.add(
+            OutboxMessage(created_at=now, topic="lead.sales_ready",
+                          payload={"lead_id": lead.id, "submission_id": submission.id, "score": result.total})
+        )
+    db.session.commit()
+    return submission
+
+
+def _copy_answers_to_lead(lead: Lead, answers: Mapping[str, Any], context: Mapping[str, Any],
+                          result: ScoreResult, route: str) -> None:
+    lead.name = str(answers.get("name") or lead.name)[:200]
+    lead.company = str(answers.get("company") or lead.company or "")[:200]
+    lead.job_role = str(answers.get("role") or lead.job_role or "")[:100]
+    lead.stage = str(answers.get("buying_stage") or "")[:40]
+    lead.source = str(context.get("utm_source") or lead.source or "")[:100]
+    lead.route = route
+    lead.fit = result.points.get("fit", 0)
+    lead.intent = result.points.get("intent", 0)
+    lead.engagement = result.points.get("engagement", 0)
+    lead.score = result.total
+
+
+def _assign(lead: Lead, now: dt.datetime) -> None:
+    reps = [
+        Rep(u.id, u.name, u.weight, u.away, u.active)
+        for u in db.session.scalars(sa.select(User).where(User.role == "sales").order_by(User.id))
+    ]
+    counts = dict(
+        db.session.execute(
+            sa.select(Assignment.user_id, sa.func.count()).where(Assignment.counts.is_(True)).group_by(Assignment.user_id)
+        ).all()
+    )
+    pick = choose_rep(reps, counts)
+    if pick is None:
+        lead.events.append(LeadEvent(at=now, kind="unassigned", data={"reason": "No sales rep is available"}))
+        return
+    lead.owner_id = pick.rep.id
+    db.session.add(Assignment(lead_id=lead.id, user_id=pick.rep.id, at=now, reason=pick.reason))
+    lead.events.append(LeadEvent(at=now, kind="assigned", data={"to": pick.rep.name, "reason": pick.reason}))

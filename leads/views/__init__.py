@@ -1,0 +1,36 @@
+"""The web shell: one blueprint per audience, each view thin."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from leads.content import Content
+from leads.extensions import login_manager
+
+
+def site_content() -> Content:
+    content: Content = current_app.extensions["doorstep.content"]
+    return content
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def require_roles(*roles: str) -> Callable[[], object]:
+    """A before_request hook: sign-in first, then the right role, for a whole blueprint."""
+
+    def guard() -> object:
+        if request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role not in roles:
+            abort(403)
+        return None
+
+    return guard

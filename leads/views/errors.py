@@ -1,0 +1,61 @@
+"""Friendly error pages: a clear message and a 4xx, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Something in that request didn't look right", "Please go back and try again."),
+    403: ("That page isn't part of your role", "Ask an admin if you think you should have access."),
+    404: ("We couldn't find that page", "It may have moved. The articles below are a good place to start."),
+    405: ("That action isn't available here", "Please use the links on the page."),
+    413: ("That was more than we can accept", "Please shorten your answers and send them again."),
+    429: ("That's a lot of requests in a short time", "Please wait a minute and try again."),
+    500: ("Something went wrong on our side", "We've been told about it. Please try again in a moment."),
+}
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError):  # type: ignore[no-untyped-def]
+        if request.blueprint == "questionnaire" and request.method == "POST":
+            # Keep every answer: show the same form again, filled in, with one line of advice.
+            from leads.forms import questionnaire_form_class
+            from leads.views import questionnaire as q
+            from leads.views import site_content
+
+            form = questionnaire_form_class(site_content().questionnaire())(meta={"csrf": False})
+            form.validate()
+            form.form_errors.append("Your page had been open a long time, so please send it once more.")
+            return q.form_page(form, 400)
+        return _page(400, "Your session expired", "Please reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        code = error.code or 500
+        title, detail = MESSAGES.get(code, (error.name, error.description or ""))
+        response = _page(code, title, detail)
+        if code == 429:
+            response[2]["Retry-After"] = "60"
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):  # type: ignore[no-untyped-def]
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return _page(500, *MESSAGES[500])
+
+
+def _page(code: int, title: str, detail: str) -> tuple[str, int, dict[str, str]]:
+    articles = []
+    if code == 404:
+        from leads.views import now, site_content
+
+        articles = site_content().fresh_articles().published(now())[:3]
+    return render_template("errors/error.html", code=code, title=title, detail=detail, articles=articles), code, {}
+

@@ -1,0 +1,38 @@
+"""Template filters: dates in plain words, and the prospect's phrases that scored, highlighted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from flask import Flask
+from markupsafe import Markup, escape
+
+
+def human_date(value: dt.date | dt.datetime | None, style: str = "datetime") -> str:
+    """Server-side fallback text; site.js rewrites <time data-local> into the reader's own time zone."""
+    if value is None:
+        return ""
+    if style == "date" or not isinstance(value, dt.datetime):
+        return f"{value:%-d %B %Y}"
+    return f"{value.astimezone(dt.UTC):%-d %b %Y, %H:%M} UTC"
+
+
+def highlight(text: str, spans: Iterable[Sequence[int] | None]) -> Markup:
+    """Escape ``text`` and wrap each (start, end) span in <mark>, merging overlaps."""
+    ordered = sorted((int(s[0]), int(s[1])) for s in spans if s)
+    out, cursor = [], 0
+    for start, end in ordered:
+        start = max(start, cursor)
+        if start >= end:
+            continue
+        out.append(escape(text[cursor:start]))
+        out.append(Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
+        cursor = end
+    out.append(escape(text[cursor:]))
+    return Markup("").join(out)
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(human_date)
+    app.add_template_filter(highlight)

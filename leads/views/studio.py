@@ -1,0 +1,26 @@
+"""The marketers' studio: content health and where leads are going."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from leads.services.studio import route_counts
+from leads.views import now, require_roles, site_content
+
+bp = Blueprint("studio", __name__, url_prefix="/studio")
+bp.before_request(require_roles("marketer", "admin"))
+
+
+@bp.get("")
+def index() -> str:
+    content = site_content()
+    index = content.fresh_articles()
+    return render_template(
+        "studio/index.html",
+        model=content.questionnaire(),
+        model_problem=content.questionnaire_problem,
+        articles=index.all(),
+        problems=index.problems,
+        now=now(),
+        counts=route_counts(),
+    )

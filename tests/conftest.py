@@ -1,0 +1,263 @@
+"""Shared fixtures: a fresh real database per test, the app, clients, factories, a live server and Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from leads import create_app
+from leads.content_check import load_personas
+from leads.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT_DIR = ROOT / "content"
+CHROMIUM = "/usr/bin/chromium"
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = DATABASE_URL.startswith(("postgres", "postgresql"))
+REQUIRE_BROWSER = os.environ.get("DOORSTEP_REQUIRE_BROWSER") == "1"
+REQUIRE_POSTGRES = os.environ.get("DOORSTEP_REQUIRE_POSTGRES") == "1"
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if REQUIRE_POSTGRES and not ON_POSTGRES:
+        raise pytest.UsageError("DOORSTEP_REQUIRE_POSTGRES=1 but DATABASE_URL is not a PostgreSQL URL")
+
+
+def _postgres_url() -> str:
+    if DATABASE_URL.startswith(("postgres://", "postgresql://")):
+        return "postgresql+psycopg://" + DATABASE_URL.split("://", 1)[1]
+    return DATABASE_URL
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Run the real Alembic migrations once: into PostgreSQL, or into a template SQLite file."""
+    if ON_POSTGRES:
+        url = _postgres_url()
+        engine = sa.create_engine(url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        except sa.exc.OperationalError as exc:
+            pytest.fail(f"PostgreSQL at DATABASE_URL is not reachable: {exc}", pytrace=False)
+        finally:
+            engine.dispose()
+        _migrate(url)
+        return url
+    template = tmp_path_factory.mktemp("template") / "doorstep.db"
+    _migrate(f"sqlite:///{template}")
+    return str(template)
+
+
+@pytest.fixture
+def database_url(migrated_database: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh database for each test: a copy of the migrated SQLite file, or emptied PostgreSQL tables."""
+    if not ON_POSTGRES:
+        target = tmp_path / "doorstep.db"
+        shutil.copyfile(migrated_database, target)
+        yield f"sqlite:///{target}"
+        return
+    yield migrated_database
+    engine = sa.create_engine(migrated_database)
+    with engine.begin() as conn:
+        tables = [t for t in db.metadata.sorted_tables]
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def content_dir() -> Path:
+    return CONTENT_DIR
+
+
+@pytest.fixture
+def app_config(database_url: str, content_dir: Path) -> dict[str, Any]:
+    return {
+        "ENV": "test",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "CONTENT_DIR": str(content_dir),
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Flask]:
+    """The app, with no context held open: each request gets its own, as in production.
+
+    Tests that touch the database directly wrap that in ``with app.app_context():``.
+    """
+    app = create_app(app_config)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+# --- factories ------------------------------------------------------------------------------
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def make_user(app: Flask):  # type: ignore[no-untyped-def]
+    from leads.services.users import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "sales", email: str | None = None, password: str = PASSWORD, name: str | None = None,
+             **changes: Any) -> SimpleNamespace:
+        n = next(counter)
+        with app.app_context():
+            user = create_user(email or f"{role}{n}@team.example", name or f"{role.title()} {n}", role, password)
+            for key, value in changes.items():
+                setattr(user, key, value)
+            db.session.commit()
+            return SimpleNamespace(id=user.id, email=user.email, role=user.role, name=user.name)
+
+    return make
+
+
+class Auth:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, next_url: str | None = None):  # type: ignore[no-untyped-def]
+        token = csrf_token(self.client, "/login")
+        path = "/login" + (f"?next={next_url}" if next_url else "")
+        return self.client.post(path, data={"email": email, "password": password, "csrf_token": token})
+
+    def logout(self):  # type: ignore[no-untyped-def]
+        token = csrf_token(self.client, "/")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+def persona_answers(name: str) -> dict[str, Any]:
+    for persona in load_personas(CONTENT_DIR / "personas.yaml", dt.datetime.now(dt.UTC)):
+        if persona.name == name:
+            return dict(persona.answers)
+    raise KeyError(name)
+
+
+@pytest.fixture
+def ready_answers() -> dict[str, Any]:
+    return persona_answers("Revenue leader with a deadline")
+
+
+@pytest.fixture
+def researcher_answers() -> dict[str, Any]:
+    return persona_answers("Early researcher")
+
+
+def form_data(answers: dict[str, Any]) -> dict[str, Any]:
+    """Answers as a browser would post them: strings, lists for checkboxes, 'y' for a ticked box."""
+    data: dict[str, Any] = {}
+    for key, value in answers.items():
+        if value is True:
+            data[key] = "y"
+        elif value is False or value is None:
+            continue
+        elif isinstance(value, list):
+            data[key] = [str(v) for v in value]
+        else:
+            data[key] = str(value)
+    return data
+
+
+@pytest.fixture
+def submit(client: FlaskClient):  # type: ignore[no-untyped-def]
+    def post(answers: dict[str, Any], follow: bool = False, **extra: Any):  # type: ignore[no-untyped-def]
+        data = form_data(answers)
+        data.setdefault("csrf_token", csrf_token(client, "/questionnaire"))
+        data.update(extra)
+        return client.post("/questionnaire", data=data, follow_redirects=follow)
+
+    return post
+
+
+# --- live server and browser ------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def chromium():  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium is not installed at {CHROMIUM}"
+        if REQUIRE_BROWSER:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):  # type: ignore[no-untyped-def]
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

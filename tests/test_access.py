@@ -1,0 +1,148 @@
+"""Who may see what: sign-in, roles, CSRF, safe redirects, hashed passwords and rate limits."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from leads import create_app
+from leads.extensions import db
+from leads.models import User
+from tests.conftest import PASSWORD, csrf_token
+
+PROTECTED_PREFIXES = ("/inbox", "/studio")
+ALLOWED = {"/inbox": {"sales", "admin"}, "/studio": {"marketer", "admin"}}
+
+
+def _protected_urls() -> list[tuple[str, str]]:
+    app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(PROTECTED_PREFIXES):
+            continue
+        path = rule.rule.replace("<int:lead_id>", "1")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            urls.append((method, path))
+    assert urls, "no protected routes found"
+    return urls
+
+
+PROTECTED = _protected_urls()
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED)
+def test_anonymous_visitor_is_sent_to_login(client: FlaskClient, method: str, path: str) -> None:
+    response = client.open(path, method=method)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("role", ["admin", "marketer", "sales"])
+@pytest.mark.parametrize(("method", "path"), PROTECTED)
+def test_each_role_gets_only_its_own_areas(client: FlaskClient, make_user, auth, role: str, method: str,
+                                           path: str) -> None:
+    user = make_user(role)
+    auth.login(user.email)
+    response = client.open(path, method=method)
+    prefix = next(p for p in PROTECTED_PREFIXES if path.startswith(p))
+    if role in ALLOWED[prefix]:
+        assert response.status_code in (200, 404)  # 404: lead 1 does not exist
+    else:
+        assert response.status_code == 403
+
+
+def test_marketer_is_refused_the_inbox(client: FlaskClient, make_user, auth) -> None:
+    auth.login(make_user("marketer").email)
+    response = client.get("/inbox")
+    assert response.status_code == 403
+    assert "isn&#39;t part of your role" in response.get_data(as_text=True)
+
+
+def test_login_lands_on_the_role_home_and_logout_ends_the_session(client: FlaskClient, make_user, auth) -> None:
+    user = make_user("sales")
+    response = auth.login(user.email)
+    assert response.status_code == 302 and response.headers["Location"] == "/inbox"
+    assert client.get("/inbox").status_code == 200
+    auth.logout()
+    assert client.get("/inbox").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example", "http:/evil.example", "javascript:alert(1)",
+     "\\\\evil.example"],
+)
+def test_next_never_redirects_off_site(make_user, auth, target: str) -> None:
+    user = make_user("sales")
+    response = auth.login(user.email, next_url=target)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/inbox"
+
+
+def test_next_keeps_a_path_on_this_site(make_user, auth) -> None:
+    user = make_user("sales")
+    response = auth.login(user.email, next_url="/inbox/leads/7")
+    assert response.headers["Location"] == "/inbox/leads/7"
+
+
+def test_wrong_password_gets_a_generic_message(make_user, auth) -> None:
+    user = make_user("sales")
+    for email in (user.email, "nobody@team.example"):
+        response = auth.login(email, password="wrong password entirely")
+        assert response.status_code == 401
+        assert "don&#39;t match an active account" in response.get_data(as_text=True)
+
+
+def test_deactivated_user_cannot_sign_in(app: Flask, make_user, auth) -> None:
+    user = make_user("sales", active=False)
+    assert auth.login(user.email).status_code == 401
+
+
+def test_passwords_are_stored_hashed(app: Flask, make_user) -> None:
+    user = make_user("sales")
+    with app.app_context():
+        stored = db.session.scalar(sa.select(User.password_hash).where(User.id == user.id))
+    assert PASSWORD not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_login_attempts_are_rate_limited(client: FlaskClient, make_user, auth) -> None:
+    user = make_user("sales")
+    codes = [auth.login(user.email, password="not the password at all").status_code for _ in range(6)]
+    assert codes[:5] == [401] * 5
+    assert codes[5] == 429
+    assert auth.login(user.email).status_code == 429
+
+
+def test_login_without_csrf_token_is_refused(client: FlaskClient, make_user) -> None:
+    user = make_user("sales")
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_logout_needs_csrf(client: FlaskClient, make_user, auth) -> None:
+    auth.login(make_user("sales").email)
+    assert client.post("/logout").status_code == 400
+    assert client.get("/inbox").status_code == 200
+
+
+def test_session_cookie_is_httponly_and_lax(client: FlaskClient, make_user, auth) -> None:
+    response = auth.login(make_user("sales").email)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leads.config import ConfigError
+
+    monkeypatch.delenv("DOORSTEP_SECRET_KEY", raising=False)
+    monkeypatch.setenv("DOORSTEP_ENV", "production")
+    with pytest.raises(ConfigError, match="DOORSTEP_SECRET_KEY"):
+        create_app()
+
+
+def test_production_cookies_are_secure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOORSTEP_SECRET_KEY", "k" * 64)
+    app = create_app({"ENV": "production"})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]

@@ -1,0 +1,92 @@
+"""The `doorstep` command line: accounts, content checks, demo data and migrations."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from leads import create_app
+from leads.extensions import db
+from leads.models import Lead, User
+from tests.conftest import CONTENT_DIR
+
+
+def test_users_create_stores_a_hashed_password(app: Flask, runner) -> None:
+    result = runner.invoke(args=["users", "create", "--email", "Ana@Team.example", "--name", "Ana", "--role", "sales",
+                                 "--password", "a long enough password"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "ana@team.example"))
+        assert user is not None and user.role == "sales" and "a long enough" not in user.password_hash
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "sales", "--password", "short"], "at least 12 characters"),
+        (["--role", "boss", "--password", "a long enough password"], "Invalid value for '--role'"),
+    ],
+)
+def test_users_create_refuses_bad_input_clearly(runner, args: list[str], message: str) -> None:
+    result = runner.invoke(args=["users", "create", "--email", "x@team.example", *args])
+    assert result.exit_code != 0
+    assert message in result.output
+
+
+def test_content_check_passes_on_the_shipped_content(runner) -> None:
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    return target
+
+
+def test_content_check_fails_when_a_persona_disagrees_with_the_model(content_copy: Path, database_url: str) -> None:
+    model = content_copy / "questionnaire.yaml"
+    model.write_text(model.read_text().replace("sales_ready: 45", "sales_ready: 99"))
+    app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "CONTENT_DIR": str(content_copy)})
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    assert "personas.yaml:" in result.output
+    assert "expected sales_ready but got nurture" in result.output
+
+
+def test_content_check_names_file_and_line_of_a_broken_model(content_copy: Path, database_url: str) -> None:
+    model = content_copy / "questionnaire.yaml"
+    text = model.read_text().replace("{fit: 12}", "{fit: twelve}")
+    model.write_text(text)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "twelve" in row)
+    app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "CONTENT_DIR": str(content_copy)})
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    assert f"questionnaire.yaml:{line}: error: points for 'fit' must be a whole number" in result.output
+
+
+def test_demo_load_seeds_users_and_leads_once(app: Flask, runner) -> None:
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "admin@doorstep.example" in first.output and "sales@doorstep.example" in first.output
+    with app.app_context():
+        routes = set(db.session.scalars(sa.select(Lead.route)))
+        assert {"sales_ready", "nurture"} <= routes
+        leads = db.session.scalar(sa.select(sa.func.count()).select_from(Lead))
+    second = runner.invoke(args=["demo", "load"])
+    assert "already has users" in second.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Lead)) == leads
+
+
+def test_demo_passwords_work_for_sign_in(app: Flask, runner, auth) -> None:
+    output = runner.invoke(args=["demo", "load"]).output
+    row = next(line.split() for line in output.splitlines() if "sales@doorstep.example" in line)
+    assert auth.login(row[1], row[2]).headers["Location"] == "/inbox"
