@@ -54,7 +54,7 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
     try:
         model = load_questionnaire(directory / QUESTIONNAIRE_FILE)
     except ModelError as exc:
-        return problems + [Problem(p.path, p.line, p.message, p.severity) for p in exc.problems]
+        return problems + exc.problems
     personas_path = directory / PERSONAS_FILE
     if not personas_path.exists():
         return problems

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from leads.problems import Problem
+
 QUESTION_TYPES = ("single_choice", "multiple_choice", "short_text", "long_text", "number", "email", "consent")
 CHOICE_TYPES = ("single_choice", "multiple_choice")
 TEXT_TYPES = ("short_text", "long_text", "email")
@@ -18,23 +20,10 @@ DEFAULT_MAX_LENGTH = {"short_text": 200, "long_text": 2000, "email": 254}
 Answers = Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class ModelProblem:
-    """One thing wrong with the model file, located for the marketer who must fix it."""
-
-    path: Path
-    line: int
-    message: str
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
-
-
 class ModelError(Exception):
     """The model file cannot be used; ``problems`` says where and why."""
 
-    def __init__(self, problems: list[ModelProblem]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
@@ -221,7 +210,7 @@ class _Located:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lines: dict[int, int] = {}
-        self.problems: list[ModelProblem] = []
+        self.problems: list[Problem] = []
 
     def build(self, node: yaml.Node) -> Any:
         if isinstance(node, yaml.MappingNode):
@@ -245,7 +234,7 @@ class _Located:
 
     def error(self, where: Any, message: str) -> None:
         line = where.start_mark.line + 1 if isinstance(where, yaml.Node) else self.line(where)
-        self.problems.append(ModelProblem(self.path, line, message))
+        self.problems.append(Problem(self.path, line, message))
 
 
 def model_version(source: bytes) -> str:
@@ -265,12 +254,12 @@ def parse_questionnaire(source: bytes, path: Path) -> Questionnaire:
     try:
         node = yaml.compose(source.decode("utf-8"), Loader=yaml.SafeLoader)
     except UnicodeDecodeError as exc:
-        raise ModelError([ModelProblem(path, 1, f"not UTF-8 text: {exc}")]) from exc
+        raise ModelError([Problem(path, 1, f"not UTF-8 text: {exc}")]) from exc
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-        raise ModelError([ModelProblem(path, line, f"YAML syntax: {exc.problem}")]) from exc
+        raise ModelError([Problem(path, line, f"YAML syntax: {exc.problem}")]) from exc
     if not isinstance(node, yaml.MappingNode):
-        raise ModelError([ModelProblem(path, 1, "the file must be a mapping of sections")])
+        raise ModelError([Problem(path, 1, "the file must be a mapping of sections")])
     data = loc.build(node)
     model = _Builder(loc, data).questionnaire(model_version(source))
     if loc.problems:

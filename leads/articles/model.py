@@ -6,24 +6,9 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+from leads.problems import Problem
+
 STAGES: tuple[str, ...] = ("awareness", "consideration", "decision")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding about a content file, located by path and line."""
-
-    path: Path
-    line: int
-    message: str
-    severity: str  # "error" | "warning"
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == "error"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Doorstep's benchmarks: each one measures against a baseline taken in the same run."""
