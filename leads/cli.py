@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import sys
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from leads.articles import STAGES
 from leads.content import Content
 
 users_cli = click.Group("users", help="Manage the team's accounts.")
-content_cli = click.Group("content", help="Check what marketers wrote.")
+content_cli = click.Group("content", help="Check what marketers wrote, or start a new article.")
 demo_cli = click.Group("demo", help="Sample data for trying Doorstep out.")
 
 
@@ -48,6 +50,27 @@ def check_command() -> None:
                err=True)
     if errors:
         sys.exit(1)
+
+
+@content_cli.command("new")
+@click.argument("title")
+@click.option("--stage", type=click.Choice(STAGES), default=None, help="The buying stage it speaks to.")
+@with_appcontext
+def new_command(title: str, stage: str | None) -> None:
+    """Start a draft article called TITLE, dated today, in content/articles/."""
+    from leads.articles.scaffold import new_article, slug_for
+
+    slug = slug_for(title)
+    if not slug:
+        raise click.ClickException("The title needs at least one letter or digit to make the file name from.")
+    content: Content = current_app.extensions["doorstep.content"]
+    path = content.articles.directory / f"{slug}.md"
+    if path.exists():
+        raise click.ClickException(f"{path} already exists; choose another title or edit that file.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new_article(title, datetime.date.today(), stage), encoding="utf-8")
+    click.echo(f"Created {path}")
+    click.echo(f"It is a draft: preview it at /articles/{slug} while signed in, and remove 'draft: true' to publish.")
 
 
 @demo_cli.command("load")

@@ -48,6 +48,10 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "SITE_NAME": os.environ.get("DOORSTEP_SITE_NAME", "Doorstep"),
         "SITE_URL": os.environ.get("DOORSTEP_SITE_URL", "http://127.0.0.1:5000"),
         "SALES_REPLY_HOURS": int(os.environ.get("DOORSTEP_SALES_REPLY_HOURS", "24")),
+        # How long browsers and CDNs may reuse a public page before asking again (with its ETag).
+        "PUBLIC_CACHE_SECONDS": int(os.environ.get("DOORSTEP_PUBLIC_CACHE_SECONDS", "60")),
+        # A callable returning the current aware datetime; tests set it to fix the time.
+        "CLOCK": None,
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "MAX_FORM_MEMORY_SIZE": 256 * 1024,
         "MAX_FORM_PARTS": 200,

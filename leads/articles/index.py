@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import hashlib
 import logging
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .media import MediaLibrary
-from .model import Article, Problem
+from .model import Article, Problem, as_utc
 from .reader import LoadedFile, load_article
 from .search import SearchDocument, SearchHit, search_documents
 
@@ -38,6 +39,9 @@ class _Snapshot:
     documents: dict[str, SearchDocument] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
     version: str = ""
+    # Go-live moments of scheduled articles, sorted, so a request can tell cheaply which have passed.
+    schedule: tuple[datetime.datetime, ...] = ()
+    changed_at: datetime.datetime = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
 
 
 def newest_first(article: Article) -> tuple[int, str]:
@@ -77,7 +81,7 @@ class ArticleIndex:
                 self._entries[name] = self._load(self.directory / name, signature)
                 changed = True
             if changed or not self._snapshot.version:
-                self._snapshot = self._build_snapshot()
+                self._snapshot = self._build_snapshot(self._directory_mtime_ns())
 
     def _scan(self) -> dict[str, Signature]:
         signatures: dict[str, Signature] = {}
@@ -97,6 +101,13 @@ class ArticleIndex:
             logger.error("cannot read the articles directory %s: %s", self.directory, exc)
         return signatures
 
+    def _directory_mtime_ns(self) -> int:
+        # Deleting or renaming a file touches the directory, so a deletion moves the clock forward too.
+        try:
+            return os.stat(self.directory).st_mtime_ns
+        except OSError:
+            return 0
+
     def _load(self, path: Path, signature: Signature) -> _Entry:
         loaded = load_article(path, self.media)
         for problem in loaded.problems:
@@ -107,7 +118,7 @@ class ArticleIndex:
         document = SearchDocument.of(loaded.article) if loaded.article else None
         return _Entry(signature, loaded, document)
 
-    def _build_snapshot(self) -> _Snapshot:
+    def _build_snapshot(self, directory_mtime_ns: int) -> _Snapshot:
         by_slug: dict[str, Article] = {}
         documents: dict[str, SearchDocument] = {}
         problems: list[Problem] = []
@@ -129,12 +140,15 @@ class ArticleIndex:
             owners[article.slug] = article.path
             by_slug[article.slug] = article
             documents[article.slug] = entry.document
+        newest_ns = max([directory_mtime_ns, *(entry.signature[0] for entry in self._entries.values())])
         return _Snapshot(
             articles=tuple(sorted(by_slug.values(), key=newest_first)),
             by_slug=by_slug,
             documents=documents,
             problems=tuple(sorted(problems, key=lambda p: (str(p.path), p.line))),
             version=digest.hexdigest()[:16],
+            schedule=tuple(sorted(a.publish_at for a in by_slug.values() if a.publish_at and not a.draft)),
+            changed_at=datetime.datetime.fromtimestamp(newest_ns / 1e9, datetime.timezone.utc),
         )
 
     def all(self) -> list[Article]:
@@ -184,6 +198,20 @@ class ArticleIndex:
     def version(self) -> str:
         """A short hash that changes whenever any article file changes, for ETags."""
         return self._snapshot.version
+
+    def edition(self, now: datetime.datetime) -> str:
+        """Changes whenever what the public sees may change: a file changed, or a scheduled article went live.
+
+        Costs one bisection, so a request can compare it before rendering anything.
+        """
+        snapshot = self._snapshot
+        return f"{snapshot.version}.{bisect.bisect_right(snapshot.schedule, as_utc(now))}"
+
+    def last_changed(self, now: datetime.datetime) -> datetime.datetime:
+        """When the public view last changed: the newest file or folder change, or go-live before ``now``."""
+        snapshot = self._snapshot
+        passed = bisect.bisect_right(snapshot.schedule, as_utc(now))
+        return max(snapshot.changed_at, snapshot.schedule[passed - 1]) if passed else snapshot.changed_at
 
 
 def duplicate_slug_problem(loaded: LoadedFile, owner: Path) -> Problem:

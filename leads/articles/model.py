@@ -45,6 +45,20 @@ class Article:
     def last_modified(self) -> datetime.date:
         return self.updated or self.date
 
+    @property
+    def published_at(self) -> datetime.datetime:
+        """When the article went (or goes) public: ``publish_at``, else midnight UTC of its date."""
+        return self.publish_at or midnight_utc(self.date)
+
+    @property
+    def modified_at(self) -> datetime.datetime:
+        """The last real change for feeds and sitemaps: ``updated``, never before it went public."""
+        return max(self.published_at, midnight_utc(self.last_modified))
+
+
+def midnight_utc(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.timezone.utc)
+
 
 def as_utc(moment: datetime.datetime) -> datetime.datetime:
     """Return ``moment`` as an aware UTC datetime; naive values are taken as UTC."""

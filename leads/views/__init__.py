@@ -18,7 +18,9 @@ def site_content() -> Content:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """The current time, from the ``CLOCK`` config callable when one is set (tests fix the time)."""
+    clock = current_app.config.get("CLOCK")
+    return clock() if clock is not None else dt.datetime.now(dt.UTC)
 
 
 def require_roles(*roles: str) -> Callable[[], object]:

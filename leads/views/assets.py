@@ -1,0 +1,82 @@
+"""Static files under content-hashed names, so browsers and CDNs may keep them for a year.
+
+Templates keep calling ``url_for('static', filename='css/site.css')``; a URL default turns
+that into ``/static/css/site.3f2a9c1b07de.css``. The static view serves the hashed name with
+an immutable year-long lifetime and the plain name with revalidation. Written by hand rather
+than with Flask-Assets or WhiteNoise: those bring bundling or a second file server, and this
+is one URL hook and one view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, abort, send_from_directory
+from werkzeug.wrappers import Response
+
+HASH_LENGTH = 12
+YEAR = 365 * 24 * 3600
+# name.0123456789ab.ext -> (name, hash, .ext)
+_HASHED_NAME = re.compile(rf"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{{{HASH_LENGTH}}})(?P<suffix>\.[A-Za-z0-9]+)$")
+
+
+class StaticFingerprints:
+    """Content hashes of the static files, re-read only when a file's size or mtime changes."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._known: dict[str, tuple[tuple[int, int], str]] = {}
+
+    def digest(self, filename: str) -> str | None:
+        path = self.folder / filename
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        known = self._known.get(filename)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:HASH_LENGTH]
+        self._known[filename] = (stamp, digest)
+        return digest
+
+    def hashed_name(self, filename: str) -> str:
+        """``css/site.css`` -> ``css/site.<hash>.css``; unknown files keep their name."""
+        digest = self.digest(filename)
+        stem, dot, suffix = filename.rpartition(".")
+        if digest is None or not dot or "/" in suffix:
+            return filename
+        return f"{stem}.{digest}.{suffix}"
+
+
+def register(app: Flask) -> None:
+    folder = Path(app.static_folder or "")
+    fingerprints = StaticFingerprints(folder)
+    app.extensions["doorstep.static_fingerprints"] = fingerprints
+
+    @app.url_defaults
+    def hash_static_names(endpoint: str, values: dict[str, Any]) -> None:
+        filename = values.get("filename")
+        if endpoint == "static" and isinstance(filename, str) and not _HASHED_NAME.match(filename):
+            values["filename"] = fingerprints.hashed_name(filename)
+
+    def static(filename: str) -> Response:
+        match = _HASHED_NAME.match(filename)
+        if match is not None:
+            plain = match["stem"] + match["suffix"]
+            if fingerprints.digest(plain) == match["hash"]:
+                response = send_from_directory(folder, plain, max_age=YEAR)
+                response.cache_control.immutable = True
+                response.cache_control.public = True
+                return response
+            if fingerprints.digest(plain) is not None:
+                # An old hash after a deploy: serve today's file, but let no one keep it.
+                return send_from_directory(folder, plain, max_age=0)
+            abort(404)
+        return send_from_directory(folder, filename, max_age=0)
+
+    app.view_functions["static"] = static
