@@ -759,3 +759,64 @@ def test_shipped_content_covers_every_stage_with_overlapping_tags() -> None:
         assert sum(article.stage == stage for article in published) >= 2
     assert all(count >= 2 for _, count in index.tags(NOW))
     assert all(index.related(article, NOW) for article in published)
+
+
+# --- editions, for ETags: what the public sees changes with files and with go-live times -----
+
+
+def test_edition_moves_when_a_scheduled_article_goes_live_and_when_a_file_changes(articles: Path) -> None:
+    long_ago = 1_700_000_000_000_000_000  # November 2023, before every go-live here
+    for path in (write_article(articles, "later", publish_at="2026-06-02T09:00:00Z"),
+                 write_article(articles, "now-piece"), articles):
+        os.utime(path, ns=(long_ago, long_ago))
+    index = ArticleIndex(articles)
+    before = index.edition(NOW)
+    assert index.edition(NOW + datetime.timedelta(hours=1)) == before
+    go_live = datetime.datetime(2026, 6, 2, 9, 0, tzinfo=UTC)
+    assert index.edition(go_live) != before
+    assert index.last_changed(go_live) == go_live
+
+    write_article(articles, "now-piece", body="Changed text.\n")
+    index.refresh()
+    assert index.edition(NOW) != before
+
+
+def test_last_changed_moves_forward_when_a_file_is_deleted(articles: Path) -> None:
+    keep = write_article(articles, "keep")
+    gone = write_article(articles, "gone")
+    long_ago = 1_700_000_000_000_000_000
+    for path in (keep, gone, articles):
+        os.utime(path, ns=(long_ago, long_ago))
+    index = ArticleIndex(articles)
+    before = index.last_changed(NOW)
+    gone.unlink()
+    index.refresh()
+    assert index.last_changed(NOW) > before
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Qualifying by the gap", "qualifying-by-the-gap"),
+        ("Café & Co.: the 2026 plan!", "cafe-co-the-2026-plan"),
+        ("  Many   spaces  ", "many-spaces"),
+        ("One two three four five six seven eight nine ten", "one-two-three-four-five-six-seven-eight"),
+        ("¿¡!?", ""),
+    ],
+)
+def test_slug_for_a_new_article_is_lowercase_ascii_words(title: str, slug: str) -> None:
+    from leads.articles.scaffold import slug_for
+
+    assert slug_for(title) == slug
+
+
+def test_new_article_is_a_valid_draft_with_todays_date(articles: Path) -> None:
+    from leads.articles.scaffold import new_article
+
+    (articles / "a-quoted-title.md").write_text(new_article('A "quoted" title', datetime.date(2026, 5, 4), "decision"))
+    index = ArticleIndex(articles)
+    article = index.get("a-quoted-title")
+    assert article is not None, index.problems
+    assert (article.title, article.date, article.stage, article.draft) == (
+        'A "quoted" title', datetime.date(2026, 5, 4), "decision", True)
+    assert problems_of(index, "warning") == []
