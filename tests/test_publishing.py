@@ -382,13 +382,16 @@ def test_a_page_showing_a_flashed_message_is_not_cached(client: FlaskClient, aut
         assert session.get("_flashes")
     response = client.get("/")
     assert "You are signed out." in response.get_data(as_text=True)
-    assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.headers["Cache-Control"] == "private, no-cache"
     assert client.get("/").headers["Cache-Control"] == "public, max-age=60"
 
 
-def test_pages_with_a_csrf_token_are_never_cached(client: FlaskClient) -> None:
-    response = client.get("/login")
-    assert response.headers["Cache-Control"] == "private, no-store"
+@pytest.mark.parametrize("path", ["/login", "/questionnaire"])
+def test_a_visitors_pages_with_a_csrf_token_stay_out_of_shared_caches(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert 'name="csrf_token"' in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert "ETag" not in response.headers
 
 
 def test_static_assets_get_content_hashed_urls_cached_for_a_year(client: FlaskClient) -> None:

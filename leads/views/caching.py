@@ -6,8 +6,12 @@ waiting. Shareable pages get an ETag built from the site build and the content e
 Last-Modified, ``Cache-Control: public`` (so a CDN may keep them briefly), and are kept
 rendered in memory until the content edition changes.
 
-Everything else (signed-in users, draft previews, pages that show a flashed message or embed
-a CSRF token) is sent ``private, no-store`` by one app-wide hook, whatever the view said.
+Everything else is made private by one app-wide hook, whatever the view said:
+- pages for a signed-in person (draft previews, the inbox, any page with their menu and a CSRF
+  token) get ``private, no-store``: no cache anywhere keeps them, not even the browser's;
+- a visitor's pages that show a flashed message or embed a CSRF token (the questionnaire,
+  sign-in) get ``private, no-cache``: no shared cache keeps them, and the browser asks again
+  before reuse, yet back/forward navigation may restore the form with the answers typed so far.
 Responses that read the session carry ``Vary: Cookie`` (Flask adds it), so a shared cache
 never hands a signed-in person's page to someone else.
 """
@@ -30,7 +34,8 @@ from werkzeug.wrappers import Response
 
 from leads.views import now, site_content
 
-PRIVATE = "private, no-store"
+SIGNED_IN = "private, no-store"
+VISITOR_ONLY = "private, no-cache"
 # Files served as they are: the same for everyone, and they must not read the session (Vary: Cookie).
 FILE_ENDPOINTS = frozenset({"static", "public.media"})
 RENDER_CACHE_SIZE = 512
@@ -157,8 +162,12 @@ def register(app: Flask, package_dir: Path) -> None:
     def keep_personal_pages_private(response: Response) -> Response:
         if request.endpoint in FILE_ENDPOINTS:
             return response
-        if current_user.is_authenticated or _made_private():
-            response.headers["Cache-Control"] = PRIVATE
-            response.headers.pop("ETag", None)
-            response.headers.pop("Last-Modified", None)
+        if current_user.is_authenticated:
+            response.headers["Cache-Control"] = SIGNED_IN
+        elif _made_private():
+            response.headers["Cache-Control"] = VISITOR_ONLY
+        else:
+            return response
+        response.headers.pop("ETag", None)
+        response.headers.pop("Last-Modified", None)
         return response
