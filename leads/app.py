@@ -47,7 +47,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.active else None
 
-    app.extensions["doorstep.content"] = Content(Path(app.config["CONTENT_DIR"]))
+    app.extensions["doorstep.content"] = Content(
+        Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"]
+    )
 
     for module in (public, questionnaire, auth, inbox, studio):
         app.register_blueprint(module.bp)

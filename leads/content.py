@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 from leads.articles import ArticleIndex
@@ -22,9 +23,13 @@ class Content:
     service and logs the problem, so a typo never takes the questionnaire down.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, check_seconds: float = 0.0) -> None:
         self.directory = Path(directory)
         self.articles = ArticleIndex(self.directory / "articles")
+        # The article check stats every file; with thousands of articles it is worth doing at
+        # most once per ``check_seconds`` rather than on every request (0 means every request).
+        self.check_seconds = check_seconds
+        self._articles_checked_at = time.monotonic()
         self._lock = threading.Lock()
         self._questionnaire: Questionnaire | None = None
         self._stamp: tuple[int, int] | None = None
@@ -56,5 +61,8 @@ class Content:
         self._stamp = stamp
 
     def fresh_articles(self) -> ArticleIndex:
-        self.articles.refresh()
+        moment = time.monotonic()
+        if moment - self._articles_checked_at >= self.check_seconds:
+            self._articles_checked_at = moment
+            self.articles.refresh()
         return self.articles

@@ -16,6 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pygments.formatters import HtmlFormatter
 
+from leads import create_app
+from leads.extensions import db
 from tests.conftest import CONTENT_DIR, ROOT, Auth
 
 NOW = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
@@ -164,6 +166,18 @@ def test_adding_editing_and_deleting_a_file_shows_on_the_next_request(
     path.unlink()
     assert client.get("/articles/fresh-thoughts").status_code == 404
     assert "/articles/fresh-thoughts" not in text(client, "/")
+
+
+def test_production_checks_the_folder_at_most_once_per_interval(
+    app_config: dict[str, Any], articles_dir: Path
+) -> None:
+    app = create_app({**app_config, "CONTENT_CHECK_SECONDS": 3600})
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    write_article(articles_dir, "between-checks")
+    assert client.get("/articles/between-checks").status_code == 404
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_one_broken_file_is_left_out_logged_with_its_line_and_the_rest_still_serve(
