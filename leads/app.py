@@ -14,7 +14,7 @@ from leads.config import PROJECT_ROOT, load_config
 from leads.content import Content
 from leads.extensions import csrf, db, limiter, login_manager, migrate
 from leads.models import User
-from leads.views import assets, auth, caching, errors, filters, inbox, public, questionnaire, studio
+from leads.views import assets, auth, caching, errors, filters, inbox, public, questionnaire, studio, tracking
 
 SITE_DIR = PROJECT_ROOT / "site"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.register(app)
     assets.register(app)
     caching.register(app, Path(__file__).resolve().parent)
+    tracking.register(app)
     cli.register(app)
     return app
 

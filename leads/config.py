@@ -71,9 +71,15 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("DOORSTEP_LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
         "SUBMIT_RATE_LIMIT": os.environ.get("DOORSTEP_SUBMIT_RATE_LIMIT", "10 per minute;60 per hour"),
+        "STEP_RATE_LIMIT": os.environ.get("DOORSTEP_STEP_RATE_LIMIT", "120 per minute"),
+        "MIN_SECONDS_TO_COMPLETE": float(os.environ.get("DOORSTEP_MIN_SECONDS_TO_COMPLETE", "5")),
+        "BURST_LIMIT": int(os.environ.get("DOORSTEP_BURST_LIMIT", "5")),
+        "BURST_MINUTES": int(os.environ.get("DOORSTEP_BURST_MINUTES", "10")),
     }
     if env == "test":
-        config.update(TESTING=True, SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
+        # Test clients click through a questionnaire in milliseconds; tests that check speed set their own.
+        config.update(TESTING=True, SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False,
+                      MIN_SECONDS_TO_COMPLETE=0.0)
     config.update(override)
 
     if not config["SECRET_KEY"]:

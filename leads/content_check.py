@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import yaml
 
 from leads.articles import Problem, check_content
 from leads.content import QUESTIONNAIRE_FILE
-from leads.questionnaire import ModelError, Questionnaire, load_questionnaire
+from leads.questionnaire import CHOICE_TYPES, ModelError, Question, Questionnaire, Rule, load_questionnaire
 from leads.scoring import EngagementEvent, ScoreResult, score
 
 PERSONAS_FILE = "personas.yaml"
@@ -55,6 +56,7 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
         model = load_questionnaire(directory / QUESTIONNAIRE_FILE)
     except ModelError as exc:
         return problems + exc.problems
+    problems += unreachable_verdicts(model)
     personas_path = directory / PERSONAS_FILE
     if not personas_path.exists():
         return problems
@@ -74,4 +76,106 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
                 Problem(personas_path, persona.line,
                         f"persona {persona.name!r} expected {persona.expect} but got {result.verdict}: {why}", "error")
             )
+    return problems
+
+
+# --- verdicts no answers can reach ---------------------------------------------------------
+
+MAX_COMBINATIONS = 200_000
+
+
+def best_possible_points(model: Questionnaire) -> dict[str, int]:
+    """The most each dimension can hold: best options, best bands, full lexicon, engagement to its cap."""
+    best = {d.id: 0 for d in model.dimensions}
+    for question in model.questions:
+        per_dim: dict[str, int] = {}
+        for option in question.options:
+            for dim, pts in option.points.items():
+                if question.type == "multiple_choice":
+                    per_dim[dim] = per_dim.get(dim, 0) + max(pts, 0)
+                else:
+                    per_dim[dim] = max(per_dim.get(dim, 0), pts)
+        for band in question.bands:
+            for dim, pts in band.points.items():
+                per_dim[dim] = max(per_dim.get(dim, 0), pts)
+        for dim, pts in per_dim.items():
+            best[dim] = best.get(dim, 0) + pts
+    for group in model.lexicon:
+        best[group.dimension] = best.get(group.dimension, 0) + group.cap
+    engagement = model.engagement
+    if any(v > 0 for v in engagement.article_read.values()) or engagement.return_visit > 0:
+        best["engagement"] = 10**9  # unbounded reading, held only by the cap
+    caps = {d.id: d.cap for d in model.dimensions}
+    return {dim: min(points, caps.get(dim, points)) for dim, points in best.items() if dim in caps}
+
+
+def _sample_values(question: Question, rules: tuple[Rule, ...]) -> list[object]:
+    """Values worth trying for one question: every option, or the literals the rules test for."""
+    if question.type == "multiple_choice":
+        values = [o.value for o in question.options]
+        return [list(c) for n in range(len(values) + 1) for c in itertools.combinations(values, n)]
+    if question.type in CHOICE_TYPES:
+        return [None, *(o.value for o in question.options)]
+    if question.type == "consent":
+        return [False, True]
+    literals: list[object] = [None]
+    for rule in rules:
+        literals += _literals_for(rule.when.spec, question.id)
+    return literals
+
+
+def _literals_for(spec: Mapping[str, object], question_id: str) -> Iterator[object]:
+    for key in ("any", "all"):
+        for sub in spec.get(key, ()) or ():  # type: ignore[union-attr]
+            yield from _literals_for(sub, question_id)
+    if "not" in spec:
+        yield from _literals_for(spec["not"], question_id)  # type: ignore[arg-type]
+    if spec.get("question") == question_id:
+        for key in ("equals", "at_least"):
+            if key in spec:
+                yield spec[key]
+        for key in ("in", "mentions"):
+            yield from spec.get(key, ()) or ()  # type: ignore[union-attr]
+        if "answered" in spec:
+            yield "an answer"
+
+
+def _answer_sets(model: Questionnaire, rules: tuple[Rule, ...]) -> Iterator[dict[str, object]]:
+    """Every combination of the values the rules can tell apart, with hidden questions dropped."""
+    involved: set[str] = set()
+    for rule in rules:
+        involved |= rule.when.questions()
+    for question in model.questions:
+        if question.id in involved and question.show_if:
+            involved |= question.show_if.questions()
+    questions = [q for q in model.questions if q.id in involved]
+    choices = [_sample_values(q, rules) for q in questions]
+    for n, values in enumerate(itertools.product(*choices)):
+        if n >= MAX_COMBINATIONS:
+            return
+        answers = {q.id: v for q, v in zip(questions, values, strict=True) if v not in (None, [])}
+        yield {k: v for k, v in answers.items() if model.question(k).shown(answers)}
+
+
+def unreachable_verdicts(model: Questionnaire) -> list[Problem]:
+    """Findings for a model in which no answers can reach sales_ready, or a gate can never hold."""
+    path = model.path or Path("questionnaire.yaml")
+    problems = []
+    best = best_possible_points(model)
+    most = sum(best.values())
+    if most < model.sales_ready_threshold:
+        detail = ", ".join(f"{dim} {points}" for dim, points in best.items())
+        problems.append(Problem(path, model.threshold_line,
+                                f"sales_ready can never be reached: the threshold is {model.sales_ready_threshold}"
+                                f" but the best possible answers score {most} ({detail})"))
+    impossible = [g for g in model.gates if not any(g.when.holds(a) for a in _answer_sets(model, (g,)))]
+    for gate in impossible:
+        problems.append(Problem(path, gate.line, f"gate {gate.id!r} can never hold, so no one can be sales_ready"
+                                                 " (check its conditions and the show_if of the questions it uses)"))
+    if model.gates and not impossible and not any(
+        all(g.when.holds(a) for g in model.gates) and not any(d.when.holds(a) for d in model.disqualifiers)
+        for a in _answer_sets(model, model.gates + model.disqualifiers)
+    ):
+        problems.append(Problem(path, model.gates[0].line,
+                                "sales_ready can never be reached: no answers meet every gate without a disqualifier"))
     return problems

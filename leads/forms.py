@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     EmailField,
@@ -21,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import StopValidation
 
-from leads.questionnaire import Question, Questionnaire
+from leads.questionnaire import Question, Questionnaire, Step
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -159,6 +161,40 @@ def answers_from_form(form: FlaskForm, model: Questionnaire, only_shown: bool = 
             if not question.shown(answers):
                 answers.pop(question.id, None)
     return answers
+
+
+# What a step page posts besides its answers; everything else in a post is ignored.
+STEP_CONTROLS = ("csrf_token", "website")
+
+
+def step_formdata(saved: Mapping[str, list[str]], posted: MultiDict[str, str] | None,
+                  questions: Iterable[Question]) -> MultiDict[str, str]:
+    """Answers kept so far, overlaid with what this step posted (an unticked box posts nothing)."""
+    data: MultiDict[str, str] = MultiDict()
+    for key, values in saved.items():
+        data.setlist(key, [str(v) for v in values])
+    if posted is not None:
+        for question in questions:
+            data.setlist(question.id, posted.getlist(question.id))
+        for name in STEP_CONTROLS:
+            if name in posted:
+                data.setlist(name, posted.getlist(name))
+    return data
+
+
+def typed_answers(data: MultiDict[str, str], questions: Iterable[Question]) -> dict[str, list[str]]:
+    """The step's answers exactly as typed, for the draft: kept even when they do not validate."""
+    return {q.id: data.getlist(q.id) for q in questions}
+
+
+def validate_questions(form: QuestionnaireForm, questions: Iterable[Question]) -> bool:
+    """Validate the whole form (conditions need every answer) but report only these questions."""
+    form.validate()
+    ids = {q.id for q in questions} | {"csrf_token"}
+    for field in form:
+        if field.name not in ids:
+            field.errors = []
+    return not any(form[name].errors for name in ids if name in form)
 
 
 class LoginForm(FlaskForm):

@@ -143,8 +143,12 @@ class Submission(Base):
     receipt: Mapped[list[Any]] = mapped_column(default=list)
     gates_missed: Mapped[list[Any]] = mapped_column(default=list)
     quarantine_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    # A keyed hash of the sender's address, never the address itself: enough to count bursts.
+    client_key: Mapped[str] = mapped_column(sa.String(32), default="")
 
     lead: Mapped[Lead] = relationship(back_populates="submissions")
+
+    __table_args__ = (sa.Index("ix_submissions_client_key_created_at", "client_key", "created_at"),)
 
 
 class LeadEvent(Base):
@@ -190,3 +194,22 @@ class OutboxMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class QuestionnaireDraft(Base):
+    """A questionnaire in progress, saved at every step under an unguessable token.
+
+    ``answers`` holds what the prospect typed, as posted (lists of strings per question), so
+    that nothing is lost even when it does not validate yet.
+    """
+
+    __tablename__ = "questionnaire_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    step: Mapped[str] = mapped_column(sa.String(60), default="")
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id", ondelete="SET NULL"))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,8 @@ def _holds(spec: Mapping[str, Any], answers: Answers) -> bool:
         domain = email.rpartition("@")[2].strip().lower()
         return bool(domain) and domain in {d.lower() for d in spec["email_domain_in"]}
     value = answers.get(spec["question"])
+    if "mentions" in spec:
+        return isinstance(value, str) and any(phrase_pattern(str(p).lower()).search(value) for p in spec["mentions"])
     if "answered" in spec:
         return bool(value not in (None, "", [])) == bool(spec["answered"])
     if "equals" in spec:
@@ -66,6 +70,18 @@ def _holds(spec: Mapping[str, Any], answers: Answers) -> bool:
     if "at_least" in spec:
         return isinstance(value, int | float) and value >= spec["at_least"]
     return False
+
+
+@lru_cache(maxsize=4096)
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """A phrase as a regex: whole words, any spacing, each word with or without a plural ending."""
+    words = []
+    for word in phrase.split():
+        stem = re.sub(r"(?:es|s)$", "", word) if len(word) > 3 else word
+        words.append(re.escape(stem) + r"(?:s|es)?" if stem.isalpha() else re.escape(word))
+    before = r"(?<!\w)" if phrase[:1].isalnum() else ""
+    after = r"(?!\w)" if phrase[-1:].isalnum() else ""
+    return re.compile(before + r"\s+".join(words) + after, re.IGNORECASE)
 
 
 def _referenced_questions(spec: Mapping[str, Any]) -> Iterator[str]:
@@ -146,6 +162,7 @@ class Rule:
     id: str
     label: str
     when: Condition
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -186,6 +203,7 @@ class Questionnaire:
     nurture_tracks: tuple[NurtureTrack, ...]
     version: str
     path: Path | None = None
+    threshold_line: int = 0
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -199,6 +217,13 @@ class Questionnaire:
 
     def visible_questions(self, answers: Answers) -> list[Question]:
         return [q for q in self.questions if q.shown(answers)]
+
+    def visible_steps(self, answers: Answers) -> list[Step]:
+        """The steps with at least one question to ask, given the answers so far."""
+        return [s for s in self.steps if any(q.shown(answers) for q in s.questions)]
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -278,7 +303,8 @@ class _Builder:
         dimensions = self.dimensions(d.get("dimensions"))
         self.dimension_ids = {x.id for x in dimensions}
         steps = self.steps(d.get("steps"))
-        threshold = (d.get("thresholds") or {}).get("sales_ready")
+        thresholds = d.get("thresholds") or {}
+        threshold = thresholds.get("sales_ready") if isinstance(thresholds, dict) else None
         if not isinstance(threshold, int) or isinstance(threshold, bool):
             self.loc.error(d.get("thresholds") or d, "thresholds.sales_ready must be a whole number")
             threshold = 0
@@ -295,6 +321,7 @@ class _Builder:
             nurture_tracks=self.tracks(d.get("nurture_tracks") or []),
             version=version,
             path=self.loc.path,
+            threshold_line=self.loc.line(thresholds) if thresholds else 1,
         )
         for q in model.questions:
             if q.show_if:
@@ -429,9 +456,14 @@ class _Builder:
             self.loc.error(spec, f"condition refers to unknown question {qid!r}")
             return
         question = self.question_ids[qid]
-        tests = [k for k in ("equals", "in", "not_in", "includes", "answered", "at_least") if k in spec]
+        tests = [k for k in ("equals", "in", "not_in", "includes", "answered", "at_least", "mentions") if k in spec]
         if len(tests) != 1:
-            self.loc.error(spec, f"condition on {qid!r} needs exactly one of equals, in, not_in, includes, answered, at_least")
+            self.loc.error(spec, f"condition on {qid!r} needs exactly one of equals, in, not_in, includes, answered,"
+                                 " at_least, mentions")
+            return
+        if tests == ["mentions"]:
+            if question.type not in TEXT_TYPES or not isinstance(spec["mentions"], list) or not spec["mentions"]:
+                self.loc.error(spec, f"condition on {qid!r}: mentions needs a text question and a list of phrases")
             return
         if question.options:
             values = spec[tests[0]]
@@ -486,7 +518,7 @@ class _Builder:
                 self.loc.error(r, f"duplicate {kind} id {r['id']!r}")
             ids.add(r["id"])
             self.check_condition(r["when"], r)
-            rules.append(Rule(str(r["id"]), str(r.get("label") or r["id"]), Condition(r["when"])))
+            rules.append(Rule(str(r["id"]), str(r.get("label") or r["id"]), Condition(r["when"]), self.loc.line(r)))
         return tuple(rules)
 
     def tracks(self, raw: list[Any]) -> tuple[NurtureTrack, ...]:

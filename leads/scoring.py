@@ -6,10 +6,9 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from typing import Any
 
-from leads.questionnaire import LexiconGroup, Questionnaire
+from leads.questionnaire import LexiconGroup, Questionnaire, phrase_pattern
 
 SALES_READY = "sales_ready"
 NURTURE = "nurture"
@@ -126,18 +125,6 @@ def score(
     )
 
 
-@lru_cache(maxsize=4096)
-def phrase_pattern(phrase: str) -> re.Pattern[str]:
-    """A phrase as a regex: whole words, any spacing, each word with or without a plural ending."""
-    words = []
-    for word in phrase.split():
-        stem = re.sub(r"(?:es|s)$", "", word) if len(word) > 3 else word
-        words.append(re.escape(stem) + r"(?:s|es)?" if stem.isalpha() else re.escape(word))
-    before = r"(?<!\w)" if phrase[:1].isalnum() else ""
-    after = r"(?!\w)" if phrase[-1:].isalnum() else ""
-    return re.compile(before + r"\s+".join(words) + after, re.IGNORECASE)
-
-
 def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire) -> list[ReceiptItem]:
     texts = [
         (q.id, str(answers.get(q.id) or ""))
@@ -204,3 +191,20 @@ def _engagement_items(events: Iterable[EngagementEvent], model: Questionnaire, n
         items.append(ReceiptItem(f"engagement:{kind}" + (f":{stage}" if stage else ""), label, "engagement", refs, points))
     return items
 
+
+
+def event_rows(events: Iterable[EngagementEvent]) -> list[dict[str, Any]]:
+    """Events as JSON-ready rows, stored with a submission so that a replay scores the same inputs."""
+    return [{"kind": e.kind, "at": e.at.isoformat(), "stage": e.stage, "ref": e.ref} for e in events]
+
+
+def events_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[EngagementEvent]:
+    events = []
+    for row in rows:
+        try:
+            at = dt.datetime.fromisoformat(str(row["at"]))
+        except (KeyError, ValueError):
+            continue
+        events.append(EngagementEvent(str(row.get("kind") or ""), at if at.tzinfo else at.replace(tzinfo=dt.UTC),
+                                      row.get("stage"), str(row.get("ref") or "")))
+    return events

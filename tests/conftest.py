@@ -209,13 +209,32 @@ def form_data(answers: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def walk_questionnaire(client: FlaskClient, answers: dict[str, Any], follow: bool = False, **extra: Any):  # type: ignore[no-untyped-def]
+    """Answer the questionnaire step by step, as a browser without JavaScript would.
+
+    Every step posts all the answers (a step takes only its own), and the walk stops at the
+    first page that is not a redirect to the next step: an error, or the result.
+    """
+    first = client.get("/questionnaire")  # a browser with a draft in progress is taken back to it
+    url = first.headers["Location"] if first.status_code == 302 else "/questionnaire"
+    data = form_data(answers)
+    data.setdefault("csrf_token", csrf_token(client, url))
+    data.update(extra)
+    for _ in range(20):
+        response = client.post(url, data=data)
+        location = response.headers.get("Location", "")
+        if response.status_code != 303 or "/questionnaire/continue/" not in location:
+            break
+        url = location
+    if follow and response.status_code in (302, 303):
+        return client.get(response.headers["Location"], follow_redirects=True)
+    return response
+
+
 @pytest.fixture
 def submit(client: FlaskClient):  # type: ignore[no-untyped-def]
     def post(answers: dict[str, Any], follow: bool = False, **extra: Any):  # type: ignore[no-untyped-def]
-        data = form_data(answers)
-        data.setdefault("csrf_token", csrf_token(client, "/questionnaire"))
-        data.update(extra)
-        return client.post("/questionnaire", data=data, follow_redirects=follow)
+        return walk_questionnaire(client, answers, follow, **extra)
 
     return post
 

@@ -79,34 +79,45 @@ def test_post_without_csrf_token_is_refused_and_keeps_the_answers(app: Flask, cl
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "send it once more" in html
-    assert "Northwind Freight" in html
+    assert "Our reps are wasting time on cold lists" in html
     assert _lead(app, ready_answers["email"]) is None
 
 
-def test_empty_form_gets_a_message_per_required_question(submit) -> None:
+def test_empty_first_step_gets_a_message_per_required_question(submit) -> None:
     response = submit({})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Please check these answers" in html
-    assert html.count("Please answer this question.") >= 5
-    assert "Please tick this box" in html
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    assert summary.count("Please answer this question.") == 1 and summary.count("Please choose an answer.") == 2
 
 
-def test_malformed_email_is_explained_and_other_answers_kept(submit, ready_answers) -> None:
+def test_unticked_consent_is_explained_on_the_last_step(submit, ready_answers) -> None:
+    response = submit({k: v for k, v in ready_answers.items() if k != "consent"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Step 6 of 6" in html and "Please tick this box" in html
+    assert 'value="Northwind Freight"' in html
+
+
+def test_malformed_email_is_explained_and_other_answers_kept(client: FlaskClient, submit, ready_answers) -> None:
     response = submit(ready_answers | {"email": "dana-at-northwind"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Please enter an email address" in html
-    assert "Our reps are wasting time on cold lists" in html
     assert 'value="Northwind Freight"' in html
+    first_step = client.get("/questionnaire", follow_redirects=True)
+    first_step = client.get(first_step.request.path.rsplit("/", 1)[0] + "/situation").get_data(as_text=True)
+    assert "Our reps are wasting time on cold lists" in first_step
 
 
 def test_twenty_thousand_character_answer_is_refused_politely(submit, ready_answers) -> None:
     response = submit(ready_answers | {"goals": "x" * 20_000})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
+    assert "Step 3 of 6" in html
     assert "Please keep this under 2,000 characters." in html
-    assert 'value="Dana Whitfield"' in html
+    assert "x" * 20_000 in html
 
 
 def test_unknown_option_is_refused(submit, ready_answers) -> None:

@@ -150,4 +150,4 @@ def test_reading_list_follows_stated_challenges_not_recency() -> None:
 
 def test_persona_runner_reports_each_result() -> None:
     results = run_personas(MODEL, PERSONAS, NOW)
-    assert len(results) == len(PERSONAS) >= 6
+    assert len(results) == len(PERSONAS) >= 10

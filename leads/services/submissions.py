@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from leads.extensions import db
-from leads.models import Assignment, Lead, LeadEvent, OutboxMessage, Submission, User, utcnow
+from leads.models import Assignment, Lead, LeadEvent, OutboxMessage, QuestionnaireDraft, Submission, User, utcnow
+from leads.quality import burst_reason
 from leads.questionnaire import Questionnaire
-from leads.routing import Rep, choose_rep, route_lead
-from leads.scoring import SALES_READY, EngagementEvent, ScoreResult, score
+from leads.routing import QUARANTINED, Rep, choose_rep, route_lead
+from leads.scoring import SALES_READY, EngagementEvent, ScoreResult, event_rows, score
+
+
+@dataclass(frozen=True)
+class BurstRule:
+    """At most ``limit`` submissions from one address within ``minutes``; more are held back."""
+
+    limit: int = 5
+    minutes: int = 10
 
 
 def submit_answers(
@@ -22,9 +32,56 @@ def submit_answers(
     events: Sequence[EngagementEvent] = (),
     quarantine_reasons: Sequence[str] = (),
     now: dt.datetime | None = None,
+    client_key: str = "",
+    burst: BurstRule | None = None,
 ) -> Submission:
     """Score and route one submission, writing lead, submission, assignment and outbox together."""
-    now = now or utcnow()
+    submission = _record(model, answers, context, events, quarantine_reasons, now or utcnow(), client_key, burst)
+    db.session.commit()
+    return submission
+
+
+def submit_draft(
+    draft: QuestionnaireDraft,
+    model: Questionnaire,
+    answers: Mapping[str, Any],
+    context: Mapping[str, Any],
+    events: Sequence[EngagementEvent],
+    quarantine_reasons: Sequence[str],
+    client_key: str,
+    burst: BurstRule | None = None,
+) -> Submission:
+    """Submit a finished draft and close it, in one transaction: a draft is sent once."""
+    submission = _record(model, answers, context, events, quarantine_reasons, utcnow(), client_key, burst)
+    draft.submission_id = submission.id
+    draft.updated_at = submission.created_at
+    db.session.commit()
+    return submission
+
+
+def _recent_from(client_key: str, since: dt.datetime) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Submission)
+        .where(Submission.client_key == client_key, Submission.created_at >= since)
+    ) or 0
+
+
+def _record(
+    model: Questionnaire,
+    answers: Mapping[str, Any],
+    context: Mapping[str, Any] | None,
+    events: Sequence[EngagementEvent],
+    quarantine_reasons: Sequence[str],
+    now: dt.datetime,
+    client_key: str,
+    burst: BurstRule | None,
+) -> Submission:
+    quarantine_reasons = list(quarantine_reasons)
+    if client_key and burst:
+        recent = _recent_from(client_key, now - dt.timedelta(minutes=burst.minutes))
+        reason = burst_reason(recent, burst.limit, burst.minutes)
+        if reason:
+            quarantine_reasons.append(reason)
     result = score(answers, events, model, now)
     route = route_lead(result, quarantine_reasons)
     email = str(answers["email"]).strip().lower()
@@ -34,12 +91,15 @@ def submit_answers(
     if lead is None:
         lead = Lead(email=email, name="", route=route, created_at=now, routed_at=now)
         db.session.add(lead)
-    _copy_answers_to_lead(lead, answers, context or {}, result, route)
+    # A suspect post in a known lead's name is kept for review but must not move the lead.
+    held_back = route == QUARANTINED and previous_route is not None
+    if not held_back:
+        _copy_answers_to_lead(lead, answers, context or {}, result, route)
     submission = Submission(
         lead=lead,
         created_at=now,
         answers=dict(answers),
-        context=dict(context or {}),
+        context={**(context or {}), "events": event_rows(events)},
         model_version=model.version,
         fit=result.points.get("fit", 0),
         intent=result.points.get("intent", 0),
@@ -48,13 +108,16 @@ def submit_answers(
         verdict=route,
         receipt=result.receipt_rows(),
         gates_missed=list(result.gates_missed),
-        quarantine_reasons=list(quarantine_reasons),
+        quarantine_reasons=quarantine_reasons,
+        client_key=client_key,
     )
     db.session.add(submission)
     db.session.flush()
     lead.events.append(
         LeadEvent(at=now, kind="submitted", data={"submission_id": submission.id, "route": route, "score": result.total})
     )
+    if held_back:
+        return submission
     if previous_route is not None and previous_route != route:
         kind = "promoted" if route == SALES_READY else "rerouted"
         lead.events.append(LeadEvent(at=now, kind=kind, data={"from": previous_route, "to": route}))
@@ -65,7 +128,6 @@ def submit_answers(
             OutboxMessage(created_at=now, topic="lead.sales_ready",
                           payload={"lead_id": lead.id, "submission_id": submission.id, "score": result.total})
         )
-    db.session.commit()
     return submission
 
 

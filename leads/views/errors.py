@@ -25,15 +25,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):  # type: ignore[no-untyped-def]
         if request.blueprint == "questionnaire" and request.method == "POST":
-            # Keep every answer: show the same form again, filled in, with one line of advice.
-            from leads.forms import questionnaire_form_class
-            from leads.views import questionnaire as q
-            from leads.views import site_content
+            # Keep every answer: show the same step again, filled in, with one line of advice.
+            from leads.views import questionnaire
 
-            form = questionnaire_form_class(site_content().questionnaire())(meta={"csrf": False})
-            form.validate()
-            form.form_errors.append("Your page had been open a long time, so please send it once more.")
-            return q.form_page(form, 400)
+            if questionnaire.unreadable_form():
+                return _page(400, "We couldn't read that page", questionnaire.UNREADABLE)
+            return questionnaire.csrf_expired()
         return _page(400, "Your session expired", "Please reload the page and try again.")
 
     @app.errorhandler(HTTPException)

@@ -1,0 +1,125 @@
+"""Properties of score() that must hold for any answers that fit the questionnaire, found by hypothesis."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from leads.questionnaire import Question, load_questionnaire
+from leads.scoring import DISQUALIFIED, NURTURE, SALES_READY, EngagementEvent, decayed, score
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+MODEL = load_questionnaire(CONTENT / "questionnaire.yaml")
+NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+PHRASES = [phrase for group in MODEL.lexicon for phrase in group.phrases]
+PROPERTIES = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _text(question: Question) -> st.SearchStrategy[str]:
+    words = st.lists(st.one_of(st.sampled_from(PHRASES), st.text(max_size=20)), max_size=8).map(" ".join)
+    return words.map(lambda s: s[: question.max_length or 2000])
+
+
+def _value(question: Question) -> st.SearchStrategy[Any]:
+    values = [o.value for o in question.options]
+    match question.type:
+        case "single_choice":
+            return st.sampled_from(values)
+        case "multiple_choice":
+            return st.lists(st.sampled_from(values), unique=True)
+        case "number":
+            return st.integers(int(question.min or 0), int(question.max or 10**6))
+        case "email":
+            return st.builds(lambda user, domain: f"{user}@{domain}", st.from_regex(r"[a-z]{1,10}", fullmatch=True),
+                             st.sampled_from(["northwind.example", "rivalsoft.example", "Competitor.Example"]))
+        case "consent":
+            return st.booleans()
+        case _:
+            return _text(question)
+
+
+@st.composite
+def answers(draw: st.DrawFn) -> dict[str, Any]:
+    """Answers the form could accept: optional questions may be missing; hidden ones are dropped."""
+    given_answers = {}
+    for question in MODEL.questions:
+        if question.required or draw(st.booleans()):
+            given_answers[question.id] = draw(_value(question))
+    return {k: v for k, v in given_answers.items() if MODEL.question(k).shown(given_answers)}
+
+
+events = st.lists(
+    st.builds(
+        EngagementEvent,
+        kind=st.sampled_from(["article_read", "return_visit", "newsletter_click"]),
+        at=st.floats(min_value=-2, max_value=400).map(lambda days: NOW - dt.timedelta(days=days)),
+        stage=st.sampled_from([None, "awareness", "consideration", "decision", "unknown"]),
+        ref=st.sampled_from(["", "qualifying-by-the-gap"]),
+    ),
+    max_size=12,
+)
+
+
+@PROPERTIES
+@given(answers(), events)
+def test_score_never_raises_and_always_gives_a_known_verdict(given_answers: dict[str, Any], history) -> None:
+    result = score(given_answers, history, MODEL, NOW)
+    assert result.verdict in (SALES_READY, NURTURE, DISQUALIFIED)
+    for dimension in MODEL.dimensions:
+        assert 0 <= result.points[dimension.id] <= dimension.cap
+
+
+@PROPERTIES
+@given(answers(), events)
+def test_the_receipt_always_sums_to_the_totals(given_answers: dict[str, Any], history) -> None:
+    result = score(given_answers, history, MODEL, NOW)
+    assert sum(item.points for item in result.receipt) == result.total == sum(result.points.values())
+    for dimension, points in result.points.items():
+        assert sum(item.points for item in result.receipt if item.dimension == dimension) == points
+
+
+@PROPERTIES
+@given(answers(), events, st.sampled_from(PHRASES), st.sampled_from(["current_situation", "goals", "challenges"]))
+def test_saying_more_that_counts_never_lowers_the_score(given_answers: dict[str, Any], history, phrase: str,
+                                                        question: str) -> None:
+    before = score(given_answers, history, MODEL, NOW)
+    said = given_answers | {question: f"{given_answers.get(question, '')} {phrase}."}
+    assert score(said, history, MODEL, NOW).total >= before.total
+
+
+@PROPERTIES
+@given(answers(), events, st.sampled_from(["decision", "consideration", "awareness"]),
+       st.floats(min_value=0, max_value=400))
+def test_reading_one_more_article_never_lowers_the_score(given_answers: dict[str, Any], history, stage: str,
+                                                         days: float) -> None:
+    before = score(given_answers, history, MODEL, NOW).total
+    more = [*history, EngagementEvent("article_read", NOW - dt.timedelta(days=days), stage, "extra")]
+    assert score(given_answers, more, MODEL, NOW).total >= before
+
+
+@PROPERTIES
+@given(answers(), events, st.sampled_from([{"role": "student"}, {"role": "job_seeker"},
+                                           {"email": "spy@rivalsoft.example"},
+                                           {"challenges": "We sell backlinks and SEO services"}]))
+def test_a_disqualifier_always_wins(given_answers: dict[str, Any], history, disqualifying: dict[str, str]) -> None:
+    result = score(given_answers | disqualifying, history, MODEL, NOW)
+    assert result.verdict == DISQUALIFIED and result.disqualified_by
+
+
+@PROPERTIES
+@given(st.integers(1, 50), st.floats(0, 1000), st.floats(0, 1000), st.floats(0.5, 90))
+def test_decay_is_monotonic_in_time(points: int, a: float, b: float, half_life: float) -> None:
+    sooner, later = sorted((a, b))
+    assert decayed(points, dt.timedelta(days=sooner), half_life) >= decayed(points, dt.timedelta(days=later), half_life)
+
+
+@PROPERTIES
+@given(answers(), events, st.floats(0, 365))
+def test_engagement_only_fades_as_time_passes(given_answers: dict[str, Any], history, days: float) -> None:
+    now_points = score(given_answers, history, MODEL, NOW).points["engagement"]
+    later_points = score(given_answers, history, MODEL, NOW + dt.timedelta(days=days)).points["engagement"]
+    assert later_points <= now_points
