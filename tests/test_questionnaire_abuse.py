@@ -104,7 +104,7 @@ def test_too_many_submissions_get_a_friendly_429(app_config: dict[str, Any], res
     response = walk_questionnaire(client, researcher_answers | {"email": "p2@example.org"})
     assert response.status_code == 429
     assert "a lot of requests in a short time" in response.get_data(as_text=True)
-    assert response.headers["Retry-After"] == "60"
+    assert 0 < int(response.headers["Retry-After"]) <= 60
     assert len(_submissions(app)) == 2
 
 
