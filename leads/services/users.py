@@ -65,7 +65,7 @@ def update_user(user_id: int, actor_id: int, role: str, active: bool, away: bool
         raise UserError(f"Role must be one of {', '.join(ROLES)}.")
     if not 0 <= weight <= MAX_WEIGHT:
         raise UserError(f"Weight must be a whole number from 0 to {MAX_WEIGHT}.")
-    if user.id == actor_id and (role != "admin" or not active):
+    if user.id == actor_id and user.role == "admin" and (role != "admin" or not active):
         raise UserError("You can't remove your own admin access; ask another admin.")
     user.role, user.active, user.away, user.weight = role, active, away, weight
     db.session.commit()
