@@ -14,7 +14,7 @@ from leads.config import PROJECT_ROOT, load_config
 from leads.content import Content
 from leads.extensions import csrf, db, limiter, login_manager, migrate
 from leads.models import User
-from leads.views import assets, auth, caching, errors, filters, inbox, public, questionnaire, studio, tracking
+from leads.views import admin, assets, auth, caching, errors, filters, inbox, public, questionnaire, studio, tracking
 
 SITE_DIR = PROJECT_ROOT / "site"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -51,7 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"]
     )
 
-    for module in (public, questionnaire, auth, inbox, studio):
+    for module in (public, questionnaire, auth, inbox, studio, admin):
         app.register_blueprint(module.bp)
     errors.register(app)
     filters.register(app)

@@ -1,4 +1,4 @@
-"""WTForms forms: the questionnaire form, built from the marketers' YAML, and the login form."""
+"""WTForms forms: the questionnaire, built from the marketers' YAML; login; the inbox and the users page."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     Field,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -203,3 +206,91 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[validators.InputRequired(), validators.Length(max=1024)],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField("Keep me signed in on this device")
+
+
+class DayField(DateField):
+    """A date field whose parse error gives an example instead of a format code."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Please enter a date such as 2026-03-31.") from None
+
+
+class InboxFilterForm(FlaskForm):
+    """The inbox filters, read from the URL (GET, so no CSRF): every field optional."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", validators=[validators.Length(max=200)],
+                    description="Name, email, company or their own words")
+    status = SelectField("Status", default="")
+    owner = SelectField("Owner", default="everyone", choices=[
+        SelectChoice("everyone", "Everyone"), SelectChoice("mine", "Mine"), SelectChoice("unassigned", "Unassigned")])
+    score_min = WholeNumberField("Score from", validators=[validators.Optional(),
+                                 validators.NumberRange(0, 1000, message="Use a score from 0 to 1,000.")])
+    score_max = WholeNumberField("Score to", validators=[validators.Optional(),
+                                 validators.NumberRange(0, 1000, message="Use a score from 0 to 1,000.")])
+    arrived_from = DayField("Arrived from", validators=[validators.Optional()])
+    arrived_to = DayField("Arrived until", validators=[validators.Optional()])
+    stage = SelectField("Buying stage", default="")
+    source = StringField("Source (utm_source)", validators=[validators.Length(max=100)])
+    landing = StringField("Landing article", validators=[validators.Length(max=200)])
+    sort = SelectField("Sort", default="newest", choices=[
+        SelectChoice("newest", "Newest first"), SelectChoice("score", "Highest score first")])
+    after = HiddenField()
+
+    def __init__(self, statuses: list[tuple[str, str]], stages: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.status.choices = [SelectChoice("", "Any status"), *(SelectChoice(v, label) for v, label in statuses)]
+        self.stage.choices = [SelectChoice("", "Any stage"), *(SelectChoice(v, label) for v, label in stages)]
+
+    def validate_score_max(self, field: Field) -> None:
+        if field.data is not None and self.score_min.data is not None and field.data < self.score_min.data:
+            raise validators.ValidationError("The upper score must not be below the lower one.")
+
+    def validate_arrived_to(self, field: Field) -> None:
+        if field.data and self.arrived_from.data and field.data < self.arrived_from.data:
+            raise validators.ValidationError("The end date must not be before the start date.")
+
+
+class BulkForm(FlaskForm):
+    """Leads ticked in the inbox list, and what to do with them."""
+
+    lead_ids = MultiCheckboxField("Leads", coerce=int, validate_choice=False,
+                                  validators=[validators.InputRequired("Tick at least one lead first.")])
+    status = SelectField("Move to", validate_choice=False)
+    rep = SelectField("Assign to", coerce=int, validate_choice=False)
+    next = HiddenField()
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("Move to", validate_choice=False)
+    reason = SelectField("Why is the lead not ready?", validate_choice=False, default="")
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField("Add a note", validators=[validators.InputRequired("Write something in the note first."),
+                                                   validators.Length(max=5000)], render_kw={"rows": 3})
+
+
+ROLE_CHOICES = [SelectChoice("sales", "Sales"), SelectChoice("marketer", "Marketer"), SelectChoice("admin", "Admin")]
+
+
+class NewUserForm(FlaskForm):
+    email = EmailField("Email", validators=[validators.InputRequired(), validators.Length(max=254)])
+    name = StringField("Name", validators=[validators.InputRequired(), validators.Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    password = PasswordField("Password", validators=[validators.InputRequired(), validators.Length(max=1024)],
+                             description="At least 12 characters; common passwords are refused.",
+                             render_kw={"autocomplete": "new-password"})
+
+
+class UserForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    active = BooleanField("Active")
+    away = BooleanField("Away")
+    weight = WholeNumberField("Weight", validators=[validators.InputRequired("Give a weight from 0 to 10."),
+                                                    validators.NumberRange(0, 10, message="Use 0 to 10.")])

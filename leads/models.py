@@ -96,6 +96,7 @@ class Lead(Base):
     status: Mapped[str] = mapped_column(sa.String(20), default="new")
     stage: Mapped[str] = mapped_column(sa.String(40), default="")
     source: Mapped[str] = mapped_column(sa.String(100), default="")
+    landing_article: Mapped[str] = mapped_column(sa.String(200), default="")
     fit: Mapped[int] = mapped_column(default=0)
     intent: Mapped[int] = mapped_column(default=0)
     engagement: Mapped[int] = mapped_column(default=0)
@@ -103,6 +104,8 @@ class Lead(Base):
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     routed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Name, email, company and the prospect's own words; the database indexes it for full-text search.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
 
     owner: Mapped[User | None] = relationship()
     submissions: Mapped[list[Submission]] = relationship(
@@ -117,6 +120,18 @@ class Lead(Base):
         sa.CheckConstraint(f"status IN {LEAD_STATUSES!r}", name="status"),
         # The inbox lists one route, newest first, paged by (routed_at, id).
         sa.Index("ix_leads_route_routed_at_id", "route", "routed_at", "id"),
+        # One index per inbox filter and sort, so that keyset pages stay cheap at any depth.
+        sa.Index("ix_leads_route_score_id", "route", "score", "id"),
+        sa.Index("ix_leads_route_status_routed_at_id", "route", "status", "routed_at", "id"),
+        sa.Index("ix_leads_route_status_score_id", "route", "status", "score", "id"),
+        sa.Index("ix_leads_route_owner_routed_at_id", "route", "owner_id", "routed_at", "id"),
+        sa.Index("ix_leads_route_owner_score_id", "route", "owner_id", "score", "id"),
+        sa.Index("ix_leads_route_stage_routed_at_id", "route", "stage", "routed_at", "id"),
+        sa.Index("ix_leads_route_stage_score_id", "route", "stage", "score", "id"),
+        sa.Index("ix_leads_route_source_routed_at_id", "route", "source", "routed_at", "id"),
+        sa.Index("ix_leads_route_source_score_id", "route", "source", "score", "id"),
+        sa.Index("ix_leads_route_landing_routed_at_id", "route", "landing_article", "routed_at", "id"),
+        sa.Index("ix_leads_route_landing_score_id", "route", "landing_article", "score", "id"),
     )
 
     @property
@@ -213,3 +228,27 @@ class QuestionnaireDraft(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
     submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id", ondelete="SET NULL"))
+
+
+class LeadRead(Base):
+    """When a user last opened a lead; a lead routed again since then is unread again."""
+
+    __tablename__ = "lead_reads"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+    read_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class InboxCount(Base):
+    """Sales-ready leads per status, kept by database triggers so the inbox never counts a million rows."""
+
+    __tablename__ = "inbox_counts"
+
+    status: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    leads: Mapped[int] = mapped_column(default=0)
+
+
+# Schema objects written as raw SQL in the migrations (full-text search), which autogenerate must ignore.
+Base.metadata.info["outside_models"] = ("lead_search", "ix_leads_search")

@@ -280,3 +280,28 @@ def page(chromium):  # type: ignore[no-untyped-def]
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+# --- inbox factories --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_lead(app: Flask, ready_answers: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """A lead through the real submission service; sales-ready unless the answers say otherwise."""
+    from leads.services.submissions import submit_answers
+
+    counter = iter(range(1, 100_000))
+
+    def make(name: str | None = None, context: dict[str, Any] | None = None, at: dt.datetime | None = None,
+             **answers: Any) -> SimpleNamespace:
+        n = next(counter)
+        values = {**ready_answers, "name": name or f"Lead {n}", "email": f"lead{n}@buyer{n}.example",
+                  "company": f"Company {n}", **answers}
+        with app.app_context():
+            model = app.extensions["doorstep.content"].questionnaire()
+            submission = submit_answers(model, values, context or {}, now=at)
+            lead = submission.lead
+            return SimpleNamespace(id=lead.id, name=lead.name, email=lead.email, route=lead.route,
+                                   score=lead.score, owner_id=lead.owner_id, routed_at=lead.routed_at)
+
+    return make

@@ -22,6 +22,11 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave alone what the migrations create as raw SQL (full-text search), listed in the metadata."""
+    return not (name and name.startswith(tuple(db.metadata.info.get("outside_models", ()))))
+
+
 def process_revision_directives(context, revision, directives):
     if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
         directives[:] = []
@@ -31,6 +36,7 @@ def process_revision_directives(context, revision, directives):
 def configure_args():
     args = dict(current_app.extensions["migrate"].configure_args)
     args.setdefault("render_item", render_item)
+    args.setdefault("include_name", include_name)
     args.setdefault("render_as_batch", True)
     args.setdefault("compare_type", True)
     args.setdefault("process_revision_directives", process_revision_directives)

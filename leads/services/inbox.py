@@ -1,27 +1,251 @@
-"""Reading the qualified-lead inbox: only sales-ready leads, newest first."""
+"""Reading the qualified-lead inbox: filtered, searched, keyset-paged, with unread marks and a journey."""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
 from leads.extensions import db
-from leads.models import Lead
+from leads.models import InboxCount, Lead, LeadEvent, LeadRead, utcnow
 from leads.scoring import SALES_READY
+from leads.services.lead_search import matching
+from leads.statuses import LABELS, PIPELINE
+
+PAGE_SIZE = 50
+OWNERS = ("everyone", "mine", "unassigned")
+# Each sort is a pair of columns ending in the id, so that (value, id) is unique and pages never overlap.
+SORTS = {"newest": (Lead.routed_at, Lead.id), "score": (Lead.score, Lead.id)}
 
 
-def ready_leads(limit: int = 50) -> list[Lead]:
-    query = (
-        sa.select(Lead)
-        .where(Lead.route == SALES_READY)
-        .order_by(Lead.routed_at.desc(), Lead.id.desc())
-        .options(orm.selectinload(Lead.owner))
-        .limit(limit)
+class CursorError(ValueError):
+    """A page link that was edited or truncated."""
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """What the sales user asked to see; every field lives in the URL, so a view can be shared."""
+
+    status: str = ""
+    owner: str = "everyone"
+    score_min: int | None = None
+    score_max: int | None = None
+    arrived_from: dt.date | None = None
+    arrived_to: dt.date | None = None
+    stage: str = ""
+    source: str = ""
+    landing: str = ""
+    q: str = ""
+    sort: str = "newest"
+    after: str = ""
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """The non-default fields as URL arguments, with ``changes`` applied (None drops one)."""
+        values = asdict(replace(self, **{k: v for k, v in changes.items() if v is not None}))
+        defaults = asdict(InboxFilters())
+        for key, value in changes.items():
+            if value is None:
+                values[key] = defaults[key]
+        return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()
+                if v != defaults[k]}
+
+
+@dataclass
+class InboxPage:
+    leads: list[Lead]
+    unread: set[int]
+    next_after: str | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def encode_cursor(lead: Lead, sort: str) -> str:
+    value = lead.routed_at.astimezone(dt.UTC).isoformat() if sort == "newest" else str(lead.score)
+    return f"{value}_{lead.id}"
+
+
+def decode_cursor(text: str, sort: str) -> tuple[Any, int]:
+    """(sort value, id) of the last lead on the previous page."""
+    value, _, lead_id = text.rpartition("_")
+    try:
+        key: Any = dt.datetime.fromisoformat(value) if sort == "newest" else int(value)
+        if isinstance(key, dt.datetime):
+            if key.tzinfo is None:
+                raise ValueError("no time zone")
+            key = key.astimezone(dt.UTC)
+        return key, int(lead_id)
+    except ValueError:
+        raise CursorError("That page link is not valid any more; here is the first page.") from None
+
+
+def _filtered(filters: InboxFilters, viewer_id: int) -> sa.Select[tuple[Lead]]:
+    query = sa.select(Lead).where(Lead.route == SALES_READY)
+    if filters.status:
+        query = query.where(Lead.status == filters.status)
+    if filters.owner == "mine":
+        query = query.where(Lead.owner_id == viewer_id)
+    elif filters.owner == "unassigned":
+        query = query.where(Lead.owner_id.is_(None))
+    if filters.score_min is not None:
+        query = query.where(Lead.score >= filters.score_min)
+    if filters.score_max is not None:
+        query = query.where(Lead.score <= filters.score_max)
+    if filters.arrived_from:
+        query = query.where(Lead.routed_at >= _midnight(filters.arrived_from))
+    if filters.arrived_to:
+        query = query.where(Lead.routed_at < _midnight(filters.arrived_to + dt.timedelta(days=1)))
+    for column, value in ((Lead.stage, filters.stage), (Lead.source, filters.source),
+                          (Lead.landing_article, filters.landing)):
+        if value:
+            query = query.where(column == value)
+    if (found := matching(filters.q, db.engine.dialect.name)) is not None:
+        query = query.where(found)
+    return query
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), dt.UTC)
+
+
+def _page_query(filters: InboxFilters, viewer_id: int, size: int) -> sa.Select[tuple[Lead]]:
+    columns = SORTS[filters.sort]
+    query = _filtered(filters, viewer_id).order_by(*(c.desc() for c in columns)).limit(size)
+    if filters.after:
+        values = decode_cursor(filters.after, filters.sort)
+        bound = [sa.bindparam(None, v, type_=c.type) for c, v in zip(columns, values, strict=True)]
+        query = query.where(sa.tuple_(*columns) < sa.tuple_(*bound))
+    return query
+
+
+def inbox_page(filters: InboxFilters, viewer_id: int, size: int = PAGE_SIZE) -> InboxPage:
+    """One page of sales-ready leads, with the viewer's unread marks and the counts per status."""
+    query = _page_query(filters, viewer_id, size + 1).options(orm.selectinload(Lead.owner))
+    leads = list(db.session.scalars(query))
+    more = len(leads) > size
+    leads = leads[:size]
+    return InboxPage(
+        leads=leads,
+        unread=_unread(leads, viewer_id),
+        next_after=encode_cursor(leads[-1], filters.sort) if more else None,
+        counts=status_counts(),
     )
-    return list(db.session.scalars(query))
+
+
+def export_leads(filters: InboxFilters, viewer_id: int, batch: int = 500) -> Iterator[Lead]:
+    """Every lead of the filtered view, fetched page by page so memory stays flat."""
+    filters = replace(filters, after="")
+    while True:
+        leads = list(db.session.scalars(_page_query(filters, viewer_id, batch).options(
+            orm.selectinload(Lead.owner))))
+        yield from leads
+        if len(leads) < batch:
+            return
+        filters = replace(filters, after=encode_cursor(leads[-1], filters.sort))
+
+
+EXPORT_HEADER = ("id", "name", "email", "company", "role", "status", "owner", "score", "fit", "intent",
+                 "engagement", "buying stage", "source", "landing article", "arrived (UTC)")
+
+
+def export_rows(filters: InboxFilters, viewer_id: int) -> Iterator[tuple[Any, ...]]:
+    """The filtered view as plain rows for a CSV file, in the order shown on screen."""
+    for lead in export_leads(filters, viewer_id):
+        yield (lead.id, lead.name, lead.email, lead.company, lead.job_role, LABELS.get(lead.status, lead.status),
+               lead.owner.name if lead.owner else "", lead.score, lead.fit, lead.intent, lead.engagement,
+               lead.stage, lead.source, lead.landing_article,
+               lead.routed_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"))
+
+
+def _unread(leads: list[Lead], viewer_id: int) -> set[int]:
+    if not leads:
+        return set()
+    read = dict(db.session.execute(
+        sa.select(LeadRead.lead_id, LeadRead.read_at)
+        .where(LeadRead.user_id == viewer_id, LeadRead.lead_id.in_([lead.id for lead in leads]))
+    ).all())
+    return {lead.id for lead in leads if lead.id not in read or read[lead.id] < lead.routed_at}
+
+
+def status_counts() -> dict[str, int]:
+    """Sales-ready leads per status, in pipeline order, from the trigger-kept tally."""
+    rows = dict(db.session.execute(sa.select(InboxCount.status, InboxCount.leads)).all())
+    return {status: int(rows.get(status, 0)) for status in PIPELINE}
 
 
 def ready_lead(lead_id: int) -> Lead | None:
     """A lead the inbox may show; anything not sales-ready is none of sales' business."""
     lead = db.session.get(Lead, lead_id)
     return lead if lead is not None and lead.route == SALES_READY else None
+
+
+def open_lead(lead_id: int, viewer_id: int) -> Lead | None:
+    """The lead, marked read for this viewer."""
+    lead = ready_lead(lead_id)
+    if lead is None:
+        return None
+    mark = db.session.get(LeadRead, (viewer_id, lead_id))
+    if mark is None:
+        db.session.add(LeadRead(user_id=viewer_id, lead_id=lead_id, read_at=utcnow()))
+    else:
+        mark.read_at = utcnow()
+    db.session.commit()
+    return lead
+
+
+@dataclass(frozen=True)
+class JourneyStep:
+    at: dt.datetime
+    kind: str
+    data: Mapping[str, Any]
+    actor: str = ""
+
+
+def journey(lead: Lead) -> list[JourneyStep]:
+    """Everything that happened to the lead, oldest first: reading, arriving, answering, and sales' work."""
+    steps: list[JourneyStep] = []
+    for number, submission in enumerate(lead.submissions):
+        context = submission.context if isinstance(submission.context, dict) else {}
+        steps += _articles_read(context.get("articles_read"), submission.created_at)
+        if number == 0:
+            source = {k: str(context[k])[:200] for k in ("utm_source", "landing_article", "referrer")
+                      if context.get(k)}
+            if source:
+                steps.append(JourneyStep(submission.created_at - dt.timedelta(microseconds=1), "source", source))
+    events = db.session.scalars(
+        sa.select(LeadEvent).where(LeadEvent.lead_id == lead.id).options(orm.selectinload(LeadEvent.actor))
+    )
+    steps += [JourneyStep(e.at, e.kind, e.data or {}, e.actor.name if e.actor else "") for e in events]
+    return sorted(steps, key=lambda s: s.at)
+
+
+def _articles_read(items: Any, fallback: dt.datetime) -> list[JourneyStep]:
+    """Articles read before answering, as the context capture stores them; anything odd is skipped."""
+    if not isinstance(items, list):
+        return []
+    steps = []
+    for item in items[:50]:
+        if isinstance(item, str):
+            item = {"title": item}
+        if not isinstance(item, dict):
+            continue
+        title = str(item.get("title") or item.get("slug") or item.get("ref") or "")[:200]
+        if not title:
+            continue
+        try:
+            at = dt.datetime.fromisoformat(str(item["at"])) if item.get("at") else fallback
+        except ValueError:
+            at = fallback
+        at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+        steps.append(JourneyStep(at, "article_read", {"title": title, "slug": str(item.get("slug") or "")[:200]}))
+    return steps
+
+
+def notes(lead: Lead) -> list[LeadEvent]:
+    """Notes on the lead, newest first, with their authors."""
+    return list(db.session.scalars(
+        sa.select(LeadEvent).where(LeadEvent.lead_id == lead.id, LeadEvent.kind == "note")
+        .order_by(LeadEvent.at.desc(), LeadEvent.id.desc()).options(orm.selectinload(LeadEvent.actor))
+    ))

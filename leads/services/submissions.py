@@ -15,6 +15,8 @@ from leads.quality import burst_reason
 from leads.questionnaire import Questionnaire
 from leads.routing import QUARANTINED, Rep, choose_rep, route_lead
 from leads.scoring import SALES_READY, EngagementEvent, ScoreResult, event_rows, score
+from leads.services.lead_search import search_text_for
+from leads.statuses import NEW
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,8 @@ def _record(
         lead.events.append(LeadEvent(at=now, kind=kind, data={"from": previous_route, "to": route}))
     if route == SALES_READY and (previous_route != SALES_READY or lead.owner_id is None):
         lead.routed_at = now
+        if previous_route is not None and previous_route != SALES_READY:
+            lead.status = NEW  # back from nurture: a fresh lead for sales
         _assign(lead, now)
         db.session.add(
             OutboxMessage(created_at=now, topic="lead.sales_ready",
@@ -138,11 +142,13 @@ def _copy_answers_to_lead(lead: Lead, answers: Mapping[str, Any], context: Mappi
     lead.job_role = str(answers.get("role") or lead.job_role or "")[:100]
     lead.stage = str(answers.get("buying_stage") or "")[:40]
     lead.source = str(context.get("utm_source") or lead.source or "")[:100]
+    lead.landing_article = str(context.get("landing_article") or lead.landing_article or "")[:200]
     lead.route = route
     lead.fit = result.points.get("fit", 0)
     lead.intent = result.points.get("intent", 0)
     lead.engagement = result.points.get("engagement", 0)
     lead.score = result.total
+    lead.search_text = search_text_for(lead.name, lead.email, lead.company, answers)
 
 
 def _assign(lead: Lead, now: dt.datetime) -> None:

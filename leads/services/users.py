@@ -1,14 +1,21 @@
-"""Accounts for the team: create them, check a sign-in."""
+"""Accounts for the team: create and change them, check a sign-in."""
 
 from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from leads.extensions import db
-from leads.models import ROLES, User
+from leads.models import ROLES, Assignment, Lead, User
+from leads.scoring import SALES_READY
 
 MIN_PASSWORD_LENGTH = 12
+MAX_WEIGHT = 10
+# Django's list of 20,000 common passwords (BSD licence), compiled by Royce Williams from breach data.
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "common_passwords.txt"
 # Hashing a throwaway password when the account is unknown keeps both answers equally slow.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-for-timing")
 
@@ -17,9 +24,19 @@ class UserError(ValueError):
     """A request to create or change an account that cannot be honoured, in plain words."""
 
 
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    return frozenset(COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").split())
+
+
 def password_problem(password: str) -> str | None:
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    lowered = password.lower()
+    # "Password2024!" is "password" with decoration; strip digits and symbols from the ends too.
+    core = lowered.strip("0123456789!@#$%^&*()-_=+.,?~ ")
+    if lowered in common_passwords() or core in common_passwords() or len(set(lowered)) < 4:
+        return "That password is too common or too easy to guess; try a few unrelated words."
     return None
 
 
@@ -37,6 +54,48 @@ def create_user(email: str, name: str, role: str, password: str) -> User:
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def update_user(user_id: int, actor_id: int, role: str, active: bool, away: bool, weight: int) -> User:
+    """Change an account; an admin cannot lock themselves out by deactivating or demoting their own."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise UserError("That account no longer exists.")
+    if role not in ROLES:
+        raise UserError(f"Role must be one of {', '.join(ROLES)}.")
+    if not 0 <= weight <= MAX_WEIGHT:
+        raise UserError(f"Weight must be a whole number from 0 to {MAX_WEIGHT}.")
+    if user.id == actor_id and user.role == "admin" and (role != "admin" or not active):
+        raise UserError("You can't remove your own admin access; ask another admin.")
+    user.role, user.active, user.away, user.weight = role, active, away, weight
+    db.session.commit()
+    return user
+
+
+def team() -> list[User]:
+    return list(db.session.scalars(sa.select(User).order_by(User.role, User.name)))
+
+
+def active_reps() -> list[User]:
+    """Sales reps who can be handed a lead."""
+    return list(db.session.scalars(sa.select(User).where(User.role == "sales", User.active.is_(True))
+                                   .order_by(User.name)))
+
+
+def rep_counts() -> dict[int, dict[str, int]]:
+    """Per rep: inbox leads by status, and assignments that count for the round robin."""
+    counts: dict[int, dict[str, int]] = {}
+    for owner_id, status, n in db.session.execute(
+        sa.select(Lead.owner_id, Lead.status, sa.func.count()).where(Lead.route == SALES_READY,
+                                                                     Lead.owner_id.is_not(None))
+        .group_by(Lead.owner_id, Lead.status)
+    ):
+        counts.setdefault(owner_id, {})[status] = n
+    for user_id, n in db.session.execute(
+        sa.select(Assignment.user_id, sa.func.count()).where(Assignment.counts.is_(True)).group_by(Assignment.user_id)
+    ):
+        counts.setdefault(user_id, {})["assigned"] = n
+    return counts
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -2,24 +2,164 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+import datetime as dt
+from dataclasses import asdict, replace
+from urllib.parse import parse_qsl, urlsplit
 
-from leads.services.inbox import ready_lead, ready_leads
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectChoice
+
+from leads.forms import BulkForm, InboxFilterForm, NoteForm, StatusForm
+from leads.models import Lead
+from leads.services.inbox import (
+    EXPORT_HEADER,
+    CursorError,
+    InboxFilters,
+    export_rows,
+    inbox_page,
+    journey,
+    notes,
+    open_lead,
+    ready_lead,
+)
+from leads.services.users import active_reps
+from leads.services.workflow import WorkflowError, add_note, change_status, change_statuses
+from leads.spreadsheet import csv_lines
+from leads.statuses import LABELS, LEAVING, NOT_READY_REASONS, PIPELINE, moves_from
 from leads.views import require_roles, site_content
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 bp.before_request(require_roles("sales", "admin"))
 
+BULK_MOVES = [s for s in (*PIPELINE, "spam") if s != "new"]
+
+
+def _filter_form(args: MultiDict[str, str]) -> InboxFilterForm:
+    try:
+        stages = [(o.value, o.label) for o in site_content().questionnaire().question("buying_stage").options]
+    except KeyError:
+        stages = []
+    return InboxFilterForm([(s, LABELS[s]) for s in PIPELINE], stages, formdata=args)
+
+
+def _filters(form: InboxFilterForm) -> InboxFilters:
+    return InboxFilters(**{name: form[name].data if form[name].data is not None else default
+                           for name, default in asdict(InboxFilters()).items()})
+
+
+def _bulk_form(form: BulkForm | None = None) -> BulkForm:
+    form = form or BulkForm(formdata=None)
+    form.status.choices = [SelectChoice("", "Move to…"), *(SelectChoice(s, LABELS[s]) for s in BULK_MOVES)]
+    form.rep.choices = [SelectChoice(0, "Assign to…"), *(SelectChoice(u.id, u.name) for u in active_reps())]
+    return form
+
+
+def _inbox(args: MultiDict[str, str], bulk: BulkForm | None = None, code: int = 200) -> Response | tuple[str, int]:
+    form = _filter_form(args)
+    if not form.validate():
+        return render_template("inbox/index.html", form=form, page=None, filters=InboxFilters(),
+                               bulk=_bulk_form(bulk), labels=LABELS), 400
+    filters = _filters(form)
+    try:
+        page = inbox_page(filters, current_user.id)
+    except CursorError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("inbox.index", **filters.args(after="")))
+    return render_template("inbox/index.html", form=form, page=page, filters=filters, bulk=_bulk_form(bulk),
+                           labels=LABELS), code
+
 
 @bp.get("")
-def index() -> str:
-    return render_template("inbox/index.html", leads=ready_leads())
+def index() -> Response | tuple[str, int]:
+    return _inbox(request.args)
+
+
+def _back_to_inbox(form: BulkForm) -> MultiDict[str, str]:
+    """The filters the list was showing, taken only from the query of ``next``: never a redirect target."""
+    return MultiDict(parse_qsl(urlsplit(form.next.data or "").query))
+
+
+@bp.post("/bulk")
+def bulk() -> Response | tuple[str, int]:
+    form = _bulk_form(BulkForm())
+    valid = form.validate_on_submit()
+    if valid and not form.status.data:
+        form.status.errors = ["Choose a status to move the ticked leads to."]
+    elif valid:
+        result = change_statuses(form.lead_ids.data, form.status.data, current_user.id)
+        if result.changed:
+            flash(f"Moved {len(result.changed)} lead{'s' if len(result.changed) != 1 else ''} "
+                  f"to {LABELS[form.status.data].lower()}.", "info")
+        for reason in sorted(set(result.skipped.values())):
+            flash(f"Some leads were left as they were: {reason}", "error")
+        return redirect(url_for("inbox.index", **_back_to_inbox(form)), code=303)
+    return _inbox(_back_to_inbox(form), bulk=form, code=400)
+
+
+@bp.get("/export.csv")
+def export() -> Response | tuple[str, int]:
+    form = _filter_form(request.args)
+    if not form.validate():
+        return _inbox(request.args)
+    rows = export_rows(replace(_filters(form), after=""), current_user.id)
+    filename = f"leads-{dt.date.today():%Y-%m-%d}.csv"
+    return Response(stream_with_context(csv_lines(EXPORT_HEADER, rows)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _lead_page(lead: Lead, status_form: StatusForm | None = None, note_form: NoteForm | None = None,
+               code: int = 200) -> tuple[str, int]:
+    status_form = status_form or StatusForm(formdata=None)
+    status_form.status.choices = [SelectChoice(s, LABELS[s]) for s in moves_from(lead.status)]
+    status_form.reason.choices = [SelectChoice("", "If not ready, why?"),
+                                  *(SelectChoice(k, v) for k, v in NOT_READY_REASONS.items())]
+    model = site_content().questionnaire()
+    return render_template(
+        "inbox/lead.html", lead=lead, submission=lead.latest, model=model, journey=journey(lead),
+        notes=notes(lead), status_form=status_form, note_form=note_form or NoteForm(formdata=None),
+        labels=LABELS, reasons=NOT_READY_REASONS, assign=_bulk_form(),
+    ), code
 
 
 @bp.get("/leads/<int:lead_id>")
-def lead_detail(lead_id: int) -> str:
-    lead = ready_lead(lead_id)
+def lead_detail(lead_id: int) -> tuple[str, int]:
+    lead = open_lead(lead_id, current_user.id)
     if lead is None:
         abort(404)
-    return render_template("inbox/lead.html", lead=lead, submission=lead.latest,
-                           model=site_content().questionnaire())
+    return _lead_page(lead)
+
+
+@bp.post("/leads/<int:lead_id>/status")
+def lead_status(lead_id: int) -> Response | tuple[str, int]:
+    lead = ready_lead(lead_id) or abort(404)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            change_status(lead_id, form.status.data or "", current_user.id, form.reason.data or "")
+        except WorkflowError as exc:
+            form.status.errors = [str(exc)]
+        else:
+            label = LABELS[form.status.data or ""]
+            if form.status.data in LEAVING:
+                flash(f"{lead.name} is marked {label.lower()} and has left the inbox.", "info")
+                return redirect(url_for("inbox.index"), code=303)
+            flash(f"{lead.name} is now: {label}.", "info")
+            return redirect(url_for("inbox.lead_detail", lead_id=lead_id), code=303)
+    return _lead_page(lead, status_form=form, code=400)
+
+
+@bp.post("/leads/<int:lead_id>/notes")
+def lead_note(lead_id: int) -> Response | tuple[str, int]:
+    lead = ready_lead(lead_id) or abort(404)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            add_note(lead_id, current_user.id, form.text.data or "")
+        except WorkflowError as exc:
+            form.text.errors = [str(exc)]
+        else:
+            flash("Note added.", "info")
+            return redirect(url_for("inbox.lead_detail", lead_id=lead_id, _anchor="notes-heading"), code=303)
+    return _lead_page(lead, note_form=form, code=400)

@@ -1,0 +1,48 @@
+"""Full-text search over leads: one interface, SQLite FTS5 or PostgreSQL tsvector underneath.
+
+The app writes ``Lead.search_text`` with every submission; the database indexes it by itself
+(an FTS5 table fed by triggers, or a GIN expression index), as migration 0003 sets up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from leads.models import Lead
+
+# The questions whose answers are the prospect's own words.
+OWN_WORDS = ("current_situation", "desired_change", "goals", "challenges")
+MAX_TERMS = 8
+_TERM = re.compile(r"[^\W_]+")
+
+
+def search_text_for(name: str, email: str, company: str, answers: Mapping[str, Any]) -> str:
+    """What a search can find a lead by; the email also split into parts, so "acme" finds it."""
+    words = [name, email, email.replace("@", " ").replace(".", " "), company]
+    words += [str(answers.get(key) or "") for key in OWN_WORDS]
+    return " ".join(w for w in words if w)
+
+
+def query_terms(text: str) -> list[str]:
+    """Words of a search box, lower-cased; punctuation dropped so nothing reaches the engine as syntax."""
+    return [t.lower() for t in _TERM.findall(text)][:MAX_TERMS]
+
+
+def matching(text: str, dialect: str) -> sa.ColumnElement[bool] | None:
+    """A WHERE clause for leads whose text has every word, each as a prefix; None for an empty search."""
+    terms = query_terms(text)
+    if not terms:
+        return None
+    if dialect == "postgresql":
+        tsquery = " & ".join(f"{t}:*" for t in terms)
+        vector = sa.func.to_tsvector(sa.literal_column("'simple'"), Lead.search_text)
+        return vector.bool_op("@@")(sa.func.to_tsquery(sa.literal_column("'simple'"), tsquery))
+    fts_query = " ".join(f'"{t}"*' for t in terms)
+    hits = sa.select(sa.literal_column("rowid")).select_from(sa.table("lead_search")).where(
+        sa.literal_column("lead_search").op("MATCH")(fts_query)
+    )
+    return Lead.id.in_(hits.scalar_subquery())

@@ -1,0 +1,132 @@
+"""Sales working a lead: status moves, notes and reassignment, each one transaction with its audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from leads.extensions import db
+from leads.models import Assignment, Lead, LeadEvent, User, utcnow
+from leads.routing import QUARANTINED
+from leads.scoring import NURTURE, SALES_READY
+from leads.statuses import LABELS, NOT_READY, NOT_READY_REASONS, SPAM, can_move
+
+MAX_NOTE_LENGTH = 5000
+
+
+class WorkflowError(ValueError):
+    """A change that cannot be made, in words for the person who asked."""
+
+
+@dataclass
+class BulkResult:
+    changed: list[int] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)
+
+
+def change_status(lead_id: int, target: str, actor_id: int, reason: str = "") -> Lead:
+    """Move one inbox lead to ``target``; "not ready" needs a reason code and sends the lead to nurture."""
+    lead = _inbox_lead(lead_id)
+    _move(lead, target, actor_id, reason, utcnow())
+    db.session.commit()
+    return lead
+
+
+def change_statuses(lead_ids: Sequence[int], target: str, actor_id: int, reason: str = "") -> BulkResult:
+    """The same move for many leads; those that cannot make it are skipped with the reason why."""
+    result = BulkResult()
+    now = utcnow()
+    leads = db.session.scalars(sa.select(Lead).where(Lead.id.in_(lead_ids), Lead.route == SALES_READY)).all()
+    found = {lead.id: lead for lead in leads}
+    for lead_id in dict.fromkeys(lead_ids):
+        lead = found.get(lead_id)
+        if lead is None:
+            result.skipped[lead_id] = "It is no longer in the inbox."
+            continue
+        try:
+            _move(lead, target, actor_id, reason, now)
+        except WorkflowError as exc:
+            result.skipped[lead_id] = str(exc)
+        else:
+            result.changed.append(lead_id)
+    db.session.commit()
+    return result
+
+
+def add_note(lead_id: int, actor_id: int, text: str) -> LeadEvent:
+    text = text.strip()
+    if not text:
+        raise WorkflowError("Write something in the note first.")
+    if len(text) > MAX_NOTE_LENGTH:
+        raise WorkflowError(f"Please keep a note under {MAX_NOTE_LENGTH:,} characters.")
+    lead = _inbox_lead(lead_id)
+    event = LeadEvent(lead_id=lead.id, at=utcnow(), kind="note", actor_id=actor_id, data={"text": text})
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def assign_leads(lead_ids: Sequence[int], rep_id: int, actor_id: int) -> BulkResult:
+    """An admin hands leads to a rep; the previous owner's turn is given back, as the lead left them."""
+    rep = db.session.get(User, rep_id)
+    if rep is None or rep.role != "sales" or not rep.active:
+        raise WorkflowError("Choose an active sales rep.")
+    actor = db.session.get(User, actor_id)
+    now = utcnow()
+    result = BulkResult()
+    leads = {lead.id: lead for lead in db.session.scalars(
+        sa.select(Lead).where(Lead.id.in_(lead_ids), Lead.route == SALES_READY))}
+    for lead_id in dict.fromkeys(lead_ids):
+        lead = leads.get(lead_id)
+        if lead is None:
+            result.skipped[lead_id] = "It is no longer in the inbox."
+        elif lead.owner_id == rep.id:
+            result.skipped[lead_id] = f"{rep.name} already owns it."
+        else:
+            previous = lead.owner.name if lead.owner else ""
+            _give_turn_back(lead)
+            lead.owner_id = rep.id
+            reason = f"Reassigned by {actor.name if actor else 'an admin'}"
+            db.session.add(Assignment(lead_id=lead.id, user_id=rep.id, at=now, reason=reason))
+            db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="assigned", actor_id=actor_id,
+                                     data={"to": rep.name, "from": previous, "reason": reason}))
+            result.changed.append(lead_id)
+    db.session.commit()
+    return result
+
+
+def _inbox_lead(lead_id: int) -> Lead:
+    lead = db.session.get(Lead, lead_id)
+    if lead is None or lead.route != SALES_READY:
+        raise WorkflowError("That lead is no longer in the inbox.")
+    return lead
+
+
+def _move(lead: Lead, target: str, actor_id: int, reason: str, now: dt.datetime) -> None:
+    if target not in LABELS:
+        raise WorkflowError("Choose one of the statuses offered.")
+    if not can_move(lead.status, target):
+        raise WorkflowError(f"A lead marked {LABELS[lead.status].lower()} can't move to {LABELS[target].lower()}.")
+    data: dict[str, str] = {"from": lead.status, "to": target}
+    if target == NOT_READY:
+        if reason not in NOT_READY_REASONS:
+            raise WorkflowError("Choose why the lead is not ready; the reason helps tune the scoring.")
+        data["reason"] = reason
+        lead.route = NURTURE
+    elif target == SPAM:
+        if lead.owner is not None:
+            data["turn_returned_to"] = lead.owner.name
+        _give_turn_back(lead)
+        lead.route = QUARANTINED
+    lead.status = target
+    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="status", actor_id=actor_id, data=data))
+
+
+def _give_turn_back(lead: Lead) -> None:
+    """The round robin counts only assignments that still count; this lead's no longer do."""
+    db.session.execute(
+        sa.update(Assignment).where(Assignment.lead_id == lead.id, Assignment.counts.is_(True)).values(counts=False)
+    )

@@ -1,0 +1,54 @@
+"""The sales workflow: a lead's statuses, the moves sales may make, and why a lead is not ready."""
+
+from __future__ import annotations
+
+NEW = "new"
+CONTACTED = "contacted"
+MEETING_SET = "meeting_set"
+WON = "won"
+LOST = "lost"
+NOT_READY = "not_ready"
+SPAM = "spam"
+
+# The statuses a lead can have while it sits in the inbox, in the order sales works through them.
+PIPELINE = (NEW, CONTACTED, MEETING_SET, WON, LOST)
+OPEN = (NEW, CONTACTED, MEETING_SET)
+# These take the lead out of the inbox: back to nurture, or into quarantine.
+LEAVING = (NOT_READY, SPAM)
+
+LABELS = {
+    NEW: "New",
+    CONTACTED: "Contacted",
+    MEETING_SET: "Meeting set",
+    WON: "Won",
+    LOST: "Lost",
+    NOT_READY: "Not ready",
+    SPAM: "Spam",
+}
+
+# Kept with every "not ready" verdict so the scoring model can be calibrated against them.
+NOT_READY_REASONS = {
+    "no_timeline": "No real timeline",
+    "no_budget": "No budget",
+    "no_authority": "Not the person who decides",
+    "just_researching": "Still researching",
+    "wrong_fit": "Not a fit for what we sell",
+    "unreachable": "Could not reach them",
+    "other": "Another reason",
+}
+
+
+def can_move(current: str, target: str) -> bool:
+    """Forward only through the pipeline; won and lost are final; any open lead may leave the inbox."""
+    if current not in OPEN or current == target:
+        return False
+    if target in LEAVING or target == LOST:
+        return True
+    if target not in PIPELINE:
+        return False
+    return PIPELINE.index(target) > PIPELINE.index(current)
+
+
+def moves_from(current: str) -> list[str]:
+    """The statuses sales can choose next, in pipeline order."""
+    return [s for s in (*PIPELINE, *LEAVING) if can_move(current, s)]
