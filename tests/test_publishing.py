@@ -454,3 +454,22 @@ def test_content_new_scaffolds_a_draft_dated_today_that_passes_the_check(
     assert check.exit_code == 0, check.output
     again = runner.invoke(args=["content", "new", "Pricing pages that earn trust"])
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_cached_copies_keep_the_security_headers_and_match_what_flask_renders(client: FlaskClient) -> None:
+    first = client.get("/articles/qualifying-by-the-gap")
+    repeat = client.get("/articles/qualifying-by-the-gap")
+    assert repeat.data == first.data
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "ETag", "Cache-Control", "Vary"):
+        assert repeat.headers[name] == first.headers[name]
+
+    client.set_cookie("analytics", "1")  # any cookie sends the request through Flask again
+    through_flask = client.get("/articles/qualifying-by-the-gap")
+    assert through_flask.data == first.data and through_flask.headers["ETag"] == first.headers["ETag"]
+    assert client.get("/articles/qualifying-by-the-gap",
+                      headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_a_head_request_never_leaves_an_empty_page_in_the_cache(client: FlaskClient) -> None:
+    assert client.head("/articles/qualifying-by-the-gap").status_code == 200
+    assert b"Qualifying by the gap" in client.get("/articles/qualifying-by-the-gap").data

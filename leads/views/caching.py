@@ -3,8 +3,10 @@
 The rule: a page is *shareable* when it would be byte-for-byte the same for every visitor.
 That holds for the public pages of a visitor who is not signed in and has no flashed message
 waiting. Shareable pages get an ETag built from the site build and the content edition, a
-Last-Modified, ``Cache-Control: public`` (so a CDN may keep them briefly), and are kept
-rendered in memory until the content edition changes.
+Last-Modified, ``Cache-Control: public`` (so a CDN may keep them briefly), and are kept in
+memory, headers and all, until the content edition changes. A WSGI layer in front of Flask
+answers cookie-less requests for them (200 or 304) without entering Flask at all: that is
+what lets an article page keep pace with a bare app serving bytes from memory.
 
 Everything else is made private by one app-wide hook, whatever the view said:
 - pages for a signed-in person (draft previews, the inbox, any page with their menu and a CSRF
@@ -24,39 +26,72 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, make_response, request, session
+from flask import Config, Flask, current_app, g, make_response, request, session
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import current_user
+from werkzeug.http import parse_date
 from werkzeug.wrappers import Response
 
+from leads.content import Content
 from leads.views import now, site_content
 
 SIGNED_IN = "private, no-store"
 VISITOR_ONLY = "private, no-cache"
 # Files served as they are: the same for everyone, and they must not read the session (Vary: Cookie).
 FILE_ENDPOINTS = frozenset({"static", "public.media"})
-RENDER_CACHE_SIZE = 512
+PAGE_CACHE_SIZE = 512
+# Set on the WSGI environ by public_page when the page it rendered may be kept for everyone.
+SHAREABLE_KEY = "doorstep.shareable"
 
 
-class RenderCache:
-    """Rendered shareable pages of one content edition, oldest dropped first."""
+@dataclass(frozen=True)
+class CachedPage:
+    """A shareable page exactly as Flask sent it, with what a conditional request is judged by."""
 
-    def __init__(self, size: int = RENDER_CACHE_SIZE) -> None:
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    etag: str  # quoted, as sent
+    last_modified: dt.datetime
+    mimetype: str
+
+    def answer(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if not self._modified_for(environ):
+            start_response("304 Not Modified", [h for h in self.headers if h[0] not in _BODY_HEADERS])
+            return []
+        start_response(self.status, self.headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [self.body]
+
+    def _modified_for(self, environ: dict[str, Any]) -> bool:
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match is not None:
+            # Weak comparison: W/"x" matches "x", and ETags are quoted, so a substring test is exact.
+            return not (if_none_match.strip() == "*" or self.etag in if_none_match)
+        since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
+        return since is None or since < self.last_modified
+
+
+_BODY_HEADERS = frozenset({"Content-Length", "Content-Type"})
+
+
+class PageCache:
+    """Shareable pages of the current edition, by URL; a new edition empties it, oldest go first."""
+
+    def __init__(self, size: int = PAGE_CACHE_SIZE) -> None:
         self.size = size
         self._edition = ""
-        self._pages: OrderedDict[str, tuple[bytes, int, str]] = OrderedDict()
+        self._pages: OrderedDict[str, CachedPage] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, edition: str, key: str) -> tuple[bytes, int, str] | None:
+    def get(self, edition: str, key: str) -> CachedPage | None:
         with self._lock:
-            if edition != self._edition:
-                return None
-            return self._pages.get(key)
+            return self._pages.get(key) if edition == self._edition else None
 
-    def put(self, edition: str, key: str, page: tuple[bytes, int, str]) -> None:
+    def put(self, edition: str, key: str, page: CachedPage) -> None:
         with self._lock:
             if edition != self._edition:
                 self._pages.clear()
@@ -64,6 +99,72 @@ class RenderCache:
             self._pages[key] = page
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
+
+
+def page_key(environ: dict[str, Any]) -> str:
+    return environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
+
+
+class ShareablePages:
+    """WSGI layer in front of Flask: answers a cookie-less GET or HEAD from the page cache.
+
+    A request without cookies has no session, so no sign-in, flash or CSRF token can shape its
+    page; the cached copy (headers included) is exactly what Flask would send. Everything else,
+    and every miss, goes to Flask; a page the public_page view marked shareable is kept on its
+    way out, with the final headers the after-request hooks added.
+    """
+
+    def __init__(self, wsgi_app: Callable[..., Any], app: Flask) -> None:
+        self.wsgi_app = wsgi_app
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        method = environ["REQUEST_METHOD"]
+        if method not in ("GET", "HEAD"):
+            return self.wsgi_app(environ, start_response)
+        state: CachingState = self.app.extensions["doorstep.caching"]
+        if "HTTP_COOKIE" not in environ:
+            page = state.pages.get(state.edition(), page_key(environ))
+            if page is not None:
+                return page.answer(environ, start_response)
+
+        sent: dict[str, Any] = {}
+
+        def remember_start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            sent.update(status=status, headers=headers)
+            return start_response(status, headers, exc_info)
+
+        result = self.wsgi_app(environ, remember_start)
+        marked = environ.get(SHAREABLE_KEY)
+        headers = dict(sent.get("headers") or [])
+        if (marked is None or method != "GET" or not str(sent.get("status", "")).startswith("200")
+                or "Set-Cookie" in headers or not headers.get("Cache-Control", "").startswith("public")):
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            getattr(result, "close", lambda: None)()
+        edition, etag, last_modified, mimetype = marked
+        state.pages.put(edition, page_key(environ),
+                        CachedPage(sent["status"], list(sent["headers"]), body, etag, last_modified, mimetype))
+        return [body]
+
+
+@dataclass
+class CachingState:
+    """What every request needs to judge freshness: the build hash, its time, and the page cache."""
+
+    build: str
+    built_at: dt.datetime
+    content: Content
+    config: Config
+    pages: PageCache = field(default_factory=PageCache)
+
+    def edition(self) -> str:
+        """The ETag value (unquoted) of every shareable page right now; needs no app context."""
+        clock = self.config["CLOCK"]
+        moment = clock() if clock is not None else dt.datetime.now(dt.UTC)
+        return f"{self.build}-{self.content.fresh_articles().edition(moment)}"
 
 
 def build_fingerprint(app: Flask, package_dir: Path) -> tuple[str, dt.datetime]:
@@ -101,26 +202,21 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Response]:
     def wrapper(**kwargs: Any) -> Response:
         if not shareable():
             return make_response(view(**kwargs))
-        state: dict[str, Any] = current_app.extensions["doorstep.caching"]
-        index = site_content().fresh_articles()
-        moment = now()
-        edition = index.edition(moment)
-        etag = f"{state['build']}-{edition}"
-        last_modified = max(index.last_changed(moment), state["built_at"]).replace(microsecond=0)
+        state: CachingState = current_app.extensions["doorstep.caching"]
+        etag = state.edition()
+        last_modified = max(site_content().articles.last_changed(now()), state.built_at).replace(microsecond=0)
         if request.if_none_match.contains_weak(etag):
             response = Response(status=304)
             _mark_shareable(response, etag, last_modified)
             return response
-        cache: RenderCache = state["pages"]
-        key = request.full_path
-        page = cache.get(edition, key)
-        if page is None:
+        page = state.pages.get(etag, page_key(request.environ))
+        if page is not None:
+            response = Response(page.body, mimetype=page.mimetype)
+        else:
             response = make_response(view(**kwargs))
             if response.status_code != 200 or response.direct_passthrough or _made_private():
                 return response
-            page = (response.get_data(), response.status_code, response.mimetype or "text/html")
-            cache.put(edition, key, page)
-        response = Response(page[0], status=page[1], mimetype=page[2])
+            request.environ[SHAREABLE_KEY] = (etag, f'"{etag}"', last_modified, response.mimetype or "text/html")
         _mark_shareable(response, etag, last_modified)
         return response.make_conditional(request)
 
@@ -156,7 +252,8 @@ class SessionCookies(SecureCookieSessionInterface):
 def register(app: Flask, package_dir: Path) -> None:
     app.session_interface = SessionCookies()
     build, built_at = build_fingerprint(app, package_dir)
-    app.extensions["doorstep.caching"] = {"build": build, "built_at": built_at, "pages": RenderCache()}
+    app.extensions["doorstep.caching"] = CachingState(build, built_at, app.extensions["doorstep.content"], app.config)
+    app.wsgi_app = ShareablePages(app.wsgi_app, app)  # type: ignore[method-assign]
 
     @app.after_request
     def keep_personal_pages_private(response: Response) -> Response:
