@@ -280,3 +280,18 @@ def page(chromium):  # type: ignore[no-untyped-def]
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def make_app(app_config: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Another app on the same test database with some settings changed; its connections are closed after."""
+    made: list[Flask] = []
+
+    def make(**changes: Any) -> Flask:
+        made.append(create_app(app_config | changes))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()

@@ -123,7 +123,7 @@ def _record(
         lead.events.append(LeadEvent(at=now, kind=kind, data={"from": previous_route, "to": route}))
     if route == SALES_READY and (previous_route != SALES_READY or lead.owner_id is None):
         lead.routed_at = now
-        _assign(lead, now)
+        assign_to_rep(lead, now)
         db.session.add(
             OutboxMessage(created_at=now, topic="lead.sales_ready",
                           payload={"lead_id": lead.id, "submission_id": submission.id, "score": result.total})
@@ -145,7 +145,8 @@ def _copy_answers_to_lead(lead: Lead, answers: Mapping[str, Any], context: Mappi
     lead.score = result.total
 
 
-def _assign(lead: Lead, now: dt.datetime) -> None:
+def assign_to_rep(lead: Lead, now: dt.datetime) -> None:
+    """Hand a ready lead to the next rep in the weighted round robin; the caller commits."""
     reps = [
         Rep(u.id, u.name, u.weight, u.away, u.active)
         for u in db.session.scalars(sa.select(User).where(User.role == "sales").order_by(User.id))
