@@ -43,6 +43,7 @@ def submit_answers(
 
 def submit_draft(
     draft: QuestionnaireDraft,
+    typed: Mapping[str, list[str]],
     model: Questionnaire,
     answers: Mapping[str, Any],
     context: Mapping[str, Any],
@@ -51,7 +52,8 @@ def submit_draft(
     client_key: str,
     burst: BurstRule | None = None,
 ) -> Submission:
-    """Submit a finished draft and close it, in one transaction: a draft is sent once."""
+    """Submit a finished draft with its last step, and close it, in one transaction: a draft is sent once."""
+    draft.answers = {**draft.answers, **{k: list(v) for k, v in typed.items()}}
     submission = _record(model, answers, context, events, quarantine_reasons, utcnow(), client_key, burst)
     draft.submission_id = submission.id
     draft.updated_at = submission.created_at
