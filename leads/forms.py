@@ -23,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import StopValidation
 
-from leads.questionnaire import Question, Questionnaire, Step
+from leads.questionnaire import Question, Questionnaire
 
 
 class MultiCheckboxField(SelectMultipleField):
