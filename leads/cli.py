@@ -15,6 +15,7 @@ from leads.content import Content
 users_cli = click.Group("users", help="Manage the team's accounts.")
 content_cli = click.Group("content", help="Check what marketers wrote, or start a new article.")
 demo_cli = click.Group("demo", help="Sample data for trying Doorstep out.")
+leads_cli = click.Group("leads", help="Work with stored leads.")
 
 
 @users_cli.command("create")
@@ -89,8 +90,45 @@ def demo_load_command() -> None:
         click.echo(f"  {role:<9} {email:<28} {password}")
 
 
+@leads_cli.command("rescore")
+@click.option("--dry-run", "mode", flag_value="dry-run", default=True, help="Show what would change (the default).")
+@click.option("--apply", "mode", flag_value="apply", help="Write the new scores and log each route change.")
+@click.option("--limit", default=100, show_default=True, help="How many changed leads to list.")
+@with_appcontext
+def rescore_command(mode: str, limit: int) -> None:
+    """Score every stored submission under the current model and show which leads change route."""
+    import sqlalchemy as sa
+
+    from leads.extensions import db
+    from leads.models import Submission
+    from leads.services.replay import replay
+
+    content: Content = current_app.extensions["doorstep.content"]
+    model = content.questionnaire()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) or 0
+    with click.progressbar(length=total, label="Scoring submissions", file=sys.stderr) as bar:
+        report = replay(model, apply=mode == "apply", progress=bar.update)
+    click.echo(f"Model {report.model_version}: {report.submissions} submissions from {report.leads} leads.")
+    if not report.changes:
+        click.echo("No lead would change route." if mode != "apply" else "No lead changed route.")
+        return
+    click.echo("")
+    click.echo(f"{'from':<14}   {'to':<12} {'leads':>6}")
+    for before, after, count in report.counts():
+        click.echo(f"{before:<14} → {after:<12} {count:>6}")
+    click.echo("")
+    click.echo("Leads that " + ("changed route:" if mode == "apply" else "would change route:"))
+    for change in report.changes[:limit]:
+        click.echo(f"  #{change.lead_id:<6} {change.name} <{change.email}>  {change.before} → {change.after}"
+                   f"  (score {change.score_before} → {change.score_after})")
+    if len(report.changes) > limit:
+        click.echo(f"  … and {len(report.changes) - limit} more (use --limit)")
+    if mode != "apply":
+        click.echo("\nNothing was written. Run with --apply to write the new scores.")
+
+
 def register(app: Flask) -> None:
-    for group in (users_cli, content_cli, demo_cli):
+    for group in (users_cli, content_cli, demo_cli, leads_cli):
         app.cli.add_command(group)
 
 

@@ -26,7 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import StopValidation
 
-from leads.questionnaire import Question, Questionnaire, Step
+from leads.questionnaire import Question, Questionnaire
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -53,7 +53,8 @@ class RequiredWhenShown:
         self.field_flags = {"required": question.show_if is None}
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
-        if not self.question.shown(answers_from_form(form, self.model, only_shown=False)):
+        known = getattr(form, "known_answers", None)
+        if not self.question.shown(known if known is not None else answers_from_form(form, self.model, False)):
             field.errors[:] = []
             raise StopValidation()
         empty = field.data in (None, "", []) or (self.question.type == "consent" and not field.data)
@@ -136,12 +137,28 @@ class QuestionnaireForm(FlaskForm):
     """Base of the generated form; fields are named after the question ids."""
 
     website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    model: Questionnaire
+    known_answers: dict[str, Any] | None = None
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Every show_if needs the other answers; read them once rather than once per field.
+        self.known_answers = answers_from_form(self, self.model, only_shown=False)
+        try:
+            return super().validate(extra_validators)
+        finally:
+            self.known_answers = None
+
+
+_FORM_CLASSES: dict[str, type[QuestionnaireForm]] = {}
 
 
 def questionnaire_form_class(model: Questionnaire) -> type[QuestionnaireForm]:
     """One form class per model version, with a field for every question."""
-    attrs = {q.id: _field_for(q, model) for q in model.questions}
-    return type(f"QuestionnaireForm_{model.version}", (QuestionnaireForm,), attrs)
+    if model.version not in _FORM_CLASSES:
+        attrs: dict[str, Any] = {q.id: _field_for(q, model) for q in model.questions}
+        attrs["model"] = model
+        _FORM_CLASSES[model.version] = type(f"QuestionnaireForm_{model.version}", (QuestionnaireForm,), attrs)
+    return _FORM_CLASSES[model.version]
 
 
 def answers_from_form(form: FlaskForm, model: Questionnaire, only_shown: bool = True) -> dict[str, Any]:
@@ -190,9 +207,10 @@ def typed_answers(data: MultiDict[str, str], questions: Iterable[Question]) -> d
     return {q.id: data.getlist(q.id) for q in questions}
 
 
-def validate_questions(form: QuestionnaireForm, questions: Iterable[Question]) -> bool:
+def validate_questions(form: QuestionnaireForm, questions: Iterable[Question], validated: bool = False) -> bool:
     """Validate the whole form (conditions need every answer) but report only these questions."""
-    form.validate()
+    if not validated:
+        form.validate()
     ids = {q.id for q in questions} | {"csrf_token"}
     for field in form:
         if field.name not in ids:

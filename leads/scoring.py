@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from leads.questionnaire import LexiconGroup, Questionnaire, phrase_pattern
@@ -137,8 +138,17 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire) -> list[Rec
     return items
 
 
+@lru_cache(maxsize=256)
+def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for a whole group, so texts that mention none of it cost a single search."""
+    return re.compile("|".join(f"(?:{phrase_pattern(p).pattern})" for p in phrases), re.IGNORECASE)
+
+
 def _group_items(group: LexiconGroup, texts: Sequence[tuple[str, str]]) -> list[ReceiptItem]:
     items, earned = [], 0
+    texts = [(question_id, text) for question_id, text in texts if _any_phrase(group.phrases).search(text)]
+    if not texts:
+        return items
     for phrase in group.phrases:
         pattern = phrase_pattern(phrase)
         for question_id, text in texts:

@@ -305,3 +305,18 @@ def make_lead(app: Flask, ready_answers: dict[str, Any]):  # type: ignore[no-unt
                                    score=lead.score, owner_id=lead.owner_id, routed_at=lead.routed_at)
 
     return make
+
+
+@pytest.fixture
+def make_app(app_config: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Another app on the same test database with some settings changed; its connections are closed after."""
+    made: list[Flask] = []
+
+    def make(**changes: Any) -> Flask:
+        made.append(create_app(app_config | changes))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()

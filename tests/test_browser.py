@@ -96,10 +96,10 @@ def test_questionnaire_is_usable_by_keyboard_and_on_a_phone(live_server: str, ch
     page.keyboard.press("Tab")
     page.keyboard.press("Space")  # the first role, by keyboard alone
     page.get_by_role("button", name="Next").press("Enter")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'error-summary'")
     assert page.input_value("#current_situation") == "We qualify by gut feeling."
     page.locator("#error-summary a").first.click()
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'company_size'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.name === 'company_size'")
     context.close()
 
 

@@ -160,3 +160,14 @@ def test_hostile_answers_are_escaped_on_the_result_page_and_in_the_inbox(
     detail = client.get(f"/inbox/leads/{lead.id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(&#39;owned&#39;)&lt;/script&gt;" in detail
     assert "<mark>losing deals</mark>" in detail
+
+
+def test_disqualified_prospect_gets_a_polite_thank_you_and_no_label(app: Flask, submit) -> None:
+    from tests.conftest import persona_answers
+
+    answers = persona_answers("Student writing a thesis")
+    html = submit(answers, follow=True).get_data(as_text=True)
+    assert "Thank you for your answers" in html
+    for word in ("disqualified", "unqualified", "score", "student"):
+        assert word not in html.lower().replace("students", "")
+    assert _lead(app, answers["email"]).route == "disqualified"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from leads import create_app
 from leads.extensions import db
 from leads.models import Lead, OutboxMessage, Submission
 from leads.quality import burst_reason, is_disposable, quality_reasons
@@ -51,9 +49,8 @@ def test_a_company_with_a_domain_in_its_name_is_not_suspect(ready_answers) -> No
     assert quality_reasons(ready_answers | {"company": "Booking.com"}) == []
 
 
-def test_a_questionnaire_finished_faster_than_a_person_can_read_is_quarantined(app_config: dict[str, Any],
-                                                                                 ready_answers) -> None:
-    app = create_app(app_config | {"MIN_SECONDS_TO_COMPLETE": 3600})
+def test_a_questionnaire_finished_faster_than_a_person_can_read_is_quarantined(make_app, ready_answers) -> None:
+    app = make_app(MIN_SECONDS_TO_COMPLETE=3600)
     walk_questionnaire(app.test_client(), ready_answers)
     [submission] = _submissions(app)
     assert submission.verdict == "quarantined"
@@ -96,8 +93,8 @@ def test_disposable_domains_come_from_the_maintained_list(domain: str) -> None:
     assert not is_disposable("northwind.example")
 
 
-def test_too_many_submissions_get_a_friendly_429(app_config: dict[str, Any], researcher_answers) -> None:
-    app = create_app(app_config | {"SUBMIT_RATE_LIMIT": "2 per minute"})
+def test_too_many_submissions_get_a_friendly_429(make_app, researcher_answers) -> None:
+    app = make_app(SUBMIT_RATE_LIMIT="2 per minute")
     client = app.test_client()
     for n in range(2):
         assert walk_questionnaire(client, researcher_answers | {"email": f"p{n}@example.org"}).status_code == 303
@@ -108,9 +105,8 @@ def test_too_many_submissions_get_a_friendly_429(app_config: dict[str, Any], res
     assert len(_submissions(app)) == 2
 
 
-def test_stepping_back_and_forth_does_not_use_up_the_submission_limit(app_config: dict[str, Any],
-                                                                      ready_answers) -> None:
-    app = create_app(app_config | {"SUBMIT_RATE_LIMIT": "1 per minute"})
+def test_stepping_back_and_forth_does_not_use_up_the_submission_limit(make_app, ready_answers) -> None:
+    app = make_app(SUBMIT_RATE_LIMIT="1 per minute")
     client = app.test_client()
     token = csrf_token(client, "/questionnaire")
     data = {"csrf_token": token, "current_situation": "x", "role": "founder", "company_size": "1-10"}

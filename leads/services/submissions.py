@@ -45,6 +45,7 @@ def submit_answers(
 
 def submit_draft(
     draft: QuestionnaireDraft,
+    typed: Mapping[str, list[str]],
     model: Questionnaire,
     answers: Mapping[str, Any],
     context: Mapping[str, Any],
@@ -53,7 +54,8 @@ def submit_draft(
     client_key: str,
     burst: BurstRule | None = None,
 ) -> Submission:
-    """Submit a finished draft and close it, in one transaction: a draft is sent once."""
+    """Submit a finished draft with its last step, and close it, in one transaction: a draft is sent once."""
+    draft.answers = {**draft.answers, **{k: list(v) for k, v in typed.items()}}
     submission = _record(model, answers, context, events, quarantine_reasons, utcnow(), client_key, burst)
     draft.submission_id = submission.id
     draft.updated_at = submission.created_at
@@ -127,7 +129,7 @@ def _record(
         lead.routed_at = now
         if previous_route is not None and previous_route != SALES_READY:
             lead.status = NEW  # back from nurture: a fresh lead for sales
-        _assign(lead, now)
+        assign_to_rep(lead, now)
         db.session.add(
             OutboxMessage(created_at=now, topic="lead.sales_ready",
                           payload={"lead_id": lead.id, "submission_id": submission.id, "score": result.total})
@@ -151,7 +153,8 @@ def _copy_answers_to_lead(lead: Lead, answers: Mapping[str, Any], context: Mappi
     lead.search_text = search_text_for(lead.name, lead.email, lead.company, answers)
 
 
-def _assign(lead: Lead, now: dt.datetime) -> None:
+def assign_to_rep(lead: Lead, now: dt.datetime) -> None:
+    """Hand a ready lead to the next rep in the weighted round robin; the caller commits."""
     reps = [
         Rep(u.id, u.name, u.weight, u.away, u.active)
         for u in db.session.scalars(sa.select(User).where(User.role == "sales").order_by(User.id))

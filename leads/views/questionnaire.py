@@ -165,6 +165,9 @@ def _take_step(model: Questionnaire, current: Step, draft: QuestionnaireDraft | 
     valid = validate_questions(form, [q for q in shown if q not in revealed])
     if not valid and draft is None:
         return _step_page(model, current, form, None, 400)
+    following = _neighbour(model, current, answers, +1)
+    if valid and not revealed and following is current and draft is not None:
+        return _send(model, form, draft, answers, typed)
     draft = save_draft(draft, typed, current.id, context, _started_at())
     if not valid:
         return _step_page(model, current, form, draft, 400)
@@ -172,17 +175,18 @@ def _take_step(model: Questionnaire, current: Step, draft: QuestionnaireDraft | 
         validate_questions(form, [])
         note = "Thanks. Your answer opened " + ("one more question" if len(revealed) == 1 else "a few more questions")
         return _step_page(model, current, form, draft, 200, note=note + " on this page.")
-    following = _neighbour(model, current, answers, +1)
-    if following is not current:
-        return _remember(redirect(url_for("questionnaire.step", token=draft.token, step_id=following.id), 303), draft)
-    return _send(model, form, draft, answers)
+    return _remember(redirect(url_for("questionnaire.step", token=draft.token, step_id=following.id), 303), draft)
 
 
-def _send(model: Questionnaire, form: QuestionnaireForm, draft: QuestionnaireDraft, answers: dict[str, Any]) -> Response:
+def _send(model: Questionnaire, form: QuestionnaireForm, draft: QuestionnaireDraft, answers: dict[str, Any],
+          typed: dict[str, list[str]]) -> Response:
     """The last step: check every step once more, then score, route and store in one go."""
+    form.validate()
     for earlier in model.visible_steps(answers):
         questions = [q for q in earlier.questions if q.shown(answers)]
-        if not validate_questions(form, questions):
+        if any(form[q.id].errors for q in questions):
+            draft = save_draft(draft, typed, earlier.id)
+            validate_questions(form, questions, validated=True)
             return _step_page(model, earlier, form, draft, 400)
     context, events = _context(draft)
     reasons = quality_reasons(
@@ -191,7 +195,7 @@ def _send(model: Questionnaire, form: QuestionnaireForm, draft: QuestionnaireDra
         seconds_to_complete=context["seconds_to_complete"],
         min_seconds=current_app.config["MIN_SECONDS_TO_COMPLETE"],
     )
-    submission = submit_draft(draft, model, answers, context, events, reasons, _client_key(),
+    submission = submit_draft(draft, typed, model, answers, context, events, reasons, _client_key(),
                               BurstRule(current_app.config["BURST_LIMIT"], current_app.config["BURST_MINUTES"]))
     session["submission_id"] = submission.id
     session.pop("questionnaire_started", None)

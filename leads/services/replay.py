@@ -1,0 +1,132 @@
+"""Replay: score every stored submission again under the current model, to preview or apply route changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from leads.extensions import db
+from leads.models import Lead, LeadEvent, OutboxMessage, Submission, utcnow
+from leads.questionnaire import Questionnaire
+from leads.routing import QUARANTINED, route_lead
+from leads.scoring import SALES_READY, ScoreResult, events_from_rows, score
+from leads.services.submissions import assign_to_rep
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class RouteChange:
+    lead_id: int
+    name: str
+    email: str
+    before: str
+    after: str
+    score_before: int
+    score_after: int
+
+
+@dataclass
+class ReplayReport:
+    model_version: str
+    submissions: int = 0
+    leads: int = 0
+    changes: list[RouteChange] = field(default_factory=list)
+    applied: bool = False
+
+    def counts(self) -> list[tuple[str, str, int]]:
+        """(from, to, leads) for each kind of route change, most common first."""
+        tally = Counter((c.before, c.after) for c in self.changes)
+        return [(before, after, n) for (before, after), n in tally.most_common()]
+
+
+def rescore_one(answers: Mapping[str, Any], context: Mapping[str, Any], quarantine_reasons: Sequence[str],
+                model: Questionnaire, at: dt.datetime) -> tuple[ScoreResult, str]:
+    """A stored submission scored again as of the moment it arrived, with the events stored alongside it."""
+    result = score(answers, events_from_rows(context.get("events") or ()), model, at)
+    return result, route_lead(result, quarantine_reasons)
+
+
+def _stored(batch: int) -> Iterator[sa.Row[Any]]:
+    query = (
+        sa.select(Submission.id, Submission.lead_id, Submission.created_at, Submission.answers, Submission.context,
+                  Submission.quarantine_reasons)
+        .order_by(Submission.lead_id, Submission.id)
+        .execution_options(yield_per=batch)
+    )
+    yield from db.session.execute(query)
+
+
+def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], None] | None = None,
+           batch: int = BATCH) -> ReplayReport:
+    """Re-score every submission; a lead's route follows its latest submission that was not held back.
+
+    With ``apply`` the new scores, routes and a timeline event per changed lead are written in one
+    transaction; without it nothing is written.
+    """
+    report = ReplayReport(model.version, applied=apply)
+    leads = {row.id: row for row in db.session.execute(sa.select(Lead.id, Lead.name, Lead.email, Lead.route,
+                                                                 Lead.score))}
+    latest: dict[int, tuple[ScoreResult, str]] = {}
+    updates: list[dict[str, Any]] = []
+    for row in _stored(batch):
+        result, route = rescore_one(row.answers, row.context, row.quarantine_reasons, model, row.created_at)
+        if route != QUARANTINED or row.lead_id not in latest:
+            latest[row.lead_id] = (result, route)
+        if apply:
+            updates.append(_score_columns(row.id, result, route))
+        report.submissions += 1
+        if progress:
+            progress(1)
+    report.leads = len(latest)
+    for lead_id, (result, route) in latest.items():
+        lead = leads[lead_id]
+        if route != lead.route:
+            report.changes.append(RouteChange(lead_id, lead.name, lead.email, lead.route, route, lead.score,
+                                              result.total))
+    if apply:
+        _write(model, updates, latest, report.changes)
+    return report
+
+
+def _score_columns(submission_id: int, result: ScoreResult, route: str) -> dict[str, Any]:
+    return {
+        "id": submission_id, "fit": result.points.get("fit", 0), "intent": result.points.get("intent", 0),
+        "engagement": result.points.get("engagement", 0), "total": result.total, "verdict": route,
+        "receipt": result.receipt_rows(), "gates_missed": list(result.gates_missed),
+        "model_version": result.model_version,
+    }
+
+
+def _write(model: Questionnaire, updates: list[dict[str, Any]], latest: Mapping[int, tuple[ScoreResult, str]],
+           changes: Sequence[RouteChange]) -> None:
+    now = utcnow()
+    for start in range(0, len(updates), BATCH):
+        db.session.execute(sa.update(Submission), updates[start:start + BATCH])
+    lead_rows = [
+        {"id": lead_id, "fit": r.points.get("fit", 0), "intent": r.points.get("intent", 0),
+         "engagement": r.points.get("engagement", 0), "score": r.total, "route": route}
+        for lead_id, (r, route) in latest.items()
+    ]
+    for start in range(0, len(lead_rows), BATCH):
+        db.session.execute(sa.update(Lead), lead_rows[start:start + BATCH])
+    for change in changes:
+        lead = db.session.get(Lead, change.lead_id)
+        assert lead is not None
+        kind = "promoted" if change.after == SALES_READY else "rerouted"
+        lead.events.append(LeadEvent(at=now, kind=kind, data={
+            "from": change.before, "to": change.after, "by": "rescore", "model_version": model.version,
+            "score_before": change.score_before, "score_after": change.score_after,
+        }))
+        if change.after == SALES_READY:
+            lead.routed_at = now
+            if lead.owner_id is None:
+                assign_to_rep(lead, now)
+            db.session.add(OutboxMessage(created_at=now, topic="lead.sales_ready",
+                                         payload={"lead_id": lead.id, "score": change.score_after, "by": "rescore"}))
+    db.session.commit()

@@ -1,0 +1,103 @@
+"""`doorstep leads rescore`: a changed threshold shows, then applies, exactly the expected route changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from leads.content_check import load_personas
+from leads.extensions import db
+from leads.models import Lead, LeadEvent, Submission
+from leads.questionnaire import load_questionnaire
+from leads.scoring import score
+from leads.services.submissions import submit_answers
+from tests.conftest import CONTENT_DIR
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    return target
+
+
+@pytest.fixture
+def stored_personas(make_app, content_copy: Path) -> Flask:
+    """Every persona stored as a real lead under the shipped model, a day ago."""
+    app = make_app(CONTENT_DIR=str(content_copy))
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    with app.app_context():
+        model = load_questionnaire(content_copy / "questionnaire.yaml")
+        for persona in load_personas(content_copy / "personas.yaml", at):
+            submit_answers(model, persona.answers, {}, persona.events, now=at)
+    return app
+
+
+def _set_threshold(content: Path, threshold: int) -> None:
+    path = content / "questionnaire.yaml"
+    path.write_text(path.read_text().replace("sales_ready: 45", f"sales_ready: {threshold}"))
+
+
+def _expected_changes(content: Path, threshold: int) -> dict[str, tuple[str, str]]:
+    """What the scoring engine itself says each persona would get under both thresholds."""
+    at = dt.datetime.now(dt.UTC)
+    old = load_questionnaire(content / "questionnaire.yaml")
+    _set_threshold(content, threshold)
+    new = load_questionnaire(content / "questionnaire.yaml")
+    changes = {}
+    for persona in load_personas(content / "personas.yaml", at):
+        before, after = (score(persona.answers, persona.events, m, at).verdict for m in (old, new))
+        if before != after:
+            changes[persona.answers["name"]] = (before, after)
+    return changes
+
+
+def _routes(app: Flask) -> dict[str, str]:
+    with app.app_context():
+        return dict(db.session.execute(sa.select(Lead.name, Lead.route)).all())
+
+
+def test_a_raised_threshold_shows_which_leads_would_leave_sales_and_writes_nothing(
+    stored_personas: Flask, content_copy: Path
+) -> None:
+    expected = _expected_changes(content_copy, 70)
+    assert expected and set(expected.values()) == {("sales_ready", "nurture")}
+    before = _routes(stored_personas)
+    result = stored_personas.test_cli_runner().invoke(args=["leads", "rescore", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert f"sales_ready    → nurture      {len(expected):>6}" in result.output
+    for name in expected:
+        assert f"{name} <" in result.output and "sales_ready → nurture" in result.output
+    assert "Nothing was written" in result.output
+    assert _routes(stored_personas) == before
+
+
+def test_apply_writes_new_scores_and_logs_the_change_on_each_lead(stored_personas: Flask, content_copy: Path) -> None:
+    expected = _expected_changes(content_copy, 40)
+    assert set(expected.values()) == {("nurture", "sales_ready")}
+    result = stored_personas.test_cli_runner().invoke(args=["leads", "rescore", "--apply"])
+    assert result.exit_code == 0, result.output
+    routes = _routes(stored_personas)
+    with stored_personas.app_context():
+        new_version = load_questionnaire(content_copy / "questionnaire.yaml").version
+        assert set(db.session.scalars(sa.select(Submission.model_version))) == {new_version}
+        for name, (_, after) in expected.items():
+            assert routes[name] == after
+            lead = db.session.scalar(sa.select(Lead).where(Lead.name == name))
+            promoted = [e for e in lead.events if e.kind == "promoted"]
+            assert promoted and promoted[-1].data["by"] == "rescore" and promoted[-1].data["from"] == "nurture"
+        logged = db.session.scalar(sa.select(sa.func.count()).select_from(LeadEvent)
+                                   .where(LeadEvent.kind.in_(["promoted", "rerouted"])))
+        assert logged == len(expected)
+    again = stored_personas.test_cli_runner().invoke(args=["leads", "rescore"])
+    assert "No lead would change route." in again.output
+
+
+def test_an_unchanged_model_changes_nothing(stored_personas: Flask) -> None:
+    result = stored_personas.test_cli_runner().invoke(args=["leads", "rescore", "--dry-run"])
+    assert result.exit_code == 0 and "No lead would change route." in result.output
+    assert "13 submissions from 13 leads" in result.output
