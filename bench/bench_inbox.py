@@ -7,7 +7,8 @@ Each database is loaded once (SQLite files and PostgreSQL databases live under /
 server, never in the repo; --reuse keeps an already loaded one). The loader drops the leads
 indexes and triggers, writes leads, submissions with receipts, events and assignments with
 executemany (SQLite) or COPY (PostgreSQL), then rebuilds indexes, the full-text index and the
-status counts. Requests go through the Flask test client, signed in as a sales rep. The
+status counts. Requests go through the Flask test client, signed in as a sales rep, and the sizes take turns
+request by request, so that load from others on a shared machine falls on both alike. The
 smallest size is the baseline: each operation's median at the largest size is divided by it.
 """
 
@@ -217,7 +218,8 @@ def prepare(kind: str, size: int, pg_url: str, reuse: bool) -> tuple[str, float 
     return url, time.perf_counter() - start
 
 
-def measure(url: str, size: int, repeat: int) -> dict[str, list[float]]:
+def operations(url: str, size: int) -> dict[str, Callable[[], Any]]:
+    """The five requests to time against one loaded database, through a signed-in test client."""
     from leads import create_app
     from leads.extensions import db
 
@@ -250,11 +252,19 @@ def measure(url: str, size: int, repeat: int) -> dict[str, list[float]]:
         "search": lambda: client.get("/inbox", query_string={"q": who}),
         "lead page": lambda: client.get(f"/inbox/leads/{lead_id}"),
     }
-    results = {}
     for name, op in ops.items():
         assert op().status_code == 200, name
-        results[name] = timed(op, repeat=repeat, warmup=3)
-    return results
+    return ops
+
+
+def interleaved(ops_by_size: dict[int, dict[str, Callable[[], Any]]], repeat: int) -> dict[int, list[list[float]]]:
+    """Samples per size and operation, taken in turns, so a busy shared machine slows every size alike."""
+    samples: dict[int, list[list[float]]] = {size: [[] for _ in ops] for size, ops in ops_by_size.items()}
+    for _ in range(repeat):
+        for size, ops in ops_by_size.items():
+            for i, op in enumerate(ops.values()):
+                samples[size][i] += timed(op, repeat=1, warmup=0)
+    return samples
 
 
 def main(argv: list[str]) -> int:
@@ -266,21 +276,26 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--pg-url", default="postgresql+psycopg://doorstep@127.0.0.1:54332/postgres")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    rows, ratios, payload = [], [], {}
+    rows: list[dict[str, Any]] = []
+    ratios: list[dict[str, Any]] = []
+    payload: dict[str, Any] = {}
     for kind in args.db.split(","):
-        medians: dict[int, list[float]] = {}
+        ops_by_size = {}
         for size in sizes:
             url, load_seconds = prepare(kind, size, args.pg_url, args.reuse)
             print(f"{kind} {size:,} leads: " + ("reused" if load_seconds is None else f"loaded in {load_seconds:.1f} s"),
                   flush=True)
-            samples = measure(url, size, args.repeat)
-            medians[size] = [median(s) for s in samples.values()]
-            for op, s in samples.items():
-                rows.append({"db": kind, "leads": f"{size:,}", "op": op, "median ms": median(s) * 1000,
+            payload[f"{kind}-{size}"] = {"load_seconds": load_seconds}
+            ops_by_size[size] = operations(url, size)
+        samples = interleaved(ops_by_size, args.repeat)
+        medians = {size: [median(s) for s in per_op] for size, per_op in samples.items()}
+        for size, ops in ops_by_size.items():
+            for name, s in zip(ops, samples[size], strict=True):
+                rows.append({"db": kind, "leads": f"{size:,}", "op": name, "median ms": median(s) * 1000,
                              "p95 ms": p95(s) * 1000})
-            payload[f"{kind}-{size}"] = {"load_seconds": load_seconds,
-                                         "ops": {op: {"median": median(s), "p95": p95(s)} for op, s in samples.items()}}
-            print(table([r for r in rows if r["db"] == kind and r["leads"] == f"{size:,}"]), flush=True)
+            payload[f"{kind}-{size}"]["ops"] = {name: {"median": median(s), "p95": p95(s)}
+                                                for name, s in zip(ops, samples[size], strict=True)}
+        print(table([r for r in rows if r["db"] == kind]), flush=True)
         if len(sizes) > 1:
             base, top = sizes[0], sizes[-1]
             ops = [r["op"] for r in rows if r["db"] == kind and r["leads"] == f"{top:,}"]

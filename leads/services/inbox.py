@@ -122,14 +122,21 @@ def _page_query(filters: InboxFilters, viewer_id: int, size: int) -> sa.Select[t
 
 def inbox_page(filters: InboxFilters, viewer_id: int, size: int = PAGE_SIZE) -> InboxPage:
     """One page of sales-ready leads, with the viewer's unread marks and the counts per status."""
-    query = _page_query(filters, viewer_id, size + 1).options(orm.selectinload(Lead.owner))
-    leads = list(db.session.scalars(query))
-    more = len(leads) > size
-    leads = leads[:size]
+    # One query: owners joined, the viewer's read mark joined, so no second round trip per page.
+    read = orm.aliased(LeadRead)
+    query = (
+        _page_query(filters, viewer_id, size + 1)
+        .add_columns(read.read_at)
+        .outerjoin(read, (read.lead_id == Lead.id) & (read.user_id == viewer_id))
+        .options(orm.joinedload(Lead.owner))
+    )
+    rows = db.session.execute(query).all()
+    more = len(rows) > size
+    rows = rows[:size]
     return InboxPage(
-        leads=leads,
-        unread=_unread(leads, viewer_id),
-        next_after=encode_cursor(leads[-1], filters.sort) if more else None,
+        leads=[lead for lead, _ in rows],
+        unread={lead.id for lead, read_at in rows if read_at is None or read_at < lead.routed_at},
+        next_after=encode_cursor(rows[-1][0], filters.sort) if more else None,
         counts=status_counts(),
     )
 
@@ -138,8 +145,7 @@ def export_leads(filters: InboxFilters, viewer_id: int, batch: int = 500) -> Ite
     """Every lead of the filtered view, fetched page by page so memory stays flat."""
     filters = replace(filters, after="")
     while True:
-        leads = list(db.session.scalars(_page_query(filters, viewer_id, batch).options(
-            orm.selectinload(Lead.owner))))
+        leads = list(db.session.scalars(_page_query(filters, viewer_id, batch).options(orm.joinedload(Lead.owner))))
         yield from leads
         if len(leads) < batch:
             return
@@ -157,16 +163,6 @@ def export_rows(filters: InboxFilters, viewer_id: int) -> Iterator[tuple[Any, ..
                lead.owner.name if lead.owner else "", lead.score, lead.fit, lead.intent, lead.engagement,
                lead.stage, lead.source, lead.landing_article,
                lead.routed_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"))
-
-
-def _unread(leads: list[Lead], viewer_id: int) -> set[int]:
-    if not leads:
-        return set()
-    read = dict(db.session.execute(
-        sa.select(LeadRead.lead_id, LeadRead.read_at)
-        .where(LeadRead.user_id == viewer_id, LeadRead.lead_id.in_([lead.id for lead in leads]))
-    ).all())
-    return {lead.id for lead in leads if lead.id not in read or read[lead.id] < lead.routed_at}
 
 
 def status_counts() -> dict[str, int]:
