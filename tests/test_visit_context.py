@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -12,6 +13,11 @@ from leads.extensions import db
 from leads.models import Submission
 from leads.views.tracking import COOKIE, visit_after
 from tests.conftest import walk_questionnaire
+
+
+def read(client: FlaskClient, page: str, referrer: str = "", **headers: str):  # type: ignore[no-untyped-def]
+    """What site.js does after a public page loads: report the page view to the beacon."""
+    return client.post("/visit", data={"page": page, "referrer": referrer}, headers=headers)
 
 
 def _only_submission(app: Flask) -> Submission:
@@ -23,9 +29,9 @@ def _only_submission(app: Flask) -> Submission:
 
 def test_utm_referrer_landing_article_and_reading_are_kept_and_scored(app: Flask, client: FlaskClient,
                                                                        researcher_answers) -> None:
-    client.get("/articles/qualifying-by-the-gap?utm_source=newsletter&utm_campaign=spring",
-               headers={"Referer": "https://news.example/issue-4"})
-    client.get("/articles/running-a-discovery-call")
+    read(client, "/articles/qualifying-by-the-gap?utm_source=newsletter&utm_campaign=spring",
+         referrer="https://news.example/issue-4")
+    read(client, "/articles/running-a-discovery-call", referrer="http://localhost/articles/qualifying-by-the-gap")
     walk_questionnaire(client, researcher_answers)
     submission = _only_submission(app)
     context = submission.context
@@ -50,11 +56,11 @@ def test_utm_on_the_questionnaire_link_itself_is_kept(app: Flask, client: FlaskC
 
 def test_global_privacy_control_turns_the_visit_cookie_off(app: Flask, client: FlaskClient,
                                                            researcher_answers) -> None:
-    client.get("/articles/qualifying-by-the-gap?utm_source=newsletter")
+    read(client, "/articles/qualifying-by-the-gap?utm_source=newsletter")
     assert client.get_cookie(COOKIE) is not None
-    response = client.get("/articles/running-a-discovery-call", headers={"Sec-GPC": "1"})
+    response = read(client, "/articles/running-a-discovery-call", **{"Sec-GPC": "1"})
     assert client.get_cookie(COOKIE) is None and COOKIE in response.headers["Set-Cookie"]
-    client.get("/articles/scoring-readiness-with-rules", headers={"Sec-GPC": "1"})
+    read(client, "/articles/scoring-readiness-with-rules", **{"Sec-GPC": "1"})
     assert client.get_cookie(COOKIE) is None
     client.environ_base["HTTP_SEC_GPC"] = "1"
     walk_questionnaire(client, researcher_answers)
@@ -65,17 +71,42 @@ def test_global_privacy_control_turns_the_visit_cookie_off(app: Flask, client: F
 
 
 def test_do_not_track_is_honoured_too(client: FlaskClient) -> None:
-    client.get("/articles/qualifying-by-the-gap", headers={"DNT": "1"})
-    assert client.get_cookie(COOKIE) is None
+    response = read(client, "/articles/qualifying-by-the-gap", DNT="1")
+    assert response.status_code == 204 and client.get_cookie(COOKIE) is None
 
 
-def test_a_visit_after_half_an_hour_of_quiet_counts_as_a_return(app: Flask) -> None:
+def test_a_visit_after_half_an_hour_of_quiet_counts_as_a_return() -> None:
     first = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
-    with app.test_request_context("/articles/qualifying-by-the-gap"):
-        from flask import request
+    visit = visit_after({}, first, article="qualifying-by-the-gap")
+    same = visit_after(visit, first + dt.timedelta(minutes=10), article="running-a-discovery-call")
+    back = visit_after(same, first + dt.timedelta(hours=3))
+    assert same.get("v") is None and [slug for slug, _ in same["a"]] == ["qualifying-by-the-gap",
+                                                                          "running-a-discovery-call"]
+    assert back["v"] == [int(first.timestamp())] and back["a"] == []
 
-        visit = visit_after({}, request, first)
-        same = visit_after(visit, request, first + dt.timedelta(minutes=10))
-        back = visit_after(same, request, first + dt.timedelta(hours=3))
-    assert same.get("v") is None
-    assert back["v"] == [int(first.timestamp())]
+
+def test_public_pages_set_no_cookie_so_shared_caches_may_keep_them(client: FlaskClient) -> None:
+    for path in ("/", "/articles/qualifying-by-the-gap", "/articles/"):
+        response = client.get(path)
+        assert "Set-Cookie" not in response.headers
+        assert response.headers["Cache-Control"].startswith("public")
+        assert 'data-visit="/visit"' in response.get_data(as_text=True)
+
+
+def test_the_beacon_ignores_pages_that_are_not_published_articles(app: Flask, client: FlaskClient,
+                                                                    researcher_answers) -> None:
+    read(client, "/articles/no-such-article")
+    read(client, "https://evil.example/articles/qualifying-by-the-gap")
+    read(client, "/tags/discovery")
+    response = read(client, "/articles/qualifying-by-the-gap", referrer="https://news.example/")
+    assert response.status_code == 204 and response.headers["Cache-Control"] == "no-store"
+    walk_questionnaire(client, researcher_answers)
+    assert _only_submission(app).context["articles_read"] == ["qualifying-by-the-gap"]
+
+
+@pytest.mark.browser
+def test_reading_in_a_real_browser_is_counted_by_the_beacon(live_server: str, page) -> None:
+    with page.expect_response(lambda r: r.url.endswith("/visit")) as beacon:
+        page.goto(live_server + "/articles/qualifying-by-the-gap?utm_source=newsletter")
+    assert beacon.value.status == 204
+    assert [c["name"] for c in page.context.cookies() if c["name"] == COOKIE] == [COOKIE]

@@ -12,7 +12,9 @@ from werkzeug.wrappers import Response
 
 from leads.articles import STAGES, Article
 from leads.views import now, site_content
+from leads.extensions import csrf
 from leads.views.caching import public_page
+from leads.views.tracking import count_page_view
 
 bp = Blueprint("public", __name__)
 
@@ -180,6 +182,13 @@ def sitemap() -> Response:
 @public_page
 def robots() -> Response:
     return Response(render_template("public/robots.txt"), mimetype="text/plain")
+
+
+@bp.post("/visit")
+@csrf.exempt  # it changes nothing on the server, only the caller's own first-party cookie
+def visit() -> Response:
+    """The reading beacon from site.js: counts one public page view towards the visit cookie."""
+    return count_page_view(request.form.get("page", "")[:600], request.form.get("referrer", "")[:600], now())
 
 
 @bp.get("/media/<path:filename>")

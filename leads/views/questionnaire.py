@@ -58,7 +58,8 @@ def start() -> Response:
         return redirect(url_for("questionnaire.step", token=draft.token, step_id=_current_step(model, draft).id))
     session.setdefault("questionnaire_started", now().isoformat())
     if not tracking_declined(request):
-        session["questionnaire_entry"] = {**utm_from(request), "referrer": external_referrer(request)}
+        session["questionnaire_entry"] = {**utm_from(request.args),
+                                          "referrer": external_referrer(request.referrer, request.host)}
     form = questionnaire_form_class(model)(formdata=None)
     return _step_page(model, model.steps[0], form, None)
 

@@ -1,13 +1,23 @@
-"""The visit cookie: first-party memory of how a prospect arrived and what they read, off under Sec-GPC or DNT."""
+"""The visit cookie: first-party memory of how a prospect arrived and what they read, off under Sec-GPC or DNT.
+
+Public pages are the same bytes for every visitor, so shared caches (and our own page cache)
+may keep them; a page that set a cookie could not be shared. Reading is therefore reported by
+a small same-origin beacon from site.js (`POST /visit`), whose answer alone carries the cookie.
+Without JavaScript nothing is remembered, which costs a prospect nothing but engagement points.
+The questionnaire's own pages are private anyway and update the cookie directly.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask, Request, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
+
+from leads.views import site_content
 
 COOKIE = "doorstep_visit"
 COOKIE_DAYS = 90
@@ -15,8 +25,7 @@ VISIT_GAP = dt.timedelta(minutes=30)  # a new visit starts after half an hour of
 MAX_READS = 20
 MAX_VISITS = 10
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
-# Only the pages prospects browse count towards a visit; the inbox and studio are not tracked.
-TRACKED_BLUEPRINTS = ("public", "questionnaire")
+ARTICLE_PATH = re.compile(r"^/articles/([a-z0-9][a-z0-9-]{0,119})$")
 
 
 def tracking_declined(req: Request) -> str:
@@ -44,18 +53,20 @@ def read_visit(req: Request) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def utm_from(req: Request) -> dict[str, str]:
-    return {k: req.args[k][:100] for k in UTM_KEYS if req.args.get(k)}
+def utm_from(args: Any) -> dict[str, str]:
+    """UTM parameters from a mapping of query arguments (request.args or a parsed query)."""
+    return {k: str(args[k])[:100] for k in UTM_KEYS if args.get(k)}
 
 
-def external_referrer(req: Request) -> str:
-    referrer = req.referrer or ""
-    if not referrer or urlsplit(referrer).netloc == req.host:
+def external_referrer(referrer: str | None, host: str) -> str:
+    """The referring address, unless it is this site itself."""
+    if not referrer or urlsplit(referrer).netloc in ("", host):
         return ""
     return referrer[:500]
 
 
-def visit_after(visit: dict[str, Any], req: Request, now: dt.datetime) -> dict[str, Any]:
+def visit_after(visit: dict[str, Any], now: dt.datetime, *, article: str = "", utm: dict[str, str] | None = None,
+                referrer: str = "") -> dict[str, Any]:
     """The visit once this page view is counted: a new visit after a gap, and the article read."""
     ts = int(now.timestamp())
     visit = dict(visit)
@@ -63,30 +74,53 @@ def visit_after(visit: dict[str, Any], req: Request, now: dt.datetime) -> dict[s
     if not last or ts - last > VISIT_GAP.total_seconds():
         if last:
             visit["v"] = [*list(visit.get("v") or [])[-(MAX_VISITS - 1):], int(visit.get("s") or last)]
-        landing = req.view_args.get("slug", "") if req.endpoint == "public.article" and req.view_args else ""
-        visit.update(s=ts, l=landing, r=external_referrer(req), u=utm_from(req), a=[])
-    if req.endpoint == "public.article" and req.view_args:
-        slug = str(req.view_args.get("slug", ""))[:120]
-        reads = [r for r in visit.get("a") or [] if r[0] != slug]
-        visit["a"] = [*reads, [slug, ts]][-MAX_READS:]
+        visit.update(s=ts, l=article, r=referrer, u=utm or {}, a=[])
+    if article:
+        reads = [r for r in visit.get("a") or [] if r[0] != article]
+        visit["a"] = [*reads, [article, ts]][-MAX_READS:]
     visit["t"] = ts
     return visit
 
 
+def remember(response: Response, visit: dict[str, Any]) -> Response:
+    response.set_cookie(
+        COOKIE, _serializer().dumps(visit), max_age=COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+    )
+    return response
+
+
+def forget(response: Response) -> Response:
+    if COOKIE in request.cookies:
+        response.delete_cookie(COOKIE)
+    return response
+
+
+def count_page_view(page: str, referrer: str, now: dt.datetime) -> Response:
+    """Answer the beacon for one public page view: ``page`` is its path and query on this site."""
+    response = Response(status=204)
+    response.headers["Cache-Control"] = "no-store"
+    if tracking_declined(request):
+        return forget(response)
+    parts = urlsplit(page if page.startswith("/") else "/")
+    match = ARTICLE_PATH.match(parts.path)
+    found = site_content().fresh_articles().get(match.group(1)) if match else None
+    article = found.slug if found is not None and found.is_published(now) else ""
+    utm = utm_from({k: v[0] for k, v in parse_qs(parts.query).items()})
+    visit = visit_after(read_visit(request), now, article=article, utm=utm,
+                        referrer=external_referrer(referrer, request.host))
+    return remember(response, visit)
+
+
 def register(app: Flask) -> None:
     @app.after_request
-    def remember_visit(response: Response) -> Response:
-        if request.blueprint not in TRACKED_BLUEPRINTS or request.method != "GET":
+    def remember_questionnaire_visit(response: Response) -> Response:
+        if request.blueprint != "questionnaire" or request.method != "GET":
             return response
         if tracking_declined(request):
-            if COOKIE in request.cookies:
-                response.delete_cookie(COOKIE)
-            return response
+            return forget(response)
         if response.status_code != 200:
             return response
-        visit = visit_after(read_visit(request), request, dt.datetime.now(dt.UTC))
-        response.set_cookie(
-            COOKIE, _serializer().dumps(visit), max_age=COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
-            secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
-        )
-        return response
+        visit = visit_after(read_visit(request), dt.datetime.now(dt.UTC), utm=utm_from(request.args),
+                            referrer=external_referrer(request.referrer, request.host))
+        return remember(response, visit)
