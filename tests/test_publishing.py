@@ -463,7 +463,7 @@ def test_cached_copies_keep_the_security_headers_and_match_what_flask_renders(cl
     for name in ("Content-Security-Policy", "X-Content-Type-Options", "ETag", "Cache-Control", "Vary"):
         assert repeat.headers[name] == first.headers[name]
 
-    client.set_cookie("analytics", "1")  # any cookie sends the request through Flask again
+    client.set_cookie("session", "not-a-valid-session")  # a session cookie sends the request through Flask
     through_flask = client.get("/articles/qualifying-by-the-gap")
     assert through_flask.data == first.data and through_flask.headers["ETag"] == first.headers["ETag"]
     assert client.get("/articles/qualifying-by-the-gap",
@@ -473,3 +473,14 @@ def test_cached_copies_keep_the_security_headers_and_match_what_flask_renders(cl
 def test_a_head_request_never_leaves_an_empty_page_in_the_cache(client: FlaskClient) -> None:
     assert client.head("/articles/qualifying-by-the-gap").status_code == 200
     assert b"Qualifying by the gap" in client.get("/articles/qualifying-by-the-gap").data
+
+
+def test_a_signed_in_person_never_gets_the_shared_copy(client: FlaskClient, make_user, auth) -> None:
+    shared = client.get("/articles/qualifying-by-the-gap")
+    assert shared.headers["Cache-Control"].startswith("public")
+    client.set_cookie("doorstep_visit", "anything")  # cookies that never shape a public page
+    assert client.get("/articles/qualifying-by-the-gap").data == shared.data
+    auth.login(make_user("marketer").email)
+    personal = client.get("/articles/qualifying-by-the-gap")
+    assert personal.headers["Cache-Control"] == "private, no-store"
+    assert b"Sign out" in personal.data and b"Sign out" not in shared.data

@@ -33,7 +33,7 @@ from typing import Any
 from flask import Config, Flask, current_app, g, make_response, request, session
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import current_user
-from werkzeug.http import parse_date
+from werkzeug.http import parse_cookie, parse_date
 from werkzeug.wrappers import Response
 
 from leads.content import Content
@@ -106,10 +106,11 @@ def page_key(environ: dict[str, Any]) -> str:
 
 
 class ShareablePages:
-    """WSGI layer in front of Flask: answers a cookie-less GET or HEAD from the page cache.
+    """WSGI layer in front of Flask: answers an impersonal GET or HEAD from the page cache.
 
-    A request without cookies has no session, so no sign-in, flash or CSRF token can shape its
-    page; the cached copy (headers included) is exactly what Flask would send. Everything else,
+    A request with neither a session nor a remember-me cookie has no session, so no sign-in,
+    flash or CSRF token can shape its page (the visit and draft cookies never do); the cached
+    copy (headers included) is exactly what Flask would send. Everything else,
     and every miss, goes to Flask; a page the public_page view marked shareable is kept on its
     way out, with the final headers the after-request hooks added.
     """
@@ -117,13 +118,22 @@ class ShareablePages:
     def __init__(self, wsgi_app: Callable[..., Any], app: Flask) -> None:
         self.wsgi_app = wsgi_app
         self.app = app
+        self.personal_cookies = (app.config["SESSION_COOKIE_NAME"],
+                                 app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+
+    def personal(self, environ: dict[str, Any]) -> bool:
+        header = environ.get("HTTP_COOKIE")
+        if not header:
+            return False
+        cookies = parse_cookie(header)
+        return any(name in cookies for name in self.personal_cookies)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         method = environ["REQUEST_METHOD"]
         if method not in ("GET", "HEAD"):
             return self.wsgi_app(environ, start_response)
         state: CachingState = self.app.extensions["doorstep.caching"]
-        if "HTTP_COOKIE" not in environ:
+        if not self.personal(environ):
             page = state.pages.get(state.edition(), page_key(environ))
             if page is not None:
                 return page.answer(environ, start_response)
