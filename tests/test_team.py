@@ -43,7 +43,7 @@ def test_admin_creates_a_user_and_a_common_password_is_refused_keeping_the_form(
     response = client.post("/admin/users", data={**form, "password": "password1234"})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "too common" in html and 'value="nia@team.example"' in html and 'value="Nia New"' in html
+    assert "very common password" in html and 'value="nia@team.example"' in html and 'value="Nia New"' in html
     response = client.post("/admin/users", data={**form, "password": "violet kettle under the bridge"})
     assert response.status_code == 303
     assert "Nia New" in client.get("/admin/users").get_data(as_text=True)
