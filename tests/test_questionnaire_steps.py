@@ -135,3 +135,5 @@ def test_draft_links_which_show_someones_answers_ask_search_engines_not_to_index
     assert NOINDEX in client.get(step).get_data(as_text=True)
     saved = post_step(client, step, ready_answers, action="save").headers["Location"]
     assert NOINDEX in client.get(saved).get_data(as_text=True)
+    robots = client.get("/robots.txt").get_data(as_text=True)
+    assert "Disallow: /questionnaire/continue/" in robots and "Disallow: /questionnaire/saved/" in robots
