@@ -123,3 +123,17 @@ def test_a_sent_questionnaire_link_cannot_be_used_again(client: FlaskClient, sub
 def test_an_unknown_token_starts_afresh(client: FlaskClient) -> None:
     response = client.get("/questionnaire/continue/not-a-real-token/goals", follow_redirects=True)
     assert response.status_code == 200 and "Step 1 of 6" in response.get_data(as_text=True)
+
+
+NOINDEX = '<meta name="robots" content="noindex">'
+
+
+def test_draft_links_which_show_someones_answers_ask_search_engines_not_to_index_them(client: FlaskClient,
+                                                                                       ready_answers) -> None:
+    assert NOINDEX not in client.get("/questionnaire").get_data(as_text=True)
+    step = walk_to(client, ready_answers, "goals")
+    assert NOINDEX in client.get(step).get_data(as_text=True)
+    saved = post_step(client, step, ready_answers, action="save").headers["Location"]
+    assert NOINDEX in client.get(saved).get_data(as_text=True)
+    robots = client.get("/robots.txt").get_data(as_text=True)
+    assert "Disallow: /questionnaire/continue/" in robots and "Disallow: /questionnaire/saved/" in robots
