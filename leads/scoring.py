@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +38,11 @@ class ReceiptItem:
     question: str = ""
     span: tuple[int, int] | None = None
 
+    def row(self) -> dict[str, Any]:
+        """As dataclasses.asdict would give it, without its generic deep copy (a receipt holds only scalars)."""
+        return {"rule": self.rule, "label": self.label, "dimension": self.dimension, "input": self.input,
+                "points": self.points, "question": self.question, "span": self.span}
+
 
 @dataclass(frozen=True)
 class ScoreResult:
@@ -59,7 +64,7 @@ class ScoreResult:
         return (self.total >= self.threshold) != (not self.gates_missed)
 
     def receipt_rows(self) -> list[dict[str, Any]]:
-        return [asdict(item) for item in self.receipt]
+        return [item.row() for item in self.receipt]
 
 
 def score(
