@@ -146,18 +146,20 @@ def _record(
     db.session.add(submission)
     db.session.flush()  # the ids that the events, the assignment and the outbox message refer to
     submitted = {"submission_id": submission.id, "route": route, "score": result.total}
-    # One multi-row INSERT, in journey order; nothing reads the new rows back.
+    # Plain INSERTs (the events in one, in journey order): nothing reads these rows back.
     db.session.execute(sa.insert(LeadEvent), [
         {"lead_id": lead.id, "at": now, "kind": kind, "actor_id": None, "data": data}
         for kind, data in [("submitted", submitted), *journey]
     ])
     if pick is not None:
-        db.session.add(Assignment(lead_id=lead.id, user_id=pick.rep.id, at=now, reason=pick.reason))
+        db.session.execute(sa.insert(Assignment), [
+            {"lead_id": lead.id, "user_id": pick.rep.id, "at": now, "reason": pick.reason, "counts": True}
+        ])
     if handed_over:
-        db.session.add(
-            OutboxMessage(created_at=now, topic="lead.sales_ready",
-                          payload={"lead_id": lead.id, "submission_id": submission.id, "score": result.total})
-        )
+        db.session.execute(sa.insert(OutboxMessage), [
+            {"created_at": now, "topic": "lead.sales_ready", "attempts": 0, "last_error": "",
+             "payload": {"lead_id": lead.id, "submission_id": submission.id, "score": result.total}}
+        ])
     return submission
 
 
