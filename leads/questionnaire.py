@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -72,16 +72,24 @@ def _holds(spec: Mapping[str, Any], answers: Answers) -> bool:
     return False
 
 
+WORD_START = r"(?<!\w)"
+
+
 @lru_cache(maxsize=4096)
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
     """A phrase as a regex: whole words, any spacing, each word with or without a plural ending."""
+    return re.compile(phrase_regex(phrase), re.IGNORECASE)
+
+
+def phrase_regex(phrase: str) -> str:
+    """The source of phrase_pattern; it starts with WORD_START when the phrase starts with a letter or digit."""
     words = []
     for word in phrase.split():
         stem = re.sub(r"(?:es|s)$", "", word) if len(word) > 3 else word
         words.append(re.escape(stem) + r"(?:s|es)?" if stem.isalpha() else re.escape(word))
-    before = r"(?<!\w)" if phrase[:1].isalnum() else ""
+    before = WORD_START if phrase[:1].isalnum() else ""
     after = r"(?!\w)" if phrase[-1:].isalnum() else ""
-    return re.compile(before + r"\s+".join(words) + after, re.IGNORECASE)
+    return before + r"\s+".join(words) + after
 
 
 def _referenced_questions(spec: Mapping[str, Any]) -> Iterator[str]:
@@ -205,9 +213,14 @@ class Questionnaire:
     path: Path | None = None
     threshold_line: int = 0
 
-    @property
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
         return tuple(q for s in self.steps for q in s.questions)
+
+    @cached_property
+    def lexicon_phrases(self) -> tuple[str, ...]:
+        """Every lexicon phrase once, in the order written."""
+        return tuple(dict.fromkeys(p for g in self.lexicon for p in g.phrases))
 
     def question(self, question_id: str) -> Question:
         for q in self.questions:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from leads.questionnaire import LexiconGroup, Questionnaire, phrase_pattern
+from leads.questionnaire import WORD_START, Question, Questionnaire, phrase_pattern, phrase_regex
 
 SALES_READY = "sales_ready"
 NURTURE = "nurture"
@@ -38,6 +38,11 @@ class ReceiptItem:
     question: str = ""
     span: tuple[int, int] | None = None
 
+    def row(self) -> dict[str, Any]:
+        """As dataclasses.asdict would give it, without its generic deep copy (a receipt holds only scalars)."""
+        return {"rule": self.rule, "label": self.label, "dimension": self.dimension, "input": self.input,
+                "points": self.points, "question": self.question, "span": self.span}
+
 
 @dataclass(frozen=True)
 class ScoreResult:
@@ -59,7 +64,7 @@ class ScoreResult:
         return (self.total >= self.threshold) != (not self.gates_missed)
 
     def receipt_rows(self) -> list[dict[str, Any]]:
-        return [asdict(item) for item in self.receipt]
+        return [item.row() for item in self.receipt]
 
 
 def score(
@@ -70,7 +75,8 @@ def score(
 ) -> ScoreResult:
     """Score one set of answers under ``model``; pure, so the same inputs give the same receipt."""
     receipt: list[ReceiptItem] = []
-    for question in model.visible_questions(answers):
+    visible = model.visible_questions(answers)
+    for question in visible:
         value = answers.get(question.id)
         if value in (None, "", []):
             continue
@@ -92,7 +98,7 @@ def score(
                         if pts:
                             receipt.append(ReceiptItem(f"{question.id}:band", question.label, dim, str(value), pts, question.id))
                     break
-    receipt.extend(_lexicon_items(answers, model))
+    receipt.extend(_lexicon_items(answers, model, visible))
     receipt.extend(_engagement_items(events, model, now))
 
     raw: dict[str, int] = {d.id: 0 for d in model.dimensions}
@@ -126,48 +132,94 @@ def score(
     )
 
 
-def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire) -> list[ReceiptItem]:
-    texts = [
-        (q.id, str(answers.get(q.id) or ""))
-        for q in model.visible_questions(answers)
-        if q.lexicon and answers.get(q.id)
-    ]
+def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
+                   visible: Sequence[Question]) -> list[ReceiptItem]:
+    # Each phrase counts once, where it first occurs: in the earliest question, at its first place.
+    first_seen: dict[str, tuple[str, str, tuple[int, int]]] = {}
+    for q in visible:
+        if q.lexicon and answers.get(q.id):
+            text = str(answers.get(q.id))
+            for phrase, span in _phrase_scan(model.lexicon_phrases).first_matches(text).items():
+                first_seen.setdefault(phrase, (q.id, text, span))
     items: list[ReceiptItem] = []
-    for group in model.lexicon:
-        items.extend(_group_items(group, texts))
-    return items
-
-
-@lru_cache(maxsize=256)
-def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern for a whole group, so texts that mention none of it cost a single search."""
-    return re.compile("|".join(f"(?:{phrase_pattern(p).pattern})" for p in phrases), re.IGNORECASE)
-
-
-def _group_items(group: LexiconGroup, texts: Sequence[tuple[str, str]]) -> list[ReceiptItem]:
-    items, earned = [], 0
-    texts = [(question_id, text) for question_id, text in texts if _any_phrase(group.phrases).search(text)]
-    if not texts:
+    if not first_seen:
         return items
-    for phrase in group.phrases:
-        pattern = phrase_pattern(phrase)
-        for question_id, text in texts:
-            match = pattern.search(text)
-            if match is None:
+    for group in model.lexicon:
+        earned = 0
+        for phrase in group.phrases:
+            seen = first_seen.get(phrase)
+            if seen is None:
                 continue
+            question_id, text, span = seen
             points = min(group.points, group.cap - earned)
             earned += points
             label = group.label if points else f"{group.label} (cap reached)"
-            items.append(
-                ReceiptItem(f"lexicon:{group.id}", label, group.dimension, _excerpt(text, match), points,
-                            question_id, (match.start(), match.end()))
-            )
-            break  # a phrase counts once, however often it is repeated
+            items.append(ReceiptItem(f"lexicon:{group.id}", label, group.dimension, _excerpt(text, span), points,
+                                     question_id, span))
     return items
 
 
-def _excerpt(text: str, match: re.Match[str], width: int = 40) -> str:
-    start, end = max(0, match.start() - width), min(len(text), match.end() + width)
+class _PhraseScan:
+    """Finds where each of many phrases first matches in a text, exactly as phrase_pattern(p).search would.
+
+    One search over the text stops wherever any phrase matches (the shared "word starts here" test is
+    made once, not once per phrase, which is most of the cost); there only the phrases that can start
+    with that character are tried, anchored.
+    """
+
+    def __init__(self, phrases: tuple[str, ...]) -> None:
+        self.phrases = phrases
+        self.alone = tuple(phrase_pattern(p) for p in phrases)
+        sources = [phrase_regex(p) for p in phrases]
+        at_word = [s.removeprefix(WORD_START) for s in sources if s.startswith(WORD_START)]
+        anywhere = [s for s in sources if not s.startswith(WORD_START)]
+        branches = ([f"{WORD_START}(?:{'|'.join(at_word)})"] if at_word else []) + anywhere
+        self.any = re.compile("|".join(branches) or "(?!)", re.IGNORECASE)
+        # A phrase's pattern starts with its first character, compared ignoring case as re does it.
+        self.first = tuple(re.compile(re.escape(p[:1]), re.IGNORECASE) for p in phrases)
+        self.starting_with: dict[str, tuple[int, ...]] = {}
+
+    def candidates(self, char: str) -> tuple[int, ...]:
+        found = self.starting_with.get(char)
+        if found is None:
+            found = tuple(i for i, first in enumerate(self.first) if first.fullmatch(char))
+            if len(self.starting_with) < 4096:
+                self.starting_with[char] = found
+        return found
+
+    def first_matches(self, text: str) -> dict[str, tuple[int, int]]:
+        found: dict[str, tuple[int, int]] = {}
+        pos = 0
+        for _ in range(_SCAN_STOPS):
+            hit = self.any.search(text, pos)
+            if hit is None:
+                return found
+            at = hit.start()
+            for i in self.candidates(text[at]):
+                phrase = self.phrases[i]
+                if phrase not in found and (match := self.alone[i].match(text, at)) is not None:
+                    found[phrase] = match.span()
+            if len(found) == len(self.phrases):
+                return found
+            pos = at + 1
+        for phrase, pattern in zip(self.phrases, self.alone, strict=True):
+            if phrase not in found and (match := pattern.search(text, pos)) is not None:
+                found[phrase] = match.span()
+        return found
+
+
+# Past this many places where some phrase matched, the phrases not yet seen are searched one by one,
+# so a text made of one phrase repeated costs no more than searching every phrase in it.
+_SCAN_STOPS = 32
+
+
+@lru_cache(maxsize=64)
+def _phrase_scan(phrases: tuple[str, ...]) -> _PhraseScan:
+    return _PhraseScan(phrases)
+
+
+def _excerpt(text: str, span: tuple[int, int], width: int = 40) -> str:
+    start, end = max(0, span[0] - width), min(len(text), span[1] + width)
     return ("…" if start else "") + " ".join(text[start:end].split()) + ("…" if end < len(text) else "")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -151,3 +152,32 @@ def test_reading_list_follows_stated_challenges_not_recency() -> None:
 def test_persona_runner_reports_each_result() -> None:
     results = run_personas(MODEL, PERSONAS, NOW)
     assert len(results) == len(PERSONAS) >= 10
+
+
+def _lexicon_lines(result, group: str) -> list[tuple[str, str, int, tuple[int, int] | None]]:
+    return [(i.question, i.input, i.points, i.span) for i in result.receipt if i.rule == f"lexicon:{group}"]
+
+
+def test_overlapping_phrases_each_count_where_they_first_occur_up_to_the_cap() -> None:
+    answers = persona("Founder who asks to talk") | {"goals": "Our budget approved in May.", "challenges": ""}
+    lines = _lexicon_lines(score(answers, (), MODEL, NOW), "owned_budget")
+    assert lines == [("goals", "Our budget approved in May.", 5, (4, 19)),
+                     ("goals", "Our budget approved in May.", 0, (0, 10))]
+
+
+def test_a_phrase_after_many_repeats_of_another_is_still_found_in_the_first_question_that_has_it() -> None:
+    answers = persona("Founder who asks to talk") | {
+        "current_situation": "up 5% " * 60 + "and it is urgent",
+        "goals": "urgent, and a pilot",
+        "challenges": "",
+    }
+    result = score(answers, (), MODEL, NOW)
+    [urgent] = _lexicon_lines(result, "urgency")
+    assert urgent[0] == "current_situation" and urgent[3] == (370, 376)
+    assert [line[0] for line in _lexicon_lines(result, "decision_process")] == ["goals"]
+
+
+@pytest.mark.parametrize("case", PERSONAS, ids=lambda p: p.name)
+def test_receipt_rows_are_the_receipt_items_as_plain_data(case) -> None:
+    result = score(case.answers, case.events, MODEL, NOW)
+    assert result.receipt_rows() == [dataclasses.asdict(item) for item in result.receipt]

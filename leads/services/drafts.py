@@ -13,13 +13,15 @@ from leads.extensions import db
 from leads.models import QuestionnaireDraft, utcnow
 
 DRAFT_LIFETIME = dt.timedelta(days=30)
+# Built once: every questionnaire page opens its draft by token.
+_BY_TOKEN = sa.select(QuestionnaireDraft).where(QuestionnaireDraft.token == sa.bindparam("token"))
 
 
 def open_draft(token: str, now: dt.datetime | None = None) -> QuestionnaireDraft | None:
     """The draft behind a token, unless it was sent already or left untouched too long."""
     if not token or len(token) > 64:
         return None
-    draft = db.session.scalar(sa.select(QuestionnaireDraft).where(QuestionnaireDraft.token == token))
+    draft = db.session.scalar(_BY_TOKEN, {"token": token})
     if draft is None or draft.submission_id is not None:
         return None
     if draft.updated_at < (now or utcnow()) - DRAFT_LIFETIME:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from leads.extensions import db
 from leads.models import Assignment, Lead, LeadEvent, OutboxMessage, QuestionnaireDraft, Submission, User, utcnow
 from leads.quality import burst_reason
 from leads.questionnaire import Questionnaire
-from leads.routing import QUARANTINED, Rep, choose_rep, route_lead
+from leads.routing import QUARANTINED, Pick, Rep, choose_rep, route_lead
 from leads.scoring import SALES_READY, EngagementEvent, ScoreResult, event_rows, score
 from leads.services.lead_search import search_text_for
 from leads.statuses import NEW
@@ -55,12 +56,20 @@ def submit_draft(
     burst: BurstRule | None = None,
 ) -> Submission:
     """Submit a finished draft with its last step, and close it, in one transaction: a draft is sent once."""
-    draft.answers = {**draft.answers, **{k: list(v) for k, v in typed.items()}}
     submission = _record(model, answers, context, events, quarantine_reasons, utcnow(), client_key, burst)
+    # Closed after the submission is written, so that the draft costs one UPDATE rather than two.
+    draft.answers = {**draft.answers, **{k: list(v) for k, v in typed.items()}}
     draft.submission_id = submission.id
     draft.updated_at = submission.created_at
-    db.session.commit()
+    _commit_keeping(submission)
     return submission
+
+
+def _commit_keeping(submission: Submission) -> None:
+    """Commit, keeping the submission's id readable without the reload that expiry after a commit costs."""
+    submission_id = submission.id
+    db.session.commit()
+    set_committed_value(submission, "id", submission_id)
 
 
 def _recent_from(client_key: str, since: dt.datetime) -> int:
@@ -81,7 +90,7 @@ def _record(
     burst: BurstRule | None,
 ) -> Submission:
     quarantine_reasons = list(quarantine_reasons)
-    if client_key and burst:
+    if client_key and burst and burst.limit:  # a limit of 0 turns the check off: nothing to count
         recent = _recent_from(client_key, now - dt.timedelta(minutes=burst.minutes))
         reason = burst_reason(recent, burst.limit, burst.minutes)
         if reason:
@@ -99,6 +108,25 @@ def _record(
     held_back = route == QUARANTINED and previous_route is not None
     if not held_back:
         _copy_answers_to_lead(lead, answers, context or {}, result, route)
+    # The journey, in the order it happened; written with the rest in the final flush.
+    journey: list[tuple[str, dict[str, Any]]] = []
+    pick: Pick | None = None
+    handed_over = not held_back and route == SALES_READY and (previous_route != SALES_READY or lead.owner_id is None)
+    if not held_back and previous_route is not None and previous_route != route:
+        kind = "promoted" if route == SALES_READY else "rerouted"
+        journey.append((kind, {"from": previous_route, "to": route}))
+    if handed_over:
+        lead.routed_at = now
+        if previous_route is not None and previous_route != SALES_READY:
+            lead.status = NEW  # back from nurture: a fresh lead for sales
+        # Chosen before the lead is written, so that its owner goes into the same INSERT or UPDATE.
+        with db.session.no_autoflush:
+            pick = next_rep()
+        if pick is None:
+            journey.append(("unassigned", {"reason": "No sales rep is available"}))
+        else:
+            lead.owner_id = pick.rep.id
+            journey.append(("assigned", {"to": pick.rep.name, "reason": pick.reason}))
     submission = Submission(
         lead=lead,
         created_at=now,
@@ -116,24 +144,22 @@ def _record(
         client_key=client_key,
     )
     db.session.add(submission)
-    db.session.flush()
-    lead.events.append(
-        LeadEvent(at=now, kind="submitted", data={"submission_id": submission.id, "route": route, "score": result.total})
-    )
-    if held_back:
-        return submission
-    if previous_route is not None and previous_route != route:
-        kind = "promoted" if route == SALES_READY else "rerouted"
-        lead.events.append(LeadEvent(at=now, kind=kind, data={"from": previous_route, "to": route}))
-    if route == SALES_READY and (previous_route != SALES_READY or lead.owner_id is None):
-        lead.routed_at = now
-        if previous_route is not None and previous_route != SALES_READY:
-            lead.status = NEW  # back from nurture: a fresh lead for sales
-        assign_to_rep(lead, now)
-        db.session.add(
-            OutboxMessage(created_at=now, topic="lead.sales_ready",
-                          payload={"lead_id": lead.id, "submission_id": submission.id, "score": result.total})
-        )
+    db.session.flush()  # the ids that the events, the assignment and the outbox message refer to
+    submitted = {"submission_id": submission.id, "route": route, "score": result.total}
+    # Plain INSERTs (the events in one, in journey order): nothing reads these rows back.
+    db.session.execute(sa.insert(LeadEvent), [
+        {"lead_id": lead.id, "at": now, "kind": kind, "actor_id": None, "data": data}
+        for kind, data in [("submitted", submitted), *journey]
+    ])
+    if pick is not None:
+        db.session.execute(sa.insert(Assignment), [
+            {"lead_id": lead.id, "user_id": pick.rep.id, "at": now, "reason": pick.reason, "counts": True}
+        ])
+    if handed_over:
+        db.session.execute(sa.insert(OutboxMessage), [
+            {"created_at": now, "topic": "lead.sales_ready", "attempts": 0, "last_error": "",
+             "payload": {"lead_id": lead.id, "submission_id": submission.id, "score": result.total}}
+        ])
     return submission
 
 
@@ -155,19 +181,29 @@ def _copy_answers_to_lead(lead: Lead, answers: Mapping[str, Any], context: Mappi
 
 def assign_to_rep(lead: Lead, now: dt.datetime) -> None:
     """Hand a ready lead to the next rep in the weighted round robin; the caller commits."""
-    reps = [
-        Rep(u.id, u.name, u.weight, u.away, u.active)
-        for u in db.session.scalars(sa.select(User).where(User.role == "sales").order_by(User.id))
-    ]
-    counts = dict(
-        db.session.execute(
-            sa.select(Assignment.user_id, sa.func.count()).where(Assignment.counts.is_(True)).group_by(Assignment.user_id)
-        ).all()
-    )
-    pick = choose_rep(reps, counts)
+    pick = next_rep()
     if pick is None:
         lead.events.append(LeadEvent(at=now, kind="unassigned", data={"reason": "No sales rep is available"}))
         return
     lead.owner_id = pick.rep.id
     db.session.add(Assignment(lead_id=lead.id, user_id=pick.rep.id, at=now, reason=pick.reason))
     lead.events.append(LeadEvent(at=now, kind="assigned", data={"to": pick.rep.name, "reason": pick.reason}))
+
+
+def next_rep() -> Pick | None:
+    """The rep whose turn it is in the weighted round robin: the sales team and their counts in one query."""
+    rows = db.session.execute(_SALES_TEAM_AND_COUNTS).all()
+    reps = [Rep(row.id, row.name, row.weight, row.away, row.active) for row in rows]
+    return choose_rep(reps, {row.id: row.assigned for row in rows if row.assigned is not None})
+
+
+_ASSIGNED = (
+    sa.select(Assignment.user_id, sa.func.count().label("assigned"))
+    .where(Assignment.counts.is_(True)).group_by(Assignment.user_id).subquery()
+)
+# Built once: making a statement with a subquery costs more Python than running it.
+_SALES_TEAM_AND_COUNTS = (
+    sa.select(User.id, User.name, User.weight, User.away, User.active, _ASSIGNED.c.assigned)
+    .outerjoin(_ASSIGNED, _ASSIGNED.c.user_id == User.id)
+    .where(User.role == "sales").order_by(User.id)
+)
