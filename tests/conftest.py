@@ -96,6 +96,14 @@ def content_dir() -> Path:
 
 
 @pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A private copy of the shipped content, for tests that edit files on disk."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    return target
+
+
+@pytest.fixture
 def app_config(database_url: str, content_dir: Path) -> dict[str, Any]:
     return {
         "ENV": "test",

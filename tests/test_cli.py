@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from flask import Flask
 from leads import create_app
 from leads.extensions import db
 from leads.models import Lead, User
-from tests.conftest import CONTENT_DIR
 
 
 def test_users_create_stores_a_hashed_password(app: Flask, runner) -> None:
@@ -40,13 +38,6 @@ def test_users_create_refuses_bad_input_clearly(runner, args: list[str], message
 def test_content_check_passes_on_the_shipped_content(runner) -> None:
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 0, result.output
-
-
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target)
-    return target
 
 
 def test_content_check_fails_when_a_persona_disagrees_with_the_model(content_copy: Path, database_url: str) -> None:

@@ -6,19 +6,17 @@ import datetime as dt
 import json
 import logging
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from pygments.formatters import HtmlFormatter
 
 from leads import create_app
 from leads.extensions import db
-from tests.conftest import CONTENT_DIR, ROOT, Auth
+from tests.conftest import ROOT, Auth
 
 NOW = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -36,10 +34,9 @@ class Clock:
 
 
 @pytest.fixture
-def content_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target)
-    return target
+def content_dir(content_copy: Path) -> Path:
+    """These tests edit articles on disk, so the app serves a copy of the content."""
+    return content_copy
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy import orm
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import orm
 
 from leads.extensions import db
 from leads.models import Assignment, Lead, OutboxMessage

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -15,14 +15,6 @@ from leads.models import Lead, LeadEvent, Submission
 from leads.questionnaire import load_questionnaire
 from leads.scoring import score
 from leads.services.submissions import submit_answers
-from tests.conftest import CONTENT_DIR
-
-
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target)
-    return target
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 """The articles core: parses, renders, indexes, searches and checks Markdown articles (no Flask)."""
 
+from leads.problems import Problem
+
 from .check import check_content
 from .index import ArticleIndex
-from .model import STAGES, Article, Problem
+from .model import STAGES, Article
 from .search import SearchHit
 
 __all__ = ["STAGES", "Article", "ArticleIndex", "Problem", "SearchHit", "check_content"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from leads.problems import Problem
+
 from .frontmatter import FrontMatter
 from .index import duplicate_slug_problem
 from .media import MediaLibrary
-from .model import Problem
 from .reader import LoadedFile, load_article
 
 ARTICLE_PREFIX = "/articles/"

@@ -11,7 +11,9 @@ from typing import Any
 
 import yaml
 
-from .model import STAGES, Problem, as_utc
+from leads.problems import Problem
+
+from .model import STAGES, as_utc
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED_FIELDS = ("title", "date", "summary")

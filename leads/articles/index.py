@@ -12,8 +12,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from leads.problems import Problem
+
 from .media import MediaLibrary
-from .model import Article, Problem, as_utc
+from .model import Article, as_utc
 from .reader import LoadedFile, load_article
 from .search import SearchDocument, SearchHit, search_documents
 

@@ -1,12 +1,10 @@
-"""The article and problem records shared by every part of the articles core."""
+"""The article record shared by every part of the articles core."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
-
-from leads.problems import Problem
 
 STAGES: tuple[str, ...] = ("awareness", "consideration", "decision")
 

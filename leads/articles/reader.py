@@ -6,9 +6,11 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from leads.problems import Problem
+
 from .frontmatter import SLUG_PATTERN, FrontMatter, parse_front_matter
 from .media import MediaLibrary
-from .model import Article, Problem
+from .model import Article
 from .render import RenderedBody, render_body
 
 

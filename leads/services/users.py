@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-
 import sqlalchemy as sa
-from zxcvbn import zxcvbn
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from leads.extensions import db
 from leads.models import ROLES, Assignment, Lead, User

@@ -11,8 +11,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from leads.articles import STAGES, Article
-from leads.views import now, site_content
 from leads.extensions import csrf
+from leads.views import now, site_content
 from leads.views.caching import public_page
 from leads.views.tracking import count_page_view
 

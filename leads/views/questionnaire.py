@@ -7,14 +7,30 @@ import hashlib
 import hmac
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from leads.extensions import db, limiter
-from leads.forms import QuestionnaireForm, answers_from_form, questionnaire_form_class, step_formdata, typed_answers, \
-    validate_questions
+from leads.forms import (
+    QuestionnaireForm,
+    answers_from_form,
+    questionnaire_form_class,
+    step_formdata,
+    typed_answers,
+    validate_questions,
+)
 from leads.models import QuestionnaireDraft, Submission
 from leads.nurture import recommend_reading
 from leads.quality import quality_reasons

@@ -14,9 +14,8 @@ Create Date: 2026-11-22 16:17:54.268303
 """
 import json
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0003'
