@@ -17,13 +17,6 @@ class ConfigError(RuntimeError):
     """The app was asked to start with a configuration it must refuse."""
 
 
-def _env_flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
 def load_config(instance_path: str, override: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping.
 

@@ -51,10 +51,6 @@ class FrontMatter:
     body_start_line: int = 1
     problems: list[Problem] = field(default_factory=list)
 
-    @property
-    def has_errors(self) -> bool:
-        return any(p.is_error for p in self.problems)
-
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
 

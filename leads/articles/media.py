@@ -34,9 +34,6 @@ class MediaLibrary:
             return None
         return self.directory / name
 
-    def is_local(self, url: str) -> bool:
-        return self.path_for(url) is not None
-
     def size_of(self, url: str) -> tuple[int, int] | None:
         """Width and height in pixels of the image at ``url``, if it is local and readable."""
         path = self.path_for(url)
