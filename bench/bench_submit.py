@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from bench.common import ROOT, gunicorn, save, table
 
 CLIENTS = 16
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BASELINE = sa.Table(
     "bench_rows", sa.MetaData(),
     sa.Column("id", sa.Integer, primary_key=True),

@@ -26,7 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import StopValidation
 
-from leads.questionnaire import Question, Questionnaire
+from leads.questionnaire import Question, Questionnaire, Step
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -45,16 +45,14 @@ class KnownChoices:
 
 
 class RequiredWhenShown:
-    """Required only when the question's ``show_if`` holds for the other answers in the form."""
+    """Required only when the question's ``show_if`` holds for the prospect's other answers."""
 
-    def __init__(self, question: Question, model: Questionnaire) -> None:
+    def __init__(self, question: Question) -> None:
         self.question = question
-        self.model = model
         self.field_flags = {"required": question.show_if is None}
 
-    def __call__(self, form: FlaskForm, field: Field) -> None:
-        known = getattr(form, "known_answers", None)
-        if not self.question.shown(known if known is not None else answers_from_form(form, self.model, False)):
+    def __call__(self, form: QuestionnaireForm, field: Field) -> None:
+        if not self.question.shown(form.known_answers):
             field.errors[:] = []
             raise StopValidation()
         empty = field.data in (None, "", []) or (self.question.type == "consent" and not field.data)
@@ -73,8 +71,8 @@ def _required_message(question: Question) -> str:
     return "Please answer this question."
 
 
-def _field_for(question: Question, model: Questionnaire) -> Field:
-    checks: list[Any] = [RequiredWhenShown(question, model)]
+def _field_for(question: Question) -> Field:
+    checks: list[Any] = [RequiredWhenShown(question)]
     kwargs: dict[str, Any] = {"description": question.help}
     render_kw: dict[str, Any] = {}
     if question.autocomplete:
@@ -134,53 +132,44 @@ def _strip(value: Any) -> Any:
 
 
 class QuestionnaireForm(FlaskForm):
-    """Base of the generated form; fields are named after the question ids."""
+    """Base of the generated step forms; fields are named after the question ids.
+
+    No CSRF field of its own: CSRFProtect checks the token of every POST before any view runs, and
+    the step page prints the token itself, so a field per form would only check it a second time.
+    """
+
+    class Meta:
+        csrf = False
 
     website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
-    model: Questionnaire
-    known_answers: dict[str, Any] | None = None
+    # Every answer so far, read by the model: show_if conditions look across steps.
+    known_answers: Mapping[str, Any] = {}
 
-    def validate(self, extra_validators: Any = None) -> bool:
-        # Every show_if needs the other answers; read them once rather than once per field.
-        self.known_answers = answers_from_form(self, self.model, only_shown=False)
-        try:
-            return super().validate(extra_validators)
-        finally:
-            self.known_answers = None
+    def check(self, answers: Mapping[str, Any], questions: Iterable[Question]) -> bool:
+        """Validate against all ``answers``, but report errors on ``questions`` only.
 
-
-_FORM_CLASSES: dict[str, type[QuestionnaireForm]] = {}
-
-
-def questionnaire_form_class(model: Questionnaire) -> type[QuestionnaireForm]:
-    """One form class per model version, with a field for every question."""
-    if model.version not in _FORM_CLASSES:
-        attrs: dict[str, Any] = {q.id: _field_for(q, model) for q in model.questions}
-        attrs["model"] = model
-        _FORM_CLASSES[model.version] = type(f"QuestionnaireForm_{model.version}", (QuestionnaireForm,), attrs)
-    return _FORM_CLASSES[model.version]
+        Questions a condition hides, or that an answer on this very page has just revealed, are not
+        held against the prospect.
+        """
+        self.known_answers = answers
+        self.validate()
+        ids = {q.id for q in questions}
+        for field in self:
+            if field.name not in ids:
+                field.errors = []
+        return not any(self[name].errors for name in ids if name in self)
 
 
-def answers_from_form(form: FlaskForm, model: Questionnaire, only_shown: bool = True) -> dict[str, Any]:
-    """The prospect's answers as plain data, dropping questions their other answers hide."""
-    answers: dict[str, Any] = {}
-    for question in model.questions:
-        field = getattr(form, question.id, None)
-        if field is None:
-            continue
-        value = field.data
-        if question.type == "consent":
-            value = bool(value)
-        elif question.type == "multiple_choice":
-            value = list(value or [])
-        elif isinstance(value, str):
-            value = value.strip()
-        answers[question.id] = value
-    if only_shown:
-        for question in model.questions:
-            if not question.shown(answers):
-                answers.pop(question.id, None)
-    return answers
+_FORM_CLASSES: dict[tuple[str, str], type[QuestionnaireForm]] = {}
+
+
+def step_form_class(model: Questionnaire, step: Step) -> type[QuestionnaireForm]:
+    """One form class per model version and step, with a field for each of the step's questions."""
+    key = (model.version, step.id)
+    if key not in _FORM_CLASSES:
+        attrs: dict[str, Any] = {q.id: _field_for(q) for q in step.questions}
+        _FORM_CLASSES[key] = type(f"StepForm_{step.id}_{model.version[:8]}", (QuestionnaireForm,), attrs)
+    return _FORM_CLASSES[key]
 
 
 # What a step page posts besides its answers; everything else in a post is ignored.
@@ -188,34 +177,16 @@ STEP_CONTROLS = ("csrf_token", "website")
 
 
 def step_formdata(saved: Mapping[str, list[str]], posted: MultiDict[str, str] | None,
-                  questions: Iterable[Question]) -> MultiDict[str, str]:
+                  questions: Iterable[Question]) -> dict[str, list[str]]:
     """Answers kept so far, overlaid with what this step posted (an unticked box posts nothing)."""
-    data: MultiDict[str, str] = MultiDict()
-    for key, values in saved.items():
-        data.setlist(key, [str(v) for v in values])
+    data = {key: [str(v) for v in values] for key, values in saved.items()}
     if posted is not None:
         for question in questions:
-            data.setlist(question.id, posted.getlist(question.id))
+            data[question.id] = posted.getlist(question.id)
         for name in STEP_CONTROLS:
             if name in posted:
-                data.setlist(name, posted.getlist(name))
+                data[name] = posted.getlist(name)
     return data
-
-
-def typed_answers(data: MultiDict[str, str], questions: Iterable[Question]) -> dict[str, list[str]]:
-    """The step's answers exactly as typed, for the draft: kept even when they do not validate."""
-    return {q.id: data.getlist(q.id) for q in questions}
-
-
-def validate_questions(form: QuestionnaireForm, questions: Iterable[Question], validated: bool = False) -> bool:
-    """Validate the whole form (conditions need every answer) but report only these questions."""
-    if not validated:
-        form.validate()
-    ids = {q.id for q in questions} | {"csrf_token"}
-    for field in form:
-        if field.name not in ids:
-            field.errors = []
-    return not any(form[name].errors for name in ids if name in form)
 
 
 class LoginForm(FlaskForm):

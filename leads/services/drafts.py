@@ -1,10 +1,15 @@
-"""Questionnaires in progress: saved at every step under an unguessable token, resumable anywhere."""
+"""Questionnaires in progress: saved at every step under an unguessable token, resumable anywhere.
+
+Drafts are read and written as plain rows (a frozen ``Draft``), not ORM objects: every
+questionnaire page opens one, and the identity map and unit of work would cost more than the SQL.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,39 +18,79 @@ from leads.extensions import db
 from leads.models import QuestionnaireDraft, utcnow
 
 DRAFT_LIFETIME = dt.timedelta(days=30)
+DRAFTS = QuestionnaireDraft.__table__
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One questionnaire in progress; ``answers`` are as typed, lists of strings per question."""
+
+    id: int
+    token: str
+    started_at: dt.datetime
+    updated_at: dt.datetime
+    step: str
+    answers: dict[str, list[str]]
+    context: dict[str, Any]
+
+    @property
+    def expires_at(self) -> dt.datetime:
+        return self.updated_at + DRAFT_LIFETIME
+
+
 # Built once: every questionnaire page opens its draft by token.
-_BY_TOKEN = sa.select(QuestionnaireDraft).where(QuestionnaireDraft.token == sa.bindparam("token"))
+_BY_TOKEN = sa.select(
+    DRAFTS.c.id, DRAFTS.c.token, DRAFTS.c.started_at, DRAFTS.c.updated_at, DRAFTS.c.step, DRAFTS.c.answers,
+    DRAFTS.c.context, DRAFTS.c.submission_id,
+).where(DRAFTS.c.token == sa.bindparam("token"))
 
 
-def open_draft(token: str, now: dt.datetime | None = None) -> QuestionnaireDraft | None:
+def open_draft(token: str, now: dt.datetime | None = None) -> Draft | None:
     """The draft behind a token, unless it was sent already or left untouched too long."""
+    row = _row(token)
+    if row is None or row.submission_id is not None:
+        return None
+    if row.updated_at < (now or utcnow()) - DRAFT_LIFETIME:
+        return None
+    return Draft(row.id, row.token, row.started_at, row.updated_at, row.step, row.answers or {}, row.context or {})
+
+
+def sent_submission(token: str) -> int | None:
+    """The submission a sent draft became, if the token belongs to one."""
+    row = _row(token)
+    return row.submission_id if row is not None else None
+
+
+def _row(token: str) -> sa.Row[Any] | None:
     if not token or len(token) > 64:
         return None
-    draft = db.session.scalar(_BY_TOKEN, {"token": token})
-    if draft is None or draft.submission_id is not None:
-        return None
-    if draft.updated_at < (now or utcnow()) - DRAFT_LIFETIME:
-        return None
-    return draft
+    return db.session.connection().execute(_BY_TOKEN, {"token": token}).first()
 
 
 def save_draft(
-    draft: QuestionnaireDraft | None,
+    draft: Draft | None,
     typed: Mapping[str, list[str]],
     step: str,
     context: Mapping[str, Any] | None = None,
     started_at: dt.datetime | None = None,
-) -> QuestionnaireDraft:
+) -> Draft:
     """Keep what was typed on one step, creating the draft on the first save."""
     now = utcnow()
+    typed_lists = {k: list(v) for k, v in typed.items()}
+    conn = db.session.connection()
     if draft is None:
-        draft = QuestionnaireDraft(token=secrets.token_urlsafe(24), started_at=started_at or now,
-                                   context=dict(context or {}), answers={})
-        db.session.add(draft)
-    draft.answers = {**draft.answers, **{k: list(v) for k, v in typed.items()}}
-    if context:
-        draft.context = {**draft.context, **context}
-    draft.step = step
-    draft.updated_at = now
+        token = secrets.token_urlsafe(24)
+        answers, merged = typed_lists, dict(context or {})
+        started = started_at or now
+        draft_id = conn.execute(
+            sa.insert(DRAFTS).values(token=token, started_at=started, updated_at=now, step=step, answers=answers,
+                                     context=merged).returning(DRAFTS.c.id)
+        ).scalar_one()
+        db.session.commit()
+        return Draft(draft_id, token, started, now, step, answers, merged)
+    answers = {**draft.answers, **typed_lists}
+    merged = {**draft.context, **context} if context else draft.context
+    conn.execute(sa.update(DRAFTS).where(DRAFTS.c.id == draft.id)
+                 .values(answers=answers, context=merged, step=step, updated_at=now))
     db.session.commit()
-    return draft
+    return Draft(draft.id, draft.token, draft.started_at, now, step, answers, merged)

@@ -23,21 +23,14 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from leads.extensions import db, limiter
-from leads.forms import (
-    QuestionnaireForm,
-    answers_from_form,
-    questionnaire_form_class,
-    step_formdata,
-    typed_answers,
-    validate_questions,
-)
-from leads.models import QuestionnaireDraft, Submission
+from leads.forms import QuestionnaireForm, step_form_class, step_formdata
+from leads.models import Submission
 from leads.nurture import recommend_reading
 from leads.quality import quality_reasons
-from leads.questionnaire import Question, Questionnaire, Step
+from leads.questionnaire import Questionnaire, Step
 from leads.scoring import EngagementEvent
-from leads.services.drafts import DRAFT_LIFETIME, open_draft, save_draft
-from leads.services.submissions import BurstRule, submit_draft
+from leads.services.drafts import DRAFT_LIFETIME, Draft, open_draft, save_draft, sent_submission
+from leads.services.submissions import BurstRule, DraftAlreadySent, submit_draft
 from leads.views import now, site_content
 from leads.views.tracking import external_referrer, read_visit, tracking_declined, utm_from
 
@@ -76,8 +69,8 @@ def start() -> Response:
     if not tracking_declined(request):
         session["questionnaire_entry"] = {**utm_from(request.args),
                                           "referrer": external_referrer(request.referrer, request.host)}
-    form = questionnaire_form_class(model)(formdata=None)
-    return _step_page(model, model.steps[0], form, None)
+    first = model.steps[0]
+    return _step_page(model, first, step_form_class(model, first)(formdata=None), None, {}, model.read_answers({}))
 
 
 @bp.get("/continue/<token>")
@@ -104,10 +97,11 @@ def step(token: str, step_id: str) -> Response:
         abort(404)
     if request.method == "POST":
         return _take_step(model, current, draft)
-    if current not in model.visible_steps(_answers_so_far(model, draft.answers)):
+    answers = model.read_answers(draft.answers)
+    if current not in model.visible_steps(answers):
         return redirect(url_for("questionnaire.step", token=token, step_id=_current_step(model, draft).id))
-    form = questionnaire_form_class(model)(formdata=MultiDict(_pairs(draft.answers)))
-    return _step_page(model, current, form, draft)
+    values = step_formdata(draft.answers, None, ())
+    return _step_page(model, current, step_form_class(model, current)(formdata=MultiDict(values)), draft, values, answers)
 
 
 @bp.get("/saved/<token>")
@@ -116,8 +110,7 @@ def saved(token: str) -> Response:
     if draft is None:
         return redirect(url_for("questionnaire.start"))
     link = url_for("questionnaire.resume", token=token, _external=True)
-    page = render_template("questionnaire/saved.html", draft=draft, link=link,
-                           expires=draft.updated_at + DRAFT_LIFETIME)
+    page = render_template("questionnaire/saved.html", draft=draft, link=link, expires=draft.expires_at)
     return _remember(make_response(page), draft)
 
 
@@ -143,31 +136,30 @@ def result() -> Response | str:
 # --- one step ------------------------------------------------------------------------------
 
 
-def _take_step(model: Questionnaire, current: Step, draft: QuestionnaireDraft | None,
-               csrf_failed: bool = False) -> Response:
+def _take_step(model: Questionnaire, current: Step, draft: Draft | None, csrf_failed: bool = False) -> Response:
     """Keep what this step posted, then go back, save for later, show the step again, or go on."""
     if unreadable_form():
         abort(400, description=UNREADABLE)
     posted = request.form
     data = step_formdata(draft.answers if draft else {}, posted, current.questions)
-    doubled = [q.id for q in current.questions if q.type != "multiple_choice" and len(posted.getlist(q.id)) > 1]
+    doubled = [q.id for q in current.questions if q.type != "multiple_choice" and len(data[q.id]) > 1]
     for question_id in doubled:
-        data.setlist(question_id, posted.getlist(question_id)[:1])
-    form = questionnaire_form_class(model)(formdata=data, meta={"csrf": False} if csrf_failed else {})
-    typed = typed_answers(data, current.questions)
+        data[question_id] = data[question_id][:1]
+    form = step_form_class(model, current)(formdata=MultiDict(data))
+    typed = {q.id: data[q.id] for q in current.questions}
     action = posted.get("action", "next")
     context: dict[str, Any] = {"honeypot": True} if posted.get("website") else {}
     if draft is None:
         context["entry"] = session.get("questionnaire_entry") or {}
-    answers = answers_from_form(form, model)
+    answers = model.read_answers(data)
 
     if csrf_failed or doubled:
         if draft is not None:
             draft = save_draft(draft, typed, current.id, context)
-        validate_questions(form, [])
+        form.check(answers, [])
         form.form_errors.append("Your page had been open a long time, so please send it once more." if csrf_failed
                                 else "Some answers arrived twice. Please check them and send the page again.")
-        return _step_page(model, current, form, draft, 400)
+        return _step_page(model, current, form, draft, data, answers, 400)
     if action == "back":
         earlier = _neighbour(model, current, answers, -1)
         draft = save_draft(draft, typed, earlier.id, context, _started_at())
@@ -179,32 +171,32 @@ def _take_step(model: Questionnaire, current: Step, draft: QuestionnaireDraft | 
     shown = [q for q in current.questions if q.shown(answers)]
     asked = posted.getlist("asked")
     revealed = [q for q in shown if asked and q.id not in asked]
-    valid = validate_questions(form, [q for q in shown if q not in revealed])
+    valid = form.check(answers, [q for q in shown if q not in revealed])
     if not valid and draft is None:
-        return _step_page(model, current, form, None, 400)
+        return _step_page(model, current, form, None, data, answers, 400)
     following = _neighbour(model, current, answers, +1)
     if valid and not revealed and following is current and draft is not None:
-        return _send(model, form, draft, answers, typed)
+        return _send(model, current, data, answers, draft, typed)
     draft = save_draft(draft, typed, current.id, context, _started_at())
     if not valid:
-        return _step_page(model, current, form, draft, 400)
+        return _step_page(model, current, form, draft, data, answers, 400)
     if revealed:
-        validate_questions(form, [])
+        form.check(answers, [])
         note = "Thanks. Your answer opened " + ("one more question" if len(revealed) == 1 else "a few more questions")
-        return _step_page(model, current, form, draft, 200, note=note + " on this page.")
+        return _step_page(model, current, form, draft, data, answers, 200, note=note + " on this page.")
     return _remember(redirect(url_for("questionnaire.step", token=draft.token, step_id=following.id), 303), draft)
 
 
-def _send(model: Questionnaire, form: QuestionnaireForm, draft: QuestionnaireDraft, answers: dict[str, Any],
+def _send(model: Questionnaire, last: Step, data: dict[str, list[str]], answers: dict[str, Any], draft: Draft,
           typed: dict[str, list[str]]) -> Response:
-    """The last step: check every step once more, then score, route and store in one go."""
-    form.validate()
+    """The last step (already checked): check every earlier step once more, then score, route and store."""
     for earlier in model.visible_steps(answers):
-        questions = [q for q in earlier.questions if q.shown(answers)]
-        if any(form[q.id].errors for q in questions):
+        if earlier is last:
+            continue
+        form = step_form_class(model, earlier)(formdata=MultiDict(data))
+        if not form.check(answers, [q for q in earlier.questions if q.shown(answers)]):
             draft = save_draft(draft, typed, earlier.id)
-            validate_questions(form, questions, validated=True)
-            return _step_page(model, earlier, form, draft, 400)
+            return _step_page(model, earlier, form, draft, data, answers, 400)
     context, events = _context(draft)
     reasons = quality_reasons(
         answers,
@@ -212,9 +204,15 @@ def _send(model: Questionnaire, form: QuestionnaireForm, draft: QuestionnaireDra
         seconds_to_complete=context["seconds_to_complete"],
         min_seconds=current_app.config["MIN_SECONDS_TO_COMPLETE"],
     )
-    submission = submit_draft(draft, typed, model, answers, context, events, reasons, _client_key(),
-                              BurstRule(current_app.config["BURST_LIMIT"], current_app.config["BURST_MINUTES"]))
-    session["submission_id"] = submission.id
+    try:
+        submitted = submit_draft(draft.id, typed, model, answers, context, events, reasons, _client_key(),
+                                 BurstRule(current_app.config["BURST_LIMIT"], current_app.config["BURST_MINUTES"]),
+                                 saved=draft.answers)
+        submission_id: int | None = submitted.submission_id
+    except DraftAlreadySent:
+        # A second click while the first post was being stored: show what the first one stored.
+        submission_id = sent_submission(draft.token)
+    session["submission_id"] = submission_id
     session.pop("questionnaire_started", None)
     response = redirect(url_for("questionnaire.result"), 303)
     response.delete_cookie(DRAFT_COOKIE)
@@ -239,46 +237,37 @@ def unreadable_form() -> bool:
 # --- pieces --------------------------------------------------------------------------------
 
 
-def _step_page(model: Questionnaire, current: Step, form: QuestionnaireForm, draft: QuestionnaireDraft | None,
-               status: int = 200, note: str = "") -> Response:
-    answers = answers_from_form(form, model)
+def _step_page(model: Questionnaire, current: Step, form: QuestionnaireForm, draft: Draft | None,
+               values: dict[str, list[str]], answers: dict[str, Any], status: int = 200, note: str = "") -> Response:
+    """One step's page, filled in with ``values`` (the strings posted so far) and the form's errors."""
     steps = model.visible_steps(answers)
     position = steps.index(current) + 1 if current in steps else 1
-    questions: list[Question] = [q for q in current.questions if q.shown(answers)]
+    questions = [q for q in current.questions if q.shown(answers)]
     action = url_for("questionnaire.step", token=draft.token, step_id=current.id) if draft \
         else url_for("questionnaire.start")
     page = render_template(
-        "questionnaire/step.html", model=model, step=current, questions=questions, form=form, draft=draft,
+        "questionnaire/step.html", model=model, step=current, questions=questions, form=form, draft=draft, values=values,
         position=position, total=len(steps), is_last=position == len(steps), action=action, note=note,
     )
     response = make_response(page, status)
     return _remember(response, draft) if draft else response
 
 
-def _remember(response: Response, draft: QuestionnaireDraft) -> Response:
+def _remember(response: Response, draft: Draft) -> Response:
     response.set_cookie(DRAFT_COOKIE, draft.token, max_age=int(DRAFT_LIFETIME.total_seconds()), httponly=True,
                         samesite="Lax", secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
     return response
 
 
-def _draft_or_none(token: str) -> QuestionnaireDraft | None:
+def _draft_or_none(token: str) -> Draft | None:
     draft = open_draft(token)
     if draft is None:
         flash("That questionnaire link has been used or has expired, so here is a fresh start.", "info")
     return draft
 
 
-def _pairs(saved: dict[str, list[str]]) -> list[tuple[str, str]]:
-    return [(key, str(value)) for key, values in saved.items() for value in values]
-
-
-def _answers_so_far(model: Questionnaire, saved: dict[str, list[str]]) -> dict[str, Any]:
-    form = questionnaire_form_class(model)(formdata=MultiDict(_pairs(saved)), meta={"csrf": False})
-    return answers_from_form(form, model)
-
-
-def _current_step(model: Questionnaire, draft: QuestionnaireDraft) -> Step:
-    steps = model.visible_steps(_answers_so_far(model, draft.answers))
+def _current_step(model: Questionnaire, draft: Draft) -> Step:
+    steps = model.visible_steps(model.read_answers(draft.answers))
     return next((s for s in steps if s.id == draft.step), steps[0])
 
 
@@ -304,7 +293,7 @@ def _client_key() -> str:
     return hmac.new(key, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _context(draft: QuestionnaireDraft) -> tuple[dict[str, Any], list[EngagementEvent]]:
+def _context(draft: Draft) -> tuple[dict[str, Any], list[EngagementEvent]]:
     """How the prospect arrived and what they read this visit, unless their browser asked us not to look."""
     context: dict[str, Any] = {"seconds_to_complete": round((now() - draft.started_at).total_seconds(), 1)}
     declined = tracking_declined(request)
