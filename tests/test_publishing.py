@@ -481,3 +481,16 @@ def test_a_signed_in_person_never_gets_the_shared_copy(client: FlaskClient, make
     personal = client.get("/articles/qualifying-by-the-gap")
     assert personal.headers["Cache-Control"] == "private, no-store"
     assert b"Sign out" in personal.data and b"Sign out" not in shared.data
+
+
+def test_a_visitor_with_a_session_gets_the_public_page_and_its_304(client: FlaskClient) -> None:
+    shared = client.get("/articles/qualifying-by-the-gap")
+    client.get("/questionnaire")  # a session now: a CSRF token, no sign-in, no flash
+    through_flask = client.get("/articles/qualifying-by-the-gap")
+    assert through_flask.data == shared.data and "Set-Cookie" not in through_flask.headers
+    assert through_flask.headers["Cache-Control"] == "public, max-age=60"
+    assert through_flask.headers["ETag"] == shared.headers["ETag"]
+    assert "Cookie" in through_flask.headers["Vary"]
+    again = client.get("/articles/qualifying-by-the-gap", headers={"If-None-Match": shared.headers["ETag"]})
+    assert again.status_code == 304
+
