@@ -43,8 +43,9 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "SALES_REPLY_HOURS": int(os.environ.get("DOORSTEP_SALES_REPLY_HOURS", "24")),
         # How long browsers and CDNs may reuse a public page before asking again (with its ETag).
         "PUBLIC_CACHE_SECONDS": int(os.environ.get("DOORSTEP_PUBLIC_CACHE_SECONDS", "60")),
-        # How often, at most, a request checks content/articles/ for changed files. Production
-        # waits a second between checks (a check stats every file); development checks every request.
+        # How often, at most, a request checks content/articles/ for changed files (and a static
+        # file, to write its hashed URL). Production waits a second between checks (a check stats
+        # every file); development checks every request.
         "CONTENT_CHECK_SECONDS": float(
             os.environ.get("DOORSTEP_CONTENT_CHECK_SECONDS", "1" if env == "production" else "0")
         ),

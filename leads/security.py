@@ -33,12 +33,17 @@ HEADERS = {
 
 
 def register(app: Flask) -> None:
-    production = app.config["DOORSTEP_ENV"] == "production"
+    fixed = list(HEADERS.items())
+    if app.config["DOORSTEP_ENV"] == "production":
+        fixed.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    names = frozenset(name.lower() for name, _ in fixed)
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        if production:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        headers = response.headers
+        if any(name.lower() in names for name, _ in headers):
+            for name, value in fixed:  # a view that set one of these keeps its own value
+                headers.setdefault(name, value)
+        else:
+            headers.extend(fixed)  # the usual case, in one call rather than a lookup per header
         return response

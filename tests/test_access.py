@@ -151,3 +151,139 @@ def test_production_cookies_are_secure(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOORSTEP_SECRET_KEY", "k" * 64)
     app = create_app({"ENV": "production"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+# --- cookies are written only when something changed ---------------------------------------------
+
+
+def _cookies_set(response) -> set[str]:  # type: ignore[no-untyped-def]
+    return {header.split("=", 1)[0] for header in response.headers.getlist("Set-Cookie")}
+
+
+def test_a_visitors_requests_that_change_nothing_send_no_session_cookie(client: FlaskClient) -> None:
+    assert "session" in _cookies_set(client.get("/questionnaire"))  # a CSRF token and the start time
+    issued = client.get_cookie("session").value
+    for path in ("/", "/articles/qualifying-by-the-gap", "/robots.txt", "/login", "/questionnaire"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert not _cookies_set(response) & {"session", "remember_token"}, path
+    assert client.get_cookie("session").value == issued
+
+
+def test_a_signed_in_persons_requests_that_change_nothing_send_no_cookie(client: FlaskClient, make_user,
+                                                                          auth) -> None:
+    auth.login(make_user("sales").email)
+    client.get("/inbox")  # the first page after signing in puts a fresh CSRF token in the session
+    for path in ("/inbox", "/", "/robots.txt"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
+        assert "Set-Cookie" not in response.headers, path
+
+
+def test_a_signed_in_persons_beacon_stays_private_without_loading_them(app: Flask, client: FlaskClient, make_user,
+                                                                        auth) -> None:
+    auth.login(make_user("sales").email)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.post("/visit", data={"page": "/articles/qualifying-by-the-gap"})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 204 and response.headers["Cache-Control"] == "private, no-store"
+    assert statements == []
+
+
+# --- sign-in protection and remember-me ----------------------------------------------------------
+
+
+def _sign_in_remembered(client: FlaskClient, email: str) -> None:
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token,
+                                           "remember": "y"})
+    assert response.status_code == 302 and client.get_cookie("remember_token") is not None
+
+
+def test_a_session_taken_to_another_browser_is_refused(client: FlaskClient, make_user, auth) -> None:
+    auth.login(make_user("sales").email)
+    assert client.get("/inbox").status_code == 200
+    stolen = client.get("/inbox", headers={"User-Agent": "another browser"})
+    assert stolen.status_code == 302 and "/login" in stolen.headers["Location"]
+
+
+def test_remember_me_signs_a_returning_person_in_after_the_browser_restarts(client: FlaskClient,
+                                                                            make_user) -> None:
+    _sign_in_remembered(client, make_user("sales").email)
+    client.delete_cookie("session")  # the browser closed: session cookies are gone, remember-me is not
+    assert client.get("/inbox").status_code == 200
+
+
+def test_signing_out_deletes_the_remember_me_cookie(client: FlaskClient, make_user, auth) -> None:
+    _sign_in_remembered(client, make_user("sales").email)
+    response = auth.logout()
+    assert response.status_code == 302 and "remember_token" in _cookies_set(response)
+    assert client.get_cookie("remember_token") is None
+    client.delete_cookie("session")
+    assert client.get("/inbox").status_code == 302
+
+
+def test_a_visitors_session_with_a_stale_remember_me_cookie_is_not_signed_in(client: FlaskClient,
+                                                                             make_user) -> None:
+    _sign_in_remembered(client, make_user("sales").email)
+    remembered = client.get_cookie("remember_token").value
+    client.delete_cookie("session")
+    client.get("/")  # nothing loaded yet
+    client.delete_cookie("session")
+    client.get("/questionnaire")  # an anonymous session: a CSRF token, no sign-in
+    client.set_cookie("remember_token", remembered)
+    response = client.get("/inbox")
+    # Strong session protection: a session without a sign-in, beside a remember-me cookie, is refused
+    # as before, and the cookie is deleted.
+    assert response.status_code == 302 and "remember_token" in _cookies_set(response)
+
+
+# --- rate limits ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["default", "application", "blueprint"])
+def test_an_app_wide_limit_would_still_be_checked_before_each_request(kind: str) -> None:
+    """Doorstep's Limiter skips the before-request pass while only route limits exist; declaring any
+    app-wide limit must bring it back (the skip reads Flask-Limiter's own bookkeeping)."""
+    from flask import Blueprint
+
+    from leads.extensions import Limiter
+
+    limits = {"default_limits": ["1 per minute"]} if kind == "default" else {}
+    if kind == "application":
+        limits = {"application_limits": ["1 per minute"]}
+    limiter = Limiter(key_func=lambda: "one visitor", storage_uri="memory://", **limits)  # type: ignore[arg-type]
+    app = Flask("limited")
+    blueprint = Blueprint("pages", __name__)
+
+    @blueprint.get("/page")
+    def page() -> str:
+        return "page"
+
+    if kind == "blueprint":
+        limiter.limit("1 per minute")(blueprint)
+    app.register_blueprint(blueprint)
+    limiter.init_app(app)
+    client = app.test_client()
+    assert limiter.app_wide_limits_declared()
+    assert [client.get("/page").status_code for _ in range(2)] == [200, 429]
+
+
+def test_only_limited_routes_are_counted_and_report_their_limit(client: FlaskClient, make_user, auth) -> None:
+    from leads.extensions import limiter
+
+    assert not limiter.app_wide_limits_declared()  # so no before-request pass runs here
+    attempt = auth.login(make_user("sales").email, password="not the password at all")
+    assert attempt.status_code == 401
+    assert attempt.headers["X-RateLimit-Limit"] == "5" and attempt.headers["X-RateLimit-Remaining"] == "4"
+    page = client.get("/robots.txt")
+    assert page.status_code == 200 and "X-RateLimit-Limit" not in page.headers

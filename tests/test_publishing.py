@@ -481,3 +481,29 @@ def test_a_signed_in_person_never_gets_the_shared_copy(client: FlaskClient, make
     personal = client.get("/articles/qualifying-by-the-gap")
     assert personal.headers["Cache-Control"] == "private, no-store"
     assert b"Sign out" in personal.data and b"Sign out" not in shared.data
+
+
+def test_a_visitor_with_a_session_gets_the_public_page_and_its_304(client: FlaskClient) -> None:
+    shared = client.get("/articles/qualifying-by-the-gap")
+    client.get("/questionnaire")  # a session now: a CSRF token, no sign-in, no flash
+    through_flask = client.get("/articles/qualifying-by-the-gap")
+    assert through_flask.data == shared.data and "Set-Cookie" not in through_flask.headers
+    assert through_flask.headers["Cache-Control"] == "public, max-age=60"
+    assert through_flask.headers["ETag"] == shared.headers["ETag"]
+    assert "Cookie" in through_flask.headers["Vary"]
+    again = client.get("/articles/qualifying-by-the-gap", headers={"If-None-Match": shared.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("check_seconds", [0.0, 3600.0])
+def test_static_urls_follow_an_edited_file_at_the_content_checks_pace(tmp_path: Path, check_seconds: float) -> None:
+    from leads.views.assets import StaticFingerprints
+
+    (tmp_path / "site.css").write_text("body { color: black }")
+    fingerprints = StaticFingerprints(tmp_path, check_seconds=check_seconds)
+    before = fingerprints.hashed_name("site.css")
+    (tmp_path / "site.css").write_text("body { color: navy }  /* a different size, too */")
+    after = fingerprints.hashed_name("site.css")
+    assert (after == before) is (check_seconds > 0)
+    # Serving compares with the file as it is now, so an old hash never gets the year-long lifetime.
+    assert fingerprints.digest("site.css") != before.split(".")[1]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,19 @@ _HASHED_NAME = re.compile(rf"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{{{HASH_LENGTH}}})(
 
 
 class StaticFingerprints:
-    """Content hashes of the static files, re-read only when a file's size or mtime changes."""
+    """Content hashes of the static files, re-read only when a file's size or mtime changes.
 
-    def __init__(self, folder: Path) -> None:
+    Writing a URL stats the file at most every ``check_seconds`` (the content check's pace:
+    every time in development, once a second in production, where static files change only
+    with a deploy); a page names several files, and a stat each cost more than the rest of
+    the hook. Serving a file always looks afresh, so a hashed URL never answers stale bytes.
+    """
+
+    def __init__(self, folder: Path, check_seconds: float = 0.0) -> None:
         self.folder = folder
+        self.check_seconds = check_seconds
         self._known: dict[str, tuple[tuple[int, int], str]] = {}
+        self._written: dict[str, tuple[float, str | None]] = {}  # filename -> (checked at, digest)
 
     def digest(self, filename: str) -> str | None:
         path = self.folder / filename
@@ -44,9 +53,19 @@ class StaticFingerprints:
         self._known[filename] = (stamp, digest)
         return digest
 
+    def recent_digest(self, filename: str) -> str | None:
+        """The digest as of at most ``check_seconds`` ago."""
+        now = time.monotonic()
+        written = self._written.get(filename)
+        if written is not None and now - written[0] < self.check_seconds:
+            return written[1]
+        digest = self.digest(filename)
+        self._written[filename] = (now, digest)
+        return digest
+
     def hashed_name(self, filename: str) -> str:
         """``css/site.css`` -> ``css/site.<hash>.css``; unknown files keep their name."""
-        digest = self.digest(filename)
+        digest = self.recent_digest(filename)
         stem, dot, suffix = filename.rpartition(".")
         if digest is None or not dot or "/" in suffix:
             return filename
@@ -55,7 +74,7 @@ class StaticFingerprints:
 
 def register(app: Flask) -> None:
     folder = Path(app.static_folder or "")
-    fingerprints = StaticFingerprints(folder)
+    fingerprints = StaticFingerprints(folder, check_seconds=app.config["CONTENT_CHECK_SECONDS"])
     app.extensions["doorstep.static_fingerprints"] = fingerprints
 
     @app.url_defaults

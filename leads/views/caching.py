@@ -31,12 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Config, Flask, current_app, g, make_response, request, session
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_login import current_user
+from itsdangerous import BadSignature
 from werkzeug.http import parse_cookie, parse_date
 from werkzeug.wrappers import Response
 
 from leads.content import Content
+from leads.extensions import LoginManager
 from leads.views import now, site_content
 
 SIGNED_IN = "private, no-store"
@@ -123,7 +125,8 @@ class ShareablePages:
 
     def personal(self, environ: dict[str, Any]) -> bool:
         header = environ.get("HTTP_COOKIE")
-        if not header:
+        # A cookie's name appears as written in the header: most requests need no parsing at all.
+        if not header or not any(name in header for name in self.personal_cookies):
             return False
         cookies = parse_cookie(header)
         return any(name in cookies for name in self.personal_cookies)
@@ -196,6 +199,20 @@ def build_fingerprint(app: Flask, package_dir: Path) -> tuple[str, dt.datetime]:
     return digest.hexdigest()[:12], dt.datetime.fromtimestamp(int(newest), dt.UTC)
 
 
+def maybe_signed_in() -> bool:
+    """Whether this response may belong to a signed-in person, without loading them to find out.
+
+    Once a view, template or hook has loaded the user for this request, that answer stands.
+    Otherwise a session naming a user, or a remember-me cookie, counts as signed in: never
+    less private than the real answer, and no database query for a response that never
+    needed the user (the reading beacon, say). Reading the session with ``get`` marks it
+    read, so the response keeps ``Vary: Cookie`` as when the user was loaded here.
+    """
+    if "_login_user" in g:  # where Flask-Login keeps the user it loaded for this request
+        return bool(current_user.is_authenticated)
+    return session.get("_user_id") is not None or LoginManager.remember_cookie_name() in request.cookies
+
+
 def shareable() -> bool:
     """True when this request's page would be the same for anyone: nobody signed in, no flash waiting."""
     return not current_user.is_authenticated and "_flashes" not in session
@@ -246,17 +263,66 @@ def _made_private() -> bool:
     return session.modified or "csrf_token" in g
 
 
+class LoadedSession(SecureCookieSession):
+    """A session that remembers the cookie it was read from, to tell a real change from a rewrite."""
+
+    cookie = ""
+
+
 class SessionCookies(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, minus ``Vary: Cookie`` on files.
+    """Flask's signed-cookie sessions, minus ``Vary: Cookie`` on files and minus needless rewrites.
 
     Flask-Login reads the session after every request, which would make Flask add
     ``Vary: Cookie`` even to stylesheets and images; a CDN would then keep one copy per visitor.
+
+    The cookie is written only when the session's content changed: a view that assigns a key
+    the value it already had (the questionnaire's start does, on every visit) marks the session
+    modified, but re-signing and re-sending the same content would buy nothing. Sessions are
+    never made permanent, so they last as long as the browser, and ``SESSION_REFRESH_EACH_REQUEST``
+    (which re-sends only permanent sessions) never applies. The signature's timestamp therefore
+    moves only when the content changes, as for any unchanged Flask session; nothing here
+    expires by it before Flask's 31 days. Flask also builds a new signing serializer for every
+    request; one per set of keys is kept here instead.
     """
 
+    session_class = LoadedSession
+    _serializer: tuple[tuple[Any, ...], Any] = ((), None)
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        known_keys, serializer = self._serializer  # one tuple, so threads never see a torn pair
+        if known_keys != keys:
+            serializer = super().get_signing_serializer(app)
+            self._serializer = (keys, serializer)
+        return serializer
+
+    def open_session(self, app: Flask, request: Any) -> LoadedSession | None:
+        session = super().open_session(app, request)
+        if session:  # read from a valid cookie
+            session.cookie = request.cookies.get(self.get_cookie_name(app), "")
+        return session  # type: ignore[return-value]
+
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        super().save_session(app, session, response)
+        changed = session.modified and not self._as_loaded(app, session)
+        refresh = session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]
+        if changed or (session and refresh):
+            super().save_session(app, session, response)
+        elif session.accessed:
+            # Nothing to write or delete; Flask would only have said the page read the cookie.
+            response.vary.add("Cookie")
         if request.endpoint in FILE_ENDPOINTS:
             response.vary.discard("Cookie")
+
+    def _as_loaded(self, app: Flask, session: SessionMixin) -> bool:
+        """True when a modified session holds exactly what its cookie held (decoded again: views
+        may have changed nested values in place)."""
+        cookie = getattr(session, "cookie", "")
+        if not cookie:
+            return False
+        try:
+            return bool(self.get_signing_serializer(app).loads(cookie) == dict(session))
+        except BadSignature:
+            return False
 
 
 def register(app: Flask, package_dir: Path) -> None:
@@ -269,7 +335,7 @@ def register(app: Flask, package_dir: Path) -> None:
     def keep_personal_pages_private(response: Response) -> Response:
         if request.endpoint in FILE_ENDPOINTS:
             return response
-        if current_user.is_authenticated:
+        if maybe_signed_in():
             response.headers["Cache-Control"] = SIGNED_IN
         elif _made_private():
             response.headers["Cache-Control"] = VISITOR_ONLY

@@ -10,6 +10,7 @@ The questionnaire's own pages are private anyway and update the cookie directly.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -38,7 +39,13 @@ def tracking_declined(req: Request) -> str:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="doorstep-visit")
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _serializer_for(secret_key: str | bytes) -> URLSafeSerializer:
+    # Building one costs more than signing a visit; questionnaire pages need two per request.
+    return URLSafeSerializer(secret_key, salt="doorstep-visit")
 
 
 def read_visit(req: Request) -> dict[str, Any]:
