@@ -15,11 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from leads.extensions import db
-from leads.models import Assignment, Lead, LeadEvent, OutboxMessage, QuestionnaireDraft, Submission, User, utcnow
+from leads.models import Assignment, Lead, LeadEvent, OutboxMessage, Submission, User, utcnow
 from leads.quality import burst_reason
 from leads.questionnaire import Questionnaire
 from leads.routing import QUARANTINED, Pick, Rep, choose_rep, route_lead
 from leads.scoring import SALES_READY, EngagementEvent, ScoreResult, event_rows, score
+from leads.services.drafts import DRAFTS
 from leads.services.lead_search import search_text_for
 from leads.statuses import NEW
 
@@ -28,7 +29,6 @@ SUBMISSIONS = Submission.__table__
 EVENTS = LeadEvent.__table__
 ASSIGNMENTS = Assignment.__table__
 OUTBOX = OutboxMessage.__table__
-DRAFTS = QuestionnaireDraft.__table__
 
 
 @dataclass(frozen=True)
