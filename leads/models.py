@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from leads import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -20,10 +22,6 @@ NAMING_CONVENTION = {
 ROLES = ("admin", "marketer", "sales")
 VERDICTS = ("sales_ready", "nurture", "disqualified", "quarantined")
 LEAD_STATUSES = ("new", "contacted", "meeting_set", "won", "lost", "not_ready", "spam")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
@@ -61,7 +59,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     away: Mapped[bool] = mapped_column(default=False)
     weight: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     __table_args__ = (sa.CheckConstraint(f"role IN {ROLES!r}", name="role"),)
 
@@ -102,8 +100,8 @@ class Lead(Base):
     engagement: Mapped[int] = mapped_column(default=0)
     score: Mapped[int] = mapped_column(default=0)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    routed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    routed_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     # Name, email, company and the prospect's own words; the database indexes it for full-text search.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
 
@@ -146,7 +144,7 @@ class Submission(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     answers: Mapped[dict[str, Any]]
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
     model_version: Mapped[str] = mapped_column(sa.String(64))
@@ -173,7 +171,7 @@ class LeadEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id", ondelete="CASCADE"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     kind: Mapped[str] = mapped_column(sa.String(30))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -190,7 +188,7 @@ class Assignment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     reason: Mapped[str] = mapped_column(sa.String(200))
     counts: Mapped[bool] = mapped_column(default=True)
 
@@ -203,7 +201,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     topic: Mapped[str] = mapped_column(sa.String(60))
     payload: Mapped[dict[str, Any]]
     sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
@@ -222,8 +220,8 @@ class QuestionnaireDraft(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     step: Mapped[str] = mapped_column(sa.String(60), default="")
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -238,7 +236,7 @@ class LeadRead(Base):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True,
                                          index=True)
-    read_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
 class InboxCount(Base):

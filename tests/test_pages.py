@@ -9,7 +9,8 @@ from flask import Flask, Response
 from flask.testing import FlaskClient
 
 from leads import create_app, security
-from leads.views import now, site_content
+from leads.clock import now
+from leads.views import site_content
 
 
 def test_home_lists_the_published_articles(client: FlaskClient, app: Flask) -> None:

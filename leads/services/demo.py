@@ -8,6 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from leads import clock
 from leads.content_check import PERSONAS_FILE, load_personas
 from leads.extensions import db
 from leads.models import User
@@ -31,7 +32,7 @@ def load_demo(model: Questionnaire, content_dir: Path) -> list[tuple[str, str, s
         password = secrets.token_urlsafe(12)
         create_user(email, name, role, password)
         logins.append((role, email, password))
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     personas = load_personas(content_dir / PERSONAS_FILE, now)
     for hours_ago, persona in enumerate(reversed(personas)):
         submit_answers(model, persona.answers, {"utm_source": "demo"}, persona.events,

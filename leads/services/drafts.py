@@ -15,7 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from leads.extensions import db
-from leads.models import QuestionnaireDraft, utcnow
+from leads.models import QuestionnaireDraft
+from leads import clock
 
 DRAFT_LIFETIME = dt.timedelta(days=30)
 DRAFTS = QuestionnaireDraft.__table__
@@ -50,7 +51,7 @@ def open_draft(token: str, now: dt.datetime | None = None) -> Draft | None:
     row = _row(token)
     if row is None or row.submission_id is not None:
         return None
-    if row.updated_at < (now or utcnow()) - DRAFT_LIFETIME:
+    if row.updated_at < (now or clock.now()) - DRAFT_LIFETIME:
         return None
     return Draft(row.id, row.token, row.started_at, row.updated_at, row.step, row.answers or {}, row.context or {})
 
@@ -75,7 +76,7 @@ def save_draft(
     started_at: dt.datetime | None = None,
 ) -> Draft:
     """Keep what was typed on one step, creating the draft on the first save."""
-    now = utcnow()
+    now = clock.now()
     typed_lists = {k: list(v) for k, v in typed.items()}
     conn = db.session.connection()
     if draft is None:

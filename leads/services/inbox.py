@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from leads.extensions import db
-from leads.models import InboxCount, Lead, LeadEvent, LeadRead, utcnow
+from leads.models import InboxCount, Lead, LeadEvent, LeadRead
+from leads import clock
 from leads.scoring import SALES_READY
 from leads.services.lead_search import matching
 from leads.statuses import LABELS, PIPELINE
@@ -184,9 +185,9 @@ def open_lead(lead_id: int, viewer_id: int) -> Lead | None:
         return None
     mark = db.session.get(LeadRead, (viewer_id, lead_id))
     if mark is None:
-        db.session.add(LeadRead(user_id=viewer_id, lead_id=lead_id, read_at=utcnow()))
+        db.session.add(LeadRead(user_id=viewer_id, lead_id=lead_id, read_at=clock.now()))
     else:
-        mark.read_at = utcnow()
+        mark.read_at = clock.now()
     db.session.commit()
     return lead
 

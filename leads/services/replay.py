@@ -11,7 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from leads.extensions import db
-from leads.models import Lead, LeadEvent, OutboxMessage, Submission, utcnow
+from leads.models import Lead, LeadEvent, OutboxMessage, Submission
+from leads import clock
 from leads.questionnaire import Questionnaire
 from leads.routing import QUARANTINED, route_lead
 from leads.scoring import SALES_READY, ScoreResult, events_from_rows, score
@@ -105,7 +106,7 @@ def _score_columns(submission_id: int, result: ScoreResult, route: str) -> dict[
 
 def _write(model: Questionnaire, updates: list[dict[str, Any]], latest: Mapping[int, tuple[ScoreResult, str]],
            changes: Sequence[RouteChange]) -> None:
-    now = utcnow()
+    now = clock.now()
     for start in range(0, len(updates), BATCH):
         db.session.execute(sa.update(Submission), updates[start:start + BATCH])
     lead_rows = [

@@ -15,7 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from leads.extensions import db
-from leads.models import Assignment, Lead, LeadEvent, OutboxMessage, Submission, User, utcnow
+from leads.models import Assignment, Lead, LeadEvent, OutboxMessage, Submission, User
+from leads import clock
 from leads.quality import burst_reason
 from leads.questionnaire import Questionnaire
 from leads.routing import QUARANTINED, Pick, Rep, choose_rep, route_lead
@@ -59,7 +60,7 @@ def submit_answers(
     burst: BurstRule | None = None,
 ) -> Submission:
     """Score and route one submission, writing lead, submission, assignment and outbox together."""
-    submitted = _record(model, answers, context, events, quarantine_reasons, now or utcnow(), client_key, burst)
+    submitted = _record(model, answers, context, events, quarantine_reasons, now or clock.now(), client_key, burst)
     db.session.commit()
     return db.session.get_one(Submission, submitted.submission_id)
 
@@ -81,7 +82,7 @@ def submit_draft(
     The draft is closed only if it is still open, so that two posts of the same last step (a double
     click, a retry) store one submission: the second finds the draft closed and is rolled back.
     """
-    now = utcnow()
+    now = clock.now()
     submitted = _record(model, answers, context, events, quarantine_reasons, now, client_key, burst)
     closed = db.session.connection().execute(_CLOSE_DRAFT, {
         "draft_id": draft_id, "answers": {**(saved or {}), **{k: list(v) for k, v in typed.items()}},

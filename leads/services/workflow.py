@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from leads.extensions import db
-from leads.models import Assignment, Lead, LeadEvent, User, utcnow
+from leads.models import Assignment, Lead, LeadEvent, User
+from leads import clock
 from leads.routing import QUARANTINED
 from leads.scoring import NURTURE, SALES_READY
 from leads.statuses import LABELS, NOT_READY, NOT_READY_REASONS, SPAM, can_move
@@ -30,7 +31,7 @@ class BulkResult:
 def change_status(lead_id: int, target: str, actor_id: int, reason: str = "") -> Lead:
     """Move one inbox lead to ``target``; "not ready" needs a reason code and sends the lead to nurture."""
     lead = _inbox_lead(lead_id)
-    _move(lead, target, actor_id, reason, utcnow())
+    _move(lead, target, actor_id, reason, clock.now())
     db.session.commit()
     return lead
 
@@ -38,7 +39,7 @@ def change_status(lead_id: int, target: str, actor_id: int, reason: str = "") ->
 def change_statuses(lead_ids: Sequence[int], target: str, actor_id: int, reason: str = "") -> BulkResult:
     """The same move for many leads; those that cannot make it are skipped with the reason why."""
     result = BulkResult()
-    now = utcnow()
+    now = clock.now()
     leads = db.session.scalars(sa.select(Lead).where(Lead.id.in_(lead_ids), Lead.route == SALES_READY)).all()
     found = {lead.id: lead for lead in leads}
     for lead_id in dict.fromkeys(lead_ids):
@@ -63,7 +64,7 @@ def add_note(lead_id: int, actor_id: int, text: str) -> LeadEvent:
     if len(text) > MAX_NOTE_LENGTH:
         raise WorkflowError(f"Please keep a note under {MAX_NOTE_LENGTH:,} characters.")
     lead = _inbox_lead(lead_id)
-    event = LeadEvent(lead_id=lead.id, at=utcnow(), kind="note", actor_id=actor_id, data={"text": text})
+    event = LeadEvent(lead_id=lead.id, at=clock.now(), kind="note", actor_id=actor_id, data={"text": text})
     db.session.add(event)
     db.session.commit()
     return event
@@ -75,7 +76,7 @@ def assign_leads(lead_ids: Sequence[int], rep_id: int, actor_id: int) -> BulkRes
     if rep is None or rep.role != "sales" or not rep.active:
         raise WorkflowError("Choose an active sales rep.")
     actor = db.session.get(User, actor_id)
-    now = utcnow()
+    now = clock.now()
     result = BulkResult()
     leads = {lead.id: lead for lead in db.session.scalars(
         sa.select(Lead).where(Lead.id.in_(lead_ids), Lead.route == SALES_READY))}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from flask import abort, current_app, request
@@ -15,12 +14,6 @@ from leads.extensions import login_manager
 def site_content() -> Content:
     content: Content = current_app.extensions["doorstep.content"]
     return content
-
-
-def now() -> dt.datetime:
-    """The current time, from the ``CLOCK`` config callable when one is set (tests fix the time)."""
-    clock = current_app.config.get("CLOCK")
-    return clock() if clock is not None else dt.datetime.now(dt.UTC)
 
 
 def require_roles(*roles: str) -> Callable[[], object]:

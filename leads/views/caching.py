@@ -39,7 +39,8 @@ from werkzeug.wrappers import Response
 
 from leads.content import Content
 from leads.extensions import LoginManager
-from leads.views import now, site_content
+from leads.clock import now
+from leads.views import site_content
 
 SIGNED_IN = "private, no-store"
 VISITOR_ONLY = "private, no-cache"

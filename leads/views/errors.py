@@ -51,7 +51,8 @@ def register(app: Flask) -> None:
 def _page(code: int, title: str, detail: str) -> tuple[str, int, dict[str, str]]:
     articles = []
     if code == 404:
-        from leads.views import now, site_content
+        from leads.clock import now
+        from leads.views import site_content
 
         articles = site_content().fresh_articles().published(now())[:3]
     return render_template("errors/error.html", code=code, title=title, detail=detail, articles=articles), code, {}

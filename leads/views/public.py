@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 
 from leads.articles import STAGES, Article
 from leads.extensions import csrf
-from leads.views import now, site_content
+from leads.clock import now
+from leads.views import site_content
 from leads.views.caching import public_page
 from leads.views.tracking import count_page_view
 

@@ -31,7 +31,8 @@ from leads.questionnaire import Questionnaire, Step
 from leads.scoring import EngagementEvent
 from leads.services.drafts import DRAFT_LIFETIME, Draft, open_draft, save_draft, sent_submission
 from leads.services.submissions import BurstRule, DraftAlreadySent, submit_draft
-from leads.views import now, site_content
+from leads.clock import now
+from leads.views import site_content
 from leads.views.tracking import external_referrer, read_visit, tracking_declined, utm_from
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/questionnaire")

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Flask, Request, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from leads import clock
 from leads.views import site_content
 
 COOKIE = "doorstep_visit"
@@ -128,6 +129,6 @@ def register(app: Flask) -> None:
             return forget(response)
         if response.status_code != 200:
             return response
-        visit = visit_after(read_visit(request), dt.datetime.now(dt.UTC), utm=utm_from(request.args),
+        visit = visit_after(read_visit(request), clock.now(), utm=utm_from(request.args),
                             referrer=external_referrer(request.referrer, request.host))
         return remember(response, visit)
