@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -26,7 +27,7 @@ from wtforms import (
 )
 from wtforms.validators import StopValidation
 
-from leads.questionnaire import Question, Questionnaire, Step
+from leads.questionnaire import CHOICE_TYPES, Question, Questionnaire
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -45,14 +46,18 @@ class KnownChoices:
 
 
 class RequiredWhenShown:
-    """Required only when the question's ``show_if`` holds for the prospect's other answers."""
+    """Required only when the question's ``show_if`` holds for the prospect's other answers.
+
+    The browser's own ``required`` check is asked for only where it always applies: a question a
+    condition may hide is checked here alone.
+    """
 
     def __init__(self, question: Question) -> None:
         self.question = question
-        self.field_flags = {"required": question.show_if is None}
+        self.field_flags = {"required": question.required and question.show_if is None}
 
     def __call__(self, form: QuestionnaireForm, field: Field) -> None:
-        if not self.question.shown(form.known_answers):
+        if not self.question.shown(form.answers):
             field.errors[:] = []
             raise StopValidation()
         empty = field.data in (None, "", []) or (self.question.type == "consent" and not field.data)
@@ -66,7 +71,7 @@ class RequiredWhenShown:
 def _required_message(question: Question) -> str:
     if question.type == "consent":
         return "Please tick this box so that we may keep your answers."
-    if question.type in ("single_choice", "multiple_choice"):
+    if question.type in CHOICE_TYPES:
         return "Please choose an answer."
     return "Please answer this question."
 
@@ -74,18 +79,10 @@ def _required_message(question: Question) -> str:
 def _field_for(question: Question) -> Field:
     checks: list[Any] = [RequiredWhenShown(question)]
     kwargs: dict[str, Any] = {"description": question.help}
-    render_kw: dict[str, Any] = {}
-    if question.autocomplete:
-        render_kw["autocomplete"] = question.autocomplete
+    render_kw: dict[str, Any] = {"autocomplete": question.autocomplete} if question.autocomplete else {}
     if question.max_length:
-        checks.append(
-            validators.Length(
-                min=question.min_length,
-                max=question.max_length,
-                message=f"Please keep this under {question.max_length:,} characters.",
-            )
-        )
-        render_kw["maxlength"] = question.max_length
+        checks.append(validators.Length(min=question.min_length or -1, max=question.max_length,
+                                        message=f"Please keep this under {question.max_length:,} characters."))
     choices = [SelectChoice(o.value, o.label) for o in question.options]
     match question.type:
         case "single_choice":
@@ -95,8 +92,7 @@ def _field_for(question: Question) -> Field:
             return MultiCheckboxField(question.label, choices=choices, validators=[*checks, KnownChoices()],
                                       validate_choice=False, **kwargs)
         case "long_text":
-            render_kw["rows"] = 4
-            return TextAreaField(question.label, validators=checks, render_kw=render_kw,
+            return TextAreaField(question.label, validators=checks, render_kw={**render_kw, "rows": 4},
                                  filters=[_strip], **kwargs)
         case "email":
             checks.append(validators.Email(message="Please enter an email address such as name@company.com.",
@@ -105,8 +101,8 @@ def _field_for(question: Question) -> Field:
         case "number":
             checks.append(validators.NumberRange(min=question.min, max=question.max,
                                                  message="Please enter a number in the range given."))
-            render_kw.update(inputmode="numeric", min=question.min, max=question.max)
-            return WholeNumberField(question.label, validators=checks, render_kw=render_kw, **kwargs)
+            return WholeNumberField(question.label, validators=checks, render_kw={**render_kw, "inputmode": "numeric"},
+                                    **kwargs)
         case "consent":
             return BooleanField(question.label, validators=checks, **kwargs)
         case _:
@@ -132,61 +128,57 @@ def _strip(value: Any) -> Any:
 
 
 class QuestionnaireForm(FlaskForm):
-    """Base of the generated step forms; fields are named after the question ids.
+    """Every question of one model version as a field named after its id, read from the strings typed so far.
 
-    No CSRF field of its own: CSRFProtect checks the token of every POST before any view runs, and
-    the step page prints the token itself, so a field per form would only check it a second time.
+    The form is the one reader of answers: each step page draws its own questions from it, and
+    ``answers()`` gives the typed values (numbers, lists, ticks) that ``show_if``, scoring and
+    routing see. No CSRF field of its own: CSRFProtect checks the token of every POST before any
+    view runs, and the step page prints the token itself.
     """
 
     class Meta:
         csrf = False
 
-    website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
-    # Every answer so far, read by the model: show_if conditions look across steps.
-    known_answers: Mapping[str, Any] = {}
+    model: Questionnaire  # set on each generated class
 
-    def check(self, answers: Mapping[str, Any], questions: Iterable[Question]) -> bool:
-        """Validate against all ``answers``, but report errors on ``questions`` only.
+    # A trap for bots: people never see it, so anything typed here holds the answers for review.
+    website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+
+    @cached_property
+    def answers(self) -> dict[str, Any]:
+        """The answer to every question a condition does not hide, as scoring and ``show_if`` see it."""
+        answers: dict[str, Any] = {}
+        for question in self.model.questions:
+            # show_if names only earlier questions, so one pass in order sees every answer it needs.
+            if question.shown(answers):
+                answers[question.id] = self[question.id].data
+        return answers
+
+    def check(self, questions: Iterable[Question]) -> bool:
+        """Validate every answer, but report errors on ``questions`` only.
 
         Questions a condition hides, or that an answer on this very page has just revealed, are not
         held against the prospect.
         """
-        self.known_answers = answers
         self.validate()
         ids = {q.id for q in questions}
         for field in self:
             if field.name not in ids:
                 field.errors = []
-        return not any(self[name].errors for name in ids if name in self)
+        return not any(self[name].errors for name in ids)
 
 
-_FORM_CLASSES: dict[tuple[str, str], type[QuestionnaireForm]] = {}
+_FORM_CLASSES: dict[str, type[QuestionnaireForm]] = {}
 
 
-def step_form_class(model: Questionnaire, step: Step) -> type[QuestionnaireForm]:
-    """One form class per model version and step, with a field for each of the step's questions."""
-    key = (model.version, step.id)
-    if key not in _FORM_CLASSES:
-        attrs: dict[str, Any] = {q.id: _field_for(q) for q in step.questions}
-        _FORM_CLASSES[key] = type(f"StepForm_{step.id}_{model.version[:8]}", (QuestionnaireForm,), attrs)
-    return _FORM_CLASSES[key]
-
-
-# What a step page posts besides its answers; everything else in a post is ignored.
-STEP_CONTROLS = ("csrf_token", "website")
-
-
-def step_formdata(saved: Mapping[str, list[str]], posted: MultiDict[str, str] | None,
-                  questions: Iterable[Question]) -> dict[str, list[str]]:
-    """Answers kept so far, overlaid with what this step posted (an unticked box posts nothing)."""
-    data = {key: [str(v) for v in values] for key, values in saved.items()}
-    if posted is not None:
-        for question in questions:
-            data[question.id] = posted.getlist(question.id)
-        for name in STEP_CONTROLS:
-            if name in posted:
-                data[name] = posted.getlist(name)
-    return data
+def questionnaire_form(model: Questionnaire, typed: Mapping[str, Sequence[str]]) -> QuestionnaireForm:
+    """The questionnaire's form filled in with ``typed``: the strings a browser posted, per question id."""
+    form_class = _FORM_CLASSES.get(model.version)
+    if form_class is None:
+        attrs: dict[str, Any] = {q.id: _field_for(q) for q in model.questions}
+        form_class = type(f"QuestionnaireForm_{model.version}", (QuestionnaireForm,), {**attrs, "model": model})
+        _FORM_CLASSES[model.version] = form_class
+    return form_class(formdata=MultiDict([(key, value) for key, values in typed.items() for value in values]))
 
 
 class LoginForm(FlaskForm):

@@ -21,6 +21,8 @@ NAMING_CONVENTION = {
 
 ROLES = ("admin", "marketer", "sales")
 VERDICTS = ("sales_ready", "nurture", "disqualified", "quarantined")
+# The dimensions whose points a lead and a submission keep in columns of their own (the receipt keeps all).
+SCORED_DIMENSIONS = ("fit", "intent", "engagement")
 LEAD_STATUSES = ("new", "contacted", "meeting_set", "won", "lost", "not_ready", "spam")
 
 

@@ -139,25 +139,6 @@ class Question:
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == value), None)
 
-    def read(self, posted: Sequence[str]) -> Any:
-        """This question's answer from the strings a browser posts for it, as scoring and ``show_if`` see it.
-
-        The same reading as the form fields': a box is ticked unless empty or "false", several choices
-        are a list, a number that does not parse is no answer (the form reports why), text is stripped.
-        """
-        if self.type == "consent":
-            return bool(posted) and posted[0] not in ("", "false")
-        if self.type == "multiple_choice":
-            return list(posted)
-        if not posted:
-            return None
-        if self.type == "number":
-            try:
-                return int(posted[0].strip().replace(",", ""))
-            except ValueError:
-                return None
-        return posted[0].strip()
-
     def shown(self, answers: Answers) -> bool:
         return self.show_if is None or self.show_if.holds(answers)
 
@@ -246,15 +227,6 @@ class Questionnaire:
             if q.id == question_id:
                 return q
         raise KeyError(question_id)
-
-    def read_answers(self, posted: Mapping[str, Sequence[str]], only_shown: bool = True) -> dict[str, Any]:
-        """Every question's answer from posted strings (lists per question id), dropping hidden ones."""
-        answers = {q.id: q.read(posted.get(q.id) or ()) for q in self.questions}
-        if only_shown:
-            for question in self.questions:
-                if question.show_if is not None and not question.show_if.holds(answers):
-                    del answers[question.id]
-        return answers
 
     def visible_questions(self, answers: Answers) -> list[Question]:
         return [q for q in self.questions if q.shown(answers)]

@@ -296,7 +296,7 @@ def page(chromium):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def make_lead(app: Flask, ready_answers: dict[str, Any]):  # type: ignore[no-untyped-def]
     """A lead through the real submission service; sales-ready unless the answers say otherwise."""
-    from leads.services.submissions import submit_answers
+    from leads.services.submissions import Arrival, submit_answers
 
     counter = iter(range(1, 100_000))
 
@@ -307,7 +307,7 @@ def make_lead(app: Flask, ready_answers: dict[str, Any]):  # type: ignore[no-unt
                   "company": f"Company {n}", **answers}
         with app.app_context():
             model = app.extensions["doorstep.content"].questionnaire()
-            submission = submit_answers(model, values, context or {}, now=at)
+            submission = submit_answers(model, values, Arrival(context or {}), now=at)
             lead = submission.lead
             return SimpleNamespace(id=lead.id, name=lead.name, email=lead.email, route=lead.route,
                                    score=lead.score, owner_id=lead.owner_id, routed_at=lead.routed_at)

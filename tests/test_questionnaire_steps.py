@@ -137,3 +137,21 @@ def test_draft_links_which_show_someones_answers_ask_search_engines_not_to_index
     assert NOINDEX in client.get(saved).get_data(as_text=True)
     robots = client.get("/robots.txt").get_data(as_text=True)
     assert "Disallow: /questionnaire/continue/" in robots and "Disallow: /questionnaire/saved/" in robots
+
+
+def test_a_step_posted_with_an_expired_token_comes_back_filled_in_and_keeps_nothing(
+        app: Flask, client: FlaskClient, ready_answers) -> None:
+    change_url = walk_to(client, ready_answers, "change")
+    token = STEP_URL.search(change_url).group(1)
+    with app.app_context():
+        before = db.session.scalar(sa.select(QuestionnaireDraft).where(QuestionnaireDraft.token == token))
+        kept, updated_at = dict(before.answers), before.updated_at
+    typed = "Half the time to a first meeting, said <b>twice</b>."
+    response = client.post(change_url, data={"desired_change": typed, "action": "next", "csrf_token": "stale"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Your page had been open a long time, so please send it once more." in html
+    assert "Half the time to a first meeting, said &lt;b&gt;twice&lt;/b&gt;." in html
+    with app.app_context():
+        after = db.session.scalar(sa.select(QuestionnaireDraft).where(QuestionnaireDraft.token == token))
+        assert after.answers == kept and after.updated_at == updated_at

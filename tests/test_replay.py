@@ -14,7 +14,7 @@ from leads.extensions import db
 from leads.models import Lead, LeadEvent, Submission
 from leads.questionnaire import load_questionnaire
 from leads.scoring import score
-from leads.services.submissions import submit_answers
+from leads.services.submissions import Arrival, submit_answers
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def stored_personas(make_app, content_copy: Path) -> Flask:
     with app.app_context():
         model = load_questionnaire(content_copy / "questionnaire.yaml")
         for persona in load_personas(content_copy / "personas.yaml", at):
-            submit_answers(model, persona.answers, {}, persona.events, now=at)
+            submit_answers(model, persona.answers, Arrival(events=persona.events), now=at)
     return app
 
 

@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 
 from leads.extensions import db
 from leads.models import Submission
-from leads.views.tracking import COOKIE, visit_after
+from leads.views.tracking import COOKIE
+from leads.visits import Visit
 from tests.conftest import walk_questionnaire
 
 
@@ -77,12 +78,19 @@ def test_do_not_track_is_honoured_too(client: FlaskClient) -> None:
 
 def test_a_visit_after_half_an_hour_of_quiet_counts_as_a_return() -> None:
     first = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
-    visit = visit_after({}, first, article="qualifying-by-the-gap")
-    same = visit_after(visit, first + dt.timedelta(minutes=10), article="running-a-discovery-call")
-    back = visit_after(same, first + dt.timedelta(hours=3))
-    assert same.get("v") is None and [slug for slug, _ in same["a"]] == ["qualifying-by-the-gap",
+    visit = Visit().after(first, article="qualifying-by-the-gap")
+    same = visit.after(first + dt.timedelta(minutes=10), article="running-a-discovery-call")
+    back = same.after(first + dt.timedelta(hours=3))
+    assert same.earlier_visits == () and [r.slug for r in same.reads] == ["qualifying-by-the-gap",
                                                                           "running-a-discovery-call"]
-    assert back["v"] == [int(first.timestamp())] and back["a"] == []
+    assert back.earlier_visits == (int(first.timestamp()),) and back.reads == ()
+
+
+def test_the_visit_cookie_keeps_every_field_and_shrugs_off_a_malformed_one() -> None:
+    visit = Visit().after(dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC), article="qualifying-by-the-gap",
+                          utm={"utm_source": "newsletter"}, referrer="https://news.example/")
+    assert Visit.from_cookie(visit.to_cookie()) == visit
+    assert Visit.from_cookie({"a": [["only-a-slug"]]}) == Visit() and Visit.from_cookie("junk") == Visit()
 
 
 def test_public_pages_set_no_cookie_so_shared_caches_may_keep_them(client: FlaskClient) -> None:

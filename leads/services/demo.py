@@ -13,7 +13,7 @@ from leads.content_check import PERSONAS_FILE, load_personas
 from leads.extensions import db
 from leads.models import User
 from leads.questionnaire import Questionnaire
-from leads.services.submissions import submit_answers
+from leads.services.submissions import Arrival, submit_answers
 from leads.services.users import create_user
 
 DEMO_USERS = (
@@ -35,6 +35,6 @@ def load_demo(model: Questionnaire, content_dir: Path) -> list[tuple[str, str, s
     now = clock.now()
     personas = load_personas(content_dir / PERSONAS_FILE, now)
     for hours_ago, persona in enumerate(reversed(personas)):
-        submit_answers(model, persona.answers, {"utm_source": "demo"}, persona.events,
+        submit_answers(model, persona.answers, Arrival({"utm_source": "demo"}, persona.events),
                        now=now - dt.timedelta(hours=hours_ago + 1))
     return logins

@@ -95,3 +95,17 @@ def save_draft(
                  .values(answers=answers, context=merged, step=step, updated_at=now))
     db.session.commit()
     return Draft(draft.id, draft.token, draft.started_at, now, step, answers, merged)
+
+
+def close_draft(draft: Draft, typed: Mapping[str, list[str]], submission_id: int, now: dt.datetime) -> bool:
+    """Mark the draft sent as ``submission_id``, with its last answers; the caller commits.
+
+    False when another request sent it first: the draft is closed only while it is still open,
+    so a double click or a retry stores one submission.
+    """
+    closed = db.session.execute(
+        sa.update(DRAFTS).where(DRAFTS.c.id == draft.id, DRAFTS.c.submission_id.is_(None))
+        .values(answers={**draft.answers, **{k: list(v) for k, v in typed.items()}}, submission_id=submission_id,
+                updated_at=now)
+    )
+    return bool(closed.rowcount == 1)  # type: ignore[attr-defined]

@@ -10,13 +10,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from leads.extensions import db
-from leads.models import Lead, LeadEvent, OutboxMessage, Submission
 from leads import clock
+from leads.extensions import db
+from leads.models import Lead, Submission
 from leads.questionnaire import Questionnaire
 from leads.routing import QUARANTINED, route_lead
-from leads.scoring import SALES_READY, ScoreResult, events_from_rows, score
-from leads.services.submissions import assign_to_rep
+from leads.scoring import ScoreResult, events_from_rows, score
+from leads.services.handover import change_route, stored_points
 
 BATCH = 2000
 
@@ -96,12 +96,9 @@ def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], 
 
 
 def _score_columns(submission_id: int, result: ScoreResult, route: str) -> dict[str, Any]:
-    return {
-        "id": submission_id, "fit": result.points.get("fit", 0), "intent": result.points.get("intent", 0),
-        "engagement": result.points.get("engagement", 0), "total": result.total, "verdict": route,
-        "receipt": result.receipt_rows(), "gates_missed": list(result.gates_missed),
-        "model_version": result.model_version,
-    }
+    return {"id": submission_id, **stored_points(result), "total": result.total, "verdict": route,
+            "receipt": result.receipt_rows(), "gates_missed": list(result.gates_missed),
+            "model_version": result.model_version}
 
 
 def _write(model: Questionnaire, updates: list[dict[str, Any]], latest: Mapping[int, tuple[ScoreResult, str]],
@@ -109,25 +106,16 @@ def _write(model: Questionnaire, updates: list[dict[str, Any]], latest: Mapping[
     now = clock.now()
     for start in range(0, len(updates), BATCH):
         db.session.execute(sa.update(Submission), updates[start:start + BATCH])
-    lead_rows = [
-        {"id": lead_id, "fit": r.points.get("fit", 0), "intent": r.points.get("intent", 0),
-         "engagement": r.points.get("engagement", 0), "score": r.total, "route": route}
-        for lead_id, (r, route) in latest.items()
-    ]
+    changed = {change.lead_id: change for change in changes}
+    # Scores in bulk; the leads whose route changes go through the hand-over like any other move.
+    lead_rows = [{"id": lead_id, **stored_points(r), "score": r.total} | ({} if lead_id in changed else {"route": route})
+                 for lead_id, (r, route) in latest.items()]
     for start in range(0, len(lead_rows), BATCH):
         db.session.execute(sa.update(Lead), lead_rows[start:start + BATCH])
-    for change in changes:
-        lead = db.session.get(Lead, change.lead_id)
-        assert lead is not None
-        kind = "promoted" if change.after == SALES_READY else "rerouted"
-        lead.events.append(LeadEvent(at=now, kind=kind, data={
-            "from": change.before, "to": change.after, "by": "rescore", "model_version": model.version,
+    for lead in db.session.scalars(sa.select(Lead).where(Lead.id.in_(changed))):
+        change = changed[lead.id]
+        change_route(lead, change.after, now, {
+            "by": "rescore", "model_version": model.version,
             "score_before": change.score_before, "score_after": change.score_after,
-        }))
-        if change.after == SALES_READY:
-            lead.routed_at = now
-            if lead.owner_id is None:
-                assign_to_rep(lead, now)
-            db.session.add(OutboxMessage(created_at=now, topic="lead.sales_ready",
-                                         payload={"lead_id": lead.id, "score": change.score_after, "by": "rescore"}))
+        })
     db.session.commit()

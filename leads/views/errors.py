@@ -24,20 +24,14 @@ MESSAGES = {
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):  # type: ignore[no-untyped-def]
-        if request.blueprint == "questionnaire" and request.method == "POST":
-            # Keep every answer: show the same step again, filled in, with one line of advice.
-            from leads.views import questionnaire
-
-            if questionnaire.unreadable_form():
-                return _page(400, "We couldn't read that page", questionnaire.UNREADABLE)
-            return questionnaire.csrf_expired()
-        return _page(400, "Your session expired", "Please reload the page and try again.")
+        # The questionnaire's blueprint has its own handler, which keeps the answers on the page.
+        return error_page(400, "Your session expired", "Please reload the page and try again.")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         code = error.code or 500
         title, detail = MESSAGES.get(code, (error.name, error.description or ""))
-        response = _page(code, title, detail)
+        response = error_page(code, title, detail)
         if code == 429:
             response[2]["Retry-After"] = "60"
         return response
@@ -45,10 +39,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]
         log.exception("Unhandled error on %s %s", request.method, request.path)
-        return _page(500, *MESSAGES[500])
+        return error_page(500, *MESSAGES[500])
 
 
-def _page(code: int, title: str, detail: str) -> tuple[str, int, dict[str, str]]:
+def error_page(code: int, title: str, detail: str) -> tuple[str, int, dict[str, str]]:
     articles = []
     if code == 404:
         from leads.clock import now

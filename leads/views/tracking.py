@@ -20,12 +20,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from leads import clock
 from leads.views import site_content
+from leads.visits import Visit
 
 COOKIE = "doorstep_visit"
 COOKIE_DAYS = 90
-VISIT_GAP = dt.timedelta(minutes=30)  # a new visit starts after half an hour of quiet, as in web analytics
-MAX_READS = 20
-MAX_VISITS = 10
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 ARTICLE_PATH = re.compile(r"^/articles/([a-z0-9][a-z0-9-]{0,119})$")
 
@@ -49,16 +47,15 @@ def _serializer_for(secret_key: str | bytes) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt="doorstep-visit")
 
 
-def read_visit(req: Request) -> dict[str, Any]:
+def read_visit(req: Request) -> Visit:
     """The visit cookie's content, or an empty visit when it is missing, forged or declined."""
     raw = req.cookies.get(COOKIE)
     if not raw or tracking_declined(req):
-        return {}
+        return Visit()
     try:
-        data = _serializer().loads(raw)
+        return Visit.from_cookie(_serializer().loads(raw))
     except BadSignature:
-        return {}
-    return data if isinstance(data, dict) else {}
+        return Visit()
 
 
 def utm_from(args: Any) -> dict[str, str]:
@@ -73,26 +70,9 @@ def external_referrer(referrer: str | None, host: str) -> str:
     return referrer[:500]
 
 
-def visit_after(visit: dict[str, Any], now: dt.datetime, *, article: str = "", utm: dict[str, str] | None = None,
-                referrer: str = "") -> dict[str, Any]:
-    """The visit once this page view is counted: a new visit after a gap, and the article read."""
-    ts = int(now.timestamp())
-    visit = dict(visit)
-    last = int(visit.get("t") or 0)
-    if not last or ts - last > VISIT_GAP.total_seconds():
-        if last:
-            visit["v"] = [*list(visit.get("v") or [])[-(MAX_VISITS - 1):], int(visit.get("s") or last)]
-        visit.update(s=ts, l=article, r=referrer, u=utm or {}, a=[])
-    if article:
-        reads = [r for r in visit.get("a") or [] if r[0] != article]
-        visit["a"] = [*reads, [article, ts]][-MAX_READS:]
-    visit["t"] = ts
-    return visit
-
-
-def remember(response: Response, visit: dict[str, Any]) -> Response:
+def remember(response: Response, visit: Visit) -> Response:
     response.set_cookie(
-        COOKIE, _serializer().dumps(visit), max_age=COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
+        COOKIE, _serializer().dumps(visit.to_cookie()), max_age=COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
         secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
     )
     return response
@@ -115,8 +95,8 @@ def count_page_view(page: str, referrer: str, now: dt.datetime) -> Response:
     found = site_content().fresh_articles().get(match.group(1)) if match else None
     article = found.slug if found is not None and found.is_published(now) else ""
     utm = utm_from({k: v[0] for k, v in parse_qs(parts.query).items()})
-    visit = visit_after(read_visit(request), now, article=article, utm=utm,
-                        referrer=external_referrer(referrer, request.host))
+    visit = read_visit(request).after(now, article=article, utm=utm,
+                                      referrer=external_referrer(referrer, request.host))
     return remember(response, visit)
 
 
@@ -129,6 +109,6 @@ def register(app: Flask) -> None:
             return forget(response)
         if response.status_code != 200:
             return response
-        visit = visit_after(read_visit(request), clock.now(), utm=utm_from(request.args),
-                            referrer=external_referrer(request.referrer, request.host))
+        visit = read_visit(request).after(clock.now(), utm=utm_from(request.args),
+                                          referrer=external_referrer(request.referrer, request.host))
         return remember(response, visit)

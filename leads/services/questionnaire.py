@@ -1,0 +1,203 @@
+"""Answering the questionnaire: one step at a time, kept in a draft, then scored, routed and stored.
+
+``take_step`` is the whole of it. The view hands it what the browser posted and what the request
+says about the prospect (a ``Visitor``), and maps the ``StepOutcome`` to a redirect or a page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+from leads import clock
+from leads.articles import ArticleIndex
+from leads.content import Content
+from leads.extensions import db
+from leads.forms import QuestionnaireForm, questionnaire_form
+from leads.quality import quality_reasons
+from leads.questionnaire import Questionnaire, Step
+from leads.scoring import EngagementEvent
+from leads.services.drafts import Draft, close_draft, save_draft, sent_submission
+from leads.services.submissions import Arrival, BurstRule, record_submission
+from leads.visits import Visit
+
+DOUBLED = "Some answers arrived twice. Please check them and send the page again."
+EXPIRED = "Your page had been open a long time, so please send it once more."
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """What the web request tells about the prospect answering: all the service needs of it."""
+
+    address: str = ""  # only a keyed hash of it is ever stored
+    started_at: dt.datetime | None = None  # when they opened the first step
+    entry: Mapping[str, str] = field(default_factory=dict)  # UTM and referrer of the link that opened it
+    visit: Visit = Visit()
+    tracking_declined: str = ""  # "Sec-GPC" or "DNT" when the browser asked us not to look
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """Where a posted step leads.
+
+    - ``back``, ``next``: go to ``step`` of the saved ``draft``;
+    - ``save``: the draft is saved; show its continue-later link;
+    - ``again``: show ``step`` once more with ``form`` (its errors, or a ``note``); ``draft`` is None
+      only when the first step was refused before anything was saved;
+    - ``sent``: the answers are stored as ``submission_id``.
+    """
+
+    kind: Literal["back", "next", "save", "again", "sent"]
+    step: Step
+    draft: Draft | None = None
+    form: QuestionnaireForm | None = None
+    note: str = ""
+    submission_id: int | None = None
+
+    @property
+    def refused(self) -> bool:
+        """Shown again because something needs fixing, not just to show more questions."""
+        return self.kind == "again" and not self.note
+
+
+def first_page(model: Questionnaire, draft: Draft | None) -> tuple[Step, QuestionnaireForm]:
+    """The step a prospect should see on arriving, with their answers so far."""
+    form = questionnaire_form(model, draft.answers if draft else {})
+    steps = model.visible_steps(form.answers)
+    step = next((s for s in steps if draft is not None and s.id == draft.step), steps[0])
+    return step, form
+
+
+def take_step(model: Questionnaire, draft: Draft | None, current: Step, posted: MultiDict[str, str],
+              visitor: Visitor) -> StepOutcome:
+    """Keep what this step posted, then go back, save for later, show the step again, go on, or send."""
+    typed = {**(draft.answers if draft else {}), **{q.id: posted.getlist(q.id) for q in current.questions}}
+    this_step = {q.id: typed[q.id] for q in current.questions}
+    doubled = [q.id for q in current.questions if q.type != "multiple_choice" and len(typed[q.id]) > 1]
+    for question_id in doubled:
+        typed[question_id] = this_step[question_id] = typed[question_id][:1]
+    form = questionnaire_form(model, {**typed, "website": posted.getlist("website")})
+    context: dict[str, Any] = {"honeypot": True} if form.website.data else {}
+    if draft is None:
+        context["entry"] = dict(visitor.entry)
+    action = posted.get("action", "next")
+
+    if doubled:
+        saved = save_draft(draft, this_step, current.id, context) if draft else None
+        return _again(current, saved, form, problem=DOUBLED)
+    if action in ("back", "save"):
+        going = _neighbour(model, current, form.answers, -1) if action == "back" else current
+        return StepOutcome(action, going, save_draft(draft, this_step, going.id, context, visitor.started_at))
+
+    shown = [q for q in current.questions if q.shown(form.answers)]
+    asked = posted.getlist("asked")
+    revealed = [q for q in shown if asked and q.id not in asked]
+    valid = form.check([q for q in shown if q not in revealed])
+    if not valid and draft is None:
+        return StepOutcome("again", current, None, form)
+    following = _neighbour(model, current, form.answers, +1)
+    if valid and not revealed and following is current and draft is not None:
+        return _send(model, draft, current, this_step, form, visitor)
+    draft = save_draft(draft, this_step, current.id, context, visitor.started_at)
+    if not valid:
+        return StepOutcome("again", current, draft, form)
+    if revealed:
+        more = "one more question" if len(revealed) == 1 else "a few more questions"
+        return _again(current, draft, form, note=f"Thanks. Your answer opened {more} on this page.")
+    return StepOutcome("next", following, draft)
+
+
+def refill(model: Questionnaire, draft: Draft | None, current: Step, posted: MultiDict[str, str]) -> StepOutcome:
+    """The step again, filled in with what was posted but keeping nothing: for a post whose CSRF check failed."""
+    typed = {**(draft.answers if draft else {}), **{q.id: posted.getlist(q.id)[:1] if q.type != "multiple_choice"
+                                                    else posted.getlist(q.id) for q in current.questions}}
+    return _again(current, draft, questionnaire_form(model, typed), problem=EXPIRED)
+
+
+def _again(step: Step, draft: Draft | None, form: QuestionnaireForm, *, problem: str = "",
+           note: str = "") -> StepOutcome:
+    """The step once more with no answer marked wrong, and one line saying why."""
+    form.check([])
+    if problem:
+        form.form_errors.append(problem)
+    return StepOutcome("again", step, draft, form, note=note)
+
+
+def _send(model: Questionnaire, draft: Draft, last: Step, this_step: Mapping[str, list[str]],
+          form: QuestionnaireForm, visitor: Visitor) -> StepOutcome:
+    """The last step, already checked: check every earlier step once more, then score, route and store."""
+    answers = form.answers
+    if not form.check(model.visible_questions(answers)):
+        wrong = next(s for s in model.visible_steps(answers) if any(form[q.id].errors for q in s.questions))
+        return StepOutcome("again", wrong, save_draft(draft, this_step, wrong.id), form)
+    now = clock.now()
+    arrival = _arrival(draft, visitor, now)
+    held_for = quality_reasons(
+        answers, honeypot=bool(draft.context.get("honeypot") or form.website.data),
+        seconds_to_complete=arrival.context["seconds_to_complete"],
+        min_seconds=current_app.config["MIN_SECONDS_TO_COMPLETE"],
+    )
+    config = current_app.config
+    submission = record_submission(model, answers, arrival, held_for, now,
+                                   BurstRule(config["BURST_LIMIT"], config["BURST_MINUTES"]))
+    if close_draft(draft, this_step, submission.id, now):
+        db.session.commit()
+        return StepOutcome("sent", last, draft, submission_id=submission.id)
+    # A second click while the first post was being stored: keep nothing, show what the first stored.
+    db.session.rollback()
+    return StepOutcome("sent", last, draft, submission_id=sent_submission(draft.token))
+
+
+def _arrival(draft: Draft, visitor: Visitor, now: dt.datetime) -> Arrival:
+    """How the prospect arrived and what they read this visit, unless their browser asked us not to look."""
+    context: dict[str, Any] = {"seconds_to_complete": round((now - draft.started_at).total_seconds(), 1)}
+    client_key = _client_key(visitor.address)
+    if visitor.tracking_declined:
+        context["tracking"] = f"off ({visitor.tracking_declined})"
+        return Arrival(context, (), client_key)
+    entry = dict(draft.context.get("entry") or {})
+    visit = visitor.visit
+    context.update({k: v for k, v in entry.items() if v})
+    context.update(visit.utm)
+    context["referrer"] = visit.referrer or entry.get("referrer", "")
+    context["landing_article"] = visit.landing_article
+    context["articles_read"] = [read.slug for read in visit.reads]
+    return Arrival(context, _engagement(visit, _articles()), client_key)
+
+
+def _engagement(visit: Visit, articles: ArticleIndex) -> list[EngagementEvent]:
+    events = [
+        EngagementEvent("article_read", dt.datetime.fromtimestamp(read.at, dt.UTC),
+                        found.stage if (found := articles.get(read.slug)) else None, read.slug)
+        for read in visit.reads
+    ]
+    return events + [EngagementEvent("return_visit", dt.datetime.fromtimestamp(ts, dt.UTC))
+                     for ts in visit.earlier_visits]
+
+
+def _articles() -> ArticleIndex:
+    content: Content = current_app.extensions["doorstep.content"]
+    return content.fresh_articles()
+
+
+def _client_key(address: str) -> str:
+    """A keyed hash of the address: counts bursts without storing anyone's IP address."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _neighbour(model: Questionnaire, current: Step, answers: Mapping[str, Any], offset: int) -> Step:
+    """The visible step before or after this one; the step itself at either end."""
+    steps = model.visible_steps(answers)
+    if current not in steps:
+        return steps[0]
+    index = steps.index(current) + offset
+    return steps[index] if 0 <= index < len(steps) else current
+
