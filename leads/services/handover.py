@@ -41,7 +41,8 @@ def change_route(lead: Lead, route: str, now: dt.datetime, why: Mapping[str, Any
     before = lead.route
     if before is not None and before != route:
         kind = "promoted" if route == SALES_READY else "rerouted"
-        lead.events.append(LeadEvent(at=now, kind=kind, data={"from": before, "to": route, **why}))
+        db.session.add(LeadEvent(lead_id=lead.id, at=now, kind=kind,
+                                 data={"from": before, "to": route, **why}))
     lead.route = route
     if route == SALES_READY and (before != SALES_READY or lead.owner_id is None):
         _hand_over(lead, now, before, why)
@@ -55,11 +56,13 @@ def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[st
         lead.status = NEW
     pick = next_rep()
     if pick is None:
-        lead.events.append(LeadEvent(at=now, kind="unassigned", data={"reason": "No sales rep is available"}))
+        db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="unassigned",
+                                 data={"reason": "No sales rep is available"}))
     else:
         lead.owner_id = pick.rep.id
         db.session.add(Assignment(lead_id=lead.id, user_id=pick.rep.id, at=now, reason=pick.reason))
-        lead.events.append(LeadEvent(at=now, kind="assigned", data={"to": pick.rep.name, "reason": pick.reason}))
+        db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="assigned",
+                                 data={"to": pick.rep.name, "reason": pick.reason}))
     db.session.add(OutboxMessage(created_at=now, topic="lead.sales_ready",
                                  payload={"lead_id": lead.id, "score": lead.score, **why}))
 

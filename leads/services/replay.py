@@ -108,8 +108,9 @@ def _write(model: Questionnaire, updates: list[dict[str, Any]], latest: Mapping[
         db.session.execute(sa.update(Submission), updates[start:start + BATCH])
     changed = {change.lead_id: change for change in changes}
     # Scores in bulk; the leads whose route changes go through the hand-over like any other move.
-    lead_rows = [{"id": lead_id, **stored_points(r), "score": r.total} | ({} if lead_id in changed else {"route": route})
-                 for lead_id, (r, route) in latest.items()]
+    lead_rows = [{"id": lead_id, **stored_points(result), "score": result.total}
+                 | ({} if lead_id in changed else {"route": route})
+                 for lead_id, (result, route) in latest.items()]
     for start in range(0, len(lead_rows), BATCH):
         db.session.execute(sa.update(Lead), lead_rows[start:start + BATCH])
     for lead in db.session.scalars(sa.select(Lead).where(Lead.id.in_(changed))):

@@ -78,7 +78,7 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
     record_score(submission, result)
     db.session.add(submission)
     db.session.flush()  # the hand-over's alert names the lead and the submission by id
-    lead.events.append(LeadEvent(at=now, kind="submitted", data={
+    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="submitted", data={
         "submission_id": submission.id, "route": route, "score": result.total}))
     if not held_back:
         change_route(lead, route, now, {"by": "submission", "submission_id": submission.id})
