@@ -14,6 +14,7 @@ from leads.config import PROJECT_ROOT, load_config
 from leads.content import Content
 from leads.extensions import csrf, db, limiter, login_manager, migrate
 from leads.models import User
+from leads.views.clean_input import CleanRequest
 from leads.views import admin, assets, auth, caching, errors, filters, inbox, public, questionnaire, studio, tracking
 
 SITE_DIR = PROJECT_ROOT / "site"
@@ -27,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(SITE_DIR / "static"),
         instance_path=str(PROJECT_ROOT / "instance"),
     )
+    app.request_class = CleanRequest
     app.config.update(load_config(app.instance_path, config))
     # The default SQLite file lives here; creating a local folder is the factory's only write.
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ questionnaire page opens one, and the identity map and unit of work would cost m
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from leads.models import QuestionnaireDraft
 from leads import clock
 
 DRAFT_LIFETIME = dt.timedelta(days=30)
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")  # as secrets.token_urlsafe writes them
 DRAFTS = QuestionnaireDraft.__table__
 
 
@@ -63,7 +65,7 @@ def sent_submission(token: str) -> int | None:
 
 
 def _row(token: str) -> sa.Row[Any] | None:
-    if not token or len(token) > 64:
+    if not TOKEN_SHAPE.fullmatch(token):  # an edited link is no draft, and never reaches the database
         return None
     return db.session.connection().execute(_BY_TOKEN, {"token": token}).first()
 

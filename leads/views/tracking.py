@@ -19,6 +19,7 @@ from flask import Flask, Request, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from leads import clock
+from leads.text_input import clean_text
 from leads.views import site_content
 from leads.visits import Visit
 
@@ -67,7 +68,7 @@ def external_referrer(referrer: str | None, host: str) -> str:
     """The referring address, unless it is this site itself."""
     if not referrer or urlsplit(referrer).netloc in ("", host):
         return ""
-    return referrer[:500]
+    return clean_text(referrer)[:500]  # a header, so the text rule is applied here
 
 
 def remember(response: Response, visit: Visit) -> Response:

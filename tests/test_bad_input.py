@@ -1,0 +1,74 @@
+"""Bad input never takes Doorstep down: NUL and control characters are dropped by one rule at input."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from leads.extensions import db
+from leads.models import Lead, Submission
+from leads.text_input import clean_text
+
+HOSTILE = "\x00\x01\x08\x0b\x0c\x0e\x1b[31m\x1f\x7f\x85\x9f\ufdd0\ufffe\U0010ffff"
+
+
+@pytest.mark.parametrize(("typed", "kept"), [
+    ("a\x00b", "ab"),
+    ("Dana\x1b[31m Red\x7f", "Dana[31m Red"),
+    ("tabs\tand\nnew lines\r\nstay", "tabs\tand\nnew lines\r\nstay"),
+    ("😀 ‮right-to-left‬ zero‍width <b>&amp;</b>", "😀 ‮right-to-left‬ zero‍width <b>&amp;</b>"),
+    (HOSTILE, "[31m"),
+])
+def test_the_text_rule_drops_control_characters_and_keeps_everything_else(typed: str, kept: str) -> None:
+    assert clean_text(typed) == kept
+    assert clean_text(kept) == kept
+
+
+def test_nul_and_control_characters_in_answers_are_dropped_and_the_rest_stored(
+        app: Flask, submit, ready_answers, make_user) -> None:
+    make_user("sales")
+    response = submit(ready_answers | {"name": "Dana\x00 Q\x1b[0m", "company": "Acme\x01\x7f Ltd",
+                                       "goals": "Halve\x00 the cycle\x0c by Q3.\nThen grow."})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/questionnaire/result")
+    with app.app_context():
+        lead = db.session.scalar(sa.select(Lead))
+        assert (lead.name, lead.company) == ("Dana Q[0m", "Acme Ltd")
+        assert lead.latest.answers["goals"] == "Halve the cycle by Q3.\nThen grow."
+
+
+def test_a_campaign_link_with_nul_starts_a_questionnaire_that_can_be_sent(
+        app: Flask, client: FlaskClient, ready_answers, make_user) -> None:
+    make_user("sales")
+    assert client.get("/questionnaire?utm_source=news%00letter&utm_campaign=%1b%00spring").status_code == 200
+    from tests.conftest import walk_questionnaire
+
+    response = walk_questionnaire(client, ready_answers)
+    assert response.headers["Location"].endswith("/questionnaire/result")
+    with app.app_context():
+        context = db.session.scalar(sa.select(Submission)).context
+    assert (context["utm_source"], context["utm_campaign"]) == ("newsletter", "spring")
+
+
+@pytest.mark.parametrize("query", ["source=%00", "landing=%00", "q=%00", "source=a%00b&landing=%7f%1b"])
+def test_inbox_filters_with_control_characters_answer_the_page_and_the_whole_export(
+        client: FlaskClient, make_user, make_lead, auth, query: str) -> None:
+    auth.login(make_user("sales").email)
+    make_lead("Ann Example", context={"utm_source": "ab"})
+    assert client.get(f"/inbox?{query}").status_code == 200
+    export = client.get(f"/inbox/export.csv?{query}")
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True))))
+    assert export.status_code == 200 and rows[0][:2] == ["id", "name"]
+    if query.startswith("source=a"):
+        assert [row[1] for row in rows[1:]] == ["Ann Example"]
+
+
+@pytest.mark.parametrize("token", ["%00", "abc%00def" * 3, "x" * 65])
+def test_an_edited_draft_link_is_a_fresh_start(client: FlaskClient, token: str) -> None:
+    response = client.get(f"/questionnaire/continue/{token}")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/questionnaire")
+    assert client.post(f"/questionnaire/continue/{token}/contact", data={}).status_code in (302, 400)
