@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
@@ -60,6 +61,8 @@ class RequiredWhenShown:
         if not self.question.shown(form.answers):
             field.errors[:] = []
             raise StopValidation()
+        if field.process_errors:  # something was typed that could not be read: say why
+            raise StopValidation()
         empty = field.data in (None, "", []) or (self.question.type == "consent" and not field.data)
         if self.question.required and empty:
             raise StopValidation(_required_message(self.question))
@@ -104,23 +107,38 @@ def _field_for(question: Question) -> Field:
             return WholeNumberField(question.label, validators=checks, render_kw={**render_kw, "inputmode": "numeric"},
                                     **kwargs)
         case "consent":
-            return BooleanField(question.label, validators=checks, **kwargs)
+            return ConsentField(question.label, validators=checks, **kwargs)
         case _:
             return StringField(question.label, validators=checks, render_kw=render_kw, filters=[_strip], **kwargs)
 
 
 class WholeNumberField(IntegerField):
-    """An integer field whose parse error speaks to a person, not a programmer."""
+    """A whole number as people write it: ``12``, ``1,200``, ``1 200`` or ``12.0``.
+
+    Anything else (``twenty``, ``1,5``, ``~20``) is refused with a message, never guessed at:
+    ``1,5`` means fifteen to some readers and one and a half to others.
+    """
+
+    WRITTEN = re.compile(r"(?P<digits>\d{1,3}(?:([, ])\d{3})?(?:\2\d{3})*|\d+)(?:\.0+)?")
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or valuelist[0].strip() == "":
-            self.data = None
+        text = valuelist[0].strip() if valuelist else ""
+        self.data = None
+        if not text:
             return
-        try:
-            self.data = int(valuelist[0].strip().replace(",", ""))
-        except ValueError:
-            self.data = None
-            raise ValueError("Please enter a whole number, such as 12.") from None
+        written = self.WRITTEN.fullmatch(text)
+        if written is None:
+            raise ValueError("Please enter a whole number, such as 12.")
+        self.data = int(re.sub(r"[, ]", "", written["digits"]))
+
+
+class ConsentField(BooleanField):
+    """A tick box that counts only as a yes: the value it posts, or another plain yes, never "no"."""
+
+    YES = frozenset({"y", "yes", "on", "true", "1"})
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = bool(valuelist) and str(valuelist[0]).strip().lower() in self.YES
 
 
 def _strip(value: Any) -> Any:

@@ -72,3 +72,32 @@ def test_an_edited_draft_link_is_a_fresh_start(client: FlaskClient, token: str) 
     response = client.get(f"/questionnaire/continue/{token}")
     assert response.status_code == 302 and response.headers["Location"].endswith("/questionnaire")
     assert client.post(f"/questionnaire/continue/{token}/contact", data={}).status_code in (302, 400)
+
+
+@pytest.mark.parametrize("typed", ["twenty", "10 people", "5.5", "~20", "1,5"])
+def test_a_number_that_cannot_be_read_is_refused_in_words_with_the_rest_kept(
+        client: FlaskClient, ready_answers, typed: str) -> None:
+    from tests.conftest import walk_questionnaire
+
+    response = walk_questionnaire(client, ready_answers | {"sales_team_size": typed})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Please enter a whole number, such as 12." in html
+    assert f'value="{typed}"' in html and ready_answers["current_situation"][:40] in html
+
+
+@pytest.mark.parametrize(("typed", "read"), [("12", 12), ("1,200", 1200), ("1 200", 1200), ("5.0", 5)])
+def test_a_number_written_as_people_write_it_is_read(app: Flask, submit, ready_answers, make_user,
+                                                     typed: str, read: int) -> None:
+    make_user("sales")
+    assert submit(ready_answers | {"sales_team_size": typed}).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(sa.select(Submission)).answers["sales_team_size"] == read
+
+
+@pytest.mark.parametrize("posted", ["no", "false", "0", "off", ""])
+def test_consent_is_only_a_yes(client: FlaskClient, ready_answers, posted: str) -> None:
+    from tests.conftest import walk_questionnaire
+
+    response = walk_questionnaire(client, ready_answers | {"consent": False}, consent=posted)
+    assert response.status_code == 400
+    assert "Please tick this box so that we may keep your answers." in response.get_data(as_text=True)
