@@ -101,3 +101,13 @@ def test_consent_is_only_a_yes(client: FlaskClient, ready_answers, posted: str) 
     response = walk_questionnaire(client, ready_answers | {"consent": False}, consent=posted)
     assert response.status_code == 400
     assert "Please tick this box so that we may keep your answers." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["..%2f..%2fwsgi.py", "..%2fREADME.md", "css/..%2f..%2f..%2fpyproject.toml",
+                                  "%2e%2e/%2e%2e/wsgi.0123456789ab.py"])
+def test_static_names_that_lead_outside_the_folder_are_refused_before_any_file_is_read(
+        app: Flask, client: FlaskClient, name: str) -> None:
+    fingerprints = app.extensions["doorstep.static_fingerprints"]
+    assert client.get(f"/static/{name}").status_code == 404
+    assert fingerprints.digest("../../wsgi.py") is None and fingerprints.digest("/etc/passwd") is None
+    assert fingerprints.digest("css/site.css") is not None

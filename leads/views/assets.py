@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, send_from_directory
+from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
 HASH_LENGTH = 12
@@ -40,7 +41,11 @@ class StaticFingerprints:
         self._written: dict[str, tuple[float, str | None]] = {}  # filename -> (checked at, digest)
 
     def digest(self, filename: str) -> str | None:
-        path = self.folder / filename
+        """The file's content hash; None for a missing file or a name that leads out of the folder."""
+        safe = safe_join(str(self.folder), filename)
+        if safe is None:  # checked before anything is read, so no file outside is ever touched
+            return None
+        path = Path(safe)
         try:
             stat = path.stat()
         except OSError:
