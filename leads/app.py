@@ -14,8 +14,7 @@ from leads.config import PROJECT_ROOT, load_config
 from leads.content import Content
 from leads.extensions import csrf, db, limiter, login_manager, migrate
 from leads.models import User
-from leads.views.clean_input import CleanRequest
-from leads.views import admin, assets, auth, caching, errors, filters, inbox, public, questionnaire, studio, tracking
+from leads.views import admin, assets, auth, caching, clean_input, errors, filters, inbox, public, questionnaire, studio, tracking
 
 SITE_DIR = PROJECT_ROOT / "site"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -28,12 +27,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(SITE_DIR / "static"),
         instance_path=str(PROJECT_ROOT / "instance"),
     )
-    app.request_class = CleanRequest
     app.config.update(load_config(app.instance_path, config))
     # The default SQLite file lives here; creating a local folder is the factory's only write.
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
+    # First: an unreadable form is answered before any extension (CSRF among them) reads it.
+    clean_input.register(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)

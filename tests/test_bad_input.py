@@ -111,3 +111,22 @@ def test_static_names_that_lead_outside_the_folder_are_refused_before_any_file_i
     assert client.get(f"/static/{name}").status_code == 404
     assert fingerprints.digest("../../wsgi.py") is None and fingerprints.digest("/etc/passwd") is None
     assert fingerprints.digest("css/site.css") is not None
+
+
+@pytest.mark.parametrize("bad", [b"caf\xe9 \xff", b"caf%E9 %FF", b"%C3%28"])
+@pytest.mark.parametrize("path", ["/questionnaire", "/login"])
+def test_a_form_that_is_not_utf8_raw_or_percent_encoded_gets_the_same_clear_400(
+        client: FlaskClient, bad: bytes, path: str) -> None:
+    from tests.conftest import csrf_token
+
+    body = f"csrf_token={csrf_token(client, path)}&current_situation=".encode() + bad + b"&role=founder"
+    response = client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "sent characters we couldn&#39;t read" in response.get_data(as_text=True)
+
+
+def test_percent_signs_people_type_are_kept(app: Flask, submit, ready_answers, make_user) -> None:
+    make_user("sales")
+    assert submit(ready_answers | {"goals": "Grow 20% by Q3 (%FF is not a byte here)."}).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(sa.select(Submission)).answers["goals"] == "Grow 20% by Q3 (%FF is not a byte here)."

@@ -4,6 +4,10 @@ Werkzeug builds ``request.args`` and ``request.form`` with the request class's d
 ``parameter_storage_class``; this one applies ``clean_text`` to every name and value as it is
 built. So answers, UTM values, inbox filters and search terms all pass one place, before any view,
 form or service sees them.
+
+A form whose body is not UTF-8 text is refused with a 400 that says so, whether the bad bytes
+came raw or percent-encoded (``%FF``): Werkzeug would drop the first silently and keep the second
+as the three characters ``%FF``, and neither is what the person typed.
 """
 
 from __future__ import annotations
@@ -11,7 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import Request
+from functools import cached_property
+from urllib.parse import unquote_to_bytes
+
+from flask import Flask, Request, request
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from leads.text_input import clean_text
@@ -28,3 +36,31 @@ class CleanParameters(ImmutableMultiDict[str, Any]):
 
 class CleanRequest(Request):
     parameter_storage_class = CleanParameters
+
+    @cached_property
+    def unreadable(self) -> bool:
+        """A form post whose body is not UTF-8 text, raw or percent-encoded."""
+        if self.mimetype != "application/x-www-form-urlencoded" or not self.content_length:
+            return False
+        # Cached, so the form is still parsed from the same bytes afterwards.
+        body = self.get_data(cache=True)
+        try:
+            unquote_to_bytes(body.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            return True
+        return False
+
+
+UNREADABLE = "Your browser sent characters we couldn't read. Please check your answers and send them again."
+
+
+def register(app: Flask) -> None:
+    app.request_class = CleanRequest
+
+    @app.before_request
+    def refuse_unreadable_forms() -> ResponseReturnValue | None:
+        if isinstance(request, CleanRequest) and request.unreadable:
+            from leads.views.errors import error_page
+
+            return error_page(400, "We couldn't read that page", UNREADABLE)
+        return None

@@ -28,13 +28,11 @@ from leads.questionnaire import Questionnaire, Step
 from leads.services.drafts import DRAFT_LIFETIME, Draft, open_draft
 from leads.services.questionnaire import StepOutcome, Visitor, first_page, refill, take_step
 from leads.views import site_content
-from leads.views.errors import error_page
 from leads.views.tracking import external_referrer, read_visit, tracking_declined, utm_from
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/questionnaire")
 
 DRAFT_COOKIE = "doorstep_draft"
-UNREADABLE = "Your browser sent characters we couldn't read. Please check your answers and send them again."
 
 
 def _submit_limit() -> str:
@@ -125,8 +123,6 @@ def result() -> Response | str:
 @bp.errorhandler(CSRFError)
 def csrf_failed(error: CSRFError) -> Response:
     """A step posted with an expired or missing token: show it again, filled in, and keep nothing."""
-    if _unreadable_form():
-        return make_response(error_page(400, "We couldn't read that page", UNREADABLE))
     model = site_content().questionnaire()
     args = request.view_args or {}
     draft = open_draft(args["token"]) if "token" in args else None
@@ -135,8 +131,6 @@ def csrf_failed(error: CSRFError) -> Response:
 
 
 def _answer(model: Questionnaire, current: Step, draft: Draft | None) -> Response:
-    if _unreadable_form():
-        abort(400, description=UNREADABLE)
     outcome = take_step(model, draft, current, request.form, _visitor(draft))
     if draft is None and outcome.draft is not None:
         session.pop("questionnaire_started", None)
@@ -171,12 +165,6 @@ def _visitor(draft: Draft | None) -> Visitor:
     return Visitor(address=request.remote_addr or "", started_at=started_at,
                    entry=(session.get("questionnaire_entry") or {}) if draft is None else {},
                    visit=read_visit(request), tracking_declined=tracking_declined(request))
-
-
-def _unreadable_form() -> bool:
-    """A form post whose body the parser could not read at all, such as bytes that are not UTF-8."""
-    return (request.mimetype == "application/x-www-form-urlencoded" and (request.content_length or 0) > 0
-            and not request.form)
 
 
 def _step_page(model: Questionnaire, current: Step, form: QuestionnaireForm, draft: Draft | None,
