@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from leads.articles import Problem, check_content
 from leads.content import QUESTIONNAIRE_FILE
+from leads.located_yaml import LocatedYaml, read_file
+from leads.problems import ContentError
 from leads.questionnaire import CHOICE_TYPES, ModelError, Question, Questionnaire, Rule, load_questionnaire
 from leads.scoring import EngagementEvent, ScoreResult, score
 
@@ -29,18 +29,22 @@ class Persona:
 
 
 def load_personas(path: Path, now: dt.datetime) -> list[Persona]:
-    """Read persona cases, placing each event ``days_ago`` before ``now``."""
-    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    """Read persona cases, placing each event ``days_ago`` before ``now``; raise ContentError naming the line."""
+    doc = LocatedYaml(read_file(path), path)
+    cases = doc.data() or []
+    if not isinstance(cases, list) or not all(isinstance(case, dict) for case in cases):
+        raise ContentError([Problem(path, 1, "the file must be a list of personas, each with name, expect and answers")])
+    if doc.problems:
+        raise ContentError(doc.problems)
     personas = []
-    for node in getattr(root, "value", []) or []:
-        raw = yaml.safe_load(yaml.serialize(node)) or {}
+    for raw in cases:
         events = tuple(
             EngagementEvent(str(e.get("kind")), now - dt.timedelta(days=float(e.get("days_ago", 0))), e.get("stage"))
             for e in raw.get("events") or []
         )
         personas.append(
             Persona(str(raw.get("name", "persona")), str(raw.get("expect", "")), raw.get("answers") or {},
-                    events, node.start_mark.line + 1)
+                    events, doc.line(raw))
         )
     return personas
 
@@ -62,9 +66,8 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
         return problems
     try:
         personas = load_personas(personas_path, now)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return problems + [Problem(personas_path, mark.line + 1 if mark else 1, f"YAML syntax: {exc}", "error")]
+    except ContentError as exc:
+        return problems + exc.problems
     for persona, result in run_personas(model, personas, now):
         if result.verdict != persona.expect:
             why = f"scored {result.total} (needs {result.threshold})"

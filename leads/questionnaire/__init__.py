@@ -1,0 +1,68 @@
+"""The questionnaire: its model (model.py), the loader of the marketers' file (loader.py), and lexicon phrases (phrases.py).
+
+Everything public is importable from here, so callers write ``from leads.questionnaire import Questionnaire``.
+"""
+
+from .loader import load_questionnaire, model_version, parse_questionnaire
+from .model import (
+    BUYING_STAGE,
+    CHOICE_TYPES,
+    COMPANY,
+    DEFAULT_MAX_LENGTH,
+    EMAIL,
+    EXPECTED_QUESTIONS,
+    NAME,
+    OWN_WORDS,
+    QUESTION_TYPES,
+    ROLE,
+    TEXT_TYPES,
+    Answers,
+    Band,
+    Condition,
+    Dimension,
+    Engagement,
+    ExpectedQuestion,
+    LexiconGroup,
+    ModelError,
+    NurtureTrack,
+    Option,
+    Question,
+    Questionnaire,
+    Rule,
+    Step,
+)
+from .phrases import WORD_START, phrase_pattern, phrase_regex
+
+__all__ = [
+    "BUYING_STAGE",
+    "CHOICE_TYPES",
+    "COMPANY",
+    "DEFAULT_MAX_LENGTH",
+    "EMAIL",
+    "EXPECTED_QUESTIONS",
+    "NAME",
+    "OWN_WORDS",
+    "QUESTION_TYPES",
+    "ROLE",
+    "TEXT_TYPES",
+    "WORD_START",
+    "Answers",
+    "Band",
+    "Condition",
+    "Dimension",
+    "Engagement",
+    "ExpectedQuestion",
+    "LexiconGroup",
+    "ModelError",
+    "NurtureTrack",
+    "Option",
+    "Question",
+    "Questionnaire",
+    "Rule",
+    "Step",
+    "load_questionnaire",
+    "model_version",
+    "parse_questionnaire",
+    "phrase_pattern",
+    "phrase_regex",
+]
