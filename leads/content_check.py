@@ -13,7 +13,15 @@ from leads.articles import Problem, check_content
 from leads.content import QUESTIONNAIRE_FILE
 from leads.located_yaml import LocatedYaml, read_file
 from leads.problems import ContentError
-from leads.questionnaire import CHOICE_TYPES, ModelError, Question, Questionnaire, Rule, load_questionnaire
+from leads.questionnaire import (
+    CHOICE_TYPES,
+    EXPECTED_QUESTIONS,
+    ModelError,
+    Question,
+    Questionnaire,
+    Rule,
+    load_questionnaire,
+)
 from leads.scoring import EngagementEvent, ScoreResult, score
 
 PERSONAS_FILE = "personas.yaml"
@@ -60,7 +68,7 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
         model = load_questionnaire(directory / QUESTIONNAIRE_FILE)
     except ModelError as exc:
         return problems + exc.problems
-    problems += unreachable_verdicts(model)
+    problems += unasked_questions(model) + unreachable_verdicts(model)
     personas_path = directory / PERSONAS_FILE
     if not personas_path.exists():
         return problems
@@ -80,6 +88,17 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
                         f"persona {persona.name!r} expected {persona.expect} but got {result.verdict}: {why}", "error")
             )
     return problems
+
+
+def unasked_questions(model: Questionnaire) -> list[Problem]:
+    """Warnings for questions the site would read that the model does not ask: it works, with less to show."""
+    asked = {question.id for question in model.questions}
+    return [
+        Problem(model.path or Path(QUESTIONNAIRE_FILE), model.steps_line,
+                f"the questionnaire asks no {qid!r}, which the site reads for {expected.use}", "warning")
+        for qid, expected in EXPECTED_QUESTIONS.items()
+        if qid not in asked
+    ]
 
 
 # --- verdicts no answers can reach ---------------------------------------------------------

@@ -224,12 +224,12 @@ class QuestionnaireLoader:
                                   f" because the site reads it for {expected.use}")
         if expected.required and (not question.required or question.show_if is not None):
             self.doc.error(where, f"question {question.id!r} must be required and always shown,"
-                                  f" because {expected.use}")
+                                  f" because the site reads it for {expected.use}")
 
     def required_questions(self) -> None:
         for qid, expected in EXPECTED_QUESTIONS.items():
             if expected.required and qid not in self.question_ids:
-                self.doc.error(self.data, f"the questionnaire must ask for {qid!r}, because {expected.use}:"
+                self.doc.error(self.data, f"the questionnaire must ask for {qid!r}, because the site reads it for {expected.use}:"
                                           f" add a question with id: {qid} and type: {expected.types[0]}", key="steps")
 
     def check_condition(self, spec: Any, where: Any) -> None:

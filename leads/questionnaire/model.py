@@ -41,14 +41,14 @@ class ExpectedQuestion:
     """A question the code reads: the types it can read it as, and what the answer is for."""
 
     types: tuple[str, ...]
-    use: str
+    use: str  # said to marketers as "the site reads it for <use>"
     # Required: every submission needs the answer, so a model without the question is refused.
     # Otherwise the question may be left out (content check warns), but when asked it must have one of ``types``.
     required: bool = False
 
 
 EXPECTED_QUESTIONS: Mapping[str, ExpectedQuestion] = {
-    EMAIL: ExpectedQuestion(("email",), "every lead is known by its email address", required=True),
+    EMAIL: ExpectedQuestion(("email",), "the lead's identity", required=True),
     NAME: ExpectedQuestion(("short_text",), "the lead's name in the inbox"),
     COMPANY: ExpectedQuestion(("short_text",), "the lead's company in the inbox"),
     ROLE: ExpectedQuestion(("single_choice", "short_text"), "the lead's role in the inbox"),
