@@ -1,4 +1,4 @@
-"""`doorstep content check`: every article, the questionnaire model, and the persona cases."""
+"""`doorstep content check`: every article, the stage guides, the questionnaire model, and the persona cases."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from leads.articles import Problem, check_content
-from leads.content import QUESTIONNAIRE_FILE
+from leads.content import QUESTIONNAIRE_FILE, STAGE_GUIDES_FILE
 from leads.located_yaml import LocatedYaml, read_file
 from leads.problems import ContentError
 from leads.questionnaire import (
@@ -23,6 +23,7 @@ from leads.questionnaire import (
     load_questionnaire,
 )
 from leads.scoring import EngagementEvent, ScoreResult, score
+from leads.stage_guides import load_stage_guides
 
 PERSONAS_FILE = "personas.yaml"
 
@@ -64,6 +65,10 @@ def run_personas(model: Questionnaire, personas: list[Persona], now: dt.datetime
 def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Problem]:
     now = now or dt.datetime.now(dt.UTC)
     problems = list(check_content(directory))
+    try:
+        load_stage_guides(directory / STAGE_GUIDES_FILE)
+    except ContentError as exc:
+        problems += exc.problems
     try:
         model = load_questionnaire(directory / QUESTIONNAIRE_FILE)
     except ModelError as exc:
