@@ -42,7 +42,8 @@ def load_personas(path: Path, now: dt.datetime) -> list[Persona]:
     doc = LocatedYaml(read_file(path), path)
     cases = doc.data() or []
     if not isinstance(cases, list) or not all(isinstance(case, dict) for case in cases):
-        raise ContentError([Problem(path, 1, "the file must be a list of personas, each with name, expect and answers")])
+        message = "the file must be a list of personas, each with name, expect and answers"
+        raise ContentError([Problem(path, 1, message)])
     if doc.problems:
         raise ContentError(doc.problems)
     personas = []

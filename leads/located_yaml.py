@@ -87,7 +87,7 @@ class LocatedYaml:
     def line(self, where: Any, key: Any = None) -> int:
         """The line of a node, or of a mapping or list built by ``data`` (with ``key``: of that key in it)."""
         if isinstance(where, yaml.Node):
-            return self.first_line + where.start_mark.line
+            return self.first_line + int(where.start_mark.line)
         if key is not None and (id(where), key) in self._key_lines:
             return self._key_lines[(id(where), key)]
         return self._lines.get(id(where), self.first_line)

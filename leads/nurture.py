@@ -8,7 +8,8 @@ from typing import Any, Protocol
 
 from leads.questionnaire import BUYING_STAGE, Questionnaire
 
-# Where a prospect says they are in deciding (the options of BUYING_STAGE), mapped to the article stage that meets them there.
+# Where a prospect says they are in deciding (the options of BUYING_STAGE), mapped to the article
+# stage that meets them there.
 ARTICLE_STAGE_FOR = {
     "researching": "awareness",
     "comparing": "consideration",

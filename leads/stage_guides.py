@@ -85,7 +85,8 @@ def _guide(doc: LocatedYaml, raw: dict[Any, Any], stage: str) -> StageGuide | No
         return None
     for key in spec:
         if key not in GUIDE_FIELDS:
-            doc.error(spec, f"stage {stage!r}: unknown field {key!r} (the fields are {', '.join(GUIDE_FIELDS)})", key=key)
+            doc.error(spec, f"stage {stage!r}: unknown field {key!r} (the fields are {', '.join(GUIDE_FIELDS)})",
+                      key=key)
     texts = {}
     for name in GUIDE_FIELDS:
         value = spec.get(name)

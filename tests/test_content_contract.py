@@ -46,8 +46,8 @@ def test_email_is_the_one_required_question_and_the_shipped_model_asks_every_exp
 
 def test_a_model_without_an_email_question_is_refused_at_the_steps_line() -> None:
     assert _problems(RENAMED) == [
-        f"content/questionnaire.yaml:{_line(RENAMED, 'steps:')}: error: the questionnaire must ask for 'email',"
-        " because the site reads it for the lead's identity: add a question with id: email and type: email"
+        (f"content/questionnaire.yaml:{_line(RENAMED, 'steps:')}: error: the questionnaire must ask for 'email',"
+         " because the site reads it for the lead's identity: add a question with id: email and type: email")
     ]
 
 
@@ -71,7 +71,8 @@ def test_the_email_question_must_be_an_email_asked_of_everyone(question: str, me
 @pytest.mark.parametrize(
     ("old", "new", "qid", "types"),
     [
-        ("      - id: name\n        type: short_text", "      - id: name\n        type: long_text", "name", "short_text"),
+        ("      - id: name\n        type: short_text", "      - id: name\n        type: long_text", "name",
+         "short_text"),
         ("      - id: buying_stage\n        type: single_choice",
          "      - id: buying_stage\n        type: multiple_choice", "buying_stage", "single_choice"),
         ("      - id: goals\n        type: long_text", "      - id: goals\n        type: number", "goals",
@@ -99,7 +100,8 @@ def test_content_check_names_file_and_line_when_email_is_renamed(app: Flask, con
     (content_copy / "questionnaire.yaml").write_text(RENAMED, encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["content", "check"])
     assert result.exit_code == 1
-    assert f"questionnaire.yaml:{_line(RENAMED, 'steps:')}: error: the questionnaire must ask for 'email'" in result.output
+    line = _line(RENAMED, "steps:")
+    assert f"questionnaire.yaml:{line}: error: the questionnaire must ask for 'email'" in result.output
 
 
 def test_renaming_email_keeps_the_last_good_model_serving_submissions(

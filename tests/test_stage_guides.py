@@ -13,7 +13,6 @@ from leads.articles import STAGES
 from leads.content import Content
 from leads.problems import ContentError
 from leads.stage_guides import PLAIN_GUIDES, load_stage_guides
-from leads.views import site_content
 from tests.conftest import CONTENT_DIR, Auth
 
 GOOD = (CONTENT_DIR / "stages.yaml").read_text(encoding="utf-8")
@@ -52,8 +51,8 @@ def test_the_shipped_file_gives_every_stage_its_words() -> None:
         (DECISION_NAME, "", "decision:", "stage 'decision': name is missing"),
         (DECISION_NAME, "  name: [Ready]\n", "name: [Ready]", "stage 'decision': name must be text"),
         (DECISION_NAME, DECISION_NAME + "  subtitle: Now\n", "subtitle:", "stage 'decision': unknown field 'subtitle'"),
-        ("decision:\n", "deciding:\n", "deciding:", "unknown stage 'deciding': the stages are awareness,"
-                                                   " consideration, decision"),
+        ("decision:\n", "deciding:\n", "deciding:",
+         "unknown stage 'deciding': the stages are awareness, consideration, decision"),
         (DECISION_NAME, "  name: Ready: to decide\n", "Ready: to decide", "YAML syntax error: "),
     ],
 )
@@ -90,7 +89,8 @@ def test_an_edit_shows_on_the_next_page_and_a_broken_one_keeps_the_last_good_wor
     path.write_text(GOOD.replace(DECISION_NAME, "  name: [Ready]\n"), encoding="utf-8")
     assert "<h1>Ready to choose: choosing and getting started</h1>" in client.get("/stages/decision").get_data(True)
     studio = client.get("/studio").get_data(as_text=True)
-    assert f"stages.yaml:{_line(GOOD, DECISION_NAME.strip())}: error: stage &#39;decision&#39;: name must be text" in studio
+    line = _line(GOOD, DECISION_NAME.strip())
+    assert f"stages.yaml:{line}: error: stage &#39;decision&#39;: name must be text" in studio
 
 
 def test_a_file_broken_since_the_start_gives_plain_stage_names(content_copy: Path) -> None:

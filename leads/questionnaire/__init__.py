@@ -1,7 +1,6 @@
-"""The questionnaire: its model (model.py), the loader of the marketers' file (loader.py), and lexicon phrases (phrases.py).
+"""The questionnaire: its model (model.py), the loader of its YAML file (loader.py) and lexicon phrases (phrases.py)."""
 
-Everything public is importable from here, so callers write ``from leads.questionnaire import Questionnaire``.
-"""
+# Everything public is importable from here, so callers need not know which module holds it.
 
 from .loader import load_questionnaire, model_version, parse_questionnaire
 from .model import (

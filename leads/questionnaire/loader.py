@@ -164,27 +164,10 @@ class QuestionnaireLoader:
         if qtype not in QUESTION_TYPES:
             self.doc.error(q, f"question {qid!r}: type must be one of {', '.join(QUESTION_TYPES)}")
             return None
-        options: list[Option] = []
-        for o in q.get("options") or []:
-            if not isinstance(o, dict) or "value" not in o:
-                self.doc.error(o if o is not None else q, f"question {qid!r}: each option needs a value")
-                continue
-            value = str(o["value"])
-            unknown = set(o) - {"value", "label", "points"}
-            if unknown or not isinstance(o.get("label", ""), str):
-                self.doc.error(o, f"question {qid!r}, option {value!r}: unexpected {sorted(map(str, unknown)) or 'label'}"
-                               " (quote labels that contain a comma or start with yes/no)")
-            if any(x.value == value for x in options):
-                self.doc.error(o, f"question {qid!r}: duplicate option {value!r}")
-            options.append(Option(value, str(o.get("label") or value), self.points(o.get("points"), o)))
+        options = self.options(q, qid)
         if qtype in CHOICE_TYPES and not options:
             self.doc.error(q, f"question {qid!r}: a choice question needs options")
-        bands = []
-        for b in q.get("bands") or []:
-            try:
-                bands.append(Band(float(b["min"]), float(b["max"]), self.points(b.get("points"), b)))
-            except (KeyError, TypeError, ValueError):
-                self.doc.error(b, f"question {qid!r}: each band needs numeric min and max")
+        bands = self.bands(q, qid)
         show_if = q.get("show_if")
         if show_if is not None and not isinstance(show_if, dict):
             self.doc.error(q, f"question {qid!r}: show_if must be a condition mapping")
@@ -196,8 +179,8 @@ class QuestionnaireLoader:
             step=step,
             required=bool(q.get("required", False)),
             help=str(q.get("help") or ""),
-            options=tuple(options),
-            bands=tuple(bands),
+            options=options,
+            bands=bands,
             min_length=int(q.get("min_length") or 0),
             max_length=int(q.get("max_length") or DEFAULT_MAX_LENGTH.get(qtype, 0)),
             min=q.get("min"),
@@ -214,6 +197,31 @@ class QuestionnaireLoader:
         self.question_ids[qid] = question
         return question
 
+    def options(self, q: dict[str, Any], qid: str) -> tuple[Option, ...]:
+        options: list[Option] = []
+        for o in q.get("options") or []:
+            if not isinstance(o, dict) or "value" not in o:
+                self.doc.error(o if o is not None else q, f"question {qid!r}: each option needs a value")
+                continue
+            value = str(o["value"])
+            unknown = set(o) - {"value", "label", "points"}
+            if unknown or not isinstance(o.get("label", ""), str):
+                self.doc.error(o, f"question {qid!r}, option {value!r}: unexpected {sorted(map(str, unknown)) or 'label'}"
+                               " (quote labels that contain a comma or start with yes/no)")
+            if any(x.value == value for x in options):
+                self.doc.error(o, f"question {qid!r}: duplicate option {value!r}")
+            options.append(Option(value, str(o.get("label") or value), self.points(o.get("points"), o)))
+        return tuple(options)
+
+    def bands(self, q: dict[str, Any], qid: str) -> tuple[Band, ...]:
+        bands = []
+        for b in q.get("bands") or []:
+            try:
+                bands.append(Band(float(b["min"]), float(b["max"]), self.points(b.get("points"), b)))
+            except (KeyError, TypeError, ValueError):
+                self.doc.error(b, f"question {qid!r}: each band needs numeric min and max")
+        return tuple(bands)
+
     def expected_question(self, question: Question, where: Any) -> None:
         """A question the code reads (see EXPECTED_QUESTIONS) must be of a type it can read."""
         expected = EXPECTED_QUESTIONS.get(question.id)
@@ -229,8 +237,9 @@ class QuestionnaireLoader:
     def required_questions(self) -> None:
         for qid, expected in EXPECTED_QUESTIONS.items():
             if expected.required and qid not in self.question_ids:
-                self.doc.error(self.data, f"the questionnaire must ask for {qid!r}, because the site reads it for {expected.use}:"
-                                          f" add a question with id: {qid} and type: {expected.types[0]}", key="steps")
+                add = f"add a question with id: {qid} and type: {expected.types[0]}"
+                self.doc.error(self.data, f"the questionnaire must ask for {qid!r}, because the site reads it for"
+                                          f" {expected.use}: {add}", key="steps")
 
     def check_condition(self, spec: Any, where: Any) -> None:
         if not isinstance(spec, dict):
