@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from leads import cli, security
+from leads import commands, security
 from leads.config import PROJECT_ROOT, load_config
 from leads.content import Content
 from leads.extensions import csrf, db, limiter, login_manager, migrate
@@ -61,7 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     assets.register(app)
     caching.register(app, Path(__file__).resolve().parent)
     tracking.register(app)
-    cli.register(app)
+    commands.register(app)
     return app
 
 

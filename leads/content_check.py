@@ -1,4 +1,4 @@
-"""`doorstep content check`: every article, the questionnaire model, and the persona cases."""
+"""`doorstep content check`: every article, the stage guides, the questionnaire model, and the persona cases."""
 
 from __future__ import annotations
 
@@ -9,12 +9,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from leads.articles import Problem, check_content
-from leads.content import QUESTIONNAIRE_FILE
-from leads.questionnaire import CHOICE_TYPES, ModelError, Question, Questionnaire, Rule, load_questionnaire
+from leads.content import QUESTIONNAIRE_FILE, STAGE_GUIDES_FILE
+from leads.located_yaml import LocatedYaml, read_file
+from leads.problems import ContentError
+from leads.questionnaire import (
+    CHOICE_TYPES,
+    EXPECTED_QUESTIONS,
+    ModelError,
+    Question,
+    Questionnaire,
+    Rule,
+    load_questionnaire,
+)
 from leads.scoring import EngagementEvent, ScoreResult, score
+from leads.stage_guides import load_stage_guides
 
 PERSONAS_FILE = "personas.yaml"
 
@@ -29,18 +38,23 @@ class Persona:
 
 
 def load_personas(path: Path, now: dt.datetime) -> list[Persona]:
-    """Read persona cases, placing each event ``days_ago`` before ``now``."""
-    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    """Read persona cases, placing each event ``days_ago`` before ``now``; raise ContentError naming the line."""
+    doc = LocatedYaml(read_file(path), path)
+    cases = doc.data() or []
+    if not isinstance(cases, list) or not all(isinstance(case, dict) for case in cases):
+        message = "the file must be a list of personas, each with name, expect and answers"
+        raise ContentError([Problem(path, 1, message)])
+    if doc.problems:
+        raise ContentError(doc.problems)
     personas = []
-    for node in getattr(root, "value", []) or []:
-        raw = yaml.safe_load(yaml.serialize(node)) or {}
+    for raw in cases:
         events = tuple(
             EngagementEvent(str(e.get("kind")), now - dt.timedelta(days=float(e.get("days_ago", 0))), e.get("stage"))
             for e in raw.get("events") or []
         )
         personas.append(
             Persona(str(raw.get("name", "persona")), str(raw.get("expect", "")), raw.get("answers") or {},
-                    events, node.start_mark.line + 1)
+                    events, doc.line(raw))
         )
     return personas
 
@@ -53,18 +67,21 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
     now = now or dt.datetime.now(dt.UTC)
     problems = list(check_content(directory))
     try:
+        load_stage_guides(directory / STAGE_GUIDES_FILE)
+    except ContentError as exc:
+        problems += exc.problems
+    try:
         model = load_questionnaire(directory / QUESTIONNAIRE_FILE)
     except ModelError as exc:
         return problems + exc.problems
-    problems += unreachable_verdicts(model)
+    problems += unasked_questions(model) + unreachable_verdicts(model)
     personas_path = directory / PERSONAS_FILE
     if not personas_path.exists():
         return problems
     try:
         personas = load_personas(personas_path, now)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return problems + [Problem(personas_path, mark.line + 1 if mark else 1, f"YAML syntax: {exc}", "error")]
+    except ContentError as exc:
+        return problems + exc.problems
     for persona, result in run_personas(model, personas, now):
         if result.verdict != persona.expect:
             why = f"scored {result.total} (needs {result.threshold})"
@@ -77,6 +94,17 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
                         f"persona {persona.name!r} expected {persona.expect} but got {result.verdict}: {why}", "error")
             )
     return problems
+
+
+def unasked_questions(model: Questionnaire) -> list[Problem]:
+    """Warnings for questions the site would read that the model does not ask: it works, with less to show."""
+    asked = {question.id for question in model.questions}
+    return [
+        Problem(model.path or Path(QUESTIONNAIRE_FILE), model.steps_line,
+                f"the questionnaire asks no {qid!r}, which the site reads for {expected.use}", "warning")
+        for qid, expected in EXPECTED_QUESTIONS.items()
+        if qid not in asked
+    ]
 
 
 # --- verdicts no answers can reach ---------------------------------------------------------

@@ -6,9 +6,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from leads.questionnaire import Questionnaire
+from leads.questionnaire import BUYING_STAGE, Questionnaire
 
-# Where a prospect says they are in deciding, mapped to the article stage that meets them there.
+# Where a prospect says they are in deciding (the options of BUYING_STAGE), mapped to the article
+# stage that meets them there.
 ARTICLE_STAGE_FOR = {
     "researching": "awareness",
     "comparing": "consideration",
@@ -51,7 +52,7 @@ def recommend_reading(
         if track.when.holds(answers):
             for tag in track.tags:
                 track_tags[tag] = track_tags.get(tag, 0) + 1
-    stage = ARTICLE_STAGE_FOR.get(str(answers.get("buying_stage") or ""), "awareness")
+    stage = ARTICLE_STAGE_FOR.get(str(answers.get(BUYING_STAGE) or ""), "awareness")
     said = keywords(" ".join(str(answers.get(q.id) or "") for q in model.questions if q.lexicon))
 
     def relevance(article: Readable) -> int:

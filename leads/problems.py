@@ -19,3 +19,11 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+
+class ContentError(Exception):
+    """A file marketers wrote cannot be used at all; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))

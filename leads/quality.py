@@ -8,10 +8,12 @@ from typing import Any
 
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 
+from leads.questionnaire import COMPANY, EMAIL, NAME
+
 # A person's name never holds a domain; a company may ("Booking.com"), so only a full address counts there.
 _ADDRESS = re.compile(r"https?://|www\.", re.IGNORECASE)
 _DOMAIN = re.compile(r"\b[a-z0-9-]+\.(?:com|net|org|io|ru|xyz|top|info|biz|co)\b", re.IGNORECASE)
-LINK_PATTERNS = {"name": (_ADDRESS, _DOMAIN), "company": (_ADDRESS,)}
+LINK_PATTERNS = {NAME: (_ADDRESS, _DOMAIN), COMPANY: (_ADDRESS,)}
 
 
 def email_domain(email: str) -> str:
@@ -42,7 +44,7 @@ def quality_reasons(
     for field, patterns in LINK_PATTERNS.items():
         if any(p.search(str(answers.get(field) or "")) for p in patterns):
             reasons.append(f"A web address in the {field} field")
-    domain = email_domain(str(answers.get("email") or ""))
+    domain = email_domain(str(answers.get(EMAIL) or ""))
     if domain and is_disposable(domain, disposable):
         reasons.append(f"A disposable email domain ({domain})")
     return reasons

@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from leads.problems import Problem
+from leads.located_yaml import LocatedYaml, UnreadableValue
+from leads.problems import ContentError, Problem
 
 from .model import STAGES, as_utc
 
@@ -75,24 +76,21 @@ def parse_front_matter(path: Path, source: str) -> FrontMatter:
     result.body_start_line = closing + 2
 
     try:
-        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = FIRST_YAML_LINE + mark.line if mark is not None else FIRST_YAML_LINE
-        problem = getattr(exc, "problem", None) or str(exc)
-        result.problems.append(Problem(path, line, f"YAML syntax error in front matter: {problem}", "error"))
+        doc = LocatedYaml(yaml_text, path, first_line=FIRST_YAML_LINE, within="front matter")
+    except ContentError as exc:
+        result.problems.extend(exc.problems)
         return result
+    node = doc.root
     if node is not None and not isinstance(node, yaml.MappingNode):
         result.problems.append(
             Problem(path, FIRST_YAML_LINE, "front matter must be a mapping of 'field: value' lines", "error")
         )
         return result
 
-    # Values are constructed key by key, so a bad value (say 2026-13-01) is reported at its own line.
-    constructor = yaml.SafeLoader("")
+    # Values are read key by key, so a bad value (say 2026-13-01) is reported at its own line.
     present: dict[str, Any] = {}
     for key_node, value_node in node.value if node is not None else ():
-        line = FIRST_YAML_LINE + key_node.start_mark.line
+        line = doc.line(key_node)
         key = key_node.value
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
             result.problems.append(Problem(path, line, f"field name {key!r} must be a word", "error"))
@@ -108,10 +106,9 @@ def parse_front_matter(path: Path, source: str) -> FrontMatter:
             )
             continue
         try:
-            value = constructor.construct_object(value_node, deep=True)
-        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-            message = f"'{key}' has a value that cannot be read: {exc}"
-            result.problems.append(Problem(path, line, message, "error"))
+            value = doc.data(value_node)
+        except UnreadableValue as exc:
+            result.problems.append(Problem(path, line, f"'{key}' has a value that cannot be read: {exc.reason}"))
             continue
         present[key] = value
         if value is None:
@@ -121,6 +118,7 @@ def parse_front_matter(path: Path, source: str) -> FrontMatter:
         except FieldError as exc:
             result.problems.append(Problem(path, line, f"'{key}' {exc}", "error"))
 
+    result.problems.extend(doc.problems)  # keys given twice inside a value
     for key in REQUIRED_FIELDS:
         if key not in result.key_lines:
             result.problems.append(Problem(path, 1, f"missing required field '{key}'", "error"))

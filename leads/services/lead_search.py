@@ -13,9 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from leads.models import Lead
+from leads.questionnaire import OWN_WORDS
 
-# The questions whose answers are the prospect's own words.
-OWN_WORDS = ("current_situation", "desired_change", "goals", "challenges")
 MAX_TERMS = 8
 _TERM = re.compile(r"[^\W_]+")
 

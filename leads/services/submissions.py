@@ -13,7 +13,7 @@ from leads import clock
 from leads.extensions import db
 from leads.models import Lead, LeadEvent, Submission
 from leads.quality import burst_reason
-from leads.questionnaire import Questionnaire
+from leads.questionnaire import BUYING_STAGE, COMPANY, EMAIL, NAME, ROLE, Questionnaire
 from leads.routing import QUARANTINED, route_lead
 from leads.scoring import EngagementEvent, event_rows, score
 from leads.services.handover import change_route, record_score
@@ -60,7 +60,7 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
             reasons.append(reason)
     result = score(answers, arrival.events, model, now)
     route = route_lead(result, reasons)
-    email = str(answers["email"]).strip().lower()
+    email = str(answers[EMAIL]).strip().lower()
 
     lead = db.session.scalar(sa.select(Lead).where(Lead.email == email))
     held_back = route == QUARANTINED and lead is not None
@@ -87,10 +87,10 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
 
 def _take_answers(lead: Lead, answers: Mapping[str, Any], context: Mapping[str, Any]) -> None:
     """The lead's own columns after a submission: new answers win, blanks keep what the lead had."""
-    lead.name = str(answers.get("name") or lead.name or "")[:200]
-    lead.company = str(answers.get("company") or lead.company or "")[:200]
-    lead.job_role = str(answers.get("role") or lead.job_role or "")[:100]
-    lead.stage = str(answers.get("buying_stage") or "")[:40]
+    lead.name = str(answers.get(NAME) or lead.name or "")[:200]
+    lead.company = str(answers.get(COMPANY) or lead.company or "")[:200]
+    lead.job_role = str(answers.get(ROLE) or lead.job_role or "")[:100]
+    lead.stage = str(answers.get(BUYING_STAGE) or "")[:40]
     lead.source = str(context.get("utm_source") or lead.source or "")[:100]
     lead.landing_article = str(context.get("landing_article") or lead.landing_article or "")[:200]
     lead.search_text = search_text_for(lead.name, lead.email, lead.company, answers)

@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 
 from leads.forms import BulkForm, InboxFilterForm, NoteForm, StatusForm
 from leads.models import Lead
+from leads.questionnaire import BUYING_STAGE
 from leads.services.inbox import (
     EXPORT_HEADER,
     CursorError,
@@ -38,7 +39,7 @@ BULK_MOVES = [s for s in (*PIPELINE, "spam") if s != "new"]
 
 def _filter_form(args: MultiDict[str, str]) -> InboxFilterForm:
     try:
-        stages = [(o.value, o.label) for o in site_content().questionnaire().question("buying_stage").options]
+        stages = [(o.value, o.label) for o in site_content().questionnaire().question(BUYING_STAGE).options]
     except KeyError:
         stages = []
     return InboxFilterForm([(s, LABELS[s]) for s in PIPELINE], stages, formdata=args)

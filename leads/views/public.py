@@ -28,49 +28,6 @@ PREVIEW_ROLES = ("marketer", "admin")
 
 
 @dataclass(frozen=True)
-class StageGuide:
-    """How the site names a buying stage to a prospect, and what it invites them to do."""
-
-    name: str
-    heading: str
-    blurb: str
-    cta_heading: str
-    cta_text: str
-    cta_label: str
-
-
-STAGE_GUIDES = {
-    "awareness": StageGuide(
-        "Getting started",
-        "Making sense of the problem",
-        "New to this? Start with what is changing in how buyers buy, and why it matters to you.",
-        "Curious where you stand?",
-        "A few short questions map your situation and we send you reading that fits it. "
-        "No sales call, unless you ask for one.",
-        "See where you stand",
-    ),
-    "consideration": StageGuide(
-        "Weighing options",
-        "Working out your approach",
-        "You know the problem. These compare the ways to tackle it and what each one costs.",
-        "Want a second opinion on your approach?",
-        "Describe where you are and where you want to be. We'll point you to what helps most, "
-        "and you decide whether to talk.",
-        "Compare notes on your situation",
-    ),
-    "decision": StageGuide(
-        "Ready to decide",
-        "Choosing and getting started",
-        "Close to a decision? These cover what to ask, what to expect and how to start well.",
-        "Ready to talk it through?",
-        "Answer a few questions about your goals and timing. If it makes sense, we'll set up a "
-        "conversation at a time that suits you.",
-        "Start the conversation",
-    ),
-}
-
-
-@dataclass(frozen=True)
 class Listing:
     """One page of a list of articles."""
 
@@ -98,7 +55,8 @@ def home() -> str:
     articles = _published()
     start_here = {stage: [a for a in articles if a.stage == stage][:2] for stage in STAGES}
     return render_template(
-        "public/home.html", latest=articles[:LATEST_ON_HOME], start_here=start_here, guides=STAGE_GUIDES
+        "public/home.html", latest=articles[:LATEST_ON_HOME], start_here=start_here,
+        guides=site_content().stage_guides(),
     )
 
 
@@ -125,12 +83,11 @@ def tag(tag: str, page: int) -> str:
 @bp.get("/stages/<stage>/page/<int:page>")
 @public_page
 def stage(stage: str, page: int) -> str:
-    if stage not in STAGE_GUIDES:
+    if stage not in STAGES:
         abort(404)
     in_stage = [article for article in _published() if article.stage == stage]
-    return render_template(
-        "public/stage.html", stage=stage, guide=STAGE_GUIDES[stage], listing=_listing(in_stage, page)
-    )
+    guide = site_content().stage_guides()[stage]
+    return render_template("public/stage.html", stage=stage, guide=guide, listing=_listing(in_stage, page))
 
 
 @bp.get("/articles/<slug>")
@@ -148,7 +105,7 @@ def article(slug: str) -> str:
         article=found,
         related=index.related(found, now()),
         is_preview=is_preview,
-        guide=STAGE_GUIDES.get(found.stage or "awareness", STAGE_GUIDES["awareness"]),
+        guide=site_content().stage_guides()[found.stage or "awareness"],
         json_ld=blog_posting(found),
     )
 

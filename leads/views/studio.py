@@ -20,6 +20,7 @@ def index() -> str:
         "studio/index.html",
         model=content.questionnaire(),
         model_problem=content.questionnaire_problem,
+        stages_problem=content.stage_guides_problem,
         articles=index.all(),
         problems=index.problems,
         now=now(),

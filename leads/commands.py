@@ -1,0 +1,132 @@
+"""Doorstep's own command groups (users, content, demo, leads), which the app factory adds to the Flask CLI."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from leads.articles import STAGES
+from leads.content import Content
+
+users_cli = click.Group("users", help="Manage the team's accounts.")
+content_cli = click.Group("content", help="Check what marketers wrote, or start a new article.")
+demo_cli = click.Group("demo", help="Sample data for trying Doorstep out.")
+leads_cli = click.Group("leads", help="Work with stored leads.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--role", type=click.Choice(["admin", "marketer", "sales"]), required=True)
+@click.password_option(help="At least 12 characters; prompted for when left out.")
+@with_appcontext
+def create_user_command(email: str, name: str, role: str, password: str) -> None:
+    """Create an account."""
+    from leads.services.users import UserError, create_user
+
+    try:
+        user = create_user(email, name, role, password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@content_cli.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Validate articles, stage guides, the questionnaire and personas; print path:line: message for each finding."""
+    from leads.content_check import check_everything
+
+    content: Content = current_app.extensions["doorstep.content"]
+    problems = check_everything(content.directory)
+    for problem in problems:
+        click.echo(str(problem))
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    click.echo(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.",
+               err=True)
+    if errors:
+        sys.exit(1)
+
+
+@content_cli.command("new")
+@click.argument("title")
+@click.option("--stage", type=click.Choice(STAGES), default=None, help="The buying stage it speaks to.")
+@with_appcontext
+def new_command(title: str, stage: str | None) -> None:
+    """Start a draft article called TITLE, dated today, in content/articles/."""
+    from leads.articles.scaffold import new_article, slug_for
+
+    slug = slug_for(title)
+    if not slug:
+        raise click.ClickException("The title needs at least one letter or digit to make the file name from.")
+    content: Content = current_app.extensions["doorstep.content"]
+    path = content.articles.directory / f"{slug}.md"
+    if path.exists():
+        raise click.ClickException(f"{path} already exists; choose another title or edit that file.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new_article(title, datetime.date.today(), stage), encoding="utf-8")
+    click.echo(f"Created {path}")
+    click.echo(f"It is a draft: preview it at /articles/{slug} while signed in, and remove 'draft: true' to publish.")
+
+
+@demo_cli.command("load")
+@with_appcontext
+def demo_load_command() -> None:
+    """Create demo users and leads, only when the database has no users yet."""
+    from leads.services.demo import load_demo
+
+    content: Content = current_app.extensions["doorstep.content"]
+    logins = load_demo(content.questionnaire(), content.directory)
+    if not logins:
+        click.echo("The database already has users; no demo data loaded.")
+        return
+    click.echo("Demo logins (shown once; change them before real use):")
+    for role, email, password in logins:
+        click.echo(f"  {role:<9} {email:<28} {password}")
+
+
+@leads_cli.command("rescore")
+@click.option("--dry-run", "mode", flag_value="dry-run", default=True, help="Show what would change (the default).")
+@click.option("--apply", "mode", flag_value="apply", help="Write the new scores and log each route change.")
+@click.option("--limit", default=100, show_default=True, help="How many changed leads to list.")
+@with_appcontext
+def rescore_command(mode: str, limit: int) -> None:
+    """Score every stored submission under the current model and show which leads change route."""
+    import sqlalchemy as sa
+
+    from leads.extensions import db
+    from leads.models import Submission
+    from leads.services.replay import replay
+
+    content: Content = current_app.extensions["doorstep.content"]
+    model = content.questionnaire()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) or 0
+    with click.progressbar(length=total, label="Scoring submissions", file=sys.stderr) as bar:
+        report = replay(model, apply=mode == "apply", progress=bar.update)
+    click.echo(f"Model {report.model_version}: {report.submissions} submissions from {report.leads} leads.")
+    if not report.changes:
+        click.echo("No lead would change route." if mode != "apply" else "No lead changed route.")
+        return
+    click.echo("")
+    click.echo(f"{'from':<14}   {'to':<12} {'leads':>6}")
+    for before, after, count in report.counts():
+        click.echo(f"{before:<14} → {after:<12} {count:>6}")
+    click.echo("")
+    click.echo("Leads that " + ("changed route:" if mode == "apply" else "would change route:"))
+    for change in report.changes[:limit]:
+        click.echo(f"  #{change.lead_id:<6} {change.name} <{change.email}>  {change.before} → {change.after}"
+                   f"  (score {change.score_before} → {change.score_after})")
+    if len(report.changes) > limit:
+        click.echo(f"  … and {len(report.changes) - limit} more (use --limit)")
+    if mode != "apply":
+        click.echo("\nNothing was written. Run with --apply to write the new scores.")
+
+
+def register(app: Flask) -> None:
+    for group in (users_cli, content_cli, demo_cli, leads_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,247 @@
+"""The questionnaire and its scoring model as plain data: steps, questions, conditions, rules and dimensions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from leads.problems import ContentError
+
+from .phrases import phrase_pattern
+
+QUESTION_TYPES = ("single_choice", "multiple_choice", "short_text", "long_text", "number", "email", "consent")
+CHOICE_TYPES = ("single_choice", "multiple_choice")
+TEXT_TYPES = ("short_text", "long_text", "email")
+DEFAULT_MAX_LENGTH = {"short_text": 200, "long_text": 2000, "email": 254}
+
+Answers = Mapping[str, Any]
+
+
+class ModelError(ContentError):
+    """The questionnaire file cannot be used; ``problems`` says where and why."""
+
+
+# --- the content contract ------------------------------------------------------------------
+# Marketers may reword, reorder and add questions freely, but the code reads the answers to
+# these ids, so the loader (and with it `doorstep content check`) holds the file to them.
+EMAIL = "email"
+NAME = "name"
+COMPANY = "company"
+ROLE = "role"
+BUYING_STAGE = "buying_stage"
+# The prospect's own words, which a search of the leads finds them by.
+OWN_WORDS = ("current_situation", "desired_change", "goals", "challenges")
+
+
+@dataclass(frozen=True)
+class ExpectedQuestion:
+    """A question the code reads: the types it can read it as, and what the answer is for."""
+
+    types: tuple[str, ...]
+    use: str  # said to marketers as "the site reads it for <use>"
+    # Required: every submission needs the answer, so a model without the question is refused.
+    # Otherwise the question may be left out (content check warns), but when asked it must have one of ``types``.
+    required: bool = False
+
+
+EXPECTED_QUESTIONS: Mapping[str, ExpectedQuestion] = {
+    EMAIL: ExpectedQuestion(("email",), "the lead's identity", required=True),
+    NAME: ExpectedQuestion(("short_text",), "the lead's name in the inbox"),
+    COMPANY: ExpectedQuestion(("short_text",), "the lead's company in the inbox"),
+    ROLE: ExpectedQuestion(("single_choice", "short_text"), "the lead's role in the inbox"),
+    BUYING_STAGE: ExpectedQuestion(("single_choice",), "the inbox's stage filter and the reading list's stage"),
+    **{qid: ExpectedQuestion(("long_text", "short_text"), "what a search of the leads finds") for qid in OWN_WORDS},
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A test on answers, written in YAML as {question: id, equals|in|not_in|includes|answered: …}."""
+
+    spec: Mapping[str, Any]
+
+    def holds(self, answers: Answers) -> bool:
+        return _holds(self.spec, answers)
+
+    def questions(self) -> set[str]:
+        return set(_referenced_questions(self.spec))
+
+
+def _holds(spec: Mapping[str, Any], answers: Answers) -> bool:
+    if "any" in spec:
+        return any(_holds(s, answers) for s in spec["any"])
+    if "all" in spec:
+        return all(_holds(s, answers) for s in spec["all"])
+    if "not" in spec:
+        return not _holds(spec["not"], answers)
+    if "email_domain_in" in spec:
+        email = str(answers.get(EMAIL) or "")
+        domain = email.rpartition("@")[2].strip().lower()
+        return bool(domain) and domain in {d.lower() for d in spec["email_domain_in"]}
+    value = answers.get(spec["question"])
+    if "mentions" in spec:
+        return isinstance(value, str) and any(phrase_pattern(str(p).lower()).search(value) for p in spec["mentions"])
+    if "answered" in spec:
+        return bool(value not in (None, "", [])) == bool(spec["answered"])
+    if "equals" in spec:
+        return value == spec["equals"]
+    if "in" in spec:
+        return value in spec["in"]
+    if "not_in" in spec:
+        return value not in (None, "") and value not in spec["not_in"]
+    if "includes" in spec:
+        return isinstance(value, list) and spec["includes"] in value
+    if "at_least" in spec:
+        return isinstance(value, int | float) and value >= spec["at_least"]
+    return False
+
+
+def _referenced_questions(spec: Mapping[str, Any]) -> Iterator[str]:
+    for key in ("any", "all"):
+        for sub in spec.get(key, ()):
+            yield from _referenced_questions(sub)
+    if "not" in spec:
+        yield from _referenced_questions(spec["not"])
+    if "question" in spec:
+        yield spec["question"]
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    points: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Band:
+    """Points for a number answer between ``min`` and ``max`` inclusive."""
+
+    min: float
+    max: float
+    points: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    label: str
+    step: str
+    required: bool = False
+    help: str = ""
+    options: tuple[Option, ...] = ()
+    bands: tuple[Band, ...] = ()
+    min_length: int = 0
+    max_length: int = 0
+    min: float | None = None
+    max: float | None = None
+    lexicon: bool = False
+    show_if: Condition | None = None
+    autocomplete: str = ""
+
+    def option(self, value: str) -> Option | None:
+        return next((o for o in self.options if o.value == value), None)
+
+    def shown(self, answers: Answers) -> bool:
+        return self.show_if is None or self.show_if.holds(answers)
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    questions: tuple[Question, ...]
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class LexiconGroup:
+    """Phrases in the prospect's own words that earn points, up to a cap."""
+
+    id: str
+    label: str
+    dimension: str
+    points: int
+    cap: int
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named condition: a gate that must hold, or a disqualifier that overrides points."""
+
+    id: str
+    label: str
+    when: Condition
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class NurtureTrack:
+    id: str
+    label: str
+    when: Condition
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Engagement:
+    half_life_days: float = 14.0
+    article_read: Mapping[str, int] = field(default_factory=dict)
+    return_visit: int = 0
+
+
+@dataclass(frozen=True)
+class Dimension:
+    id: str
+    label: str
+    cap: int
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """The questions a prospect answers and the model that scores them; ``version`` is the file's hash."""
+
+    title: str
+    intro: str
+    steps: tuple[Step, ...]
+    dimensions: tuple[Dimension, ...]
+    sales_ready_threshold: int
+    lexicon: tuple[LexiconGroup, ...]
+    engagement: Engagement
+    gates: tuple[Rule, ...]
+    disqualifiers: tuple[Rule, ...]
+    nurture_tracks: tuple[NurtureTrack, ...]
+    version: str
+    path: Path | None = None
+    threshold_line: int = 0
+    steps_line: int = 0
+
+    @cached_property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(q for s in self.steps for q in s.questions)
+
+    @cached_property
+    def lexicon_phrases(self) -> tuple[str, ...]:
+        """Every lexicon phrase once, in the order written."""
+        return tuple(dict.fromkeys(p for g in self.lexicon for p in g.phrases))
+
+    def question(self, question_id: str) -> Question:
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        raise KeyError(question_id)
+
+    def visible_questions(self, answers: Answers) -> list[Question]:
+        return [q for q in self.questions if q.shown(answers)]
+
+    def visible_steps(self, answers: Answers) -> list[Step]:
+        """The steps with at least one question to ask, given the answers so far."""
+        return [s for s in self.steps if any(q.shown(answers) for q in s.questions)]
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
