@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export DOORSTEP_ENV ?= development
 
-.PHONY: run test install install-test migrate demo check bench clean code-css
+.PHONY: run test lint install install-test migrate demo check bench clean code-css
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,13 @@ run: demo
 check: install
 	$(BIN)/doorstep content check
 
-test: install-test
+test: install-test lint
 	DOORSTEP_ENV=test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Static checks, part of `make test`: ruff (mistakes and dated idioms) and mypy (strict types).
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # The colours of highlighted code, as a static stylesheet: the CSP forbids inline styles.
 code-css: install
