@@ -239,8 +239,8 @@ def operations(url: str, size: int) -> dict[str, Callable[[], Any]]:
         from leads.models import Lead
         from leads.services.inbox import encode_cursor
 
-        cursor = encode_cursor(db.session.get(Lead, row), "newest")
-        middle = db.session.get(Lead, db.session.scalar(sa.text(
+        cursor = encode_cursor(db.session.get_one(Lead, row), "newest")
+        middle = db.session.get_one(Lead, db.session.scalar(sa.text(
             f"SELECT id FROM leads WHERE route = 'sales_ready' AND id >= {size // 2} ORDER BY id LIMIT 1")))
         who = middle.name
         lead_id = middle.id
@@ -283,8 +283,8 @@ def main(argv: list[str]) -> int:
         ops_by_size = {}
         for size in sizes:
             url, load_seconds = prepare(kind, size, args.pg_url, args.reuse)
-            print(f"{kind} {size:,} leads: " + ("reused" if load_seconds is None else f"loaded in {load_seconds:.1f} s"),
-                  flush=True)
+            loaded = "reused" if load_seconds is None else f"loaded in {load_seconds:.1f} s"
+            print(f"{kind} {size:,} leads: {loaded}", flush=True)
             payload[f"{kind}-{size}"] = {"load_seconds": load_seconds}
             ops_by_size[size] = operations(url, size)
         samples = interleaved(ops_by_size, args.repeat)
@@ -298,8 +298,8 @@ def main(argv: list[str]) -> int:
         print(table([r for r in rows if r["db"] == kind]), flush=True)
         if len(sizes) > 1:
             base, top = sizes[0], sizes[-1]
-            ops = [r["op"] for r in rows if r["db"] == kind and r["leads"] == f"{top:,}"]
-            for i, op in enumerate(ops):
+            names = [r["op"] for r in rows if r["db"] == kind and r["leads"] == f"{top:,}"]
+            for i, op in enumerate(names):
                 ratio = medians[top][i] / medians[base][i]
                 goal = GOALS.get(op, 2.0)
                 ratios.append({"db": kind, "op": op, f"ratio {top:,}/{base:,}": ratio, "goal": f"<= {goal:g}x",

@@ -79,12 +79,20 @@ def baseline_app():  # type: ignore[no-untyped-def]
     return app
 
 
+def _token(html: str) -> str:
+    """The CSRF token a page prints; a page without one is a failed request."""
+    found = TOKEN.search(html)
+    if found is None:
+        raise RuntimeError("no CSRF token on the page")
+    return found.group(1)
+
+
 class Browser:
     """A tiny cookie-keeping HTTP client on one keep-alive connection (stdlib only)."""
 
     def __init__(self, base: str) -> None:
         parts = urllib.parse.urlsplit(base)
-        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        self.conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, form: list[tuple[str, str]] | None = None) -> tuple[int, str, str]:
@@ -165,7 +173,7 @@ def run_questionnaire(base: str, count: int) -> dict[str, Any]:
         status, _, html = browser.request("GET", "/questionnaire")
         url = "/questionnaire"
         for _ in range(5):
-            status, location, _ = browser.request("POST", url, [("csrf_token", TOKEN.search(html).group(1)), *form])
+            status, location, _ = browser.request("POST", url, [("csrf_token", _token(html)), *form])
             if status != 303:
                 raise RuntimeError(f"step post answered {status}")
             url = urllib.parse.urlsplit(location).path
@@ -175,7 +183,7 @@ def run_questionnaire(base: str, count: int) -> dict[str, Any]:
         browser = browsers[n]
         status, _, html = browser.request("GET", last_step[n])
         status, location, _ = browser.request(
-            "POST", last_step[n], [("csrf_token", TOKEN.search(html).group(1)), *_answers(n)])
+            "POST", last_step[n], [("csrf_token", _token(html)), *_answers(n)])
         if status != 303 or not location.endswith("/questionnaire/result"):
             raise RuntimeError(f"final post answered {status} {location}")
         acknowledged.append(n)
@@ -240,10 +248,10 @@ def final_post_in_process(count: int) -> dict[str, Any]:
             url_path = "/questionnaire"
             html = client.get(url_path).get_data(as_text=True)
             for _ in range(5):
-                response = client.post(url_path, data=MultiDict([("csrf_token", TOKEN.search(html).group(1)), *form]))
+                response = client.post(url_path, data=MultiDict([("csrf_token", _token(html)), *form]))
                 url_path = urllib.parse.urlsplit(response.headers.get("Location", "")).path
             html = client.get(url_path).get_data(as_text=True)
-            data = MultiDict([("csrf_token", TOKEN.search(html).group(1)), *form])
+            data = MultiDict([("csrf_token", _token(html)), *form])
             started = time.perf_counter()
             response = client.post(url_path, data=data)
             samples.append(time.perf_counter() - started)

@@ -14,7 +14,20 @@ from leads.config import PROJECT_ROOT, load_config
 from leads.content import Content
 from leads.extensions import csrf, db, limiter, login_manager, migrate
 from leads.models import User
-from leads.views import admin, assets, auth, caching, clean_input, errors, filters, inbox, public, questionnaire, studio, tracking
+from leads.views import (
+    admin,
+    assets,
+    auth,
+    caching,
+    clean_input,
+    errors,
+    filters,
+    inbox,
+    public,
+    questionnaire,
+    studio,
+    tracking,
+)
 
 SITE_DIR = PROJECT_ROOT / "site"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

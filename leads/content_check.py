@@ -152,18 +152,18 @@ def _sample_values(question: Question, rules: tuple[Rule, ...]) -> list[object]:
     return literals
 
 
-def _literals_for(spec: Mapping[str, object], question_id: str) -> Iterator[object]:
+def _literals_for(spec: Mapping[str, Any], question_id: str) -> Iterator[object]:
     for key in ("any", "all"):
-        for sub in spec.get(key, ()) or ():  # type: ignore[union-attr]
+        for sub in spec.get(key, ()) or ():
             yield from _literals_for(sub, question_id)
     if "not" in spec:
-        yield from _literals_for(spec["not"], question_id)  # type: ignore[arg-type]
+        yield from _literals_for(spec["not"], question_id)
     if spec.get("question") == question_id:
         for key in ("equals", "at_least"):
             if key in spec:
                 yield spec[key]
         for key in ("in", "mentions"):
-            yield from spec.get(key, ()) or ()  # type: ignore[union-attr]
+            yield from spec.get(key, ()) or ()
         if "answered" in spec:
             yield "an answer"
 

@@ -25,11 +25,18 @@ _STOPWORDS = frozenset(
 
 
 class Readable(Protocol):
-    slug: str
-    title: str
-    summary: str
-    tags: tuple[str, ...]
-    stage: str | None
+    """What a reading list needs of an article; read-only, as articles are."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def stage(self) -> str | None: ...
 
 
 def keywords(text: str) -> set[str]:

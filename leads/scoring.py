@@ -86,17 +86,15 @@ def score(
                 option = question.option(str(v))
                 if option is None:
                     continue
-                for dim, pts in option.points.items():
-                    if pts:
-                        receipt.append(
-                            ReceiptItem(f"{question.id}={option.value}", question.label, dim, option.label, pts, question.id)
-                        )
+                receipt.extend(ReceiptItem(f"{question.id}={option.value}", question.label, dimension, option.label,
+                                           pts, question.id)
+                               for dimension, pts in option.points.items() if pts)
         if question.bands and isinstance(value, int | float) and not isinstance(value, bool):
             for band in question.bands:
                 if band.min <= value <= band.max:
-                    for dim, pts in band.points.items():
-                        if pts:
-                            receipt.append(ReceiptItem(f"{question.id}:band", question.label, dim, str(value), pts, question.id))
+                    receipt.extend(ReceiptItem(f"{question.id}:band", question.label, dimension, str(value), pts,
+                                               question.id)
+                                   for dimension, pts in band.points.items() if pts)
                     break
     receipt.extend(_lexicon_items(answers, model, visible))
     receipt.extend(_engagement_items(events, model, now))
@@ -106,7 +104,8 @@ def score(
         raw[item.dimension] = raw.get(item.dimension, 0) + item.points
     for dim in model.dimensions:
         if raw[dim.id] > dim.cap:
-            receipt.append(ReceiptItem("cap", f"{dim.label} is capped", dim.id, f"capped at {dim.cap}", dim.cap - raw[dim.id]))
+            receipt.append(ReceiptItem("cap", f"{dim.label} is capped", dim.id, f"capped at {dim.cap}",
+                                       dim.cap - raw[dim.id]))
             raw[dim.id] = dim.cap
     total = sum(raw.values())
 
@@ -226,7 +225,7 @@ def _excerpt(text: str, span: tuple[int, int], width: int = 40) -> str:
 def decayed(points: float, age: dt.timedelta, half_life_days: float) -> float:
     """Points halve every ``half_life_days``; an event from the future counts as now."""
     days = max(age.total_seconds(), 0.0) / 86400.0
-    return points * 0.5 ** (days / half_life_days)
+    return points * 0.5 ** (days / half_life_days)  # type: ignore[no-any-return]  # float ** float is float
 
 
 def _engagement_items(events: Iterable[EngagementEvent], model: Questionnaire, now: dt.datetime) -> list[ReceiptItem]:
@@ -250,7 +249,8 @@ def _engagement_items(events: Iterable[EngagementEvent], model: Questionnaire, n
         refs = ", ".join(sorted({r for _, r in found if r}))
         label = f"Read {len(found)} {stage} article{'s' if len(found) != 1 else ''}" if kind == "article_read" \
             else f"Came back {len(found)} time{'s' if len(found) != 1 else ''}"
-        items.append(ReceiptItem(f"engagement:{kind}" + (f":{stage}" if stage else ""), label, "engagement", refs, points))
+        rule = f"engagement:{kind}" + (f":{stage}" if stage else "")
+        items.append(ReceiptItem(rule, label, "engagement", refs, points))
     return items
 
 

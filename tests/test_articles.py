@@ -14,7 +14,7 @@ import pytest
 
 from leads.articles import STAGES, Article, ArticleIndex, Problem, check_content
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 NOW = datetime.datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 REPO_CONTENT = Path(__file__).resolve().parent.parent / "content"
 

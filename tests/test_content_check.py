@@ -95,4 +95,5 @@ def test_content_check_command_fails_on_an_unreachable_threshold(tmp_path: Path,
                       "CONTENT_DIR": str(content)})
     result = app.test_cli_runner().invoke(args=["content", "check"])
     assert result.exit_code == 1
-    assert f"questionnaire.yaml:{_line(GOOD, 'sales_ready: 45')}: error: sales_ready can never be reached" in result.output
+    line = _line(GOOD, "sales_ready: 45")
+    assert f"questionnaire.yaml:{line}: error: sales_ready can never be reached" in result.output

@@ -60,7 +60,8 @@ def test_result_page_without_a_submission_goes_back_to_the_questionnaire(client:
     assert response.status_code == 302 and response.headers["Location"].endswith("/questionnaire")
 
 
-def test_returning_prospect_adds_a_submission_and_is_promoted(app: Flask, submit, researcher_answers, make_user) -> None:
+def test_returning_prospect_adds_a_submission_and_is_promoted(app: Flask, submit, researcher_answers,
+                                                               make_user) -> None:
     make_user("sales")
     submit(researcher_answers)
     submit(researcher_answers | {"buying_stage": "ready", "timeline": "this_month", "talk_now": "yes",
@@ -72,7 +73,8 @@ def test_returning_prospect_adds_a_submission_and_is_promoted(app: Flask, submit
     assert "promoted" in [e.kind for e in lead.events]
 
 
-def test_post_without_csrf_token_is_refused_and_keeps_the_answers(app: Flask, client: FlaskClient, ready_answers) -> None:
+def test_post_without_csrf_token_is_refused_and_keeps_the_answers(app: Flask, client: FlaskClient,
+                                                                   ready_answers) -> None:
     from tests.conftest import form_data
 
     response = client.post("/questionnaire", data=form_data(ready_answers))

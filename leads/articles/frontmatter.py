@@ -130,10 +130,10 @@ def parse_front_matter(path: Path, source: str) -> FrontMatter:
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise FieldError(f"must be text, got {_describe(value)}")
-    value = value.strip()
-    if not value:
+    text = value.strip()
+    if not text:
         raise FieldError("must not be empty")
-    return value
+    return text
 
 
 def _date(value: Any) -> datetime.date:
@@ -153,7 +153,7 @@ def _moment(value: Any) -> datetime.datetime:
     if isinstance(value, datetime.datetime):
         return as_utc(value)
     if isinstance(value, datetime.date):
-        return datetime.datetime.combine(value, datetime.time(), tzinfo=datetime.timezone.utc)
+        return datetime.datetime.combine(value, datetime.time(), tzinfo=datetime.UTC)
     if isinstance(value, str):
         try:
             return _moment(datetime.datetime.fromisoformat(value.strip()))

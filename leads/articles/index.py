@@ -43,7 +43,7 @@ class _Snapshot:
     version: str = ""
     # Go-live moments of scheduled articles, sorted, so a request can tell cheaply which have passed.
     schedule: tuple[datetime.datetime, ...] = ()
-    changed_at: datetime.datetime = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+    changed_at: datetime.datetime = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 
 def newest_first(article: Article) -> tuple[int, str]:
@@ -150,7 +150,7 @@ class ArticleIndex:
             problems=tuple(sorted(problems, key=lambda p: (str(p.path), p.line))),
             version=digest.hexdigest()[:16],
             schedule=tuple(sorted(a.publish_at for a in by_slug.values() if a.publish_at and not a.draft)),
-            changed_at=datetime.datetime.fromtimestamp(newest_ns / 1e9, datetime.timezone.utc),
+            changed_at=datetime.datetime.fromtimestamp(newest_ns / 1e9, datetime.UTC),
         )
 
     def all(self) -> list[Article]:

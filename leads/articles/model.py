@@ -55,11 +55,11 @@ class Article:
 
 
 def midnight_utc(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.timezone.utc)
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
 
 
 def as_utc(moment: datetime.datetime) -> datetime.datetime:
     """Return ``moment`` as an aware UTC datetime; naive values are taken as UTC."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.astimezone(datetime.timezone.utc)
+        return moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(datetime.UTC)

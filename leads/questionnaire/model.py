@@ -87,7 +87,7 @@ def _holds(spec: Mapping[str, Any], answers: Answers) -> bool:
     if "answered" in spec:
         return bool(value not in (None, "", [])) == bool(spec["answered"])
     if "equals" in spec:
-        return value == spec["equals"]
+        return bool(value == spec["equals"])
     if "in" in spec:
         return value in spec["in"]
     if "not_in" in spec:

@@ -1,7 +1,7 @@
 """Questionnaires in progress: saved at every step under an unguessable token, resumable anywhere.
 
-Drafts are read and written as plain rows (a frozen ``Draft``), not ORM objects: every
-questionnaire page opens one, and the identity map and unit of work would cost more than the SQL.
+A draft is handed around as a frozen ``Draft``, so nothing outside this module changes one by
+accident; every change is an UPDATE here.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from leads import clock
 from leads.extensions import db
 from leads.models import QuestionnaireDraft
-from leads import clock
 
 DRAFT_LIFETIME = dt.timedelta(days=30)
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")  # as secrets.token_urlsafe writes them
-DRAFTS = QuestionnaireDraft.__table__
 
 
 @dataclass(frozen=True)
@@ -41,13 +40,6 @@ class Draft:
         return self.updated_at + DRAFT_LIFETIME
 
 
-# Built once: every questionnaire page opens its draft by token.
-_BY_TOKEN = sa.select(
-    DRAFTS.c.id, DRAFTS.c.token, DRAFTS.c.started_at, DRAFTS.c.updated_at, DRAFTS.c.step, DRAFTS.c.answers,
-    DRAFTS.c.context, DRAFTS.c.submission_id,
-).where(DRAFTS.c.token == sa.bindparam("token"))
-
-
 def open_draft(token: str, now: dt.datetime | None = None) -> Draft | None:
     """The draft behind a token, unless it was sent already or left untouched too long."""
     row = _row(token)
@@ -64,10 +56,10 @@ def sent_submission(token: str) -> int | None:
     return row.submission_id if row is not None else None
 
 
-def _row(token: str) -> sa.Row[Any] | None:
+def _row(token: str) -> QuestionnaireDraft | None:
     if not TOKEN_SHAPE.fullmatch(token):  # an edited link is no draft, and never reaches the database
         return None
-    return db.session.connection().execute(_BY_TOKEN, {"token": token}).first()
+    return db.session.scalar(sa.select(QuestionnaireDraft).where(QuestionnaireDraft.token == token))
 
 
 def save_draft(
@@ -80,21 +72,20 @@ def save_draft(
     """Keep what was typed on one step, creating the draft on the first save."""
     now = clock.now()
     typed_lists = {k: list(v) for k, v in typed.items()}
-    conn = db.session.connection()
     if draft is None:
         token = secrets.token_urlsafe(24)
         answers, merged = typed_lists, dict(context or {})
         started = started_at or now
-        draft_id = conn.execute(
-            sa.insert(DRAFTS).values(token=token, started_at=started, updated_at=now, step=step, answers=answers,
-                                     context=merged).returning(DRAFTS.c.id)
+        draft_id = db.session.execute(
+            sa.insert(QuestionnaireDraft).values(token=token, started_at=started, updated_at=now, step=step,
+                                                 answers=answers, context=merged).returning(QuestionnaireDraft.id)
         ).scalar_one()
         db.session.commit()
         return Draft(draft_id, token, started, now, step, answers, merged)
     answers = {**draft.answers, **typed_lists}
     merged = {**draft.context, **context} if context else draft.context
-    conn.execute(sa.update(DRAFTS).where(DRAFTS.c.id == draft.id)
-                 .values(answers=answers, context=merged, step=step, updated_at=now))
+    db.session.execute(sa.update(QuestionnaireDraft).where(QuestionnaireDraft.id == draft.id)
+                       .values(answers=answers, context=merged, step=step, updated_at=now))
     db.session.commit()
     return Draft(draft.id, draft.token, draft.started_at, now, step, answers, merged)
 
@@ -106,8 +97,10 @@ def close_draft(draft: Draft, typed: Mapping[str, list[str]], submission_id: int
     so a double click or a retry stores one submission.
     """
     closed = db.session.execute(
-        sa.update(DRAFTS).where(DRAFTS.c.id == draft.id, DRAFTS.c.submission_id.is_(None))
+        sa.update(QuestionnaireDraft)
+        .where(QuestionnaireDraft.id == draft.id, QuestionnaireDraft.submission_id.is_(None))
         .values(answers={**draft.answers, **{k: list(v) for k, v in typed.items()}}, submission_id=submission_id,
                 updated_at=now)
+        .returning(QuestionnaireDraft.id)
     )
-    return bool(closed.rowcount == 1)  # type: ignore[attr-defined]
+    return closed.first() is not None

@@ -41,7 +41,7 @@ def matching(text: str, dialect: str) -> sa.ColumnElement[bool] | None:
         vector = sa.func.to_tsvector(sa.literal_column("'simple'"), Lead.search_text)
         return vector.bool_op("@@")(sa.func.to_tsquery(sa.literal_column("'simple'"), tsquery))
     fts_query = " ".join(f'"{t}"*' for t in terms)
-    hits = sa.select(sa.literal_column("rowid")).select_from(sa.table("lead_search")).where(
+    hits: sa.Select[Any] = sa.select(sa.literal_column("rowid")).select_from(sa.table("lead_search")).where(
         sa.literal_column("lead_search").op("MATCH")(fts_query)
     )
     return Lead.id.in_(hits.scalar_subquery())

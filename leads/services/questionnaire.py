@@ -92,9 +92,11 @@ def take_step(model: Questionnaire, draft: Draft | None, current: Step, posted: 
     if doubled:
         saved = save_draft(draft, this_step, current.id, context) if draft else None
         return _again(current, saved, form, problem=DOUBLED)
-    if action in ("back", "save"):
-        going = _neighbour(model, current, form.answers, -1) if action == "back" else current
-        return StepOutcome(action, going, save_draft(draft, this_step, going.id, context, visitor.started_at))
+    if action == "back":
+        earlier = _neighbour(model, current, form.answers, -1)
+        return StepOutcome("back", earlier, save_draft(draft, this_step, earlier.id, context, visitor.started_at))
+    if action == "save":
+        return StepOutcome("save", current, save_draft(draft, this_step, current.id, context, visitor.started_at))
 
     shown = [q for q in current.questions if q.shown(form.answers)]
     asked = posted.getlist("asked")

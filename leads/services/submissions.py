@@ -96,6 +96,6 @@ def _take_answers(lead: Lead, answers: Mapping[str, Any], context: Mapping[str, 
     lead.search_text = search_text_for(lead.name, lead.email, lead.company, answers)
 
 
-def _recent_from(client_key: str, since: dt.datetime) -> sa.Select[tuple[int]]:
+def _recent_from(client_key: str, since: dt.datetime) -> sa.Select[int]:
     return sa.select(sa.func.count()).select_from(Submission).where(
         Submission.client_key == client_key, Submission.created_at >= since)

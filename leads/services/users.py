@@ -84,7 +84,8 @@ def rep_counts() -> dict[int, dict[str, int]]:
                                                                      Lead.owner_id.is_not(None))
         .group_by(Lead.owner_id, Lead.status)
     ):
-        counts.setdefault(owner_id, {})[status] = n
+        if owner_id is not None:  # excluded by the query; said again for the type checker
+            counts.setdefault(owner_id, {})[status] = n
     for user_id, n in db.session.execute(
         sa.select(Assignment.user_id, sa.func.count()).where(Assignment.counts.is_(True)).group_by(Assignment.user_id)
     ):

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from leads import clock
 from leads.extensions import db
 from leads.models import Assignment, Lead, LeadEvent, User
-from leads import clock
 from leads.routing import QUARANTINED
 from leads.scoring import NURTURE, SALES_READY
 from leads.statuses import LABELS, NOT_READY, NOT_READY_REASONS, SPAM, can_move

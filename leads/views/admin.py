@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from leads.forms import BulkForm, NewUserForm, UserForm
@@ -30,7 +31,7 @@ def users() -> tuple[str, int]:
 
 
 @bp.post("/users")
-def create() -> Response | tuple[str, int]:
+def create() -> ResponseReturnValue:
     form = NewUserForm()
     if form.validate_on_submit():
         try:
@@ -45,7 +46,7 @@ def create() -> Response | tuple[str, int]:
 
 
 @bp.post("/users/<int:user_id>")
-def update(user_id: int) -> Response | tuple[str, int]:
+def update(user_id: int) -> ResponseReturnValue:
     form = UserForm(prefix=f"u{user_id}")
     if form.validate_on_submit():
         try:
@@ -62,7 +63,7 @@ def update(user_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/leads/assign")
-def assign() -> Response:
+def assign() -> ResponseReturnValue:
     form = BulkForm()
     back = safe_next(form.next.data) or url_for("inbox.index")
     if not form.validate_on_submit() or not form.rep.data:

@@ -37,9 +37,9 @@ from itsdangerous import BadSignature
 from werkzeug.http import parse_cookie, parse_date
 from werkzeug.wrappers import Response
 
+from leads.clock import now
 from leads.content import Content
 from leads.extensions import LoginManager
-from leads.clock import now
 from leads.views import site_content
 
 SIGNED_IN = "private, no-store"

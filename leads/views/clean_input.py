@@ -13,9 +13,8 @@ as the three characters ``%FF``, and neither is what the person typed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
-
 from functools import cached_property
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Request, request

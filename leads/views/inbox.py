@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, replace
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
@@ -57,7 +59,7 @@ def _bulk_form(form: BulkForm | None = None) -> BulkForm:
     return form
 
 
-def _inbox(args: MultiDict[str, str], bulk: BulkForm | None = None, code: int = 200) -> Response | tuple[str, int]:
+def _inbox(args: MultiDict[str, str], bulk: BulkForm | None = None, code: int = 200) -> ResponseReturnValue:
     form = _filter_form(args)
     if not form.validate():
         return render_template("inbox/index.html", form=form, page=None, filters=InboxFilters(),
@@ -73,7 +75,7 @@ def _inbox(args: MultiDict[str, str], bulk: BulkForm | None = None, code: int = 
 
 
 @bp.get("")
-def index() -> Response | tuple[str, int]:
+def index() -> ResponseReturnValue:
     return _inbox(request.args)
 
 
@@ -83,7 +85,7 @@ def _back_to_inbox(form: BulkForm) -> MultiDict[str, str]:
 
 
 @bp.post("/bulk")
-def bulk() -> Response | tuple[str, int]:
+def bulk() -> ResponseReturnValue:
     form = _bulk_form(BulkForm())
     valid = form.validate_on_submit()
     if valid and not form.status.data:
@@ -95,12 +97,13 @@ def bulk() -> Response | tuple[str, int]:
                   f"to {LABELS[form.status.data].lower()}.", "info")
         for reason in sorted(set(result.skipped.values())):
             flash(f"Some leads were left as they were: {reason}", "error")
-        return redirect(url_for("inbox.index", **_back_to_inbox(form)), code=303)
+        filters: dict[str, Any] = _back_to_inbox(form).to_dict()
+        return redirect(url_for("inbox.index", **filters), code=303)
     return _inbox(_back_to_inbox(form), bulk=form, code=400)
 
 
 @bp.get("/export.csv")
-def export() -> Response | tuple[str, int]:
+def export() -> ResponseReturnValue:
     form = _filter_form(request.args)
     if not form.validate():
         return _inbox(request.args)
@@ -133,7 +136,7 @@ def lead_detail(lead_id: int) -> tuple[str, int]:
 
 
 @bp.post("/leads/<int:lead_id>/status")
-def lead_status(lead_id: int) -> Response | tuple[str, int]:
+def lead_status(lead_id: int) -> ResponseReturnValue:
     lead = ready_lead(lead_id) or abort(404)
     form = StatusForm()
     if form.validate_on_submit():
@@ -152,7 +155,7 @@ def lead_status(lead_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/leads/<int:lead_id>/notes")
-def lead_note(lead_id: int) -> Response | tuple[str, int]:
+def lead_note(lead_id: int) -> ResponseReturnValue:
     lead = ready_lead(lead_id) or abort(404)
     form = NoteForm()
     if form.validate_on_submit():

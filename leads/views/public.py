@@ -11,8 +11,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from leads.articles import STAGES, Article
-from leads.extensions import csrf
 from leads.clock import now
+from leads.extensions import csrf
 from leads.views import site_content
 from leads.views.caching import public_page
 from leads.views.tracking import count_page_view
@@ -159,7 +159,7 @@ def absolute_url(path: str) -> str:
     """``path`` on the public address (DOORSTEP_SITE_URL), for canonical links, feeds and sitemaps."""
     if path.startswith(("https://", "http://")):
         return path
-    return current_app.config["SITE_URL"].rstrip("/") + path
+    return str(current_app.config["SITE_URL"]).rstrip("/") + path
 
 
 def blog_posting(article: Article) -> dict[str, Any]:

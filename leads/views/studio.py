@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from leads.services.studio import route_counts
 from leads.clock import now
+from leads.services.studio import route_counts
 from leads.views import require_roles, site_content
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")

@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table('questionnaire_drafts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token', sa.String(length=64), nullable=False),
@@ -35,7 +35,7 @@ def upgrade():
 
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.drop_index('ix_submissions_client_key_created_at')
         batch_op.drop_column('client_key')
