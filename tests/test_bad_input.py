@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import csv
+import http.client
 import io
+import re
+import urllib.request
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -130,3 +134,26 @@ def test_percent_signs_people_type_are_kept(app: Flask, submit, ready_answers, m
     assert submit(ready_answers | {"goals": "Grow 20% by Q3 (%FF is not a byte here)."}).status_code == 303
     with app.app_context():
         assert db.session.scalar(sa.select(Submission)).answers["goals"] == "Grow 20% by Q3 (%FF is not a byte here)."
+
+
+def _post_in_chunks(base: str, path: str, body: bytes, cookie: str) -> tuple[int, str]:
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+    connection.request("POST", path, body=(body[i:i + 8192] for i in range(0, len(body), 8192)),
+                       headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+                       encode_chunked=True)
+    response = connection.getresponse()
+    return response.status, response.read().decode()
+
+
+@pytest.mark.parametrize(("size", "status"), [(300_000, 413), (20, 303)])
+def test_a_body_sent_in_chunks_is_read_whole_and_refused_with_413_past_the_limit(
+        live_server: str, size: int, status: int) -> None:
+    first = urllib.request.urlopen(live_server + "/questionnaire")  # noqa: S310  a loopback test server
+    cookie = "; ".join(c.split(";")[0] for c in first.headers.get_all("Set-Cookie"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', first.read().decode()).group(1)
+    body = (f"csrf_token={token}&role=founder&company_size=1-10&current_situation=" + "x" * size).encode()
+    answered, html = _post_in_chunks(live_server, "/questionnaire", body, cookie)
+    assert answered == status, html[:3000]
+    if status == 413:
+        assert "That was more than we can accept" in html

@@ -5,6 +5,11 @@ Werkzeug builds ``request.args`` and ``request.form`` with the request class's d
 built. So answers, UTM values, inbox filters and search terms all pass one place, before any view,
 form or service sees them.
 
+A body sent in chunks (no Content-Length) is read whole first: Werkzeug's form parser reads it
+in one call that stops quietly at ``MAX_CONTENT_LENGTH``, so a long body would be cut and parsed
+as if complete. Reading once more past the limit raises the 413 the limit promises (documented
+for ``LimitedStream`` at a maximum). A chunked body of exactly the limit is refused too.
+
 A form whose body is not UTF-8 text is refused with a 400 that says so, whether the bad bytes
 came raw or percent-encoded (``%FF``): Werkzeug would drop the first silently and keep the second
 as the three characters ``%FF``, and neither is what the person typed.
@@ -39,7 +44,7 @@ class CleanRequest(Request):
     @cached_property
     def unreadable(self) -> bool:
         """A form post whose body is not UTF-8 text, raw or percent-encoded."""
-        if self.mimetype != "application/x-www-form-urlencoded" or not self.content_length:
+        if self.mimetype != "application/x-www-form-urlencoded":
             return False
         # Cached, so the form is still parsed from the same bytes afterwards.
         body = self.get_data(cache=True)
@@ -58,6 +63,9 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def refuse_unreadable_forms() -> ResponseReturnValue | None:
+        if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+            request.get_data(cache=True)
+            request.stream.read(1)  # raises RequestEntityTooLarge when the body went past the limit
         if isinstance(request, CleanRequest) and request.unreadable:
             from leads.views.errors import error_page
 
