@@ -102,5 +102,6 @@ def close_draft(draft: Draft, typed: Mapping[str, list[str]], submission_id: int
         .values(answers={**draft.answers, **{k: list(v) for k, v in typed.items()}}, submission_id=submission_id,
                 updated_at=now)
         .returning(QuestionnaireDraft.id)
+        .execution_options(synchronize_session=False)  # no draft object is loaded to keep in step
     )
     return closed.first() is not None
