@@ -151,6 +151,16 @@ def walk(app: Flask, number: int, answers: dict[str, Any], typed: dict[str, str]
     return result
 
 
+def stored_mismatches(lead: Lead, w: Walk) -> tuple[int, list[str]]:
+    """Each value of ``w`` as the rule keeps it, in the submission's answers and the lead's own columns."""
+    wanted = {f"answer {q}": kept(typed) for q, typed in w.typed.items()}
+    found = {f"answer {q}": lead.latest.answers.get(q) for q in w.typed}
+    wanted |= {"lead name": wanted["answer name"], "lead company": wanted["answer company"], "lead source": w.source}
+    found |= {"lead name": lead.name, "lead company": lead.company, "lead source": lead.source}
+    return len(wanted), [f"{w.text!r}: {key} is {found[key]!r}, not {value!r}"
+                         for key, value in wanted.items() if found[key] != value]
+
+
 def lead_page_mismatches(html: str, w: Walk, labels: dict[str, str]) -> tuple[int, list[str]]:
     """Each value of ``w`` escaped exactly as Jinja escapes it, in its own place on the lead page."""
     name, company = (str(escape(kept(w.typed[q]))) for q in ("name", "company"))
@@ -197,23 +207,20 @@ def test_every_naughty_string_walks_through_with_no_server_error_and_comes_back_
             mismatches.append(f"{w.text!r}: {w.outcome} {w.detail}")
     acknowledged = [w for w in walks if w.outcome == "acknowledged"]
 
-    in_database = 0
+    in_database: Counter[str] = Counter()
     with app.app_context():
         database = db.engine.dialect.name
         stored = db.session.scalar(sa.select(sa.func.count()).select_from(Submission))
         leads = {lead.email: lead for lead in db.session.scalars(sa.select(Lead))}
-        routes = Counter(leads[w.email].route for w in acknowledged if w.email in leads)
-        for w in (w for w in acknowledged if w.email in leads):
-            lead = leads[w.email]
-            wanted = {f"answer {q}": kept(typed) for q, typed in w.typed.items()}
-            found = {f"answer {q}": lead.latest.answers.get(q) for q in w.typed}
-            wanted |= {"lead name": wanted["answer name"], "lead company": wanted["answer company"],
-                       "lead source": w.source}
-            found |= {"lead name": lead.name, "lead company": lead.company, "lead source": lead.source}
-            mismatches += [f"{w.text!r}: {key} is {found[key]!r}, not {value!r}"
-                           for key, value in wanted.items() if found[key] != value]
-            in_database += len(wanted)
-        ready = [(w, leads[w.email].id) for w in acknowledged if leads[w.email].route == "sales_ready"]
+        mismatches += [f"{w.text!r}: acknowledged, but no lead was stored" for w in acknowledged
+                       if w.email not in leads]
+        kept_leads = [(w, leads[w.email]) for w in acknowledged if w.email in leads]
+        routes = Counter(lead.route for _, lead in kept_leads)
+        for w, lead in kept_leads:
+            checked, wrong = stored_mismatches(lead, w)
+            in_database[lead.route] += checked
+            mismatches += wrong
+        ready = [(w, lead.id) for w, lead in kept_leads if lead.route == "sales_ready"]
 
     labels = {q.id: str(escape(q.label)) for q in model.questions}
     on_lead_pages = 0
@@ -247,7 +254,8 @@ def test_every_naughty_string_walks_through_with_no_server_error_and_comes_back_
         f"{outcomes['acknowledged']} acknowledged / {stored} stored ({outcomes['refused']} refused as blank), "
         f"{routes['sales_ready']} sales-ready, {routes['quarantined']} quarantined, "
         f"{sum(routes.values()) - routes['sales_ready'] - routes['quarantined']} other; round trips checked: "
-        f"{in_database} in the database, {on_lead_pages} on lead pages, {in_csv} in the CSV, {by_filter} by the "
+        f"{in_database.total()} in the database ({in_database['quarantined']} of them on quarantined leads), "
+        f"{on_lead_pages} on lead pages, {in_csv} in the CSV, {by_filter} by the "
         f"source filter, 0 in webhook payloads (no webhook yet); {len(searches)} searches; "
         f"{len(mismatches)} mismatches"))
 
