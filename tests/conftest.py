@@ -328,3 +328,16 @@ def make_app(app_config: dict[str, Any]):  # type: ignore[no-untyped-def]
     for other in made:
         with other.app_context():
             db.engine.dispose()
+
+
+# --- measured counts ------------------------------------------------------------------------------
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print what tests measured (``record_property("measured", line)``) after the run, so notes can quote it."""
+    lines = dict.fromkeys(value for reports in terminalreporter.stats.values() for report in reports
+                          for name, value in getattr(report, "user_properties", ()) if name == "measured")
+    if lines:
+        terminalreporter.section("measured")
+        for line in lines:
+            terminalreporter.write_line(line)
