@@ -14,7 +14,8 @@ from leads.config import PROJECT_ROOT, load_config
 from leads.content import Content
 from leads.extensions import csrf, db, limiter, login_manager, migrate
 from leads.models import User
-from leads.views import admin, assets, auth, caching, errors, filters, inbox, public, questionnaire, studio, tracking
+from leads.views import (admin, assets, auth, caching, cookies, errors, filters, inbox, page_cache, public,
+                         questionnaire, studio, tracking)
 
 SITE_DIR = PROJECT_ROOT / "site"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -57,9 +58,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     filters.register(app)
     security.register(app)
     assets.register(app)
+    cookies.register(app)
     caching.register(app, Path(__file__).resolve().parent)
     tracking.register(app)
     cli.register(app)
+    page_cache.register(app)  # last: it wraps the finished app's WSGI callable
     return app
 
 
