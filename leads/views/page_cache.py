@@ -9,10 +9,10 @@ the bare Flask baseline with this cache, under half of it without). The contract
   the current edition as its ETag (what ``caching.public_page`` gives a shareable page), and no
   ``Set-Cookie``. Status, headers and body are kept exactly as Flask sent them, after every hook.
 - **Served:** to a GET or HEAD for the same path and query that carries neither cookie, while
-  the edition is the same: the page, or a 304 when the request's ETag or date matches.
-  Everything else goes to Flask.
-- **Emptied:** when the edition changes (an article file changed, a scheduled article went
-  live); past ``PAGE_CACHE_SIZE`` pages, the least recently kept go first.
+  the page's ETag is still the current edition: the page, or a 304 when the request's ETag or
+  date matches. Everything else goes to Flask.
+- **Dropped:** once the edition moves on (an article file changed, a scheduled article went
+  live), when next asked for; past ``PAGE_CACHE_SIZE`` pages, the least recently kept go first.
 
 Why no one's own page is ever kept or served: a page is someone's own only through their
 session (a sign-in, a flashed message, a CSRF token) or their remember-me cookie. A request
@@ -72,7 +72,6 @@ class PageCache:
         self.size = size
         self.personal_cookies = (app.config["SESSION_COOKIE_NAME"],
                                  app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME))
-        self._edition = ""
         self._pages: OrderedDict[str, CachedPage] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -97,11 +96,14 @@ class PageCache:
             return self.wsgi_app(environ, start_response)
         query = environ.get("QUERY_STRING", "")
         key = environ.get("PATH_INFO", "") + ("?" + query if query else "")
-        edition = current_edition(self.app)
         with self._lock:
-            page = self._pages.get(key) if edition == self._edition else None
+            page = self._pages.get(key)
         if page is not None:
-            return page.answer(environ, start_response)
+            if page.etag == f'"{current_edition(self.app)}"':
+                return page.answer(environ, start_response)
+            with self._lock:
+                if self._pages.get(key) is page:
+                    del self._pages[key]
         if method != "GET":
             return self.wsgi_app(environ, start_response)
 
@@ -112,28 +114,27 @@ class PageCache:
             return start_response(status, headers, exc_info)
 
         result = self.wsgi_app(environ, note_start)
-        if not self._shareable(sent.get("status", ""), Headers(sent.get("headers") or []), edition):
+        if not str(sent.get("status", "")).startswith("200"):
+            return result
+        headers = Headers(sent["headers"])
+        if not self._shareable(headers):
             return result
         try:
             body = b"".join(result)
         finally:
             getattr(result, "close", lambda: None)()
-        headers = Headers(sent["headers"])
-        self._keep(edition, key, CachedPage(sent["status"], list(sent["headers"]), body, headers["ETag"],
-                                            parse_date(headers.get("Last-Modified"))))
+        self._keep(key, CachedPage(sent["status"], list(sent["headers"]), body, headers["ETag"],
+                                   parse_date(headers.get("Last-Modified"))))
         return [body]
 
-    @staticmethod
-    def _shareable(status: str, headers: Headers, edition: str) -> bool:
-        return (status.startswith("200") and "Set-Cookie" not in headers
-                and "public" in headers.get("Cache-Control", "") and headers.get("ETag") == f'"{edition}"')
+    def _shareable(self, headers: Headers) -> bool:
+        return ("Set-Cookie" not in headers and "public" in headers.get("Cache-Control", "")
+                and headers.get("ETag") == f'"{current_edition(self.app)}"')
 
-    def _keep(self, edition: str, key: str, page: CachedPage) -> None:
+    def _keep(self, key: str, page: CachedPage) -> None:
         with self._lock:
-            if edition != self._edition:
-                self._pages.clear()
-                self._edition = edition
             self._pages[key] = page
+            self._pages.move_to_end(key)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
 
