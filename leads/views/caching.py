@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, g, make_response, request, session
+from flask import Flask, current_app, g, make_response, request, session
 from flask_login import current_user, login_fresh, login_remembered, user_accessed
+from werkzeug.wrappers import Response
 
 from leads.clock import now
 from leads.content import Content

@@ -48,11 +48,11 @@ class SessionCookies(SecureCookieSessionInterface):
 
     session_class = LoadedSession
 
-    def open_session(self, app: Flask, request: flask.Request) -> LoadedSession | None:
+    def open_session(self, app: Flask, request: flask.Request) -> SecureCookieSession | None:
         session = super().open_session(app, request)
-        if session:  # read from a valid cookie
+        if isinstance(session, LoadedSession) and session:  # read from a valid cookie
             session.cookie = request.cookies.get(self.get_cookie_name(app), "")
-        return session  # type: ignore[return-value]
+        return session
 
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
         if session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]:
