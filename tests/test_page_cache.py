@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
 from flask import Flask, render_template_string, request, request_started
@@ -19,6 +20,7 @@ from leads.views.page_cache import EXTENSION_KEY, PageCache
 from tests.conftest import PASSWORD, Auth, csrf_token
 
 ARTICLE = "/articles/qualifying-by-the-gap"
+MakeUser = Callable[..., SimpleNamespace]
 
 
 def kept_pages(app: Flask) -> PageCache:
@@ -41,19 +43,19 @@ def requests_reaching_flask(app: Flask) -> Iterator[list[str]]:
 # only that page shows (None: the same bytes as anyone's, yet still not to be kept or served).
 
 
-def with_a_session(client: FlaskClient, auth: Auth, make_user: Callable[..., object]) -> str | None:
+def with_a_session(client: FlaskClient, auth: Auth, make_user: MakeUser) -> str | None:
     client.get("/questionnaire")  # a CSRF token and the questionnaire's start, nothing else
     assert client.get_cookie("session") is not None
     return None
 
 
-def signed_in(client: FlaskClient, auth: Auth, make_user: Callable[..., object]) -> str | None:
-    auth.login(make_user("marketer").email)  # type: ignore[attr-defined]
+def signed_in(client: FlaskClient, auth: Auth, make_user: MakeUser) -> str | None:
+    auth.login(make_user("marketer").email)
     return "Sign out"
 
 
-def signed_in_by_remember_me_alone(client: FlaskClient, auth: Auth, make_user: Callable[..., object]) -> str | None:
-    email = make_user("marketer").email  # type: ignore[attr-defined]
+def signed_in_by_remember_me_alone(client: FlaskClient, auth: Auth, make_user: MakeUser) -> str | None:
+    email = make_user("marketer").email
     client.post("/login", data={"email": email, "password": PASSWORD, "remember": "y",
                                 "csrf_token": csrf_token(client, "/login")})
     client.delete_cookie("session")  # the browser was closed: only the remember-me cookie is left
@@ -61,8 +63,8 @@ def signed_in_by_remember_me_alone(client: FlaskClient, auth: Auth, make_user: C
     return "Sign out"
 
 
-def with_a_flashed_message_waiting(client: FlaskClient, auth: Auth, make_user: Callable[..., object]) -> str | None:
-    auth.login(make_user("marketer").email)  # type: ignore[attr-defined]
+def with_a_flashed_message_waiting(client: FlaskClient, auth: Auth, make_user: MakeUser) -> str | None:
+    auth.login(make_user("marketer").email)
     auth.logout()  # the redirect is not followed: "You are signed out." waits for the next page
     return "You are signed out."
 
@@ -84,7 +86,7 @@ def test_a_readers_shareable_page_is_kept_and_served_again_without_flask(app: Fl
 
 @PERSONAL
 def test_no_ones_own_page_is_kept_and_the_next_reader_gets_a_fresh_copy(
-    app: Flask, client: FlaskClient, auth: Auth, make_user: Callable[..., object], ready: Callable[..., str | None]
+    app: Flask, client: FlaskClient, auth: Auth, make_user: MakeUser, ready: Callable[..., str | None]
 ) -> None:
     only_theirs = ready(client, auth, make_user)
     with requests_reaching_flask(app) as reached:
@@ -103,7 +105,7 @@ def test_no_ones_own_page_is_kept_and_the_next_reader_gets_a_fresh_copy(
 
 @PERSONAL
 def test_a_kept_page_is_never_served_to_someone_with_a_page_of_their_own(
-    app: Flask, client: FlaskClient, auth: Auth, make_user: Callable[..., object], ready: Callable[..., str | None]
+    app: Flask, client: FlaskClient, auth: Auth, make_user: MakeUser, ready: Callable[..., str | None]
 ) -> None:
     shared = app.test_client().get(ARTICLE)
     assert ARTICLE in kept_pages(app)
