@@ -414,6 +414,17 @@ def test_a_page_showing_a_flashed_message_is_not_cached(app: Flask, client: Flas
     assert client.get("/").headers["Cache-Control"] == "public, max-age=60"
 
 
+def test_a_flashed_message_is_shown_to_a_browser_holding_the_public_copy(client: FlaskClient, auth: Auth,
+                                                                         make_user) -> None:
+    shared = client.get("/")
+    auth.login(make_user("marketer").email)
+    auth.logout()  # flashes "You are signed out." for the next page
+    response = client.get("/", headers={"If-None-Match": shared.headers["ETag"]})
+    assert response.status_code == 200 and "You are signed out." in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert client.get("/", headers={"If-None-Match": shared.headers["ETag"]}).status_code == 304
+
+
 @pytest.mark.parametrize("path", ["/login", "/questionnaire"])
 def test_a_visitors_pages_with_a_csrf_token_stay_out_of_shared_caches(client: FlaskClient, path: str) -> None:
     response = client.get(path)

@@ -108,11 +108,13 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Response]:
     """Serve a page that is the same for every visitor as shareable, and answer its conditional requests.
 
     The ETag covers the site build and the content edition (which moves when a file changes
-    or a scheduled article goes live), so a 304 costs no rendering. The page stays private when
-    someone is signed in, or when rendering it changed the visitor's session: it showed (and so
-    removed) a flashed message, or started a session for a form's CSRF token. A public page
-    draws no form of its own for visitors: a CSRF token from a session the visitor already
-    holds would change nothing to notice (tests/test_page_cache.py holds every public page to it).
+    or a scheduled article goes live), so a reader without a session gets a 304 without any
+    rendering. A visitor with a session gets the page rendered first, since it may show a
+    flashed message waiting there, and then its 304. The page stays private when someone is
+    signed in, or when rendering it changed the visitor's session: it showed (and so removed) a
+    flashed message, or started a session for a form's CSRF token. A public page draws no form
+    of its own for visitors: a CSRF token from a session the visitor already holds would change
+    nothing to notice (tests/test_page_cache.py holds every public page to it).
     """
 
     @functools.wraps(view)
@@ -122,7 +124,7 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Response]:
         state: CachingState = current_app.extensions[STATE_KEY]
         moment = now()
         etag = state.edition(moment)
-        if request.if_none_match.contains_weak(etag):
+        if not session and request.if_none_match.contains_weak(etag):
             not_modified = Response(status=304)
             _mark_shareable(not_modified, etag, state.last_modified(moment))
             return not_modified
