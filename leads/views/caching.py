@@ -4,7 +4,7 @@ The rule: a page is *shareable* when it would be byte-for-byte the same for ever
 Views that can be shareable say so with ``public_page``; such a page, shown to a visitor who
 is not signed in and whose session rendering left untouched, gets an ETag built from the site
 build and the content edition, a Last-Modified and ``Cache-Control: public`` (so a CDN may keep
-it briefly), and conditional requests get a 304 without rendering.
+it briefly), and a reader without a session gets a 304 without any rendering.
 
 Everything else is made private by one app-wide hook, whatever the view said:
 - responses for a signed-in person (draft previews, the inbox, any page with their menu and a
