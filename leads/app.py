@@ -20,9 +20,11 @@ from leads.views import (
     auth,
     caching,
     clean_input,
+    cookies,
     errors,
     filters,
     inbox,
+    page_cache,
     public,
     questionnaire,
     studio,
@@ -72,9 +74,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     filters.register(app)
     security.register(app)
     assets.register(app)
+    cookies.register(app)
     caching.register(app, Path(__file__).resolve().parent)
     tracking.register(app)
     commands.register(app)
+    page_cache.register(app)  # last: it wraps the finished app's WSGI callable
     return app
 
 

@@ -250,38 +250,7 @@ def test_a_visitors_session_with_a_stale_remember_me_cookie_is_not_signed_in(cli
 # --- rate limits ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["default", "application", "blueprint"])
-def test_an_app_wide_limit_would_still_be_checked_before_each_request(kind: str) -> None:
-    """Doorstep's Limiter skips the before-request pass while only route limits exist; declaring any
-    app-wide limit must bring it back (the skip reads Flask-Limiter's own bookkeeping)."""
-    from flask import Blueprint
-
-    from leads.extensions import Limiter
-
-    limits = {"default_limits": ["1 per minute"]} if kind == "default" else {}
-    if kind == "application":
-        limits = {"application_limits": ["1 per minute"]}
-    limiter = Limiter(key_func=lambda: "one visitor", storage_uri="memory://", **limits)  # type: ignore[arg-type]
-    app = Flask("limited")
-    blueprint = Blueprint("pages", __name__)
-
-    @blueprint.get("/page")
-    def page() -> str:
-        return "page"
-
-    if kind == "blueprint":
-        limiter.limit("1 per minute")(blueprint)
-    app.register_blueprint(blueprint)
-    limiter.init_app(app)
-    client = app.test_client()
-    assert limiter.app_wide_limits_declared()
-    assert [client.get("/page").status_code for _ in range(2)] == [200, 429]
-
-
 def test_only_limited_routes_are_counted_and_report_their_limit(client: FlaskClient, make_user, auth) -> None:
-    from leads.extensions import limiter
-
-    assert not limiter.app_wide_limits_declared()  # so no before-request pass runs here
     attempt = auth.login(make_user("sales").email, password="not the password at all")
     assert attempt.status_code == 401
     assert attempt.headers["X-RateLimit-Limit"] == "5" and attempt.headers["X-RateLimit-Remaining"] == "4"

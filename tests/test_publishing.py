@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask, message_flashed, request, request_started
 from flask.testing import FlaskClient
 from pygments.formatters import HtmlFormatter
 
@@ -121,6 +122,20 @@ def test_scheduled_article_appears_at_its_time_without_a_restart(
     assert "/articles/zeppelin-scheduled" in feed.get_data(as_text=True)
     assert "/articles/zeppelin-scheduled" in text(client, "/search?q=zeppelin")
     assert "/articles/zeppelin-draft" not in text(client, "/search?q=zeppelin")
+
+
+def test_kept_pages_follow_the_apps_clock_to_a_go_live(app: Flask, client: FlaskClient,
+                                                      hidden_articles: dict[str, Path], clock: Clock) -> None:
+    """The page cache reads the time through leads.clock, as the views do: a kept feed is served
+    without Flask until the app's clock reaches a go-live, then rendered afresh."""
+    reached: list[str] = []
+    with request_started.connected_to(lambda sender, **extra: reached.append(request.path), app):
+        assert "/articles/zeppelin-scheduled" not in text(client, "/feed.xml")
+        assert "/articles/zeppelin-scheduled" not in text(client, "/feed.xml")
+        assert reached == ["/feed.xml"]
+        clock.moment = dt.datetime(2026, 3, 21, 8, 0, tzinfo=dt.UTC)
+        assert "/articles/zeppelin-scheduled" in text(client, "/feed.xml")
+        assert reached == ["/feed.xml", "/feed.xml"]
 
 
 @pytest.mark.parametrize("role", ["marketer", "admin"])
@@ -386,15 +401,28 @@ def test_signed_in_pages_are_never_cached(client: FlaskClient, auth: Auth, make_
         assert 'name="csrf_token"' in response.get_data(as_text=True)
 
 
-def test_a_page_showing_a_flashed_message_is_not_cached(client: FlaskClient, auth: Auth, make_user) -> None:
+def test_a_page_showing_a_flashed_message_is_not_cached(app: Flask, client: FlaskClient, auth: Auth,
+                                                        make_user) -> None:
     auth.login(make_user("marketer").email)
-    auth.logout()  # flashes "You are signed out." for the next page
-    with client.session_transaction() as session:
-        assert session.get("_flashes")
+    flashed: list[str] = []
+    with message_flashed.connected_to(lambda sender, message, category: flashed.append(message), app):
+        auth.logout()  # flashes "You are signed out." for the next page
+    assert flashed == ["You are signed out."]
     response = client.get("/")
     assert "You are signed out." in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "private, no-cache"
     assert client.get("/").headers["Cache-Control"] == "public, max-age=60"
+
+
+def test_a_flashed_message_is_shown_to_a_browser_holding_the_public_copy(client: FlaskClient, auth: Auth,
+                                                                         make_user) -> None:
+    shared = client.get("/")
+    auth.login(make_user("marketer").email)
+    auth.logout()  # flashes "You are signed out." for the next page
+    response = client.get("/", headers={"If-None-Match": shared.headers["ETag"]})
+    assert response.status_code == 200 and "You are signed out." in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert client.get("/", headers={"If-None-Match": shared.headers["ETag"]}).status_code == 304
 
 
 @pytest.mark.parametrize("path", ["/login", "/questionnaire"])

@@ -109,8 +109,6 @@ def test_the_content_edition_moves_when_the_stage_guides_change(content_copy: Pa
     assert content.edition(now) != before
 
 
-@pytest.mark.xfail(strict=True, reason="leads/views/caching.py builds the ETag and page cache key from the articles"
-                                       " alone; it should use Content.edition, which covers stages.yaml too")
 def test_an_edit_of_the_stage_guides_reaches_visitors_past_every_cache(client: FlaskClient, content_copy: Path) -> None:
     first = client.get("/stages/decision")
     (content_copy / "stages.yaml").write_text(GOOD.replace(DECISION_NAME, "  name: Ready to choose\n"))

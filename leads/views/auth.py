@@ -55,12 +55,9 @@ def login() -> Response | tuple[str, int] | str:
 
 @bp.post("/logout")
 def logout() -> Response:
+    session.clear()  # nothing from the signed-in session carries over
+    # After the clear, not before: logout_user leaves a note in the session that makes Flask-Login
+    # delete the remember-me cookie with this response.
     logout_user()
-    # logout_user leaves "_remember": "clear" in the session, which makes Flask-Login delete the
-    # remember-me cookie with this response; clearing the session must not drop that note.
-    remember = session.get("_remember")
-    session.clear()
-    if remember is not None:
-        session["_remember"] = remember
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
