@@ -157,3 +157,18 @@ def test_a_body_sent_in_chunks_is_read_whole_and_refused_with_413_past_the_limit
     assert answered == status, html[:3000]
     if status == 413:
         assert "That was more than we can accept" in html
+
+
+@pytest.mark.parametrize("cookie", [b"session=\xff\xfe", b"remember_token=\xc3\x28abc", b"doorstep_visit=\xff"])
+@pytest.mark.parametrize("path", ["/", "/articles/qualifying-by-the-gap", "/questionnaire", "/static/css/site.css"])
+def test_a_cookie_that_is_not_utf8_is_ignored_with_the_page_served_as_usual(
+        live_server: str, cookie: bytes, path: str) -> None:
+    parts = urlsplit(live_server)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+    connection.putrequest("GET", path)
+    connection.putheader("Cookie", cookie)
+    connection.endheaders()
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 200
+    assert "default-src" in response.getheader("Content-Security-Policy", "")

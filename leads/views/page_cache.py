@@ -87,7 +87,10 @@ class PageCache:
         # A cookie's name appears as written in the header: most requests need no parsing at all.
         if not header or not any(name in header for name in self.personal_cookies):
             return False
-        cookies = parse_cookie(header)
+        try:
+            cookies = parse_cookie(header)
+        except UnicodeDecodeError:  # bytes that are not UTF-8: Flask reads such a header safely, so it decides
+            return True
         return any(name in cookies for name in self.personal_cookies)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
