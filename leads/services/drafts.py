@@ -42,24 +42,35 @@ class Draft:
 
 def open_draft(token: str, now: dt.datetime | None = None) -> Draft | None:
     """The draft behind a token, unless it was sent already or left untouched too long."""
-    row = _row(token)
-    if row is None or row.submission_id is not None:
+    found = _lookup(token)
+    if found is None or found[1] is not None:
         return None
-    if row.updated_at < (now or clock.now()) - DRAFT_LIFETIME:
-        return None
-    return Draft(row.id, row.token, row.started_at, row.updated_at, row.step, row.answers or {}, row.context or {})
+    draft = found[0]
+    return draft if draft.updated_at >= (now or clock.now()) - DRAFT_LIFETIME else None
 
 
 def sent_submission(token: str) -> int | None:
     """The submission a sent draft became, if the token belongs to one."""
-    row = _row(token)
-    return row.submission_id if row is not None else None
+    found = _lookup(token)
+    return found[1] if found is not None else None
 
 
-def _row(token: str) -> QuestionnaireDraft | None:
+def _lookup(token: str) -> tuple[Draft, int | None] | None:
+    """The draft behind a token as it is stored, and the submission it became, if any."""
     if not TOKEN_SHAPE.fullmatch(token):  # an edited link is no draft, and never reaches the database
         return None
-    return db.session.scalar(sa.select(QuestionnaireDraft).where(QuestionnaireDraft.token == token))
+    row = db.session.execute(_BY_TOKEN, {"token": token}).first()
+    if row is None:
+        return None
+    draft = Draft(row.id, row.token, row.started_at, row.updated_at, row.step, row.answers or {}, row.context or {})
+    return draft, row.submission_id
+
+
+# Built once, as every questionnaire page opens its draft; columns, not an object: a Draft is a value.
+_BY_TOKEN = sa.select(
+    QuestionnaireDraft.id, QuestionnaireDraft.token, QuestionnaireDraft.started_at, QuestionnaireDraft.updated_at,
+    QuestionnaireDraft.step, QuestionnaireDraft.answers, QuestionnaireDraft.context, QuestionnaireDraft.submission_id,
+).where(QuestionnaireDraft.token == sa.bindparam("token"))
 
 
 def save_draft(
@@ -96,12 +107,11 @@ def close_draft(draft: Draft, typed: Mapping[str, list[str]], submission_id: int
     False when another request sent it first: the draft is closed only while it is still open,
     so a double click or a retry stores one submission.
     """
-    closed = db.session.execute(
+    # On the transaction's connection: a plain conditional UPDATE, with no ORM object to keep in step.
+    closed = db.session.connection().execute(
         sa.update(QuestionnaireDraft)
         .where(QuestionnaireDraft.id == draft.id, QuestionnaireDraft.submission_id.is_(None))
         .values(answers={**draft.answers, **{k: list(v) for k, v in typed.items()}}, submission_id=submission_id,
                 updated_at=now)
-        .returning(QuestionnaireDraft.id)
-        .execution_options(synchronize_session=False)  # no draft object is loaded to keep in step
     )
-    return closed.first() is not None
+    return closed.rowcount == 1
