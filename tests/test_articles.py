@@ -716,7 +716,7 @@ def test_check_reports_a_missing_front_matter_image(content: Path, articles: Pat
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("title", "T" * 71, "title is 71 characters; search engines show about 70"),
+        ("title", " ".join(["Title"] * 12), "title is 71 characters; search engines show about 70"),
         ("summary", "S" * 161, "summary is 161 characters; keep it under 160"),
         ("mood", "sunny", "unknown field 'mood'"),
     ],
