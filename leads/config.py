@@ -38,6 +38,8 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "CONTENT_DIR": os.environ.get("DOORSTEP_CONTENT_DIR", str(PROJECT_ROOT / "content")),
+        # Where articles' social cards are drawn, once each: any writable folder; losing it only costs redrawing.
+        "CARD_DIR": os.environ.get("DOORSTEP_CARD_DIR", str(Path(instance_path) / "cards")),
         "SITE_NAME": os.environ.get("DOORSTEP_SITE_NAME", "Doorstep"),
         "SITE_URL": os.environ.get("DOORSTEP_SITE_URL", "http://127.0.0.1:5000"),
         "SALES_REPLY_HOURS": int(os.environ.get("DOORSTEP_SALES_REPLY_HOURS", "24")),

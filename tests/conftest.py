@@ -104,12 +104,13 @@ def content_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app_config(database_url: str, content_dir: Path) -> dict[str, Any]:
+def app_config(database_url: str, content_dir: Path, tmp_path: Path) -> dict[str, Any]:
     return {
         "ENV": "test",
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "CONTENT_DIR": str(content_dir),
+        "CARD_DIR": str(tmp_path / "cards"),
     }
 
 
@@ -239,6 +240,24 @@ def walk_questionnaire(client: FlaskClient, answers: dict[str, Any], follow: boo
     return response
 
 
+def draft_steps(client: FlaskClient, answers: dict[str, Any]) -> list[str]:
+    """The URLs of a saved draft's steps after the first, walked with ``answers`` less the email.
+
+    Without an email the last step refuses to send, so the draft stays open and every URL keeps working.
+    """
+    data = form_data({k: v for k, v in answers.items() if k != "email"})
+    data["csrf_token"] = csrf_token(client, "/questionnaire")
+    url, steps = "/questionnaire", []
+    for _ in range(12):
+        response = client.post(url, data=data)
+        if response.status_code != 303:
+            break
+        url = response.headers["Location"]
+        steps.append(url)
+    assert len(steps) >= 4, "the walk should reach the last step"
+    return steps
+
+
 @pytest.fixture
 def submit(client: FlaskClient):  # type: ignore[no-untyped-def]
     def post(answers: dict[str, Any], follow: bool = False, **extra: Any):  # type: ignore[no-untyped-def]
@@ -288,6 +307,21 @@ def page(chromium):  # type: ignore[no-untyped-def]
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def sign_in(page: Any, live_server: str, email: str) -> None:
+    """Sign in through the real login form, in ``page``'s browser context."""
+    page.goto(live_server + "/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def show_result(client: FlaskClient, context: Any, live_server: str, answers: dict[str, Any]) -> None:
+    """Send ``answers`` through ``client``, then hand its session to a browser context to show the result page."""
+    assert walk_questionnaire(client, answers, follow=True).status_code == 200
+    context.add_cookies([{"name": "session", "value": client.get_cookie("session").value, "url": live_server}])
 
 
 # --- inbox factories --------------------------------------------------------------------------

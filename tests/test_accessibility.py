@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD, REQUIRE_BROWSER, form_data, persona_answers
+from tests.conftest import REQUIRE_BROWSER, draft_steps, persona_answers, show_result, sign_in
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"phone": (375, 812), "desktop": (1280, 800)}
-PUBLIC_PAGES = ["/", "/articles/qualifying-by-the-gap", "/articles/", "/tags/discovery", "/stages/awareness",
-                "/search?q=discovery", "/search?q=zzzz-nothing", "/no-such-page", "/login", "/questionnaire"]
+PUBLIC_PAGES = ["/", "/articles/qualifying-by-the-gap", "/articles/scoring-readiness-with-rules", "/articles/",
+                "/tags/discovery", "/stages/awareness", "/search?q=discovery", "/search?q=zzzz-nothing",
+                "/no-such-page", "/login", "/questionnaire"]
 TEAM_PAGES = {"admin": ["/inbox", "/inbox/leads/{lead}", "/admin/users", "/studio"], "marketer": ["/studio"]}
 RESULTS = {"sales_ready": "Revenue leader with a deadline", "nurture": "Early researcher",
            "disqualified": "Student writing a thesis"}
@@ -63,34 +64,13 @@ def audited(request: pytest.FixtureRequest, axe_script: Path, chromium: Any, liv
     context.close()
 
 
-def sign_in(page: Any, live_server: str, email: str) -> None:
-    page.goto(live_server + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-
-
 def test_public_pages_have_no_accessibility_violations(audited: Any) -> None:
     violations = [v for path in PUBLIC_PAGES for v in audited.audit(path)]
     assert violations == []
 
 
 def test_every_questionnaire_step_with_and_without_errors_has_no_violations(audited: Any, client: Any) -> None:
-    from tests.conftest import csrf_token
-
-    answers = persona_answers("Revenue leader with a deadline")
-    answers.pop("email")
-    data = form_data(answers) | {"csrf_token": csrf_token(client, "/questionnaire")}
-    url, steps = "/questionnaire", []
-    for _ in range(12):
-        response = client.post(url, data=data)
-        if response.status_code != 303:
-            break
-        url = response.headers["Location"]
-        steps.append(url)
-    assert len(steps) >= 4, "the walk should reach the last step"
-
+    steps = draft_steps(client, persona_answers("Revenue leader with a deadline"))
     violations = [v for path in steps for v in audited.audit(path)]
     audited.get_by_role("button", name="Send my answers").click()
     audited.wait_for_selector("#error-summary")
@@ -111,12 +91,7 @@ def test_first_step_showing_what_is_missing_has_no_violations(audited: Any) -> N
 
 @pytest.mark.parametrize("verdict", list(RESULTS))
 def test_result_pages_have_no_violations(audited: Any, client: Any, live_server: str, verdict: str) -> None:
-    from tests.conftest import walk_questionnaire
-
-    page = walk_questionnaire(client, persona_answers(RESULTS[verdict]), follow=True)
-    assert page.status_code == 200
-    audited.context.add_cookies([{"name": "session", "value": client.get_cookie("session").value,
-                                  "url": live_server}])
+    show_result(client, audited.context, live_server, persona_answers(RESULTS[verdict]))
     assert audited.audit("/questionnaire/result") == []
 
 

@@ -255,9 +255,9 @@ def test_footnotes_render_with_links_both_ways(articles: Path) -> None:
     assert 'class="footnote-backref" href="#fnref:1"' in html
 
 
-def test_fenced_code_is_highlighted_with_css_classes_not_inline_styles(articles: Path) -> None:
+def test_fenced_code_is_highlighted_with_css_classes_not_inline_styles_and_scrolls_by_keyboard(articles: Path) -> None:
     html = render(articles, "```yaml\npoints: 5\n```\n").html
-    assert '<div class="highlight"><pre>' in html
+    assert '<div class="highlight"><pre tabindex="0">' in html
     assert '<span class="nt">points</span>' in html
     assert "style" not in html
 
@@ -716,7 +716,7 @@ def test_check_reports_a_missing_front_matter_image(content: Path, articles: Pat
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("title", "T" * 71, "title is 71 characters; search engines show about 70"),
+        ("title", " ".join(["Title"] * 12), "title is 71 characters; search engines show about 70"),
         ("summary", "S" * 161, "summary is 161 characters; keep it under 160"),
         ("mood", "sunny", "unknown field 'mood'"),
     ],

@@ -15,7 +15,7 @@ from leads.extensions import db
 from leads.models import User
 from leads.services.users import password_problem
 from leads.spreadsheet import csv_lines, safe_cell
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, csrf_token, sign_in
 
 
 @pytest.mark.parametrize(
@@ -59,6 +59,34 @@ def test_admin_sets_role_away_weight_and_deactivates(app: Flask, client: FlaskCl
     with app.app_context():
         user = db.session.get(User, rep.id)
         assert (user.active, user.away, user.weight) == (False, True, 3)
+
+
+def test_only_sales_reps_have_a_weight_field_on_the_team_page(client: FlaskClient, make_user, auth) -> None:
+    admin, marketer, rep = make_user("admin"), make_user("marketer"), make_user("sales")
+    auth.login(admin.email)
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert f'<label for="u{rep.id}-weight">Weight</label>' in html
+    assert re.search(rf'<input[^>]*id="u{rep.id}-weight"[^>]*type="number"', html)
+    for user in (admin, marketer):
+        assert f'for="u{user.id}-weight"' not in html
+        assert re.search(rf'<input[^>]*id="u{user.id}-weight"[^>]*type="hidden"[^>]*value="1"', html)
+
+
+@pytest.mark.browser
+def test_admin_saves_a_marketer_without_a_weight_field_and_their_weight_is_kept(
+    app: Flask, live_server: str, page, make_user  # type: ignore[no-untyped-def]
+) -> None:
+    admin, marketer = make_user("admin"), make_user("marketer", name="Mo Marketer", weight=4)
+    sign_in(page, live_server, admin.email)
+    page.goto(live_server + "/admin/users")
+    settings = page.get_by_role("form", name="Settings for Mo Marketer")
+    assert settings.get_by_label("Weight").count() == 0
+    settings.get_by_label("Away").check()
+    settings.get_by_role("button", name="Save Mo Marketer").click()
+    page.wait_for_selector("text=Saved Mo Marketer.")
+    with app.app_context():
+        user = db.session.get(User, marketer.id)
+        assert (user.role, user.away, user.weight) == ("marketer", True, 4)
 
 
 def test_deactivated_rep_cannot_sign_in(app: Flask, client: FlaskClient, make_user, auth) -> None:

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from leads.problems import Problem
 
+from .card import fit_title
 from .frontmatter import FrontMatter
 from .index import duplicate_slug_problem
 from .media import MediaLibrary
@@ -50,6 +51,12 @@ def _check_article(loaded: LoadedFile, slugs: set[str], media: MediaLibrary) -> 
 
     if len(article.title) > TITLE_LIMIT:
         message = f"title is {len(article.title)} characters; search engines show about {TITLE_LIMIT}"
+        problems.append(Problem(path, front.line_of("title"), message, "warning"))
+    card_title = fit_title(article.title)
+    if not card_title.complete:
+        ending = " ".join(card_title.lines[-1].split()[-3:])
+        message = (f"title is too long for the social card: at its smallest size the picture shows"
+                   f" {len(card_title.lines)} lines, ending '{ending}'")
         problems.append(Problem(path, front.line_of("title"), message, "warning"))
     if len(article.summary) > SUMMARY_LIMIT:
         message = f"summary is {len(article.summary)} characters; keep it under {SUMMARY_LIMIT}"

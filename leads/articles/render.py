@@ -75,7 +75,8 @@ _CLEANER = nh3.Cleaner(
         "th": {"align": _ALIGNMENTS},
         "td": {"align": _ALIGNMENTS},
     },
-    set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}},
+    # A code block keeps its lines and scrolls sideways on a phone; tabindex lets a keyboard scroll it too.
+    set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}, "pre": {"tabindex": "0"}},
     url_schemes={"http", "https", "mailto"},
 )
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_file, send_from_directory, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from leads.articles import STAGES, Article
+from leads.articles.card import HEIGHT, WIDTH, CardFolder, SocialCard
 from leads.clock import now
 from leads.extensions import csrf
 from leads.views import site_content
+from leads.views.assets import YEAR
 from leads.views.caching import public_page
 from leads.views.tracking import count_page_view
 
@@ -25,6 +29,8 @@ FEED_ENTRIES = 20
 SEARCH_RESULTS = 20
 MAX_QUERY_CHARS = 200
 PREVIEW_ROLES = ("marketer", "admin")
+# Pictures that LinkedIn, X and Facebook show in a link preview; an SVG is not among them.
+SHAREABLE_IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
 
 @dataclass(frozen=True)
@@ -90,24 +96,45 @@ def stage(stage: str, page: int) -> str:
     return render_template("public/stage.html", stage=stage, guide=guide, listing=_listing(in_stage, page))
 
 
+def _visible_article(slug: str) -> Article:
+    """The article at ``slug`` if this visitor may see it: published, or a preview for marketers and admins."""
+    found = site_content().fresh_articles().get(slug)
+    if found is None:
+        abort(404)
+    if not found.is_published(now()) and not (current_user.is_authenticated and current_user.role in PREVIEW_ROLES):
+        abort(404)
+    return found
+
+
 @bp.get("/articles/<slug>")
 @public_page
 def article(slug: str) -> str:
-    index = site_content().fresh_articles()
-    found = index.get(slug)
-    if found is None:
-        abort(404)
-    is_preview = not found.is_published(now())
-    if is_preview and not (current_user.is_authenticated and current_user.role in PREVIEW_ROLES):
-        abort(404)
+    found = _visible_article(slug)
     return render_template(
         "public/article.html",
         article=found,
-        related=index.related(found, now()),
-        is_preview=is_preview,
+        related=site_content().fresh_articles().related(found, now()),
+        is_preview=not found.is_published(now()),
         guide=site_content().stage_guides()[found.stage or "awareness"],
         json_ld=blog_posting(found),
+        share=share_image(found),
     )
+
+
+@bp.get("/articles/<slug>/card.<digest>.png")
+def card(slug: str, digest: str) -> Response:
+    """An article's social card, drawn the first time it is asked for after the article changes.
+
+    Under its current name a published article's card may be kept for a year; an old name (the
+    title changed since a page named it) gets today's card, kept by no one.
+    """
+    found = _visible_article(slug)
+    drawn = social_card(found)
+    current = digest == drawn.digest and found.is_published(now())
+    path = CardFolder(Path(current_app.config["CARD_DIR"])).path_for(drawn)
+    response = send_file(path, mimetype="image/png", max_age=YEAR if current else 0)
+    response.cache_control.immutable = current
+    return response
 
 
 @bp.get("/search")
@@ -160,6 +187,31 @@ def absolute_url(path: str) -> str:
     if path.startswith(("https://", "http://")):
         return path
     return str(current_app.config["SITE_URL"]).rstrip("/") + path
+
+
+def social_card(article: Article) -> SocialCard:
+    """What ``article``'s card shows: its title, its stage in the site's words, and the site's name."""
+    stage = site_content().stage_guides()[article.stage].name if article.stage else ""
+    return SocialCard(article.title, stage, str(current_app.config["SITE_NAME"]))
+
+
+@dataclass(frozen=True)
+class ShareImage:
+    """The picture a link preview shows, for og:image and twitter:image."""
+
+    url: str
+    alt: str
+    type: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+def share_image(article: Article) -> ShareImage:
+    """The article's own ``image`` where link previews can show it (a PNG, JPEG, GIF or WebP), else its card."""
+    if article.image and urlsplit(article.image).path.lower().endswith(SHAREABLE_IMAGES):
+        return ShareImage(absolute_url(article.image), article.image_alt or "")
+    url = url_for("public.card", slug=article.slug, digest=social_card(article).digest)
+    return ShareImage(absolute_url(url), article.title, "image/png", WIDTH, HEIGHT)
 
 
 def blog_posting(article: Article) -> dict[str, Any]:
