@@ -87,7 +87,7 @@ def _holds(spec: Mapping[str, Any], answers: Answers) -> bool:
     if "answered" in spec:
         return bool(value not in (None, "", [])) == bool(spec["answered"])
     if "equals" in spec:
-        return value == spec["equals"]
+        return bool(value == spec["equals"])
     if "in" in spec:
         return value in spec["in"]
     if "not_in" in spec:
@@ -220,6 +220,8 @@ class Questionnaire:
     path: Path | None = None
     threshold_line: int = 0
     steps_line: int = 0
+    # The bytes ``version`` hashes, so that a good version can be kept and served again (see leads/content.py).
+    source: bytes = field(default=b"", repr=False)
 
     @cached_property
     def questions(self) -> tuple[Question, ...]:
