@@ -485,18 +485,19 @@ class QuestionnaireLoader:
             cap = self.whole(g, "cap", owner, points, least=1)
             if points and cap < points:
                 self.doc.error(g, f"{owner}: cap ({cap}) must be at least points ({points})", key="cap")
-            phrases = self.phrases(g, owner)
+            phrases = tuple(p.lower() for p in self.texts(g, "phrases", owner, "phrase", "has no phrases"))
             groups.append(LexiconGroup(gid, self.text(g, "label", owner) or gid, str(dim), points, cap, phrases))
         return tuple(groups)
 
-    def phrases(self, g: dict[str, Any], owner: str) -> tuple[str, ...]:
-        listed = self.listed(g, "phrases", owner, "phrases")
+    def texts(self, spec: dict[str, Any], key: str, owner: str, what: str, when_empty: str) -> tuple[str, ...]:
+        """A list of text (phrases, tags); an item that is not text is reported at its line, a missing list too."""
+        listed = self.listed(spec, key, owner, f"{what}s")
         if listed == []:
-            self.doc.error(g, f"{owner} has no phrases")
-        for index, p in enumerate(listed or []):
-            if not _is_text(p):
-                self.doc.error(listed, f"{owner}: each phrase must be text, not {_shown(p)}", key=index)
-        return tuple(p.strip().lower() for p in listed or [] if _is_text(p))
+            self.doc.error(spec, f"{owner} {when_empty}")
+        for index, item in enumerate(listed or []):
+            if not _is_text(item):
+                self.doc.error(listed, f"{owner}: each {what} must be text, not {_shown(item)}", key=index)
+        return tuple(item.strip() for item in listed or [] if _is_text(item))
 
     def engagement(self) -> Engagement:
         raw = self.mapping(self.data, "engagement", "", "settings") or {}
@@ -537,12 +538,6 @@ class QuestionnaireLoader:
             if tid is None:
                 continue
             owner = f"nurture track {tid!r}"
-            tags = self.listed(t, "tags", owner, "tags")
-            if tags == []:
-                self.doc.error(t, f"{owner} lists no tags")
-            for n, tag in enumerate(tags or []):
-                if not _is_text(tag):
-                    self.doc.error(tags, f"{owner}: each tag must be text, not {_shown(tag)}", key=n)
-            tracks.append(NurtureTrack(tid, self.text(t, "label", owner) or tid, self.when(t, owner),
-                                       tuple(tag for tag in tags or [] if _is_text(tag))))
+            tags = self.texts(t, "tags", owner, "tag", "lists no tags")
+            tracks.append(NurtureTrack(tid, self.text(t, "label", owner) or tid, self.when(t, owner), tags))
         return tuple(tracks)
