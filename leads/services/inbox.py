@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from leads import clock
 from leads.extensions import db
 from leads.models import InboxCount, Lead, LeadEvent, LeadRead
-from leads import clock
 from leads.scoring import SALES_READY
 from leads.services.lead_search import matching
 from leads.statuses import LABELS, PIPELINE
@@ -82,7 +82,7 @@ def decode_cursor(text: str, sort: str) -> tuple[Any, int]:
         raise CursorError("That page link is not valid any more; here is the first page.") from None
 
 
-def _filtered(filters: InboxFilters, viewer_id: int) -> sa.Select[tuple[Lead]]:
+def _filtered(filters: InboxFilters, viewer_id: int) -> sa.Select[Lead]:
     query = sa.select(Lead).where(Lead.route == SALES_READY)
     if filters.status:
         query = query.where(Lead.status == filters.status)
@@ -111,7 +111,7 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), dt.UTC)
 
 
-def _page_query(filters: InboxFilters, viewer_id: int, size: int) -> sa.Select[tuple[Lead]]:
+def _page_query(filters: InboxFilters, viewer_id: int, size: int) -> sa.Select[Lead]:
     columns = SORTS[filters.sort]
     query = _filtered(filters, viewer_id).order_by(*(c.desc() for c in columns)).limit(size)
     if filters.after:
@@ -170,6 +170,12 @@ def status_counts() -> dict[str, int]:
     """Sales-ready leads per status, in pipeline order, from the trigger-kept tally."""
     rows = dict(db.session.execute(sa.select(InboxCount.status, InboxCount.leads)).all())
     return {status: int(rows.get(status, 0)) for status in PIPELINE}
+
+
+def stored_stages() -> list[str]:
+    """The buying stages stored on sales-ready leads: what the stage filter offers while no model names them."""
+    query = sa.select(Lead.stage).where(Lead.route == SALES_READY, Lead.stage != "").distinct().order_by(Lead.stage)
+    return list(db.session.scalars(query))
 
 
 def ready_lead(lead_id: int) -> Lead | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort, current_app, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from leads.content import Content
@@ -16,14 +17,15 @@ def site_content() -> Content:
     return content
 
 
-def require_roles(*roles: str) -> Callable[[], object]:
+def require_roles(*roles: str) -> Callable[[], ResponseReturnValue | None]:
     """A before_request hook: sign-in first, then the right role, for a whole blueprint."""
 
-    def guard() -> object:
+    def guard() -> ResponseReturnValue | None:
         if request.endpoint is None:
             return None
         if not current_user.is_authenticated:
-            return login_manager.unauthorized()
+            sign_in: ResponseReturnValue = login_manager.unauthorized()
+            return sign_in
         if current_user.role not in roles:
             abort(403)
         return None

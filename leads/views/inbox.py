@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, replace
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
-from wtforms import SelectChoice
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms 3.2 lacks it
 
 from leads.forms import BulkForm, InboxFilterForm, NoteForm, StatusForm
 from leads.models import Lead
@@ -24,6 +26,7 @@ from leads.services.inbox import (
     notes,
     open_lead,
     ready_lead,
+    stored_stages,
 )
 from leads.services.users import active_reps
 from leads.services.workflow import WorkflowError, add_note, change_status, change_statuses
@@ -38,11 +41,15 @@ BULK_MOVES = [s for s in (*PIPELINE, "spam") if s != "new"]
 
 
 def _filter_form(args: MultiDict[str, str]) -> InboxFilterForm:
-    try:
-        stages = [(o.value, o.label) for o in site_content().questionnaire().question(BUYING_STAGE).options]
-    except KeyError:
-        stages = []
-    return InboxFilterForm([(s, LABELS[s]) for s in PIPELINE], stages, formdata=args)
+    return InboxFilterForm([(s, LABELS[s]) for s in PIPELINE], _stages(), formdata=args)
+
+
+def _stages() -> list[tuple[str, str]]:
+    """The buying stages to filter by, named as the questionnaire names them; else as stored on the leads."""
+    model = site_content().questionnaire_or_none()  # the inbox never needs the questionnaire file to be valid
+    if model is not None and any(q.id == BUYING_STAGE for q in model.questions):
+        return [(o.value, o.label) for o in model.question(BUYING_STAGE).options]
+    return [(stage, stage) for stage in stored_stages()]
 
 
 def _filters(form: InboxFilterForm) -> InboxFilters:
@@ -89,13 +96,14 @@ def bulk() -> Response | tuple[str, int]:
     if valid and not form.status.data:
         form.status.errors = ["Choose a status to move the ticked leads to."]
     elif valid:
-        result = change_statuses(form.lead_ids.data, form.status.data, current_user.id)
+        result = change_statuses(form.lead_ids.data or [], form.status.data, current_user.id)
         if result.changed:
             flash(f"Moved {len(result.changed)} lead{'s' if len(result.changed) != 1 else ''} "
                   f"to {LABELS[form.status.data].lower()}.", "info")
         for reason in sorted(set(result.skipped.values())):
             flash(f"Some leads were left as they were: {reason}", "error")
-        return redirect(url_for("inbox.index", **_back_to_inbox(form)), code=303)
+        back: dict[str, Any] = _back_to_inbox(form).to_dict()
+        return redirect(url_for("inbox.index", **back), code=303)
     return _inbox(_back_to_inbox(form), bulk=form, code=400)
 
 
@@ -116,7 +124,7 @@ def _lead_page(lead: Lead, status_form: StatusForm | None = None, note_form: Not
     status_form.status.choices = [SelectChoice(s, LABELS[s]) for s in moves_from(lead.status)]
     status_form.reason.choices = [SelectChoice("", "If not ready, why?"),
                                   *(SelectChoice(k, v) for k, v in NOT_READY_REASONS.items())]
-    model = site_content().questionnaire()
+    model = site_content().questionnaire_or_none()  # without one, the page shows the answers as stored
     return render_template(
         "inbox/lead.html", lead=lead, submission=lead.latest, model=model, journey=journey(lead),
         notes=notes(lead), status_form=status_form, note_form=note_form or NoteForm(formdata=None),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from leads.services.studio import route_counts
 from leads.clock import now
+from leads.services.studio import route_counts
 from leads.views import require_roles, site_content
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -18,7 +18,7 @@ def index() -> str:
     index = content.fresh_articles()
     return render_template(
         "studio/index.html",
-        model=content.questionnaire(),
+        model=content.questionnaire_or_none(),  # the page that shows why it is missing must not need it
         model_problem=content.questionnaire_problem,
         stages_problem=content.stage_guides_problem,
         articles=index.all(),
