@@ -92,45 +92,47 @@ GATE_ANY = '''      any:
 '''
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "at", "message"),
-    [
-        ("        max_length: 120\n        autocomplete: name\n", "        max_length: lots\n", "max_length",
-         "question 'name': max_length must be a whole number, 0 or more, not 'lots'"),
-        ("phrases: [urgent, asap, as soon as possible, this quarter, next month, deadline, before the end of,"
-         " right away]", "phrases: 3", "phrases", "lexicon group 'urgency': phrases must be a list of phrases, not 3"),
-        ("        min: 0\n", "        min: abc\n", "min",
-         "question 'sales_team_size': min must be a number, not 'abc'"),
-        ("        min: 0\n", "        min: 200000\n", "min",
-         "question 'sales_team_size': min (200000) must not be more than max (100000)"),
-        ("        max_length: 120\n        autocomplete: name\n", "        min_length: 50\n        max_length: 10\n",
-         "min_length", "question 'name': min_length (50) must not be more than max_length (10)"),
-        ("        max_length: 120\n        autocomplete: name\n", "        max_length: -1\n", "max_length",
-         "question 'name': max_length must be a whole number, 0 or more, not -1"),
-        ("        label: Your name\n", "        label: [Your, name]\n", "label",
-         "question 'name': label must be text, not a list"),
-        ("        label: Your name\n        required: true\n", "        label: Your name\n        required: 'yes'\n",
-         "required", "question 'name': required must be true or false, not 'yes'"),
-        ("fit: {label: Fit, cap: 40}", "fit: {label: Fit, cap: true}", "cap",
-         "dimension 'fit': cap must be a positive whole number, not True"),
-        ("{min: 1, max: 2, points: {fit: 2}}", "{min: one, max: 2, points: {fit: 2}}", "min: one",
-         "question 'sales_team_size', band 1: min must be a number, not 'one'"),
-        ("  half_life_days: 14\n", "  half_life_days: true\n", "half_life_days",
-         "engagement: half_life_days must be a positive number, not True"),
-        ("tags: [buyer-journey, content, discovery]", "tags: buyer-journey", "tags",
-         "nurture track 'early': tags must be a list of tags, not 'buyer-journey'"),
-        ("{question: timeline, in: [this_month, this_quarter]}", "{question: timeline, in: this_month}", "in:",
-         "gate 'asked_or_soon': condition on 'timeline': in must be a list of values, not 'this_month'"),
-        (GATE_ANY, "      any: 3\n", "any", "gate 'asked_or_soon': any must be a list of conditions, not 3"),
-        ("{question: talk_now, equals: \"yes\"}", "{question: [talk_now], equals: \"yes\"}", "[talk_now]",
-         "gate 'asked_or_soon': question must be a question id, not a list"),
-        ("show_if: {question: buying_stage, not_in: [researching]}", "show_if: {any: 3}", "show_if",
-         "question 'budget', show_if: any must be a list of conditions, not 3"),
-        ("{value: founder, label: Founder or executive, points: {fit: 10}}",
-         "{value: [founder], label: Founder or executive, points: {fit: 10}}", "[founder]",
-         "question 'role', option 1: value must be text or a whole number, not a list"),
-    ],
-)
+# One value of the wrong type or shape each: (text replaced, replacement, where its line is, message).
+MALFORMED = [
+    ("        max_length: 120\n        autocomplete: name\n", "        max_length: lots\n", "max_length",
+     "question 'name': max_length must be a whole number, 0 or more, not 'lots'"),
+    ("phrases: [urgent, asap, as soon as possible, this quarter, next month, deadline, before the end of,"
+     " right away]", "phrases: 3", "phrases", "lexicon group 'urgency': phrases must be a list of phrases, not 3"),
+    ("        min: 0\n", "        min: abc\n", "min",
+     "question 'sales_team_size': min must be a number, not 'abc'"),
+    ("        min: 0\n", "        min: 200000\n", "min",
+     "question 'sales_team_size': min (200000) must not be more than max (100000)"),
+    ("        max_length: 120\n        autocomplete: name\n", "        min_length: 50\n        max_length: 10\n",
+     "min_length", "question 'name': min_length (50) must not be more than max_length (10)"),
+    ("        max_length: 120\n        autocomplete: name\n", "        max_length: -1\n", "max_length",
+     "question 'name': max_length must be a whole number, 0 or more, not -1"),
+    ("        label: Your name\n", "        label: [Your, name]\n", "label",
+     "question 'name': label must be text, not a list"),
+    ("        label: Your name\n        required: true\n", "        label: Your name\n        required: 'yes'\n",
+     "required", "question 'name': required must be true or false, not 'yes'"),
+    ("fit: {label: Fit, cap: 40}", "fit: {label: Fit, cap: true}", "cap",
+     "dimension 'fit': cap must be a positive whole number, not True"),
+    ("{min: 1, max: 2, points: {fit: 2}}", "{min: one, max: 2, points: {fit: 2}}", "min: one",
+     "question 'sales_team_size', band 1: min must be a number, not 'one'"),
+    ("  half_life_days: 14\n", "  half_life_days: true\n", "half_life_days",
+     "engagement: half_life_days must be a positive number, not True"),
+    ("tags: [buyer-journey, content, discovery]", "tags: buyer-journey", "tags",
+     "nurture track 'early': tags must be a list of tags, not 'buyer-journey'"),
+    ("{question: timeline, in: [this_month, this_quarter]}", "{question: timeline, in: this_month}", "in:",
+     "gate 'asked_or_soon': condition on 'timeline': in must be a list of values, not 'this_month'"),
+    (GATE_ANY, "      any: 3\n", "any", "gate 'asked_or_soon': any must be a list of conditions, not 3"),
+    ("{question: talk_now, equals: \"yes\"}", "{question: [talk_now], equals: \"yes\"}", "[talk_now]",
+     "gate 'asked_or_soon': question must be a question id, not a list"),
+    ("show_if: {question: buying_stage, not_in: [researching]}", "show_if: {any: 3}", "show_if",
+     "question 'budget', show_if: any must be a list of conditions, not 3"),
+    ("{value: founder, label: Founder or executive, points: {fit: 10}}",
+     "{value: [founder], label: Founder or executive, points: {fit: 10}}", "[founder]",
+     "question 'role', option 1: value must be text or a whole number, not a list"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "at", "message"), MALFORMED,
+                         ids=[next(r for r in new.splitlines() if at in r).strip() for _, new, at, _ in MALFORMED])
 def test_a_malformed_value_is_reported_at_its_line(old: str, new: str, at: str, message: str) -> None:
     assert old in GOOD
     broken = GOOD.replace(old, new, 1)
