@@ -14,6 +14,7 @@ from leads.config import PROJECT_ROOT, load_config
 from leads.content import Content
 from leads.extensions import csrf, db, limiter, login_manager, migrate
 from leads.models import User
+from leads.services.model_versions import StoredModelVersions
 from leads.views import (
     admin,
     assets,
@@ -65,7 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return user if user is not None and user.active else None
 
     app.extensions["doorstep.content"] = Content(
-        Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"]
+        Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions()
     )
 
     for module in (public, questionnaire, auth, inbox, studio, admin):

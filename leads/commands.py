@@ -104,6 +104,10 @@ def rescore_command(mode: str, limit: int) -> None:
     from leads.services.replay import replay
 
     content: Content = current_app.extensions["doorstep.content"]
+    # A broken file would leave an earlier version in service: rescoring must use the file as written.
+    if content.questionnaire_problem is not None:
+        raise click.ClickException(f"the questionnaire file has problems; fix them first:\n"
+                                   f"{content.questionnaire_problem}")
     model = content.questionnaire()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) or 0
     with click.progressbar(length=total, label="Scoring submissions", file=sys.stderr) as bar:

@@ -8,11 +8,11 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from leads.articles import ArticleIndex
 from leads.problems import ContentError
-from leads.questionnaire import ModelError, Questionnaire, load_questionnaire
+from leads.questionnaire import ModelError, Questionnaire, load_questionnaire, model_version, parse_questionnaire
 from leads.stage_guides import PLAIN_GUIDES, StageGuides, load_stage_guides
 
 log = logging.getLogger(__name__)
@@ -28,12 +28,15 @@ class LatestGood(Generic[Loaded]):
     """One content file, parsed again only when it changes; an edit that breaks it keeps the last good version.
 
     Each access costs a stat call. The problem with the latest edit stays in ``problem`` (and
-    in the log) until the file is fixed, so a typo never takes a page down.
+    in the log) until the file is fixed, so a typo never takes a page down. A process that has
+    never loaded the file asks ``fallback`` for a stand-in, once per change of the file.
     """
 
-    def __init__(self, path: Path, load: Callable[[Path], Loaded]) -> None:
+    def __init__(self, path: Path, load: Callable[[Path], Loaded],
+                 fallback: Callable[[], Loaded | None] | None = None) -> None:
         self.path = path
         self._load = load
+        self._fallback = fallback
         self._lock = threading.Lock()
         self._loaded: Loaded | None = None
         self._stamp: tuple[int, int] | None = _NEVER
@@ -56,6 +59,8 @@ class LatestGood(Generic[Loaded]):
             self.problem = exc
             for problem in exc.problems:
                 log.error("%s", problem)
+            if self._loaded is None and self._fallback is not None:
+                self._loaded = self._fallback()
         self._stamp = stamp
 
 
@@ -67,29 +72,71 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return (stat.st_mtime_ns, stat.st_size)
 
 
+class KeptVersions(Protocol):
+    """Where good questionnaire versions outlive the process: the app keeps them in its database."""
+
+    def keep(self, version: str, source: bytes) -> None:
+        """Keep a version that loaded cleanly, as the one loaded most recently; never raises."""
+
+    def newest(self) -> list[bytes]:
+        """The sources of kept versions, the one loaded most recently first; [] when there are none."""
+
+
 class Content:
     """Serves the latest good version of the content directory.
 
-    Files are parsed again only when they change. The questionnaire has no stand-in: until
-    it loads once, asking for it raises its ModelError. The stage guides fall back to plain
-    ones (``PLAIN_GUIDES``), so public pages always have words for each stage.
+    Files are parsed again only when they change. The questionnaire in service is, in order:
+    the file, when it loads; else the last version this process loaded; else (a process started
+    while the file was broken) the version kept most recently by any process, from ``kept``.
+    With none of these, asking for it raises its ModelError, which the app answers with a 503
+    page saying the questionnaire is being updated; the team's pages use
+    ``questionnaire_or_none`` and show less instead. The stage guides fall back to plain ones
+    (``PLAIN_GUIDES``), so public pages always have words for each stage.
     """
 
-    def __init__(self, directory: Path, check_seconds: float = 0.0) -> None:
+    def __init__(self, directory: Path, check_seconds: float = 0.0, kept: KeptVersions | None = None) -> None:
         self.directory = Path(directory)
         self.articles = ArticleIndex(self.directory / "articles")
         # The article check stats every file; with thousands of articles it is worth doing at
         # most once per ``check_seconds`` rather than on every request (0 means every request).
         self.check_seconds = check_seconds
         self._articles_checked_at = time.monotonic()
-        self._questionnaire = LatestGood(self.directory / QUESTIONNAIRE_FILE, load_questionnaire)
+        self._kept = kept
+        self._kept_version = ""
+        self._questionnaire = LatestGood(self.directory / QUESTIONNAIRE_FILE, self._load_questionnaire,
+                                         fallback=self._kept_questionnaire)
         self._stage_guides = LatestGood(self.directory / STAGE_GUIDES_FILE, load_stage_guides)
 
     def questionnaire(self) -> Questionnaire:
+        """The questionnaire in service; ModelError when no good version was ever loaded here or kept."""
         model = self._questionnaire.get()
         if model is None:
             raise self._questionnaire.problem or ModelError([])
         return model
+
+    def questionnaire_or_none(self) -> Questionnaire | None:
+        """The questionnaire in service, or None: for pages that can do without it (the inbox, the studio)."""
+        return self._questionnaire.get()
+
+    def _load_questionnaire(self, path: Path) -> Questionnaire:
+        model = load_questionnaire(path)
+        # Only a new version costs a write: the file is read again on every change, not every request.
+        if self._kept is not None and model.version != self._kept_version:
+            self._kept.keep(model.version, model.source)
+            self._kept_version = model.version
+        return model
+
+    def _kept_questionnaire(self) -> Questionnaire | None:
+        """The newest kept version that still loads, for a process that has never loaded the file."""
+        for source in self._kept.newest() if self._kept is not None else []:
+            try:
+                model = parse_questionnaire(source, self.directory / QUESTIONNAIRE_FILE)
+            except ModelError as exc:
+                log.warning("kept questionnaire version %s no longer loads: %s", model_version(source), exc)
+                continue
+            log.warning("serving kept questionnaire version %s until %s loads", model.version, self._questionnaire.path)
+            return model
+        return None
 
     @property
     def questionnaire_problem(self) -> ContentError | None:

@@ -33,7 +33,8 @@ class LocatedYaml:
     """One YAML text, turned into plain data that remembers where each mapping, list and key was written.
 
     PyYAML's nodes carry lines but its data does not, so the data is built here from the nodes:
-    mappings and lists are remembered by identity, for ``line`` and ``error`` to find later.
+    mappings and lists are remembered by identity, with the line of each key and item, for
+    ``line`` and ``error`` to find later.
     Text that is not YAML (or not UTF-8) raises ContentError at once, as does a value that
     cannot be read; duplicate keys, and whatever the caller finds wrong, collect in ``problems``.
     """
@@ -76,7 +77,11 @@ class LocatedYaml:
                 self._key_lines[(id(mapping), key)] = self.line(key_node)
             return self._remember(mapping, node)
         if isinstance(node, yaml.SequenceNode):
-            return self._remember([self.data(item) for item in node.value], node)
+            items: list[Any] = []
+            for index, item_node in enumerate(node.value):
+                items.append(self.data(item_node))
+                self._key_lines[(id(items), index)] = self.line(item_node)
+            return self._remember(items, node)
         if node is None:
             return None
         try:
@@ -85,7 +90,7 @@ class LocatedYaml:
             raise UnreadableValue(self.path, self.line(node), str(exc)) from exc
 
     def line(self, where: Any, key: Any = None) -> int:
-        """The line of a node, or of a mapping or list built by ``data`` (with ``key``: of that key in it)."""
+        """The line of a node, or of a mapping or list built by ``data`` (with ``key``: of that key or index in it)."""
         if isinstance(where, yaml.Node):
             return self.first_line + int(where.start_mark.line)
         if key is not None and (id(where), key) in self._key_lines:

@@ -250,5 +250,18 @@ class InboxCount(Base):
     leads: Mapped[int] = mapped_column(default=0)
 
 
+class ModelVersion(Base):
+    """A questionnaire file that loaded cleanly, kept so that a worker started while the file is broken serves it."""
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    source: Mapped[str] = mapped_column(sa.Text)  # the file's text; its UTF-8 bytes hash to ``version``
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    # When a worker last loaded it from the file: after a revert, the newest load is the version to serve.
+    loaded_at: Mapped[dt.datetime] = mapped_column(default=clock.now, index=True)
+
+
 # Schema objects written as raw SQL in the migrations (full-text search), which autogenerate must ignore.
 Base.metadata.info["outside_models"] = ("lead_search", "ix_leads_search")

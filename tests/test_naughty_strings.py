@@ -74,7 +74,8 @@ def csv_cell(value: str) -> str:
 
 
 def model_of(app: Flask) -> Questionnaire:
-    return app.extensions["doorstep.content"].questionnaire()  # type: ignore[no-any-return]
+    with app.app_context():  # a model loaded afresh is kept in the database
+        return app.extensions["doorstep.content"].questionnaire()  # type: ignore[no-any-return]
 
 
 def free_text_answers(model: Questionnaire, text: str, name_text: str | None = None) -> dict[str, str]:

@@ -93,3 +93,16 @@ def test_an_unchanged_model_changes_nothing(stored_personas: Flask) -> None:
     result = stored_personas.test_cli_runner().invoke(args=["leads", "rescore", "--dry-run"])
     assert result.exit_code == 0 and "No lead would change route." in result.output
     assert "13 submissions from 13 leads" in result.output
+
+
+def test_rescore_refuses_while_the_questionnaire_file_has_problems(stored_personas: Flask, content_copy: Path) -> None:
+    with stored_personas.app_context():  # a good version is kept, which the site would serve meanwhile
+        stored_personas.extensions["doorstep.content"].questionnaire()
+    path = content_copy / "questionnaire.yaml"
+    path.write_text(path.read_text().replace("sales_ready: 45", "sales_ready: lots"))
+    before = _routes(stored_personas)
+    result = stored_personas.test_cli_runner().invoke(args=["leads", "rescore", "--apply"])
+    assert result.exit_code == 1
+    assert "the questionnaire file has problems; fix them first" in result.output
+    assert "sales_ready must be a whole number, not 'lots'" in result.output
+    assert _routes(stored_personas) == before

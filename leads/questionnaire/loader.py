@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from leads.located_yaml import LocatedYaml, read_file
 from leads.problems import ContentError, Problem
@@ -29,6 +31,10 @@ from .model import (
     Step,
 )
 
+# Ids name form fields, step addresses and receipt rules, so they are single words.
+ID = re.compile(r"[\w-]+")
+CONDITION_TESTS = ("equals", "in", "not_in", "includes", "answered", "at_least", "mentions")
+
 
 def model_version(source: bytes) -> str:
     """The model version: a short, stable hash of the file's bytes."""
@@ -46,7 +52,11 @@ def load_questionnaire(path: Path) -> Questionnaire:
 
 
 def parse_questionnaire(source: bytes, path: Path) -> Questionnaire:
-    """The questionnaire in ``source`` (the bytes of ``path``); raise ModelError naming file and line."""
+    """The questionnaire in ``source`` (the bytes of ``path``); raise ModelError naming file and line.
+
+    Whatever the bytes hold, the only exception is ModelError: a value of the wrong type or shape
+    is one of its problems, at the value's line.
+    """
     try:
         doc = LocatedYaml(source, path)
         data = doc.data()
@@ -54,172 +64,302 @@ def parse_questionnaire(source: bytes, path: Path) -> Questionnaire:
         raise ModelError(exc.problems) from exc
     if not isinstance(data, dict):
         raise ModelError([Problem(path, 1, "the file must be a mapping of sections")])
-    model = QuestionnaireLoader(doc, data).questionnaire(model_version(source))
+    model = QuestionnaireLoader(doc, data).questionnaire(source)
     if doc.problems:
         raise ModelError(sorted(doc.problems, key=lambda p: p.line))
     return model
+
+
+def _shown(value: Any) -> str:
+    """A value as a problem message quotes it: short, and lists and mappings by their kind."""
+    if isinstance(value, dict):
+        return "a mapping" if value else "an empty mapping"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    if value is None:
+        return "nothing"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_id(value: Any) -> TypeGuard[str]:
+    return isinstance(value, str) and ID.fullmatch(value) is not None
+
+
+def _is_text(value: Any) -> TypeGuard[str]:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _is_whole(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
 
 
 class QuestionnaireLoader:
     """Turns the file's data into a Questionnaire section by section, collecting every problem on the way.
 
     Each method reads one section; a bad entry is reported at its line and left out, so one
-    pass names every mistake rather than the first.
+    pass names every mistake rather than the first. A value of the wrong type is reported and
+    replaced by a stand-in, so reading goes on; the stand-ins never leave the loader, because
+    any problem refuses the whole model.
     """
 
     def __init__(self, doc: LocatedYaml, data: dict[str, Any]) -> None:
         self.doc = doc
         self.data = data
         self.question_ids: dict[str, Question] = {}
+        self.dimension_ids: set[str] = set()
+        # show_if conditions are checked once every question is known: (question, where, owner).
+        self.show_ifs: list[tuple[Question, dict[str, Any], str]] = []
 
-    def questionnaire(self, version: str) -> Questionnaire:
+    def questionnaire(self, source: bytes) -> Questionnaire:
         d = self.data
-        dimensions = self.dimensions(d.get("dimensions"))
+        dimensions = self.dimensions()
         self.dimension_ids = {x.id for x in dimensions}
-        steps = self.steps(d.get("steps"))
+        steps = self.steps()
         self.required_questions()
-        thresholds = d.get("thresholds") or {}
-        threshold = thresholds.get("sales_ready") if isinstance(thresholds, dict) else None
-        if not isinstance(threshold, int) or isinstance(threshold, bool):
-            self.doc.error(d.get("thresholds") or d, "thresholds.sales_ready must be a whole number")
-            threshold = 0
+        thresholds = self.mapping(d, "thresholds", "", "verdicts to scores")
+        threshold = self.whole(thresholds, "sales_ready", "thresholds", None, least=None) if thresholds else 0
+        if thresholds == {}:
+            self.doc.error(d, "thresholds: give sales_ready, the score from which a lead goes to sales",
+                           key="thresholds")
         model = Questionnaire(
-            title=str(d.get("title") or "Questionnaire"),
-            intro=str(d.get("intro") or ""),
+            title=self.text(d, "title", "") or "Questionnaire",
+            intro=self.text(d, "intro", ""),
             steps=steps,
             dimensions=dimensions,
             sales_ready_threshold=threshold,
-            lexicon=self.lexicon(d.get("lexicon") or []),
-            engagement=self.engagement(d.get("engagement") or {}),
-            gates=self.rules(d.get("gates") or [], "gate"),
-            disqualifiers=self.rules(d.get("disqualifiers") or [], "disqualifier"),
-            nurture_tracks=self.tracks(d.get("nurture_tracks") or []),
-            version=version,
+            lexicon=self.lexicon(),
+            engagement=self.engagement(),
+            gates=self.rules("gates", "gate"),
+            disqualifiers=self.rules("disqualifiers", "disqualifier"),
+            nurture_tracks=self.tracks(),
+            version=model_version(source),
             path=self.doc.path,
             threshold_line=self.doc.line(thresholds) if thresholds else 1,
             steps_line=self.doc.line(d, key="steps"),
+            source=source,
         )
-        for q in model.questions:
-            if q.show_if:
-                self.check_condition(q.show_if.spec, q.show_if.spec)
+        self.check_show_ifs(model)
         return model
 
-    def dimensions(self, raw: Any) -> tuple[Dimension, ...]:
+    # --- one value each: a value of the wrong type is a problem at its line, and a stand-in is returned
+
+    def wrong(self, spec: dict[str, Any], key: str, owner: str, rule: str) -> None:
+        value = spec.get(key)
+        given = f", not {_shown(value)}" if key in spec else ""
+        self.doc.error(spec, f"{owner + ': ' if owner else ''}{key} must be {rule}{given}",
+                       key=key if key in spec else None)
+
+    def text(self, spec: dict[str, Any], key: str, owner: str, default: str = "") -> str:
+        value = spec.get(key)
+        if value is None or isinstance(value, str):
+            return default if value is None else value
+        self.wrong(spec, key, owner, "text")
+        return default
+
+    def flag(self, spec: dict[str, Any], key: str, owner: str) -> bool:
+        value = spec.get(key, False)
+        if isinstance(value, bool):
+            return value
+        self.wrong(spec, key, owner, "true or false")
+        return False
+
+    def whole(self, spec: dict[str, Any], key: str, owner: str, default: int | None, least: int | None = 0) -> int:
+        """A whole number of at least ``least``; a missing one is ``default``, or a problem when that is None."""
+        value = spec.get(key)
+        if value is None and default is not None:
+            return default
+        if _is_whole(value) and (least is None or value >= least):
+            return value
+        rule = {None: "a whole number", 0: "a whole number, 0 or more", 1: "a positive whole number"}.get(
+            least, f"a whole number, {least} or more")
+        self.wrong(spec, key, owner, rule)
+        return default or 0
+
+    def number(self, spec: dict[str, Any], key: str, owner: str, positive: bool = False) -> float | None:
+        value = spec.get(key)
+        if value is None or (_is_number(value) and (not positive or value > 0)):
+            return value
+        self.wrong(spec, key, owner, "a positive number" if positive else "a number")
+        return None
+
+    def listed(self, spec: dict[str, Any], key: str, owner: str, what: str) -> list[Any] | None:
+        """A list: [] when missing, None (after saying so) when something else is written."""
+        value = spec.get(key)
+        if value is None or isinstance(value, list):
+            return value or []
+        self.wrong(spec, key, owner, f"a list of {what}")
+        return None
+
+    def mapping(self, spec: dict[str, Any], key: str, owner: str, what: str) -> dict[Any, Any] | None:
+        """A mapping: {} when missing, None (after saying so) when something else is written."""
+        value = spec.get(key)
+        if value is None or isinstance(value, dict):
+            return value or {}
+        self.wrong(spec, key, owner, f"a mapping of {what}")
+        return None
+
+    def entry_id(self, items: list[Any], index: int, kind: str) -> str | None:
+        """The id of one entry of a list (a step, question, group, rule or track), or None after saying why not."""
+        entry = items[index]
+        if not isinstance(entry, dict):
+            self.doc.error(items, f"each {kind} must be a mapping with an id, not {_shown(entry)}", key=index)
+            return None
+        value = entry.get("id")
+        if _is_id(value):
+            return str(value)
+        if "id" not in entry:
+            self.doc.error(entry, f"each {kind} needs an id")
+        else:
+            self.doc.error(entry, f"{kind} id must be one word (letters, digits, _ or -), not {_shown(value)}",
+                           key="id")
+        return None
+
+    # --- the sections
+
+    def dimensions(self) -> tuple[Dimension, ...]:
+        raw = self.data.get("dimensions")
         if not isinstance(raw, dict) or not raw:
             self.doc.error(self.data, "dimensions: list at least one dimension, e.g. fit and intent", key="dimensions")
             return ()
         result = []
         for key, spec in raw.items():
-            spec = spec if isinstance(spec, dict) else {}
-            cap = spec.get("cap")
-            if not isinstance(cap, int) or cap <= 0:
-                self.doc.error(spec or raw, f"dimension {key!r}: cap must be a positive whole number")
-                cap = 0
-            result.append(Dimension(str(key), str(spec.get("label") or key), cap))
+            if not _is_id(key):
+                self.doc.error(raw, f"dimension {key!r}: its id must be one word", key=key)
+                continue
+            owner = f"dimension {key!r}"
+            if not isinstance(spec, dict):
+                self.doc.error(raw, f"{owner} must be a mapping with a label and a cap, not {_shown(spec)}", key=key)
+                continue
+            cap = self.whole(spec, "cap", owner, None, least=1)
+            result.append(Dimension(str(key), self.text(spec, "label", owner) or str(key), cap))
         return tuple(result)
 
-    def points(self, raw: Any, where: Any) -> dict[str, int]:
-        if raw is None:
-            return {}
-        if not isinstance(raw, dict):
-            self.doc.error(where, "points must be a mapping of dimension to whole number")
-            return {}
+    def points(self, spec: dict[str, Any], owner: str) -> dict[str, int]:
+        raw = self.mapping(spec, "points", owner, "dimension to whole number")
         result = {}
-        for dim, value in raw.items():
+        for dim, value in (raw or {}).items():
             if dim not in self.dimension_ids:
-                self.doc.error(raw, f"unknown dimension {dim!r} in points")
-            elif not isinstance(value, int) or isinstance(value, bool):
-                self.doc.error(raw, f"points for {dim!r} must be a whole number, not {value!r}")
+                self.doc.error(raw, f"unknown dimension {dim!r} in points", key=dim)
+            elif not _is_whole(value):
+                self.doc.error(raw, f"points for {dim!r} must be a whole number, not {_shown(value)}", key=dim)
             else:
                 result[dim] = value
         return result
 
-    def steps(self, raw: Any) -> tuple[Step, ...]:
+    def steps(self) -> tuple[Step, ...]:
+        raw = self.data.get("steps")
         if not isinstance(raw, list) or not raw:
             self.doc.error(self.data, "steps: the questionnaire needs at least one step", key="steps")
             return ()
         steps, step_ids = [], set()
-        for s in raw:
-            if not isinstance(s, dict) or not s.get("id"):
-                self.doc.error(s if s is not None else raw, "each step needs an id")
+        for index, s in enumerate(raw):
+            sid = self.entry_id(raw, index, "step")
+            if sid is None:
                 continue
-            if s["id"] in step_ids:
-                self.doc.error(s, f"duplicate step id {s['id']!r}")
-            step_ids.add(s["id"])
-            questions = tuple(
-                q for q in (self.question(q, s["id"]) for q in s.get("questions") or []) if q
-            )
-            if not questions:
-                self.doc.error(s, f"step {s['id']!r} has no questions")
-            steps.append(Step(str(s["id"]), str(s.get("title") or s["id"]), questions, str(s.get("intro") or "")))
+            owner = f"step {sid!r}"
+            if sid in step_ids:
+                self.doc.error(s, f"duplicate step id {sid!r}")
+            step_ids.add(sid)
+            listed = self.listed(s, "questions", owner, "questions")
+            entries = listed or []
+            questions = tuple(q for q in (self.question(entries, i, sid) for i in range(len(entries))) if q)
+            if listed is not None and not questions:
+                self.doc.error(s, f"step {sid!r} has no questions")
+            steps.append(Step(sid, self.text(s, "title", owner) or sid, questions, self.text(s, "intro", owner)))
         return tuple(steps)
 
-    def question(self, q: Any, step: str) -> Question | None:
-        if not isinstance(q, dict) or not q.get("id"):
-            self.doc.error(q if q is not None else self.data, "each question needs an id")
+    def question(self, items: list[Any], index: int, step: str) -> Question | None:
+        qid = self.entry_id(items, index, "question")
+        if qid is None:
             return None
-        qid, qtype = str(q["id"]), q.get("type")
+        q, owner = items[index], f"question {qid!r}"
         if qid in self.question_ids:
             self.doc.error(q, f"duplicate question id {qid!r}")
+        qtype = q.get("type")
         if qtype not in QUESTION_TYPES:
-            self.doc.error(q, f"question {qid!r}: type must be one of {', '.join(QUESTION_TYPES)}")
+            self.doc.error(q, f"{owner}: type must be one of {', '.join(QUESTION_TYPES)}",
+                           key="type" if "type" in q else None)
             return None
-        options = self.options(q, qid)
+        options = self.options(q, owner)
         if qtype in CHOICE_TYPES and not options:
-            self.doc.error(q, f"question {qid!r}: a choice question needs options")
-        bands = self.bands(q, qid)
+            self.doc.error(q, f"{owner}: a choice question needs options")
+        min_length = self.whole(q, "min_length", owner, 0)
+        max_length = self.whole(q, "max_length", owner, 0) or DEFAULT_MAX_LENGTH.get(qtype, 0)
+        if max_length and min_length > max_length:
+            self.doc.error(q, f"{owner}: min_length ({min_length}) must not be more than max_length ({max_length})",
+                           key="min_length")
+        low, high = self.number(q, "min", owner), self.number(q, "max", owner)
+        if low is not None and high is not None and low > high:
+            self.doc.error(q, f"{owner}: min ({low}) must not be more than max ({high})", key="min")
         show_if = q.get("show_if")
-        if show_if is not None and not isinstance(show_if, dict):
-            self.doc.error(q, f"question {qid!r}: show_if must be a condition mapping")
-            show_if = None
         question = Question(
             id=qid,
             type=qtype,
-            label=str(q.get("label") or qid),
+            label=self.text(q, "label", owner) or qid,
             step=step,
-            required=bool(q.get("required", False)),
-            help=str(q.get("help") or ""),
+            required=self.flag(q, "required", owner),
+            help=self.text(q, "help", owner),
             options=options,
-            bands=bands,
-            min_length=int(q.get("min_length") or 0),
-            max_length=int(q.get("max_length") or DEFAULT_MAX_LENGTH.get(qtype, 0)),
-            min=q.get("min"),
-            max=q.get("max"),
-            lexicon=bool(q.get("lexicon", False)),
-            show_if=Condition(show_if) if show_if else None,
-            autocomplete=str(q.get("autocomplete") or ""),
+            bands=self.bands(q, owner),
+            min_length=min_length,
+            max_length=max_length,
+            min=low,
+            max=high,
+            lexicon=self.flag(q, "lexicon", owner),
+            show_if=Condition(show_if) if show_if is not None else None,
+            autocomplete=self.text(q, "autocomplete", owner),
         )
-        if show_if:
-            later = [r for r in Condition(show_if).questions() if r not in self.question_ids]
-            for ref in later:
-                self.doc.error(show_if, f"question {qid!r}: show_if refers to {ref!r}, which is not an earlier question")
+        if show_if is not None:
+            self.show_ifs.append((question, q, f"{owner}, show_if"))
         self.expected_question(question, q)
         self.question_ids[qid] = question
         return question
 
-    def options(self, q: dict[str, Any], qid: str) -> tuple[Option, ...]:
+    def options(self, q: dict[str, Any], owner: str) -> tuple[Option, ...]:
         options: list[Option] = []
-        for o in q.get("options") or []:
+        listed = self.listed(q, "options", owner, "options") or []
+        for index, o in enumerate(listed):
             if not isinstance(o, dict) or "value" not in o:
-                self.doc.error(o if o is not None else q, f"question {qid!r}: each option needs a value")
+                self.doc.error(listed, f"{owner}: each option needs a value", key=index)
                 continue
-            value = str(o["value"])
+            raw_value = o["value"]
+            if not _is_text(raw_value) and not _is_whole(raw_value):
+                self.doc.error(o, f"{owner}, option {index + 1}: value must be text or a whole number,"
+                                  f" not {_shown(raw_value)}", key="value")
+                continue
+            value = str(raw_value)
             unknown = set(o) - {"value", "label", "points"}
             if unknown or not isinstance(o.get("label", ""), str):
-                self.doc.error(o, f"question {qid!r}, option {value!r}: unexpected {sorted(map(str, unknown)) or 'label'}"
-                               " (quote labels that contain a comma or start with yes/no)")
+                self.doc.error(o, f"{owner}, option {value!r}: unexpected {sorted(map(str, unknown)) or 'label'}"
+                                  " (quote labels that contain a comma or start with yes/no)")
             if any(x.value == value for x in options):
-                self.doc.error(o, f"question {qid!r}: duplicate option {value!r}")
-            options.append(Option(value, str(o.get("label") or value), self.points(o.get("points"), o)))
+                self.doc.error(o, f"{owner}: duplicate option {value!r}")
+            label = o.get("label")
+            points = self.points(o, f"{owner}, option {value!r}")
+            options.append(Option(value, label if _is_text(label) else value, points))
         return tuple(options)
 
-    def bands(self, q: dict[str, Any], qid: str) -> tuple[Band, ...]:
+    def bands(self, q: dict[str, Any], owner: str) -> tuple[Band, ...]:
         bands = []
-        for b in q.get("bands") or []:
-            try:
-                bands.append(Band(float(b["min"]), float(b["max"]), self.points(b.get("points"), b)))
-            except (KeyError, TypeError, ValueError):
-                self.doc.error(b, f"question {qid!r}: each band needs numeric min and max")
+        listed = self.listed(q, "bands", owner, "bands") or []
+        for index, b in enumerate(listed):
+            where = f"{owner}, band {index + 1}"
+            if not isinstance(b, dict):
+                self.doc.error(listed, f"{where} must be a mapping with a min and a max, not {_shown(b)}", key=index)
+                continue
+            low, high = self.number(b, "min", where), self.number(b, "max", where)
+            if low is None or high is None:
+                if "min" not in b or "max" not in b:
+                    self.doc.error(b, f"{where}: give it both a min and a max")
+                continue
+            if low > high:
+                self.doc.error(b, f"{where}: min ({low}) must not be more than max ({high})", key="min")
+            bands.append(Band(float(low), float(high), self.points(b, where)))
         return tuple(bands)
 
     def expected_question(self, question: Question, where: Any) -> None:
@@ -241,99 +381,163 @@ class QuestionnaireLoader:
                 self.doc.error(self.data, f"the questionnaire must ask for {qid!r}, because the site reads it for"
                                           f" {expected.use}: {add}", key="steps")
 
-    def check_condition(self, spec: Any, where: Any) -> None:
-        if not isinstance(spec, dict):
-            self.doc.error(where, "a condition must be a mapping")
-            return
-        for key in ("any", "all"):
-            if key in spec:
-                for sub in spec[key] or []:
-                    self.check_condition(sub, spec)
-                return
-        if "not" in spec:
-            self.check_condition(spec["not"], spec)
-            return
-        if "email_domain_in" in spec:
-            return
-        qid = spec.get("question")
-        if qid not in self.question_ids:
-            self.doc.error(spec, f"condition refers to unknown question {qid!r}")
-            return
-        question = self.question_ids[qid]
-        tests = [k for k in ("equals", "in", "not_in", "includes", "answered", "at_least", "mentions") if k in spec]
-        if len(tests) != 1:
-            self.doc.error(spec, f"condition on {qid!r} needs exactly one of equals, in, not_in, includes, answered,"
-                                 " at_least, mentions")
-            return
-        if tests == ["mentions"]:
-            if question.type not in TEXT_TYPES or not isinstance(spec["mentions"], list) or not spec["mentions"]:
-                self.doc.error(spec, f"condition on {qid!r}: mentions needs a text question and a list of phrases")
-            return
-        if question.options:
-            values = spec[tests[0]]
-            values = values if isinstance(values, list) else [values] if tests[0] in ("equals", "includes") else []
-            for v in values:
-                if question.option(str(v)) is None:
-                    self.doc.error(spec, f"condition on {qid!r}: {v!r} is not one of its options")
+    def check_show_ifs(self, model: Questionnaire) -> None:
+        """A question may be shown depending only on the answers to questions before it."""
+        order = {q.id: n for n, q in enumerate(model.questions)}
+        for question, q, owner in self.show_ifs:
+            if not self.condition(q, "show_if", owner) or question.show_if is None:
+                continue
+            for ref in sorted(question.show_if.questions()):
+                if order.get(ref, -1) >= order.get(question.id, -1):
+                    self.doc.error(q, f"question {question.id!r}: show_if refers to {ref!r},"
+                                      " which is not an earlier question", key="show_if")
 
-    def lexicon(self, raw: list[Any]) -> tuple[LexiconGroup, ...]:
+    def condition(self, where: dict[Any, Any] | list[Any], key: Any, owner: str) -> bool:
+        """Check the condition at ``where[key]`` and those inside it, saying what is wrong; True when it is sound."""
+        spec = where[key]
+        if not isinstance(spec, dict) or not spec:
+            self.doc.error(where, f"{owner}: a condition must be a mapping such as {{question: id, equals: value}},"
+                                  f" not {_shown(spec)}", key=key)
+            return False
+        for group in ("any", "all", "not", "email_domain_in"):
+            if group in spec:
+                alone = self.unexpected(spec, {group}, owner)
+                return self.condition_group(spec, group, owner) and alone
+        if "question" not in spec:
+            self.doc.error(spec, f"{owner}: a condition needs a question (or any, all, not, email_domain_in)")
+            return False
+        qid = spec["question"]
+        if not isinstance(qid, str):
+            self.doc.error(spec, f"{owner}: question must be a question id, not {_shown(qid)}", key="question")
+            return False
+        question = self.question_ids.get(qid)
+        if question is None:
+            self.doc.error(spec, f"{owner}: condition refers to unknown question {qid!r}", key="question")
+            return False
+        tests = [k for k in CONDITION_TESTS if k in spec]
+        if len(tests) != 1:
+            self.doc.error(spec, f"{owner}: condition on {qid!r} needs exactly one of {', '.join(CONDITION_TESTS)}")
+            return False
+        problem = self.condition_test(question, tests[0], spec[tests[0]])
+        if problem:
+            self.doc.error(spec, f"{owner}: condition on {qid!r}: {problem}", key=tests[0])
+        return self.unexpected(spec, {"question", tests[0]}, owner) and not problem
+
+    def condition_group(self, spec: dict[str, Any], group: str, owner: str) -> bool:
+        value = spec[group]
+        if group == "not":
+            return self.condition(spec, "not", owner)
+        if group == "email_domain_in":
+            if isinstance(value, list) and value and all(_is_text(d) for d in value):
+                return True
+            self.wrong(spec, group, owner, "a list of domains")
+            return False
+        if not isinstance(value, list) or not value:
+            self.wrong(spec, group, owner, "a list of conditions")
+            return False
+        return all([self.condition(value, index, owner) for index in range(len(value))])
+
+    def condition_test(self, question: Question, test: str, value: Any) -> str:
+        """What is wrong with one test of a condition on ``question`` ("" when nothing is)."""
+        if test == "mentions":
+            if question.type not in TEXT_TYPES or not isinstance(value, list) or not value or not all(
+                    _is_text(p) for p in value):
+                return "mentions needs a text question and a list of phrases"
+            return ""
+        if test == "answered":
+            return "" if isinstance(value, bool) else f"answered must be true or false, not {_shown(value)}"
+        if test == "at_least":
+            if question.type != "number":
+                return "at_least needs a number question"
+            return "" if _is_number(value) else f"at_least must be a number, not {_shown(value)}"
+        listing = test in ("in", "not_in")
+        values = value if isinstance(value, list) and test != "includes" else [value]
+        if listing != isinstance(value, list) and test != "equals" or any(isinstance(v, list | dict) for v in values):
+            return f"{test} must be {'a list of values' if listing else 'one value'}, not {_shown(value)}"
+        for v in values if question.options else []:
+            if question.option(str(v)) is None:
+                return f"{v!r} is not one of its options"
+        return ""
+
+    def unexpected(self, spec: dict[Any, Any], allowed: set[str], owner: str) -> bool:
+        extra = [k for k in spec if k not in allowed]
+        if extra:
+            self.doc.error(spec, f"{owner}: unexpected {', '.join(map(repr, extra))} in a condition"
+                                 f" that uses {', '.join(sorted(allowed))}", key=extra[0])
+        return not extra
+
+    def lexicon(self) -> tuple[LexiconGroup, ...]:
         groups, ids = [], set()
-        for g in raw:
-            if not isinstance(g, dict) or not g.get("id"):
-                self.doc.error(g if g is not None else raw, "each lexicon group needs an id")
+        listed = self.listed(self.data, "lexicon", "", "phrase groups") or []
+        for index, g in enumerate(listed):
+            gid = self.entry_id(listed, index, "lexicon group")
+            if gid is None:
                 continue
-            if g["id"] in ids:
-                self.doc.error(g, f"duplicate lexicon group {g['id']!r}")
-            ids.add(g["id"])
-            dim, points, cap = g.get("dimension"), g.get("points"), g.get("cap", g.get("points"))
-            if dim not in self.dimension_ids:
-                self.doc.error(g, f"lexicon group {g['id']!r}: unknown dimension {dim!r}")
-            if not isinstance(points, int) or not isinstance(cap, int) or points <= 0 or cap < points:
-                self.doc.error(g, f"lexicon group {g['id']!r}: points and cap must be positive whole numbers, cap at least points")
-                continue
-            phrases = tuple(str(p).strip().lower() for p in g.get("phrases") or [] if str(p).strip())
-            if not phrases:
-                self.doc.error(g, f"lexicon group {g['id']!r} has no phrases")
-            groups.append(LexiconGroup(str(g["id"]), str(g.get("label") or g["id"]), str(dim), points, cap, phrases))
+            owner = f"lexicon group {gid!r}"
+            if gid in ids:
+                self.doc.error(g, f"duplicate lexicon group {gid!r}")
+            ids.add(gid)
+            dim = g.get("dimension")
+            if not isinstance(dim, str) or dim not in self.dimension_ids:
+                self.doc.error(g, f"{owner}: unknown dimension {_shown(dim)}",
+                               key="dimension" if "dimension" in g else None)
+            points = self.whole(g, "points", owner, None, least=1)
+            cap = self.whole(g, "cap", owner, points, least=1)
+            if points and cap < points:
+                self.doc.error(g, f"{owner}: cap ({cap}) must be at least points ({points})", key="cap")
+            phrases = tuple(p.lower() for p in self.texts(g, "phrases", owner, "phrase", "has no phrases"))
+            groups.append(LexiconGroup(gid, self.text(g, "label", owner) or gid, str(dim), points, cap, phrases))
         return tuple(groups)
 
-    def engagement(self, raw: dict[str, Any]) -> Engagement:
-        half_life = raw.get("half_life_days", 14)
-        if not isinstance(half_life, int | float) or half_life <= 0:
-            self.doc.error(raw, "engagement.half_life_days must be a positive number")
-            half_life = 14
-        reads = raw.get("article_read") or {}
-        if not isinstance(reads, dict) or not all(isinstance(v, int) for v in reads.values()):
-            self.doc.error(raw, "engagement.article_read must map a stage to whole points")
-            reads = {}
-        visit = raw.get("return_visit", 0)
-        if not isinstance(visit, int):
-            self.doc.error(raw, "engagement.return_visit must be a whole number")
-            visit = 0
-        return Engagement(float(half_life), dict(reads), visit)
+    def texts(self, spec: dict[str, Any], key: str, owner: str, what: str, when_empty: str) -> tuple[str, ...]:
+        """A list of text (phrases, tags); an item that is not text is reported at its line, a missing list too."""
+        listed = self.listed(spec, key, owner, f"{what}s")
+        if listed == []:
+            self.doc.error(spec, f"{owner} {when_empty}")
+        for index, item in enumerate(listed or []):
+            if not _is_text(item):
+                self.doc.error(listed, f"{owner}: each {what} must be text, not {_shown(item)}", key=index)
+        return tuple(item.strip() for item in listed or [] if _is_text(item))
 
-    def rules(self, raw: list[Any], kind: str) -> tuple[Rule, ...]:
+    def engagement(self) -> Engagement:
+        raw = self.mapping(self.data, "engagement", "", "settings") or {}
+        half_life = self.number(raw, "half_life_days", "engagement", positive=True) or 14
+        reads = self.mapping(raw, "article_read", "engagement", "stage to points") or {}
+        for stage in reads:
+            if not _is_id(stage):
+                self.doc.error(reads, f"engagement, article_read: {_shown(stage)} is not a stage", key=stage)
+        points = {str(stage): self.whole(reads, stage, "engagement, article_read", None, least=None) for stage in reads}
+        return Engagement(float(half_life), points, self.whole(raw, "return_visit", "engagement", 0, least=None))
+
+    def rules(self, key: str, kind: str) -> tuple[Rule, ...]:
         rules, ids = [], set()
-        for r in raw:
-            if not isinstance(r, dict) or not r.get("id") or not isinstance(r.get("when"), dict):
-                self.doc.error(r if r is not None else raw, f"each {kind} needs an id and a when condition")
+        listed = self.listed(self.data, key, "", f"{kind}s") or []
+        for index, r in enumerate(listed):
+            rid = self.entry_id(listed, index, kind)
+            if rid is None:
                 continue
-            if r["id"] in ids:
-                self.doc.error(r, f"duplicate {kind} id {r['id']!r}")
-            ids.add(r["id"])
-            self.check_condition(r["when"], r)
-            rules.append(Rule(str(r["id"]), str(r.get("label") or r["id"]), Condition(r["when"]), self.doc.line(r)))
+            owner = f"{kind} {rid!r}"
+            if rid in ids:
+                self.doc.error(r, f"duplicate {kind} id {rid!r}")
+            ids.add(rid)
+            rules.append(Rule(rid, self.text(r, "label", owner) or rid, self.when(r, owner), self.doc.line(r)))
         return tuple(rules)
 
-    def tracks(self, raw: list[Any]) -> tuple[NurtureTrack, ...]:
+    def when(self, entry: dict[str, Any], owner: str) -> Condition:
+        if "when" not in entry:
+            self.doc.error(entry, f"{owner} needs a when condition")
+        elif self.condition(entry, "when", owner):
+            return Condition(entry["when"])
+        return Condition({})
+
+    def tracks(self) -> tuple[NurtureTrack, ...]:
         tracks = []
-        for t in raw:
-            if not isinstance(t, dict) or not t.get("id") or not isinstance(t.get("when"), dict):
-                self.doc.error(t if t is not None else raw, "each nurture track needs an id and a when condition")
+        listed = self.listed(self.data, "nurture_tracks", "", "nurture tracks") or []
+        for index, t in enumerate(listed):
+            tid = self.entry_id(listed, index, "nurture track")
+            if tid is None:
                 continue
-            self.check_condition(t["when"], t)
-            tags = tuple(str(x) for x in t.get("tags") or [])
-            if not tags:
-                self.doc.error(t, f"nurture track {t['id']!r} lists no tags")
-            tracks.append(NurtureTrack(str(t["id"]), str(t.get("label") or t["id"]), Condition(t["when"]), tags))
+            owner = f"nurture track {tid!r}"
+            tags = self.texts(t, "tags", owner, "tag", "lists no tags")
+            tracks.append(NurtureTrack(tid, self.text(t, "label", owner) or tid, self.when(t, owner), tags))
         return tuple(tracks)

@@ -220,6 +220,8 @@ class Questionnaire:
     path: Path | None = None
     threshold_line: int = 0
     steps_line: int = 0
+    # The bytes ``version`` hashes, so that a good version can be kept and served again (see leads/content.py).
+    source: bytes = field(default=b"", repr=False)
 
     @cached_property
     def questions(self) -> tuple[Question, ...]:

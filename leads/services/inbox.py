@@ -172,6 +172,12 @@ def status_counts() -> dict[str, int]:
     return {status: int(rows.get(status, 0)) for status in PIPELINE}
 
 
+def stored_stages() -> list[str]:
+    """The buying stages stored on sales-ready leads: what the stage filter offers while no model names them."""
+    query = sa.select(Lead.stage).where(Lead.route == SALES_READY, Lead.stage != "").distinct().order_by(Lead.stage)
+    return list(db.session.scalars(query))
+
+
 def ready_lead(lead_id: int) -> Lead | None:
     """A lead the inbox may show; anything not sales-ready is none of sales' business."""
     lead = db.session.get(Lead, lead_id)

@@ -26,6 +26,7 @@ from leads.services.inbox import (
     notes,
     open_lead,
     ready_lead,
+    stored_stages,
 )
 from leads.services.users import active_reps
 from leads.services.workflow import WorkflowError, add_note, change_status, change_statuses
@@ -40,11 +41,15 @@ BULK_MOVES = [s for s in (*PIPELINE, "spam") if s != "new"]
 
 
 def _filter_form(args: MultiDict[str, str]) -> InboxFilterForm:
-    try:
-        stages = [(o.value, o.label) for o in site_content().questionnaire().question(BUYING_STAGE).options]
-    except KeyError:
-        stages = []
-    return InboxFilterForm([(s, LABELS[s]) for s in PIPELINE], stages, formdata=args)
+    return InboxFilterForm([(s, LABELS[s]) for s in PIPELINE], _stages(), formdata=args)
+
+
+def _stages() -> list[tuple[str, str]]:
+    """The buying stages to filter by, named as the questionnaire names them; else as stored on the leads."""
+    model = site_content().questionnaire_or_none()  # the inbox never needs the questionnaire file to be valid
+    if model is not None and any(q.id == BUYING_STAGE for q in model.questions):
+        return [(o.value, o.label) for o in model.question(BUYING_STAGE).options]
+    return [(stage, stage) for stage in stored_stages()]
 
 
 def _filters(form: InboxFilterForm) -> InboxFilters:
@@ -91,7 +96,7 @@ def bulk() -> ResponseReturnValue:
     if valid and not form.status.data:
         form.status.errors = ["Choose a status to move the ticked leads to."]
     elif valid:
-        result = change_statuses(form.lead_ids.data, form.status.data, current_user.id)
+        result = change_statuses(form.lead_ids.data or [], form.status.data, current_user.id)
         if result.changed:
             flash(f"Moved {len(result.changed)} lead{'s' if len(result.changed) != 1 else ''} "
                   f"to {LABELS[form.status.data].lower()}.", "info")
@@ -119,7 +124,7 @@ def _lead_page(lead: Lead, status_form: StatusForm | None = None, note_form: Not
     status_form.status.choices = [SelectChoice(s, LABELS[s]) for s in moves_from(lead.status)]
     status_form.reason.choices = [SelectChoice("", "If not ready, why?"),
                                   *(SelectChoice(k, v) for k, v in NOT_READY_REASONS.items())]
-    model = site_content().questionnaire()
+    model = site_content().questionnaire_or_none()  # without one, the page shows the answers as stored
     return render_template(
         "inbox/lead.html", lead=lead, submission=lead.latest, model=model, journey=journey(lead),
         notes=notes(lead), status_form=status_form, note_form=note_form or NoteForm(formdata=None),

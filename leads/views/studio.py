@@ -18,7 +18,7 @@ def index() -> str:
     index = content.fresh_articles()
     return render_template(
         "studio/index.html",
-        model=content.questionnaire(),
+        model=content.questionnaire_or_none(),  # the page that shows why it is missing must not need it
         model_problem=content.questionnaire_problem,
         stages_problem=content.stage_guides_problem,
         articles=index.all(),
