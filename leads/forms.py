@@ -158,6 +158,7 @@ class QuestionnaireForm(FlaskForm):
         csrf = False
 
     model: Questionnaire  # set on each generated class
+    _found: dict[str, list[str]] | None = None  # every field's errors, once validated
 
     # A trap for bots: people never see it, so anything typed here holds the answers for review.
     website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
@@ -178,11 +179,12 @@ class QuestionnaireForm(FlaskForm):
         Questions a condition hides, or that an answer on this very page has just revealed, are not
         held against the prospect.
         """
-        self.validate()
+        if self._found is None:  # the answers never change, so they are validated once
+            self.validate()
+            self._found = {field.name: list(field.errors) for field in self}
         ids = {q.id for q in questions}
         for field in self:
-            if field.name not in ids:
-                field.errors = []
+            field.errors = list(self._found[field.name]) if field.name in ids else []
         return not any(self[name].errors for name in ids)
 
 

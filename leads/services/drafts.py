@@ -59,7 +59,7 @@ def _lookup(token: str) -> tuple[Draft, int | None] | None:
     """The draft behind a token as it is stored, and the submission it became, if any."""
     if not TOKEN_SHAPE.fullmatch(token):  # an edited link is no draft, and never reaches the database
         return None
-    row = db.session.execute(_BY_TOKEN, {"token": token}).first()
+    row = db.session.connection().execute(_BY_TOKEN, {"token": token}).first()
     if row is None:
         return None
     draft = Draft(row.id, row.token, row.started_at, row.updated_at, row.step, row.answers or {}, row.context or {})

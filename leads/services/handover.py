@@ -1,8 +1,9 @@
 """The hand-over: the one place a lead changes route, and a ready lead goes to the rep whose turn it is.
 
 A submission and a rescore both end here, so a lead that becomes sales-ready is timed, assigned,
-logged and announced to sales the same way whichever of them moved it. Nothing here commits: the
-service that called it owns the transaction.
+logged and announced to sales the same way whichever of them moved it. The lead is an ORM object
+(its columns change); its events, assignment and alert are inserted beside it. Nothing here
+commits: the service that called it owns the transaction.
 """
 
 from __future__ import annotations
@@ -40,9 +41,8 @@ def change_route(lead: Lead, route: str, now: dt.datetime, why: Mapping[str, Any
     with no owner) is handed over to sales. ``why`` says what moved it, on the event and the alert."""
     before = lead.route
     if before is not None and before != route:
-        kind = "promoted" if route == SALES_READY else "rerouted"
-        db.session.add(LeadEvent(lead_id=lead.id, at=now, kind=kind,
-                                 data={"from": before, "to": route, **why}))
+        _add(LeadEvent, lead_id=lead.id, at=now, kind="promoted" if route == SALES_READY else "rerouted",
+             data={"from": before, "to": route, **why})
     lead.route = route
     if route == SALES_READY and (before != SALES_READY or lead.owner_id is None):
         _hand_over(lead, now, before, why)
@@ -56,20 +56,28 @@ def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[st
         lead.status = NEW
     pick = next_rep()
     if pick is None:
-        db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="unassigned",
-                                 data={"reason": "No sales rep is available"}))
+        _add(LeadEvent, lead_id=lead.id, at=now, kind="unassigned", data={"reason": "No sales rep is available"})
     else:
         lead.owner_id = pick.rep.id
-        db.session.add(Assignment(lead_id=lead.id, user_id=pick.rep.id, at=now, reason=pick.reason))
-        db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="assigned",
-                                 data={"to": pick.rep.name, "reason": pick.reason}))
-    db.session.add(OutboxMessage(created_at=now, topic="lead.sales_ready",
-                                 payload={"lead_id": lead.id, "score": lead.score, **why}))
+        _add(Assignment, lead_id=lead.id, user_id=pick.rep.id, at=now, reason=pick.reason)
+        _add(LeadEvent, lead_id=lead.id, at=now, kind="assigned", data={"to": pick.rep.name, "reason": pick.reason})
+    _add(OutboxMessage, created_at=now, topic="lead.sales_ready",
+         payload={"lead_id": lead.id, "score": lead.score, **why})
+
+
+def _add(row: type[LeadEvent | Assignment | OutboxMessage], **values: Any) -> None:
+    """Insert one row beside the lead at once, on the transaction's connection.
+
+    These rows are only ever added, never changed here, so they need no place in the session's unit
+    of work; and inserted at once, an assignment already counts for the next turn of a rescore that
+    hands over many leads.
+    """
+    db.session.connection().execute(sa.insert(row).values(**values))
 
 
 def next_rep() -> Pick | None:
     """The rep whose turn it is in the weighted round robin: the sales team and their counts in one query."""
-    rows = db.session.execute(_SALES_TEAM_AND_COUNTS).all()
+    rows = db.session.connection().execute(_SALES_TEAM_AND_COUNTS).all()
     reps = [Rep(row.id, row.name, row.weight, row.away, row.active) for row in rows]
     return choose_rep(reps, {row.id: row.assigned for row in rows if row.assigned is not None})
 

@@ -149,9 +149,10 @@ def _send(model: Questionnaire, draft: Draft, last: Step, this_step: Mapping[str
     config = current_app.config
     submission = record_submission(model, answers, arrival, held_for, now,
                                    BurstRule(config["BURST_LIMIT"], config["BURST_MINUTES"]))
-    if close_draft(draft, this_step, submission.id, now):
+    submission_id = submission.id  # read now: the commit expires the object
+    if close_draft(draft, this_step, submission_id, now):
         db.session.commit()
-        return StepOutcome("sent", last, draft, submission_id=submission.id)
+        return StepOutcome("sent", last, draft, submission_id=submission_id)
     # A second click while the first post was being stored: keep nothing, show what the first stored.
     db.session.rollback()
     return StepOutcome("sent", last, draft, submission_id=sent_submission(draft.token))

@@ -76,10 +76,9 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
                             gates_missed=list(result.gates_missed), quarantine_reasons=reasons,
                             client_key=arrival.client_key)
     record_score(submission, result)
-    db.session.add(submission)
+    db.session.add_all([submission, LeadEvent(lead=lead, at=now, kind="submitted",
+                                              data={"route": route, "score": result.total})])
     db.session.flush()  # the hand-over's alert names the lead and the submission by id
-    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="submitted", data={
-        "submission_id": submission.id, "route": route, "score": result.total}))
     if not held_back:
         change_route(lead, route, now, {"by": "submission", "submission_id": submission.id})
     return submission
