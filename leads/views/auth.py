@@ -4,17 +4,34 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask.blueprints import BlueprintSetupState
+from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 from werkzeug.wrappers import Response
 
 from leads.extensions import limiter
 from leads.forms import LoginForm
+from leads.models import User
 from leads.services.users import authenticate
 
 bp = Blueprint("auth", __name__)
 
 HOME_FOR_ROLE = {"sales": "inbox.index", "admin": "inbox.index", "marketer": "studio.index"}
+
+
+def _sign_in_remembered(sender: Flask, user: User) -> None:
+    """Sign in, as not fresh, someone the remember-me cookie brought back.
+
+    Flask-Login 0.6 restores them without the session identifier that "strong" protection checks,
+    so their very next request would sign them out again and delete the cookie (upstream issue
+    #685; tests/test_cookies.py fails when that changes). ``login_user`` writes the whole sign-in.
+    """
+    login_user(user, remember=True, fresh=False)
+
+
+@bp.record_once
+def _keep_remembered_sign_ins(state: BlueprintSetupState) -> None:
+    user_loaded_from_cookie.connect(_sign_in_remembered, state.app)
 
 
 def _login_limit() -> str:
