@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import math
-import re
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 from leads.located_yaml import LocatedYaml, read_file
 from leads.problems import ContentError, Problem
@@ -30,9 +28,8 @@ from .model import (
     Rule,
     Step,
 )
+from .values import ValueReader, is_id, is_number, is_text, is_whole, quoted
 
-# Ids name form fields, step addresses and receipt rules, so they are single words.
-ID = re.compile(r"[\w-]+")
 CONDITION_TESTS = ("equals", "in", "not_in", "includes", "answered", "at_least", "mentions")
 
 
@@ -70,35 +67,7 @@ def parse_questionnaire(source: bytes, path: Path) -> Questionnaire:
     return model
 
 
-def _shown(value: Any) -> str:
-    """A value as a problem message quotes it: short, and lists and mappings by their kind."""
-    if isinstance(value, dict):
-        return "a mapping" if value else "an empty mapping"
-    if isinstance(value, list):
-        return "a list" if value else "an empty list"
-    if value is None:
-        return "nothing"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _is_id(value: Any) -> TypeGuard[str]:
-    return isinstance(value, str) and ID.fullmatch(value) is not None
-
-
-def _is_text(value: Any) -> TypeGuard[str]:
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _is_whole(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
-
-
-class QuestionnaireLoader:
+class QuestionnaireLoader(ValueReader):
     """Turns the file's data into a Questionnaire section by section, collecting every problem on the way.
 
     Each method reads one section; a bad entry is reported at its line and left out, so one
@@ -108,7 +77,7 @@ class QuestionnaireLoader:
     """
 
     def __init__(self, doc: LocatedYaml, data: dict[str, Any]) -> None:
-        self.doc = doc
+        super().__init__(doc)
         self.data = data
         self.question_ids: dict[str, Question] = {}
         self.dimension_ids: set[str] = set()
@@ -146,79 +115,6 @@ class QuestionnaireLoader:
         self.check_show_ifs(model)
         return model
 
-    # --- one value each: a value of the wrong type is a problem at its line, and a stand-in is returned
-
-    def wrong(self, spec: dict[str, Any], key: str, owner: str, rule: str) -> None:
-        value = spec.get(key)
-        given = f", not {_shown(value)}" if key in spec else ""
-        self.doc.error(spec, f"{owner + ': ' if owner else ''}{key} must be {rule}{given}",
-                       key=key if key in spec else None)
-
-    def text(self, spec: dict[str, Any], key: str, owner: str, default: str = "") -> str:
-        value = spec.get(key)
-        if value is None or isinstance(value, str):
-            return default if value is None else value
-        self.wrong(spec, key, owner, "text")
-        return default
-
-    def flag(self, spec: dict[str, Any], key: str, owner: str) -> bool:
-        value = spec.get(key, False)
-        if isinstance(value, bool):
-            return value
-        self.wrong(spec, key, owner, "true or false")
-        return False
-
-    def whole(self, spec: dict[str, Any], key: str, owner: str, default: int | None, least: int | None = 0) -> int:
-        """A whole number of at least ``least``; a missing one is ``default``, or a problem when that is None."""
-        value = spec.get(key)
-        if value is None and default is not None:
-            return default
-        if _is_whole(value) and (least is None or value >= least):
-            return value
-        rule = {None: "a whole number", 0: "a whole number, 0 or more", 1: "a positive whole number"}.get(
-            least, f"a whole number, {least} or more")
-        self.wrong(spec, key, owner, rule)
-        return default or 0
-
-    def number(self, spec: dict[str, Any], key: str, owner: str, positive: bool = False) -> float | None:
-        value = spec.get(key)
-        if value is None or (_is_number(value) and (not positive or value > 0)):
-            return value
-        self.wrong(spec, key, owner, "a positive number" if positive else "a number")
-        return None
-
-    def listed(self, spec: dict[str, Any], key: str, owner: str, what: str) -> list[Any] | None:
-        """A list: [] when missing, None (after saying so) when something else is written."""
-        value = spec.get(key)
-        if value is None or isinstance(value, list):
-            return value or []
-        self.wrong(spec, key, owner, f"a list of {what}")
-        return None
-
-    def mapping(self, spec: dict[str, Any], key: str, owner: str, what: str) -> dict[Any, Any] | None:
-        """A mapping: {} when missing, None (after saying so) when something else is written."""
-        value = spec.get(key)
-        if value is None or isinstance(value, dict):
-            return value or {}
-        self.wrong(spec, key, owner, f"a mapping of {what}")
-        return None
-
-    def entry_id(self, items: list[Any], index: int, kind: str) -> str | None:
-        """The id of one entry of a list (a step, question, group, rule or track), or None after saying why not."""
-        entry = items[index]
-        if not isinstance(entry, dict):
-            self.doc.error(items, f"each {kind} must be a mapping with an id, not {_shown(entry)}", key=index)
-            return None
-        value = entry.get("id")
-        if _is_id(value):
-            return str(value)
-        if "id" not in entry:
-            self.doc.error(entry, f"each {kind} needs an id")
-        else:
-            self.doc.error(entry, f"{kind} id must be one word (letters, digits, _ or -), not {_shown(value)}",
-                           key="id")
-        return None
-
     # --- the sections
 
     def dimensions(self) -> tuple[Dimension, ...]:
@@ -228,12 +124,12 @@ class QuestionnaireLoader:
             return ()
         result = []
         for key, spec in raw.items():
-            if not _is_id(key):
+            if not is_id(key):
                 self.doc.error(raw, f"dimension {key!r}: its id must be one word", key=key)
                 continue
             owner = f"dimension {key!r}"
             if not isinstance(spec, dict):
-                self.doc.error(raw, f"{owner} must be a mapping with a label and a cap, not {_shown(spec)}", key=key)
+                self.doc.error(raw, f"{owner} must be a mapping with a label and a cap, not {quoted(spec)}", key=key)
                 continue
             cap = self.whole(spec, "cap", owner, None, least=1)
             result.append(Dimension(str(key), self.text(spec, "label", owner) or str(key), cap))
@@ -245,8 +141,8 @@ class QuestionnaireLoader:
         for dim, value in (raw or {}).items():
             if dim not in self.dimension_ids:
                 self.doc.error(raw, f"unknown dimension {dim!r} in points", key=dim)
-            elif not _is_whole(value):
-                self.doc.error(raw, f"points for {dim!r} must be a whole number, not {_shown(value)}", key=dim)
+            elif not is_whole(value):
+                self.doc.error(raw, f"points for {dim!r} must be a whole number, not {quoted(value)}", key=dim)
             else:
                 result[dim] = value
         return result
@@ -328,9 +224,9 @@ class QuestionnaireLoader:
                 self.doc.error(listed, f"{owner}: each option needs a value", key=index)
                 continue
             raw_value = o["value"]
-            if not _is_text(raw_value) and not _is_whole(raw_value):
+            if not is_text(raw_value) and not is_whole(raw_value):
                 self.doc.error(o, f"{owner}, option {index + 1}: value must be text or a whole number,"
-                                  f" not {_shown(raw_value)}", key="value")
+                                  f" not {quoted(raw_value)}", key="value")
                 continue
             value = str(raw_value)
             unknown = set(o) - {"value", "label", "points"}
@@ -341,7 +237,7 @@ class QuestionnaireLoader:
                 self.doc.error(o, f"{owner}: duplicate option {value!r}")
             label = o.get("label")
             points = self.points(o, f"{owner}, option {value!r}")
-            options.append(Option(value, label if _is_text(label) else value, points))
+            options.append(Option(value, label if is_text(label) else value, points))
         return tuple(options)
 
     def bands(self, q: dict[str, Any], owner: str) -> tuple[Band, ...]:
@@ -350,7 +246,7 @@ class QuestionnaireLoader:
         for index, b in enumerate(listed):
             where = f"{owner}, band {index + 1}"
             if not isinstance(b, dict):
-                self.doc.error(listed, f"{where} must be a mapping with a min and a max, not {_shown(b)}", key=index)
+                self.doc.error(listed, f"{where} must be a mapping with a min and a max, not {quoted(b)}", key=index)
                 continue
             low, high = self.number(b, "min", where), self.number(b, "max", where)
             if low is None or high is None:
@@ -397,7 +293,7 @@ class QuestionnaireLoader:
         spec = where[key]
         if not isinstance(spec, dict) or not spec:
             self.doc.error(where, f"{owner}: a condition must be a mapping such as {{question: id, equals: value}},"
-                                  f" not {_shown(spec)}", key=key)
+                                  f" not {quoted(spec)}", key=key)
             return False
         for group in ("any", "all", "not", "email_domain_in"):
             if group in spec:
@@ -408,7 +304,7 @@ class QuestionnaireLoader:
             return False
         qid = spec["question"]
         if not isinstance(qid, str):
-            self.doc.error(spec, f"{owner}: question must be a question id, not {_shown(qid)}", key="question")
+            self.doc.error(spec, f"{owner}: question must be a question id, not {quoted(qid)}", key="question")
             return False
         question = self.question_ids.get(qid)
         if question is None:
@@ -428,7 +324,7 @@ class QuestionnaireLoader:
         if group == "not":
             return self.condition(spec, "not", owner)
         if group == "email_domain_in":
-            if isinstance(value, list) and value and all(_is_text(d) for d in value):
+            if isinstance(value, list) and value and all(is_text(d) for d in value):
                 return True
             self.wrong(spec, group, owner, "a list of domains")
             return False
@@ -441,19 +337,19 @@ class QuestionnaireLoader:
         """What is wrong with one test of a condition on ``question`` ("" when nothing is)."""
         if test == "mentions":
             if question.type not in TEXT_TYPES or not isinstance(value, list) or not value or not all(
-                    _is_text(p) for p in value):
+                    is_text(p) for p in value):
                 return "mentions needs a text question and a list of phrases"
             return ""
         if test == "answered":
-            return "" if isinstance(value, bool) else f"answered must be true or false, not {_shown(value)}"
+            return "" if isinstance(value, bool) else f"answered must be true or false, not {quoted(value)}"
         if test == "at_least":
             if question.type != "number":
                 return "at_least needs a number question"
-            return "" if _is_number(value) else f"at_least must be a number, not {_shown(value)}"
+            return "" if is_number(value) else f"at_least must be a number, not {quoted(value)}"
         listing = test in ("in", "not_in")
         values = value if isinstance(value, list) and test != "includes" else [value]
         if listing != isinstance(value, list) and test != "equals" or any(isinstance(v, list | dict) for v in values):
-            return f"{test} must be {'a list of values' if listing else 'one value'}, not {_shown(value)}"
+            return f"{test} must be {'a list of values' if listing else 'one value'}, not {quoted(value)}"
         for v in values if question.options else []:
             if question.option(str(v)) is None:
                 return f"{v!r} is not one of its options"
@@ -479,7 +375,7 @@ class QuestionnaireLoader:
             ids.add(gid)
             dim = g.get("dimension")
             if not isinstance(dim, str) or dim not in self.dimension_ids:
-                self.doc.error(g, f"{owner}: unknown dimension {_shown(dim)}",
+                self.doc.error(g, f"{owner}: unknown dimension {quoted(dim)}",
                                key="dimension" if "dimension" in g else None)
             points = self.whole(g, "points", owner, None, least=1)
             cap = self.whole(g, "cap", owner, points, least=1)
@@ -495,17 +391,17 @@ class QuestionnaireLoader:
         if listed == []:
             self.doc.error(spec, f"{owner} {when_empty}")
         for index, item in enumerate(listed or []):
-            if not _is_text(item):
-                self.doc.error(listed, f"{owner}: each {what} must be text, not {_shown(item)}", key=index)
-        return tuple(item.strip() for item in listed or [] if _is_text(item))
+            if not is_text(item):
+                self.doc.error(listed, f"{owner}: each {what} must be text, not {quoted(item)}", key=index)
+        return tuple(item.strip() for item in listed or [] if is_text(item))
 
     def engagement(self) -> Engagement:
         raw = self.mapping(self.data, "engagement", "", "settings") or {}
         half_life = self.number(raw, "half_life_days", "engagement", positive=True) or 14
         reads = self.mapping(raw, "article_read", "engagement", "stage to points") or {}
         for stage in reads:
-            if not _is_id(stage):
-                self.doc.error(reads, f"engagement, article_read: {_shown(stage)} is not a stage", key=stage)
+            if not is_id(stage):
+                self.doc.error(reads, f"engagement, article_read: {quoted(stage)} is not a stage", key=stage)
         points = {str(stage): self.whole(reads, stage, "engagement, article_read", None, least=None) for stage in reads}
         return Engagement(float(half_life), points, self.whole(raw, "return_visit", "engagement", 0, least=None))
 
