@@ -13,8 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from leads.delivery.outbox import announce
 from leads.extensions import db
-from leads.models import SCORED_DIMENSIONS, Assignment, Lead, LeadEvent, OutboxMessage, Submission, User
+from leads.models import SCORED_DIMENSIONS, Assignment, Lead, LeadEvent, Submission, User
 from leads.routing import Pick, Rep, choose_rep
 from leads.scoring import SALES_READY, ScoreResult
 from leads.statuses import NEW
@@ -63,8 +64,7 @@ def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[st
         db.session.add(Assignment(lead_id=lead.id, user_id=pick.rep.id, at=now, reason=pick.reason))
         db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="assigned",
                                  data={"to": pick.rep.name, "reason": pick.reason}))
-    db.session.add(OutboxMessage(created_at=now, topic="lead.sales_ready",
-                                 payload={"lead_id": lead.id, "score": lead.score, **why}))
+    announce("lead.sales_ready", lead, now, {"score": lead.score, "from": before, **why})
 
 
 def next_rep() -> Pick | None:

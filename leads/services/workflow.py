@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from leads import clock
+from leads.delivery.outbox import announce
 from leads.extensions import db
 from leads.models import Assignment, Lead, LeadEvent, User
 from leads.routing import QUARANTINED
@@ -94,6 +95,7 @@ def assign_leads(lead_ids: Sequence[int], rep_id: int, actor_id: int) -> BulkRes
             db.session.add(Assignment(lead_id=lead.id, user_id=rep.id, at=now, reason=reason))
             db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="assigned", actor_id=actor_id,
                                      data={"to": rep.name, "from": previous, "reason": reason}))
+            announce("lead.assigned", lead, now, {"to": rep.name, "from": previous, "reason": reason})
             result.changed.append(lead_id)
     db.session.commit()
     return result
@@ -124,6 +126,9 @@ def _move(lead: Lead, target: str, actor_id: int, reason: str, now: dt.datetime)
         lead.route = QUARANTINED
     lead.status = target
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="status", actor_id=actor_id, data=data))
+    announce("lead.status_changed", lead, now, data)
+    if target == NOT_READY:
+        announce("lead.recycled", lead, now, data)
 
 
 def _give_turn_back(lead: Lead) -> None:

@@ -1,0 +1,174 @@
+"""The outbox worker: claim the next due message, deliver it, log the attempt, and retry or give up.
+
+Each message is claimed, sent and recorded in one transaction of its own. On PostgreSQL the claim is
+``SELECT … FOR UPDATE SKIP LOCKED``, so several workers share the queue and never hold the same row; a
+worker that dies mid-send loses its connection, the row unlocks unchanged, and the next worker sends it
+again under the same idempotency key. On SQLite one worker runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from leads import clock
+from leads.delivery import PING, schedule
+from leads.delivery.alerts import sales_alert
+from leads.delivery.email import build_email, message_id, send_email
+from leads.delivery.payload import encode as encode_body
+from leads.delivery.payload import lead_link, receipt_summary, webhook_body
+from leads.delivery.webhooks import post, signed_headers
+from leads.extensions import db
+from leads.models import DeliveryAttempt, Lead, OutboxMessage, WebhookEndpoint
+from leads.questionnaire import OWN_WORDS
+
+log = logging.getLogger(__name__)
+
+MAX_DETAIL = 2000
+
+
+class Undeliverable(Exception):
+    """Trying again cannot help (the lead or the endpoint is gone): the message is dead at once."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def due(now: dt.datetime) -> sa.Select[OutboxMessage]:
+    """The next message to send: pending, due, and not for a paused endpoint; locked, skipping others' rows."""
+    return (
+        sa.select(OutboxMessage)
+        .outerjoin(WebhookEndpoint, WebhookEndpoint.id == OutboxMessage.endpoint_id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
+               sa.or_(OutboxMessage.endpoint_id.is_(None), WebhookEndpoint.paused.is_(False)))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=OutboxMessage)
+    )
+
+
+def deliver_next(name: str) -> bool:
+    """Deliver one due message, if there is one, and say whether there was."""
+    message = db.session.scalar(due(clock.now()))
+    if message is None:
+        db.session.rollback()  # ends the read, so the next poll sees rows committed since
+        return False
+    dead = False
+    try:
+        ok, detail = True, deliver(message)
+    except Undeliverable as exc:
+        ok, detail, dead = False, str(exc), True
+    except Exception as exc:  # noqa: BLE001 - any failure of the other side is logged and retried, never fatal
+        ok, detail = False, f"{type(exc).__name__}: {exc}"
+    record(message, ok, detail, clock.now(), name, dead)
+    db.session.commit()
+    return True
+
+
+def record(message: OutboxMessage, ok: bool, detail: str, now: dt.datetime, name: str, dead: bool = False) -> None:
+    """Log the attempt on the message and in the delivery log; schedule the next try or mark it dead."""
+    detail = detail[:MAX_DETAIL]
+    message.attempts += 1
+    db.session.add(DeliveryAttempt(message_id=message.id, at=now, ok=ok, detail=detail, worker=name))
+    if ok:
+        message.status, message.sent_at, message.last_error = "sent", now, ""
+        return
+    message.last_error = detail
+    retry_at = None if dead else schedule.next_attempt(message.give_up_at, message.attempts, now)
+    if retry_at is None:
+        message.status = "dead"
+        log.warning("Outbox message %s (%s) is dead after %d attempts: %s", message.key, message.topic,
+                    message.attempts, detail)
+    else:
+        message.next_attempt_at = retry_at
+
+
+def deliver(message: OutboxMessage) -> str:
+    """Send one message by its channel; return what the receiver said, or raise."""
+    config = current_app.config
+    lead = db.session.get(Lead, message.payload["lead_id"]) if "lead_id" in message.payload else None
+    if message.channel == "webhook":
+        endpoint = message.endpoint
+        if endpoint is None:
+            raise Undeliverable("The endpoint was removed.")
+        body = encode_body(_webhook_body(message, lead, config["SITE_URL"]))
+        # The real time, even under a test's CLOCK: receivers check it against their own clocks (5 minutes).
+        headers = signed_headers(endpoint.secret, message.key, dt.datetime.now(dt.UTC), body)
+        response = post(endpoint.url, headers, body, float(config["WEBHOOK_TIMEOUT_SECONDS"]))
+        if not response.ok:
+            raise RuntimeError(f"HTTP {response.status} {response.reason}")
+        return f"HTTP {response.status} {response.reason}"
+    if lead is None:
+        raise Undeliverable("The lead no longer exists.")
+    return send_email(_alert_email(message, lead, config), config)
+
+
+def _webhook_body(message: OutboxMessage, lead: Lead | None, site_url: str) -> dict[str, Any]:
+    facts = {k: v for k, v in message.payload.items() if k != "lead_id"}
+    if message.topic == PING or lead is None:
+        return webhook_body(message.topic, message.created_at, message.payload)
+    latest = lead.submissions[-1] if lead.submissions else None
+    submission = ({c: getattr(latest, c) for c in ("model_version", "verdict", "total", "fit", "intent",
+                                                    "engagement", "gates_missed", "receipt")} if latest else {})
+    return webhook_body(message.topic, message.created_at, facts, lead_facts(lead, site_url),
+                        latest.answers if latest else {}, receipt_summary(submission))
+
+
+def lead_facts(lead: Lead, site_url: str) -> dict[str, Any]:
+    """The lead as a receiver sees it: who, where it stands, its scores, its owner, and its page."""
+    owner = {"name": lead.owner.name, "email": lead.owner.email} if lead.owner else None
+    return {
+        "id": lead.id, "name": lead.name, "email": lead.email, "company": lead.company, "job_role": lead.job_role,
+        "route": lead.route, "status": lead.status, "stage": lead.stage, "source": lead.source,
+        "score": lead.score, "fit": lead.fit, "intent": lead.intent, "engagement": lead.engagement,
+        "owner": owner, "created_at": lead.created_at.isoformat(), "routed_at": lead.routed_at.isoformat(),
+        "url": lead_link(site_url, lead.id),
+    }
+
+
+def _alert_email(message: OutboxMessage, lead: Lead, config: Any) -> Any:
+    latest = lead.submissions[-1] if lead.submissions else None
+    model = current_app.extensions["doorstep.content"].questionnaire()
+    labels = {q.id: q.label for q in model.questions if q.id in OWN_WORDS}
+    alert = sales_alert(message.topic, {"name": lead.name, "email": lead.email, "company": lead.company},
+                        latest.answers if latest else {}, latest.receipt if latest else [], labels,
+                        lead_link(config["SITE_URL"], lead.id), message.payload)
+    env = current_app.jinja_env
+    context = {"alert": alert, "site_name": config["SITE_NAME"]}
+    return build_email(config["MAIL_FROM"], message.recipient, alert.subject,
+                       env.get_template("email/alert.txt").render(context),
+                       env.get_template("email/alert.html").render(context),
+                       message_id(message.key, config["SITE_URL"]),
+                       {"X-Doorstep-Event": message.topic})
+
+
+def run(stop: threading.Event, poll_seconds: float, once: bool = False,
+        between: Callable[[], object] | None = None) -> int:
+    """Deliver until ``stop`` is set (or, with ``once``, until nothing is due); return how many were tried.
+
+    An idle worker looks again every ``poll_seconds``; ``between`` runs at each idle moment (the SLA check).
+    """
+    name, tried = worker_name(), 0
+    while not stop.is_set():
+        try:
+            if deliver_next(name):
+                tried += 1
+                continue
+        except sa.exc.OperationalError as exc:  # the database restarting or busy: wait and try again
+            db.session.rollback()
+            log.warning("Outbox worker could not reach the database: %s", exc)
+        if between is not None:
+            between()
+        if once:
+            break
+        stop.wait(poll_seconds)
+    return tried
