@@ -238,6 +238,9 @@ def alert_latency(url: str, samples: int) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
+    import logging
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
     parser = argparse.ArgumentParser(prog="python -m bench delivery", description=__doc__)
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--samples", type=int, default=40, help="submissions timed for the alert latency")

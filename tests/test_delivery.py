@@ -327,3 +327,28 @@ def test_four_workers_on_postgresql_deliver_each_webhook_exactly_once(app: Flask
     assert sum("stopped after" in err and "after 0 deliveries" not in err for err in errors) >= 2
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(DeliveryAttempt)) == len(keys)
+
+
+# --- the service level -----------------------------------------------------------------------------
+
+
+def test_a_ready_lead_still_new_past_the_service_level_alerts_the_admins_once(
+        make_app, make_user, make_lead, clock: MovingClock, smtp_server) -> None:
+    from leads.services.delivery import check_service_level
+
+    app = make_app(SLA_WORKING_HOURS=2, WORKING_HOURS="00:00-23:59", WORKING_DAYS="Mon-Sun")
+    make_user("sales")
+    admin = make_user("admin")
+    make_lead(name="Wendy Waiting")
+    answered = make_lead(name="Andy Answered")
+    with app.app_context():
+        change_status(answered.id, "contacted", answered.owner_id)
+        clock.move(hours=1, minutes=50)
+        assert check_service_level() == 0
+        clock.move(minutes=20)
+        assert check_service_level() == 1
+        assert check_service_level() == 0  # once per hand-over
+    work(app)
+    mails = smtp_server.inbox.wait_for(3)
+    late = [m for m in mails if m["To"] == admin.email]
+    assert len(late) == 1 and "Wendy Waiting" in late[0]["Subject"] and "still waiting" in late[0]["Subject"]

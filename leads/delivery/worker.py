@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from flask import current_app
 
 from leads import clock
@@ -47,7 +48,8 @@ def due(now: dt.datetime) -> sa.Select[OutboxMessage]:
     """The next message to send: pending, due, and not for a paused endpoint; locked, skipping others' rows."""
     return (
         sa.select(OutboxMessage)
-        .outerjoin(WebhookEndpoint, WebhookEndpoint.id == OutboxMessage.endpoint_id)
+        .outerjoin(OutboxMessage.endpoint)
+        .options(orm.contains_eager(OutboxMessage.endpoint))  # the endpoint comes with the claim: one query
         .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
                sa.or_(OutboxMessage.endpoint_id.is_(None), WebhookEndpoint.paused.is_(False)))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
