@@ -17,8 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import orm
 from flask import current_app
+from sqlalchemy import orm
 
 from leads import clock
 from leads.delivery import PING, schedule
