@@ -104,12 +104,13 @@ def content_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app_config(database_url: str, content_dir: Path) -> dict[str, Any]:
+def app_config(database_url: str, content_dir: Path, tmp_path: Path) -> dict[str, Any]:
     return {
         "ENV": "test",
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "CONTENT_DIR": str(content_dir),
+        "MAILBOX_DIR": str(tmp_path / "mailbox"),  # the development mailbox, never the project's instance folder
     }
 
 

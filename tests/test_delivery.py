@@ -35,10 +35,9 @@ def clock() -> MovingClock:
 
 
 @pytest.fixture
-def app_config(app_config: dict[str, Any], mail_config: dict[str, Any], clock: MovingClock,
-               tmp_path: Path) -> dict[str, Any]:
+def app_config(app_config: dict[str, Any], mail_config: dict[str, Any], clock: MovingClock) -> dict[str, Any]:
     return {**app_config, **mail_config, "CLOCK": clock, "SITE_URL": "https://leads.example.com",
-            "MAILBOX_DIR": str(tmp_path / "mailbox"), "SLA_WORKING_HOURS": 0}
+            "SLA_WORKING_HOURS": 0}
 
 
 def work(app: Flask) -> int:
@@ -352,3 +351,34 @@ def test_a_ready_lead_still_new_past_the_service_level_alerts_the_admins_once(
     mails = smtp_server.inbox.wait_for(3)
     late = [m for m in mails if m["To"] == admin.email]
     assert len(late) == 1 and "Wendy Waiting" in late[0]["Subject"] and "still waiting" in late[0]["Subject"]
+
+
+# In the clear on loopback, as a test may: aiosmtpd rightly warns that production needs TLS for AUTH.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_mail_is_sent_with_the_configured_smtp_login(make_app, make_user, make_lead) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from tests.conftest import Inbox, free_port
+
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        logins.append((data.login, data.password))
+        return AuthResult(success=data.password == b"s3cret")
+
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                            auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        app = make_app(SMTP_PORT=port, SMTP_USERNAME="doorstep", SMTP_PASSWORD="s3cret")
+        make_user("sales")
+        make_lead()
+        work(app)
+        assert len(inbox.wait_for(1)) == 1
+    finally:
+        controller.stop()
+    assert logins == [(b"doorstep", b"s3cret")]
+    assert [m.status for m in messages(app)] == ["sent"]
