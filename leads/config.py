@@ -86,6 +86,8 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "OUTBOX_POLL_SECONDS": float(os.environ.get("DOORSTEP_OUTBOX_POLL_SECONDS", "1")),
         # A sales-ready lead still new after this many working hours alerts the admins; 0 turns it off.
         "SLA_WORKING_HOURS": float(os.environ.get("DOORSTEP_SLA_WORKING_HOURS", "2")),
+        # Also hand such a lead to the next rep in the round robin (the admins are alerted either way).
+        "SLA_REASSIGN": os.environ.get("DOORSTEP_SLA_REASSIGN", "0") == "1",
         "WORKING_HOURS": os.environ.get("DOORSTEP_WORKING_HOURS", "09:00-17:00"),
         "WORKING_DAYS": os.environ.get("DOORSTEP_WORKING_DAYS", "Mon-Fri"),
         "WORKING_TIMEZONE": os.environ.get("DOORSTEP_WORKING_TIMEZONE", "UTC"),

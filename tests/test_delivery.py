@@ -382,3 +382,28 @@ def test_mail_is_sent_with_the_configured_smtp_login(make_app, make_user, make_l
         controller.stop()
     assert logins == [(b"doorstep", b"s3cret")]
     assert [m.status for m in messages(app)] == ["sent"]
+
+
+def test_with_reassignment_on_a_late_lead_goes_to_the_next_rep_with_the_reason_logged(
+        make_app, make_user, make_lead, clock: MovingClock, smtp_server) -> None:
+    from leads.models import Lead, LeadEvent
+    from leads.services.delivery import check_service_level
+
+    app = make_app(SLA_WORKING_HOURS=2, SLA_REASSIGN=True, WORKING_HOURS="00:00-23:59", WORKING_DAYS="Mon-Sun")
+    first, second = make_user("sales", name="Slow Sam"), make_user("sales", name="Quick Quinn")
+    admin = make_user("admin")
+    lead = make_lead(name="Wendy Waiting")
+    assert lead.owner_id == first.id
+    clock.move(hours=3)
+    with app.app_context():
+        assert check_service_level() == 1
+        moved = db.session.get(Lead, lead.id)
+        assert moved is not None and moved.owner_id == second.id
+        hand_over, reassignment = db.session.scalars(sa.select(LeadEvent).where(
+            LeadEvent.lead_id == lead.id, LeadEvent.kind == "assigned").order_by(LeadEvent.id)).all()
+        assert hand_over.data["to"] == "Slow Sam"
+        assert reassignment.data == {"to": "Quick Quinn", "from": "Slow Sam",
+                              "reason": "Still new after 2 working hours with Slow Sam"}
+    work(app)
+    to = sorted(m["To"] for m in smtp_server.inbox.wait_for(3))
+    assert to == sorted([first.email, second.email, admin.email])

@@ -21,8 +21,10 @@ from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.delivery.service_level import WorkingHours, is_late
 from leads.delivery.webhooks import new_secret
 from leads.extensions import db
-from leads.models import Lead, LeadEvent, OutboxMessage, WebhookEndpoint
+from leads.models import Lead, LeadEvent, OutboxMessage, User, WebhookEndpoint
 from leads.scoring import SALES_READY
+from leads.services.handover import next_rep
+from leads.services.workflow import hand_to
 from leads.statuses import NEW
 
 PAGE_SIZE = 50
@@ -132,7 +134,8 @@ def replay_dead(endpoint_id: int) -> int:
 
 
 def check_service_level() -> int:
-    """Alert the admins about each sales-ready lead still new past the service level, once per hand-over."""
+    """Alert the admins about each sales-ready lead still new past the service level, once per hand-over;
+    with ``SLA_REASSIGN`` on, the lead also goes to the next rep in the round robin, the reason logged."""
     config = current_app.config
     allowed = float(config["SLA_WORKING_HOURS"])
     if allowed <= 0:
@@ -146,8 +149,13 @@ def check_service_level() -> int:
         ~sa.exists(alerted)).order_by(Lead.routed_at).limit(200)).all()
     late = [lead for lead in waiting if is_late(lead.routed_at, now, allowed, hours)]
     for lead in late:
-        facts = {"working_hours": allowed, "waiting_since": lead.routed_at.isoformat(),
-                 "owner": lead.owner.name if lead.owner else ""}
+        facts: dict[str, object] = {"working_hours": allowed, "waiting_since": lead.routed_at.isoformat(),
+                                    "owner": lead.owner.name if lead.owner else ""}
+        if config["SLA_REASSIGN"] and (pick := next_rep(passing_over=lead.owner_id)) is not None:
+            rep = db.session.get(User, pick.rep.id)
+            assert rep is not None
+            facts["reassigned_to"] = rep.name
+            hand_to(lead, rep, f"Still new after {allowed:g} working hours with {facts['owner'] or 'nobody'}", now)
         db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="sla_missed", data=facts))
         announce("lead.sla_missed", lead, now, facts)
     if late:

@@ -67,10 +67,11 @@ def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[st
     announce("lead.sales_ready", lead, now, {"score": lead.score, "from": before, **why})
 
 
-def next_rep() -> Pick | None:
-    """The rep whose turn it is in the weighted round robin: the sales team and their counts in one query."""
+def next_rep(passing_over: int | None = None) -> Pick | None:
+    """The rep whose turn it is in the weighted round robin: the sales team and their counts in one query.
+    ``passing_over`` is a rep who must not get it (the one it is taken from)."""
     rows = db.session.execute(_SALES_TEAM_AND_COUNTS).all()
-    reps = [Rep(row.id, row.name, row.weight, row.away, row.active) for row in rows]
+    reps = [Rep(row.id, row.name, row.weight, row.away, row.active) for row in rows if row.id != passing_over]
     return choose_rep(reps, {row.id: row.assigned for row in rows if row.assigned is not None})
 
 

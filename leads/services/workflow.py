@@ -88,17 +88,22 @@ def assign_leads(lead_ids: Sequence[int], rep_id: int, actor_id: int) -> BulkRes
         elif lead.owner_id == rep.id:
             result.skipped[lead_id] = f"{rep.name} already owns it."
         else:
-            previous = lead.owner.name if lead.owner else ""
-            _give_turn_back(lead)
-            lead.owner_id = rep.id
-            reason = f"Reassigned by {actor.name if actor else 'an admin'}"
-            db.session.add(Assignment(lead_id=lead.id, user_id=rep.id, at=now, reason=reason))
-            db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="assigned", actor_id=actor_id,
-                                     data={"to": rep.name, "from": previous, "reason": reason}))
-            announce("lead.assigned", lead, now, {"to": rep.name, "from": previous, "reason": reason})
+            hand_to(lead, rep, f"Reassigned by {actor.name if actor else 'an admin'}", now, actor_id)
             result.changed.append(lead_id)
     db.session.commit()
     return result
+
+
+def hand_to(lead: Lead, rep: User, reason: str, now: dt.datetime, actor_id: int | None = None) -> None:
+    """Give an owned lead to another rep, with the reason logged and announced; the previous owner's turn
+    is given back, as the lead left them. The caller commits."""
+    previous = lead.owner.name if lead.owner else ""
+    _give_turn_back(lead)
+    lead.owner_id = rep.id
+    db.session.add(Assignment(lead_id=lead.id, user_id=rep.id, at=now, reason=reason))
+    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="assigned", actor_id=actor_id,
+                             data={"to": rep.name, "from": previous, "reason": reason}))
+    announce("lead.assigned", lead, now, {"to": rep.name, "from": previous, "reason": reason})
 
 
 def _inbox_lead(lead_id: int) -> Lead:
