@@ -138,14 +138,14 @@ def outbox_work_command(once: bool, poll: float | None) -> None:
     import threading
 
     from leads.delivery.worker import run, worker_name
-    from leads.services.delivery import check_service_level
+    from leads.services.delivery import scheduled_work
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"Outbox worker {worker_name()} started.", err=True)
     tried = run(stop, poll if poll is not None else current_app.config["OUTBOX_POLL_SECONDS"], once,
-                between=check_service_level)
+                between=scheduled_work)
     click.echo(f"Outbox worker {worker_name()} stopped after {tried} deliveries.", err=True)
 
 

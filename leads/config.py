@@ -91,6 +91,8 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "WORKING_HOURS": os.environ.get("DOORSTEP_WORKING_HOURS", "09:00-17:00"),
         "WORKING_DAYS": os.environ.get("DOORSTEP_WORKING_DAYS", "Mon-Fri"),
         "WORKING_TIMEZONE": os.environ.get("DOORSTEP_WORKING_TIMEZONE", "UTC"),
+        # When reps who chose a daily digest get it, in the working time zone.
+        "DIGEST_TIME": os.environ.get("DOORSTEP_DIGEST_TIME", "08:00"),
     }
     if env == "test":
         # Test clients click through a questionnaire in milliseconds; tests that check speed set their own.

@@ -318,3 +318,12 @@ class EndpointForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something (rotate, ping, replay): nothing to fill in, but CSRF-checked."""
+
+
+class AlertsForm(FlaskForm):
+    """How a rep hears about leads handed to them."""
+
+    alerts = RadioField("Email me", choices=[
+        SelectChoice("each", "About each lead, as soon as it is mine"),
+        SelectChoice("digest", "One digest a day, in the morning"),
+    ], description="Admins still hear about any lead left new past the service level.")

@@ -25,6 +25,7 @@ ROLES = ("admin", "marketer", "sales")
 VERDICTS = ("sales_ready", "nurture", "disqualified", "quarantined")
 # The dimensions whose points a lead and a submission keep in columns of their own (the receipt keeps all).
 SCORED_DIMENSIONS = ("fit", "intent", "engagement")
+ALERT_CHOICES = ("each", "digest")
 LEAD_STATUSES = ("new", "contacted", "meeting_set", "won", "lost", "not_ready", "spam")
 
 
@@ -64,6 +65,9 @@ class User(Base):
     away: Mapped[bool] = mapped_column(default=False)
     weight: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    # How a rep hears about leads handed to them: a mail for each at once, or one daily digest (ALERT_CHOICES;
+    # no CHECK constraint, as adding one would make SQLite rebuild the users table every row refers to).
+    alerts: Mapped[str] = mapped_column(sa.String(10), default="each", server_default="each")
 
     __table_args__ = (sa.CheckConstraint(f"role IN {ROLES!r}", name="role"),)
 

@@ -7,6 +7,7 @@ Standard Webhooks signature for webhooks, and worker processes started and kille
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -407,3 +408,44 @@ def test_with_reassignment_on_a_late_lead_goes_to_the_next_rep_with_the_reason_l
     work(app)
     to = sorted(m["To"] for m in smtp_server.inbox.wait_for(3))
     assert to == sorted([first.email, second.email, admin.email])
+
+
+# --- the daily digest ------------------------------------------------------------------------------
+
+
+def test_a_rep_who_chose_the_digest_gets_one_mail_a_day_for_their_new_leads(
+        make_app, make_user, make_lead, clock: MovingClock, smtp_server, receiver: WebhookReceiver) -> None:
+    import datetime as dt
+
+    from leads.services.delivery import queue_digests
+
+    rep = make_user("sales", name="Digest Dee")
+    client = make_app().test_client()
+    Auth(client).login(rep.email)
+    page = client.get("/inbox/alerts")
+    assert page.status_code == 200
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
+    assert token
+    assert client.post("/inbox/alerts", data={"alerts": "digest", "csrf_token": token.group(1)}).status_code == 303
+
+    now = dt.datetime.now(dt.UTC)
+    clock.move(seconds=(dt.datetime.combine(now.date(), dt.time(7), dt.UTC) - now).total_seconds())  # 07:00 today
+    app = make_app(DIGEST_TIME="08:00", WORKING_TIMEZONE="UTC")
+    subscribe(app, receiver, ["lead.sales_ready"])
+    make_lead(name="Early Edna")
+    make_lead(name="Late Lou")
+    work(app)
+    assert len(receiver.wait_for(2)) == 2  # webhooks go at once whatever the rep chose
+    with app.app_context():
+        assert queue_digests() == 0  # not 08:00 yet
+    assert smtp_server.inbox.mails == []
+
+    clock.move(hours=1, minutes=5)
+    with app.app_context():
+        assert queue_digests() == 1
+        assert queue_digests() == 0  # once a day
+    work(app)
+    [digest] = smtp_server.inbox.wait_for(1)
+    assert digest["To"] == rep.email and digest["Subject"] == "2 leads for you since your last digest"
+    text = digest.get_body(preferencelist=("plain",)).get_content()
+    assert text.index("Early Edna") < text.index("Late Lou")

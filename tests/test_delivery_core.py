@@ -126,3 +126,18 @@ def test_a_lead_is_late_after_the_allowed_working_hours() -> None:
 @pytest.mark.parametrize("days", ["Mon,Wed,Fri", "mon, wed, fri"])
 def test_working_days_read_as_people_write_them(days: str) -> None:
     assert WorkingHours.parse("08:30-12:00", days, "UTC").days == frozenset({0, 2, 4})
+
+
+@pytest.mark.parametrize(("now", "last_until", "due"), [
+    ("2026-12-02T07:59", None, False),                 # before today's digest time
+    ("2026-12-02T08:00", None, True),                  # the first look after it
+    ("2026-12-02T08:00", "2026-12-01T08:00", True),    # yesterday's was sent
+    ("2026-12-02T15:00", "2026-12-02T08:01", False),   # today's was sent
+])
+def test_a_daily_digest_goes_once_a_day_after_its_time(now: str, last_until: str | None, due: bool) -> None:
+    from leads.delivery.alerts import digest_due
+
+    def at(text: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+    assert digest_due(at(last_until) if last_until else None, at(now), dt.time(8), ZoneInfo("UTC")) is due

@@ -13,3 +13,5 @@ TOPICS = {
 }
 # Sent only to the endpoint an admin is testing, never subscribed to.
 PING = "endpoint.ping"
+# A rep's daily digest, instead of a mail per lead; mail only, never a webhook.
+DIGEST = "rep.digest"

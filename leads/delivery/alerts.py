@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from leads.delivery.payload import why_ready
 
@@ -58,6 +60,17 @@ def sales_alert(topic: str, lead: Mapping[str, Any], answers: Mapping[str, Any],
     return Alert(topic=topic, subject=f"{name}{f' ({company})' if company else ''} {headline}", headline=headline,
                  name=name, company=company, link=link, own_words=words, reasons=why_ready(receipt, 3),
                  facts=dict(facts or {}))
+
+
+# The events a rep who chose the daily digest hears about in it rather than at once.
+DIGESTED = ("lead.sales_ready", "lead.assigned")
+
+
+def digest_due(last_until: dt.datetime | None, now: dt.datetime, at: dt.time, zone: ZoneInfo) -> bool:
+    """Whether a rep's digest goes now: once a day, at the first look after ``at`` in the team's time zone."""
+    local = now.astimezone(zone)
+    todays = dt.datetime.combine(local.date(), at, zone)
+    return local >= todays and (last_until is None or last_until < todays)
 
 
 def _one_line(text: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from leads.delivery.alerts import audience
+from leads.delivery.alerts import DIGESTED, audience
 from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.extensions import db
 from leads.models import Lead, OutboxMessage, User, WebhookEndpoint
@@ -36,7 +36,9 @@ def _addresses(topic: str, lead: Lead) -> list[str]:
     who = audience(topic, lead.owner_id is not None)
     if who == "owner":
         owner = db.session.get(User, lead.owner_id)
-        return [owner.email] if owner is not None and owner.active else []
+        if owner is None or not owner.active or (owner.alerts == "digest" and topic in DIGESTED):
+            return []
+        return [owner.email]
     if who == "admins":
         return list(db.session.scalars(sa.select(User.email).where(User.role == "admin", User.active.is_(True))
                                        .order_by(User.id)))

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
+from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,8 +24,8 @@ from flask import current_app
 from sqlalchemy import orm
 
 from leads import clock
-from leads.delivery import PING, schedule
-from leads.delivery.alerts import sales_alert
+from leads.delivery import DIGEST, PING, schedule
+from leads.delivery.alerts import Alert, sales_alert
 from leads.delivery.email import build_email, message_id, send_email
 from leads.delivery.payload import encode as encode_body
 from leads.delivery.payload import lead_link, receipt_summary, webhook_body
@@ -109,6 +112,8 @@ def deliver(message: OutboxMessage) -> str:
         if not response.ok:
             raise RuntimeError(f"HTTP {response.status} {response.reason}")
         return f"HTTP {response.status} {response.reason}"
+    if message.topic == DIGEST:
+        return send_email(_digest_email(message, config), config)
     if lead is None:
         raise Undeliverable("The lead no longer exists.")
     return send_email(_alert_email(message, lead, config), config)
@@ -137,39 +142,58 @@ def lead_facts(lead: Lead, site_url: str) -> dict[str, Any]:
     }
 
 
-def _alert_email(message: OutboxMessage, lead: Lead, config: Any) -> Any:
+def _lead_alert(topic: str, lead: Lead, site_url: str, facts: dict[str, Any]) -> Alert:
     latest = lead.submissions[-1] if lead.submissions else None
     model = current_app.extensions["doorstep.content"].questionnaire()
     labels = {q.id: q.label for q in model.questions if q.id in OWN_WORDS}
-    alert = sales_alert(message.topic, {"name": lead.name, "email": lead.email, "company": lead.company},
-                        latest.answers if latest else {}, latest.receipt if latest else [], labels,
-                        lead_link(config["SITE_URL"], lead.id), message.payload)
+    return sales_alert(topic, {"name": lead.name, "email": lead.email, "company": lead.company},
+                       latest.answers if latest else {}, latest.receipt if latest else [], labels,
+                       lead_link(site_url, lead.id), facts)
+
+
+def _alert_email(message: OutboxMessage, lead: Lead, config: Any) -> EmailMessage:
+    alert = _lead_alert(message.topic, lead, config["SITE_URL"], message.payload)
+    return _email(message, config, "alert", alert.subject, {"alert": alert})
+
+
+def _digest_email(message: OutboxMessage, config: Any) -> EmailMessage:
+    """One mail for the leads handed to a rep since the last digest, each as its own alert would say it."""
+    leads = [db.session.get(Lead, lead_id) for lead_id in message.payload["lead_ids"]]
+    alerts = [_lead_alert("lead.sales_ready", lead, config["SITE_URL"], {}) for lead in leads if lead is not None]
+    if not alerts:
+        raise Undeliverable("None of its leads exists any more.")
+    subject = f"{len(alerts)} lead{'s' if len(alerts) != 1 else ''} for you since your last digest"
+    return _email(message, config, "digest", subject, {"alerts": alerts, "subject": subject})
+
+
+def _email(message: OutboxMessage, config: Any, template: str, subject: str, context: dict[str, Any]) -> EmailMessage:
     env = current_app.jinja_env
-    context = {"alert": alert, "site_name": config["SITE_NAME"]}
-    return build_email(config["MAIL_FROM"], message.recipient, alert.subject,
-                       env.get_template("email/alert.txt").render(context),
-                       env.get_template("email/alert.html").render(context),
-                       message_id(message.key, config["SITE_URL"]),
-                       {"X-Doorstep-Event": message.topic})
+    context = {**context, "site_name": config["SITE_NAME"]}
+    return build_email(config["MAIL_FROM"], message.recipient, subject,
+                       env.get_template(f"email/{template}.txt").render(context),
+                       env.get_template(f"email/{template}.html").render(context),
+                       message_id(message.key, config["SITE_URL"]), {"X-Doorstep-Event": message.topic})
 
 
 def run(stop: threading.Event, poll_seconds: float, once: bool = False,
-        between: Callable[[], object] | None = None) -> int:
+        between: Callable[[], object] | None = None, between_seconds: float = 30.0) -> int:
     """Deliver until ``stop`` is set (or, with ``once``, until nothing is due); return how many were tried.
 
-    An idle worker looks again every ``poll_seconds``; ``between`` runs at each idle moment (the SLA check).
+    An idle worker looks again every ``poll_seconds``; ``between`` runs when idle, at most every
+    ``between_seconds`` (the service level and the digests, which the clock rather than a change makes due).
     """
-    name, tried = worker_name(), 0
+    name, tried, between_at = worker_name(), 0, -math.inf
     while not stop.is_set():
         try:
             if deliver_next(name):
                 tried += 1
                 continue
+            if between is not None and time.monotonic() - between_at >= between_seconds:
+                between_at = time.monotonic()
+                between()
         except sa.exc.OperationalError as exc:  # the database restarting or busy: wait and try again
             db.session.rollback()
             log.warning("Outbox worker could not reach the database: %s", exc)
-        if between is not None:
-            between()
         if once:
             break
         stop.wait(poll_seconds)

@@ -9,19 +9,21 @@ import mailbox
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 
 from leads import clock
-from leads.delivery import PING, TOPICS
+from leads.delivery import DIGEST, PING, TOPICS
+from leads.delivery.alerts import digest_due
 from leads.delivery.email import local_mailbox
 from leads.delivery.outbox import announce
 from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.delivery.service_level import WorkingHours, is_late
 from leads.delivery.webhooks import new_secret
 from leads.extensions import db
-from leads.models import Lead, LeadEvent, OutboxMessage, User, WebhookEndpoint
+from leads.models import Assignment, Lead, LeadEvent, OutboxMessage, User, WebhookEndpoint
 from leads.scoring import SALES_READY
 from leads.services.handover import next_rep
 from leads.services.workflow import hand_to
@@ -133,12 +135,62 @@ def replay_dead(endpoint_id: int) -> int:
     return len(dead)
 
 
+def scheduled_work() -> None:
+    """What the clock, not a change, makes due: the service-level alerts and the reps' daily digests."""
+    check_service_level()
+    queue_digests()
+
+
+def queue_digests() -> int:
+    """Write the daily digest of each rep who chose one and has leads handed to them since the last."""
+    config = current_app.config
+    now = clock.now()
+    if not _only_worker("digests"):
+        db.session.rollback()
+        return 0
+    zone, at = ZoneInfo(config["WORKING_TIMEZONE"]), dt.time.fromisoformat(config["DIGEST_TIME"])
+    reps = db.session.scalars(sa.select(User).where(User.role == "sales", User.active.is_(True),
+                                                    User.alerts == "digest").order_by(User.id)).all()
+    queued = 0
+    for rep in reps:
+        last = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.topic == DIGEST,
+                                                                OutboxMessage.recipient == rep.email)
+                                 .order_by(OutboxMessage.id.desc()).limit(1))
+        last_until = dt.datetime.fromisoformat(last.payload["until"]) if last else None
+        if not digest_due(last_until, now, at, zone):
+            continue
+        since = last_until or now - dt.timedelta(days=1)
+        lead_ids = db.session.scalars(
+            sa.select(Assignment.lead_id).join(Lead, Lead.id == Assignment.lead_id)
+            .where(Assignment.user_id == rep.id, Assignment.at >= since, Assignment.at < now,
+                   Lead.owner_id == rep.id, Lead.route == SALES_READY)
+            .group_by(Assignment.lead_id).order_by(sa.func.min(Assignment.at))).all()
+        if lead_ids:
+            db.session.add(OutboxMessage(topic=DIGEST, channel="email", recipient=rep.email, created_at=now,
+                                         next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER, payload={
+                                             "user_id": rep.id, "since": since.isoformat(),
+                                             "until": now.isoformat(), "lead_ids": list(lead_ids)}))
+            queued += 1
+    db.session.commit()
+    return queued
+
+
+def _only_worker(job: str) -> bool:
+    """On PostgreSQL, one worker at a time does ``job``: a lock held until this transaction ends (and the
+    next worker then sees what it wrote). SQLite runs one worker."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(
+        sa.func.hashtext(f"doorstep.{job}")))))
+
+
 def check_service_level() -> int:
     """Alert the admins about each sales-ready lead still new past the service level, once per hand-over;
     with ``SLA_REASSIGN`` on, the lead also goes to the next rep in the round robin, the reason logged."""
     config = current_app.config
     allowed = float(config["SLA_WORKING_HOURS"])
-    if allowed <= 0:
+    if allowed <= 0 or not _only_worker("service level"):
+        db.session.rollback()
         return 0
     hours = WorkingHours.parse(config["WORKING_HOURS"], config["WORKING_DAYS"], config["WORKING_TIMEZONE"])
     now = clock.now()

@@ -1,5 +1,5 @@
 """Delivery: webhook endpoints, one outbox row per destination with its idempotency key, status and next
-attempt, and the delivery log of every attempt
+attempt, the delivery log of every attempt, and each rep's choice of alerts (each at once, or a daily digest)
 
 Rows written before this migration were sales alerts with no destination: the ones not yet sent are
 addressed to the lead's current owner (or left for the admins to replay if it has none), and get a key.
@@ -25,6 +25,9 @@ GIVE_UP_AFTER = dt.timedelta(hours=72)  # as leads.delivery.schedule, frozen her
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        # A plain ADD COLUMN: anything more would make SQLite rebuild users, which every lead refers to.
+        batch_op.add_column(sa.Column('alerts', sa.String(length=10), nullable=False, server_default='each'))
     op.create_table('webhook_endpoints',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('url', sa.String(length=2000), nullable=False),
@@ -106,3 +109,5 @@ def downgrade() -> None:
         batch_op.drop_column('channel')
         batch_op.drop_column('key')
     op.drop_table('webhook_endpoints')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('alerts')
