@@ -7,7 +7,7 @@ signs and POSTs the same N bodies with the same HTTP client (``leads.delivery.we
 nothing else: no claim, no lock, no delivery log, no commit. The receiver is a separate process
 (threaded ``http.server``) that answers 204 and counts distinct ``webhook-id`` values.
 
-Alert latency: with one idle worker at the default poll interval, submissions are stored one at a
+Alert latency: with one idle worker (woken by NOTIFY, polling every second), submissions are stored one at a
 time through the real submission service; each one's commit to the SMTP server (aiosmtpd, in this
 process) accepting its alert is timed (p50, p95). The baseline is the same mail sent straight
 with smtplib. The pause between submissions is random, so they land anywhere in the poll cycle.
@@ -257,7 +257,7 @@ def main(argv: list[str]) -> int:
     print(table(rows))
     _prepare(url)
     latency = alert_latency(url, args.samples)
-    print("\nSales alert latency, one idle worker (poll 1 s):")
+    print("\nSales alert latency, one idle worker (LISTEN/NOTIFY, poll 1 s):")
     print(table([latency]))
     save("delivery", {"throughput": rows, "latency": latency})
     sound = all(r["received"] == r["messages"] and r["duplicates"] == 0 for r in rows)

@@ -18,12 +18,24 @@ def announce(topic: str, lead: Lead, now: dt.datetime, facts: Mapping[str, Any])
     """Tell whoever should hear about ``topic``: a mail to the rep or the admins, a webhook to each endpoint
     subscribed (a paused one too: its messages wait for it). The rows commit, or not, with the change."""
     payload = {"lead_id": lead.id, **facts}
-    for address in _addresses(topic, lead):
-        db.session.add(OutboxMessage(topic=topic, payload=payload, channel="email", recipient=address,
-                                     created_at=now, next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER))
-    for endpoint_id in subscribers(topic):
-        db.session.add(OutboxMessage(topic=topic, payload=payload, channel="webhook", endpoint_id=endpoint_id,
-                                     created_at=now, next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER))
+    rows = [OutboxMessage(topic=topic, payload=payload, channel="email", recipient=address, created_at=now,
+                          next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER) for address in _addresses(topic, lead)]
+    rows += [OutboxMessage(topic=topic, payload=payload, channel="webhook", endpoint_id=endpoint_id, created_at=now,
+                           next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER) for endpoint_id in subscribers(topic)]
+    db.session.add_all(rows)
+    if rows:
+        ring_doorbell()
+
+
+# The channel idle workers LISTEN on (PostgreSQL); SQLite's single worker polls.
+DOORBELL = "doorstep_outbox"
+
+
+def ring_doorbell() -> None:
+    """Wake idle workers when this transaction commits (NOTIFY waits for the commit, and is dropped with a
+    rollback), so a new message goes within milliseconds rather than at the next poll."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_notify(DOORBELL, "")))
 
 
 def subscribers(topic: str) -> list[int]:

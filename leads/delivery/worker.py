@@ -27,6 +27,7 @@ from leads import clock
 from leads.delivery import DIGEST, PING, schedule
 from leads.delivery.alerts import Alert, sales_alert
 from leads.delivery.email import build_email, message_id, send_email
+from leads.delivery.outbox import DOORBELL
 from leads.delivery.payload import encode as encode_body
 from leads.delivery.payload import lead_link, receipt_summary, webhook_body
 from leads.delivery.webhooks import post, signed_headers
@@ -175,6 +176,42 @@ def _email(message: OutboxMessage, config: Any, template: str, subject: str, con
                        message_id(message.key, config["SITE_URL"]), {"X-Doorstep-Event": message.topic})
 
 
+class Doorbell:
+    """An idle worker's wait: on PostgreSQL until a NOTIFY on the outbox channel (or ``poll_seconds``,
+    for messages whose retry time comes), elsewhere simply ``poll_seconds``."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.connection: Any = None
+        url = db.engine.url
+        if url.get_backend_name() == "postgresql":
+            import psycopg  # installed with PostgreSQL support only (the postgres and prod extras)
+
+            try:
+                conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+                self.connection = psycopg.connect(conninfo, autocommit=True)
+                self.connection.execute(f"LISTEN {DOORBELL}")
+            except psycopg.Error as exc:  # polling still delivers everything, a little later
+                log.warning("Outbox worker polls: LISTEN failed: %s", exc)
+                self.connection = None
+
+    def wait(self, seconds: float) -> None:
+        if self.connection is None:
+            self.stop.wait(seconds)
+            return
+        try:
+            for _ in self.connection.notifies(timeout=seconds, stop_after=1):
+                pass
+        except Exception as exc:  # psycopg's errors, the server gone among them: back to polling
+            log.warning("Outbox worker polls: the LISTEN connection failed: %s", exc)
+            self.close()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
 def run(stop: threading.Event, poll_seconds: float, once: bool = False,
         between: Callable[[], object] | None = None, between_seconds: float = 30.0) -> int:
     """Deliver until ``stop`` is set (or, with ``once``, until nothing is due); return how many were tried.
@@ -182,6 +219,16 @@ def run(stop: threading.Event, poll_seconds: float, once: bool = False,
     An idle worker looks again every ``poll_seconds``; ``between`` runs when idle, at most every
     ``between_seconds`` (the service level and the digests, which the clock rather than a change makes due).
     """
+    doorbell = Doorbell(stop) if not once else None
+    try:
+        return _deliver_until_stopped(stop, poll_seconds, doorbell, between, between_seconds)
+    finally:
+        if doorbell is not None:
+            doorbell.close()
+
+
+def _deliver_until_stopped(stop: threading.Event, poll_seconds: float, doorbell: Doorbell | None,
+                           between: Callable[[], object] | None, between_seconds: float) -> int:
     name, tried, between_at = worker_name(), 0, -math.inf
     while not stop.is_set():
         try:
@@ -194,7 +241,7 @@ def run(stop: threading.Event, poll_seconds: float, once: bool = False,
         except sa.exc.OperationalError as exc:  # the database restarting or busy: wait and try again
             db.session.rollback()
             log.warning("Outbox worker could not reach the database: %s", exc)
-        if once:
+        if doorbell is None:
             break
-        stop.wait(poll_seconds)
+        doorbell.wait(poll_seconds)
     return tried

@@ -18,7 +18,7 @@ from leads import clock
 from leads.delivery import DIGEST, PING, TOPICS
 from leads.delivery.alerts import digest_due
 from leads.delivery.email import local_mailbox
-from leads.delivery.outbox import announce
+from leads.delivery.outbox import announce, ring_doorbell
 from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.delivery.service_level import WorkingHours, is_late
 from leads.delivery.webhooks import new_secret
@@ -85,6 +85,7 @@ def ping(endpoint_id: int) -> OutboxMessage:
                             channel="webhook", endpoint_id=found.id, created_at=now, next_attempt_at=now,
                             give_up_at=now + GIVE_UP_AFTER)
     db.session.add(message)
+    ring_doorbell()
     db.session.commit()
     return message
 
@@ -119,6 +120,7 @@ def replay(message_id: int) -> OutboxMessage:
     if found is None:
         raise DeliveryError("That message no longer exists.")
     _revive(found, clock.now())
+    ring_doorbell()
     db.session.commit()
     return found
 
@@ -131,6 +133,7 @@ def replay_dead(endpoint_id: int) -> int:
         OutboxMessage.endpoint_id == endpoint_id, OutboxMessage.status == "dead")).all()
     for found in dead:
         _revive(found, now)
+    ring_doorbell()
     db.session.commit()
     return len(dead)
 
