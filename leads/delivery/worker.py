@@ -238,7 +238,7 @@ def _deliver_until_stopped(stop: threading.Event, poll_seconds: float, doorbell:
             if between is not None and time.monotonic() - between_at >= between_seconds:
                 between_at = time.monotonic()
                 between()
-        except sa.exc.OperationalError as exc:  # the database restarting or busy: wait and try again
+        except sa.exc.SQLAlchemyError as exc:  # the database restarting, busy or gone: wait and try again
             db.session.rollback()
             log.warning("Outbox worker could not reach the database: %s", exc)
         if doorbell is None:
