@@ -11,6 +11,10 @@ Alert latency: with one idle worker (woken by NOTIFY, polling every second), sub
 time through the real submission service; each one's commit to the SMTP server (aiosmtpd, in this
 process) accepting its alert is timed (p50, p95). The baseline is the same mail sent straight
 with smtplib. The pause between submissions is random, so they land anywhere in the poll cycle.
+
+Outage (``--outage``, five real minutes unless told): 200 messages wait while the receiver is down,
+retried with the real backoff; the receiver comes back, and the run reports how long until every
+message arrived, and whether any was lost or repeated. Its yardstick is the outage itself.
 """
 
 from __future__ import annotations
@@ -167,6 +171,50 @@ def throughput(url: str, n: int) -> list[dict[str, Any]]:
         receiver.wait(timeout=10)
 
 
+def outage(url: str, n: int, seconds: float) -> dict[str, Any]:
+    """The receiver down for ``seconds`` (real time) while N messages wait, then back: how long until all
+    of them arrive, and whether any is lost or repeated. One worker, at its default settings."""
+    from leads import create_app
+    from leads.extensions import db
+    from leads.models import OutboxMessage
+    from leads.services.delivery import create_endpoint
+
+    port = free_port()
+    app = create_app({"ENV": "development", "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        endpoint_id = create_endpoint(f"http://127.0.0.1:{port}/hooks", ["lead.sales_ready"]).id
+        db.engine.dispose()
+    worker = subprocess.Popen([_doorstep(), "outbox", "work"], env=_env(url), cwd=ROOT, stderr=subprocess.DEVNULL)
+    receiver = None
+    engine = sa.create_engine(url)
+    try:
+        with sa.orm.Session(engine) as session:
+            now = dt.datetime.now(dt.UTC)
+            session.add_all(OutboxMessage(topic="endpoint.ping", payload=event, channel="webhook",
+                                          endpoint_id=endpoint_id, created_at=now, next_attempt_at=now,
+                                          give_up_at=now + dt.timedelta(hours=72)) for event in _bodies(n))
+            session.commit()
+        time.sleep(seconds)
+        with engine.connect() as conn:
+            tries = conn.scalar(sa.text("SELECT count(*) FROM delivery_attempts")) or 0
+        receiver = subprocess.Popen([sys.executable, "-c", RECEIVER, str(port)])
+        wait_for_port(port)
+        back = time.perf_counter()
+        while _counts(port)[0] < n and time.perf_counter() - back < 1800:
+            time.sleep(0.05)
+        drained = time.perf_counter() - back
+        distinct, total = _counts(port)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+        if receiver is not None:
+            receiver.terminate()
+            receiver.wait(timeout=10)
+        engine.dispose()
+    return {"messages": n, "down_s": seconds, "failed_tries_while_down": tries, "all_delivered_after_s": drained,
+            "received": distinct, "lost": n - distinct, "duplicates": total - distinct}
+
+
 class Arrivals:
     def __init__(self) -> None:
         self.at: dict[str, float] = {}
@@ -244,6 +292,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench delivery", description=__doc__)
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--samples", type=int, default=40, help="submissions timed for the alert latency")
+    parser.add_argument("--outage", type=float, default=300.0,
+                        help="seconds the receiver is down in the outage run (0 skips it)")
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL", ""),
                         help="an empty PostgreSQL database URL (its public schema is replaced)")
     args = parser.parse_args(argv)
@@ -259,6 +309,13 @@ def main(argv: list[str]) -> int:
     latency = alert_latency(url, args.samples)
     print("\nSales alert latency, one idle worker (LISTEN/NOTIFY, poll 1 s):")
     print(table([latency]))
-    save("delivery", {"throughput": rows, "latency": latency})
+    down = None
+    if args.outage:
+        _prepare(url)
+        down = outage(url, 200, args.outage)
+        print(f"\nReceiver down for {args.outage:g} s, then back (one worker):")
+        print(table([down]))
+    save("delivery", {"throughput": rows, "latency": latency, "outage": down})
     sound = all(r["received"] == r["messages"] and r["duplicates"] == 0 for r in rows)
+    sound = sound and (down is None or down["lost"] == 0)
     return 0 if sound else 1
