@@ -1,4 +1,4 @@
-"""What admins do with deliveries: webhook endpoints, the delivery log and replay; and the service-level check."""
+"""Deliveries as admins manage them (endpoints, log, replay, local mailbox), and the work the clock makes due."""
 
 from __future__ import annotations
 
@@ -65,6 +65,8 @@ def update_endpoint(endpoint_id: int, url: str, events: Sequence[str], descripti
     """Change an endpoint; pausing holds its messages (they wait, and go when it is resumed)."""
     found = _endpoint(endpoint_id)
     found.url, found.events, found.description, found.paused = url, _known(events), description, paused
+    if not paused:
+        ring_doorbell()  # what it held is due now
     db.session.commit()
     return found
 
