@@ -449,3 +449,23 @@ def test_a_rep_who_chose_the_digest_gets_one_mail_a_day_for_their_new_leads(
     assert digest["To"] == rep.email and digest["Subject"] == "2 leads for you since your last digest"
     text = digest.get_body(preferencelist=("plain",)).get_content()
     assert text.index("Early Edna") < text.index("Late Lou")
+
+
+def test_when_a_receiver_answers_again_its_other_waiting_messages_go_at_once(
+        app: Flask, make_lead, clock: MovingClock, receiver: WebhookReceiver) -> None:
+    subscribe(app, receiver)
+    receiver.stop()
+    for _ in range(4):
+        make_lead()
+    for _ in range(3):  # three failed tries each: the next is 20 to 40 seconds away
+        clock.move(minutes=2)
+        work(app)
+    receiver.start()
+    with app.app_context():  # one message's retry comes up first; the others wait minutes more
+        first, *rest = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert all(m.next_attempt_at > clock() for m in rest)
+        first.next_attempt_at = clock()
+        db.session.commit()
+    work(app)
+    assert {m.status for m in messages(app)} == {"sent"}
+    assert len(receiver.ids()) == 4
