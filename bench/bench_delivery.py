@@ -96,6 +96,18 @@ def _bodies(n: int) -> list[dict[str, Any]]:
     return [{"n": i, "message": "bench"} for i in range(n)]
 
 
+def _queue_pings(engine: sa.Engine, endpoint_id: int, n: int) -> None:
+    """N webhook messages for one endpoint, committed at once, as the app writes them."""
+    from leads.models import OutboxMessage
+
+    with sa.orm.Session(engine) as session:
+        now = dt.datetime.now(dt.UTC)
+        session.add_all(OutboxMessage(topic="endpoint.ping", payload=event, channel="webhook", endpoint_id=endpoint_id,
+                                      created_at=now, next_attempt_at=now, give_up_at=now + dt.timedelta(hours=72))
+                        for event in _bodies(n))
+        session.commit()
+
+
 def bare_loop(port: int, secret: str, n: int) -> float:
     """Sign and POST the same bodies with the same client, nothing else; messages per second."""
     from leads.delivery.payload import encode, webhook_body
@@ -113,20 +125,13 @@ def bare_loop(port: int, secret: str, n: int) -> float:
 
 def with_workers(url: str, port: int, endpoint_id: int, n: int, workers: int) -> tuple[float, int, int]:
     """Workers idle, N messages committed at once, timed until the receiver has them all."""
-    from leads.models import OutboxMessage
-
     procs = [subprocess.Popen([_doorstep(), "outbox", "work", "--poll", "0.05"], env=_env(url), cwd=ROOT,
                               stderr=subprocess.DEVNULL) for _ in range(workers)]
     try:
         time.sleep(3)  # started and idle
         engine = sa.create_engine(url)
-        with sa.orm.Session(engine) as session:
-            now = dt.datetime.now(dt.UTC)
-            session.add_all(OutboxMessage(topic="endpoint.ping", payload=event, channel="webhook",
-                                          endpoint_id=endpoint_id, created_at=now, next_attempt_at=now,
-                                          give_up_at=now + dt.timedelta(hours=72)) for event in _bodies(n))
-            session.commit()
-            start = time.perf_counter()
+        _queue_pings(engine, endpoint_id, n)
+        start = time.perf_counter()
         while _counts(port)[0] < n:
             time.sleep(0.005)
         elapsed = time.perf_counter() - start
@@ -176,7 +181,6 @@ def outage(url: str, n: int, seconds: float) -> dict[str, Any]:
     of them arrive, and whether any is lost or repeated. One worker, at its default settings."""
     from leads import create_app
     from leads.extensions import db
-    from leads.models import OutboxMessage
     from leads.services.delivery import create_endpoint
 
     port = free_port()
@@ -188,12 +192,7 @@ def outage(url: str, n: int, seconds: float) -> dict[str, Any]:
     receiver = None
     engine = sa.create_engine(url)
     try:
-        with sa.orm.Session(engine) as session:
-            now = dt.datetime.now(dt.UTC)
-            session.add_all(OutboxMessage(topic="endpoint.ping", payload=event, channel="webhook",
-                                          endpoint_id=endpoint_id, created_at=now, next_attempt_at=now,
-                                          give_up_at=now + dt.timedelta(hours=72)) for event in _bodies(n))
-            session.commit()
+        _queue_pings(engine, endpoint_id, n)
         time.sleep(seconds)
         with engine.connect() as conn:
             tries = conn.scalar(sa.text("SELECT count(*) FROM delivery_attempts")) or 0
