@@ -30,9 +30,13 @@ migrate: install
 demo: migrate
 	$(BIN)/doorstep demo load
 
+# The outbox worker runs beside the server and stops with it; in development mail stays in the local
+# mailbox (http://$(HOST):$(PORT)/admin/mailbox), so nothing leaves the machine.
 run: demo
-	@echo "Serving Doorstep on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
-	$(BIN)/doorstep run --host $(HOST) --port $(PORT)
+	@echo "Serving Doorstep on http://$(HOST):$(PORT) with the outbox worker  (Ctrl+C to stop)"
+	@$(BIN)/doorstep outbox work & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  $(BIN)/doorstep run --host $(HOST) --port $(PORT)
 
 check: install
 	$(BIN)/doorstep content check

@@ -16,6 +16,7 @@ users_cli = click.Group("users", help="Manage the team's accounts.")
 content_cli = click.Group("content", help="Check what marketers wrote, or start a new article.")
 demo_cli = click.Group("demo", help="Sample data for trying Doorstep out.")
 leads_cli = click.Group("leads", help="Work with stored leads.")
+outbox_cli = click.Group("outbox", help="Deliver sales alerts, emails and webhooks.")
 
 
 @users_cli.command("create")
@@ -131,6 +132,27 @@ def rescore_command(mode: str, limit: int) -> None:
         click.echo("\nNothing was written. Run with --apply to write the new scores.")
 
 
+@outbox_cli.command("work")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then stop (for cron or a test).")
+@click.option("--poll", type=float, default=None, help="Seconds between looks when idle [default: the config's].")
+@with_appcontext
+def outbox_work_command(once: bool, poll: float | None) -> None:
+    """Deliver outbox messages until stopped (SIGTERM or Ctrl+C finishes the message in hand, then stops)."""
+    import signal
+    import threading
+
+    from leads.delivery.worker import run, worker_name
+    from leads.services.delivery import scheduled_work
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"Outbox worker {worker_name()} started.", err=True)
+    tried = run(stop, poll if poll is not None else current_app.config["OUTBOX_POLL_SECONDS"], once,
+                between=scheduled_work)
+    click.echo(f"Outbox worker {worker_name()} stopped after {tried} deliveries.", err=True)
+
+
 def register(app: Flask) -> None:
-    for group in (users_cli, content_cli, demo_cli, leads_cli):
+    for group in (users_cli, content_cli, demo_cli, leads_cli, outbox_cli):
         app.cli.add_command(group)

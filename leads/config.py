@@ -71,6 +71,30 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "MIN_SECONDS_TO_COMPLETE": float(os.environ.get("DOORSTEP_MIN_SECONDS_TO_COMPLETE", "5")),
         "BURST_LIMIT": int(os.environ.get("DOORSTEP_BURST_LIMIT", "5")),
         "BURST_MINUTES": int(os.environ.get("DOORSTEP_BURST_MINUTES", "10")),
+        # Mail: "smtp" sends; "mailbox" keeps every mail in a local Maildir that admins read at /admin/mailbox,
+        # so that nothing leaves a developer's machine.
+        "MAIL_BACKEND": os.environ.get("DOORSTEP_MAIL_BACKEND", "smtp" if env == "production" else "mailbox"),
+        "MAIL_FROM": os.environ.get("DOORSTEP_MAIL_FROM", "Doorstep <doorstep@localhost>"),
+        "MAILBOX_DIR": os.environ.get("DOORSTEP_MAILBOX_DIR", str(Path(instance_path) / "mailbox")),
+        "SMTP_HOST": os.environ.get("DOORSTEP_SMTP_HOST", "localhost"),
+        "SMTP_PORT": int(os.environ.get("DOORSTEP_SMTP_PORT", "587")),
+        # "starttls" (port 587), "tls" (implicit TLS, port 465) or "none" (a relay on the same machine).
+        "SMTP_SECURITY": os.environ.get("DOORSTEP_SMTP_SECURITY", "starttls"),
+        "SMTP_USERNAME": os.environ.get("DOORSTEP_SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("DOORSTEP_SMTP_PASSWORD", ""),
+        "SMTP_TIMEOUT_SECONDS": float(os.environ.get("DOORSTEP_SMTP_TIMEOUT_SECONDS", "30")),
+        "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("DOORSTEP_WEBHOOK_TIMEOUT_SECONDS", "10")),
+        # How often an idle outbox worker looks for new messages: a new alert waits at most this long.
+        "OUTBOX_POLL_SECONDS": float(os.environ.get("DOORSTEP_OUTBOX_POLL_SECONDS", "1")),
+        # A sales-ready lead still new after this many working hours alerts the admins; 0 turns it off.
+        "SLA_WORKING_HOURS": float(os.environ.get("DOORSTEP_SLA_WORKING_HOURS", "2")),
+        # Also hand such a lead to the next rep in the round robin (the admins are alerted either way).
+        "SLA_REASSIGN": os.environ.get("DOORSTEP_SLA_REASSIGN", "0") == "1",
+        "WORKING_HOURS": os.environ.get("DOORSTEP_WORKING_HOURS", "09:00-17:00"),
+        "WORKING_DAYS": os.environ.get("DOORSTEP_WORKING_DAYS", "Mon-Fri"),
+        "WORKING_TIMEZONE": os.environ.get("DOORSTEP_WORKING_TIMEZONE", "UTC"),
+        # When reps who chose a daily digest get it, in the working time zone.
+        "DIGEST_TIME": os.environ.get("DOORSTEP_DIGEST_TIME", "08:00"),
     }
     if env == "test":
         # Test clients click through a questionnaire in milliseconds; tests that check speed set their own.

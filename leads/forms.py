@@ -23,6 +23,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    URLField,
     validators,
     widgets,
 )
@@ -295,3 +296,36 @@ class UserForm(FlaskForm):
     away = BooleanField("Away")
     weight = WholeNumberField("Weight", validators=[validators.InputRequired("Give a weight from 0 to 10."),
                                                     validators.NumberRange(0, 10, message="Use 0 to 10.")])
+
+
+class EndpointForm(FlaskForm):
+    """A webhook endpoint: where to POST, which events, and whether it is paused."""
+
+    url = URLField("URL", validators=[validators.InputRequired("Give the URL that receives the webhooks."),
+                                      validators.Length(max=2000),
+                                      validators.URL(require_tld=False, message="Give a full http(s) URL.")],
+                   description="Doorstep POSTs signed JSON here; https in production.")
+    description = StringField("What it is for", validators=[validators.Length(max=200)])
+    events = MultiCheckboxField("Events", validators=[validators.InputRequired("Choose at least one event.")])
+    paused = BooleanField("Paused", description="Messages wait while paused, and go when it is resumed.")
+
+    def __init__(self, topics: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.events.choices = [SelectChoice(topic, f"{topic}: {meaning}") for topic, meaning in topics.items()]
+
+    def validate_url(self, field: Field) -> None:
+        if not str(field.data or "").lower().startswith(("http://", "https://")):
+            raise validators.ValidationError("Give a full http(s) URL.")
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (rotate, ping, replay): nothing to fill in, but CSRF-checked."""
+
+
+class AlertsForm(FlaskForm):
+    """How a rep hears about leads handed to them."""
+
+    alerts = RadioField("Email me", choices=[
+        SelectChoice("each", "About each lead, as soon as it is mine"),
+        SelectChoice("digest", "One digest a day, in the morning"),
+    ], description="Admins still hear about any lead left new past the service level.")

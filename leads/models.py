@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from leads import clock
+from leads.delivery.schedule import GIVE_UP_AFTER
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,6 +25,7 @@ ROLES = ("admin", "marketer", "sales")
 VERDICTS = ("sales_ready", "nurture", "disqualified", "quarantined")
 # The dimensions whose points a lead and a submission keep in columns of their own (the receipt keeps all).
 SCORED_DIMENSIONS = ("fit", "intent", "engagement")
+ALERT_CHOICES = ("each", "digest")
 LEAD_STATUSES = ("new", "contacted", "meeting_set", "won", "lost", "not_ready", "spam")
 
 
@@ -62,6 +65,9 @@ class User(Base):
     away: Mapped[bool] = mapped_column(default=False)
     weight: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    # How a rep hears about leads handed to them: a mail for each at once, or one daily digest (ALERT_CHOICES;
+    # no CHECK constraint, as adding one would make SQLite rebuild the users table every row refers to).
+    alerts: Mapped[str] = mapped_column(sa.String(10), default="each", server_default="each")
 
     __table_args__ = (sa.CheckConstraint(f"role IN {ROLES!r}", name="role"),)
 
@@ -197,8 +203,27 @@ class Assignment(Base):
     user: Mapped[User] = relationship()
 
 
+OUTBOX_STATUSES = ("pending", "sent", "dead")
+CHANNELS = ("email", "webhook")
+
+
+class WebhookEndpoint(Base):
+    """A URL that receives signed webhooks for the events it subscribed to, with a secret of its own."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    description: Mapped[str] = mapped_column(sa.String(200), default="")
+    events: Mapped[list[Any]] = mapped_column(default=list)
+    secret: Mapped[str] = mapped_column(sa.String(100))
+    paused: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+
+
 class OutboxMessage(Base):
-    """A notification written in the same transaction as its cause, sent later by a worker."""
+    """One delivery to one destination (an email address or a webhook endpoint), written in the same
+    transaction as its cause and sent later by a worker; ``key`` is its idempotency key on every try."""
 
     __tablename__ = "outbox"
 
@@ -209,6 +234,42 @@ class OutboxMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    key: Mapped[str] = mapped_column(sa.String(60), unique=True, default=lambda: f"msg_{uuid.uuid4().hex}")
+    channel: Mapped[str] = mapped_column(sa.String(10), default="email")
+    recipient: Mapped[str] = mapped_column(sa.String(254), default="")
+    endpoint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("webhook_endpoints.id", ondelete="CASCADE"),
+                                                    index=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    # Retries stop here (72 hours after the event, or after an admin's replay) and the message is dead.
+    give_up_at: Mapped[dt.datetime] = mapped_column(default=lambda: clock.now() + GIVE_UP_AFTER)
+
+    endpoint: Mapped[WebhookEndpoint | None] = relationship()
+    tries: Mapped[list[DeliveryAttempt]] = relationship(
+        back_populates="message", order_by="DeliveryAttempt.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {OUTBOX_STATUSES!r}", name="status"),
+        sa.CheckConstraint(f"channel IN {CHANNELS!r}", name="channel"),
+        # The workers' one question: what is due next?
+        sa.Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+
+class DeliveryAttempt(Base):
+    """One try at delivering an outbox message: when, by which worker, and what the other side said."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    ok: Mapped[bool] = mapped_column(default=False)
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+    worker: Mapped[str] = mapped_column(sa.String(80), default="")
+
+    message: Mapped[OutboxMessage] = relationship(back_populates="tries")
 
 
 class QuestionnaireDraft(Base):

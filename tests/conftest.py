@@ -111,6 +111,7 @@ def app_config(database_url: str, content_dir: Path, tmp_path: Path) -> dict[str
         "SQLALCHEMY_DATABASE_URI": database_url,
         "CONTENT_DIR": str(content_dir),
         "CARD_DIR": str(tmp_path / "cards"),
+        "MAILBOX_DIR": str(tmp_path / "mailbox"),  # the development mailbox, never the project's instance folder
     }
 
 
@@ -375,3 +376,146 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("measured")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+# --- delivery: a real SMTP server, a real webhook receiver, a clock the test moves --------------------
+
+
+class Inbox:
+    """What the test SMTP server accepted, parsed, in order."""
+
+    def __init__(self) -> None:
+        self.mails: list[Any] = []
+        self.arrived = threading.Condition()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+        import email
+        import email.policy
+
+        with self.arrived:
+            self.mails.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            self.arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> list[Any]:
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.mails) >= count, timeout)
+            return list(self.mails)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SimpleNamespace]:
+    """aiosmtpd on 127.0.0.1: a real SMTP conversation, kept in memory."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield SimpleNamespace(inbox=inbox, port=controller.port)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mail_config(smtp_server: SimpleNamespace) -> dict[str, Any]:
+    """Settings that send the app's mail to the test SMTP server, in the clear, without a login."""
+    return {"MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_server.port, "SMTP_SECURITY": "none"}
+
+
+class WebhookReceiver:
+    """A threaded HTTP server that checks every POST's Standard Webhooks signature and keeps what it verified.
+
+    ``stop()`` and ``start()`` take it down and bring it back on the same port; ``delay`` slows each answer.
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.secret = ""
+        self.delay = 0.0
+        self.received: list[tuple[str, dict[str, Any]]] = []
+        self.refused: list[str] = []
+        self.lock = threading.Condition()
+        self.server: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+    def start(self) -> None:
+        import time
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from standardwebhooks import Webhook, WebhookVerificationError
+
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's hook name
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                try:
+                    payload = Webhook(receiver.secret).verify(body, dict(self.headers.items()))
+                except WebhookVerificationError as exc:
+                    with receiver.lock:
+                        receiver.refused.append(str(exc))
+                    self.send_response(401)
+                else:
+                    with receiver.lock:
+                        receiver.received.append((self.headers["webhook-id"], payload))
+                        receiver.lock.notify_all()
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def ids(self) -> list[str]:
+        with self.lock:
+            return [webhook_id for webhook_id, _ in self.received]
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[tuple[str, dict[str, Any]]]:
+        with self.lock:
+            self.lock.wait_for(lambda: len(self.received) >= count, timeout)
+            return list(self.received)
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+class MovingClock:
+    """The CLOCK setting for tests that skip hours: it reads the real time plus however far the test moved it."""
+
+    def __init__(self) -> None:
+        self.ahead = dt.timedelta()
+
+    def __call__(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.ahead
+
+    def move(self, **delta: float) -> None:
+        self.ahead += dt.timedelta(**delta)

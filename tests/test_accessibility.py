@@ -16,7 +16,8 @@ WIDTHS = {"phone": (375, 812), "desktop": (1280, 800)}
 PUBLIC_PAGES = ["/", "/articles/qualifying-by-the-gap", "/articles/scoring-readiness-with-rules", "/articles/",
                 "/tags/discovery", "/stages/awareness", "/search?q=discovery", "/search?q=zzzz-nothing",
                 "/no-such-page", "/login", "/questionnaire"]
-TEAM_PAGES = {"admin": ["/inbox", "/inbox/leads/{lead}", "/admin/users", "/studio"], "marketer": ["/studio"]}
+TEAM_PAGES = {"admin": ["/inbox", "/inbox/leads/{lead}", "/admin/users", "/studio", "/admin/endpoints",
+                        "/admin/deliveries", "/admin/mailbox", "/inbox/alerts"], "marketer": ["/studio"]}
 RESULTS = {"sales_ready": "Revenue leader with a deadline", "nurture": "Early researcher",
            "disqualified": "Student writing a thesis"}
 

@@ -28,3 +28,34 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app: Flask) -> None:
     with app.app_context(), db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the session's PostgreSQL database is already at the head")
+def test_alerts_written_before_the_worker_existed_are_addressed_and_kept(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from leads import create_app
+
+    app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
+    with app.app_context():
+        upgrade(revision="0003")
+        for statement in (
+            "INSERT INTO users (id, email, name, password_hash, role, active, away, weight, created_at) "
+            "VALUES (1, 'rep@team.example', 'Rep', 'x', 'sales', 1, 0, 1, '2026-11-30')",
+            "INSERT INTO leads (id, email, name, company, job_role, route, status, stage, source, fit, intent, "
+            "engagement, score, owner_id, created_at, routed_at, landing_article, search_text) VALUES (1, "
+            "'l@buyer.example', 'L', '', '', 'sales_ready', 'new', '', '', 0, 0, 0, 0, 1, '2026-11-30', "
+            "'2026-11-30', '', '')",
+            "INSERT INTO lead_reads (user_id, lead_id, read_at) VALUES (1, 1, '2026-11-30')",
+            "INSERT INTO outbox (created_at, topic, payload, attempts, last_error) "
+            "VALUES ('2026-11-30', 'lead.sales_ready', '{\"lead_id\": 1}', 0, '')",
+        ):
+            db.session.execute(sa.text(statement))
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(sa.text("SELECT key, channel, recipient, status FROM outbox")).all()
+        kept = db.session.scalar(sa.text("SELECT count(*) FROM lead_reads"))
+        db.engine.dispose()
+    assert [tuple(row) for row in rows] == [("msg_earlier_1", "email", "rep@team.example", "pending")]
+    assert kept == 1

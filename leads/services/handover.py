@@ -14,8 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from leads.delivery.outbox import announce
 from leads.extensions import db
-from leads.models import SCORED_DIMENSIONS, Assignment, Lead, LeadEvent, OutboxMessage, Submission, User
+from leads.models import SCORED_DIMENSIONS, Assignment, Lead, LeadEvent, Submission, User
 from leads.routing import Pick, Rep, choose_rep
 from leads.scoring import SALES_READY, ScoreResult
 from leads.statuses import NEW
@@ -43,29 +44,28 @@ def change_route(lead: Lead, route: str, now: dt.datetime, why: Mapping[str, Any
     if before is not None and before != route:
         _add(LeadEvent, lead_id=lead.id, at=now, kind="promoted" if route == SALES_READY else "rerouted",
              data={"from": before, "to": route, **why})
-    lead.route = route
     if route == SALES_READY and (before != SALES_READY or lead.owner_id is None):
         _hand_over(lead, now, before, why)
+    lead.route = route
 
 
 def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[str, Any]) -> None:
     """A lead (re)entering the inbox is a fresh lead for sales: timed from now, given to whoever's turn it
     is in the round robin, and announced through the outbox."""
+    pick = next_rep()
     lead.routed_at = now
     if before is not None and before != SALES_READY:
         lead.status = NEW
-    pick = next_rep()
     if pick is None:
         _add(LeadEvent, lead_id=lead.id, at=now, kind="unassigned", data={"reason": "No sales rep is available"})
     else:
         lead.owner_id = pick.rep.id
         _add(Assignment, lead_id=lead.id, user_id=pick.rep.id, at=now, reason=pick.reason)
         _add(LeadEvent, lead_id=lead.id, at=now, kind="assigned", data={"to": pick.rep.name, "reason": pick.reason})
-    _add(OutboxMessage, created_at=now, topic="lead.sales_ready",
-         payload={"lead_id": lead.id, "score": lead.score, **why})
+    announce("lead.sales_ready", lead, now, {"score": lead.score, "from": before, **why})
 
 
-def _add(row: type[LeadEvent | Assignment | OutboxMessage], **values: Any) -> None:
+def _add(row: type[LeadEvent | Assignment], **values: Any) -> None:
     """Insert one row beside the lead at once, on the transaction's connection.
 
     These rows are only ever added, never changed here, so they need no place in the session's unit
@@ -75,10 +75,12 @@ def _add(row: type[LeadEvent | Assignment | OutboxMessage], **values: Any) -> No
     db.session.connection().execute(sa.insert(row).values(**values))
 
 
-def next_rep() -> Pick | None:
-    """The rep whose turn it is in the weighted round robin: the sales team and their counts in one query."""
-    rows = db.session.connection().execute(_SALES_TEAM_AND_COUNTS).all()
-    reps = [Rep(row.id, row.name, row.weight, row.away, row.active) for row in rows]
+def next_rep(passing_over: int | None = None) -> Pick | None:
+    """The rep whose turn it is in the weighted round robin: the sales team and their counts in one query.
+    ``passing_over`` is a rep who must not get it (the one it is taken from)."""
+    # Through the session, so that assignments another service added but has not flushed count too.
+    rows = db.session.execute(_SALES_TEAM_AND_COUNTS).all()
+    reps = [Rep(row.id, row.name, row.weight, row.away, row.active) for row in rows if row.id != passing_over]
     return choose_rep(reps, {row.id: row.assigned for row in rows if row.assigned is not None})
 
 

@@ -7,7 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from leads.extensions import db
-from leads.models import ROLES, Assignment, Lead, User
+from leads.models import ALERT_CHOICES, ROLES, Assignment, Lead, User
 from leads.scoring import SALES_READY
 
 MIN_PASSWORD_LENGTH = 12
@@ -62,6 +62,18 @@ def update_user(user_id: int, actor_id: int, role: str, active: bool, away: bool
     if user.id == actor_id and user.role == "admin" and (role != "admin" or not active):
         raise UserError("You can't remove your own admin access; ask another admin.")
     user.role, user.active, user.away, user.weight = role, active, away, weight
+    db.session.commit()
+    return user
+
+
+def choose_alerts(user_id: int, choice: str) -> User:
+    """How a rep hears about leads handed to them: ``each`` at once, or one daily ``digest``."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise UserError("That account no longer exists.")
+    if choice not in ALERT_CHOICES:
+        raise UserError("Choose one of the ways offered.")
+    user.alerts = choice
     db.session.commit()
     return user
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from leads import clock
+from leads.delivery.outbox import announce
 from leads.extensions import db
 from leads.models import Assignment, Lead, LeadEvent, User
 from leads.routing import QUARANTINED
@@ -87,16 +88,22 @@ def assign_leads(lead_ids: Sequence[int], rep_id: int, actor_id: int) -> BulkRes
         elif lead.owner_id == rep.id:
             result.skipped[lead_id] = f"{rep.name} already owns it."
         else:
-            previous = lead.owner.name if lead.owner else ""
-            _give_turn_back(lead)
-            lead.owner_id = rep.id
-            reason = f"Reassigned by {actor.name if actor else 'an admin'}"
-            db.session.add(Assignment(lead_id=lead.id, user_id=rep.id, at=now, reason=reason))
-            db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="assigned", actor_id=actor_id,
-                                     data={"to": rep.name, "from": previous, "reason": reason}))
+            hand_to(lead, rep, f"Reassigned by {actor.name if actor else 'an admin'}", now, actor_id)
             result.changed.append(lead_id)
     db.session.commit()
     return result
+
+
+def hand_to(lead: Lead, rep: User, reason: str, now: dt.datetime, actor_id: int | None = None) -> None:
+    """Give an owned lead to another rep, with the reason logged and announced; the previous owner's turn
+    is given back, as the lead left them. The caller commits."""
+    previous = lead.owner.name if lead.owner else ""
+    _give_turn_back(lead)
+    lead.owner_id = rep.id
+    db.session.add(Assignment(lead_id=lead.id, user_id=rep.id, at=now, reason=reason))
+    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="assigned", actor_id=actor_id,
+                             data={"to": rep.name, "from": previous, "reason": reason}))
+    announce("lead.assigned", lead, now, {"to": rep.name, "from": previous, "reason": reason})
 
 
 def _inbox_lead(lead_id: int) -> Lead:
@@ -124,6 +131,9 @@ def _move(lead: Lead, target: str, actor_id: int, reason: str, now: dt.datetime)
         lead.route = QUARANTINED
     lead.status = target
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="status", actor_id=actor_id, data=data))
+    announce("lead.status_changed", lead, now, data)
+    if target == NOT_READY:
+        announce("lead.recycled", lead, now, data)
 
 
 def _give_turn_back(lead: Lead) -> None:

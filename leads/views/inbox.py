@@ -13,7 +13,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from leads.forms import BulkForm, InboxFilterForm, NoteForm, StatusForm
+from leads.forms import AlertsForm, BulkForm, InboxFilterForm, NoteForm, StatusForm
 from leads.models import Lead
 from leads.questionnaire import BUYING_STAGE
 from leads.services.inbox import (
@@ -28,7 +28,7 @@ from leads.services.inbox import (
     ready_lead,
     stored_stages,
 )
-from leads.services.users import active_reps
+from leads.services.users import UserError, active_reps, choose_alerts
 from leads.services.workflow import WorkflowError, add_note, change_status, change_statuses
 from leads.spreadsheet import csv_lines
 from leads.statuses import LABELS, LEAVING, NOT_READY_REASONS, PIPELINE, moves_from
@@ -172,3 +172,17 @@ def lead_note(lead_id: int) -> ResponseReturnValue:
             flash("Note added.", "info")
             return redirect(url_for("inbox.lead_detail", lead_id=lead_id, _anchor="notes-heading"), code=303)
     return _lead_page(lead, note_form=form, code=400)
+
+
+@bp.route("/alerts", methods=["GET", "POST"])
+def alerts() -> ResponseReturnValue:
+    form = AlertsForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            choose_alerts(current_user.id, form.alerts.data or "")
+        except UserError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash("Saved how you hear about new leads.", "info")
+            return redirect(url_for("inbox.alerts"), code=303)
+    return render_template("inbox/alerts.html", form=form), 400 if form.errors else 200

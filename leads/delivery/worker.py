@@ -1,0 +1,262 @@
+"""The outbox worker: claim the next due message, deliver it, log the attempt, and retry or give up.
+
+Each message is claimed, sent and recorded in one transaction of its own. On PostgreSQL the claim is
+``SELECT … FOR UPDATE SKIP LOCKED``, so several workers share the queue and never hold the same row; a
+worker that dies mid-send loses its connection, the row unlocks unchanged, and the next worker sends it
+again under the same idempotency key. On SQLite one worker runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import orm
+
+from leads import clock
+from leads.delivery import DIGEST, PING, schedule
+from leads.delivery.alerts import Alert, sales_alert
+from leads.delivery.email import build_email, message_id, send_email
+from leads.delivery.outbox import DOORBELL
+from leads.delivery.payload import encode as encode_body
+from leads.delivery.payload import lead_link, receipt_summary, webhook_body
+from leads.delivery.webhooks import post, signed_headers
+from leads.extensions import db
+from leads.models import DeliveryAttempt, Lead, OutboxMessage, WebhookEndpoint
+from leads.questionnaire import OWN_WORDS
+
+log = logging.getLogger(__name__)
+
+MAX_DETAIL = 2000
+
+
+class Undeliverable(Exception):
+    """Trying again cannot help (the lead or the endpoint is gone): the message is dead at once."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def due(now: dt.datetime) -> sa.Select[OutboxMessage]:
+    """The next message to send: pending, due, and not for a paused endpoint; locked, skipping others' rows."""
+    return (
+        sa.select(OutboxMessage)
+        .outerjoin(OutboxMessage.endpoint)
+        .options(orm.contains_eager(OutboxMessage.endpoint))  # the endpoint comes with the claim: one query
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
+               sa.or_(OutboxMessage.endpoint_id.is_(None), WebhookEndpoint.paused.is_(False)))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=OutboxMessage)
+    )
+
+
+def deliver_next(name: str) -> bool:
+    """Deliver one due message, if there is one, and say whether there was."""
+    message = db.session.scalar(due(clock.now()))
+    if message is None:
+        db.session.rollback()  # ends the read, so the next poll sees rows committed since
+        return False
+    dead = False
+    try:
+        ok, detail = True, deliver(message)
+    except Undeliverable as exc:
+        ok, detail, dead = False, str(exc), True
+    except Exception as exc:  # noqa: BLE001 - any failure of the other side is logged and retried, never fatal
+        ok, detail = False, f"{type(exc).__name__}: {exc}"
+    record(message, ok, detail, clock.now(), name, dead)
+    db.session.commit()
+    return True
+
+
+def record(message: OutboxMessage, ok: bool, detail: str, now: dt.datetime, name: str, dead: bool = False) -> None:
+    """Log the attempt on the message and in the delivery log; schedule the next try or mark it dead."""
+    detail = detail[:MAX_DETAIL]
+    message.attempts += 1
+    db.session.add(DeliveryAttempt(message_id=message.id, at=now, ok=ok, detail=detail, worker=name))
+    if ok:
+        message.status, message.sent_at, message.last_error = "sent", now, ""
+        if message.attempts > 1:
+            _bring_forward(message, now)
+        return
+    message.last_error = detail
+    retry_at = None if dead else schedule.next_attempt(message.give_up_at, message.attempts, now)
+    if retry_at is None:
+        message.status = "dead"
+        log.warning("Outbox message %s (%s) is dead after %d attempts: %s", message.key, message.topic,
+                    message.attempts, detail)
+    else:
+        message.next_attempt_at = retry_at
+
+
+def _bring_forward(recovered: OutboxMessage, now: dt.datetime) -> None:
+    """The other side answers again after failing: what waits for it goes now, not at its backed-off time
+    (after a five-minute outage that could be five more). Rows another worker holds are left to it."""
+    same_place = (OutboxMessage.endpoint_id == recovered.endpoint_id if recovered.endpoint_id is not None
+                  else OutboxMessage.channel == recovered.channel)
+    waiting = (sa.select(OutboxMessage.id)
+               .where(same_place, OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > now,
+                      OutboxMessage.id != recovered.id)
+               .with_for_update(skip_locked=True))
+    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id.in_(waiting.scalar_subquery()))
+                       .values(next_attempt_at=now))
+
+
+def deliver(message: OutboxMessage) -> str:
+    """Send one message by its channel; return what the receiver said, or raise."""
+    config = current_app.config
+    lead = db.session.get(Lead, message.payload["lead_id"]) if "lead_id" in message.payload else None
+    if message.channel == "webhook":
+        endpoint = message.endpoint
+        if endpoint is None:
+            raise Undeliverable("The endpoint was removed.")
+        body = encode_body(_webhook_body(message, lead, config["SITE_URL"]))
+        # The real time, even under a test's CLOCK: receivers check it against their own clocks (5 minutes).
+        headers = signed_headers(endpoint.secret, message.key, dt.datetime.now(dt.UTC), body)
+        response = post(endpoint.url, headers, body, float(config["WEBHOOK_TIMEOUT_SECONDS"]))
+        if not response.ok:
+            raise RuntimeError(f"HTTP {response.status} {response.reason}")
+        return f"HTTP {response.status} {response.reason}"
+    if message.topic == DIGEST:
+        return send_email(_digest_email(message, config), config)
+    if lead is None:
+        raise Undeliverable("The lead no longer exists.")
+    return send_email(_alert_email(message, lead, config), config)
+
+
+def _webhook_body(message: OutboxMessage, lead: Lead | None, site_url: str) -> dict[str, Any]:
+    facts = {k: v for k, v in message.payload.items() if k != "lead_id"}
+    if message.topic == PING or lead is None:
+        return webhook_body(message.topic, message.created_at, message.payload)
+    latest = lead.submissions[-1] if lead.submissions else None
+    submission = ({c: getattr(latest, c) for c in ("model_version", "verdict", "total", "fit", "intent",
+                                                    "engagement", "gates_missed", "receipt")} if latest else {})
+    return webhook_body(message.topic, message.created_at, facts, lead_facts(lead, site_url),
+                        latest.answers if latest else {}, receipt_summary(submission))
+
+
+def lead_facts(lead: Lead, site_url: str) -> dict[str, Any]:
+    """The lead as a receiver sees it: who, where it stands, its scores, its owner, and its page."""
+    owner = {"name": lead.owner.name, "email": lead.owner.email} if lead.owner else None
+    return {
+        "id": lead.id, "name": lead.name, "email": lead.email, "company": lead.company, "job_role": lead.job_role,
+        "route": lead.route, "status": lead.status, "stage": lead.stage, "source": lead.source,
+        "score": lead.score, "fit": lead.fit, "intent": lead.intent, "engagement": lead.engagement,
+        "owner": owner, "created_at": lead.created_at.isoformat(), "routed_at": lead.routed_at.isoformat(),
+        "url": lead_link(site_url, lead.id),
+    }
+
+
+def _lead_alert(topic: str, lead: Lead, site_url: str, facts: dict[str, Any]) -> Alert:
+    latest = lead.submissions[-1] if lead.submissions else None
+    model = current_app.extensions["doorstep.content"].questionnaire()
+    labels = {q.id: q.label for q in model.questions if q.id in OWN_WORDS}
+    return sales_alert(topic, {"name": lead.name, "email": lead.email, "company": lead.company},
+                       latest.answers if latest else {}, latest.receipt if latest else [], labels,
+                       lead_link(site_url, lead.id), facts)
+
+
+def _alert_email(message: OutboxMessage, lead: Lead, config: Any) -> EmailMessage:
+    alert = _lead_alert(message.topic, lead, config["SITE_URL"], message.payload)
+    return _email(message, config, "alert", alert.subject, {"alert": alert})
+
+
+def _digest_email(message: OutboxMessage, config: Any) -> EmailMessage:
+    """One mail for the leads handed to a rep since the last digest, each as its own alert would say it."""
+    leads = [db.session.get(Lead, lead_id) for lead_id in message.payload["lead_ids"]]
+    alerts = [_lead_alert("lead.sales_ready", lead, config["SITE_URL"], {}) for lead in leads if lead is not None]
+    if not alerts:
+        raise Undeliverable("None of its leads exists any more.")
+    subject = f"{len(alerts)} lead{'s' if len(alerts) != 1 else ''} for you since your last digest"
+    return _email(message, config, "digest", subject, {"alerts": alerts, "subject": subject})
+
+
+def _email(message: OutboxMessage, config: Any, template: str, subject: str, context: dict[str, Any]) -> EmailMessage:
+    env = current_app.jinja_env
+    context = {**context, "site_name": config["SITE_NAME"]}
+    return build_email(config["MAIL_FROM"], message.recipient, subject,
+                       env.get_template(f"email/{template}.txt").render(context),
+                       env.get_template(f"email/{template}.html").render(context),
+                       message_id(message.key, config["SITE_URL"]), {"X-Doorstep-Event": message.topic})
+
+
+class Doorbell:
+    """An idle worker's wait: on PostgreSQL until a NOTIFY on the outbox channel (or ``poll_seconds``,
+    for messages whose retry time comes), elsewhere simply ``poll_seconds``."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.connection: Any = None
+        url = db.engine.url
+        if url.get_backend_name() == "postgresql":
+            import psycopg  # installed with PostgreSQL support only (the postgres and prod extras)
+
+            try:
+                conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+                self.connection = psycopg.connect(conninfo, autocommit=True)
+                self.connection.execute(f"LISTEN {DOORBELL}")
+            except psycopg.Error as exc:  # polling still delivers everything, a little later
+                log.warning("Outbox worker polls: LISTEN failed: %s", exc)
+                self.connection = None
+
+    def wait(self, seconds: float) -> None:
+        if self.connection is None:
+            self.stop.wait(seconds)
+            return
+        try:
+            for _ in self.connection.notifies(timeout=seconds, stop_after=1):
+                pass
+        except Exception as exc:  # psycopg's errors, the server gone among them: back to polling
+            log.warning("Outbox worker polls: the LISTEN connection failed: %s", exc)
+            self.close()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def run(stop: threading.Event, poll_seconds: float, once: bool = False,
+        between: Callable[[], object] | None = None, between_seconds: float = 30.0) -> int:
+    """Deliver until ``stop`` is set (or, with ``once``, until nothing is due); return how many were tried.
+
+    An idle worker looks again every ``poll_seconds``; ``between`` runs when idle, at most every
+    ``between_seconds`` (the service level and the digests, which the clock rather than a change makes due).
+    """
+    doorbell = Doorbell(stop) if not once else None
+    try:
+        return _deliver_until_stopped(stop, poll_seconds, doorbell, between, between_seconds)
+    finally:
+        if doorbell is not None:
+            doorbell.close()
+
+
+def _deliver_until_stopped(stop: threading.Event, poll_seconds: float, doorbell: Doorbell | None,
+                           between: Callable[[], object] | None, between_seconds: float) -> int:
+    name, tried, between_at = worker_name(), 0, -math.inf
+    while not stop.is_set():
+        try:
+            if deliver_next(name):
+                tried += 1
+                continue
+            if between is not None and time.monotonic() - between_at >= between_seconds:
+                between_at = time.monotonic()
+                between()
+        except sa.exc.SQLAlchemyError as exc:  # the database restarting, busy or gone: wait and try again
+            db.session.rollback()
+            log.warning("Outbox worker could not reach the database: %s", exc)
+        if doorbell is None:
+            break
+        doorbell.wait(poll_seconds)
+    return tried
