@@ -18,10 +18,14 @@ def announce(topic: str, lead: Lead, now: dt.datetime, facts: Mapping[str, Any])
     """Tell whoever should hear about ``topic``: a mail to the rep or the admins, a webhook to each endpoint
     subscribed (a paused one too: its messages wait for it). The rows commit, or not, with the change."""
     payload = {"lead_id": lead.id, **facts}
+    # Who hears of it depends on nothing the caller has yet to write, so the look-ups leave the session's
+    # pending changes (the lead's new owner, say) to the one flush at the commit.
+    with db.session.no_autoflush:
+        addresses, endpoint_ids = _addresses(topic, lead), subscribers(topic)
     rows = [OutboxMessage(topic=topic, payload=payload, channel="email", recipient=address, created_at=now,
-                          next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER) for address in _addresses(topic, lead)]
+                          next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER) for address in addresses]
     rows += [OutboxMessage(topic=topic, payload=payload, channel="webhook", endpoint_id=endpoint_id, created_at=now,
-                           next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER) for endpoint_id in subscribers(topic)]
+                           next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER) for endpoint_id in endpoint_ids]
     db.session.add_all(rows)
     if rows:
         ring_doorbell()
