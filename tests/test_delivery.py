@@ -313,7 +313,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_repeats_only_under_the_same_k
 def test_four_workers_on_postgresql_deliver_each_webhook_exactly_once(app: Flask, app_config,
                                                                      receiver: WebhookReceiver) -> None:
     endpoint_id = subscribe(app, receiver)
-    keys = add_pings(app, endpoint_id, 600)
+    keys = add_pings(app, endpoint_id, 1000)  # as many as the issue asks
     workers = [worker_process(app_config) for _ in range(4)]
     try:
         assert wait_until(lambda: len(receiver.ids()) >= len(keys), timeout=180)
