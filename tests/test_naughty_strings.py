@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -36,10 +37,12 @@ from markupsafe import escape
 from werkzeug.test import TestResponse
 from werkzeug.wrappers import Response
 
+from leads.delivery.worker import run
 from leads.extensions import db
 from leads.models import Lead, Submission
 from leads.quality import quality_reasons
 from leads.questionnaire import Questionnaire
+from leads.services import delivery
 from leads.text_input import clean_text
 from tests.conftest import REQUIRE_BROWSER, ROOT, walk_questionnaire
 
@@ -190,12 +193,25 @@ def sign_in_sales(make_user: Callable[..., Any], auth: Any) -> None:
     assert auth.login(make_user("sales").email).status_code == 302
 
 
+def webhook_mismatches(body: dict[str, Any], w: Walk) -> tuple[int, list[str]]:
+    """Each value of ``w`` as the rule keeps it, in the signed webhook's JSON: the answers and the lead."""
+    data = body.get("data", {})
+    wanted = {f"answer {q}": kept(typed) for q, typed in w.typed.items()}
+    found = {f"answer {q}": data.get("answers", {}).get(q) for q in w.typed}
+    wanted |= {"lead name": wanted["answer name"], "lead company": wanted["answer company"], "lead source": w.source}
+    found |= {f"lead {key}": data.get("lead", {}).get(key) for key in ("name", "company", "source")}
+    return len(wanted), [f"{w.text!r}: the webhook's {key} is {found[key]!r}, not {value!r}"
+                         for key, value in wanted.items() if found[key] != value]
+
+
 def test_every_naughty_string_walks_through_with_no_server_error_and_comes_back_exactly(
         app: Flask, client: FlaskClient, make_user: Callable[..., Any], auth: Any, ready_answers: dict[str, Any],
-        server_errors: ServerErrors, record_property: Callable[[str, object], None]) -> None:
+        server_errors: ServerErrors, record_property: Callable[[str, object], None], receiver: Any) -> None:
     strings = naughty_strings()
     sign_in_sales(make_user, auth)
     model = model_of(app)
+    with app.app_context():  # a receiver for every sales-ready lead, signed as Standard Webhooks says
+        receiver.secret = delivery.create_endpoint(receiver.url, ["lead.sales_ready"]).secret
     walks = [walk(app, n, ready_answers, free_text_answers(model, text), text, server_errors)
              for n, text in enumerate(strings, start=1)]
     outcomes = Counter(w.outcome for w in walks)
@@ -250,6 +266,16 @@ def test_every_naughty_string_walks_through_with_no_server_error_and_comes_back_
             by_filter += 1
     searches = [server_errors.fetch(client, "/inbox", q=text) for text in strings]
 
+    # The outbox worker posts each ready lead to the receiver, which checks the signature.
+    with app.app_context():
+        run(threading.Event(), poll_seconds=0, once=True)
+    bodies = {body["data"]["lead"]["email"]: body for _, body in receiver.received if "lead" in body.get("data", {})}
+    in_webhooks = 0
+    for w, _ in ready:
+        checked, wrong = webhook_mismatches(bodies.get(w.email, {}), w)
+        in_webhooks += checked
+        mismatches += wrong
+
     record_property("measured", (
         f"naughty strings on {database}: {len(walks)} walks, {len(server_errors.seen)} server errors, "
         f"{outcomes['acknowledged']} acknowledged / {stored} stored ({outcomes['refused']} refused as blank), "
@@ -257,12 +283,14 @@ def test_every_naughty_string_walks_through_with_no_server_error_and_comes_back_
         f"{sum(routes.values()) - routes['sales_ready'] - routes['quarantined']} other; round trips checked: "
         f"{in_database.total()} in the database ({in_database['quarantined']} of them on quarantined leads), "
         f"{on_lead_pages} on lead pages, {in_csv} in the CSV, {by_filter} by the "
-        f"source filter, 0 in webhook payloads (no webhook yet); {len(searches)} searches; "
+        f"source filter, {in_webhooks} in webhook payloads ({len(receiver.refused)} refused signatures); "
+        f"{len(searches)} searches; "
         f"{len(mismatches)} mismatches"))
 
     assert server_errors.seen == []
     assert outcomes["acknowledged"] == stored and outcomes["server error"] == 0
     assert len(export) == len(ready) > len(walks) * 0.9, "nearly every walk should reach the inbox"
+    assert receiver.refused == []
     assert mismatches == [], "\n".join(mismatches[:40])
 
 
