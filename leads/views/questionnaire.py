@@ -25,8 +25,8 @@ from leads.forms import QuestionnaireForm
 from leads.models import Submission
 from leads.nurture import recommend_reading
 from leads.questionnaire import Questionnaire, Step
+from leads.services.answering import StepOutcome, Visitor, first_page, refill, take_step
 from leads.services.drafts import DRAFT_LIFETIME, Draft, open_draft
-from leads.services.questionnaire import StepOutcome, Visitor, first_page, refill, take_step
 from leads.views import site_content
 from leads.views.tracking import external_referrer, read_visit, tracking_declined, utm_from
 
