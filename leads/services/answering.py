@@ -78,7 +78,7 @@ def first_page(model: Questionnaire, draft: Draft | None) -> tuple[Step, Questio
 def take_step(model: Questionnaire, draft: Draft | None, current: Step, posted: MultiDict[str, str],
               visitor: Visitor) -> StepOutcome:
     """Keep what this step posted, then go back, save for later, show the step again, go on, or send."""
-    typed = {**(draft.answers if draft else {}), **{q.id: posted.getlist(q.id) for q in current.questions}}
+    typed = _with_step(draft, current, posted)
     this_step = {q.id: typed[q.id] for q in current.questions}
     doubled = [q.id for q in current.questions if q.type != "multiple_choice" and len(typed[q.id]) > 1]
     for question_id in doubled:
@@ -118,9 +118,12 @@ def take_step(model: Questionnaire, draft: Draft | None, current: Step, posted: 
 
 def refill(model: Questionnaire, draft: Draft | None, current: Step, posted: MultiDict[str, str]) -> StepOutcome:
     """The step again, filled in with what was posted but keeping nothing: for a post whose CSRF check failed."""
-    typed = {**(draft.answers if draft else {}), **{q.id: posted.getlist(q.id)[:1] if q.type != "multiple_choice"
-                                                    else posted.getlist(q.id) for q in current.questions}}
-    return _again(current, draft, questionnaire_form(model, typed), problem=EXPIRED)
+    return _again(current, draft, questionnaire_form(model, _with_step(draft, current, posted)), problem=EXPIRED)
+
+
+def _with_step(draft: Draft | None, current: Step, posted: MultiDict[str, str]) -> dict[str, list[str]]:
+    """The answers typed so far, with what this step posted in place of its own (an unticked box posts nothing)."""
+    return {**(draft.answers if draft else {}), **{q.id: posted.getlist(q.id) for q in current.questions}}
 
 
 def _again(step: Step, draft: Draft | None, form: QuestionnaireForm, *, problem: str = "",
