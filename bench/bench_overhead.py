@@ -31,7 +31,7 @@ PASSWORD = "bench password not for production"
 
 def doorstep_app(tmp: str) -> Flask:
     os.environ.update({"DATABASE_URL": f"sqlite:///{tmp}/bench.db", "DOORSTEP_ENV": "production",
-                       "DOORSTEP_SECRET_KEY": "bench-only-secret-key"})
+                       "DOORSTEP_SECRET_KEY": "bench-only-secret-key", "DOORSTEP_RATELIMIT_ALLOW_MEMORY": "1"})
     from flask_migrate import upgrade
 
     from leads.app import create_app

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from leads import commands, security
 from leads.config import PROJECT_ROOT, load_config
@@ -79,8 +80,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     caching.register(app, Path(__file__).resolve().parent)
     tracking.register(app)
     commands.register(app)
-    page_cache.register(app)  # last: it wraps the finished app's WSGI callable
+    page_cache.register(app)  # it wraps the finished app's WSGI callable
+    trust_proxies(app)  # outermost, so that every layer sees the real client, scheme and host
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` proxies, take the client's address, the scheme (https behind TLS) and the host
+    from the X-Forwarded-* entries those proxies added, and from no others. Rate limits, burst checks and links
+    then see the real visitor; with no proxy trusted, a forged X-Forwarded-For changes nothing."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
 
 @sa.event.listens_for(sa.Engine, "connect")

@@ -7,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +43,9 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "CARD_DIR": os.environ.get("DOORSTEP_CARD_DIR", str(Path(instance_path) / "cards")),
         "SITE_NAME": os.environ.get("DOORSTEP_SITE_NAME", "Doorstep"),
         "SITE_URL": os.environ.get("DOORSTEP_SITE_URL", "http://127.0.0.1:5000"),
+        # How many proxies (nginx, a load balancer) stand in front and set X-Forwarded-For/-Proto/-Host: the app
+        # believes only the entries those proxies appended, so a client cannot forge its address. 0: no proxy.
+        "TRUSTED_PROXIES": os.environ.get("DOORSTEP_TRUSTED_PROXIES", "0"),
         "SALES_REPLY_HOURS": int(os.environ.get("DOORSTEP_SALES_REPLY_HOURS", "24")),
         # How long browsers and CDNs may reuse a public page before asking again (with its ETag).
         "PUBLIC_CACHE_SECONDS": int(os.environ.get("DOORSTEP_PUBLIC_CACHE_SECONDS", "60")),
@@ -64,6 +68,8 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "REMEMBER_COOKIE_SECURE": env == "production",
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": os.environ.get("DOORSTEP_RATELIMIT_STORAGE", "memory://"),
+        # memory:// counts in each process: fine for one worker on one server, and only said so on purpose.
+        "RATELIMIT_ALLOW_MEMORY": os.environ.get("DOORSTEP_RATELIMIT_ALLOW_MEMORY", "0") == "1",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("DOORSTEP_LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
         "SUBMIT_RATE_LIMIT": os.environ.get("DOORSTEP_SUBMIT_RATE_LIMIT", "10 per minute;60 per hour"),
@@ -101,6 +107,11 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         config.update(TESTING=True, SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False,
                       MIN_SECONDS_TO_COMPLETE=0.0)
     config.update(override)
+    config["TRUSTED_PROXIES"] = _trusted_proxies(config["TRUSTED_PROXIES"])
+    # Links built outside a request (mails, the worker's webhooks) take the public address's scheme; inside a
+    # request, the scheme the trusted proxy forwarded.
+    config.setdefault("PREFERRED_URL_SCHEME", urlsplit(config["SITE_URL"]).scheme or "http")
+    _refuse_per_process_rate_limits(config)
 
     if not config["SECRET_KEY"]:
         if config["DOORSTEP_ENV"] == "production":
@@ -112,3 +123,28 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         config["SECRET_KEY"] = secrets.token_hex(32)
         log.warning("No DOORSTEP_SECRET_KEY set; using a random key for this %s run.", env)
     return config
+
+
+def _trusted_proxies(value: Any) -> int:
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        count = -1
+    if count < 0:
+        raise ConfigError(f"DOORSTEP_TRUSTED_PROXIES must be a whole number of proxies (0 or more), not {value!r}")
+    return count
+
+
+def _refuse_per_process_rate_limits(config: dict[str, Any]) -> None:
+    """In production, rate limits counted in memory hold only within one process: refuse them unless told."""
+    storage = str(config["RATELIMIT_STORAGE_URI"])
+    if config["DOORSTEP_ENV"] != "production" or not storage.startswith("memory://") \
+            or config["RATELIMIT_ALLOW_MEMORY"]:
+        return
+    raise ConfigError(
+        "DOORSTEP_RATELIMIT_STORAGE is memory://, which counts sign-ins and submissions in each worker "
+        "process separately: with 4 gunicorn workers, or 2 servers, a '5 per minute' limit lets 20 or more "
+        "through. Refusing to start in production. Point it at Redis shared by every worker and server "
+        "(DOORSTEP_RATELIMIT_STORAGE=redis://host:6379), or, for exactly one worker on one server, set "
+        "DOORSTEP_RATELIMIT_ALLOW_MEMORY=1."
+    )

@@ -149,7 +149,7 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch: pytest.Mo
 
 def test_production_cookies_are_secure(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOORSTEP_SECRET_KEY", "k" * 64)
-    app = create_app({"ENV": "production"})
+    app = create_app({"ENV": "production", "RATELIMIT_ALLOW_MEMORY": True})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
 
 

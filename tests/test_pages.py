@@ -112,7 +112,7 @@ def test_a_view_that_sets_a_security_header_keeps_its_own(app: Flask, client: Fl
 
 def test_production_adds_strict_transport_security(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOORSTEP_SECRET_KEY", "k" * 64)
-    app = create_app({"ENV": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app({"ENV": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_ALLOW_MEMORY": True})
     response = app.test_client().get("/robots.txt")
     assert response.status_code == 200
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"

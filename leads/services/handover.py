@@ -78,10 +78,23 @@ def _add(row: type[LeadEvent | Assignment], **values: Any) -> None:
 def next_rep(passing_over: int | None = None) -> Pick | None:
     """The rep whose turn it is in the weighted round robin: the sales team and their counts in one query.
     ``passing_over`` is a rep who must not get it (the one it is taken from)."""
+    _take_the_turn_lock()
     # Through the session, so that assignments another service added but has not flushed count too.
     rows = db.session.execute(_SALES_TEAM_AND_COUNTS).all()
     reps = [Rep(row.id, row.name, row.weight, row.away, row.active) for row in rows if row.id != passing_over]
     return choose_rep(reps, {row.id: row.assigned for row in rows if row.assigned is not None})
+
+
+def _take_the_turn_lock() -> None:
+    """One hand-over at a time, across every worker and server, until this transaction ends.
+
+    Two transactions that read the counts at once would give the same turn twice. On PostgreSQL a
+    transaction-level advisory lock makes the next one wait, and its counts query (a new snapshot under
+    READ COMMITTED) then sees the assignment this one committed. SQLite needs none: it lets one transaction
+    write at a time, and in WAL mode one that read counts older than another's commit cannot write after it.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("doorstep.round robin"))))
 
 
 _ASSIGNED = (
