@@ -79,7 +79,7 @@ def baseline_app():  # type: ignore[no-untyped-def]
     return app
 
 
-def _token(html: str) -> str:
+def page_csrf_token(html: str) -> str:
     """The CSRF token a page prints; a page without one is a failed request."""
     found = TOKEN.search(html)
     if found is None:
@@ -125,7 +125,7 @@ def _ready_buyer() -> dict[str, Any]:
     return dict(load_personas(ROOT / "content" / "personas.yaml", dt.datetime.now(dt.UTC))[0].answers)
 
 
-def _answers(n: int) -> list[tuple[str, str]]:
+def ready_buyer_form(n: int) -> list[tuple[str, str]]:
     """The first persona's answers as a browser posts them, with an email of its own."""
     form: list[tuple[str, str]] = []
     for key, value in (_ready_buyer() | {"email": f"buyer{n}@bench.example"}).items():
@@ -169,11 +169,11 @@ def run_questionnaire(base: str, count: int) -> dict[str, Any]:
     last_step: list[str] = [""] * count
 
     def early_steps(n: int) -> None:
-        browser, form = browsers[n], _answers(n)
+        browser, form = browsers[n], ready_buyer_form(n)
         status, _, html = browser.request("GET", "/questionnaire")
         url = "/questionnaire"
         for _ in range(5):
-            status, location, _ = browser.request("POST", url, [("csrf_token", _token(html)), *form])
+            status, location, _ = browser.request("POST", url, [("csrf_token", page_csrf_token(html)), *form])
             if status != 303:
                 raise RuntimeError(f"step post answered {status}")
             url = urllib.parse.urlsplit(location).path
@@ -183,7 +183,7 @@ def run_questionnaire(base: str, count: int) -> dict[str, Any]:
         browser = browsers[n]
         status, _, html = browser.request("GET", last_step[n])
         status, location, _ = browser.request(
-            "POST", last_step[n], [("csrf_token", _token(html)), *_answers(n)])
+            "POST", last_step[n], [("csrf_token", page_csrf_token(html)), *ready_buyer_form(n)])
         if status != 303 or not location.endswith("/questionnaire/result"):
             raise RuntimeError(f"final post answered {status} {location}")
         acknowledged.append(n)
@@ -200,7 +200,7 @@ def run_baseline(base: str, count: int) -> dict[str, Any]:
     done: list[int] = []
 
     def insert(n: int) -> None:
-        status, _, _ = Browser(base).request("POST", "/insert", _answers(n))
+        status, _, _ = Browser(base).request("POST", "/insert", ready_buyer_form(n))
         if status != 204:
             raise RuntimeError(f"insert answered {status}")
         done.append(n)
@@ -215,7 +215,7 @@ def run_baseline(base: str, count: int) -> dict[str, Any]:
     def get_then_insert(n: int) -> None:
         browser = Browser(base)
         browser.request("GET", "/form")
-        if browser.request("POST", "/insert", _answers(n))[0] == 204:
+        if browser.request("POST", "/insert", ready_buyer_form(n))[0] == 204:
             pairs.append(n)
 
     pair_seconds, pair_errors = _in_threads(get_then_insert, count)
@@ -245,14 +245,14 @@ def final_post_in_process(count: int) -> dict[str, Any]:
         errors = 0
         for n in range(count):
             client = app.test_client()
-            form = _answers(n)
+            form = ready_buyer_form(n)
             url_path = "/questionnaire"
             html = client.get(url_path).get_data(as_text=True)
             for _ in range(5):
-                response = client.post(url_path, data=MultiDict([("csrf_token", _token(html)), *form]))
+                response = client.post(url_path, data=MultiDict([("csrf_token", page_csrf_token(html)), *form]))
                 url_path = urllib.parse.urlsplit(response.headers.get("Location", "")).path
             html = client.get(url_path).get_data(as_text=True)
-            data = MultiDict([("csrf_token", _token(html)), *form])
+            data = MultiDict([("csrf_token", page_csrf_token(html)), *form])
             started, cpu_started = time.perf_counter(), time.thread_time()
             response = client.post(url_path, data=data)
             samples.append(time.perf_counter() - started)
