@@ -68,6 +68,15 @@ def unit_command(unit: Path, env: dict[str, str]) -> list[str]:
     return shlex.split(line.replace("/srv/doorstep", str(ROOT)))
 
 
+def unit_for_here(unit: Path, workdir: Path, instance: str = "") -> Path:
+    """A copy of ``unit`` for this checkout (/srv/doorstep here, the env file from deploy/), for systemd-analyze."""
+    text = unit.read_text().replace("/srv/doorstep/.venv/bin", str(Path(sys.executable).parent))
+    text = text.replace("/srv/doorstep", str(ROOT)).replace("/etc/doorstep/env", str(ENV_FILE))
+    copy = workdir / (unit.name.replace("@.", f"@{instance}.") if instance else unit.name)
+    copy.write_text(text)
+    return copy
+
+
 def env_file() -> dict[str, str]:
     """deploy/doorstep.env as a mapping, the way systemd's EnvironmentFile reads it."""
     values = {}

@@ -29,6 +29,8 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = DATABASE_URL.startswith(("postgres", "postgresql"))
 REQUIRE_BROWSER = os.environ.get("DOORSTEP_REQUIRE_BROWSER") == "1"
 REQUIRE_POSTGRES = os.environ.get("DOORSTEP_REQUIRE_POSTGRES") == "1"
+# The several-server test and the deployment files' checks fail, rather than skip, without their tools.
+REQUIRE_SERVERS = os.environ.get("DOORSTEP_REQUIRE_SERVERS") == "1"
 PASSWORD = "correct horse battery staple"
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import http.client
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -34,8 +33,8 @@ from bench.stack import (
     stack,
     wait_until,
 )
+from tests.conftest import REQUIRE_SERVERS
 
-REQUIRE_SERVERS = os.environ.get("DOORSTEP_REQUIRE_SERVERS") == "1"
 ARTICLE = "qualifying-by-the-gap"
 SUBMISSIONS = 48  # a multiple of the three reps, so a fair round robin gives each the same number
 pytestmark = pytest.mark.servers
