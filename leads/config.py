@@ -111,7 +111,6 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
     # Links built outside a request (mails, the worker's webhooks) take the public address's scheme; inside a
     # request, the scheme the trusted proxy forwarded.
     config.setdefault("PREFERRED_URL_SCHEME", urlsplit(config["SITE_URL"]).scheme or "http")
-    _refuse_per_process_rate_limits(config)
 
     if not config["SECRET_KEY"]:
         if config["DOORSTEP_ENV"] == "production":
@@ -122,6 +121,7 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         # Development only: sessions simply reset when the server restarts.
         config["SECRET_KEY"] = secrets.token_hex(32)
         log.warning("No DOORSTEP_SECRET_KEY set; using a random key for this %s run.", env)
+    _refuse_per_process_rate_limits(config)
     return config
 
 
