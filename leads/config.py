@@ -7,7 +7,6 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -108,9 +107,6 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
                       MIN_SECONDS_TO_COMPLETE=0.0)
     config.update(override)
     config["TRUSTED_PROXIES"] = _trusted_proxies(config["TRUSTED_PROXIES"])
-    # Links built outside a request (mails, the worker's webhooks) take the public address's scheme; inside a
-    # request, the scheme the trusted proxy forwarded.
-    config.setdefault("PREFERRED_URL_SCHEME", urlsplit(config["SITE_URL"]).scheme or "http")
 
     if not config["SECRET_KEY"]:
         if config["DOORSTEP_ENV"] == "production":
