@@ -80,6 +80,7 @@ PERSONAL_DATA: tuple[PersonalTable, ...] = (
 # Tables with a lead_id or an email column that hold no prospect's data, and why.
 NOT_ABOUT_PROSPECTS: dict[str, str] = {
     "users": "the team's own accounts",
+    "erasure_tombstones": "a keyed hash of an erased address, kept so that suppression still works",
 }
 
 

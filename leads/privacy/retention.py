@@ -21,7 +21,7 @@ from leads.extensions import db
 from leads.models import Lead, LeadEvent, QuestionnaireDraft, Submission
 from leads.privacy import audit
 from leads.privacy.data_map import find_person
-from leads.privacy.people import remove_rows
+from leads.privacy.people import forget_search_terms, remove_rows
 from leads.routing import QUARANTINED
 from leads.scoring import DISQUALIFIED, NURTURE
 
@@ -81,6 +81,8 @@ def purge_expired(windows: Windows, now: dt.datetime | None = None) -> dict[str,
     counts["nurture_people"] = _erase_people(
         sa.select(Lead.email).where(Lead.route == NURTURE, Lead.routed_at < windows.nurture_cutoff(now),
                                     sa.func.coalesce(last_event, Lead.routed_at) < windows.nurture_cutoff(now)))
+    if counts["held_people"] or counts["nurture_people"]:
+        forget_search_terms()
     if any(counts.values()):
         audit.note(None, "retention.purged", "retention", counts)
         log.info("Retention purge: %s", ", ".join(f"{k} {v}" for k, v in counts.items()))
