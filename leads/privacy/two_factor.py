@@ -41,7 +41,7 @@ def qr_svg(uri: str) -> str:
     return str(segno.make(uri, error="m").svg_inline(scale=5, light="white", title="QR code for your authenticator app"))
 
 
-def _matching_step(secret: str, code: str, after: int) -> int | None:
+def matching_step(secret: str, code: str, after: int) -> int | None:
     """The time step ``code`` belongs to (now, or one step either side for clock drift) if it is later than
     ``after``: a code already used does not work again."""
     code = "".join(code.split())
@@ -64,7 +64,7 @@ def _hash_code(code: str) -> str:
 def enable(user_id: int, secret: str, code: str) -> list[str]:
     """Turn two-factor sign-in on, once a code from the app proves it is set up; return the recovery codes."""
     user = _user(user_id)
-    step = _matching_step(secret, code, 0)
+    step = matching_step(secret, code, 0)
     if step is None:
         raise TwoFactorError("That code doesn't match. Check the time on your phone, and type the code shown now.")
     codes = [f"{secrets.token_hex(5)[:5]}-{secrets.token_hex(5)[:5]}" for _ in range(RECOVERY_CODES)]
@@ -90,7 +90,7 @@ def check_code(user_id: int, code: str) -> User | None:
     user = db.session.get(User, user_id)
     if user is None or not user.active or not user.totp_secret:
         return None
-    step = _matching_step(user.totp_secret, code, user.totp_last_step)
+    step = matching_step(user.totp_secret, code, user.totp_last_step)
     if step is not None:
         user.totp_last_step = step
     else:

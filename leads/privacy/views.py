@@ -17,6 +17,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user
+from flask_login.config import COOKIE_NAME
 
 from leads.extensions import limiter
 from leads.forms import (
@@ -189,7 +190,7 @@ def password() -> ResponseReturnValue:
             form.new.errors = [str(exc)]
         else:
             # The new session version signs out every other device; this one signs in again under it.
-            login_user(user, remember=current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies)
+            login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies)
             flash("Password changed. Every other device is signed out.", "info")
             return redirect(url_for("account.index"), code=303)
     return _account_page(password_form=form, status=400)
