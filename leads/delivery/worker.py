@@ -32,8 +32,8 @@ from leads.delivery.payload import encode as encode_body
 from leads.delivery.payload import lead_link, receipt_summary, webhook_body
 from leads.delivery.webhooks import post, signed_headers
 from leads.extensions import db
-from leads.privacy.requests import LINK_TOPIC, link_mail
 from leads.models import DeliveryAttempt, Lead, OutboxMessage, WebhookEndpoint
+from leads.privacy.requests import LINK_TOPIC, link_mail
 from leads.questionnaire import OWN_WORDS
 
 log = logging.getLogger(__name__)

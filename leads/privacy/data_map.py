@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from leads.extensions import db
 from leads.models import Base
 
 
@@ -84,8 +85,9 @@ NOT_ABOUT_PROSPECTS: dict[str, str] = {
 }
 
 
-def find_person(connection: sa.Connection | sa.orm.Session, email: str) -> Person:
+def find_person(email: str) -> Person:
     """Resolve an address to the ids the map's entries look rows up by."""
+    connection = db.session.connection()
     email = email.strip().lower()
     leads, outbox, submissions = (Base.metadata.tables[n] for n in ("leads", "outbox", "submissions"))
     lead_ids = tuple(connection.execute(sa.select(leads.c.id).where(leads.c.email == email)).scalars())

@@ -47,7 +47,7 @@ def lead_email(lead_id: int) -> str | None:
 
 def person_data(email: str) -> dict[str, Any]:
     """Everything Doorstep holds on the person at ``email``, table by table, as JSON-ready values."""
-    person = find_person(db.session, email)
+    person = find_person(email)
     tables = {}
     for entry in reversed(PERSONAL_DATA):  # the lead first, its details after
         rows = db.session.execute(sa.select(entry.table).where(entry.where(person))).mappings()
@@ -61,7 +61,8 @@ def _plain(value: Any) -> Any:
 
 def summary_rows(data: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
     """The CSV summary: the person's details, then how many rows each kind of record holds."""
-    rows: list[tuple[str, str, Any]] = [("about", "email", data["email"]), ("about", "exported_at", data["exported_at"])]
+    rows: list[tuple[str, str, Any]] = [("about", "email", data["email"]),
+                                        ("about", "exported_at", data["exported_at"])]
     for lead in data["tables"]["leads"]["rows"]:
         rows += [("details", name, lead.get(name, "")) for name in SUMMARY_FIELDS]
     rows += [("records", table["what"], len(table["rows"])) for table in data["tables"].values()]
@@ -91,7 +92,7 @@ class Erasure:
 
 def erase_person(email: str, actor_id: int | None, how: str) -> Erasure:
     """Delete the person at ``email`` from every table in the map, keep a tombstone, log it; one transaction."""
-    erasure = remove_rows(find_person(db.session, email))
+    erasure = remove_rows(find_person(email))
     forget_search_terms()
     stone = email_hash(email)
     if db.session.get(ErasureTombstone, stone) is None:
@@ -105,8 +106,7 @@ def remove_rows(person: Person) -> Erasure:
     """Delete one person's rows, table by table in the map's order; the caller commits."""
     rows: dict[str, int] = {}
     for entry in PERSONAL_DATA:
-        result = db.session.execute(sa.delete(entry.table).where(entry.where(person)),
-                                    execution_options={"synchronize_session": False})
+        result = db.session.connection().execute(sa.delete(entry.table).where(entry.where(person)))
         rows[entry.name] = result.rowcount
     db.session.expire_all()
     return Erasure(person.known, rows)

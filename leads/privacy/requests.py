@@ -49,7 +49,7 @@ def read_token(token: str, purpose: str) -> str | None:
 
 def ask_for_link(email: str, purpose: str) -> None:
     """Queue the mail with a link, when there is anything on this address; nothing to tell the asker either way."""
-    person = find_person(db.session, email)
+    person = find_person(email)
     if person.known:
         now = clock.now()
         db.session.add(OutboxMessage(topic=LINK_TOPIC, channel="email", recipient=person.email,

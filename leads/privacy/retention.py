@@ -74,9 +74,8 @@ def purge_expired(windows: Windows, now: dt.datetime | None = None) -> dict[str,
     counts["held_people"] = _erase_people(
         sa.select(Lead.email).where(Lead.route.in_(HELD), Lead.routed_at < held_before))
     # A held-back submission in the name of a lead that is otherwise kept goes on its own.
-    counts["held_submissions"] = db.session.execute(
-        sa.delete(Submission).where(Submission.verdict.in_(HELD), Submission.created_at < held_before),
-        execution_options={"synchronize_session": False}).rowcount
+    counts["held_submissions"] = db.session.connection().execute(
+        sa.delete(Submission).where(Submission.verdict.in_(HELD), Submission.created_at < held_before)).rowcount
     last_event = sa.select(sa.func.max(LeadEvent.at)).where(LeadEvent.lead_id == Lead.id).scalar_subquery()
     counts["nurture_people"] = _erase_people(
         sa.select(Lead.email).where(Lead.route == NURTURE, Lead.routed_at < windows.nurture_cutoff(now),
@@ -91,15 +90,14 @@ def purge_expired(windows: Windows, now: dt.datetime | None = None) -> dict[str,
 
 
 def _purge_drafts(before: dt.datetime) -> int:
-    return db.session.execute(
+    return db.session.connection().execute(
         sa.delete(QuestionnaireDraft).where(QuestionnaireDraft.submission_id.is_(None),
-                                            QuestionnaireDraft.updated_at < before),
-        execution_options={"synchronize_session": False}).rowcount
+                                            QuestionnaireDraft.updated_at < before)).rowcount
 
 
-def _erase_people(emails: sa.Select[tuple[str]]) -> int:
+def _erase_people(emails: sa.Select[str]) -> int:
     erased = 0
     for email in db.session.scalars(emails.order_by(Lead.id).limit(BATCH)).all():
-        remove_rows(find_person(db.session, email))
+        remove_rows(find_person(email))
         erased += 1
     return erased

@@ -38,7 +38,8 @@ def setup_uri(secret: str, email: str, issuer: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The URI as an inline SVG QR code: paths and attributes only, so the strict CSP allows it."""
-    return str(segno.make(uri, error="m").svg_inline(scale=5, light="white", title="QR code for your authenticator app"))
+    code = segno.make(uri, error="m")
+    return str(code.svg_inline(scale=5, light="white", title="QR code for your authenticator app"))
 
 
 def matching_step(secret: str, code: str, after: int) -> int | None:

@@ -23,8 +23,8 @@ from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.delivery.service_level import WorkingHours, is_late
 from leads.delivery.webhooks import new_secret
 from leads.extensions import db
-from leads.privacy import retention
 from leads.models import Assignment, Lead, LeadEvent, OutboxMessage, User, WebhookEndpoint
+from leads.privacy import retention
 from leads.scoring import SALES_READY
 from leads.services.handover import next_rep
 from leads.services.workflow import hand_to

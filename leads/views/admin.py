@@ -141,7 +141,8 @@ def edit_endpoint(endpoint_id: int) -> ResponseReturnValue:
         except delivery.DeliveryError as exc:
             form.form_errors.append(str(exc))
         else:
-            audit.record(current_user.id, "webhook.changed", f"endpoint #{endpoint_id}", {"paused": bool(form.paused.data)})
+            audit.record(current_user.id, "webhook.changed", f"endpoint #{endpoint_id}",
+                         {"paused": bool(form.paused.data)})
             flash("Saved the endpoint.", "info")
             return redirect(url_for("admin.endpoint", endpoint_id=endpoint_id), code=303)
     return _endpoint_page(found, form, code=400)
