@@ -28,9 +28,11 @@ PASSWORD = "correct horse battery staple 42"
 FILL = """
 INSERT INTO leads (id, email, name, company, job_role, route, status, stage, source, landing_article, fit, intent,
                    engagement, score, owner_id, created_at, routed_at, search_text)
-SELECT g, 'person' || g || '@bench.example', 'Person ' || g, 'Company ' || (g % 5000), 'Head of sales',
+SELECT g, 'person' || g || '@bench.example', 'Person ' || g, 'Company ' || (g % 5000),
+       'Head of sales',
        (ARRAY['sales_ready', 'nurture', 'nurture', 'disqualified'])[g % 4 + 1], 'new', 'evaluating', 'search', '',
-       10, 10, 5, 25, CASE WHEN g % 4 = 0 THEN :rep END, now() - g * interval '1 minute', now() - g * interval '1 minute',
+       10, 10, 5, 25, CASE WHEN g % 4 = 0 THEN :rep END, now() - g * interval '1 minute',
+       now() - g * interval '1 minute',
        'Person ' || g || ' person' || g || '@bench.example Company ' || (g % 5000) || ' our pipeline is slow ' || g
 FROM generate_series(1, :size) AS g;
 
@@ -48,12 +50,14 @@ SELECT g, now() - g * interval '1 minute', k, '{}'::json
 FROM generate_series(1, :size) AS g, unnest(ARRAY['submitted', 'routed']) AS k;
 
 INSERT INTO questionnaire_drafts (token, started_at, updated_at, step, answers, context, submission_id)
-SELECT md5('draft' || g), now(), now(), 'contact', json_build_object('email', json_build_array('person' || g || '@bench.example')),
+SELECT md5('draft' || g), now(), now(), 'contact',
+       json_build_object('email', json_build_array('person' || g || '@bench.example')),
        '{}'::json, g
 FROM generate_series(1, :size) AS g;
 
 INSERT INTO questionnaire_drafts (token, started_at, updated_at, step, answers, context)
-SELECT md5('open' || g), now(), now(), 'needs', json_build_object('email', json_build_array('open' || g || '@bench.example')),
+SELECT md5('open' || g), now(), now(), 'needs',
+       json_build_object('email', json_build_array('open' || g || '@bench.example')),
        '{}'::json
 FROM generate_series(1, greatest(:size / 200, 10)) AS g;
 

@@ -220,3 +220,15 @@ def test_enrolment_time_uses_the_clock(app: Flask, clock: MovingClock) -> None:
         stale = pyotp.TOTP(secret).at(clock() - dt.timedelta(minutes=5))
         assert matching_step(secret, stale, 0) is None
         assert matching_step(secret, pyotp.TOTP(secret).at(clock()), 0) is not None
+
+
+def test_an_operator_can_reset_two_factor_for_someone_locked_out(app: Flask, client: FlaskClient, make_user,
+                                                                 clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("sales")
+    _sign_in(client, user.email)
+    _enrol(client)
+    result = app.test_cli_runner().invoke(args=["users", "reset-two-factor", "--email", user.email])
+    assert result.exit_code == 0, result.output
+    fresh = app.test_client()
+    assert _sign_in(fresh, user.email).headers["Location"] == "/inbox"
+    assert app.test_cli_runner().invoke(args=["users", "reset-two-factor", "--email", "no@one.example"]).exit_code == 1

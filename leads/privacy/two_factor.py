@@ -86,6 +86,16 @@ def disable(user_id: int, password: str) -> None:
     db.session.commit()
 
 
+def reset(email: str) -> None:
+    """Two-factor sign-in off, from the command line (a server operator), for someone locked out."""
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise TwoFactorError(f"There is no account for {email}.")
+    user.totp_secret, user.totp_last_step, user.recovery_codes = "", 0, []
+    audit.note(None, "two_factor.reset", f"user #{user.id}", {"by": "command line"})
+    db.session.commit()
+
+
 def check_code(user_id: int, code: str) -> User | None:
     """The user, when ``code`` is their current authenticator code or an unused recovery code (used up now)."""
     user = db.session.get(User, user_id)
