@@ -36,8 +36,8 @@ SELECT g, 'person' || g || '@bench.example', 'Person ' || g, 'Company ' || (g % 
        'Person ' || g || ' person' || g || '@bench.example Company ' || (g % 5000) || ' our pipeline is slow ' || g
 FROM generate_series(1, :size) AS g;
 
-INSERT INTO submissions (id, lead_id, created_at, answers, context, model_version, fit, intent, engagement, total, verdict,
-                         receipt, gates_missed, quarantine_reasons, client_key)
+INSERT INTO submissions (id, lead_id, created_at, answers, context, model_version, fit, intent, engagement, total,
+                         verdict, receipt, gates_missed, quarantine_reasons, client_key)
 SELECT g, g, now() - g * interval '1 minute',
        json_build_object('name', 'Person ' || g, 'email', 'person' || g || '@bench.example',
                          'current_situation', 'our pipeline is slow ' || g),
