@@ -31,7 +31,7 @@ def _enrol(client: FlaskClient) -> tuple[str, list[str]]:
     page = client.get("/account").get_data(as_text=True)
     svg = page[page.index("<svg"):page.index("</svg>")]
     assert "<script" not in svg and "style" not in svg  # drawn under the strict CSP
-    secret = re.search(r"<code>([A-Z2-7]{16,})</code>", page)
+    secret = re.search(r"<code class=\"two-factor-key\">([A-Z2-7]{16,})</code>", page)
     assert secret, "the key is shown as text too"
     code = pyotp.TOTP(secret.group(1)).now()
     response = client.post("/account/two-factor", data={"csrf_token": csrf_token(client, "/account"), "code": code})
