@@ -21,7 +21,8 @@ PUBLIC_PAGES = ["/", "/articles/", *ARTICLES, "/tags/discovery", "/stages/awaren
                 "/search?q=zzzz-nothing", "/login", "/no-such-page", "/questionnaire", "/privacy",
                 "/privacy/your-data"]
 STAFF_PAGES = {"sales": ["/inbox", "/inbox/leads/{lead}", "/account"],
-               "admin": ["/inbox", "/inbox/leads/{lead}", "/admin/users", "/admin/privacy/leads/{lead}", "/admin/audit"],
+               "admin": ["/inbox", "/inbox/leads/{lead}", "/admin/users", "/admin/privacy/leads/{lead}",
+                         "/admin/audit"],
                "marketer": ["/studio"]}
 CODE_ARTICLE = "/articles/scoring-readiness-with-rules"
 
