@@ -290,3 +290,13 @@ def test_nurture_cutoff_counts_calendar_months() -> None:
     windows = Windows(30, 90, 24)
     assert windows.nurture_cutoff(dt.datetime(2027, 3, 31, tzinfo=dt.UTC)) == dt.datetime(2025, 3, 31, tzinfo=dt.UTC)
     assert Windows(30, 90, 1).nurture_cutoff(dt.datetime(2027, 3, 31, tzinfo=dt.UTC)).day == 28
+
+
+def test_what_a_prospect_typed_is_data_in_the_export_never_a_formula(app: Flask, admin_client: FlaskClient,
+                                                                    make_lead) -> None:  # type: ignore[no-untyped-def]
+    lead = make_lead(name='=HYPERLINK("http://evil.example","<b>Click</b>")')
+    token = csrf_token(admin_client, "/admin/privacy")
+    archive = zipfile.ZipFile(io.BytesIO(admin_client.post("/admin/privacy/export", data={
+        "csrf_token": token, "email": lead.email}).data))
+    assert "details,name,\"'=HYPERLINK(" in archive.read("summary.csv").decode()
+    assert json.loads(archive.read("your-data.json"))["tables"]["leads"]["rows"][0]["name"].startswith("=HYPERLINK")
