@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from leads.content import Content
 from leads.extensions import login_manager
+from leads.privacy.two_factor import admins_need_two_factor
 
 
 def site_content() -> Content:
@@ -20,7 +21,6 @@ def site_content() -> Content:
 def require_roles(*roles: str, enforce_two_factor: bool = True) -> Callable[[], ResponseReturnValue | None]:
     """A before_request hook: sign-in first, then the right role, for a whole blueprint; an admin who must
     use two-factor sign-in and has not set it up is sent to set it up first."""
-    from leads.privacy.two_factor import admins_need_two_factor
 
     def guard() -> ResponseReturnValue | None:
         if request.endpoint is None:
