@@ -15,6 +15,7 @@ from leads.config import PROJECT_ROOT, load_config
 from leads.content import Content
 from leads.extensions import csrf, db, limiter, login_manager, migrate
 from leads.models import User
+from leads.privacy import views as privacy
 from leads.services.model_versions import StoredModelVersions
 from leads.views import (
     admin,
@@ -63,8 +64,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        # "id.version" (User.get_id): a session or remember-me cookie from before a password change no longer loads.
+        number, _, version = user_id.partition(".")
+        user = db.session.get(User, int(number)) if number.isdigit() else None
+        if user is None or not user.active or version != str(user.session_version):
+            return None
+        return user
 
     app.extensions["doorstep.content"] = Content(
         Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions()
@@ -72,6 +77,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for module in (public, questionnaire, auth, inbox, studio, admin):
         app.register_blueprint(module.bp)
+    for blueprint in (privacy.public_bp, privacy.admin_bp, privacy.account_bp):
+        app.register_blueprint(blueprint)
     errors.register(app)
     filters.register(app)
     security.register(app)

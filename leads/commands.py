@@ -36,6 +36,20 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
     click.echo(f"Created {user.role} {user.email}.")
 
 
+@users_cli.command("reset-two-factor")
+@click.option("--email", required=True)
+@with_appcontext
+def reset_two_factor_command(email: str) -> None:
+    """Turn two-factor sign-in off for an account that lost its phone and its recovery codes."""
+    from leads.privacy.two_factor import TwoFactorError, reset
+
+    try:
+        reset(email)
+    except TwoFactorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Two-factor sign-in is off for {email}; they sign in with their password and can set it up again.")
+
+
 @content_cli.command("check")
 @with_appcontext
 def check_command() -> None:

@@ -329,3 +329,49 @@ class AlertsForm(FlaskForm):
         SelectChoice("each", "About each lead, as soon as it is mine"),
         SelectChoice("digest", "One digest a day, in the morning"),
     ], description="Admins still hear about any lead left new past the service level.")
+
+
+class DataRequestForm(FlaskForm):
+    """A prospect asking for their data, or for its erasure: the link goes to the address, never to the page."""
+
+    email = EmailField("Your email address", validators=[validators.InputRequired("Enter your email address."),
+                                                          validators.Length(max=254), validators.Email(
+                                                              "Enter an email address like name@example.com.")],
+                       render_kw={"autocomplete": "email"})
+    purpose = RadioField("What would you like?", choices=[
+        SelectChoice("export", "A copy of everything you hold about me"),
+        SelectChoice("erase", "Erase everything you hold about me"),
+    ], validators=[validators.InputRequired("Choose one of the two.")])
+
+
+class EraseForm(FlaskForm):
+    confirm = BooleanField("Yes, erase everything about this person. This cannot be undone.",
+                           validators=[validators.InputRequired("Tick the box to confirm.")])
+
+
+class FindPersonForm(FlaskForm):
+    email = EmailField("Email address", validators=[validators.InputRequired(), validators.Length(max=254)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("Current password", validators=[validators.InputRequired(), validators.Length(max=1024)],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField("New password", validators=[validators.InputRequired(), validators.Length(max=1024)],
+                        description="At least 12 characters; common passwords are refused. "
+                                    "You stay signed in here; every other device is signed out.",
+                        render_kw={"autocomplete": "new-password"})
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code", validators=[validators.InputRequired("Type the code."), validators.Length(max=20)],
+                       description="The 6 digits your authenticator app shows, or one of your recovery codes.",
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"})
+
+
+class PasswordConfirmForm(FlaskForm):
+    password = PasswordField("Your password", validators=[validators.InputRequired(), validators.Length(max=1024)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class PolicyForm(FlaskForm):
+    admins_need_two_factor = BooleanField("Admins must use two-factor sign-in")

@@ -68,6 +68,14 @@ class User(Base):
     # How a rep hears about leads handed to them: a mail for each at once, or one daily digest (ALERT_CHOICES;
     # no CHECK constraint, as adding one would make SQLite rebuild the users table every row refers to).
     alerts: Mapped[str] = mapped_column(sa.String(10), default="each", server_default="each")
+    # Part of the sign-in's id (``get_id``): raising it on a password change ends every other session and
+    # every remember-me cookie, since Flask-Login stores that id in both.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Two-factor sign-in: the TOTP secret ("" when off), the last time step used (no code works twice), and
+    # SHA-256 hashes of the unused recovery codes.
+    totp_secret: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    totp_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
+    recovery_codes: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
     __table_args__ = (sa.CheckConstraint(f"role IN {ROLES!r}", name="role"),)
 
@@ -85,7 +93,11 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def two_factor(self) -> bool:
+        return bool(self.totp_secret)
 
 
 class Lead(Base):
@@ -239,6 +251,9 @@ class OutboxMessage(Base):
     recipient: Mapped[str] = mapped_column(sa.String(254), default="")
     endpoint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("webhook_endpoints.id", ondelete="CASCADE"),
                                                     index=True)
+    # The lead the message is about, so that an export or an erasure finds it by index (the payload says too).
+    # No foreign key: adding one would make SQLite rebuild the outbox, and erasure deletes these rows itself.
+    lead_id: Mapped[int | None] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     # Retries stop here (72 hours after the event, or after an admin's replay) and the message is dead.
@@ -254,6 +269,8 @@ class OutboxMessage(Base):
         sa.CheckConstraint(f"channel IN {CHANNELS!r}", name="channel"),
         # The workers' one question: what is due next?
         sa.Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        # An export or an erasure finds the mails sent to a person by address.
+        sa.Index("ix_outbox_recipient", "recipient"),
     )
 
 
@@ -288,7 +305,14 @@ class QuestionnaireDraft(Base):
     step: Mapped[str] = mapped_column(sa.String(60), default="")
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id", ondelete="SET NULL"))
+    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id", ondelete="SET NULL"),
+                                                      index=True)
+
+    __table_args__ = (
+        # Unsent drafts only: retention purges them by age, an erasure looks among them for an address.
+        sa.Index("ix_questionnaire_drafts_unsent_updated_at", "updated_at",
+                 postgresql_where=sa.text("submission_id IS NULL"), sqlite_where=sa.text("submission_id IS NULL")),
+    )
 
 
 class LeadRead(Base):
@@ -322,6 +346,39 @@ class ModelVersion(Base):
     first_seen_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     # When a worker last loaded it from the file: after a revert, the newest load is the version to serve.
     loaded_at: Mapped[dt.datetime] = mapped_column(default=clock.now, index=True)
+
+
+class ErasureTombstone(Base):
+    """What stays of an erased person: a keyed hash of their address, so that suppression still works."""
+
+    __tablename__ = "erasure_tombstones"
+
+    email_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    erased_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+
+
+class AuditEntry(Base):
+    """One admin action or automatic purge, as admins read it: who, what, on what; never personal data."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=clock.now, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    target: Mapped[str] = mapped_column(sa.String(100), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class StaffPolicy(Base):
+    """The team's sign-in rules, one row, changed by admins."""
+
+    __tablename__ = "staff_policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admins_need_two_factor: Mapped[bool] = mapped_column(default=False)
 
 
 # Schema objects written as raw SQL in the migrations (full-text search), which autogenerate must ignore.

@@ -14,8 +14,9 @@ from leads.extensions import db
 from leads.models import User
 from tests.conftest import PASSWORD, csrf_token
 
-PROTECTED_PREFIXES = ("/inbox", "/studio", "/admin")
-ALLOWED = {"/inbox": {"sales", "admin"}, "/studio": {"marketer", "admin"}, "/admin": {"admin"}}
+PROTECTED_PREFIXES = ("/inbox", "/studio", "/admin", "/account")
+ALLOWED = {"/inbox": {"sales", "admin"}, "/studio": {"marketer", "admin"}, "/admin": {"admin"},
+           "/account": {"sales", "marketer", "admin"}}
 
 
 def _protected_urls() -> list[tuple[str, str]]:

@@ -15,9 +15,10 @@ pytestmark = pytest.mark.browser
 WIDTHS = {"phone": (375, 812), "desktop": (1280, 800)}
 PUBLIC_PAGES = ["/", "/articles/qualifying-by-the-gap", "/articles/scoring-readiness-with-rules", "/articles/",
                 "/tags/discovery", "/stages/awareness", "/search?q=discovery", "/search?q=zzzz-nothing",
-                "/no-such-page", "/login", "/questionnaire"]
+                "/no-such-page", "/login", "/questionnaire", "/privacy", "/privacy/your-data"]
 TEAM_PAGES = {"admin": ["/inbox", "/inbox/leads/{lead}", "/admin/users", "/studio", "/admin/endpoints",
-                        "/admin/deliveries", "/admin/mailbox", "/inbox/alerts"], "marketer": ["/studio"]}
+                        "/admin/deliveries", "/admin/mailbox", "/inbox/alerts", "/admin/privacy/leads/{lead}",
+                        "/admin/audit", "/account"], "marketer": ["/studio"]}
 RESULTS = {"sales_ready": "Revenue leader with a deadline", "nurture": "Early researcher",
            "disqualified": "Student writing a thesis"}
 

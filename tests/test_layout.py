@@ -18,8 +18,11 @@ READY = "Revenue leader with a deadline"
 RESULTS = {"sales_ready": READY, "nurture": "Early researcher", "disqualified": "Student writing a thesis"}
 ARTICLES = sorted(f"/articles/{path.stem}" for path in (CONTENT_DIR / "articles").glob("*.md"))
 PUBLIC_PAGES = ["/", "/articles/", *ARTICLES, "/tags/discovery", "/stages/awareness", "/search?q=discovery",
-                "/search?q=zzzz-nothing", "/login", "/no-such-page", "/questionnaire"]
-STAFF_PAGES = {"sales": ["/inbox", "/inbox/leads/{lead}"], "admin": ["/inbox", "/inbox/leads/{lead}", "/admin/users"],
+                "/search?q=zzzz-nothing", "/login", "/no-such-page", "/questionnaire", "/privacy",
+                "/privacy/your-data"]
+STAFF_PAGES = {"sales": ["/inbox", "/inbox/leads/{lead}", "/account"],
+               "admin": ["/inbox", "/inbox/leads/{lead}", "/admin/users", "/admin/privacy/leads/{lead}",
+                         "/admin/audit"],
                "marketer": ["/studio"]}
 CODE_ARTICLE = "/articles/scoring-readiness-with-rules"
 

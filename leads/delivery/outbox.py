@@ -22,10 +22,11 @@ def announce(topic: str, lead: Lead, now: dt.datetime, facts: Mapping[str, Any])
     # pending changes (the lead's new owner, say) to the one flush at the commit.
     with db.session.no_autoflush:
         addresses, endpoint_ids = _addresses(topic, lead), subscribers(topic)
-    rows = [OutboxMessage(topic=topic, payload=payload, channel="email", recipient=address, created_at=now,
-                          next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER) for address in addresses]
-    rows += [OutboxMessage(topic=topic, payload=payload, channel="webhook", endpoint_id=endpoint_id, created_at=now,
-                           next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER) for endpoint_id in endpoint_ids]
+    rows = [OutboxMessage(topic=topic, payload=payload, channel="email", recipient=address, lead_id=lead.id,
+                          created_at=now, next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER) for address in addresses]
+    rows += [OutboxMessage(topic=topic, payload=payload, channel="webhook", endpoint_id=endpoint_id, lead_id=lead.id,
+                           created_at=now, next_attempt_at=now, give_up_at=now + GIVE_UP_AFTER)
+             for endpoint_id in endpoint_ids]
     db.session.add_all(rows)
     if rows:
         ring_doorbell()

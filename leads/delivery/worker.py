@@ -33,6 +33,7 @@ from leads.delivery.payload import lead_link, receipt_summary, webhook_body
 from leads.delivery.webhooks import post, signed_headers
 from leads.extensions import db
 from leads.models import DeliveryAttempt, Lead, OutboxMessage, WebhookEndpoint
+from leads.privacy.requests import LINK_TOPIC, link_mail
 from leads.questionnaire import OWN_WORDS
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,9 @@ def deliver(message: OutboxMessage) -> str:
         return f"HTTP {response.status} {response.reason}"
     if message.topic == DIGEST:
         return send_email(_digest_email(message, config), config)
+    if message.topic == LINK_TOPIC:
+        subject, context = link_mail(message, config["SITE_URL"])
+        return send_email(_email(message, config, "privacy_link", subject, dict(context)), config)
     if lead is None:
         raise Undeliverable("The lead no longer exists.")
     return send_email(_alert_email(message, lead, config), config)

@@ -24,6 +24,7 @@ from leads.delivery.service_level import WorkingHours, is_late
 from leads.delivery.webhooks import new_secret
 from leads.extensions import db
 from leads.models import Assignment, Lead, LeadEvent, OutboxMessage, User, WebhookEndpoint
+from leads.privacy import retention
 from leads.scoring import SALES_READY
 from leads.services.handover import next_rep
 from leads.services.workflow import hand_to
@@ -141,9 +142,19 @@ def replay_dead(endpoint_id: int) -> int:
 
 
 def scheduled_work() -> None:
-    """What the clock, not a change, makes due: the service-level alerts and the reps' daily digests."""
+    """What the clock, not a change, makes due: the service-level alerts, the reps' daily digests, retention."""
     check_service_level()
     queue_digests()
+    purge_when_due()
+
+
+def purge_when_due() -> dict[str, int]:
+    """Purge what outlived its retention window, when this process has not looked lately; one worker at a time."""
+    config = current_app.config
+    if not retention.due(config) or not _only_worker("retention"):
+        db.session.rollback()
+        return {}
+    return retention.purge_expired(retention.Windows.from_config(config))
 
 
 def queue_digests() -> int:

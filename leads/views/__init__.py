@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, current_app, request
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from leads.content import Content
 from leads.extensions import login_manager
+from leads.privacy.two_factor import admins_need_two_factor
 
 
 def site_content() -> Content:
@@ -17,8 +18,9 @@ def site_content() -> Content:
     return content
 
 
-def require_roles(*roles: str) -> Callable[[], ResponseReturnValue | None]:
-    """A before_request hook: sign-in first, then the right role, for a whole blueprint."""
+def require_roles(*roles: str, enforce_two_factor: bool = True) -> Callable[[], ResponseReturnValue | None]:
+    """A before_request hook: sign-in first, then the right role, for a whole blueprint; an admin who must
+    use two-factor sign-in and has not set it up is sent to set it up first."""
 
     def guard() -> ResponseReturnValue | None:
         if request.endpoint is None:
@@ -28,6 +30,10 @@ def require_roles(*roles: str) -> Callable[[], ResponseReturnValue | None]:
             return to_sign_in
         if current_user.role not in roles:
             abort(403)
+        if (enforce_two_factor and current_user.role == "admin" and not current_user.two_factor
+                and admins_need_two_factor()):
+            flash("Admins must use two-factor sign-in here: set it up below to go on.", "error")
+            return redirect(url_for("account.index"))
         return None
 
     return guard

@@ -9,6 +9,7 @@ from flask_login import current_user
 from leads.delivery import TOPICS
 from leads.forms import ActionForm, BulkForm, EndpointForm, NewUserForm, UserForm
 from leads.models import WebhookEndpoint
+from leads.privacy import audit
 from leads.services import delivery
 from leads.services.users import UserError, create_user, rep_counts, team, update_user
 from leads.services.workflow import WorkflowError, assign_leads
@@ -43,6 +44,7 @@ def create() -> ResponseReturnValue:
         except UserError as exc:
             form.form_errors.append(str(exc))
         else:
+            audit.record(current_user.id, "user.created", f"user #{user.id}", {"role": user.role})
             flash(f"Created {user.name} ({user.role}).", "info")
             return redirect(url_for("admin.users"), code=303)
     return _users_page(form, 400)
@@ -58,6 +60,8 @@ def update(user_id: int) -> ResponseReturnValue:
         except UserError as exc:
             flash(str(exc), "error")
         else:
+            audit.record(current_user.id, "user.changed", f"user #{user.id}",
+                         {"role": user.role, "active": user.active, "away": user.away, "weight": user.weight})
             flash(f"Saved {user.name}.", "info")
             return redirect(url_for("admin.users"), code=303)
     for errors in form.errors.values():
@@ -78,6 +82,7 @@ def assign() -> ResponseReturnValue:
         flash(str(exc), "error")
         return redirect(back, code=303)
     if result.changed:
+        audit.record(current_user.id, "leads.reassigned", f"user #{form.rep.data}", {"leads": sorted(result.changed)})
         flash(f"Assigned {len(result.changed)} lead{'s' if len(result.changed) != 1 else ''}.", "info")
     for reason in sorted(set(result.skipped.values())):
         flash(f"Left as it was: {reason}", "error")
@@ -114,6 +119,7 @@ def add_endpoint() -> ResponseReturnValue:
         except delivery.DeliveryError as exc:
             form.form_errors.append(str(exc))
         else:
+            audit.record(current_user.id, "webhook.created", f"endpoint #{added.id}", {"events": added.events})
             # Shown on this response only: the secret never goes into a redirect, a flash or a log.
             return _endpoint_page(added, secret=added.secret, code=201)
     return _endpoints_page(form, 400)
@@ -135,6 +141,8 @@ def edit_endpoint(endpoint_id: int) -> ResponseReturnValue:
         except delivery.DeliveryError as exc:
             form.form_errors.append(str(exc))
         else:
+            audit.record(current_user.id, "webhook.changed", f"endpoint #{endpoint_id}",
+                         {"paused": bool(form.paused.data)})
             flash("Saved the endpoint.", "info")
             return redirect(url_for("admin.endpoint", endpoint_id=endpoint_id), code=303)
     return _endpoint_page(found, form, code=400)
@@ -144,6 +152,7 @@ def edit_endpoint(endpoint_id: int) -> ResponseReturnValue:
 def rotate_secret(endpoint_id: int) -> ResponseReturnValue:
     delivery.endpoint(endpoint_id) or abort(404)
     rotated = delivery.rotate_secret(endpoint_id)
+    audit.record(current_user.id, "webhook.secret_rotated", f"endpoint #{endpoint_id}")
     return _endpoint_page(rotated, secret=rotated.secret)
 
 
@@ -159,6 +168,7 @@ def ping_endpoint(endpoint_id: int) -> ResponseReturnValue:
 def replay_dead(endpoint_id: int) -> ResponseReturnValue:
     delivery.endpoint(endpoint_id) or abort(404)
     count = delivery.replay_dead(endpoint_id)
+    audit.record(current_user.id, "webhook.replayed", f"endpoint #{endpoint_id}", {"messages": count})
     flash(f"Sending {count} message{'s' if count != 1 else ''} again.", "info")
     return redirect(url_for("admin.deliveries", webhook=endpoint_id), code=303)
 
@@ -184,6 +194,7 @@ def delivery_detail(message_id: int) -> tuple[str, int]:
 def replay(message_id: int) -> ResponseReturnValue:
     delivery.message(message_id) or abort(404)
     delivery.replay(message_id)
+    audit.record(current_user.id, "delivery.replayed", f"message #{message_id}")
     flash("Sending it again now, under the same idempotency key.", "info")
     return redirect(url_for("admin.delivery_detail", message_id=message_id), code=303)
 

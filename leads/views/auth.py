@@ -6,16 +6,22 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 from werkzeug.wrappers import Response
 
+from leads import clock
 from leads.extensions import limiter
-from leads.forms import LoginForm
+from leads.forms import CodeForm, LoginForm
 from leads.models import User
+from leads.privacy.two_factor import check_code
 from leads.services.users import authenticate
 
 bp = Blueprint("auth", __name__)
 
+# Signed in by password, waiting for the second factor: who, and for how long the code page waits.
+TWO_FACTOR_PENDING = "two_factor_pending"
+CODE_WAIT_SECONDS = 300
 HOME_FOR_ROLE = {"sales": "inbox.index", "admin": "inbox.index", "marketer": "studio.index"}
 
 
@@ -63,11 +69,36 @@ def login() -> Response | tuple[str, int] | str:
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             session.clear()  # a fresh session at sign-in, so nothing set before carries over
+            after = safe_next(request.args.get("next")) or url_for(HOME_FOR_ROLE[user.role])
+            if user.two_factor:  # the password is half: the code comes next, on its own page
+                session[TWO_FACTOR_PENDING] = {"user_id": user.id, "remember": bool(form.remember.data),
+                                               "next": after, "at": clock.now().timestamp()}
+                return redirect(url_for("auth.two_factor"))
             login_user(user, remember=bool(form.remember.data))
-            return redirect(safe_next(request.args.get("next")) or url_for(HOME_FOR_ROLE[user.role]))
+            return redirect(after)
         flash("That email and password don't match an active account.", "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def two_factor() -> ResponseReturnValue:
+    pending = session.get(TWO_FACTOR_PENDING)
+    if not pending or clock.now().timestamp() - float(pending["at"]) > CODE_WAIT_SECONDS:
+        session.pop(TWO_FACTOR_PENDING, None)
+        flash("Please sign in again.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        user = check_code(int(pending["user_id"]), form.code.data or "")
+        if user is not None:
+            session.clear()
+            login_user(user, remember=bool(pending["remember"]))
+            return redirect(safe_next(pending["next"]) or url_for(HOME_FOR_ROLE[user.role]))
+        form.code.errors = ["That code doesn't match. Type the code your app shows now, or a recovery code."]
+        return render_template("auth/code.html", form=form), 401
+    return render_template("auth/code.html", form=form), 400 if request.method == "POST" else 200
 
 
 @bp.post("/logout")

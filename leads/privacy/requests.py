@@ -1,0 +1,70 @@
+"""A prospect's own requests: a signed, expiring link to their data, mailed through the outbox to their address.
+
+The page that takes the address answers the same whether or not Doorstep knows it; only the mailbox
+of that address learns the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from leads import clock
+from leads.delivery.outbox import ring_doorbell
+from leads.delivery.schedule import GIVE_UP_AFTER
+from leads.extensions import db
+from leads.models import OutboxMessage
+from leads.privacy.data_map import find_person
+
+# What a link lets its holder do; each is signed with a salt of its own, so one cannot stand for the other.
+PURPOSES = {
+    "export": "Send me a copy of my data",
+    "erase": "Erase my data",
+}
+LINK_TOPIC = "privacy.link"
+
+
+def _signer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"doorstep.privacy.{purpose}")
+
+
+def link_token(email: str, purpose: str) -> str:
+    return _signer(purpose).dumps(email.strip().lower())
+
+
+def read_token(token: str, purpose: str) -> str | None:
+    """The address a link was made for, or None when it is forged, for another purpose, or expired."""
+    if purpose not in PURPOSES:
+        return None
+    max_age = int(float(current_app.config["PRIVACY_LINK_HOURS"]) * 3600)
+    try:
+        email = _signer(purpose).loads(token, max_age=max_age)
+    except BadSignature:  # SignatureExpired is one too
+        return None
+    return email if isinstance(email, str) else None
+
+
+def ask_for_link(email: str, purpose: str) -> None:
+    """Queue the mail with a link, when there is anything on this address; nothing to tell the asker either way."""
+    person = find_person(email)
+    if person.known:
+        now = clock.now()
+        db.session.add(OutboxMessage(topic=LINK_TOPIC, channel="email", recipient=person.email,
+                                     lead_id=person.lead_ids[0] if person.lead_ids else None,
+                                     payload={"purpose": purpose}, created_at=now, next_attempt_at=now,
+                                     give_up_at=now + GIVE_UP_AFTER))
+        ring_doorbell()
+    db.session.commit()
+
+
+def link_mail(message: OutboxMessage, site_url: str) -> tuple[str, Mapping[str, Any]]:
+    """The subject and template context of the mail; the link is signed as it is sent, so it expires from then."""
+    purpose = str(message.payload.get("purpose"))
+    token = link_token(message.recipient, purpose)
+    link = f"{site_url.rstrip('/')}/privacy/your-data/{purpose}/{token}"
+    hours = float(current_app.config["PRIVACY_LINK_HOURS"])
+    subject = "Your copy of your data" if purpose == "export" else "Confirm that we should erase your data"
+    return subject, {"purpose": purpose, "link": link, "hours": f"{hours:g}", "subject": subject}

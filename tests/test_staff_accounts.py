@@ -1,0 +1,234 @@
+"""Staff accounts: two-factor sign-in, sessions that end with a password change, the audit log, and who may
+open each new page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from leads.extensions import db
+from leads.models import AuditEntry, User
+from tests.conftest import PASSWORD, MovingClock, csrf_token
+
+NEW_PASSWORD = "violet staircase harbour 1987"
+
+
+def _sign_in(client: FlaskClient, email: str, remember: bool = False):  # type: ignore[no-untyped-def]
+    data = {"csrf_token": csrf_token(client, "/login"), "email": email, "password": PASSWORD}
+    if remember:
+        data["remember"] = "y"
+    return client.post("/login", data=data)
+
+
+def _enrol(client: FlaskClient) -> tuple[str, list[str]]:
+    """Turn two-factor sign-in on from the account page, as a person with an authenticator app would."""
+    page = client.get("/account").get_data(as_text=True)
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    assert "<script" not in svg and "style" not in svg  # drawn under the strict CSP
+    secret = re.search(r"<code class=\"two-factor-key\">([A-Z2-7]{16,})</code>", page)
+    assert secret, "the key is shown as text too"
+    code = pyotp.TOTP(secret.group(1)).now()
+    response = client.post("/account/two-factor", data={"csrf_token": csrf_token(client, "/account"), "code": code})
+    assert response.status_code == 200
+    codes = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", response.get_data(as_text=True))
+    assert len(codes) == 10
+    return secret.group(1), codes
+
+
+def _code(client: FlaskClient, code: str):  # type: ignore[no-untyped-def]
+    return client.post("/login/code", data={"csrf_token": csrf_token(client, "/login/code"), "code": code})
+
+
+@pytest.fixture
+def clock(app: Flask) -> MovingClock:
+    moving = MovingClock()
+    app.config["CLOCK"] = moving
+    return moving
+
+
+def test_enrolment_then_sign_in_asks_for_the_code_and_refuses_a_wrong_or_reused_one(
+        app: Flask, client: FlaskClient, make_user, clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("sales")
+    _sign_in(client, user.email)
+    secret, _ = _enrol(client)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+
+    response = _sign_in(client, user.email)
+    assert response.headers["Location"] == "/login/code"
+    assert client.get("/inbox").status_code == 302  # the password alone signs no one in
+    assert _code(client, "000000").status_code == 401
+    clock.move(seconds=60)  # past the step used at enrolment
+    code = pyotp.TOTP(secret).at(clock())
+    assert _code(client, code).headers["Location"] == "/inbox"
+    assert client.get("/inbox").status_code == 200
+
+    other = app.test_client()
+    _sign_in(other, user.email)
+    assert _code(other, code).status_code == 401  # a code works once
+
+
+def test_a_recovery_code_signs_in_once(client: FlaskClient, make_user, clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("marketer")
+    _sign_in(client, user.email)
+    _, codes = _enrol(client)
+    for attempt, expected in ((1, "/studio"), (2, None)):
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+        _sign_in(client, user.email)
+        response = _code(client, codes[0].upper())
+        assert response.headers.get("Location") == expected, attempt
+
+
+def test_the_code_page_without_a_password_first_goes_back_to_sign_in(client: FlaskClient) -> None:
+    assert client.get("/login/code").headers["Location"] == "/login"
+
+
+def test_keep_me_signed_in_with_two_factor_survives_a_browser_restart(client: FlaskClient, make_user,
+                                                                      clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("sales")
+    _sign_in(client, user.email)
+    secret, _ = _enrol(client)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    clock.move(seconds=60)
+    _sign_in(client, user.email, remember=True)
+    _code(client, pyotp.TOTP(secret).at(clock()))
+    assert client.get_cookie("remember_token") is not None
+    client.delete_cookie("session")  # the browser restarts: the remember-me cookie is all it keeps
+    assert client.get("/inbox").status_code == 200
+    assert client.get("/inbox").status_code == 200
+    assert client.get_cookie("remember_token") is not None
+
+
+def test_a_password_change_signs_out_every_other_session_and_remember_cookie(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("sales")
+    here, laptop, phone = app.test_client(), app.test_client(), app.test_client()
+    for client in (here, laptop, phone):
+        _sign_in(client, user.email, remember=client is phone)
+    phone.delete_cookie("session")  # only its remember-me cookie would bring it back
+    assert laptop.get("/inbox").status_code == 200
+
+    response = here.post("/account/password", data={"csrf_token": csrf_token(here, "/account"),
+                                                    "current": PASSWORD, "new": NEW_PASSWORD})
+    assert response.status_code == 303
+    assert here.get("/inbox").status_code == 200
+    assert laptop.get("/inbox").headers["Location"].startswith("/login")
+    assert phone.get("/inbox").headers["Location"].startswith("/login")
+    with app.app_context():
+        assert db.session.get(User, user.id).session_version == 1  # type: ignore[union-attr]
+
+
+def test_a_weak_or_unproven_password_change_is_refused_with_a_message(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("sales")
+    _sign_in(client, user.email)
+    for current, new, message in ((PASSWORD, "password123", "Use at least 12"),
+                                  ("not my password at all", NEW_PASSWORD, "current password is not right")):
+        response = client.post("/account/password", data={"csrf_token": csrf_token(client, "/account"),
+                                                          "current": current, "new": new})
+        assert response.status_code == 400 and message in response.get_data(as_text=True)
+
+
+def test_an_admin_can_require_two_factor_for_admins(app: Flask, client: FlaskClient, make_user,
+                                                   clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
+    admin = make_user("admin")
+    _sign_in(client, admin.email)
+    client.post("/admin/policy", data={"csrf_token": csrf_token(client, "/admin/audit"),
+                                       "admins_need_two_factor": "y"})
+    response = client.get("/inbox")
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    assert client.get("/admin/users").headers["Location"] == "/account"
+    _enrol(client)
+    assert client.get("/admin/users").status_code == 200
+    # Required, it cannot be turned off by the admin alone.
+    response = client.post("/account/two-factor/off", data={"csrf_token": csrf_token(client, "/account"),
+                                                            "password": PASSWORD})
+    assert response.status_code == 400
+    # Sales are not held to it.
+    sales = app.test_client()
+    _sign_in(sales, make_user("sales").email)
+    assert sales.get("/inbox").status_code == 200
+
+
+def test_the_audit_log_records_admin_actions_without_personal_data(app: Flask, client: FlaskClient, make_user,
+                                                                   make_lead) -> None:  # type: ignore[no-untyped-def]
+    admin = make_user("admin")
+    rep = make_user("sales")
+    _sign_in(client, admin.email)
+    token = csrf_token(client, "/admin/users")
+    client.post("/admin/users", data={"csrf_token": token, "email": "new.rep@team.example", "name": "New Rep",
+                                      "role": "sales", "password": NEW_PASSWORD})
+    client.post(f"/admin/users/{rep.id}", data={"csrf_token": token, f"u{rep.id}-role": "sales",
+                                                f"u{rep.id}-active": "y", f"u{rep.id}-weight": "2"})
+    lead = make_lead(name="Wilhelmina Auditable")
+    with app.app_context():
+        other = db.session.scalar(sa.select(User.id).where(User.role == "sales", User.id != lead.owner_id))
+    client.post("/admin/leads/assign", data={"csrf_token": token, "lead_ids": [str(lead.id)], "rep": str(other)})
+    client.post("/admin/privacy/erase", data={"csrf_token": token, "email": lead.email, "confirm": "y"})
+    with app.app_context():
+        actions = list(db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
+    assert actions[-4:] == ["user.created", "user.changed", "leads.reassigned", "person.erased"]
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "person.erased" in page and "Wilhelmina" not in page and lead.email not in page
+
+
+# --- who may open each new page -------------------------------------------------------------------------
+
+ADMIN_ONLY = [("GET", "/admin/privacy"), ("POST", "/admin/privacy"), ("GET", "/admin/privacy/leads/{lead}"),
+              ("POST", "/admin/privacy/export"), ("POST", "/admin/privacy/erase"), ("GET", "/admin/audit"),
+              ("POST", "/admin/policy")]
+SIGNED_IN = [("GET", "/account"), ("POST", "/account/password"), ("POST", "/account/two-factor"),
+             ("POST", "/account/two-factor/off")]
+PUBLIC = [("GET", "/privacy"), ("GET", "/privacy/your-data"), ("POST", "/privacy/your-data"),
+          ("GET", "/privacy/your-data/export/forged"), ("GET", "/privacy/your-data/erase/forged")]
+
+
+@pytest.mark.parametrize("role", [None, "sales", "marketer", "admin"])
+def test_access_matrix_of_the_new_pages(app: Flask, client: FlaskClient, make_user, make_lead,
+                                        role: str | None) -> None:  # type: ignore[no-untyped-def]
+    lead = make_lead()
+    if role:
+        _sign_in(client, make_user(role).email)
+    token = csrf_token(client, "/privacy/your-data")
+    for method, path in ADMIN_ONLY + SIGNED_IN + PUBLIC:
+        url = path.format(lead=lead.id)
+        response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+        if (method, path) in PUBLIC:
+            assert response.status_code in (200, 400), (url, response.status_code)
+        elif role is None:
+            assert response.status_code == 302 and response.headers["Location"].startswith("/login"), url
+        elif (method, path) in ADMIN_ONLY and role != "admin":
+            assert response.status_code == 403, (url, role)
+        else:
+            assert response.status_code in (200, 303, 400), (url, role, response.status_code)
+
+
+def test_every_new_form_checks_csrf(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    _sign_in(client, make_user("admin").email)
+    for path in ("/admin/privacy/erase", "/admin/policy", "/account/password", "/privacy/your-data"):
+        assert client.post(path, data={"email": "x@y.example", "confirm": "y"}).status_code == 400, path
+
+
+def test_enrolment_time_uses_the_clock(app: Flask, clock: MovingClock) -> None:
+    from leads.privacy.two_factor import matching_step
+
+    secret = pyotp.random_base32()
+    with app.app_context():
+        stale = pyotp.TOTP(secret).at(clock() - dt.timedelta(minutes=5))
+        assert matching_step(secret, stale, 0) is None
+        assert matching_step(secret, pyotp.TOTP(secret).at(clock()), 0) is not None
+
+
+def test_an_operator_can_reset_two_factor_for_someone_locked_out(app: Flask, client: FlaskClient, make_user,
+                                                                 clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("sales")
+    _sign_in(client, user.email)
+    _enrol(client)
+    result = app.test_cli_runner().invoke(args=["users", "reset-two-factor", "--email", user.email])
+    assert result.exit_code == 0, result.output
+    fresh = app.test_client()
+    assert _sign_in(fresh, user.email).headers["Location"] == "/inbox"
+    assert app.test_cli_runner().invoke(args=["users", "reset-two-factor", "--email", "no@one.example"]).exit_code == 1
