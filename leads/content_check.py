@@ -196,6 +196,11 @@ def unreachable_verdicts(model: Questionnaire) -> list[Problem]:
         problems.append(Problem(path, model.threshold_line,
                                 f"sales_ready can never be reached: the threshold is {model.sales_ready_threshold}"
                                 f" but the best possible answers score {most} ({detail})"))
+    for dim, needed in model.minimums.items():
+        if best.get(dim, 0) < needed:
+            problems.append(Problem(path, model.threshold_line,
+                                    f"the minimum for {dim} can never be met: it needs {needed} but the best"
+                                    f" possible answers give {best.get(dim, 0)}"))
     impossible = [g for g in model.gates if not any(g.when.holds(a) for a in _answer_sets(model, (g,)))]
     for gate in impossible:
         problems.append(Problem(path, gate.line, f"gate {gate.id!r} can never hold, so no one can be sales_ready"

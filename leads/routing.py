@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from leads.scoring import DISQUALIFIED, NURTURE, SALES_READY, ScoreResult
+from leads.scoring import VERDICTS, ScoreResult
 
 QUARANTINED = "quarantined"
 
@@ -29,7 +29,7 @@ def route_lead(result: ScoreResult, quarantine_reasons: Sequence[str] = ()) -> s
     """The route for a submission: suspect ones are held back before any scoring verdict counts."""
     if quarantine_reasons:
         return QUARANTINED
-    return result.verdict if result.verdict in (SALES_READY, NURTURE, DISQUALIFIED) else NURTURE
+    return result.verdict if result.verdict in VERDICTS else "nurture"
 
 
 def choose_rep(reps: Sequence[Rep], assigned: Mapping[int, int]) -> Pick | None:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leads.questionnaire import Question, load_questionnaire
-from leads.scoring import DISQUALIFIED, NURTURE, SALES_READY, EngagementEvent, decayed, score
+from leads.scoring import DISQUALIFIED, NURTURE, SALES_READY, VERDICTS, EngagementEvent, decayed, score
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 MODEL = load_questionnaire(CONTENT / "questionnaire.yaml")
@@ -68,7 +68,7 @@ events = st.lists(
 @given(answers(), events)
 def test_score_never_raises_and_always_gives_a_known_verdict(given_answers: dict[str, Any], history) -> None:
     result = score(given_answers, history, MODEL, NOW)
-    assert result.verdict in (SALES_READY, NURTURE, DISQUALIFIED)
+    assert result.verdict in VERDICTS
     for dimension in MODEL.dimensions:
         assert 0 <= result.points[dimension.id] <= dimension.cap
 
