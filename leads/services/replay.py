@@ -14,7 +14,7 @@ from leads import clock
 from leads.extensions import db
 from leads.models import Lead, Submission
 from leads.questionnaire import Questionnaire
-from leads.routing import QUARANTINED, route_lead
+from leads.routing import QUARANTINED, lead_route, route_lead
 from leads.scoring import ScoreResult, events_from_rows, score
 from leads.services.handover import change_route, stored_points
 
@@ -53,6 +53,10 @@ def rescore_one(answers: Mapping[str, Any], context: Mapping[str, Any], quaranti
     return result, route_lead(result, quarantine_reasons)
 
 
+def _lead_routes(latest: Mapping[int, tuple[ScoreResult, str]]) -> dict[int, tuple[ScoreResult, str]]:
+    return {lead_id: (result, lead_route(route)) for lead_id, (result, route) in latest.items()}
+
+
 def _stored(batch: int) -> Iterator[sa.Row[Any]]:
     query = (
         sa.select(Submission.id, Submission.lead_id, Submission.created_at, Submission.answers, Submission.context,
@@ -85,6 +89,7 @@ def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], 
         if progress:
             progress(1)
     report.leads = len(latest)
+    latest = _lead_routes(latest)
     for lead_id, (result, route) in latest.items():
         lead = leads[lead_id]
         if route != lead.route:

@@ -14,7 +14,7 @@ from leads.extensions import db
 from leads.models import Lead, LeadEvent, Submission
 from leads.quality import burst_reason
 from leads.questionnaire import BUYING_STAGE, COMPANY, EMAIL, NAME, ROLE, Questionnaire
-from leads.routing import QUARANTINED, route_lead
+from leads.routing import QUARANTINED, lead_route, route_lead
 from leads.scoring import EngagementEvent, event_rows, score
 from leads.services.handover import change_route, record_score
 from leads.services.lead_search import search_text_for
@@ -65,7 +65,7 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
     lead = db.session.scalar(sa.select(Lead).where(Lead.email == email))
     held_back = route == QUARANTINED and lead is not None
     if lead is None:
-        lead = Lead(email=email, created_at=now, routed_at=now, route=route)
+        lead = Lead(email=email, created_at=now, routed_at=now, route=lead_route(route))
         db.session.add(lead)
     if not held_back:
         _take_answers(lead, answers, arrival.context)
@@ -80,7 +80,7 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
                                               data={"route": route, "score": result.total})])
     db.session.flush()  # the hand-over's alert names the lead and the submission by id
     if not held_back:
-        change_route(lead, route, now, {"by": "submission", "submission_id": submission.id})
+        change_route(lead, lead_route(route), now, {"by": "submission", "submission_id": submission.id})
     return submission
 
 

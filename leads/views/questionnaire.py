@@ -27,6 +27,7 @@ from leads.nurture import recommend_reading
 from leads.questionnaire import Questionnaire, Step
 from leads.services.answering import StepOutcome, Visitor, first_page, refill, take_step
 from leads.services.drafts import DRAFT_LIFETIME, Draft, open_draft
+from leads.services.hand_raise import HandRaiseError, raise_hand
 from leads.views import site_content
 from leads.views.tracking import external_referrer, read_visit, tracking_declined, utm_from
 
@@ -113,11 +114,28 @@ def result() -> Response | str:
     if submission is None:
         return redirect(url_for("questionnaire.start"))
     reading = []
-    if submission.verdict != "sales_ready":
+    if submission.verdict != "sales_ready":  # warming and nurture both get reading, never a promised call
         articles = site_content().fresh_articles().published(clock.now())
         reading = recommend_reading(articles, submission.answers, site_content().questionnaire())
     return render_template("questionnaire/result.html", submission=submission, reading=reading,
                            reply_hours=current_app.config["SALES_REPLY_HOURS"])
+
+
+@bp.post("/result/talk")
+def talk_now() -> Response:
+    """ "I'd like to talk now": the same answers routed again, as asking for a conversation."""
+    submission_id = session.get("submission_id")
+    if not isinstance(submission_id, int):
+        return redirect(url_for("questionnaire.start"))
+    try:
+        raised = raise_hand("result_page", submission_id=submission_id)
+    except HandRaiseError as exc:
+        flash(str(exc), "info")
+        return redirect(url_for("questionnaire.result"), 303)
+    if raised.route != "sales_ready":
+        flash("Thanks for telling us. From your answers, a call isn't the most useful next step yet, so here is"
+              " reading that fits. When things change, tell us where you stand again.", "info")
+    return redirect(url_for("questionnaire.result"), 303)
 
 
 @bp.errorhandler(CSRFError)
