@@ -27,6 +27,7 @@ from leads.views import (
     inbox,
     page_cache,
     public,
+    quarantine,
     questionnaire,
     studio,
     tracking,
@@ -69,7 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions()
     )
 
-    for module in (public, questionnaire, auth, inbox, studio, admin):
+    for module in (public, questionnaire, auth, inbox, studio, quarantine, admin):
         app.register_blueprint(module.bp)
     errors.register(app)
     filters.register(app)

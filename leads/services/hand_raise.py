@@ -16,12 +16,13 @@ from flask import current_app
 from leads import clock
 from leads.content import Content
 from leads.extensions import db
-from leads.models import Lead, LeadEvent, Submission
+from leads.models import LeadEvent, Submission
 from leads.questionnaire import Questionnaire
 from leads.routing import QUARANTINED, lead_route, route_lead
 from leads.scoring import events_from_rows, score
 from leads.services.handover import change_route, record_score
 from leads.services.model_versions import model_of_version
+from leads.services.submissions import latest_submission_id
 
 HAND_RAISED = "hand_raised"
 
@@ -72,7 +73,7 @@ def raise_hand(source: str, *, submission_id: int | None = None, lead_id: int | 
     lead = submission.lead
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind=HAND_RAISED,
                              data={"source": source[:40], "submission_id": submission.id, "route": route}))
-    if _latest_id(lead) == submission.id:
+    if latest_submission_id(lead.id) == submission.id:
         record_score(lead, result)
         change_route(lead, lead_route(route), now, {"by": HAND_RAISED, "source": source[:40],
                                                     "submission_id": submission.id})
@@ -92,6 +93,3 @@ def _submission(submission_id: int | None, lead_id: int | None) -> Submission:
         raise HandRaiseError("We could not find your answers. Please tell us where you stand again.")
     return submission
 
-
-def _latest_id(lead: Lead) -> int | None:
-    return db.session.scalar(sa.select(sa.func.max(Submission.id)).where(Submission.lead_id == lead.id))

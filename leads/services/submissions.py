@@ -74,7 +74,7 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
         lead = Lead(email=email, created_at=now, routed_at=now, route=lead_route(route))
         db.session.add(lead)
     if not held_back:
-        _take_answers(lead, answers, arrival.context)
+        take_answers(lead, answers, arrival.context)
         record_score(lead, result)
     submission = Submission(lead=lead, created_at=now, answers=dict(answers),
                             context={**arrival.context, "events": event_rows(arrival.events)},
@@ -90,7 +90,7 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
     return submission
 
 
-def _take_answers(lead: Lead, answers: Mapping[str, Any], context: Mapping[str, Any]) -> None:
+def take_answers(lead: Lead, answers: Mapping[str, Any], context: Mapping[str, Any]) -> None:
     """The lead's own columns after a submission: new answers win, blanks keep what the lead had."""
     lead.name = str(answers.get(NAME) or lead.name or "")[:200]
     lead.company = str(answers.get(COMPANY) or lead.company or "")[:200]
@@ -104,3 +104,8 @@ def _take_answers(lead: Lead, answers: Mapping[str, Any], context: Mapping[str, 
 def _recent_from(client_key: str, since: dt.datetime, most: int) -> sa.Select[tuple[dict[str, Any]]]:
     return sa.select(Submission.answers).where(Submission.client_key == client_key, Submission.created_at >= since) \
         .order_by(Submission.id.desc()).limit(most)
+
+
+def latest_submission_id(lead_id: int) -> int | None:
+    """The lead's latest submission: the one whose answers the lead shows, and whose route it takes."""
+    return db.session.scalar(sa.select(sa.func.max(Submission.id)).where(Submission.lead_id == lead_id))
