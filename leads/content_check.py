@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from leads.articles import Problem, check_content
+from leads.articles import ArticleIndex, Problem, check_content
 from leads.content import QUESTIONNAIRE_FILE, STAGE_GUIDES_FILE
 from leads.located_yaml import LocatedYaml, read_file
 from leads.problems import ContentError
@@ -74,7 +74,7 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
         model = load_questionnaire(directory / QUESTIONNAIRE_FILE)
     except ModelError as exc:
         return problems + exc.problems
-    problems += unasked_questions(model) + unreachable_verdicts(model)
+    problems += unasked_questions(model) + unreachable_verdicts(model) + missing_option_articles(model, directory)
     personas_path = directory / PERSONAS_FILE
     if not personas_path.exists():
         return problems
@@ -94,6 +94,17 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
                         f"persona {persona.name!r} expected {persona.expect} but got {result.verdict}: {why}", "error")
             )
     return problems
+
+
+def missing_option_articles(model: Questionnaire, directory: Path) -> list[Problem]:
+    """The walk's fifth step links to articles: each must exist, or the prospect meets a dead link."""
+    if model.alternatives is None:
+        return []
+    slugs = {article.slug for article in ArticleIndex(directory / "articles").all()}
+    path = model.path or Path(QUESTIONNAIRE_FILE)
+    return [Problem(path, item.line,
+                    f"alternatives, option {item.title!r}: there is no article {slug!r} in articles/")
+            for item in model.alternatives.items for slug in item.articles if slug not in slugs]
 
 
 def unasked_questions(model: Questionnaire) -> list[Problem]:

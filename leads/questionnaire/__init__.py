@@ -5,6 +5,9 @@
 from .loader import load_questionnaire, model_version, parse_questionnaire
 from .model import (
     BUYING_STAGE,
+    Alternative,
+    Alternatives,
+    Conversation,
     CHOICE_TYPES,
     COMPANY,
     DEFAULT_MAX_LENGTH,
@@ -34,6 +37,9 @@ from .phrases import WORD_START, phrase_pattern, phrase_regex
 
 __all__ = [
     "BUYING_STAGE",
+    "Alternative",
+    "Alternatives",
+    "Conversation",
     "CHOICE_TYPES",
     "COMPANY",
     "DEFAULT_MAX_LENGTH",

@@ -464,7 +464,7 @@ class QuestionnaireLoader(ValueReader):
                 continue
             articles = self.texts(item, "articles", where, "article slug", "lists no articles") \
                 if "articles" in item else ()
-            items.append(Alternative(item["title"], item["text"], articles))
+            items.append(Alternative(item["title"], item["text"], articles, self.doc.line(item)))
         return Alternatives(str(before), self.text(spec, "title", owner) or "Your options",
                             self.text(spec, "intro", owner), tuple(items), self.doc.line(spec))
 

@@ -239,6 +239,7 @@ class Alternative:
     title: str
     text: str
     articles: tuple[str, ...] = ()
+    line: int = 0
 
 
 @dataclass(frozen=True)

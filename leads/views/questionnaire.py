@@ -24,7 +24,8 @@ from leads.extensions import db, limiter
 from leads.forms import QuestionnaireForm
 from leads.models import Submission
 from leads.nurture import recommend_reading
-from leads.questionnaire import Questionnaire, Step
+from leads.articles import Article
+from leads.questionnaire import Alternative, Questionnaire, Step
 from leads.services.answering import StepOutcome, Visitor, first_page, refill, take_step
 from leads.services.drafts import DRAFT_LIFETIME, Draft, open_draft
 from leads.services.hand_raise import HandRaiseError, raise_hand
@@ -196,9 +197,20 @@ def _step_page(model: Questionnaire, current: Step, form: QuestionnaireForm, dra
     page = render_template(
         "questionnaire/step.html", model=model, step=current, questions=questions, form=form, draft=draft,
         position=position, total=len(steps), is_last=position == len(steps), action=action, note=note,
+        alternatives=_alternatives(model, current),
     )
     response = make_response(page, status)
     return _remember(response, draft) if draft else response
+
+
+def _alternatives(model: Questionnaire, current: Step) -> list[tuple[Alternative, list[Article]]]:
+    """The walk's fifth step, shown on the step it comes before: each option with its published articles."""
+    if model.alternatives is None or model.alternatives.before != current.id:
+        return []
+    articles = site_content().fresh_articles()
+    now = clock.now()
+    return [(item, [a for slug in item.articles if (a := articles.get(slug)) is not None and a.is_published(now)])
+            for item in model.alternatives.items]
 
 
 def _remember(response: Response, draft: Draft) -> Response:
