@@ -177,7 +177,7 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
     items: list[ReceiptItem] = []
     earned = [0] * len(model.lexicon)
     counted: dict[int, list[tuple[str, int, int]]] = {}  # group -> (question, first word, last word) counted
-    phrases_seen: set[tuple[int, tuple[str, ...]]] = set()
+    phrases_seen: set[tuple[int, tuple[str, ...], bool]] = set()
     for q in visible:
         if not q.lexicon or not answers.get(q.id):
             continue
@@ -185,11 +185,13 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
         for match in index.find(text):
             group_at = match.spec.group
             group = model.lexicon[group_at]
-            key = (group_at, match.stems)
+            key = (group_at, match.stems, bool(match.negated_by))
             spans = counted.setdefault(group_at, [])
             if key in phrases_seen or any(question == q.id and first <= match.last_word and match.first_word <= last
                                           for question, first, last in spans):
                 continue
+            # A phrase counts once where it is affirmed, and is shown once where it is negated; the words a
+            # negated phrase covers count for no other phrase of its group ("budget hasn't been approved").
             phrases_seen.add(key)
             spans.append((q.id, match.first_word, match.last_word))
             if match.negated_by:

@@ -9,11 +9,13 @@ from functools import lru_cache
 import Stemmer
 
 STEMMERS = {"en": "english", "de": "german", "fr": "french", "es": "spanish"}
-NUMBER = "#"  # in a phrase: any word holding a digit ("book # demos a week", "by q#" is not needed: "q3" holds one)
+NUMBER = "#"  # in a phrase: any word holding a digit ("book # demos a week")
+QUARTER = "q#"  # in a phrase: a quarter of the year, Q1 to Q4 ("go live by q#"), not any number
 BREAK = "|"  # a clause break: punctuation, or a word such as "but" that starts a new thought
 
 # Letters and digits with inner apostrophes ("isn't", "n'est"), a percent sign, or clause punctuation.
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|%|[.;:!?,()]")
+_QUARTER = re.compile(r"q[1-4]|q#")
 _BREAK_WORDS = frozenset({"but", "however", "although", "though", "aber", "jedoch", "sondern", "mais", "cependant",
                           "pero", "sino", "aunque"})
 
@@ -37,6 +39,8 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 @lru_cache(maxsize=65536)
 def stem(token: str, language: str) -> str:
     """The stem of one lowercase word; cached, since prospects reuse the same few thousand words."""
+    if _QUARTER.fullmatch(token):
+        return QUARTER
     if any(c.isdigit() for c in token):
         return NUMBER
     if token in _BREAK_WORDS or not token[0].isalnum():
@@ -77,7 +81,7 @@ def _words(text: str, language: str) -> tuple[Word, ...]:
 def stem_phrase(phrase: str, language: str) -> tuple[str, ...]:
     """A lexicon phrase as the stems it matches; "#" stands for any number, hyphens split words."""
     stems = []
-    for match in _TOKEN.finditer(phrase.replace("#", " 0 ")):
+    for match in _TOKEN.finditer(re.sub(r"(?<!q)#", " 0 ", phrase.replace("q#", "q1"))):
         for piece, _ in _pieces(match.group()):
             stems.append(stem(piece, language))
     return tuple(s for s in stems if s != BREAK)
