@@ -70,7 +70,8 @@ def _plain(value: Any) -> str:
 
 def answers_key(answers: Mapping[str, Any]) -> str:
     """The answers without who gave them, normalised: equal for a script that re-sends one set of answers."""
-    return "\n".join(f"{k}={_plain(v)}" for k, v in sorted(answers.items()) if k not in IDENTITY and v not in (None, ""))
+    return "\n".join(f"{k}={_plain(v)}" for k, v in sorted(answers.items())
+                     if k not in IDENTITY and v not in (None, ""))
 
 
 def machine_like(answers: Mapping[str, Any]) -> bool:

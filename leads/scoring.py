@@ -215,12 +215,13 @@ def _excerpt(text: str, span: tuple[int, int], width: int = 40) -> tuple[str, tu
     cut_start = max(0, start - width)
     if cut_start > 0:
         # Begin at the first word that starts inside the window, never in the middle of one.
-        while cut_start < start and not (text[cut_start - 1].isspace() and not text[cut_start].isspace()):
-            cut_start += 1
+        space = _SPACE.search(text, cut_start - 1, start)
+        cut_start = space.end() if space else start
     cut_end = min(len(text), end + width)
     if cut_end < len(text):
-        while cut_end > end and not (text[cut_end].isspace() and not text[cut_end - 1].isspace()):
-            cut_end -= 1
+        tail = text[end:cut_end + 1]
+        last = max(tail.rfind(" "), tail.rfind("\n"), tail.rfind("\t"))
+        cut_end = end + last if last >= 0 else end
     before = ("…" if cut_start else "") + " ".join(text[cut_start:start].split())
     if before and before != "…" and text[start - 1:start].isspace():
         before += " "
@@ -230,6 +231,9 @@ def _excerpt(text: str, span: tuple[int, int], width: int = 40) -> tuple[str, tu
         after = " " + after
     after += "…" if cut_end < len(text) else ""
     return before + matched + after, (len(before), len(before) + len(matched))
+
+
+_SPACE = re.compile(r"\s+")
 
 
 def decayed(points: float, age: dt.timedelta, half_life_days: float) -> float:

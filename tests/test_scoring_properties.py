@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leads.questionnaire import Question, load_questionnaire
-from leads.scoring import DISQUALIFIED, NURTURE, SALES_READY, VERDICTS, EngagementEvent, decayed, score
+from leads.scoring import DISQUALIFIED, VERDICTS, EngagementEvent, decayed, score
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 MODEL = load_questionnaire(CONTENT / "questionnaire.yaml")
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 PHRASES = [phrase for group in MODEL.lexicon for phrase in group.phrases]
-PROPERTIES = settings(max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "100")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# PROPERTY_EXAMPLES=2000 searches harder, when changing the lexicon or the matching.
+PROPERTIES = settings(max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "100")), deadline=None,
+                      suppress_health_check=[HealthCheck.too_slow])
 
 
 def _text(question: Question) -> st.SearchStrategy[str]:

@@ -10,8 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from leads.language import DEFAULT_LANGUAGE, NUMBER, detect_language, stem, words
-from leads.language.words import BREAK
+from leads.language import BREAK, DEFAULT_LANGUAGE, NUMBER, detect_language, stem, stems, tokens
 
 from .model import Article
 
@@ -47,7 +46,7 @@ class FieldWords:
 
     @classmethod
     def of(cls, text: str, language: str = DEFAULT_LANGUAGE) -> FieldWords:
-        sequence = tuple(w.stem for w in words(text, language))
+        sequence = tuple(stems(tokens(text)[0], language))
         counts = Counter(s for s in sequence if s not in (BREAK, NUMBER))
         return cls(counts, tuple(sorted(counts)), sequence)
 
@@ -87,7 +86,8 @@ class SearchDocument:
     def of(cls, article: Article) -> SearchDocument:
         fields = (article.title, article.summary, article.text)
         language = detect_language(" ".join(fields)[:2000])
-        return cls(article, *(FieldWords.of(text, language) for text in fields), language)
+        title, summary, body = (FieldWords.of(text, language) for text in fields)
+        return cls(article, title, summary, body, language)
 
 
 @dataclass(frozen=True)
@@ -160,18 +160,18 @@ def search_documents(documents: Iterable[SearchDocument], query: str, limit: int
 
 def _marks(text: str, query: Query, language: str) -> list[tuple[int, int]]:
     """Where the query's words (by stem or stem prefix) and phrases stand in ``text``."""
-    text_words = words(text, language)
-    stems = [w.stem for w in text_words]
+    words, places = tokens(text)
+    text_stems = stems(words, language)
     spans: list[tuple[int, int]] = []
     for phrase in query.phrases:
-        wanted = [stem(w, language) for w in phrase]
-        for i in range(len(stems) - len(wanted) + 1):
-            if stems[i:i + len(wanted)] == wanted:
-                spans.append((text_words[i].start, text_words[i + len(wanted) - 1].end))
+        wanted = stems(list(phrase), language)
+        for i in range(len(text_stems) - len(wanted) + 1):
+            if text_stems[i:i + len(wanted)] == wanted:
+                spans.append((places[i][0], places[i + len(wanted) - 1][1]))
     term_stems = [stem(t, language) for t in query.terms]
-    for word in text_words:
-        if any(word.stem == t or (len(t) >= 3 and word.stem.startswith(t)) for t in term_stems):
-            spans.append((word.start, word.end))
+    for word_stem, place in zip(text_stems, places, strict=True):
+        if any(word_stem == t or (len(t) >= 3 and word_stem.startswith(t)) for t in term_stems):
+            spans.append(place)
     return sorted(spans)
 
 

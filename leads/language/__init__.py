@@ -5,7 +5,7 @@ so "budgets" finds "budget" and "the budget is approved" matches "budget approve
 """
 
 from .detect import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, detect_language
-from .words import NUMBER, Word, stem, stem_phrase, words
+from .words import BREAK, NUMBER, stem, stem_phrase, stems, tokens
 
-__all__ = ["DEFAULT_LANGUAGE", "NUMBER", "SUPPORTED_LANGUAGES", "Word", "detect_language", "stem", "stem_phrase",
-           "words"]
+__all__ = ["BREAK", "DEFAULT_LANGUAGE", "NUMBER", "SUPPORTED_LANGUAGES", "detect_language", "stem", "stem_phrase",
+           "stems", "tokens"]

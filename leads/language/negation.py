@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .words import BREAK, Word
+from .words import BREAK
 
 SCOPE = 5
 CUES = frozenset({
@@ -29,25 +29,22 @@ NOT_NEGATING_NEXT = frozenset({"only", "just", "doubt", "matter", "nur", "seulem
 
 
 def is_cue(word: str) -> bool:
-    return word in CUES or word.endswith("n't")
+    return word in CUES or word.endswith(("n't", "n’t"))
 
 
-def negated_positions(text_words: Sequence[Word]) -> dict[int, int]:
+def cue_positions(words: Sequence[str]) -> list[int]:
+    """Where the cues stand that negate what follows them."""
+    last = len(words) - 1
+    return [i for i, w in enumerate(words) if (w in CUES or w.endswith(("n't", "n’t")))
+            and not (i < last and words[i + 1] in NOT_NEGATING_NEXT)]
+
+
+def negated_positions(stems: Sequence[str], cues: Sequence[int]) -> dict[int, int]:
     """Each word in a negated scope, mapped to the position of the cue that negates it."""
     negated: dict[int, int] = {}
-    for i, word in enumerate(text_words):
-        if not is_cue(word.lower):
-            continue
-        following = text_words[i + 1].lower if i + 1 < len(text_words) else ""
-        if following in NOT_NEGATING_NEXT:
-            continue
-        for j in range(i + 1, min(len(text_words), i + 1 + SCOPE)):
-            if text_words[j].stem == BREAK:
+    for i in cues:
+        for j in range(i + 1, min(len(stems), i + 1 + SCOPE)):
+            if stems[j] == BREAK:
                 break
             negated.setdefault(j, i)
     return negated
-
-
-def cue_positions(text_words: Sequence[Word]) -> list[int]:
-    return [i for i, w in enumerate(text_words) if is_cue(w.lower)
-            and not (i + 1 < len(text_words) and text_words[i + 1].lower in NOT_NEGATING_NEXT)]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .detect import DEFAULT_LANGUAGE, detect_language
-from .negation import cue_positions, is_cue, negated_positions
-from .words import BREAK, NUMBER, Word, stem_phrase, words
+from .negation import cue_positions, negated_positions
+from .words import BREAK, stem_phrase, stems, tokens
 
 
 @dataclass(frozen=True)
@@ -20,9 +21,9 @@ class PhraseSpec:
     gap: int
 
 
-@dataclass(frozen=True)
-class PhraseMatch:
-    """Where a phrase matched: characters and words of the text, and the cue that negates it, if one does."""
+class PhraseMatch(NamedTuple):
+    """Where a phrase matched: characters and words of the text, and the cue that negates it, if one does.
+    (A named tuple: texts full of signals make a dozen of these each, and tuples are built fastest.)"""
 
     spec: PhraseSpec
     start: int
@@ -36,9 +37,10 @@ class PhraseMatch:
 
 @dataclass(frozen=True)
 class _Compiled:
+    number: int  # its place among the index's phrases: a cheap key for "found already"
     spec: PhraseSpec
     stems: tuple[str, ...]
-    own_cues: int  # how many of the phrase's own words are negation cues ("no pipeline")
+    rest: frozenset[str]  # its other stems: a text lacking any of them cannot match
 
 
 class PhraseIndex:
@@ -46,70 +48,78 @@ class PhraseIndex:
 
     def __init__(self, specs: Iterable[PhraseSpec]) -> None:
         self.by_language: dict[str, dict[str, list[_Compiled]]] = {}
-        for spec in specs:
-            stems = stem_phrase(spec.phrase, spec.language)
-            if not stems:
-                continue
-            own = sum(is_cue(w) for w in spec.phrase.lower().replace("-", " ").split())
-            self.by_language.setdefault(spec.language, {}).setdefault(stems[0], []).append(
-                _Compiled(spec, stems, own))
+        written: set[tuple[int, str, tuple[str, ...]]] = set()
+        for number, spec in enumerate(specs):
+            phrase_stems = stem_phrase(spec.phrase, spec.language)
+            # "waste time", "wasting time" and "wasted time" are one phrase once stemmed: index it once.
+            if phrase_stems and (spec.group, spec.language, phrase_stems) not in written:
+                written.add((spec.group, spec.language, phrase_stems))
+                self.by_language.setdefault(spec.language, {}).setdefault(phrase_stems[0], []).append(
+                    _Compiled(number, spec, phrase_stems, frozenset(phrase_stems[1:])))
 
     def find(self, text: str) -> list[PhraseMatch]:
-        """Every phrase that matches ``text``, each at its first place, negated or not, in text order."""
-        language = detect_language(text)
-        text_words = words(text, language)
-        if not text_words:
+        """Every phrase that matches ``text``, each at its first place, negated or not, in text order.
+
+        English phrases are tried on every text (prospects mix in English words); the phrases of the
+        text's own language too, when it is another.
+        """
+        words, spans = tokens(text)
+        if not words:
             return []
-        negated = negated_positions(text_words)
-        cues = set(cue_positions(text_words))
-        tried = [DEFAULT_LANGUAGE] + ([language] if language != DEFAULT_LANGUAGE else [])
-        found: dict[PhraseSpec, PhraseMatch] = {}
-        for lang in tried:
+        language = detect_language(text, words)
+        cues = cue_positions(words)
+        found: dict[int, PhraseMatch] = {}
+        negated: dict[int, int] | None = None
+        for lang in (DEFAULT_LANGUAGE, language) if language != DEFAULT_LANGUAGE else (DEFAULT_LANGUAGE,):
             index = self.by_language.get(lang)
             if not index:
                 continue
-            english = lang == DEFAULT_LANGUAGE
-            keys = [w.english if english else w.stem for w in text_words]
+            keys = stems(words, lang)
+            present = set(keys)
+            if negated is None:
+                negated = negated_positions(keys, cues)
             for i, key in enumerate(keys):
-                for compiled in index.get(key, ()):
-                    spec = compiled.spec
-                    if spec in found:
+                candidates = index.get(key)
+                if candidates is None:
+                    continue
+                for compiled in candidates:
+                    if compiled.number in found or not compiled.rest <= present:
                         continue
-                    positions = _follow(keys, i, compiled.stems, spec.gap)
-                    if positions is None:
-                        continue
-                    found[spec] = _match(text, text_words, compiled, positions, negated, cues)
+                    positions = _follow(keys, i, compiled.stems, compiled.spec.gap)
+                    if positions is not None:
+                        found[compiled.number] = _match(words, spans, compiled, positions, negated, cues)
         # Longest first where two start together, so a negated long phrase is not undercut by a short one in it.
         return sorted(found.values(), key=lambda m: (m.start, -m.end))
 
 
-def _follow(keys: Sequence[str], first: int, stems: tuple[str, ...], gap: int) -> list[int] | None:
+def _follow(keys: Sequence[str], first: int, wanted: tuple[str, ...], gap: int) -> list[int] | None:
     """The positions of a phrase's words from ``first``, each within ``gap`` words of the one before."""
     positions = [first]
     at = first
-    for wanted in stems[1:]:
+    for stem in wanted[1:]:
         for j in range(at + 1, min(len(keys), at + 2 + gap)):
-            if keys[j] == BREAK:
-                return None
-            if keys[j] == wanted or (wanted == NUMBER and keys[j] == NUMBER):
+            if keys[j] == stem:
                 at = j
                 break
+            if keys[j] == BREAK:
+                return None
         else:
             return None
         positions.append(at)
     return positions
 
 
-def _match(text: str, text_words: Sequence[Word], compiled: _Compiled, positions: list[int],
-           negated: dict[int, int], cues: set[int]) -> PhraseMatch:
+def _match(words: Sequence[str], spans: Sequence[tuple[int, int]], compiled: _Compiled, positions: list[int],
+           negated: dict[int, int], cues: Sequence[int]) -> PhraseMatch:
     spec = compiled.spec
     first, last = positions[0], positions[-1]
-    start, end = text_words[first].start, text_words[last].end
+    start, end = spans[first][0], spans[last][1]
     cue = negated.get(first, -1)
     if cue < 0:
         # A cue in a gap between the phrase's words ("budget hasn't been approved") negates it too.
-        inside = [k for k in range(first + 1, last) if k in cues and k not in positions]
+        inside = [k for k in cues if first < k < last and k not in positions]
         cue = inside[0] if inside else -1
     if cue < 0:
         return PhraseMatch(spec, start, end, first, last, stems=compiled.stems)
-    return PhraseMatch(spec, start, end, first, last, text_words[cue].lower, text_words[cue].start, compiled.stems)
+    return PhraseMatch(spec, start, end, first, last, words[cue], spans[cue][0], compiled.stems)
+

@@ -5,9 +5,6 @@
 from .loader import load_questionnaire, model_version, parse_questionnaire
 from .model import (
     BUYING_STAGE,
-    Alternative,
-    Alternatives,
-    Conversation,
     CHOICE_TYPES,
     COMPANY,
     DEFAULT_MAX_LENGTH,
@@ -18,9 +15,12 @@ from .model import (
     QUESTION_TYPES,
     ROLE,
     TEXT_TYPES,
+    Alternative,
+    Alternatives,
     Answers,
     Band,
     Condition,
+    Conversation,
     Dimension,
     Engagement,
     ExpectedQuestion,

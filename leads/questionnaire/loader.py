@@ -6,18 +6,17 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from leads.language import SUPPORTED_LANGUAGES, stem_phrase
 from leads.located_yaml import LocatedYaml, read_file
 from leads.problems import ContentError, Problem
-
-from leads.language import SUPPORTED_LANGUAGES, stem_phrase
 
 from .model import (
     CHOICE_TYPES,
     DEFAULT_GAP,
     DEFAULT_MAX_LENGTH,
+    EXPECTED_QUESTIONS,
     MAX_GAP,
     MAX_PHRASE_WORDS,
-    EXPECTED_QUESTIONS,
     QUESTION_TYPES,
     TEXT_TYPES,
     Alternative,
@@ -441,7 +440,8 @@ class QuestionnaireLoader(ValueReader):
             for value in values:
                 if question.option(value) is None:
                     self.doc.error(spec, f"{owner}: {key} {value!r} is not an option of {qid!r}", key=key)
-        return Conversation(qid, asks, tuple(declined), self.text(spec, "label", owner) or Conversation.label)
+        return Conversation(question.id, asks, tuple(declined),
+                            self.text(spec, "label", owner) or Conversation.label)
 
     def alternatives(self, step_ids: set[str]) -> Alternatives | None:
         """alternatives: the walk's fifth step, the options a prospect has, shown before a step and asking nothing."""

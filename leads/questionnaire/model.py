@@ -8,10 +8,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from leads.problems import ContentError
-
 from leads.language import DEFAULT_LANGUAGE
 from leads.language.phrases import PhraseIndex, PhraseSpec
+from leads.problems import ContentError
 
 from .phrases import phrase_pattern
 

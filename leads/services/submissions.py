@@ -19,7 +19,6 @@ from leads.scoring import EngagementEvent, event_rows, score
 from leads.services.handover import change_route, record_score
 from leads.services.lead_search import search_text_for
 
-
 # A burst reads at most this many times its limit of the address's latest submissions, to compare answers.
 RECENT_READ = 20
 

@@ -20,11 +20,11 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from leads import clock
+from leads.articles import Article
 from leads.extensions import db, limiter
 from leads.forms import QuestionnaireForm
 from leads.models import Submission
 from leads.nurture import recommend_reading
-from leads.articles import Article
 from leads.questionnaire import Alternative, Questionnaire, Step
 from leads.services.answering import StepOutcome, Visitor, first_page, refill, take_step
 from leads.services.drafts import DRAFT_LIFETIME, Draft, open_draft
