@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -178,6 +179,7 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
     earned = [0] * len(model.lexicon)
     counted: dict[int, list[tuple[str, int, int]]] = {}  # group -> (question, first word, last word) counted
     phrases_seen: set[tuple[int, tuple[str, ...], bool]] = set()
+    more: dict[int, int] = {}  # group -> phrases heard past its cap, beyond the one listed
     for q in visible:
         if not q.lexicon or not answers.get(q.id):
             continue
@@ -201,10 +203,20 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
                 continue
             points = min(group.points, group.cap - earned[group_at])
             earned[group_at] += points
+            if not points:
+                # Past the cap one line says so, with how many more phrases it heard: a dense answer would
+                # otherwise list a dozen 0-point lines that tell sales nothing new.
+                more[group_at] = more.get(group_at, -1) + 1
+                if more[group_at]:
+                    continue
             label = group.label if points else f"{group.label} (cap reached)"
             excerpt, mark = _excerpt(text, (match.start, match.end))
             items.append(ReceiptItem(f"lexicon:{group.id}", label, group.dimension, excerpt, points, q.id,
                                      (match.start, match.end), mark))
+    if any(more.values()):
+        capped = {f"{model.lexicon[g].label} (cap reached)": n for g, n in more.items() if n}
+        items = [dataclasses.replace(i, label=f"{i.label[:-1]}; {capped[i.label]} more)") if i.label in capped
+                 else i for i in items]
     return items
 
 

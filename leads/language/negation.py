@@ -34,6 +34,8 @@ def is_cue(word: str) -> bool:
 
 def cue_positions(words: Sequence[str]) -> list[int]:
     """Where the cues stand that negate what follows them."""
+    if CUES.isdisjoint(words) and not any("'t" in w or "’t" in w for w in words):
+        return []
     last = len(words) - 1
     return [i for i, w in enumerate(words) if (w in CUES or w.endswith(("n't", "n’t")))
             and not (i < last and words[i + 1] in NOT_NEGATING_NEXT)]

@@ -83,11 +83,18 @@ class PhraseIndex:
                 if candidates is None:
                     continue
                 for compiled in candidates:
-                    if compiled.number in found or not compiled.rest <= present:
+                    number = compiled.number
+                    if number in found:
                         continue
-                    positions = _follow(keys, i, compiled.stems, compiled.spec.gap)
-                    if positions is not None:
-                        found[compiled.number] = _match(words, spans, compiled, positions, negated, cues)
+                    if len(compiled.stems) == 1:
+                        positions = [i]
+                    elif compiled.rest <= present:
+                        positions = _follow(keys, i, compiled.stems, compiled.spec.gap)
+                        if positions is None:
+                            continue
+                    else:
+                        continue
+                    found[number] = _match(words, spans, compiled, positions, negated, cues)
         # Longest first where two start together, so a negated long phrase is not undercut by a short one in it.
         return sorted(found.values(), key=lambda m: (m.start, -m.end))
 
