@@ -87,6 +87,8 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
             why = f"scored {result.total} (needs {result.threshold})"
             if result.gates_missed:
                 why += f", gates missed: {', '.join(result.gates_missed)}"
+            if result.minimums_missed:
+                why += f", minimums missed: {', '.join(result.minimums_missed)}"
             if result.disqualified_by:
                 why += f", disqualified by: {', '.join(result.disqualified_by)}"
             problems.append(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from leads.scoring import NURTURE, VERDICTS, WARMING, ScoreResult
 
 QUARANTINED = "quarantined"
+SPAM = "spam"  # a held submission a person confirmed as spam: it stays out, replays included
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,21 @@ def test_the_queue_in_chromium(app: Flask, page, live_server: str, submit, make_
     page.locator(f"#held-{second}").get_by_role("button", name="Confirm as spam").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Held for review (0)"
+
+
+def test_a_replay_keeps_a_confirmed_spam_out_and_a_released_submission_routed(
+        app: Flask, client: FlaskClient, submit, auth, make_user, ready_answers) -> None:
+    from leads.services.replay import replay
+    from leads.views import site_content
+
+    make_user("sales")
+    spam_id = _held(app, submit, ready_answers | {"name": "Spam Person"})
+    released_id = _held(app, submit, ready_answers | {"email": "x@mailinator.com"})
+    auth.login(make_user("admin").email)
+    token = csrf_token(client, "/studio/quarantine")
+    client.post(f"/studio/quarantine/{spam_id}/spam", data={"csrf_token": token})
+    client.post(f"/studio/quarantine/{released_id}/release", data={"csrf_token": token})
+    with app.app_context():
+        replay(site_content().questionnaire(), apply=True)
+        assert db.session.get(Submission, spam_id).verdict == "spam"
+        assert db.session.get(Submission, released_id).verdict == "sales_ready"

@@ -18,7 +18,7 @@ from leads.content import Content
 from leads.extensions import db
 from leads.models import LeadEvent, Submission
 from leads.questionnaire import Questionnaire
-from leads.routing import QUARANTINED, lead_route, route_lead
+from leads.routing import QUARANTINED, SPAM, lead_route, route_lead
 from leads.scoring import events_from_rows, score
 from leads.services.handover import change_route, record_score
 from leads.services.model_versions import model_of_version
@@ -54,7 +54,7 @@ def raise_hand(source: str, *, submission_id: int | None = None, lead_id: int | 
     submission = _submission(submission_id, lead_id)
     if submission.context.get(HAND_RAISED):
         return HandRaise(submission.id, submission.lead_id, submission.verdict, already=True)
-    if submission.verdict in (QUARANTINED, "spam"):
+    if submission.verdict in (QUARANTINED, SPAM):
         raise HandRaiseError("Your answers are still being checked; we will be in touch once they are.")
     model = model_of_version(submission.model_version, model)
     conversation = model.conversation

@@ -16,13 +16,12 @@ from leads import clock
 from leads.extensions import db
 from leads.models import LeadEvent, Submission, User
 from leads.questionnaire import Questionnaire
-from leads.routing import QUARANTINED, lead_route, route_lead
+from leads.routing import QUARANTINED, SPAM, lead_route, route_lead
 from leads.scoring import events_from_rows, score
 from leads.services.handover import change_route, record_score
 from leads.services.model_versions import model_of_version
 from leads.services.submissions import latest_submission_id, take_answers
 
-SPAM = "spam"  # a submission's verdict once a person confirmed it as spam
 PAGE = 50
 
 

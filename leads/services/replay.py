@@ -14,7 +14,7 @@ from leads import clock
 from leads.extensions import db
 from leads.models import Lead, Submission
 from leads.questionnaire import Questionnaire
-from leads.routing import QUARANTINED, lead_route, route_lead
+from leads.routing import QUARANTINED, SPAM, lead_route, route_lead
 from leads.scoring import ScoreResult, events_from_rows, score
 from leads.services.handover import change_route, stored_points
 
@@ -60,7 +60,7 @@ def _lead_routes(latest: Mapping[int, tuple[ScoreResult, str]]) -> dict[int, tup
 def _stored(batch: int) -> Iterator[sa.Row[Any]]:
     query = (
         sa.select(Submission.id, Submission.lead_id, Submission.created_at, Submission.answers, Submission.context,
-                  Submission.quarantine_reasons)
+                  Submission.quarantine_reasons, Submission.verdict)
         .order_by(Submission.lead_id, Submission.id)
         .execution_options(yield_per=batch)
     )
@@ -81,8 +81,11 @@ def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], 
     updates: list[dict[str, Any]] = []
     for row in _stored(batch):
         result, route = rescore_one(row.answers, row.context, row.quarantine_reasons, model, row.created_at)
-        if route != QUARANTINED or row.lead_id not in latest:
-            latest[row.lead_id] = (result, route)
+        if row.verdict == SPAM:  # a person's call stands: it stays out
+            route = SPAM
+        held = route in (QUARANTINED, SPAM)
+        if not held or row.lead_id not in latest:
+            latest[row.lead_id] = (result, QUARANTINED if held else route)
         if apply:
             updates.append(_score_columns(row.id, result, route))
         report.submissions += 1
