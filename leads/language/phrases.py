@@ -76,10 +76,15 @@ class PhraseIndex:
                 continue
             keys = stems(words, lang)
             present = set(keys)
+            # Only phrases whose every stem is in the text can match: found once per text, not per word.
+            viable = {first: ok for first in present.intersection(index)
+                      if (ok := [c for c in index[first] if c.rest <= present])}
+            if not viable:
+                continue
             if negated is None:
                 negated = negated_positions(keys, cues)
             for i, key in enumerate(keys):
-                candidates = index.get(key)
+                candidates = viable.get(key)
                 if candidates is None:
                     continue
                 for compiled in candidates:
@@ -87,13 +92,11 @@ class PhraseIndex:
                     if number in found:
                         continue
                     if len(compiled.stems) == 1:
-                        positions = [i]
-                    elif compiled.rest <= present:
+                        positions: list[int] | None = [i]
+                    else:
                         positions = _follow(keys, i, compiled.stems, compiled.spec.gap)
                         if positions is None:
                             continue
-                    else:
-                        continue
                     found[number] = _match(words, spans, compiled, positions, negated, cues)
         # Longest first where two start together, so a negated long phrase is not undercut by a short one in it.
         return sorted(found.values(), key=lambda m: (m.start, -m.end))
