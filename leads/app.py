@@ -29,6 +29,7 @@ from leads.views import (
     inbox,
     page_cache,
     public,
+    quarantine,
     questionnaire,
     studio,
     tracking,
@@ -75,7 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions()
     )
 
-    for module in (public, questionnaire, auth, inbox, studio, admin):
+    for module in (public, questionnaire, auth, inbox, studio, quarantine, admin):
         app.register_blueprint(module.bp)
     for blueprint in (privacy.public_bp, privacy.admin_bp, privacy.account_bp):
         app.register_blueprint(blueprint)

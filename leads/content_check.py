@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from leads.articles import Problem, check_content
+from leads.articles import ArticleIndex, Problem, check_content
 from leads.content import QUESTIONNAIRE_FILE, STAGE_GUIDES_FILE
 from leads.located_yaml import LocatedYaml, read_file
 from leads.problems import ContentError
@@ -74,7 +74,7 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
         model = load_questionnaire(directory / QUESTIONNAIRE_FILE)
     except ModelError as exc:
         return problems + exc.problems
-    problems += unasked_questions(model) + unreachable_verdicts(model)
+    problems += unasked_questions(model) + unreachable_verdicts(model) + missing_option_articles(model, directory)
     personas_path = directory / PERSONAS_FILE
     if not personas_path.exists():
         return problems
@@ -87,6 +87,8 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
             why = f"scored {result.total} (needs {result.threshold})"
             if result.gates_missed:
                 why += f", gates missed: {', '.join(result.gates_missed)}"
+            if result.minimums_missed:
+                why += f", minimums missed: {', '.join(result.minimums_missed)}"
             if result.disqualified_by:
                 why += f", disqualified by: {', '.join(result.disqualified_by)}"
             problems.append(
@@ -94,6 +96,17 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
                         f"persona {persona.name!r} expected {persona.expect} but got {result.verdict}: {why}", "error")
             )
     return problems
+
+
+def missing_option_articles(model: Questionnaire, directory: Path) -> list[Problem]:
+    """The walk's fifth step links to articles: each must exist, or the prospect meets a dead link."""
+    if model.alternatives is None:
+        return []
+    slugs = {article.slug for article in ArticleIndex(directory / "articles").all()}
+    path = model.path or Path(QUESTIONNAIRE_FILE)
+    return [Problem(path, item.line,
+                    f"alternatives, option {item.title!r}: there is no article {slug!r} in articles/")
+            for item in model.alternatives.items for slug in item.articles if slug not in slugs]
 
 
 def unasked_questions(model: Questionnaire) -> list[Problem]:
@@ -196,6 +209,11 @@ def unreachable_verdicts(model: Questionnaire) -> list[Problem]:
         problems.append(Problem(path, model.threshold_line,
                                 f"sales_ready can never be reached: the threshold is {model.sales_ready_threshold}"
                                 f" but the best possible answers score {most} ({detail})"))
+    for dim, needed in model.minimums.items():
+        if best.get(dim, 0) < needed:
+            problems.append(Problem(path, model.threshold_line,
+                                    f"the minimum for {dim} can never be met: it needs {needed} but the best"
+                                    f" possible answers give {best.get(dim, 0)}"))
     impossible = [g for g in model.gates if not any(g.when.holds(a) for a in _answer_sets(model, (g,)))]
     for gate in impossible:
         problems.append(Problem(path, gate.line, f"gate {gate.id!r} can never hold, so no one can be sales_ready"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from leads.scoring import DISQUALIFIED, NURTURE, SALES_READY, ScoreResult
+from leads.scoring import NURTURE, VERDICTS, WARMING, ScoreResult
 
 QUARANTINED = "quarantined"
+SPAM = "spam"  # a held submission a person confirmed as spam: it stays out, replays included
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,13 @@ def route_lead(result: ScoreResult, quarantine_reasons: Sequence[str] = ()) -> s
     """The route for a submission: suspect ones are held back before any scoring verdict counts."""
     if quarantine_reasons:
         return QUARANTINED
-    return result.verdict if result.verdict in (SALES_READY, NURTURE, DISQUALIFIED) else NURTURE
+    return result.verdict if result.verdict in VERDICTS else NURTURE
+
+
+def lead_route(route: str) -> str:
+    """The route a lead takes for its submission's route. A warming prospect said "not yet", so the lead is
+    nurtured (never called); the submission keeps "warming", which is what sales may read."""
+    return NURTURE if route == WARMING else route
 
 
 def choose_rep(reps: Sequence[Rep], assigned: Mapping[int, int]) -> Pick | None:

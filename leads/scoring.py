@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from leads.questionnaire import WORD_START, Question, Questionnaire, phrase_pattern, phrase_regex
+from leads.questionnaire import Question, Questionnaire, phrase_pattern
 
 SALES_READY = "sales_ready"
 NURTURE = "nurture"
 DISQUALIFIED = "disqualified"
+# Ready on every count, but the prospect declined a conversation: sales may look, read-only, and never call.
+WARMING = "warming"
+VERDICTS = (SALES_READY, WARMING, NURTURE, DISQUALIFIED)
+
+__all__ = ["DISQUALIFIED", "NURTURE", "SALES_READY", "VERDICTS", "WARMING", "EngagementEvent", "ReceiptItem",
+           "ScoreResult", "Threshold", "decayed", "engagement_now", "event_rows", "events_from_rows", "phrase_pattern",
+           "score"]
 
 
 @dataclass(frozen=True)
@@ -37,11 +44,26 @@ class ReceiptItem:
     points: int
     question: str = ""
     span: tuple[int, int] | None = None
+    mark: tuple[int, int] | None = None  # the matched words' place in ``input``, to highlight
 
     def row(self) -> dict[str, Any]:
         """As dataclasses.asdict would give it, without its generic deep copy (a receipt holds only scalars)."""
         return {"rule": self.rule, "label": self.label, "dimension": self.dimension, "input": self.input,
-                "points": self.points, "question": self.question, "span": self.span}
+                "points": self.points, "question": self.question, "span": self.span, "mark": self.mark}
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One bar a sales-ready lead must clear: the total, or a dimension's minimum."""
+
+    dimension: str  # "" for the total
+    label: str
+    needed: int
+    got: int
+
+    @property
+    def met(self) -> bool:
+        return self.got >= self.needed
 
 
 @dataclass(frozen=True)
@@ -55,13 +77,19 @@ class ScoreResult:
     disqualified_by: tuple[str, ...] = ()
     threshold: int = 0
     model_version: str = ""
+    thresholds: tuple[Threshold, ...] = ()
+    declined_conversation: bool = False
+
+    @property
+    def minimums_missed(self) -> tuple[str, ...]:
+        return tuple(t.dimension for t in self.thresholds if t.dimension and not t.met)
 
     @property
     def near_miss(self) -> bool:
-        """Ready on one count but not the other: enough points with a gate missing, or the reverse."""
+        """Ready on one count but not the other: enough points with a gate or minimum missed, or the reverse."""
         if self.verdict != NURTURE:
             return False
-        return (self.total >= self.threshold) != (not self.gates_missed)
+        return (self.total >= self.threshold) != (not self.gates_missed and not self.minimums_missed)
 
     def receipt_rows(self) -> list[dict[str, Any]]:
         return [item.row() for item in self.receipt]
@@ -112,10 +140,19 @@ def score(
     disqualified_by = tuple(r.id for r in model.disqualifiers if r.when.holds(answers))
     gates_met = tuple(g.id for g in model.gates if g.when.holds(answers))
     gates_missed = tuple(g.id for g in model.gates if g.id not in gates_met)
+    labels = {d.id: d.label for d in model.dimensions}
+    thresholds = (Threshold("", "Total", model.sales_ready_threshold, total),
+                  *(Threshold(dim, labels.get(dim, dim), needed, raw.get(dim, 0))
+                    for dim, needed in model.minimums.items()))
+    receipt.extend(ReceiptItem(f"threshold:{t.dimension or 'total'}",
+                               f"{t.label} {t.got} of {t.needed} needed: {'met' if t.met else 'missed'}",
+                               t.dimension, "met" if t.met else "missed", 0) for t in thresholds)
+    declined = model.conversation is not None and model.conversation.declined(answers)
     if disqualified_by:
         verdict = DISQUALIFIED
-    elif total >= model.sales_ready_threshold and not gates_missed:
-        verdict = SALES_READY
+    elif all(t.met for t in thresholds) and not gates_missed:
+        # "Not yet" is respected: a ready prospect who declined a conversation is never sent to sales.
+        verdict = WARMING if declined else SALES_READY
     else:
         verdict = NURTURE
     return ScoreResult(
@@ -128,98 +165,87 @@ def score(
         disqualified_by=disqualified_by,
         threshold=model.sales_ready_threshold,
         model_version=model.version,
+        thresholds=thresholds,
+        declined_conversation=declined,
     )
 
 
 def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
                    visible: Sequence[Question]) -> list[ReceiptItem]:
-    # Each phrase counts once, where it first occurs: in the earliest question, at its first place.
-    first_seen: dict[str, tuple[str, str, tuple[int, int]]] = {}
-    for q in visible:
-        if q.lexicon and answers.get(q.id):
-            text = str(answers.get(q.id))
-            for phrase, span in _phrase_scan(model.lexicon_phrases).first_matches(text).items():
-                first_seen.setdefault(phrase, (q.id, text, span))
+    """Points for the prospect's own words: each phrase counts once, where it first occurs, and words another
+    phrase of the same group already counted do not count again. A negated phrase is a 0-point line."""
+    index = model.phrase_index
     items: list[ReceiptItem] = []
-    if not first_seen:
-        return items
-    for group in model.lexicon:
-        earned = 0
-        for phrase in group.phrases:
-            seen = first_seen.get(phrase)
-            if seen is None:
+    earned = [0] * len(model.lexicon)
+    counted: dict[int, list[tuple[str, int, int]]] = {}  # group -> (question, first word, last word) counted
+    phrases_seen: set[tuple[int, tuple[str, ...], bool]] = set()
+    more: dict[int, int] = {}  # group -> phrases heard past its cap, beyond the one listed
+    for q in visible:
+        if not q.lexicon or not answers.get(q.id):
+            continue
+        text = str(answers.get(q.id))
+        for match in index.find(text):
+            group_at = match.spec.group
+            group = model.lexicon[group_at]
+            key = (group_at, match.stems, bool(match.negated_by))
+            spans = counted.setdefault(group_at, [])
+            if key in phrases_seen or any(question == q.id and first <= match.last_word and match.first_word <= last
+                                          for question, first, last in spans):
                 continue
-            question_id, text, span = seen
-            points = min(group.points, group.cap - earned)
-            earned += points
+            # A phrase counts once where it is affirmed, and is shown once where it is negated; the words a
+            # negated phrase covers count for no other phrase of its group ("budget hasn't been approved").
+            phrases_seen.add(key)
+            spans.append((q.id, match.first_word, match.last_word))
+            if match.negated_by:
+                excerpt, mark = _excerpt(text, (match.cue_start, match.end))
+                items.append(ReceiptItem(f"lexicon:{group.id}", f"negated: {group.label}", group.dimension, excerpt,
+                                         0, q.id, (match.start, match.end), mark))
+                continue
+            points = min(group.points, group.cap - earned[group_at])
+            earned[group_at] += points
+            if not points:
+                # Past the cap one line says so, with how many more phrases it heard: a dense answer would
+                # otherwise list a dozen 0-point lines that tell sales nothing new.
+                more[group_at] = more.get(group_at, -1) + 1
+                if more[group_at]:
+                    continue
             label = group.label if points else f"{group.label} (cap reached)"
-            items.append(ReceiptItem(f"lexicon:{group.id}", label, group.dimension, _excerpt(text, span), points,
-                                     question_id, span))
+            excerpt, mark = _excerpt(text, (match.start, match.end))
+            items.append(ReceiptItem(f"lexicon:{group.id}", label, group.dimension, excerpt, points, q.id,
+                                     (match.start, match.end), mark))
+    if any(more.values()):
+        capped = {f"{model.lexicon[g].label} (cap reached)": n for g, n in more.items() if n}
+        items = [dataclasses.replace(i, label=f"{i.label[:-1]}; {capped[i.label]} more)") if i.label in capped
+                 else i for i in items]
     return items
 
 
-class _PhraseScan:
-    """Finds where each of many phrases first matches in a text, exactly as phrase_pattern(p).search would.
-
-    One search over the text stops wherever any phrase matches (the shared "word starts here" test is
-    made once, not once per phrase, which is most of the cost); there only the phrases that can start
-    with that character are tried, anchored.
-    """
-
-    def __init__(self, phrases: tuple[str, ...]) -> None:
-        self.phrases = phrases
-        self.alone = tuple(phrase_pattern(p) for p in phrases)
-        sources = [phrase_regex(p) for p in phrases]
-        at_word = [s.removeprefix(WORD_START) for s in sources if s.startswith(WORD_START)]
-        anywhere = [s for s in sources if not s.startswith(WORD_START)]
-        branches = ([f"{WORD_START}(?:{'|'.join(at_word)})"] if at_word else []) + anywhere
-        self.any = re.compile("|".join(branches) or "(?!)", re.IGNORECASE)
-        # A phrase's pattern starts with its first character, compared ignoring case as re does it.
-        self.first = tuple(re.compile(re.escape(p[:1]), re.IGNORECASE) for p in phrases)
-        self.starting_with: dict[str, tuple[int, ...]] = {}
-
-    def candidates(self, char: str) -> tuple[int, ...]:
-        found = self.starting_with.get(char)
-        if found is None:
-            found = tuple(i for i, first in enumerate(self.first) if first.fullmatch(char))
-            if len(self.starting_with) < 4096:
-                self.starting_with[char] = found
-        return found
-
-    def first_matches(self, text: str) -> dict[str, tuple[int, int]]:
-        found: dict[str, tuple[int, int]] = {}
-        pos = 0
-        for _ in range(_SCAN_STOPS):
-            hit = self.any.search(text, pos)
-            if hit is None:
-                return found
-            at = hit.start()
-            for i in self.candidates(text[at]):
-                phrase = self.phrases[i]
-                if phrase not in found and (match := self.alone[i].match(text, at)) is not None:
-                    found[phrase] = match.span()
-            if len(found) == len(self.phrases):
-                return found
-            pos = at + 1
-        for phrase, pattern in zip(self.phrases, self.alone, strict=True):
-            if phrase not in found and (match := pattern.search(text, pos)) is not None:
-                found[phrase] = match.span()
-        return found
+def _excerpt(text: str, span: tuple[int, int], width: int = 40) -> tuple[str, tuple[int, int]]:
+    """About ``width`` characters either side of ``span``, cut where words start and end, and where in the
+    excerpt the matched words stand (so a page can highlight them)."""
+    start, end = span
+    cut_start = max(0, start - width)
+    if cut_start > 0:
+        # Begin at the first word that starts inside the window, never in the middle of one.
+        space = _SPACE.search(text, cut_start - 1, start)
+        cut_start = space.end() if space else start
+    cut_end = min(len(text), end + width)
+    if cut_end < len(text):
+        tail = text[end:cut_end + 1]
+        last = max(tail.rfind(" "), tail.rfind("\n"), tail.rfind("\t"))
+        cut_end = end + last if last >= 0 else end
+    before = ("…" if cut_start else "") + " ".join(text[cut_start:start].split())
+    if before and before != "…" and text[start - 1:start].isspace():
+        before += " "
+    matched = " ".join(text[start:end].split())
+    after = " ".join(text[end:cut_end].split())
+    if after and text[end:end + 1].isspace():
+        after = " " + after
+    after += "…" if cut_end < len(text) else ""
+    return before + matched + after, (len(before), len(before) + len(matched))
 
 
-# Past this many places where some phrase matched, the phrases not yet seen are searched one by one,
-# so a text made of one phrase repeated costs no more than searching every phrase in it.
-_SCAN_STOPS = 32
-
-
-@lru_cache(maxsize=64)
-def _phrase_scan(phrases: tuple[str, ...]) -> _PhraseScan:
-    return _PhraseScan(phrases)
-
-
-def _excerpt(text: str, span: tuple[int, int], width: int = 40) -> str:
-    start, end = max(0, span[0] - width), min(len(text), span[1] + width)
-    return ("…" if start else "") + " ".join(text[start:end].split()) + ("…" if end < len(text) else "")
+_SPACE = re.compile(r"\s+")
 
 
 def decayed(points: float, age: dt.timedelta, half_life_days: float) -> float:
@@ -270,3 +296,10 @@ def events_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[EngagementEvent]
         events.append(EngagementEvent(str(row.get("kind") or ""), at if at.tzinfo else at.replace(tzinfo=dt.UTC),
                                       row.get("stage"), str(row.get("ref") or "")))
     return events
+
+
+def engagement_now(events: Iterable[EngagementEvent], model: Questionnaire, now: dt.datetime) -> int:
+    """Engagement points as of ``now``: what sales see when they open the inbox, decayed since the reads."""
+    points = sum(item.points for item in _engagement_items(events, model, now))
+    cap = next((d.cap for d in model.dimensions if d.id == "engagement"), points)
+    return max(0, min(points, cap))

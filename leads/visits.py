@@ -9,9 +9,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 VISIT_GAP = dt.timedelta(minutes=30)  # a new visit starts after half an hour of quiet, as in web analytics
-MAX_READS = 20
+# Reads are kept across visits, the latest MAX_READS within READ_DAYS (the cookie's own lifetime), and
+# at most READ_CHARS of slugs, so the signed cookie stays well under the 4 KB browsers keep.
+MAX_READS = 50
+READ_DAYS = 90
+READ_CHARS = 2000
 MAX_VISITS = 10
 
+
+@dataclass(frozen=True)
+class Touch:
+    """How a prospect arrived on one visit: the landing article, the referrer and the UTM tags, and when."""
+
+    at: int = 0
+    landing_article: str = ""
+    referrer: str = ""
+    utm: Mapping[str, str] = field(default_factory=dict)
+
+    def row(self) -> dict[str, Any]:
+        """As stored with a submission (first and last touch)."""
+        return {"at": self.at, "landing_article": self.landing_article, "referrer": self.referrer,
+                "utm": dict(self.utm)}
 
 
 @dataclass(frozen=True)
@@ -33,6 +51,16 @@ class Visit:
     utm: Mapping[str, str] = field(default_factory=dict)
     reads: tuple[Read, ...] = ()
     earlier_visits: tuple[int, ...] = ()
+    first: Touch = Touch()  # the first visit's arrival, kept for as long as the cookie lives
+
+    @property
+    def touch(self) -> Touch:
+        """This visit's arrival: the last touch."""
+        return Touch(self.started, self.landing_article, self.referrer, self.utm)
+
+    @property
+    def first_touch(self) -> Touch:
+        return self.first if self.first.at else self.touch
 
     def after(self, now: dt.datetime, *, article: str = "", utm: Mapping[str, str] | None = None,
               referrer: str = "") -> Visit:
@@ -43,11 +71,13 @@ class Visit:
             earlier = self.earlier_visits
             if self.last_seen:
                 earlier = (*earlier[-(MAX_VISITS - 1):], self.started or self.last_seen)
-            visit = Visit(ts, ts, article, referrer, dict(utm or {}), (), earlier)
+            # A new visit keeps what was read before it, and the very first arrival.
+            visit = Visit(ts, ts, article, referrer, dict(utm or {}), self.reads, earlier,
+                          self.first_touch if self.last_seen else Touch())
+        reads = visit.reads
         if article:
-            reads = tuple(r for r in visit.reads if r.slug != article)
-            visit = dataclasses.replace(visit, reads=(*reads, Read(article, ts))[-MAX_READS:])
-        return dataclasses.replace(visit, last_seen=ts)
+            reads = (*(r for r in reads if r.slug != article), Read(article, ts))
+        return dataclasses.replace(visit, last_seen=ts, reads=_recent(reads, ts))
 
     # The cookie keeps the fields under one-letter keys: it travels with every request, and twenty
     # reads with their names spelled out would double its size. Only these two methods know them.
@@ -55,6 +85,8 @@ class Visit:
         return {
             "t": self.last_seen, "s": self.started, "l": self.landing_article, "r": self.referrer, "u": dict(self.utm),
             "a": [[r.slug, r.at] for r in self.reads], "v": list(self.earlier_visits),
+            **({"f": [self.first.at, self.first.landing_article, self.first.referrer, dict(self.first.utm)]}
+               if self.first.at else {}),
         }
 
     @classmethod
@@ -72,6 +104,25 @@ class Visit:
                 utm={str(k): str(v) for k, v in utm.items()} if isinstance(utm, Mapping) else {},
                 reads=tuple(Read(str(slug), int(at)) for slug, at in data.get("a") or ()),
                 earlier_visits=tuple(int(ts) for ts in data.get("v") or ()),
+                first=_touch(data.get("f")),
             )
         except (TypeError, ValueError):
             return cls()
+
+
+def _touch(data: Any) -> Touch:
+    if not isinstance(data, list) or len(data) != 4 or not isinstance(data[3], Mapping):
+        return Touch()
+    return Touch(int(data[0]), str(data[1]), str(data[2]), {str(k): str(v) for k, v in data[3].items()})
+
+
+def _recent(reads: tuple[Read, ...], now: int) -> tuple[Read, ...]:
+    """The latest reads within READ_DAYS, at most MAX_READS of them and READ_CHARS of slugs."""
+    kept: list[Read] = []
+    chars = 0
+    for read in reversed(reads):
+        chars += len(read.slug)
+        if len(kept) >= MAX_READS or chars > READ_CHARS or now - read.at > READ_DAYS * 86400:
+            break
+        kept.append(read)
+    return tuple(reversed(kept))

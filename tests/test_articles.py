@@ -820,3 +820,34 @@ def test_new_article_is_a_valid_draft_with_todays_date(articles: Path) -> None:
     assert (article.title, article.date, article.stage, article.draft) == (
         'A "quoted" title', datetime.date(2026, 5, 4), "decision", True)
     assert problems_of(index, "warning") == []
+
+
+def test_search_matches_inflections_through_the_scoring_stems(articles: Path) -> None:
+    write_article(articles, "budget", body="How to get the budget approved.\n")
+    write_article(articles, "other", body="Nothing about money.\n")
+    [hit] = ArticleIndex(articles).search("budgets approving", NOW)
+    assert hit.article.slug == "budget" and "<mark>budget</mark> <mark>approved</mark>" in hit.snippet_html
+
+
+def test_a_quoted_phrase_is_matched_as_a_phrase(articles: Path) -> None:
+    write_article(articles, "phrase", body="We review the lead scores every week.\n", date="2026-03-01")
+    write_article(articles, "apart", body="A score for each lead, reviewed weekly.\n", date="2026-03-02")
+    index = ArticleIndex(articles)
+    assert [h.article.slug for h in index.search('"lead scores"', NOW)] == ["phrase"]
+    assert {h.article.slug for h in index.search("lead scores", NOW)} == {"phrase", "apart"}
+    [hit] = index.search('"lead score" week', NOW)
+    assert "<mark>lead scores</mark>" in hit.snippet_html and "<mark>week</mark>" in hit.snippet_html
+
+
+@pytest.mark.parametrize(("slug", "body", "query"), [
+    ("de", "Wenn das Budget freigegeben ist, entscheidet die Geschäftsführung schneller über neue Projekte.\n",
+     "freigegebenen Budgets"),
+    ("fr", "Quand le budget est validé, la direction décide plus vite des nouveaux projets commerciaux.\n",
+     "budgets validés"),
+    ("es", "Cuando el presupuesto está aprobado, la dirección decide más rápido sobre los nuevos proyectos.\n",
+     "presupuestos aprobados"),
+])
+def test_search_works_in_german_french_and_spanish(articles: Path, slug: str, body: str, query: str) -> None:
+    write_article(articles, slug, title="Notes", summary="Notes.", body=body)
+    write_article(articles, "english", body="Approved budgets make decisions faster.\n")
+    assert [h.article.slug for h in ArticleIndex(articles).search(query, NOW)][0] == slug

@@ -97,3 +97,21 @@ def test_content_check_command_fails_on_an_unreachable_threshold(tmp_path: Path,
     assert result.exit_code == 1
     line = _line(GOOD, "sales_ready: 45")
     assert f"questionnaire.yaml:{line}: error: sales_ready can never be reached" in result.output
+
+
+def test_a_minimum_no_answers_can_reach_is_reported_at_the_thresholds() -> None:
+    text = GOOD.replace("minimums: {intent: 25}", "minimums: {intent: 25, fit: 50}")
+    assert _findings(text) == [f"content/questionnaire.yaml:{_line(text, 'sales_ready: 45')}: error: the minimum for"
+                               " fit can never be met: it needs 50 but the best possible answers give 37"]
+
+
+def test_an_option_of_the_fifth_step_that_links_a_missing_article_is_reported(tmp_path: Path) -> None:
+    from leads.content_check import check_everything
+
+    shutil.copytree(CONTENT_DIR, tmp_path / "content")
+    path = tmp_path / "content" / "questionnaire.yaml"
+    text = GOOD.replace("articles: [running-a-discovery-call]", "articles: [no-such-article]")
+    path.write_text(text, encoding="utf-8")
+    found = [str(p) for p in check_everything(tmp_path / "content")]
+    assert found == [f"{path}:{_line(text, 'title: Hire help')}: error: alternatives, option 'Hire help':"
+                     " there is no article 'no-such-article' in articles/"]

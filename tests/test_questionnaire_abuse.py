@@ -28,7 +28,7 @@ def _submissions(app: Flask) -> list[Submission]:
         ({"email": "dana@inbox.mailinator.com"}, "A disposable email domain (inbox.mailinator.com)"),
         ({"name": "Cheap SEO https://spam.example"}, "A web address in the name field"),
         ({"name": "Dana seo-deals.com"}, "A web address in the name field"),
-        ({"company": "www.buy-links.example"}, "A web address in the company field"),
+        ({"company": "https://buy-links.example"}, "A web address in the company field"),
     ],
 )
 def test_suspect_answers_are_quarantined_with_the_reason_listed(app: Flask, submit, ready_answers, make_user,
@@ -44,8 +44,17 @@ def test_suspect_answers_are_quarantined_with_the_reason_listed(app: Flask, subm
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
 
 
-def test_a_company_with_a_domain_in_its_name_is_not_suspect(ready_answers) -> None:
-    assert quality_reasons(ready_answers | {"company": "Booking.com"}) == []
+@pytest.mark.parametrize("company", ["Booking.com", "www.acme.com", "WWW.Acme.co.uk"])
+def test_a_company_with_a_domain_in_its_name_is_not_suspect(ready_answers, company: str) -> None:
+    assert quality_reasons(ready_answers | {"company": company}) == []
+
+
+def test_a_www_company_is_routed_like_any_other_over_http(app: Flask, submit, ready_answers, make_user) -> None:
+    make_user("sales")
+    html = submit(ready_answers | {"company": "www.acme.com"}, follow=True).get_data(as_text=True)
+    assert "Let's talk" in html
+    [submission] = _submissions(app)
+    assert submission.verdict == "sales_ready" and submission.quarantine_reasons == []
 
 
 def test_a_questionnaire_finished_faster_than_a_person_can_read_is_quarantined(make_app, ready_answers) -> None:
@@ -65,12 +74,36 @@ def test_a_burst_from_one_address_is_quarantined_but_kept(app: Flask, client: Fl
     assert len(stored) == limit + 1
     assert [s.verdict for s in stored[:limit]] == ["nurture"] * limit
     assert stored[-1].verdict == "quarantined"
-    assert stored[-1].quarantine_reasons == [f"{limit + 1} submissions from one address within 10 minutes"]
+    assert stored[-1].quarantine_reasons == [f"{limit + 1} submissions from one address within 10 minutes,"
+                                             " with the same or machine-like answers"]
 
 
-def test_burst_rule_counts_earlier_submissions_in_the_window() -> None:
+def test_distinct_buyers_behind_one_address_are_not_a_burst(app: Flask, client: FlaskClient,
+                                                            researcher_answers) -> None:
+    limit = app.config["BURST_LIMIT"]
+    for n in range(limit + 2):
+        walk_questionnaire(client, researcher_answers | {
+            "email": f"buyer{n}@office.example", "name": f"Buyer {n}",
+            "current_situation": f"Team {n} of our office finds customers at trade fair number {n}.",
+            "challenges": f"Region {n} has its own way of following up."})
+    assert [s.verdict for s in _submissions(app)] == ["nurture"] * (limit + 2)
+
+
+def test_machine_like_answers_from_one_address_are_a_burst_even_when_they_vary(app: Flask, client: FlaskClient,
+                                                                               researcher_answers) -> None:
+    limit = app.config["BURST_LIMIT"]
+    for n in range(limit + 1):
+        pasted = f"buy now {n}" * 3
+        walk_questionnaire(client, researcher_answers | {
+            "email": f"bot{n}@example.org", "current_situation": pasted, "desired_change": pasted,
+            "goals": pasted, "challenges": pasted})
+    assert _submissions(app)[-1].verdict == "quarantined"
+
+
+def test_burst_rule_counts_earlier_alike_submissions_in_the_window() -> None:
     assert burst_reason(4, 5, 10) is None
-    assert burst_reason(5, 5, 10) == "6 submissions from one address within 10 minutes"
+    assert burst_reason(5, 5, 10) == "6 submissions from one address within 10 minutes, with the same or" \
+                                     " machine-like answers"
     assert burst_reason(50, 0, 10) is None
 
 

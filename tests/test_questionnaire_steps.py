@@ -155,3 +155,15 @@ def test_a_step_posted_with_an_expired_token_comes_back_filled_in_and_keeps_noth
     with app.app_context():
         after = db.session.scalar(sa.select(QuestionnaireDraft).where(QuestionnaireDraft.token == token))
         assert after.answers == kept and after.updated_at == updated_at
+
+
+def test_the_step_before_deciding_shows_the_options_with_article_links_and_asks_nothing_more(
+        client, researcher_answers) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import draft_steps
+
+    steps = draft_steps(client, researcher_answers | {"buying_stage": "comparing"})
+    pages = {url: client.get(url).get_data(as_text=True) for url in steps}
+    deciding = [html for url, html in pages.items() if url.endswith("/deciding")]
+    assert len(deciding) == 1 and "Your options, whoever you choose" in deciding[0]
+    assert "Build it in-house" in deciding[0] and 'href="/articles/scoring-readiness-with-rules"' in deciding[0]
+    assert sum("Your options, whoever you choose" in html for html in pages.values()) == 1

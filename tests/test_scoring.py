@@ -158,11 +158,12 @@ def _lexicon_lines(result, group: str) -> list[tuple[str, str, int, tuple[int, i
     return [(i.question, i.input, i.points, i.span) for i in result.receipt if i.rule == f"lexicon:{group}"]
 
 
-def test_overlapping_phrases_each_count_where_they_first_occur_up_to_the_cap() -> None:
-    answers = persona("Founder who asks to talk") | {"goals": "Our budget approved in May.", "challenges": ""}
+def test_words_one_phrase_of_a_group_counted_do_not_count_again_for_another() -> None:
+    answers = persona("Founder who asks to talk") | {"goals": "Our budget approved in May.",
+                                                     "challenges": "We have an approved budget."}
     lines = _lexicon_lines(score(answers, (), MODEL, NOW), "owned_budget")
     assert lines == [("goals", "Our budget approved in May.", 5, (4, 19)),
-                     ("goals", "Our budget approved in May.", 0, (0, 10))]
+                     ("challenges", "We have an approved budget.", 0, (3, 26))]
 
 
 def test_a_phrase_after_many_repeats_of_another_is_still_found_in_the_first_question_that_has_it() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leads.questionnaire import Question, load_questionnaire
-from leads.scoring import DISQUALIFIED, NURTURE, SALES_READY, EngagementEvent, decayed, score
+from leads.scoring import DISQUALIFIED, VERDICTS, EngagementEvent, decayed, score
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 MODEL = load_questionnaire(CONTENT / "questionnaire.yaml")
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 PHRASES = [phrase for group in MODEL.lexicon for phrase in group.phrases]
-PROPERTIES = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# PROPERTY_EXAMPLES=2000 searches harder, when changing the lexicon or the matching.
+PROPERTIES = settings(max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "100")), deadline=None,
+                      suppress_health_check=[HealthCheck.too_slow])
 
 
 def _text(question: Question) -> st.SearchStrategy[str]:
@@ -68,7 +71,7 @@ events = st.lists(
 @given(answers(), events)
 def test_score_never_raises_and_always_gives_a_known_verdict(given_answers: dict[str, Any], history) -> None:
     result = score(given_answers, history, MODEL, NOW)
-    assert result.verdict in (SALES_READY, NURTURE, DISQUALIFIED)
+    assert result.verdict in VERDICTS
     for dimension in MODEL.dimensions:
         assert 0 <= result.points[dimension.id] <= dimension.cap
 
@@ -123,3 +126,57 @@ def test_engagement_only_fades_as_time_passes(given_answers: dict[str, Any], his
     now_points = score(given_answers, history, MODEL, NOW).points["engagement"]
     later_points = score(given_answers, history, MODEL, NOW + dt.timedelta(days=days)).points["engagement"]
     assert later_points <= now_points
+
+
+# --- negation and language ---------------------------------------------------------------------
+
+# Negation cues as prospects write them, per language (see leads/language/negation.py).
+CUES = {
+    "en": ["no", "not", "never", "without", "isn't", "hasn't been", "don't have", "we do not"],
+    "de": ["kein", "nicht", "nie", "ohne", "ist nicht"],
+    "fr": ["pas", "jamais", "sans", "ce n'est pas"],
+    "es": ["no", "nunca", "sin", "no es"],
+}
+LANGUAGE_PHRASES = [(language, phrase.replace("#", "3")) for group in MODEL.lexicon
+                    for language, phrases in group.by_language() for phrase in phrases]
+FILLER = ["we", "the", "team", "our", "customers", "today", "and", "with", "sales", "people", "really", "a", "of"]
+FREE_TEXT = [q.id for q in MODEL.questions if q.lexicon]
+BASE = {"role": "sales_leader", "company_size": "51-250", "buying_stage": "comparing", "timeline": "this_year",
+        "budget": "planned", "talk_now": "yes", "name": "Pat", "email": "pat@example.org", "company": "Acme",
+        "consent": True}
+
+
+def _lexicon_points(text: str, question: str) -> int:
+    result = score({**BASE, question: text}, (), MODEL, NOW)
+    return sum(i.points for i in result.receipt if i.rule.startswith("lexicon:"))
+
+
+@PROPERTIES
+@given(st.sampled_from(LANGUAGE_PHRASES), st.data(), st.sampled_from(FREE_TEXT))
+def test_a_negated_phrase_never_adds_points(found: tuple[str, str], data: st.DataObject, question: str) -> None:
+    language, phrase = found
+    cue = data.draw(st.sampled_from(CUES[language]))
+    assert _lexicon_points(f"{cue} {phrase}", question) == 0
+
+
+sentence = st.lists(st.one_of(st.sampled_from(FILLER), st.sampled_from(PHRASES)), min_size=1, max_size=10)
+
+
+@PROPERTIES
+@given(sentence, st.data(), st.sampled_from(FREE_TEXT))
+def test_adding_not_before_a_positive_phrase_never_raises_the_score(parts: list[str], data: st.DataObject,
+                                                                     question: str) -> None:
+    at = data.draw(st.integers(0, len(parts) - 1))
+    text = " ".join(parts)
+    negated = " ".join([*parts[:at], "not", *parts[at:]])
+    before = score({**BASE, question: text}, (), MODEL, NOW).total
+    after = score({**BASE, question: negated}, (), MODEL, NOW).total
+    assert after <= before
+
+
+@PROPERTIES
+@given(st.text(max_size=300))
+def test_language_detection_never_raises(text: str) -> None:
+    from leads.language import SUPPORTED_LANGUAGES, detect_language
+
+    assert detect_language(text) in SUPPORTED_LANGUAGES

@@ -76,14 +76,29 @@ def test_do_not_track_is_honoured_too(client: FlaskClient) -> None:
     assert response.status_code == 204 and client.get_cookie(COOKIE) is None
 
 
-def test_a_visit_after_half_an_hour_of_quiet_counts_as_a_return() -> None:
+def test_a_visit_after_half_an_hour_of_quiet_counts_as_a_return_and_keeps_the_reading() -> None:
     first = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
-    visit = Visit().after(first, article="qualifying-by-the-gap")
+    visit = Visit().after(first, article="qualifying-by-the-gap", utm={"utm_source": "newsletter"})
     same = visit.after(first + dt.timedelta(minutes=10), article="running-a-discovery-call")
-    back = same.after(first + dt.timedelta(hours=3))
+    back = same.after(first + dt.timedelta(hours=3), utm={"utm_source": "linkedin"})
     assert same.earlier_visits == () and [r.slug for r in same.reads] == ["qualifying-by-the-gap",
                                                                           "running-a-discovery-call"]
-    assert back.earlier_visits == (int(first.timestamp()),) and back.reads == ()
+    assert back.earlier_visits == (int(first.timestamp()),) and back.reads == same.reads
+    assert back.first_touch.utm == {"utm_source": "newsletter"} and back.first_touch.landing_article == \
+        "qualifying-by-the-gap"
+    assert back.touch.utm == {"utm_source": "linkedin"}
+    assert Visit.from_cookie(back.to_cookie()) == back
+
+
+def test_reading_is_kept_across_visits_up_to_fifty_reads_within_ninety_days() -> None:
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    visit = Visit()
+    for day in range(120):  # a read a day, each day a new visit
+        visit = visit.after(start + dt.timedelta(days=day), article=f"article-{day}")
+    assert len(visit.reads) == 50 and visit.reads[-1].slug == "article-119"
+    old = visit.after(start + dt.timedelta(days=119 + 80))
+    assert [r.slug for r in old.reads] == [f"article-{d}" for d in range(109, 120)]  # the last 90 days
+    assert old.first_touch.landing_article == "article-0"
 
 
 def test_the_visit_cookie_keeps_every_field_and_shrugs_off_a_malformed_one() -> None:
@@ -118,3 +133,23 @@ def test_reading_in_a_real_browser_is_counted_by_the_beacon(live_server: str, pa
         page.goto(live_server + "/articles/qualifying-by-the-gap?utm_source=newsletter")
     assert beacon.value.status == 204
     assert [c["name"] for c in page.context.cookies() if c["name"] == COOKIE] == [COOKIE]
+
+
+def test_first_and_last_touch_and_reading_across_visits_are_stored_with_the_submission(
+        make_app, researcher_answers) -> None:
+    from tests.conftest import MovingClock
+
+    clock = MovingClock()
+    app = make_app(CLOCK=clock)
+    client = app.test_client()
+    read(client, "/articles/qualifying-by-the-gap?utm_source=newsletter", referrer="https://news.example/4")
+    clock.move(days=3)  # a new visit, days later, from somewhere else
+    read(client, "/articles/running-a-discovery-call?utm_source=linkedin")
+    walk_questionnaire(client, researcher_answers)
+    context = _only_submission(app).context
+    assert context["first_touch"]["utm"] == {"utm_source": "newsletter"}
+    assert context["first_touch"]["referrer"] == "https://news.example/4"
+    assert context["first_touch"]["landing_article"] == "qualifying-by-the-gap"
+    assert context["last_touch"]["utm"] == {"utm_source": "linkedin"}
+    assert context["last_touch"]["landing_article"] == "running-a-discovery-call"
+    assert context["articles_read"] == ["qualifying-by-the-gap", "running-a-discovery-call"]

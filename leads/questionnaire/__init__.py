@@ -15,9 +15,12 @@ from .model import (
     QUESTION_TYPES,
     ROLE,
     TEXT_TYPES,
+    Alternative,
+    Alternatives,
     Answers,
     Band,
     Condition,
+    Conversation,
     Dimension,
     Engagement,
     ExpectedQuestion,
@@ -34,6 +37,9 @@ from .phrases import WORD_START, phrase_pattern, phrase_regex
 
 __all__ = [
     "BUYING_STAGE",
+    "Alternative",
+    "Alternatives",
+    "Conversation",
     "CHOICE_TYPES",
     "COMPANY",
     "DEFAULT_MAX_LENGTH",

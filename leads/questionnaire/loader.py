@@ -6,17 +6,24 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from leads.language import SUPPORTED_LANGUAGES, stem_phrase
 from leads.located_yaml import LocatedYaml, read_file
 from leads.problems import ContentError, Problem
 
 from .model import (
     CHOICE_TYPES,
+    DEFAULT_GAP,
     DEFAULT_MAX_LENGTH,
     EXPECTED_QUESTIONS,
+    MAX_GAP,
+    MAX_PHRASE_WORDS,
     QUESTION_TYPES,
     TEXT_TYPES,
+    Alternative,
+    Alternatives,
     Band,
     Condition,
+    Conversation,
     Dimension,
     Engagement,
     LexiconGroup,
@@ -95,6 +102,7 @@ class QuestionnaireLoader(ValueReader):
         if thresholds == {}:
             self.doc.error(d, "thresholds: give sales_ready, the score from which a lead goes to sales",
                            key="thresholds")
+        minimums = self.minimums(thresholds or {})
         model = Questionnaire(
             title=self.text(d, "title", "") or "Questionnaire",
             intro=self.text(d, "intro", ""),
@@ -111,6 +119,9 @@ class QuestionnaireLoader(ValueReader):
             threshold_line=self.doc.line(thresholds) if thresholds else 1,
             steps_line=self.doc.line(d, key="steps"),
             source=source,
+            minimums=minimums,
+            conversation=self.conversation(),
+            alternatives=self.alternatives({s.id for s in steps}),
         )
         self.check_show_ifs(model)
         return model
@@ -362,6 +373,101 @@ class QuestionnaireLoader(ValueReader):
                                  f" that uses {', '.join(sorted(allowed))}", key=extra[0])
         return not extra
 
+    @property
+    def default_gap(self) -> int:
+        """``phrase_gap`` at the top of the file: words allowed between a phrase's words, for every group."""
+        gap = self.whole(self.data, "phrase_gap", "", DEFAULT_GAP)
+        return min(gap, MAX_GAP)
+
+    def phrases(self, g: dict[str, Any], owner: str) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+        """English phrases as a list, or phrases per language as {en: [...], de: [...], fr: [...], es: [...]}."""
+        raw = g.get("phrases")
+        if not isinstance(raw, dict):
+            return self.checked_phrases(g, "phrases", owner, "en"), {}
+        by_language: dict[str, tuple[str, ...]] = {}
+        for language in raw:
+            if language not in SUPPORTED_LANGUAGES:
+                self.doc.error(raw, f"{owner}: {quoted(language)} is not a supported language"
+                                    f" ({', '.join(SUPPORTED_LANGUAGES)})", key=language)
+                continue
+            by_language[str(language)] = self.checked_phrases(raw, language, f"{owner}, {language}", language)
+        english = by_language.pop("en", ())
+        if not english and not by_language:
+            self.doc.error(g, f"{owner} has no phrases")
+        return english, by_language
+
+    def checked_phrases(self, spec: dict[str, Any], key: str, owner: str, language: str) -> tuple[str, ...]:
+        phrases = tuple(p.lower() for p in self.texts(spec, key, owner, "phrase", "has no phrases"))
+        listed = spec.get(key)
+        for index, phrase in enumerate(phrases):
+            stems = stem_phrase(phrase, language)
+            problem = ("has no words to match" if not stems else
+                       f"has more than {MAX_PHRASE_WORDS} words" if len(stems) > MAX_PHRASE_WORDS else "")
+            if problem and isinstance(listed, list):
+                self.doc.error(listed, f"{owner}: phrase {phrase!r} {problem}", key=index)
+        return phrases
+
+    def minimums(self, thresholds: dict[str, Any]) -> dict[str, int]:
+        """thresholds: minimums: {dimension: points}: each must be met besides the total (fit alone is no buyer)."""
+        raw = self.mapping(thresholds, "minimums", "thresholds", "dimension to points") or {}
+        result = {}
+        for dim, value in raw.items():
+            if dim not in self.dimension_ids:
+                self.doc.error(raw, f"thresholds, minimums: unknown dimension {quoted(dim)}", key=dim)
+            elif not is_whole(value) or value < 0:
+                self.doc.error(raw, f"thresholds, minimums: {dim} must be a whole number, 0 or more,"
+                                    f" not {quoted(value)}", key=dim)
+            else:
+                result[str(dim)] = value
+        return result
+
+    def conversation(self) -> Conversation | None:
+        """conversation: {question, asks, declines}: the answer that asks for a call and the ones that say not yet."""
+        spec = self.mapping(self.data, "conversation", "", "question, asks and declines")
+        if not spec:
+            return None
+        owner = "conversation"
+        qid = spec.get("question")
+        question = self.question_ids.get(qid) if isinstance(qid, str) else None
+        if question is None or question.type != "single_choice":
+            self.doc.error(spec, f"{owner}: question must be a single-choice question id, not {quoted(qid)}",
+                           key="question" if "question" in spec else None)
+            return None
+        asks = str(spec.get("asks", ""))
+        declines = spec.get("declines")
+        declined = [str(v) for v in declines] if isinstance(declines, list) else [str(declines or "")]
+        for key, values in (("asks", [asks]), ("declines", declined)):
+            for value in values:
+                if question.option(value) is None:
+                    self.doc.error(spec, f"{owner}: {key} {value!r} is not an option of {qid!r}", key=key)
+        return Conversation(question.id, asks, tuple(declined),
+                            self.text(spec, "label", owner) or Conversation.label)
+
+    def alternatives(self, step_ids: set[str]) -> Alternatives | None:
+        """alternatives: the walk's fifth step, the options a prospect has, shown before a step and asking nothing."""
+        spec = self.mapping(self.data, "alternatives", "", "before, title, intro and options")
+        if not spec:
+            return None
+        owner = "alternatives"
+        before = spec.get("before")
+        if before not in step_ids:
+            self.doc.error(spec, f"{owner}: before must be a step id, not {quoted(before)}",
+                           key="before" if "before" in spec else None)
+        items = []
+        listed = self.listed(spec, "options", owner, "options") or []
+        if not listed:
+            self.doc.error(spec, f"{owner}: list the options, e.g. doing nothing, building it, buying a tool")
+        for index, item in enumerate(listed):
+            where = f"{owner}, option {index + 1}"
+            if not isinstance(item, dict) or not is_text(item.get("title")) or not is_text(item.get("text")):
+                self.doc.error(listed, f"{where}: give it a title and a text", key=index)
+                continue
+            articles = self.texts(item, "articles", where, "article slug", "lists no articles") \
+                if "articles" in item else ()
+            items.append(Alternative(item["title"], item["text"], articles, self.doc.line(item)))
+        return Alternatives(str(before), self.text(spec, "title", owner) or "Your options",
+                            self.text(spec, "intro", owner), tuple(items), self.doc.line(spec))
+
     def lexicon(self) -> tuple[LexiconGroup, ...]:
         groups, ids = [], set()
         listed = self.listed(self.data, "lexicon", "", "phrase groups") or []
@@ -381,8 +487,12 @@ class QuestionnaireLoader(ValueReader):
             cap = self.whole(g, "cap", owner, points, least=1)
             if points and cap < points:
                 self.doc.error(g, f"{owner}: cap ({cap}) must be at least points ({points})", key="cap")
-            phrases = tuple(p.lower() for p in self.texts(g, "phrases", owner, "phrase", "has no phrases"))
-            groups.append(LexiconGroup(gid, self.text(g, "label", owner) or gid, str(dim), points, cap, phrases))
+            gap = self.whole(g, "gap", owner, self.default_gap)
+            if gap > MAX_GAP:
+                self.doc.error(g, f"{owner}: gap must be at most {MAX_GAP} words, not {gap}", key="gap")
+            phrases, translations = self.phrases(g, owner)
+            groups.append(LexiconGroup(gid, self.text(g, "label", owner) or gid, str(dim), points, cap, phrases,
+                                       translations, gap))
         return tuple(groups)
 
     def texts(self, spec: dict[str, Any], key: str, owner: str, what: str, when_empty: str) -> tuple[str, ...]:

@@ -8,6 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from leads.language import DEFAULT_LANGUAGE
+from leads.language.phrases import PhraseIndex, PhraseSpec
 from leads.problems import ContentError
 
 from .phrases import phrase_pattern
@@ -15,6 +17,9 @@ from .phrases import phrase_pattern
 QUESTION_TYPES = ("single_choice", "multiple_choice", "short_text", "long_text", "number", "email", "consent")
 CHOICE_TYPES = ("single_choice", "multiple_choice")
 TEXT_TYPES = ("short_text", "long_text", "email")
+DEFAULT_GAP = 2  # words allowed between a phrase's words, unless the lexicon says otherwise
+MAX_GAP = 5
+MAX_PHRASE_WORDS = 5
 DEFAULT_MAX_LENGTH = {"short_text": 200, "long_text": 2000, "email": 254}
 
 Answers = Mapping[str, Any]
@@ -160,7 +165,11 @@ class Step:
 
 @dataclass(frozen=True)
 class LexiconGroup:
-    """Phrases in the prospect's own words that earn points, up to a cap."""
+    """Phrases in the prospect's own words that earn points, up to a cap.
+
+    ``phrases`` are English; ``translations`` holds the phrases of each other supported language.
+    ``gap`` is how many words may stand between a phrase's words ("budget is approved").
+    """
 
     id: str
     label: str
@@ -168,6 +177,12 @@ class LexiconGroup:
     points: int
     cap: int
     phrases: tuple[str, ...]
+    translations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    gap: int = DEFAULT_GAP
+
+    def by_language(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        yield DEFAULT_LANGUAGE, self.phrases
+        yield from self.translations.items()
 
 
 @dataclass(frozen=True)
@@ -203,6 +218,41 @@ class Dimension:
 
 
 @dataclass(frozen=True)
+class Conversation:
+    """Which answer asks for a conversation and which declines one ("not yet"): a decline is never sent to
+    sales, and "I'd like to talk now" gives ``question`` the ``asks`` answer."""
+
+    question: str
+    asks: str
+    declines: tuple[str, ...]
+    label: str = "Asked not to be called yet"
+
+    def declined(self, answers: Answers) -> bool:
+        return str(answers.get(self.question) or "") in self.declines
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One option a prospect has, in the walk's fifth step: doing nothing, building it, buying, hiring help."""
+
+    title: str
+    text: str
+    articles: tuple[str, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    """The options shown, asking nothing, before the step ``before``."""
+
+    before: str
+    title: str
+    intro: str
+    items: tuple[Alternative, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     """The questions a prospect answers and the model that scores them; ``version`` is the file's hash."""
 
@@ -220,6 +270,9 @@ class Questionnaire:
     path: Path | None = None
     threshold_line: int = 0
     steps_line: int = 0
+    minimums: Mapping[str, int] = field(default_factory=dict)
+    conversation: Conversation | None = None
+    alternatives: Alternatives | None = None
     # The bytes ``version`` hashes, so that a good version can be kept and served again (see leads/content.py).
     source: bytes = field(default=b"", repr=False)
 
@@ -231,6 +284,13 @@ class Questionnaire:
     def lexicon_phrases(self) -> tuple[str, ...]:
         """Every lexicon phrase once, in the order written."""
         return tuple(dict.fromkeys(p for g in self.lexicon for p in g.phrases))
+
+    @cached_property
+    def phrase_index(self) -> PhraseIndex:
+        """Every lexicon phrase, stemmed and indexed once per model (score() is called per submission)."""
+        return PhraseIndex(PhraseSpec(n, language, phrase, group.gap)
+                           for n, group in enumerate(self.lexicon)
+                           for language, phrases in group.by_language() for phrase in phrases)
 
     def question(self, question_id: str) -> Question:
         for q in self.questions:

@@ -175,6 +175,9 @@ def _arrival(draft: Draft, visitor: Visitor, now: dt.datetime) -> Arrival:
     context["referrer"] = visit.referrer or entry.get("referrer", "")
     context["landing_article"] = visit.landing_article
     context["articles_read"] = [read.slug for read in visit.reads]
+    if visit.last_seen:
+        context["first_touch"] = visit.first_touch.row()
+        context["last_touch"] = visit.touch.row()
     return Arrival(context, _engagement(visit, _articles()), client_key)
 
 

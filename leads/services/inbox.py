@@ -12,8 +12,9 @@ from sqlalchemy import orm
 
 from leads import clock
 from leads.extensions import db
-from leads.models import InboxCount, Lead, LeadEvent, LeadRead
-from leads.scoring import SALES_READY
+from leads.models import InboxCount, Lead, LeadEvent, LeadRead, Submission
+from leads.questionnaire import Questionnaire
+from leads.scoring import NURTURE, SALES_READY, WARMING, engagement_now, events_from_rows
 from leads.services.lead_search import matching
 from leads.statuses import LABELS, PIPELINE
 
@@ -252,3 +253,21 @@ def notes(lead: Lead) -> list[LeadEvent]:
         sa.select(LeadEvent).where(LeadEvent.lead_id == lead.id, LeadEvent.kind == "note")
         .order_by(LeadEvent.at.desc(), LeadEvent.id.desc()).options(orm.selectinload(LeadEvent.actor))
     ))
+
+
+def warming_leads(limit: int = PAGE_SIZE) -> list[tuple[Lead, Submission]]:
+    """Prospects ready on every count who asked not to be called yet, newest first, with the submission that
+    says so. Sales may read them, never act: the lead itself stays in nurture."""
+    latest = sa.select(sa.func.max(Submission.id)).group_by(Submission.lead_id).scalar_subquery()
+    query = (sa.select(Lead, Submission).join(Submission, Submission.lead_id == Lead.id)
+             .where(Submission.id.in_(latest), Submission.verdict == WARMING, Lead.route == NURTURE)
+             .order_by(Submission.created_at.desc(), Submission.id.desc()).limit(limit))
+    return [(row[0], row[1]) for row in db.session.execute(query)]
+
+
+def engagement_as_of(submission: Submission, model: Questionnaire | None, now: dt.datetime) -> int:
+    """The submission's engagement decayed to ``now``: what sales see when they read the lead."""
+    if model is None:
+        return submission.engagement
+    context = submission.context if isinstance(submission.context, dict) else {}
+    return engagement_now(events_from_rows(context.get("events") or ()), model, now)

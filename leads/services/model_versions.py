@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -11,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from leads import clock
 from leads.extensions import db
 from leads.models import ModelVersion
+from leads.questionnaire import ModelError, Questionnaire, parse_questionnaire
 
 log = logging.getLogger(__name__)
 
@@ -56,3 +58,18 @@ class StoredModelVersions:
         except sa.exc.SQLAlchemyError as exc:
             log.warning("could not read kept questionnaire versions from the database: %s", exc)
             return []
+
+
+def model_of_version(version: str, current: Questionnaire) -> Questionnaire:
+    """The model a submission was scored with, so it can be routed again "under the same model"; the current
+    one when that is the version, or when the version was never kept (or no longer loads)."""
+    if version == current.version:
+        return current
+    source = db.session.scalar(sa.select(ModelVersion.source).where(ModelVersion.version == version))
+    if source is None:
+        return current
+    try:
+        return parse_questionnaire(source.encode("utf-8"), current.path or Path("questionnaire.yaml"))
+    except ModelError as exc:
+        log.warning("kept questionnaire version %s no longer loads: %s", version, exc)
+        return current

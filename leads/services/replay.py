@@ -14,7 +14,7 @@ from leads import clock
 from leads.extensions import db
 from leads.models import Lead, Submission
 from leads.questionnaire import Questionnaire
-from leads.routing import QUARANTINED, route_lead
+from leads.routing import QUARANTINED, SPAM, lead_route, route_lead
 from leads.scoring import ScoreResult, events_from_rows, score
 from leads.services.handover import change_route, stored_points
 
@@ -53,10 +53,14 @@ def rescore_one(answers: Mapping[str, Any], context: Mapping[str, Any], quaranti
     return result, route_lead(result, quarantine_reasons)
 
 
+def _lead_routes(latest: Mapping[int, tuple[ScoreResult, str]]) -> dict[int, tuple[ScoreResult, str]]:
+    return {lead_id: (result, lead_route(route)) for lead_id, (result, route) in latest.items()}
+
+
 def _stored(batch: int) -> Iterator[sa.Row[Any]]:
     query = (
         sa.select(Submission.id, Submission.lead_id, Submission.created_at, Submission.answers, Submission.context,
-                  Submission.quarantine_reasons)
+                  Submission.quarantine_reasons, Submission.verdict)
         .order_by(Submission.lead_id, Submission.id)
         .execution_options(yield_per=batch)
     )
@@ -77,14 +81,18 @@ def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], 
     updates: list[dict[str, Any]] = []
     for row in _stored(batch):
         result, route = rescore_one(row.answers, row.context, row.quarantine_reasons, model, row.created_at)
-        if route != QUARANTINED or row.lead_id not in latest:
-            latest[row.lead_id] = (result, route)
+        if row.verdict == SPAM:  # a person's call stands: it stays out
+            route = SPAM
+        held = route in (QUARANTINED, SPAM)
+        if not held or row.lead_id not in latest:
+            latest[row.lead_id] = (result, QUARANTINED if held else route)
         if apply:
             updates.append(_score_columns(row.id, result, route))
         report.submissions += 1
         if progress:
             progress(1)
     report.leads = len(latest)
+    latest = _lead_routes(latest)
     for lead_id, (result, route) in latest.items():
         lead = leads[lead_id]
         if route != lead.route:

@@ -12,17 +12,20 @@ import sqlalchemy as sa
 from leads import clock
 from leads.extensions import db
 from leads.models import Lead, LeadEvent, Submission
-from leads.quality import burst_reason
+from leads.quality import alike, burst_reason
 from leads.questionnaire import BUYING_STAGE, COMPANY, EMAIL, NAME, ROLE, Questionnaire
-from leads.routing import QUARANTINED, route_lead
+from leads.routing import QUARANTINED, lead_route, route_lead
 from leads.scoring import EngagementEvent, event_rows, score
 from leads.services.handover import change_route, record_score
 from leads.services.lead_search import search_text_for
 
+# A burst reads at most this many times its limit of the address's latest submissions, to compare answers.
+RECENT_READ = 20
+
 
 @dataclass(frozen=True)
 class BurstRule:
-    """At most ``limit`` submissions from one address within ``minutes``; more are held back."""
+    """At most ``limit`` alike submissions from one address within ``minutes``; more are held back."""
 
     limit: int = 5
     minutes: int = 10
@@ -55,8 +58,10 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
     """
     reasons = list(held_for)
     if arrival.client_key and burst and burst.limit:  # a limit of 0 turns the check off: nothing to count
-        recent = db.session.scalar(_recent_from(arrival.client_key, now - dt.timedelta(minutes=burst.minutes)))
-        if reason := burst_reason(recent or 0, burst.limit, burst.minutes):
+        recent = db.session.scalars(_recent_from(arrival.client_key, now - dt.timedelta(minutes=burst.minutes),
+                                                 burst.limit * RECENT_READ))
+        # Distinct buyers behind one office network are not a burst; the same or machine-like answers are.
+        if reason := burst_reason(sum(alike(earlier, answers) for earlier in recent), burst.limit, burst.minutes):
             reasons.append(reason)
     result = score(answers, arrival.events, model, now)
     route = route_lead(result, reasons)
@@ -65,10 +70,10 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
     lead = db.session.scalar(sa.select(Lead).where(Lead.email == email))
     held_back = route == QUARANTINED and lead is not None
     if lead is None:
-        lead = Lead(email=email, created_at=now, routed_at=now, route=route)
+        lead = Lead(email=email, created_at=now, routed_at=now, route=lead_route(route))
         db.session.add(lead)
     if not held_back:
-        _take_answers(lead, answers, arrival.context)
+        take_answers(lead, answers, arrival.context)
         record_score(lead, result)
     submission = Submission(lead=lead, created_at=now, answers=dict(answers),
                             context={**arrival.context, "events": event_rows(arrival.events)},
@@ -80,11 +85,11 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
                                               data={"route": route, "score": result.total})])
     db.session.flush()  # the hand-over's alert names the lead and the submission by id
     if not held_back:
-        change_route(lead, route, now, {"by": "submission", "submission_id": submission.id})
+        change_route(lead, lead_route(route), now, {"by": "submission", "submission_id": submission.id})
     return submission
 
 
-def _take_answers(lead: Lead, answers: Mapping[str, Any], context: Mapping[str, Any]) -> None:
+def take_answers(lead: Lead, answers: Mapping[str, Any], context: Mapping[str, Any]) -> None:
     """The lead's own columns after a submission: new answers win, blanks keep what the lead had."""
     lead.name = str(answers.get(NAME) or lead.name or "")[:200]
     lead.company = str(answers.get(COMPANY) or lead.company or "")[:200]
@@ -95,6 +100,11 @@ def _take_answers(lead: Lead, answers: Mapping[str, Any], context: Mapping[str, 
     lead.search_text = search_text_for(lead.name, lead.email, lead.company, answers)
 
 
-def _recent_from(client_key: str, since: dt.datetime) -> sa.Select[int]:
-    return sa.select(sa.func.count()).select_from(Submission).where(
-        Submission.client_key == client_key, Submission.created_at >= since)
+def _recent_from(client_key: str, since: dt.datetime, most: int) -> sa.Select[tuple[dict[str, Any]]]:
+    return sa.select(Submission.answers).where(Submission.client_key == client_key, Submission.created_at >= since) \
+        .order_by(Submission.id.desc()).limit(most)
+
+
+def latest_submission_id(lead_id: int) -> int | None:
+    """The lead's latest submission: the one whose answers the lead shows, and whose route it takes."""
+    return db.session.scalar(sa.select(sa.func.max(Submission.id)).where(Submission.lead_id == lead_id))

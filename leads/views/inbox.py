@@ -13,6 +13,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
+from leads import clock
 from leads.forms import AlertsForm, BulkForm, InboxFilterForm, NoteForm, StatusForm
 from leads.models import Lead
 from leads.questionnaire import BUYING_STAGE
@@ -20,6 +21,7 @@ from leads.services.inbox import (
     EXPORT_HEADER,
     CursorError,
     InboxFilters,
+    engagement_as_of,
     export_rows,
     inbox_page,
     journey,
@@ -27,6 +29,7 @@ from leads.services.inbox import (
     open_lead,
     ready_lead,
     stored_stages,
+    warming_leads,
 )
 from leads.services.users import UserError, active_reps, choose_alerts
 from leads.services.workflow import WorkflowError, add_note, change_status, change_statuses
@@ -127,9 +130,16 @@ def _lead_page(lead: Lead, status_form: StatusForm | None = None, note_form: Not
     model = site_content().questionnaire_or_none()  # without one, the page shows the answers as stored
     return render_template(
         "inbox/lead.html", lead=lead, submission=lead.latest, model=model, journey=journey(lead),
+        engagement_now=engagement_as_of(lead.latest, model, clock.now()) if lead.latest else 0,
         notes=notes(lead), status_form=status_form, note_form=note_form or NoteForm(formdata=None),
         labels=LABELS, reasons=NOT_READY_REASONS, assign=_bulk_form(),
     ), code
+
+
+@bp.get("/warming")
+def warming() -> str:
+    """Read-only: prospects who look ready but asked not to be called yet."""
+    return render_template("inbox/warming.html", warming=warming_leads(), model=site_content().questionnaire_or_none())
 
 
 @bp.get("/leads/<int:lead_id>")

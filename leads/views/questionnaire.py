@@ -20,13 +20,15 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from leads import clock
+from leads.articles import Article
 from leads.extensions import db, limiter
 from leads.forms import QuestionnaireForm
 from leads.models import Submission
 from leads.nurture import recommend_reading
-from leads.questionnaire import Questionnaire, Step
+from leads.questionnaire import Alternative, Questionnaire, Step
 from leads.services.answering import StepOutcome, Visitor, first_page, refill, take_step
 from leads.services.drafts import DRAFT_LIFETIME, Draft, open_draft
+from leads.services.hand_raise import HandRaiseError, raise_hand
 from leads.views import site_content
 from leads.views.tracking import external_referrer, read_visit, tracking_declined, utm_from
 
@@ -113,11 +115,28 @@ def result() -> Response | str:
     if submission is None:
         return redirect(url_for("questionnaire.start"))
     reading = []
-    if submission.verdict != "sales_ready":
+    if submission.verdict != "sales_ready":  # warming and nurture both get reading, never a promised call
         articles = site_content().fresh_articles().published(clock.now())
         reading = recommend_reading(articles, submission.answers, site_content().questionnaire())
     return render_template("questionnaire/result.html", submission=submission, reading=reading,
                            reply_hours=current_app.config["SALES_REPLY_HOURS"])
+
+
+@bp.post("/result/talk")
+def talk_now() -> Response:
+    """ "I'd like to talk now": the same answers routed again, as asking for a conversation."""
+    submission_id = session.get("submission_id")
+    if not isinstance(submission_id, int):
+        return redirect(url_for("questionnaire.start"))
+    try:
+        raised = raise_hand("result_page", submission_id=submission_id)
+    except HandRaiseError as exc:
+        flash(str(exc), "info")
+        return redirect(url_for("questionnaire.result"), 303)
+    if raised.route != "sales_ready":
+        flash("Thanks for telling us. From your answers, a call isn't the most useful next step yet, so here is"
+              " reading that fits. When things change, tell us where you stand again.", "info")
+    return redirect(url_for("questionnaire.result"), 303)
 
 
 @bp.errorhandler(CSRFError)
@@ -178,9 +197,20 @@ def _step_page(model: Questionnaire, current: Step, form: QuestionnaireForm, dra
     page = render_template(
         "questionnaire/step.html", model=model, step=current, questions=questions, form=form, draft=draft,
         position=position, total=len(steps), is_last=position == len(steps), action=action, note=note,
+        alternatives=_alternatives(model, current),
     )
     response = make_response(page, status)
     return _remember(response, draft) if draft else response
+
+
+def _alternatives(model: Questionnaire, current: Step) -> list[tuple[Alternative, list[Article]]]:
+    """The walk's fifth step, shown on the step it comes before: each option with its published articles."""
+    if model.alternatives is None or model.alternatives.before != current.id:
+        return []
+    articles = site_content().fresh_articles()
+    now = clock.now()
+    return [(item, [a for slug in item.articles if (a := articles.get(slug)) is not None and a.is_published(now)])
+            for item in model.alternatives.items]
 
 
 def _remember(response: Response, draft: Draft) -> Response:

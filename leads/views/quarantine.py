@@ -1,0 +1,47 @@
+"""The quarantine review queue, for admins and marketers: what the spam checks held back, and a person's call."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from leads.forms import ActionForm
+from leads.services.quarantine import ReviewError, confirm_spam, held_count, held_submissions, release
+from leads.views import require_roles, site_content
+
+bp = Blueprint("quarantine", __name__, url_prefix="/studio/quarantine")
+bp.before_request(require_roles("marketer", "admin"))
+
+
+@bp.get("")
+def queue() -> str:
+    model = site_content().questionnaire_or_none()
+    labels = {q.id: q.label for q in model.questions} if model else {}
+    return render_template("quarantine/queue.html", held=held_submissions(), count=held_count(), labels=labels,
+                           action=ActionForm())
+
+
+# The buttons' ActionForm only draws the CSRF token: CSRFProtect checks every POST before a view runs.
+
+
+@bp.post("/<int:submission_id>/release")
+def release_one(submission_id: int) -> Response:
+    try:
+        review = release(submission_id, current_user.id, site_content().questionnaire())
+    except ReviewError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Released: routed to {review.route.replace('_', ' ')} as of its arrival.", "info")
+    return redirect(url_for("quarantine.queue"), 303)
+
+
+@bp.post("/<int:submission_id>/spam")
+def spam(submission_id: int) -> Response:
+    try:
+        confirm_spam(submission_id, current_user.id)
+    except ReviewError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Confirmed as spam: it stays out.", "info")
+    return redirect(url_for("quarantine.queue"), 303)

@@ -1,0 +1,81 @@
+"""'Not yet' is respected, and "I'd like to talk now" routes the same answers again, over HTTP and in Chromium."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from leads.extensions import db
+from leads.models import Lead, LeadEvent, OutboxMessage, Submission
+from tests.conftest import csrf_token, persona_answers, show_result
+
+NOT_YET = "Budget holder with a near deadline who did not ask to talk"
+
+
+def _state(app: Flask, email: str) -> tuple[str, list[str], list[str], int]:
+    with app.app_context():
+        lead = db.session.scalar(sa.select(Lead).where(Lead.email == email))
+        assert lead is not None
+        verdicts = list(db.session.scalars(sa.select(Submission.verdict).where(Submission.lead_id == lead.id)))
+        kinds = list(db.session.scalars(sa.select(LeadEvent.kind).where(LeadEvent.lead_id == lead.id)))
+        alerts = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) or 0
+        return lead.route, verdicts, kinds, alerts
+
+
+def test_a_ready_prospect_who_said_not_yet_is_never_sent_to_sales_nor_promised_a_call(
+        app: Flask, submit, make_user) -> None:
+    make_user("sales", name="Riley Rep")
+    answers = persona_answers(NOT_YET)
+    html = submit(answers, follow=True).get_data(as_text=True)
+    assert "Let's talk" not in html and "will email you" not in html and "Riley Rep" not in html
+    assert "Your reading list" in html and "I'd like to talk now" in html
+    route, verdicts, _, alerts = _state(app, answers["email"])
+    assert (route, verdicts, alerts) == ("nurture", ["warming"], 0)
+
+
+def test_talk_now_routes_the_same_submission_again_and_logs_the_hand_raise(
+        app: Flask, client: FlaskClient, submit, make_user) -> None:
+    make_user("sales", name="Riley Rep")
+    answers = persona_answers(NOT_YET)
+    submit(answers, follow=True)
+    token = csrf_token(client, "/questionnaire/result")
+    response = client.post("/questionnaire/result/talk", data={"csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/questionnaire/result")
+    html = client.get("/questionnaire/result").get_data(as_text=True)
+    assert "Let's talk" in html and "Riley Rep will email you" in html and "talk now" not in html
+    route, verdicts, kinds, alerts = _state(app, answers["email"])
+    assert (route, verdicts, alerts) == ("sales_ready", ["sales_ready"], 1)
+    assert kinds.count("hand_raised") == 1
+    # A second click changes nothing.
+    client.post("/questionnaire/result/talk", data={"csrf_token": token})
+    assert _state(app, answers["email"])[2].count("hand_raised") == 1
+
+
+def test_talk_now_under_the_model_keeps_a_weak_prospect_in_nurture_and_says_so(
+        app: Flask, client: FlaskClient, submit) -> None:
+    answers = persona_answers("Early researcher")
+    submit(answers, follow=True)
+    token = csrf_token(client, "/questionnaire/result")
+    html = client.post("/questionnaire/result/talk", data={"csrf_token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "a call isn&#39;t the most useful next step yet" in html and "Let's talk" not in html
+    route, _, kinds, _ = _state(app, answers["email"])
+    assert route == "nurture" and "hand_raised" in kinds
+
+
+def test_talk_now_needs_the_csrf_token_and_a_submission(client: FlaskClient, submit) -> None:
+    assert client.post("/questionnaire/result/talk").status_code == 400
+    assert client.get("/questionnaire/result/talk").status_code == 405
+
+
+def test_the_talk_now_button_in_chromium(app: Flask, client: FlaskClient, page, live_server: str,
+                                         make_user) -> None:
+    make_user("sales", name="Riley Rep")
+    show_result(client, page.context, live_server, persona_answers(NOT_YET))
+    page.goto(live_server + "/questionnaire/result")
+    page.get_by_role("button", name="I'd like to talk now").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text().endswith("Let's talk.")
+    assert page.get_by_text("Riley Rep will email you").is_visible()
+    assert _state(app, persona_answers(NOT_YET)["email"])[0] == "sales_ready"
