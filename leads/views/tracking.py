@@ -19,6 +19,8 @@ from flask import Flask, Request, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from leads import clock
+from leads.services import studio_counts
+from leads.services.studio_counts import Arrived
 from leads.text_input import clean_text
 from leads.views import site_content
 from leads.visits import Visit
@@ -96,8 +98,11 @@ def count_page_view(page: str, referrer: str, now: dt.datetime) -> Response:
     found = site_content().fresh_articles().get(match.group(1)) if match else None
     article = found.slug if found is not None and found.is_published(now) else ""
     utm = utm_from({k: v[0] for k, v in parse_qs(parts.query).items()})
-    visit = read_visit(request).after(now, article=article, utm=utm,
-                                      referrer=external_referrer(referrer, request.host))
+    before = read_visit(request)
+    visit = before.after(now, article=article, utm=utm, referrer=external_referrer(referrer, request.host))
+    first_read = visit.started != before.started or all(read.slug != article for read in before.reads)
+    studio_counts.count_page_view(article, first_read, Arrived.from_context({**visit.utm, "landing_article":
+                                                                             visit.landing_article}), now)
     return remember(response, visit)
 
 
