@@ -206,15 +206,21 @@ class JourneyStep:
     actor: str = ""
 
 
-def journey(lead: Lead) -> list[JourneyStep]:
-    """Everything that happened to the lead, oldest first: reading, arriving, answering, and sales' work."""
+def journey(lead: Lead, titles: Mapping[str, str] | None = None) -> list[JourneyStep]:
+    """Everything that happened to the lead, oldest first: reading, arriving, answering, and sales' work.
+
+    Articles are named by their titles in ``titles`` (slug to title); one since removed keeps its slug.
+    """
+    titles = titles or {}
     steps: list[JourneyStep] = []
     for number, submission in enumerate(lead.submissions):
         context = submission.context if isinstance(submission.context, dict) else {}
-        steps += _articles_read(context.get("articles_read"), submission.created_at)
+        steps += _articles_read(context.get("articles_read"), submission.created_at, titles)
         if number == 0:
             source = {k: str(context[k])[:200] for k in ("utm_source", "landing_article", "referrer")
                       if context.get(k)}
+            if "landing_article" in source:
+                source["landing_article"] = titles.get(source["landing_article"], source["landing_article"])
             if source:
                 steps.append(JourneyStep(submission.created_at - dt.timedelta(microseconds=1), "source", source))
     events = db.session.scalars(
@@ -224,14 +230,14 @@ def journey(lead: Lead) -> list[JourneyStep]:
     return sorted(steps, key=lambda s: s.at)
 
 
-def _articles_read(items: Any, fallback: dt.datetime) -> list[JourneyStep]:
+def _articles_read(items: Any, fallback: dt.datetime, titles: Mapping[str, str]) -> list[JourneyStep]:
     """Articles read before answering, as the context capture stores them; anything odd is skipped."""
     if not isinstance(items, list):
         return []
     steps = []
     for item in items[:50]:
         if isinstance(item, str):
-            item = {"title": item}
+            item = {"title": titles.get(item, item), "slug": item}
         if not isinstance(item, dict):
             continue
         title = str(item.get("title") or item.get("slug") or item.get("ref") or "")[:200]
