@@ -98,7 +98,8 @@ def _count_progress(before: Draft | None, outcome: StepOutcome, visitor: Visitor
             **{k: v for k, v in visitor.entry.items() if k.startswith("utm_")}, **visit.utm,
             "landing_article": visit.landing_article}
         changes["arrived"] = {k: v for k, v in arrived.items() if v}
-        changes["articles_read"] = [] if visitor.tracking_declined else [read.slug for read in visit.reads]
+        changes["articles_read"] = [] if visitor.tracking_declined else [
+            {"slug": read.slug, "at": dt.datetime.fromtimestamp(read.at, dt.UTC).isoformat()} for read in visit.reads]
         count_start(now, changes, now.timestamp() - visit.started if visit.started else None)
     reached = dict(draft.context.get("reached") or {})
     if outcome.kind == "next" and outcome.step.id not in reached:
@@ -209,6 +210,8 @@ def _arrival(draft: Draft, visitor: Visitor, now: dt.datetime) -> Arrival:
     context["referrer"] = visit.referrer or entry.get("referrer", "")
     context["landing_article"] = visit.landing_article
     context["articles_read"] = [read.slug for read in visit.reads]
+    if "arrived" in draft.context:  # started on an earlier visit, perhaps: the journey begins there
+        context["started_from"] = {k: draft.context.get(k) or [] for k in ("arrived", "articles_read")}
     return Arrival(context, _engagement(visit, _articles()), client_key)
 
 

@@ -215,10 +215,14 @@ def journey(lead: Lead, titles: Mapping[str, str] | None = None) -> list[Journey
     steps: list[JourneyStep] = []
     for number, submission in enumerate(lead.submissions):
         context = submission.context if isinstance(submission.context, dict) else {}
-        steps += _articles_read(context.get("articles_read"), submission.created_at, titles)
+        started = context.get("started_from") if isinstance(context.get("started_from"), dict) else {}
+        earlier = _articles_read(started.get("articles_read"), submission.created_at, titles)
+        listed = {step.data["slug"] for step in earlier}
+        steps += earlier + [step for step in _articles_read(context.get("articles_read"), submission.created_at, titles)
+                            if step.data["slug"] not in listed]
         if number == 0:
-            source = {k: str(context[k])[:200] for k in ("utm_source", "landing_article", "referrer")
-                      if context.get(k)}
+            origin = {**context, **(started.get("arrived") or {})}  # where the questionnaire was started
+            source = {k: str(origin[k])[:200] for k in ("utm_source", "landing_article", "referrer") if origin.get(k)}
             if "landing_article" in source:
                 source["landing_article"] = titles.get(source["landing_article"], source["landing_article"])
             if source:
@@ -240,7 +244,8 @@ def _articles_read(items: Any, fallback: dt.datetime, titles: Mapping[str, str])
             item = {"title": titles.get(item, item), "slug": item}
         if not isinstance(item, dict):
             continue
-        title = str(item.get("title") or item.get("slug") or item.get("ref") or "")[:200]
+        slug = str(item.get("slug") or "")
+        title = str(item.get("title") or titles.get(slug) or slug or item.get("ref") or "")[:200]
         if not title:
             continue
         try:

@@ -108,26 +108,37 @@ def articles_read(context: Mapping[str, Any]) -> list[str]:
     return [str(s) for s in slugs if s]
 
 
+def journey_of(context: Mapping[str, Any]) -> tuple[Arrived, list[str]]:
+    """How a submission's author first arrived and every article they read, in order, across visits:
+    from the start of the questionnaire (which may have been an earlier visit) to sending it."""
+    started = context.get("started_from")
+    if not isinstance(started, dict):
+        return Arrived.from_context(context), articles_read(context)
+    arrived = started.get("arrived")
+    return (Arrived.from_context(arrived if isinstance(arrived, dict) else {}),
+            list(dict.fromkeys([*articles_read(started), *articles_read(context)])))
+
+
 def count_submission(context: Mapping[str, Any], route: str, at: dt.datetime) -> None:
     """A submission was sent; if it made the lead sales-ready, that too, with the articles that led there."""
-    arrived = Arrived.from_context(context)
+    arrived, articles = journey_of(context)
     waited = context.get("seconds_to_complete")
     count_stage(funnel.SENT, at, arrived, float(waited) if isinstance(waited, int | float) else None)
     if route == SALES_READY:
         count_stage(funnel.SALES_READY, at, arrived)
-        count_touches(SALES_READY, at, articles_read(context))
+        count_touches(SALES_READY, at, articles)
 
 
 def count_status_move(before: str, after: str, at: dt.datetime, routed_at: dt.datetime,
                       context: Mapping[str, Any]) -> None:
     """Sales moved a lead: its first move out of "new" counts as contacted; a win counts as won."""
-    arrived = Arrived.from_context(context)
+    arrived, articles = journey_of(context)
     waited = (at - routed_at).total_seconds()
     if before == NEW and after in SPOKEN_TO:
         count_stage(CONTACTED, at, arrived, waited)
     if after == WON:
         count_stage(WON, at, arrived, waited)
-        count_touches(WON, at, articles_read(context))
+        count_touches(WON, at, articles)
 
 
 def count_start(at: dt.datetime, context: Mapping[str, Any], waited: float | None) -> None:
@@ -171,23 +182,23 @@ def backfill(progress: Callable[[int], None] | None = None) -> int:
     for rows in _batches(submissions.where(Submission.verdict != QUARANTINED)):
         for row in rows:
             context = row.context or {}
-            day, arrived = team_day(row.created_at), Arrived.from_context(context)
+            day, (arrived, journey) = team_day(row.created_at), journey_of(context)
             stages[(funnel.SENT, day, arrived, wait_bucket(context.get("seconds_to_complete")))] += 1
             if row.verdict == SALES_READY:
                 stages[(funnel.SALES_READY, day, arrived, -1)] += 1
-                articles.update((day, a, SALES_READY, t) for a, t in touches(articles_read(context)))
+                articles.update((day, a, SALES_READY, t) for a, t in touches(journey))
         read += _done(rows, progress)
     moves = sa.select(LeadEvent.lead_id, LeadEvent.at, LeadEvent.data).where(LeadEvent.kind == "status")
     for rows in _batches(moves):
         contexts = _latest_contexts({row.lead_id for row in rows})
         for row in rows:
             data, context = row.data or {}, contexts.get(row.lead_id, {})
-            day, arrived = team_day(row.at), Arrived.from_context(context)
+            day, (arrived, journey) = team_day(row.at), journey_of(context)
             if data.get("from") == NEW and data.get("to") in SPOKEN_TO:
                 stages[(CONTACTED, day, arrived, -1)] += 1
             if data.get("to") == WON:
                 stages[(WON, day, arrived, -1)] += 1
-                articles.update((day, a, WON, t) for a, t in touches(articles_read(context)))
+                articles.update((day, a, WON, t) for a, t in touches(journey))
         read += _done(rows, progress)
     _upsert(FunnelDay, [_funnel_row(stage, day, arrived, bucket, n)
                         for (stage, day, arrived, bucket), n in stages.items()], FUNNEL_KEY)
