@@ -351,6 +351,39 @@ class FunnelDay(Base):
     )
 
 
+class FunnelTotal(Base):
+    """People at each funnel stage per day and wait bucket, all arrivals together: the unfiltered funnel
+    reads these, whose number grows with days and stages only."""
+
+    __tablename__ = "funnel_totals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date)
+    stage: Mapped[str] = mapped_column(sa.String(80))
+    wait_bucket: Mapped[int] = mapped_column(default=-1)
+    people: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.UniqueConstraint("day", "stage", "wait_bucket", name="uq_funnel_totals_key"),)
+
+
+class FunnelSplit(Base):
+    """People at each funnel stage per day for one value of one split (``split`` is source, medium,
+    campaign or landing): the filters' choices and attribution per campaign read these."""
+
+    __tablename__ = "funnel_splits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date)
+    split: Mapped[str] = mapped_column(sa.String(10))
+    value: Mapped[str] = mapped_column(sa.String(200))
+    stage: Mapped[str] = mapped_column(sa.String(80))
+    people: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        sa.UniqueConstraint("split", "day", "value", "stage", name="uq_funnel_splits_key"),
+    )
+
+
 class ArticleDay(Base):
     """Per article and day: readers, questionnaire starts after reading it, and the ready and won leads
     whose journey included it, as first, last or any touch."""

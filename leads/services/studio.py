@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from leads.extensions import db
-from leads.models import ArticleDay, FunnelDay, Lead, LeadEvent, Submission
+from leads.models import ArticleDay, FunnelDay, FunnelSplit, FunnelTotal, Lead, LeadEvent, Submission
 from leads.scoring import SALES_READY
 from leads.services.lead_search import matching
 from leads.services.studio_counts import READ, START
@@ -27,9 +27,7 @@ from leads.studio.funnel import FunnelRow, Period, Stage, funnel_rows
 
 LEADS_PAGE = 50
 ROUTES = ("sales_ready", "nurture", "disqualified", "quarantined")
-# What each dimension of the funnel's filters is called in the day summaries.
-SPLITS = {"source": FunnelDay.source, "medium": FunnelDay.medium, "campaign": FunnelDay.campaign,
-          "landing": FunnelDay.landing}
+SPLITS = ("source", "medium", "campaign", "landing")
 TREND_STAGES = (funnel.STARTED, funnel.SENT, funnel.SALES_READY)
 
 
@@ -61,36 +59,39 @@ class FunnelReport:
         return [(day, counts.get(day, 0)) for day in self.period.each_day()]
 
 
-def _in_period(period: Period) -> sa.ColumnElement[bool]:
-    return FunnelDay.day.between(period.start, period.end)
-
-
 def funnel_report(period: Period, filters: FunnelFilters, stages: Sequence[Stage]) -> FunnelReport:
-    """The funnel over ``period`` for people who arrived as ``filters`` says."""
-    where = [_in_period(period), *(column == getattr(filters, name) for name, column in SPLITS.items()
-                                   if getattr(filters, name))]
-    people = sa.func.sum(FunnelDay.people)
+    """The funnel over ``period`` for people who arrived as ``filters`` says.
+
+    Unfiltered, it reads the totals per day; filtered, the summary split every way.
+    """
+    chosen = {name: getattr(filters, name) for name in SPLITS if getattr(filters, name)}
+    table: type[FunnelDay] | type[FunnelTotal] = FunnelDay if chosen else FunnelTotal
+    where = [table.day.between(period.start, period.end),
+             *(getattr(FunnelDay, name) == value for name, value in chosen.items())]
+    people = sa.func.sum(table.people)
     counts: dict[str, int] = defaultdict(int)
     waits: dict[str, dict[int, int]] = defaultdict(dict)
     for stage, bucket, n in db.session.execute(
-            sa.select(FunnelDay.stage, FunnelDay.wait_bucket, people).where(*where)
-            .group_by(FunnelDay.stage, FunnelDay.wait_bucket)):
+            sa.select(table.stage, table.wait_bucket, people).where(*where).group_by(table.stage, table.wait_bucket)):
         counts[stage] += int(n)
         waits[stage][bucket] = int(n)
     per_day: dict[str, dict[dt.date, int]] = {stage: {} for stage in TREND_STAGES}
     for day, stage, n in db.session.execute(
-            sa.select(FunnelDay.day, FunnelDay.stage, people).where(*where, FunnelDay.stage.in_(TREND_STAGES))
-            .group_by(FunnelDay.day, FunnelDay.stage)):
+            sa.select(table.day, table.stage, people).where(*where, table.stage.in_(TREND_STAGES))
+            .group_by(table.day, table.stage)):
         per_day[stage][day] = int(n)
     return FunnelReport(period, funnel_rows(stages, counts, waits), per_day, _choices(period))
 
 
 def _choices(period: Period) -> dict[str, list[str]]:
     """The values each split had in the period, for the filters to offer."""
-    choices = {}
-    for name, column in SPLITS.items():
-        query = sa.select(column).where(_in_period(period), column != "").distinct().order_by(column).limit(200)
-        choices[name] = list(db.session.scalars(query))
+    rows = db.session.execute(
+        sa.select(FunnelSplit.split, FunnelSplit.value)
+        .where(FunnelSplit.day.between(period.start, period.end), FunnelSplit.value != "")
+        .distinct().order_by(FunnelSplit.split, FunnelSplit.value))
+    choices: dict[str, list[str]] = {name: [] for name in SPLITS}
+    for split, value in rows:
+        choices[split].append(value)
     return choices
 
 
@@ -139,9 +140,10 @@ def attribution_report(period: Period) -> Attribution:
     fields = {funnel.PAGE_VIEW: "page_views", funnel.STARTED: "starts", funnel.SALES_READY: "sales_ready",
               funnel.WON: "won"}
     for campaign, stage, n in db.session.execute(
-            sa.select(FunnelDay.campaign, FunnelDay.stage, sa.func.sum(FunnelDay.people))
-            .where(_in_period(period), FunnelDay.stage.in_(fields))
-            .group_by(FunnelDay.campaign, FunnelDay.stage)):
+            sa.select(FunnelSplit.value, FunnelSplit.stage, sa.func.sum(FunnelSplit.people))
+            .where(FunnelSplit.split == "campaign", FunnelSplit.day.between(period.start, period.end),
+                   FunnelSplit.stage.in_(fields))
+            .group_by(FunnelSplit.value, FunnelSplit.stage)):
         row_c = campaigns.setdefault(campaign, CampaignRow(campaign))
         setattr(row_c, fields[stage], int(n))
     ranked = sorted(rows.values(), key=lambda r: (-r.sales_ready["any"], -r.starts, -r.readers, r.article))

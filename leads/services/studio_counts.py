@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from leads.extensions import db
-from leads.models import ArticleDay, FunnelDay, LeadEvent, QuestionnaireDraft, Submission
+from leads.models import ArticleDay, FunnelDay, FunnelSplit, FunnelTotal, LeadEvent, QuestionnaireDraft, Submission
 from leads.routing import QUARANTINED
 from leads.scoring import SALES_READY
 from leads.statuses import CONTACTED, NEW, WON
@@ -55,7 +55,8 @@ def team_day(at: dt.datetime) -> dt.date:
     return at.astimezone(ZoneInfo(current_app.config["WORKING_TIMEZONE"])).date()
 
 
-def _upsert(model: type[FunnelDay] | type[ArticleDay], rows: Sequence[Mapping[str, Any]], key: Sequence[str]) -> None:
+def _upsert(model: type[FunnelDay] | type[FunnelTotal] | type[FunnelSplit] | type[ArticleDay],
+            rows: Sequence[Mapping[str, Any]], key: Sequence[str]) -> None:
     if not rows:
         return
     insert = (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(model)
@@ -65,17 +66,30 @@ def _upsert(model: type[FunnelDay] | type[ArticleDay], rows: Sequence[Mapping[st
 
 
 FUNNEL_KEY = ("day", "stage", "source", "medium", "campaign", "landing", "wait_bucket")
+TOTAL_KEY = ("day", "stage", "wait_bucket")
+SPLIT_KEY = ("split", "day", "value", "stage")
 ARTICLE_KEY = ("day", "article", "measure", "touch")
+SPLITS = ("source", "medium", "campaign", "landing")
+# (stage, day, arrived, wait bucket) -> people
+StageCounts = Mapping[tuple[str, dt.date, Arrived, int], int]
 
 
-def count_stage(stage: str, at: dt.datetime, arrived: Arrived, waited: float | None = None, people: int = 1) -> None:
-    """One more person (or ``people``) reached ``stage`` at ``at``, ``waited`` seconds after the stage before."""
-    _upsert(FunnelDay, [_funnel_row(stage, team_day(at), arrived, wait_bucket(waited), people)], FUNNEL_KEY)
+def count_stage(stage: str, at: dt.datetime, arrived: Arrived, waited: float | None = None) -> None:
+    """One more person reached ``stage`` at ``at``, ``waited`` seconds after the stage before."""
+    _count_stages({(stage, team_day(at), arrived, wait_bucket(waited)): 1})
 
 
-def _funnel_row(stage: str, day: dt.date, arrived: Arrived, bucket: int, people: int) -> dict[str, Any]:
-    return {"day": day, "stage": stage, "source": arrived.source, "medium": arrived.medium,
-            "campaign": arrived.campaign, "landing": arrived.landing, "wait_bucket": bucket, "people": people}
+def _count_stages(counts: StageCounts) -> None:
+    """Add people to the three funnel summaries: by every split, all together, and one split at a time."""
+    detailed, totals, splits = Counter[tuple[Any, ...]](), Counter[tuple[Any, ...]](), Counter[tuple[Any, ...]]()
+    for (stage, day, arrived, bucket), people in counts.items():
+        detailed[(day, stage, arrived.source, arrived.medium, arrived.campaign, arrived.landing, bucket)] += people
+        totals[(day, stage, bucket)] += people
+        for split in SPLITS:
+            splits[(split, day, getattr(arrived, split), stage)] += people
+    _upsert(FunnelDay, [dict(zip(FUNNEL_KEY, key, strict=True), people=n) for key, n in detailed.items()], FUNNEL_KEY)
+    _upsert(FunnelTotal, [dict(zip(TOTAL_KEY, key, strict=True), people=n) for key, n in totals.items()], TOTAL_KEY)
+    _upsert(FunnelSplit, [dict(zip(SPLIT_KEY, key, strict=True), people=n) for key, n in splits.items()], SPLIT_KEY)
 
 
 def touches(articles: Sequence[str]) -> list[tuple[str, str]]:
@@ -164,9 +178,10 @@ def backfill(progress: Callable[[int], None] | None = None) -> int:
 
     Returns how many rows it read. Counts from before are replaced, so running it twice counts once.
     """
-    db.session.execute(sa.delete(FunnelDay).where(FunnelDay.stage != funnel.PAGE_VIEW))
+    for table in (FunnelDay, FunnelTotal, FunnelSplit):
+        db.session.execute(sa.delete(table).where(table.stage != funnel.PAGE_VIEW))
     db.session.execute(sa.delete(ArticleDay).where(ArticleDay.measure != READ))
-    stages: Counter[tuple[Any, ...]] = Counter()
+    stages: Counter[tuple[str, dt.date, Arrived, int]] = Counter()
     articles: Counter[tuple[Any, ...]] = Counter()
     read = 0
     for rows in _batches(sa.select(QuestionnaireDraft.started_at, QuestionnaireDraft.context)):
@@ -200,8 +215,7 @@ def backfill(progress: Callable[[int], None] | None = None) -> int:
                 stages[(WON, day, arrived, -1)] += 1
                 articles.update((day, a, WON, t) for a, t in touches(journey))
         read += _done(rows, progress)
-    _upsert(FunnelDay, [_funnel_row(stage, day, arrived, bucket, n)
-                        for (stage, day, arrived, bucket), n in stages.items()], FUNNEL_KEY)
+    _count_stages(stages)
     _upsert(ArticleDay, [{"day": day, "article": a, "measure": m, "touch": t, "people": n}
                          for (day, a, m, t), n in articles.items()], ARTICLE_KEY)
     db.session.commit()

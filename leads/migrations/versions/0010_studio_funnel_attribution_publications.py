@@ -1,6 +1,7 @@
 """studio: funnel and article rollups per day, and model publications
 
-``funnel_days`` and ``article_days`` are summaries per day, kept by the services that write the
+``funnel_days`` (every arrival split), ``funnel_totals`` (all arrivals), ``funnel_splits`` (one split
+at a time) and ``article_days`` are summaries per day, kept by the services that write the
 events (page views, questionnaire starts and steps, submissions, status moves); ``doorstep studio
 backfill`` fills them from stored rows. ``model_publications`` records who published which
 questionnaire version from the studio, and when; the YAML stays in ``model_versions``.
@@ -35,6 +36,25 @@ def upgrade() -> None:
     sa.UniqueConstraint('day', 'stage', 'source', 'medium', 'campaign', 'landing', 'wait_bucket',
                         name='uq_funnel_days_key')
     )
+    op.create_table('funnel_totals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('stage', sa.String(length=80), nullable=False),
+    sa.Column('wait_bucket', sa.Integer(), nullable=False),
+    sa.Column('people', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_funnel_totals')),
+    sa.UniqueConstraint('day', 'stage', 'wait_bucket', name='uq_funnel_totals_key')
+    )
+    op.create_table('funnel_splits',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('split', sa.String(length=10), nullable=False),
+    sa.Column('value', sa.String(length=200), nullable=False),
+    sa.Column('stage', sa.String(length=80), nullable=False),
+    sa.Column('people', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_funnel_splits')),
+    sa.UniqueConstraint('split', 'day', 'value', 'stage', name='uq_funnel_splits_key')
+    )
     op.create_table('article_days',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -64,4 +84,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_model_publications_version'))
     op.drop_table('model_publications')
     op.drop_table('article_days')
+    op.drop_table('funnel_splits')
+    op.drop_table('funnel_totals')
     op.drop_table('funnel_days')
