@@ -176,8 +176,8 @@ def main(argv: list[str]) -> int:
         ops_by_size = {}
         for size in sizes:
             url, seconds = prepare(kind, size, args.pg_url, args.reuse, today)
-            print(f"{kind} {size:,} leads: " + ("reused" if seconds is None else f"summaries loaded in {seconds:.1f} s"),
-                  flush=True)
+            loaded = "reused" if seconds is None else f"summaries loaded in {seconds:.1f} s"
+            print(f"{kind} {size:,} leads: {loaded}", flush=True)
             payload[f"{kind}-{size}"] = {"load_seconds": seconds}
             ops_by_size[size] = pages(url)
         samples: dict[int, dict[str, list[float]]] = {size: {name: [] for name in ops}

@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from leads.extensions import db
-from leads.models import ArticleDay, FunnelDay, Lead
+from leads.models import ArticleDay, FunnelDay, FunnelSplit, FunnelTotal, Lead
 from leads.services.workflow import change_status
 from tests.conftest import MovingClock, csrf_token, form_data, walk_questionnaire
 
@@ -126,7 +126,7 @@ def test_attribution_counts_first_last_and_any_touch_across_visits(client: Flask
 
 
 def test_backfill_rebuilds_what_the_app_counted(app: Flask, client: FlaskClient, journeys, runner) -> None:
-    def summary() -> tuple[list[Any], list[Any]]:
+    def summary() -> tuple[list[Any], list[Any]]:  # people per stage and day, whatever the waits
         with app.app_context():
             funnel = db.session.execute(sa.select(FunnelDay.day, FunnelDay.stage, FunnelDay.campaign,
                                                   FunnelDay.landing, sa.func.sum(FunnelDay.people))
@@ -137,9 +137,17 @@ def test_backfill_rebuilds_what_the_app_counted(app: Flask, client: FlaskClient,
                                                     ArticleDay.touch, ArticleDay.people)
                                           .order_by(ArticleDay.day, ArticleDay.article, ArticleDay.measure,
                                                     ArticleDay.touch)).all()
-            return [tuple(r) for r in funnel], [tuple(r) for r in articles]
+            totals = db.session.execute(sa.select(FunnelTotal.day, FunnelTotal.stage, sa.func.sum(FunnelTotal.people))
+                                        .group_by(FunnelTotal.day, FunnelTotal.stage)
+                                        .order_by(FunnelTotal.day, FunnelTotal.stage)).all()
+            splits = db.session.execute(sa.select(FunnelSplit.split, FunnelSplit.day, FunnelSplit.value,
+                                                  FunnelSplit.stage, FunnelSplit.people)
+                                        .order_by(FunnelSplit.split, FunnelSplit.day, FunnelSplit.value,
+                                                  FunnelSplit.stage)).all()
+            return [tuple(r) for r in (*funnel, *totals, *splits)], [tuple(r) for r in articles]
 
     kept = summary()
+    assert kept[0] and kept[1]
     result = runner.invoke(args=["studio", "backfill"])
     assert result.exit_code == 0, result.output
     assert "Rebuilt the studio's day summaries" in result.output

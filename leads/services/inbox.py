@@ -215,7 +215,8 @@ def journey(lead: Lead, titles: Mapping[str, str] | None = None) -> list[Journey
     steps: list[JourneyStep] = []
     for number, submission in enumerate(lead.submissions):
         context = submission.context if isinstance(submission.context, dict) else {}
-        started = context.get("started_from") if isinstance(context.get("started_from"), dict) else {}
+        started = context.get("started_from")
+        started = started if isinstance(started, dict) else {}
         earlier = _articles_read(started.get("articles_read"), submission.created_at, titles)
         listed = {step.data["slug"] for step in earlier}
         steps += earlier + [step for step in _articles_read(context.get("articles_read"), submission.created_at, titles)

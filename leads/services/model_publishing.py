@@ -137,7 +137,8 @@ def publish(content: Content, source: str, user_id: int | None, note: str = "",
         model = parse_questionnaire(source.encode("utf-8"), content.directory / QUESTIONNAIRE_FILE)
     except ModelError as exc:
         raise PublishError(f"The model has problems; fix them first: {exc.problems[0]}") from exc
-    checked = Preview(model, check_model(model, content.directory, now), _persona_results(model, content.directory, now))
+    checked = Preview(model, check_model(model, content.directory, now),
+                      _persona_results(model, content.directory, now))
     failing = [p.name for p in checked.personas if not p.passed]
     if failing:
         raise PublishError(f"Not published: persona {', '.join(failing)} would be routed otherwise than expected.")

@@ -53,7 +53,7 @@ def rescore_one(answers: Mapping[str, Any], context: Mapping[str, Any], quaranti
     return result, route_lead(result, quarantine_reasons)
 
 
-def _stored(batch: int, since: dt.datetime | None) -> Iterator[sa.Row[Any]]:
+def _stored(batch: int, since: dt.datetime | None = None) -> Iterator[sa.Row[Any]]:
     query = (
         sa.select(Submission.id, Submission.lead_id, Submission.created_at, Submission.answers, Submission.context,
                   Submission.quarantine_reasons)
@@ -65,7 +65,7 @@ def _stored(batch: int, since: dt.datetime | None) -> Iterator[sa.Row[Any]]:
     yield from db.session.execute(query)
 
 
-def _answered_since(since: dt.datetime) -> sa.Select[tuple[int]]:
+def _answered_since(since: dt.datetime) -> sa.Select[int]:
     return sa.select(Submission.lead_id).where(Submission.created_at >= since).distinct()
 
 

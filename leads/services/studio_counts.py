@@ -232,7 +232,7 @@ def backfill_rows() -> int:
     return total
 
 
-def _batches(query: sa.Select[Any]) -> Iterable[list[sa.Row[Any]]]:
+def _batches(query: sa.Select[Any]) -> Iterable[Sequence[sa.Row[Any]]]:
     result = db.session.execute(query.execution_options(yield_per=BATCH))
     yield from result.partitions(BATCH)
 
