@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -21,13 +22,14 @@ from leads.services.lead_search import matching
 from leads.services.studio_counts import READ, START
 from leads.statuses import LOST, NOT_READY, WON
 from leads.studio import funnel
-from leads.studio.calibration import Calibration, Outcome, calibrate
+from leads.studio.calibration import OUTCOMES, Calibration, Outcome, calibrate
 from leads.studio.funnel import FunnelRow, Period, Stage, funnel_rows
 
 LEADS_PAGE = 50
 ROUTES = ("sales_ready", "nurture", "disqualified", "quarantined")
 SPLITS = ("source", "medium", "campaign", "landing")
 TREND_STAGES = (funnel.STARTED, funnel.SENT, funnel.SALES_READY)
+TOUCH_ORDER = ("first", "last", "any")
 
 
 def route_counts() -> dict[str, int]:
@@ -205,3 +207,39 @@ def any_lead(lead_id: int) -> Lead | None:
     return db.session.scalar(sa.select(Lead).where(Lead.id == lead_id)
                              .options(orm.selectinload(Lead.submissions), orm.selectinload(Lead.owner)))
 
+
+# The CSV downloads: each chart's table as (header, rows).
+Table = tuple[list[str], list[list[Any]]]
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def funnel_table(report: FunnelReport) -> Table:
+    return (["stage", "people", "percent_of_starts", "percent_dropped", "median_wait_seconds"],
+            [[r.stage.label, r.people, _num(r.of_first), _num(r.dropped), _num(r.median_seconds)]
+             for r in report.rows])
+
+
+def days_table(report: FunnelReport) -> Table:
+    return (["day", *report.per_day], [[day.isoformat(), *(series.get(day, 0) for series in report.per_day.values())]
+                                       for day in report.period.each_day()])
+
+
+def articles_table(report: Attribution, titles: Mapping[str, str]) -> Table:
+    header = ["article", "readers", "starts_after_reading", *(f"{m}_{t}_touch" for m in ("sales_ready", "won")
+                                                              for t in TOUCH_ORDER)]
+    return header, [[titles.get(r.article, r.article), r.readers, r.starts,
+                     *(r.sales_ready[t] for t in TOUCH_ORDER), *(r.won[t] for t in TOUCH_ORDER)]
+                    for r in report.articles]
+
+
+def campaigns_table(report: Attribution) -> Table:
+    return (["campaign", "page_views", "starts", "sales_ready", "won"],
+            [[r.campaign or "(none)", r.page_views, r.starts, r.sales_ready, r.won] for r in report.campaigns])
+
+
+def bands_table(report: Calibration) -> Table:
+    return (["score_band", *OUTCOMES, "percent_right"],
+            [[t.name, *(t.outcomes[o] for o in OUTCOMES), _num(t.right_rate)] for t in report.by_band])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -17,10 +16,16 @@ from leads.services import model_publishing as publishing
 from leads.services.inbox import journey
 from leads.services.studio import (
     FunnelFilters,
+    Table,
     any_lead,
+    articles_table,
     attribution_report,
+    bands_table,
     calibration_report,
+    campaigns_table,
+    days_table,
     funnel_report,
+    funnel_table,
     leads_page,
     route_counts,
 )
@@ -92,14 +97,10 @@ def funnel() -> ResponseReturnValue:
     filters = FunnelFilters(*(form[name].data or "" for name in ("source", "medium", "campaign", "landing")))
     report = funnel_report(period, filters, funnel_stages(_steps(site_content().questionnaire_or_none())))
     form.offer(report.choices, titles)
-    if request.args.get("format") == "csv":
-        return _csv("funnel", ["stage", "people", "percent_of_starts", "percent_dropped", "median_wait_seconds"],
-                    ([r.stage.label, r.people, _num(r.of_first), _num(r.dropped), _num(r.median_seconds)]
-                     for r in report.rows), period)
-    if request.args.get("format") == "days-csv":
-        return _csv("funnel-days", ["day", *report.per_day],
-                    ([day.isoformat(), *(series.get(day, 0) for series in report.per_day.values())]
-                     for day in period.each_day()), period)
+    if request.args.get("format") in ("csv", "days-csv"):
+        by_stage = request.args["format"] == "csv"
+        return _csv("funnel" if by_stage else "funnel-days", funnel_table(report) if by_stage else days_table(report),
+                    period)
     return render_template("studio/funnel.html", form=form, report=report, titles=titles)
 
 
@@ -112,16 +113,10 @@ def attribution() -> ResponseReturnValue:
     if period is None:
         return render_template("studio/attribution.html", form=form, report=None, titles=titles), 400
     report = attribution_report(period)
-    if request.args.get("format") == "csv":
-        return _csv("attribution-articles", [
-            "article", "readers", "starts_after_reading", "sales_ready_first_touch", "sales_ready_last_touch",
-            "sales_ready_any_touch", "won_first_touch", "won_last_touch", "won_any_touch"],
-            ([titles.get(r.article, r.article), r.readers, r.starts, r.sales_ready["first"], r.sales_ready["last"],
-              r.sales_ready["any"], r.won["first"], r.won["last"], r.won["any"]] for r in report.articles), period)
-    if request.args.get("format") == "campaigns-csv":
-        return _csv("attribution-campaigns", ["campaign", "page_views", "starts", "sales_ready", "won"],
-                    ([r.campaign or "(none)", r.page_views, r.starts, r.sales_ready, r.won] for r in report.campaigns),
-                    period)
+    if request.args.get("format") in ("csv", "campaigns-csv"):
+        by_article = request.args["format"] == "csv"
+        return _csv("attribution" if by_article else "attribution-campaigns",
+                    articles_table(report, titles) if by_article else campaigns_table(report), period)
     return render_template("studio/attribution.html", form=form, report=report, titles=titles)
 
 
@@ -129,9 +124,7 @@ def attribution() -> ResponseReturnValue:
 def calibration() -> ResponseReturnValue:
     report = calibration_report()
     if request.args.get("format") == "csv":
-        return _csv("calibration-bands", ["score_band", "won", "lost", "not_ready", "no_show", "percent_right"],
-                    ([t.name, t.outcomes["won"], t.outcomes["lost"], t.outcomes["not_ready"], t.outcomes["no_show"],
-                      _num(t.right_rate)] for t in report.by_band), None)
+        return _csv("calibration", bands_table(report), None)
     return render_template("studio/calibration.html", report=report, reasons=NOT_READY_REASONS)
 
 
@@ -238,11 +231,7 @@ def rollback(version: str) -> ResponseReturnValue:
     return redirect(url_for("studio.versions"), code=303)
 
 
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
-
-
-def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]], period: Period | None) -> Response:
+def _csv(name: str, data: Table, period: Period | None) -> Response:
     days = f"-{period.start:%Y%m%d}-{period.end:%Y%m%d}" if period else f"-{dt.date.today():%Y%m%d}"
-    return Response(csv_lines(header, rows), mimetype="text/csv",
+    return Response(csv_lines(*data), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}{days}.csv"'})
