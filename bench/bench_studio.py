@@ -60,7 +60,7 @@ def _stages() -> list[tuple[str, int, bool, int]]:
 def load(engine: sa.Engine, size: int, today: dt.date) -> None:
     """Write the summaries for ``size`` leads, set-based; see the module docstring."""
     postgres = engine.dialect.name == "postgresql"
-    series = ("SELECT i FROM generate_series(1, :n) AS s(i)" if postgres else
+    series = ("SELECT i FROM generate_series(CAST(1 AS bigint), :n) AS s(i)" if postgres else
               "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :n) SELECT i FROM s")
     day = "(CAST(:today AS date) - (i % 365))" if postgres else "date(:today, '-' || (i % 365) || ' days')"
     people = (f"SELECT i, {day} AS day, {_case('i % 7', SOURCES)} AS source, {_case('i % 7', MEDIUMS)} AS medium, "

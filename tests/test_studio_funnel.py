@@ -171,3 +171,11 @@ def test_the_funnel_page_draws_each_chart_beside_its_table(client: FlaskClient, 
         assert " style=" not in html
     html = client.get("/studio/attribution?days=7").get_data(as_text=True)
     assert "Qualifying by the gap, not by the budget question" in html and f">{QUALIFYING}<" not in html
+
+
+def test_a_page_view_that_cannot_be_counted_still_answers_the_reader(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        db.session.execute(sa.text("DROP TABLE funnel_totals"))
+        db.session.commit()
+    response = client.post("/visit", data={"page": f"/articles/{QUALIFYING}"})
+    assert response.status_code == 204 and "doorstep_visit=" in response.headers.get("Set-Cookie", "")

@@ -8,6 +8,7 @@ views, which are only ever counted here) for data written before the summaries e
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from leads.scoring import SALES_READY
 from leads.statuses import CONTACTED, NEW, WON
 from leads.studio import funnel
 from leads.studio.waits import wait_bucket
+
+log = logging.getLogger(__name__)
 
 BATCH = 5000
 READ, START = "read", "start"
@@ -166,11 +169,18 @@ def count_step(step_id: str, at: dt.datetime, context: Mapping[str, Any], waited
 
 
 def count_page_view(article: str, first_read: bool, arrived: Arrived, at: dt.datetime) -> None:
-    """A public page was viewed (by the beacon); a first read of an article by this browser is a reader too."""
-    count_stage(funnel.PAGE_VIEW, at, arrived)
-    if article and first_read:
-        count_reader(article, at)
-    db.session.commit()
+    """A public page was viewed (by the beacon); a first read of an article in this visit is a reader too.
+
+    A count that cannot be written is logged and dropped: the reader's page never waits on it.
+    """
+    try:
+        count_stage(funnel.PAGE_VIEW, at, arrived)
+        if article and first_read:
+            count_reader(article, at)
+        db.session.commit()
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        log.warning("page view not counted: %s", exc)
 
 
 def backfill(progress: Callable[[int], None] | None = None) -> int:
