@@ -17,6 +17,7 @@ content_cli = click.Group("content", help="Check what marketers wrote, or start 
 demo_cli = click.Group("demo", help="Sample data for trying Doorstep out.")
 leads_cli = click.Group("leads", help="Work with stored leads.")
 outbox_cli = click.Group("outbox", help="Deliver sales alerts, emails and webhooks.")
+studio_cli = click.Group("studio", help="The marketers' studio: its day summaries.")
 
 
 @users_cli.command("create")
@@ -109,14 +110,13 @@ def demo_load_command() -> None:
 @click.option("--dry-run", "mode", flag_value="dry-run", default=True, help="Show what would change (the default).")
 @click.option("--apply", "mode", flag_value="apply", help="Write the new scores and log each route change.")
 @click.option("--limit", default=100, show_default=True, help="How many changed leads to list.")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Only leads who answered in the last DAYS days (as the studio's what-if shows them).")
 @with_appcontext
-def rescore_command(mode: str, limit: int) -> None:
+def rescore_command(mode: str, limit: int, days: int | None) -> None:
     """Score every stored submission under the current model and show which leads change route."""
-    import sqlalchemy as sa
-
-    from leads.extensions import db
-    from leads.models import Submission
-    from leads.services.replay import replay
+    from leads import clock
+    from leads.services.replay import replay, submissions_to_replay
 
     content: Content = current_app.extensions["doorstep.content"]
     # A broken file would leave an earlier version in service: rescoring must use the file as written.
@@ -124,9 +124,9 @@ def rescore_command(mode: str, limit: int) -> None:
         raise click.ClickException(f"the questionnaire file has problems; fix them first:\n"
                                    f"{content.questionnaire_problem}")
     model = content.questionnaire()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) or 0
-    with click.progressbar(length=total, label="Scoring submissions", file=sys.stderr) as bar:
-        report = replay(model, apply=mode == "apply", progress=bar.update)
+    since = clock.now() - datetime.timedelta(days=days) if days else None
+    with click.progressbar(length=submissions_to_replay(since), label="Scoring submissions", file=sys.stderr) as bar:
+        report = replay(model, apply=mode == "apply", progress=bar.update, since=since)
     click.echo(f"Model {report.model_version}: {report.submissions} submissions from {report.leads} leads.")
     if not report.changes:
         click.echo("No lead would change route." if mode != "apply" else "No lead changed route.")
@@ -167,6 +167,21 @@ def outbox_work_command(once: bool, poll: float | None) -> None:
     click.echo(f"Outbox worker {worker_name()} stopped after {tried} deliveries.", err=True)
 
 
+@studio_cli.command("backfill")
+@with_appcontext
+def studio_backfill_command() -> None:
+    """Rebuild the funnel and attribution day summaries from stored drafts, submissions and status moves.
+
+    Run it once after upgrading; the app keeps them from then on. Page views are only ever counted
+    as they happen, so those counts are kept as they are.
+    """
+    from leads.services.studio_counts import backfill, backfill_rows
+
+    with click.progressbar(length=backfill_rows(), label="Counting stored rows", file=sys.stderr) as bar:
+        read = backfill(progress=bar.update)
+    click.echo(f"Rebuilt the studio's day summaries from {read:,} stored rows.")
+
+
 def register(app: Flask) -> None:
-    for group in (users_cli, content_cli, demo_cli, leads_cli, outbox_cli):
+    for group in (users_cli, content_cli, demo_cli, leads_cli, outbox_cli, studio_cli):
         app.cli.add_command(group)

@@ -74,7 +74,13 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
         model = load_questionnaire(directory / QUESTIONNAIRE_FILE)
     except ModelError as exc:
         return problems + exc.problems
-    problems += unasked_questions(model) + unreachable_verdicts(model) + missing_option_articles(model, directory)
+    return problems + check_model(model, directory, now)
+
+
+def check_model(model: Questionnaire, directory: Path, now: dt.datetime) -> list[Problem]:
+    """What `content check` finds in a questionnaire that loaded: unasked questions, unreachable verdicts,
+    options linking to no article, and personas routed otherwise than they expect (for a draft as for the file)."""
+    problems = unasked_questions(model) + unreachable_verdicts(model) + missing_option_articles(model, directory)
     personas_path = directory / PERSONAS_FILE
     if not personas_path.exists():
         return problems

@@ -379,6 +379,94 @@ class StaffPolicy(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     admins_need_two_factor: Mapped[bool] = mapped_column(default=False)
+class FunnelDay(Base):
+    """People who reached one funnel stage on one day (the team's time zone), per arrival and wait bucket.
+
+    Kept as each event happens (see leads/services/studio_counts.py), so that the funnel for any
+    period reads days, not page views: its size grows with days and arrival kinds, never with leads.
+    ``wait_bucket`` is the time since the stage before, rounded to a bucket (leads/studio/waits.py);
+    -1 when the stage has no such time.
+    """
+
+    __tablename__ = "funnel_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date)
+    stage: Mapped[str] = mapped_column(sa.String(80))
+    source: Mapped[str] = mapped_column(sa.String(100), default="")
+    medium: Mapped[str] = mapped_column(sa.String(100), default="")
+    campaign: Mapped[str] = mapped_column(sa.String(100), default="")
+    landing: Mapped[str] = mapped_column(sa.String(200), default="")
+    wait_bucket: Mapped[int] = mapped_column(default=-1)
+    people: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        sa.UniqueConstraint("day", "stage", "source", "medium", "campaign", "landing", "wait_bucket",
+                            name="uq_funnel_days_key"),
+    )
+
+
+class FunnelTotal(Base):
+    """People at each funnel stage per day and wait bucket, all arrivals together: the unfiltered funnel
+    reads these, whose number grows with days and stages only."""
+
+    __tablename__ = "funnel_totals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date)
+    stage: Mapped[str] = mapped_column(sa.String(80))
+    wait_bucket: Mapped[int] = mapped_column(default=-1)
+    people: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.UniqueConstraint("day", "stage", "wait_bucket", name="uq_funnel_totals_key"),)
+
+
+class FunnelSplit(Base):
+    """People at each funnel stage per day for one value of one split (``split`` is source, medium,
+    campaign or landing): the filters' choices and attribution per campaign read these."""
+
+    __tablename__ = "funnel_splits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date)
+    split: Mapped[str] = mapped_column(sa.String(10))
+    value: Mapped[str] = mapped_column(sa.String(200))
+    stage: Mapped[str] = mapped_column(sa.String(80))
+    people: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        sa.UniqueConstraint("split", "day", "value", "stage", name="uq_funnel_splits_key"),
+    )
+
+
+class ArticleDay(Base):
+    """Per article and day: readers, questionnaire starts after reading it, and the ready and won leads
+    whose journey included it, as first, last or any touch."""
+
+    __tablename__ = "article_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date)
+    article: Mapped[str] = mapped_column(sa.String(200))
+    measure: Mapped[str] = mapped_column(sa.String(20))
+    touch: Mapped[str] = mapped_column(sa.String(10))
+    people: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.UniqueConstraint("day", "article", "measure", "touch", name="uq_article_days_key"),)
+
+
+class ModelPublication(Base):
+    """A questionnaire version published from the studio: who, when; its YAML is in model_versions."""
+
+    __tablename__ = "model_publications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(64), index=True)
+    published_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    published_by: Mapped[User | None] = relationship()
 
 
 # Schema objects written as raw SQL in the migrations (full-text search), which autogenerate must ignore.

@@ -24,7 +24,8 @@ from leads.forms import QuestionnaireForm, questionnaire_form
 from leads.quality import quality_reasons
 from leads.questionnaire import Questionnaire, Step
 from leads.scoring import EngagementEvent
-from leads.services.drafts import Draft, close_draft, save_draft, sent_submission
+from leads.services.drafts import Draft, add_to_context, close_draft, save_draft, sent_submission
+from leads.services.studio_counts import count_start, count_step
 from leads.services.submissions import Arrival, BurstRule, record_submission
 from leads.visits import Visit
 
@@ -78,6 +79,40 @@ def first_page(model: Questionnaire, draft: Draft | None) -> tuple[Step, Questio
 def take_step(model: Questionnaire, draft: Draft | None, current: Step, posted: MultiDict[str, str],
               visitor: Visitor) -> StepOutcome:
     """Keep what this step posted, then go back, save for later, show the step again, go on, or send."""
+    outcome = _take_step(model, draft, current, posted, visitor)
+    _count_progress(draft, outcome, visitor)
+    return outcome
+
+
+def _count_progress(before: Draft | None, outcome: StepOutcome, visitor: Visitor) -> None:
+    """Count a start and each step reached for the first time in the studio's funnel; the draft keeps what
+    was counted (and how the prospect arrived), so that a step taken again is not counted twice."""
+    draft = outcome.draft
+    if draft is None or outcome.kind == "sent":
+        return
+    now = clock.now()
+    changes: dict[str, Any] = {}
+    if before is None:
+        visit = visitor.visit
+        arrived = {} if visitor.tracking_declined else {
+            **{k: v for k, v in visitor.entry.items() if k.startswith("utm_")}, **visit.utm,
+            "landing_article": visit.landing_article}
+        changes["arrived"] = {k: v for k, v in arrived.items() if v}
+        changes["articles_read"] = [] if visitor.tracking_declined else [
+            {"slug": read.slug, "at": dt.datetime.fromtimestamp(read.at, dt.UTC).isoformat()} for read in visit.reads]
+        count_start(now, changes, now.timestamp() - visit.started if visit.started else None)
+    reached = dict(draft.context.get("reached") or {})
+    if outcome.kind == "next" and outcome.step.id not in reached:
+        last = max(reached.values(), default=draft.started_at.timestamp())
+        count_step(outcome.step.id, now, {**draft.context, **changes}, now.timestamp() - last)
+        changes["reached"] = {**reached, outcome.step.id: int(now.timestamp())}
+    if changes:
+        add_to_context(draft, changes)
+        db.session.commit()
+
+
+def _take_step(model: Questionnaire, draft: Draft | None, current: Step, posted: MultiDict[str, str],
+               visitor: Visitor) -> StepOutcome:
     typed = _with_step(draft, current, posted)
     this_step = {q.id: typed[q.id] for q in current.questions}
     doubled = [q.id for q in current.questions if q.type != "multiple_choice" and len(typed[q.id]) > 1]
@@ -178,6 +213,8 @@ def _arrival(draft: Draft, visitor: Visitor, now: dt.datetime) -> Arrival:
     if visit.last_seen:
         context["first_touch"] = visit.first_touch.row()
         context["last_touch"] = visit.touch.row()
+    if "arrived" in draft.context:  # started on an earlier visit, perhaps: the journey begins there
+        context["started_from"] = {k: draft.context.get(k) or [] for k in ("arrived", "articles_read")}
     return Arrival(context, _engagement(visit, _articles()), client_key)
 
 

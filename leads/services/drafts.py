@@ -101,6 +101,13 @@ def save_draft(
     return Draft(draft.id, draft.token, draft.started_at, now, step, answers, merged)
 
 
+def add_to_context(draft: Draft, changes: Mapping[str, Any]) -> None:
+    """Merge ``changes`` into the draft's context as stored now (not as ``draft`` holds it); the caller commits."""
+    stored = db.session.scalar(sa.select(QuestionnaireDraft.context).where(QuestionnaireDraft.id == draft.id))
+    db.session.execute(sa.update(QuestionnaireDraft).where(QuestionnaireDraft.id == draft.id)
+                       .values(context={**(stored or {}), **changes}))
+
+
 def close_draft(draft: Draft, typed: Mapping[str, list[str]], submission_id: int, now: dt.datetime) -> bool:
     """Mark the draft sent as ``submission_id``, with its last answers; the caller commits.
 

@@ -207,15 +207,26 @@ class JourneyStep:
     actor: str = ""
 
 
-def journey(lead: Lead) -> list[JourneyStep]:
-    """Everything that happened to the lead, oldest first: reading, arriving, answering, and sales' work."""
+def journey(lead: Lead, titles: Mapping[str, str] | None = None) -> list[JourneyStep]:
+    """Everything that happened to the lead, oldest first: reading, arriving, answering, and sales' work.
+
+    Articles are named by their titles in ``titles`` (slug to title); one since removed keeps its slug.
+    """
+    titles = titles or {}
     steps: list[JourneyStep] = []
     for number, submission in enumerate(lead.submissions):
         context = submission.context if isinstance(submission.context, dict) else {}
-        steps += _articles_read(context.get("articles_read"), submission.created_at)
+        started = context.get("started_from")
+        started = started if isinstance(started, dict) else {}
+        earlier = _articles_read(started.get("articles_read"), submission.created_at, titles)
+        listed = {step.data["slug"] for step in earlier}
+        steps += earlier + [step for step in _articles_read(context.get("articles_read"), submission.created_at, titles)
+                            if step.data["slug"] not in listed]
         if number == 0:
-            source = {k: str(context[k])[:200] for k in ("utm_source", "landing_article", "referrer")
-                      if context.get(k)}
+            origin = {**context, **(started.get("arrived") or {})}  # where the questionnaire was started
+            source = {k: str(origin[k])[:200] for k in ("utm_source", "landing_article", "referrer") if origin.get(k)}
+            if "landing_article" in source:
+                source["landing_article"] = titles.get(source["landing_article"], source["landing_article"])
             if source:
                 steps.append(JourneyStep(submission.created_at - dt.timedelta(microseconds=1), "source", source))
     events = db.session.scalars(
@@ -225,17 +236,18 @@ def journey(lead: Lead) -> list[JourneyStep]:
     return sorted(steps, key=lambda s: s.at)
 
 
-def _articles_read(items: Any, fallback: dt.datetime) -> list[JourneyStep]:
+def _articles_read(items: Any, fallback: dt.datetime, titles: Mapping[str, str]) -> list[JourneyStep]:
     """Articles read before answering, as the context capture stores them; anything odd is skipped."""
     if not isinstance(items, list):
         return []
     steps = []
     for item in items[:50]:
         if isinstance(item, str):
-            item = {"title": item}
+            item = {"title": titles.get(item, item), "slug": item}
         if not isinstance(item, dict):
             continue
-        title = str(item.get("title") or item.get("slug") or item.get("ref") or "")[:200]
+        slug = str(item.get("slug") or "")
+        title = str(item.get("title") or titles.get(slug) or slug or item.get("ref") or "")[:200]
         if not title:
             continue
         try:

@@ -57,29 +57,46 @@ def _lead_routes(latest: Mapping[int, tuple[ScoreResult, str]]) -> dict[int, tup
     return {lead_id: (result, lead_route(route)) for lead_id, (result, route) in latest.items()}
 
 
-def _stored(batch: int) -> Iterator[sa.Row[Any]]:
+def _stored(batch: int, since: dt.datetime | None = None) -> Iterator[sa.Row[Any]]:
     query = (
         sa.select(Submission.id, Submission.lead_id, Submission.created_at, Submission.answers, Submission.context,
                   Submission.quarantine_reasons, Submission.verdict)
         .order_by(Submission.lead_id, Submission.id)
         .execution_options(yield_per=batch)
     )
+    if since is not None:
+        query = query.where(Submission.lead_id.in_(_answered_since(since)))
     yield from db.session.execute(query)
 
 
+def _answered_since(since: dt.datetime) -> sa.Select[int]:
+    return sa.select(Submission.lead_id).where(Submission.created_at >= since).distinct()
+
+
+def submissions_to_replay(since: dt.datetime | None = None) -> int:
+    """How many submissions ``replay`` reads: for a progress bar."""
+    query = sa.select(sa.func.count()).select_from(Submission)
+    if since is not None:
+        query = query.where(Submission.lead_id.in_(_answered_since(since)))
+    return db.session.scalar(query) or 0
+
+
 def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], None] | None = None,
-           batch: int = BATCH) -> ReplayReport:
+           batch: int = BATCH, since: dt.datetime | None = None) -> ReplayReport:
     """Re-score every submission; a lead's route follows its latest submission that was not held back.
 
-    With ``apply`` the new scores, routes and a timeline event per changed lead are written in one
-    transaction; without it nothing is written.
+    With ``since``, only the leads who answered since then are replayed (all their submissions, so a
+    lead's route is decided as in a full replay). With ``apply`` the new scores, routes and a
+    timeline event per changed lead are written in one transaction; without it nothing is written.
     """
     report = ReplayReport(model.version, applied=apply)
-    leads = {row.id: row for row in db.session.execute(sa.select(Lead.id, Lead.name, Lead.email, Lead.route,
-                                                                 Lead.score))}
+    lead_query = sa.select(Lead.id, Lead.name, Lead.email, Lead.route, Lead.score)
+    if since is not None:
+        lead_query = lead_query.where(Lead.id.in_(_answered_since(since)))
+    leads = {row.id: row for row in db.session.execute(lead_query)}
     latest: dict[int, tuple[ScoreResult, str]] = {}
     updates: list[dict[str, Any]] = []
-    for row in _stored(batch):
+    for row in _stored(batch, since):
         result, route = rescore_one(row.answers, row.context, row.quarantine_reasons, model, row.created_at)
         if row.verdict == SPAM:  # a person's call stands: it stays out
             route = SPAM

@@ -18,6 +18,7 @@ from leads.routing import QUARANTINED, lead_route, route_lead
 from leads.scoring import EngagementEvent, event_rows, score
 from leads.services.handover import change_route, record_score
 from leads.services.lead_search import search_text_for
+from leads.services.studio_counts import count_submission
 
 # A burst reads at most this many times its limit of the address's latest submissions, to compare answers.
 RECENT_READ = 20
@@ -86,6 +87,8 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
     db.session.flush()  # the hand-over's alert names the lead and the submission by id
     if not held_back:
         change_route(lead, lead_route(route), now, {"by": "submission", "submission_id": submission.id})
+    if route != QUARANTINED:
+        count_submission(submission.context, route, now)
     return submission
 
 

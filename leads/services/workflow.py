@@ -14,6 +14,7 @@ from leads.extensions import db
 from leads.models import Assignment, Lead, LeadEvent, User
 from leads.routing import QUARANTINED
 from leads.scoring import NURTURE, SALES_READY
+from leads.services.studio_counts import count_status_move
 from leads.statuses import LABELS, NOT_READY, NOT_READY_REASONS, SPAM, can_move
 
 MAX_NOTE_LENGTH = 5000
@@ -129,6 +130,7 @@ def _move(lead: Lead, target: str, actor_id: int, reason: str, now: dt.datetime)
             data["turn_returned_to"] = lead.owner.name
         _give_turn_back(lead)
         lead.route = QUARANTINED
+    count_status_move(lead.status, target, now, lead.routed_at, lead.latest.context)
     lead.status = target
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="status", actor_id=actor_id, data=data))
     announce("lead.status_changed", lead, now, data)

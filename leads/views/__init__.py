@@ -18,6 +18,11 @@ def site_content() -> Content:
     return content
 
 
+def article_titles() -> dict[str, str]:
+    """Each article's title by its slug, drafts included: the team's pages name articles, not files."""
+    return {article.slug: article.title for article in site_content().fresh_articles().all()}
+
+
 def require_roles(*roles: str, enforce_two_factor: bool = True) -> Callable[[], ResponseReturnValue | None]:
     """A before_request hook: sign-in first, then the right role, for a whole blueprint; an admin who must
     use two-factor sign-in and has not set it up is sent to set it up first."""

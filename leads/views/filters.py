@@ -18,6 +18,11 @@ def human_date(value: dt.date | dt.datetime | None, style: str = "datetime") -> 
     return f"{value.astimezone(dt.UTC):%-d %b %Y, %H:%M} UTC"
 
 
+def day_label(value: dt.date) -> str:
+    """A day of the studio's charts, short: "3 Nov"; its days are already the team's."""
+    return f"{value:%-d %b}"
+
+
 def highlight(text: str, spans: Iterable[Sequence[int] | None]) -> Markup:
     """Escape ``text`` and wrap each (start, end) span in <mark>, merging overlaps."""
     ordered = sorted((int(s[0]), int(s[1])) for s in spans if s)
@@ -36,3 +41,4 @@ def highlight(text: str, spans: Iterable[Sequence[int] | None]) -> Markup:
 def register(app: Flask) -> None:
     app.add_template_filter(human_date)
     app.add_template_filter(highlight)
+    app.add_template_filter(day_label)

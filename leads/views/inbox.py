@@ -35,7 +35,7 @@ from leads.services.users import UserError, active_reps, choose_alerts
 from leads.services.workflow import WorkflowError, add_note, change_status, change_statuses
 from leads.spreadsheet import csv_lines
 from leads.statuses import LABELS, LEAVING, NOT_READY_REASONS, PIPELINE, moves_from
-from leads.views import require_roles, site_content
+from leads.views import article_titles, require_roles, site_content
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 bp.before_request(require_roles("sales", "admin"))
@@ -129,7 +129,7 @@ def _lead_page(lead: Lead, status_form: StatusForm | None = None, note_form: Not
                                   *(SelectChoice(k, v) for k, v in NOT_READY_REASONS.items())]
     model = site_content().questionnaire_or_none()  # without one, the page shows the answers as stored
     return render_template(
-        "inbox/lead.html", lead=lead, submission=lead.latest, model=model, journey=journey(lead),
+        "inbox/lead.html", lead=lead, submission=lead.latest, model=model, journey=journey(lead, article_titles()),
         engagement_now=engagement_as_of(lead.latest, model, clock.now()) if lead.latest else 0,
         notes=notes(lead), status_form=status_form, note_form=note_form or NoteForm(formdata=None),
         labels=LABELS, reasons=NOT_READY_REASONS, assign=_bulk_form(),

@@ -19,8 +19,11 @@ from flask import Flask, Request, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from leads import clock
+from leads.services import studio_counts
+from leads.services.studio_counts import Arrived
 from leads.text_input import clean_text
 from leads.views import site_content
+from leads.views.caching import signed_in
 from leads.visits import Visit
 
 COOKIE = "doorstep_visit"
@@ -96,8 +99,12 @@ def count_page_view(page: str, referrer: str, now: dt.datetime) -> Response:
     found = site_content().fresh_articles().get(match.group(1)) if match else None
     article = found.slug if found is not None and found.is_published(now) else ""
     utm = utm_from({k: v[0] for k, v in parse_qs(parts.query).items()})
-    visit = read_visit(request).after(now, article=article, utm=utm,
-                                      referrer=external_referrer(referrer, request.host))
+    before = read_visit(request)
+    visit = before.after(now, article=article, utm=utm, referrer=external_referrer(referrer, request.host))
+    if not signed_in():  # the team reading their own site is not an audience
+        first_read = visit.started != before.started or all(read.slug != article for read in before.reads)
+        arrived = Arrived.from_context({**visit.utm, "landing_article": visit.landing_article})
+        studio_counts.count_page_view(article, first_read, arrived, now)
     return remember(response, visit)
 
 
