@@ -25,10 +25,12 @@ from leads.views import (
     errors,
     filters,
     inbox,
+    nurture,
     page_cache,
     public,
     questionnaire,
     studio,
+    studio_emails,  # noqa: F401 - adds the email previews to the studio blueprint
     tracking,
 )
 
@@ -69,7 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions()
     )
 
-    for module in (public, questionnaire, auth, inbox, studio, admin):
+    for module in (public, questionnaire, auth, inbox, studio, admin, nurture):
         app.register_blueprint(module.bp)
     errors.register(app)
     filters.register(app)

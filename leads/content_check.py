@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from leads.articles import Problem, check_content
+from leads.articles import ArticleIndex, Problem, check_content
 from leads.content import QUESTIONNAIRE_FILE, STAGE_GUIDES_FILE
 from leads.located_yaml import LocatedYaml, read_file
+from leads.nurture.sequences import load_sequences
 from leads.problems import ContentError
 from leads.questionnaire import (
     CHOICE_TYPES,
@@ -75,6 +76,7 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
     except ModelError as exc:
         return problems + exc.problems
     problems += unasked_questions(model) + unreachable_verdicts(model)
+    problems += email_sequence_problems(directory, model)
     personas_path = directory / PERSONAS_FILE
     if not personas_path.exists():
         return problems
@@ -94,6 +96,12 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
                         f"persona {persona.name!r} expected {persona.expect} but got {result.verdict}: {why}", "error")
             )
     return problems
+
+
+def email_sequence_problems(directory: Path, model: Questionnaire) -> list[Problem]:
+    """Every nurture email file: its fields, and its links by slug to articles that exist."""
+    slugs = [article.slug for article in ArticleIndex(directory / "articles").all()]
+    return load_sequences(directory, [track.id for track in model.nurture_tracks], slugs).problems
 
 
 def unasked_questions(model: Questionnaire) -> list[Problem]:

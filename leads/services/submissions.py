@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from leads import clock
 from leads.extensions import db
 from leads.models import Lead, LeadEvent, Submission
+from leads.nurture.subscriptions import start_opt_in
 from leads.quality import burst_reason
 from leads.questionnaire import BUYING_STAGE, COMPANY, EMAIL, NAME, ROLE, Questionnaire
 from leads.routing import QUARANTINED, route_lead
@@ -81,6 +82,7 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
     db.session.flush()  # the hand-over's alert names the lead and the submission by id
     if not held_back:
         change_route(lead, route, now, {"by": "submission", "submission_id": submission.id})
+    start_opt_in(model, answers, lead, submission, route if not held_back else QUARANTINED, now)
     return submission
 
 
