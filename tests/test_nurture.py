@@ -36,7 +36,7 @@ def app_config(app_config: dict[str, Any], mail_config: dict[str, Any], clock: M
 
 
 def work(app: Flask) -> int:
-    """The worker in this process: its periodic jobs (the nurture job among them), then delivery until nothing is due."""
+    """The worker in this process: its periodic jobs (the nurture job among them), then delivery until none is due."""
     from leads.services.delivery import scheduled_work
 
     with app.app_context():
@@ -450,9 +450,11 @@ def test_sequence_email_bodies_render_markdown_with_signed_article_links(app: Fl
         lead = db.session.scalar(sa.select(Lead).where(Lead.email == researcher["email"]))
         email = sequences().email("early/01-the-research-before-the-call")
         assert email is not None and email.articles == ("buyers-research-before-they-call",)
-        mail = compose("nurture.email", lead, {"email": email.key, "articles": [*email.articles, "qualifying-by-the-gap"]})
+        carried = [*email.articles, "qualifying-by-the-gap"]
+        mail = compose("nurture.email", lead, {"email": email.key, "articles": carried})
     assert mail.subject == email.subject
-    assert re.search(rf'<a href="{re.escape(SITE)}/email/read/[^"]+">How buyers research before they call</a>', mail.html)
+    linked = rf'<a href="{re.escape(SITE)}/email/read/[^"]+">How buyers research before they call</a>'
+    assert re.search(linked, mail.html)
     assert "How buyers research before they call (https://leads.example.com/email/read/" in mail.text
     assert "Worth reading next" in mail.text and mail.text.count("/email/read/") == 2
     assert "article:" not in mail.html and "article:" not in mail.text

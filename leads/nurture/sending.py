@@ -12,7 +12,6 @@ import smtplib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Any
 
 import markdown
@@ -74,7 +73,7 @@ def queue_due_emails(now: dt.datetime | None = None, only_worker: bool = True) -
             return queued
 
 
-def due_rows(now: dt.datetime) -> sa.Select[Any]:
+def due_rows(now: dt.datetime) -> sa.Select[int, str, int, str, str, str, str]:
     """The active subscriptions whose next email is due, with what deciding on them needs from their lead."""
     return (sa.select(NurtureSubscription.lead_id, NurtureSubscription.track, NurtureSubscription.emails_sent,
                       NurtureSubscription.address_hash, Lead.route, Lead.status, Suppression.reason)
@@ -216,8 +215,8 @@ def compose(topic: str, lead: Lead, payload: Mapping[str, Any]) -> Composed:
     signer = links()
     if topic == CONFIRM:
         token = signer.make("confirm", {"l": lead.id, "h": address_key(lead.email)})
-        context = {"kind": "confirm", "confirm_url": link("confirm", token)}
-        return _render(f"Please confirm: your reading list from {site}", lead, context, "")
+        return _render(f"Please confirm: your reading list from {site}", lead,
+                       {"kind": "confirm", "confirm_url": link("confirm", token)}, "")
     index = current_app.extensions["doorstep.content"].fresh_articles()
     found = [a for slug in payload.get("articles") or () if (a := index.get(str(slug))) is not None]
     urls = {a.slug: link("read", signer.make("read", {"l": lead.id, "s": a.slug})) for a in found}

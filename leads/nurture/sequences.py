@@ -134,9 +134,9 @@ def load_sequences(content_dir: Path, tracks: Iterable[str] = (), slugs: Iterabl
     known = {*tracks, DEFAULT_TRACK}
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if tracks and folder.name not in known:
-            found.problems.append(Problem(folder, 1, f"folder {folder.name!r} is no nurture track of the questionnaire"
-                                                     f" (tracks: {', '.join(sorted(known))}); its emails are never sent",
-                                          "warning"))
+            message = (f"folder {folder.name!r} is no nurture track of the questionnaire (tracks: "
+                       f"{', '.join(sorted(known))}); its emails are never sent")
+            found.problems.append(Problem(folder, 1, message, "warning"))
         emails = []
         for path in sorted(folder.glob("*.md")):
             if path.name.startswith("."):

@@ -53,9 +53,8 @@ def unsubscribe_page(token: str) -> ResponseReturnValue:
 @bp.post("/resubscribe/<token>")
 def resubscribed(token: str) -> ResponseReturnValue:
     name = resubscribe(token)  # CSRFProtect has checked the form's token, as on every other form
-    return render_template("nurture/message.html", title="Welcome back",
-                           message=f"Thanks{', ' + name if name else ''}. The reading will carry on where it stopped."), \
-        200, PRIVATE
+    thanks = f"Thanks{', ' + name if name else ''}. The reading will carry on where it stopped."
+    return render_template("nurture/message.html", title="Welcome back", message=thanks), 200, PRIVATE
 
 
 @bp.route("/ready/<token>", methods=["GET", "POST"])
