@@ -99,7 +99,8 @@ def confirmed(app: Flask, client: FlaskClient, researcher: dict[str, Any], smtp_
 
 def test_nothing_is_sent_before_the_confirmation_link_is_followed(app: Flask, client: FlaskClient, clock: MovingClock,
                                                                   researcher: dict[str, Any], smtp_server) -> None:
-    opt_in(client, researcher)
+    result = opt_in(client, researcher).get_data(as_text=True)
+    assert f"sent a link to <strong>{researcher['email']}</strong>" in result
     work(app)
     [mail] = smtp_server.inbox.wait_for(1)
     assert mail["To"] == researcher["email"] and "confirm" in mail["Subject"].lower()
@@ -114,7 +115,10 @@ def test_nothing_is_sent_before_the_confirmation_link_is_followed(app: Flask, cl
 
 def test_an_unticked_box_sends_nothing_but_the_storage_consent_is_recorded(app: Flask, client: FlaskClient,
                                                                            researcher: dict[str, Any]) -> None:
-    opt_in(client, researcher, tick=False)
+    step = client.get("/questionnaire")
+    assert step.status_code == 200  # the box is on the contact step, unticked: see the step test below
+    result = opt_in(client, researcher, tick=False).get_data(as_text=True)
+    assert "sent a link" not in result
     assert outbox(app) == [] and subscription(app, researcher["email"]) is None
     with app.app_context():
         [consent] = db.session.scalars(sa.select(Consent)).all()
@@ -181,6 +185,33 @@ def _subject(app: Flask, key: str) -> str:
         email = sequences().email(key)
         assert email is not None
         return email.subject
+
+
+def test_the_contact_step_asks_unticked_apart_from_consent_to_store(client: FlaskClient,
+                                                                    researcher: dict[str, Any]) -> None:
+    from tests.conftest import draft_steps
+
+    last = draft_steps(client, researcher)[-1]
+    html = client.get(last).get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="email_reading"[^>]*>', html)
+    assert box and "checked" not in box.group(0) and 'type="checkbox"' in box.group(0)
+    assert "Email me this reading list and an occasional article that fits what I wrote" in html
+    assert re.search(r'<input[^>]*name="consent"[^>]*>', html)
+
+
+def test_an_erased_lead_gets_nothing_more(app: Flask, clock: MovingClock, confirmed: Any, smtp_server,
+                                          researcher: dict[str, Any]) -> None:
+    clock.move(days=30)
+    with app.app_context():
+        assert queue_due_emails() == 1
+        db.session.execute(sa.delete(Lead).where(Lead.email == researcher["email"]))
+        db.session.commit()
+    work(app)
+    [queued] = outbox(app, topic="nurture.email")
+    assert queued.status == "dead" and "no longer exists" in queued.last_error
+    clock.move(days=30)
+    work(app)
+    assert len(smtp_server.inbox.mails) == 2 and len(outbox(app, topic="nurture.email")) == 1
 
 
 # --- RFC 8058 one-click unsubscribe --------------------------------------------------------------------

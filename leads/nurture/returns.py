@@ -24,6 +24,7 @@ from leads.nurture.consent import address_key
 from leads.nurture.links import BadLink
 from leads.nurture.subscriptions import NothingToDo, links
 from leads.questionnaire import Question, Questionnaire
+from leads.routing import QUARANTINED
 from leads.scoring import NURTURE, SALES_READY, EngagementEvent, event_rows
 from leads.services.handover import change_route, record_score
 from leads.services.replay import rescore_one
@@ -58,7 +59,8 @@ def record_click(token: str) -> str:
 
 def _engagement(lead: Lead, event: EngagementEvent, now: dt.datetime) -> None:
     """Add ``event`` to the latest submission's engagement (where a replay reads it too), and score again."""
-    latest = lead.submissions[-1] if lead.submissions else None
+    # The submission that set the route: one held back for review since then moved nothing.
+    latest = next((s for s in reversed(lead.submissions) if s.verdict != QUARANTINED), None)
     if latest is None or lead.route != NURTURE:
         return
     latest.context = {**latest.context, "events": [*(latest.context.get("events") or ()), *event_rows([event])]}
@@ -133,9 +135,10 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
 def _ready_lead(token: str) -> tuple[Lead, Submission]:
     payload = links().read("ready", token)
     lead = db.session.get(Lead, payload.get("l"))
-    if lead is None or not lead.submissions or address_key(lead.email) != payload.get("h"):
+    latest = next((s for s in reversed(lead.submissions) if s.verdict != QUARANTINED), None) if lead else None
+    if lead is None or latest is None or address_key(lead.email) != payload.get("h"):
         raise NothingToDo("We no longer hold your answers, so please tell us where you stand again.")
-    return lead, lead.submissions[-1]
+    return lead, latest
 
 
 def _as_posted(answers: Mapping[str, Any]) -> dict[str, list[str]]:

@@ -107,8 +107,7 @@ def _queue(due: Sequence[Any], now: dt.datetime) -> int:
                 email = candidate
                 break
         if stop is not None or email is None:
-            updates.append({"lead_id": row.lead_id, "state": "stopped", "stop_reason": stop or "finished",
-                            "stopped_at": now, "next_email_at": None})
+            updates.append(_next(row.lead_id, row.emails_sent, None, now, stop or "finished"))
             continue
         seen = excluded[row.lead_id] | set(email.articles)
         fresh = [a for a in articles if a.slug not in seen]
@@ -119,9 +118,8 @@ def _queue(due: Sequence[Any], now: dt.datetime) -> int:
                          "payload": {"lead_id": row.lead_id, "email": email.key, "articles": carried}})
         sends += [{"lead_id": row.lead_id, "email": email.key, "article": slug, "at": now} for slug in carried or [""]]
         following = track[position] if position < min(len(track), limit) else None
-        updates.append({"lead_id": row.lead_id, "emails_sent": position,
-                        "next_email_at": now + following.delay if following else None}
-                       | ({} if following else {"state": "stopped", "stop_reason": "finished", "stopped_at": now}))
+        updates.append(_next(row.lead_id, position, now + following.delay if following else None, now,
+                             "" if following else "finished"))
     if updates:
         db.session.execute(sa.update(NurtureSubscription), updates)
     if messages:
@@ -129,6 +127,12 @@ def _queue(due: Sequence[Any], now: dt.datetime) -> int:
         db.session.execute(sa.insert(NurtureSend), sends)
         ring_doorbell()
     return len(messages)
+
+
+def _next(lead_id: int, sent: int, due: dt.datetime | None, now: dt.datetime, stop: str) -> dict[str, Any]:
+    """A subscription's row after the job: every row has the same columns, so the update is one executemany."""
+    return {"lead_id": lead_id, "emails_sent": sent, "next_email_at": due, "state": "stopped" if stop else "active",
+            "stop_reason": stop, "stopped_at": now if stop else None}
 
 
 def _stop_reason(row: Any) -> str | None:
