@@ -58,17 +58,18 @@ def load(app: Any, leads: int, seed: int = 14) -> int:
     """Migrate and fill the database; return how many subscriptions are due at T0."""
     from flask_migrate import upgrade
 
+    from leads.content_check import load_personas
     from leads.extensions import db
     from leads.models import Lead, NurtureSend, NurtureSubscription, Submission, Suppression
     from leads.nurture.consent import address_key
-    from tests.conftest import persona_answers
 
     rng = random.Random(seed)
     with app.app_context():
         upgrade()
         content = app.extensions["doorstep.content"]
         slugs = [a.slug for a in content.fresh_articles().published(T0)]
-        answers = [persona_answers(name) for name in PERSONAS]
+        personas = load_personas(content.directory / "personas.yaml", T0)
+        answers = [dict(p.answers) for p in personas if p.name in PERSONAS]
         due = 0
         for start in range(1, leads + 1, CHUNK):
             ids = range(start, min(start + CHUNK, leads + 1))
