@@ -18,7 +18,7 @@ from leads.delivery.worker import run
 from leads.extensions import db
 from leads.models import Consent, Lead, LeadEvent, NurtureSend, NurtureSubscription, OutboxMessage, Suppression
 from leads.nurture.sending import queue_due_emails
-from tests.conftest import Auth, Inbox, MovingClock, csrf_token, free_port, persona_answers, walk_questionnaire
+from tests.conftest import Auth, Inbox, MovingClock, csrf_token, persona_answers, running_smtp, walk_questionnaire
 
 SITE = "https://leads.example.com"
 RESEARCHER = "Early researcher"
@@ -329,15 +329,7 @@ class Refusing(Inbox):
 
 @pytest.fixture
 def refusing_smtp() -> Iterator[SimpleNamespace]:
-    from aiosmtpd.controller import Controller
-
-    inbox = Refusing()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield SimpleNamespace(inbox=inbox, port=controller.port)
-    finally:
-        controller.stop()
+    yield from running_smtp(Refusing())
 
 
 def test_an_address_refused_for_good_is_suppressed_before_the_next_marketing_send(
@@ -451,6 +443,13 @@ def test_ready_to_talk_asks_only_the_gates_and_a_yes_hands_the_lead_to_sales(app
         assert promoted.data["by"] == "ready to talk"
     work(app)
     assert smtp_server.inbox.wait_for(3)[2]["To"] == rep.email
+    # The same form again, now with sales: "not yet" from an old email moves nothing.
+    again = client.post(path, data={"csrf_token": csrf_token(client, path), "talk_now": "not_yet",
+                                    "timeline": "no_timeline"})
+    assert again.status_code == 200 and "Let's talk" in again.get_data(as_text=True)
+    with app.app_context():
+        lead = db.session.scalar(sa.select(Lead).where(Lead.email == "keen@harbour.example"))
+        assert lead.route == "sales_ready" and len(lead.submissions) == 2
 
 
 # --- templates -------------------------------------------------------------------------------------------

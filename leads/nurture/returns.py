@@ -114,6 +114,8 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
     lead, latest = _ready_lead(token)
     model = current_app.extensions["doorstep.content"].questionnaire()
     questions = gate_questions(model)
+    if lead.route != NURTURE:  # with sales already (or held back): an old email's form moves nothing
+        return Recheck(lead.name, questions, questionnaire_form(model, _as_posted(latest.answers)), lead.route)
     typed = {**_as_posted(latest.answers), **{q.id: posted.getlist(q.id) for q in questions}}
     form = questionnaire_form(model, typed)
     if not form.check(questions):
