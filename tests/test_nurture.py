@@ -444,7 +444,7 @@ def test_ready_to_talk_asks_only_the_gates_and_a_yes_hands_the_lead_to_sales(app
     work(app)
     assert smtp_server.inbox.wait_for(3)[2]["To"] == rep.email
     # The same form again, now with sales: "not yet" from an old email moves nothing.
-    again = client.post(path, data={"csrf_token": csrf_token(client, path), "talk_now": "not_yet",
+    again = client.post(path, data={"csrf_token": csrf_token(client, "/questionnaire"), "talk_now": "not_yet",
                                     "timeline": "no_timeline"})
     assert again.status_code == 200 and "Let's talk" in again.get_data(as_text=True)
     with app.app_context():
