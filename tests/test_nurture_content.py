@@ -96,3 +96,15 @@ def test_a_signed_link_works_only_for_its_purpose_and_unchanged() -> None:
         links.read("read", token[:-2] + ("xy" if not token.endswith("xy") else "zz"))
     with pytest.raises(BadLink):
         Links("another secret").read("read", token)
+
+
+def test_the_nurture_job_waits_while_no_questionnaire_has_ever_loaded(content_copy: Path, database_url: str) -> None:
+    from leads.nurture.sending import queue_due_emails
+
+    model = content_copy / "questionnaire.yaml"
+    model.write_text(model.read_text().replace("thresholds:", "thresholds: [", 1))
+    app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "CONTENT_DIR": str(content_copy)})
+    with app.app_context():
+        assert app.extensions["doorstep.content"].questionnaire_or_none() is None
+        assert queue_due_emails() == 0  # the worker's periodic job goes on; nothing is lost, the emails wait

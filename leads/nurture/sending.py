@@ -8,6 +8,7 @@ then renders and sends it, checking the suppressions once more just before.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import smtplib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -42,6 +43,8 @@ from leads.nurture.subscriptions import (
 from leads.scoring import NURTURE
 from leads.statuses import LABELS
 
+log = logging.getLogger(__name__)
+
 BATCH = 1000
 # A lead with a meeting on the calendar has booked: the sequence has done its work.
 BOOKED_STATUSES = tuple(s for s in ("meeting_set", "won") if s in LABELS)
@@ -58,6 +61,9 @@ def queue_due_emails(now: dt.datetime | None = None, only_worker: bool = True) -
     from leads.services.delivery import only_worker as lock_for
 
     now = now or clock.now()
+    if current_app.extensions["doorstep.content"].questionnaire_or_none() is None:
+        log.warning("Nurture emails wait: no version of the questionnaire has loaded to match articles with.")
+        return 0
     queued = 0
     while True:
         if only_worker and not lock_for("nurture"):
