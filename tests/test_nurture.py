@@ -510,6 +510,8 @@ def test_marketers_preview_each_email_as_html_and_text_for_a_chosen_lead(app: Fl
     assert part.status_code == 200 and "sandbox" in part.headers["Content-Security-Policy"]
     assert "What buyers do before they talk to anyone" in part.get_data(as_text=True)
     assert staff.get("/studio/emails/early/no-such-email").status_code == 404
+    first = staff.get(f"/studio/emails/reading-list/first?lead={lead_id}").get_data(as_text=True)
+    assert "Your reading list" in first and "Ready to talk?" in first
     with app.app_context():  # a preview queues and records nothing
         assert db.session.scalar(sa.select(sa.func.count()).select_from(NurtureSend)
                                  .where(NurtureSend.email != "reading-list")) == 0
