@@ -27,11 +27,13 @@ from leads.views import (
     errors,
     filters,
     inbox,
+    nurture,
     page_cache,
     public,
     quarantine,
     questionnaire,
     studio,
+    studio_emails,  # noqa: F401 - adds the email previews to the studio blueprint
     tracking,
 )
 
@@ -76,7 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions()
     )
 
-    for module in (public, questionnaire, auth, inbox, studio, quarantine, admin):
+    for module in (public, questionnaire, auth, inbox, studio, quarantine, admin, nurture):
         app.register_blueprint(module.bp)
     for blueprint in (privacy.public_bp, privacy.admin_bp, privacy.account_bp):
         app.register_blueprint(blueprint)

@@ -111,6 +111,12 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "RETENTION_NURTURE_MONTHS": int(os.environ.get("DOORSTEP_RETENTION_NURTURE_MONTHS", "24")),
         # How often the worker looks for what has outlived its window.
         "RETENTION_CHECK_MINUTES": float(os.environ.get("DOORSTEP_RETENTION_CHECK_MINUTES", "60")),
+        # The key of the keyed hash (HMAC-SHA256) that consent records and suppressions keep instead of an
+        # address. Keep it apart from SECRET_KEY (by default it is derived from it), and never change it:
+        # with a new key, unsubscribed addresses would no longer be recognised.
+        "ADDRESS_HASH_KEY": os.environ.get("DOORSTEP_ADDRESS_HASH_KEY", ""),
+        # How many emails of a nurture sequence follow the reading list, at most.
+        "NURTURE_MAX_EMAILS": int(os.environ.get("DOORSTEP_NURTURE_MAX_EMAILS", "4")),
     }
     if env == "test":
         # Test clients click through a questionnaire in milliseconds; tests that check speed set their own.

@@ -12,6 +12,7 @@ from typing import Any
 from leads.articles import ArticleIndex, Problem, check_content
 from leads.content import QUESTIONNAIRE_FILE, STAGE_GUIDES_FILE
 from leads.located_yaml import LocatedYaml, read_file
+from leads.nurture.sequences import load_sequences
 from leads.problems import ContentError
 from leads.questionnaire import (
     CHOICE_TYPES,
@@ -81,6 +82,7 @@ def check_model(model: Questionnaire, directory: Path, now: dt.datetime) -> list
     """What `content check` finds in a questionnaire that loaded: unasked questions, unreachable verdicts,
     options linking to no article, and personas routed otherwise than they expect (for a draft as for the file)."""
     problems = unasked_questions(model) + unreachable_verdicts(model) + missing_option_articles(model, directory)
+    problems += email_sequence_problems(directory, model)
     personas_path = directory / PERSONAS_FILE
     if not personas_path.exists():
         return problems
@@ -113,6 +115,12 @@ def missing_option_articles(model: Questionnaire, directory: Path) -> list[Probl
     return [Problem(path, item.line,
                     f"alternatives, option {item.title!r}: there is no article {slug!r} in articles/")
             for item in model.alternatives.items for slug in item.articles if slug not in slugs]
+
+
+def email_sequence_problems(directory: Path, model: Questionnaire) -> list[Problem]:
+    """Every nurture email file: its fields, and its links by slug to articles that exist."""
+    slugs = [article.slug for article in ArticleIndex(directory / "articles").all()]
+    return load_sequences(directory, [track.id for track in model.nurture_tracks], slugs).problems
 
 
 def unasked_questions(model: Questionnaire) -> list[Problem]:

@@ -471,3 +471,84 @@ class ModelPublication(Base):
 
 # Schema objects written as raw SQL in the migrations (full-text search), which autogenerate must ignore.
 Base.metadata.info["outside_models"] = ("lead_search", "ix_leads_search")
+
+
+# --- consent and nurture --------------------------------------------------------------------------
+
+CONSENT_KINDS = ("storage", "marketing")
+SUPPRESSION_REASONS = ("unsubscribed", "bounced")
+SUBSCRIPTION_STATES = ("pending", "active", "stopped")
+
+
+class Consent(Base):
+    """A consent as it was given: the exact wording shown (and its hash), when, from where, and a keyed hash
+    of the address, which outlives the lead so that what was agreed can still be shown after an erasure."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("leads.id", ondelete="SET NULL"), index=True)
+    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id", ondelete="SET NULL"))
+    wording: Mapped[str] = mapped_column(sa.Text)
+    wording_hash: Mapped[str] = mapped_column(sa.String(64))
+    address_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    given_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    source: Mapped[str] = mapped_column(sa.String(60))
+    # Marketing consent counts once the address is confirmed (double opt-in); storage consent needs no confirming.
+    confirmed_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (sa.CheckConstraint(f"kind IN {CONSENT_KINDS!r}", name="kind"),)
+
+
+class Suppression(Base):
+    """An address no marketing mail may go to, by keyed hash only, so that it holds after the lead is erased."""
+
+    __tablename__ = "suppressions"
+
+    address_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(sa.String(20))
+    at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    detail: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    __table_args__ = (sa.CheckConstraint(f"reason IN {SUPPRESSION_REASONS!r}", name="reason"),)
+
+
+class NurtureSubscription(Base):
+    """One lead's reading by email: pending until the address is confirmed, then the next email's time."""
+
+    __tablename__ = "nurture_subscriptions"
+
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    address_hash: Mapped[str] = mapped_column(sa.String(64))  # the keyed hash the suppressions are checked by
+    track: Mapped[str] = mapped_column(sa.String(60), default="")
+    # The reading list the prospect saw on the result page, by slug: the first email sends exactly that.
+    reading: Mapped[list[Any]] = mapped_column(default=list)
+    consent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("consents.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    confirmed_at: Mapped[dt.datetime | None]
+    emails_sent: Mapped[int] = mapped_column(default=0)
+    next_email_at: Mapped[dt.datetime | None]
+    stopped_at: Mapped[dt.datetime | None]
+    stop_reason: Mapped[str] = mapped_column(sa.String(40), default="")
+
+    __table_args__ = (
+        sa.CheckConstraint(f"state IN {SUBSCRIPTION_STATES!r}", name="state"),
+        # The periodic job's one question: whose next email is due?
+        sa.Index("ix_nurture_subscriptions_state_next_email_at", "state", "next_email_at"),
+    )
+
+
+class NurtureSend(Base):
+    """An email of a sequence queued for a lead, with the articles it carries: no article goes to anyone twice."""
+
+    __tablename__ = "nurture_sends"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(sa.String(200))  # "reading-list", or "<track>/<file name>"
+    article: Mapped[str] = mapped_column(sa.String(200), default="")
+    at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+
+    __table_args__ = (sa.Index("ix_nurture_sends_lead_id_article", "lead_id", "article"),)

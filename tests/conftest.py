@@ -413,18 +413,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SimpleNamespace]:
-    """aiosmtpd on 127.0.0.1: a real SMTP conversation, kept in memory."""
+def running_smtp(inbox: Inbox) -> Iterator[SimpleNamespace]:
+    """aiosmtpd on 127.0.0.1 with ``inbox`` as its handler, for as long as the fixture that yields from it."""
     from aiosmtpd.controller import Controller
 
-    inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         yield SimpleNamespace(inbox=inbox, port=controller.port)
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SimpleNamespace]:
+    """aiosmtpd on 127.0.0.1: a real SMTP conversation, kept in memory."""
+    yield from running_smtp(Inbox())
 
 
 @pytest.fixture

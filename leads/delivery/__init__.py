@@ -15,3 +15,7 @@ TOPICS = {
 PING = "endpoint.ping"
 # A rep's daily digest, instead of a mail per lead; mail only, never a webhook.
 DIGEST = "rep.digest"
+
+
+class Undeliverable(Exception):
+    """Trying again cannot help (the lead or the endpoint is gone, the address refused): the message is dead at once."""

@@ -24,7 +24,7 @@ from flask import current_app
 from sqlalchemy import orm
 
 from leads import clock
-from leads.delivery import DIGEST, PING, schedule
+from leads.delivery import DIGEST, PING, Undeliverable, schedule
 from leads.delivery.alerts import Alert, sales_alert
 from leads.delivery.email import build_email, message_id, send_email
 from leads.delivery.outbox import DOORBELL
@@ -34,15 +34,13 @@ from leads.delivery.webhooks import post, signed_headers
 from leads.extensions import db
 from leads.models import DeliveryAttempt, Lead, OutboxMessage, WebhookEndpoint
 from leads.privacy.requests import LINK_TOPIC, link_mail
+from leads.nurture.sending import deliver_nurture
+from leads.nurture.subscriptions import NURTURE_TOPICS
 from leads.questionnaire import OWN_WORDS
 
 log = logging.getLogger(__name__)
 
 MAX_DETAIL = 2000
-
-
-class Undeliverable(Exception):
-    """Trying again cannot help (the lead or the endpoint is gone): the message is dead at once."""
 
 
 def worker_name() -> str:
@@ -134,6 +132,8 @@ def deliver(message: OutboxMessage) -> str:
     if message.topic == LINK_TOPIC:
         subject, context = link_mail(message, config["SITE_URL"])
         return send_email(_email(message, config, "privacy_link", subject, dict(context)), config)
+    if message.topic in NURTURE_TOPICS:
+        return deliver_nurture(message, lead, config)
     if lead is None:
         raise Undeliverable("The lead no longer exists.")
     return send_email(_alert_email(message, lead, config), config)

@@ -37,6 +37,8 @@ NAME = "name"
 COMPANY = "company"
 ROLE = "role"
 BUYING_STAGE = "buying_stage"
+# The unticked box that asks for the reading list by email (double opt-in); apart from consent to store the answers.
+EMAIL_READING = "email_reading"
 # The prospect's own words, which a search of the leads finds them by.
 OWN_WORDS = ("current_situation", "desired_change", "goals", "challenges")
 
@@ -59,6 +61,7 @@ EXPECTED_QUESTIONS: Mapping[str, ExpectedQuestion] = {
     ROLE: ExpectedQuestion(("single_choice", "short_text"), "the lead's role in the inbox"),
     BUYING_STAGE: ExpectedQuestion(("single_choice",), "the inbox's stage filter and the reading list's stage"),
     **{qid: ExpectedQuestion(("long_text", "short_text"), "what a search of the leads finds") for qid in OWN_WORDS},
+    EMAIL_READING: ExpectedQuestion(("consent",), "sending the reading list by email, once confirmed"),
 }
 
 

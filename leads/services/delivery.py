@@ -142,9 +142,13 @@ def replay_dead(endpoint_id: int) -> int:
 
 
 def scheduled_work() -> None:
-    """What the clock, not a change, makes due: the service-level alerts, the reps' daily digests, retention."""
+    """What the clock, not a change, makes due: the service-level alerts, the reps' daily digests, the
+    nurture emails whose day has come, and retention."""
+    from leads.nurture.sending import queue_due_emails  # nurture mail builds on delivery, not the reverse
+
     check_service_level()
     queue_digests()
+    queue_due_emails()
     purge_when_due()
 
 
@@ -161,7 +165,7 @@ def queue_digests() -> int:
     """Write the daily digest of each rep who chose one and has leads handed to them since the last."""
     config = current_app.config
     now = clock.now()
-    if not _only_worker("digests"):
+    if not only_worker("digests"):
         db.session.rollback()
         return 0
     zone, at = ZoneInfo(config["WORKING_TIMEZONE"]), dt.time.fromisoformat(config["DIGEST_TIME"])
@@ -191,7 +195,7 @@ def queue_digests() -> int:
     return queued
 
 
-def _only_worker(job: str) -> bool:
+def only_worker(job: str) -> bool:
     """On PostgreSQL, one worker at a time does ``job``: a lock held until this transaction ends (and the
     next worker then sees what it wrote). SQLite runs one worker."""
     if db.session.get_bind().dialect.name != "postgresql":
@@ -205,7 +209,7 @@ def check_service_level() -> int:
     with ``SLA_REASSIGN`` on, the lead also goes to the next rep in the round robin, the reason logged."""
     config = current_app.config
     allowed = float(config["SLA_WORKING_HOURS"])
-    if allowed <= 0 or not _only_worker("service level"):
+    if allowed <= 0 or not only_worker("service level"):
         db.session.rollback()
         return 0
     hours = WorkingHours.parse(config["WORKING_HOURS"], config["WORKING_DAYS"], config["WORKING_TIMEZONE"])

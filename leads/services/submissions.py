@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from leads import clock
 from leads.extensions import db
 from leads.models import Lead, LeadEvent, Submission
+from leads.nurture.subscriptions import start_opt_in
 from leads.quality import alike, burst_reason
 from leads.questionnaire import BUYING_STAGE, COMPANY, EMAIL, NAME, ROLE, Questionnaire
 from leads.routing import QUARANTINED, lead_route, route_lead
@@ -89,6 +90,7 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
         change_route(lead, lead_route(route), now, {"by": "submission", "submission_id": submission.id})
     if route != QUARANTINED:
         count_submission(submission.context, route, now)
+    start_opt_in(model, answers, lead, submission, route if not held_back else QUARANTINED, now)
     return submission
 
 

@@ -1,0 +1,157 @@
+"""Returns that wake sales: a click on an article counts as engagement, and "Ready to talk?" re-checks the gates.
+
+Either way the lead is scored again by the existing rescore (``rescore_one``) and any change of route goes
+through ``change_route``, so a lead who comes back ready is handed over and sales are alerted exactly as
+for a new submission.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+from leads import clock
+from leads.extensions import db
+from leads.forms import QuestionnaireForm, questionnaire_form
+from leads.models import Lead, LeadEvent, Submission
+from leads.nurture.consent import address_key
+from leads.nurture.links import BadLink
+from leads.nurture.subscriptions import NothingToDo, links
+from leads.questionnaire import Question, Questionnaire
+from leads.routing import QUARANTINED
+from leads.scoring import NURTURE, SALES_READY, EngagementEvent, event_rows
+from leads.services.handover import change_route, record_score
+from leads.services.replay import rescore_one
+
+
+def record_click(token: str) -> str:
+    """The article a signed link points to; the first click of a lead on it is an ``article_read`` event that
+    may promote them. An expired link still leads to its article, counting nothing."""
+    try:
+        payload = links().read("read", token)
+    except BadLink as exc:
+        if isinstance(exc.expired, dict) and exc.expired.get("s"):
+            return str(exc.expired["s"])
+        raise
+    slug = str(payload.get("s") or "")
+    lead = db.session.get(Lead, payload.get("l"))
+    if lead is None or not slug:
+        return slug
+    already = db.session.scalar(sa.select(LeadEvent.id).where(
+        LeadEvent.lead_id == lead.id, LeadEvent.kind == "article_read",
+        LeadEvent.data["slug"].as_string() == slug).limit(1))
+    if already is None:
+        now = clock.now()
+        article = current_app.extensions["doorstep.content"].fresh_articles().get(slug)
+        stage = article.stage if article is not None else None
+        db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="article_read",
+                                 data={"slug": slug, "stage": stage, "via": "email"}))
+        _engagement(lead, EngagementEvent("article_read", now, stage, slug), now)
+        db.session.commit()
+    return slug
+
+
+def _engagement(lead: Lead, event: EngagementEvent, now: dt.datetime) -> None:
+    """Add ``event`` to the latest submission's engagement (where a replay reads it too), and score again."""
+    # The submission that set the route: one held back for review since then moved nothing.
+    latest = next((s for s in reversed(lead.submissions) if s.verdict != QUARANTINED), None)
+    if latest is None or lead.route != NURTURE:
+        return
+    latest.context = {**latest.context, "events": [*(latest.context.get("events") or ()), *event_rows([event])]}
+    reconsider(lead, latest, now, {"by": "article_read", "slug": event.ref})
+
+
+def reconsider(lead: Lead, latest: Submission, now: dt.datetime, why: Mapping[str, Any]) -> str:
+    """Score the lead's latest submission again as of now and move the lead if its route changed; the caller
+    commits. The one path by which a return (a click or a re-check) re-routes a lead."""
+    model = current_app.extensions["doorstep.content"].questionnaire()
+    result, route = rescore_one(latest.answers, latest.context, [], model, now)
+    for row in (lead, latest):
+        record_score(row, result)
+    latest.verdict, latest.receipt, latest.gates_missed = route, result.receipt_rows(), list(result.gates_missed)
+    latest.model_version = result.model_version
+    change_route(lead, route, now, {**why, "submission_id": latest.id})
+    return route
+
+
+# --- "Ready to talk?" -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """The short re-check: the questions the gates ask, filled in with the lead's latest answers."""
+
+    lead_name: str
+    questions: list[Question]
+    form: QuestionnaireForm
+    route: str = NURTURE
+
+
+def gate_questions(model: Questionnaire) -> list[Question]:
+    asked = set().union(*(gate.when.questions() for gate in model.gates)) if model.gates else set()
+    return [q for q in model.questions if q.id in asked]
+
+
+def open_recheck(token: str) -> Recheck:
+    lead, latest = _ready_lead(token)
+    model = current_app.extensions["doorstep.content"].questionnaire()
+    form = questionnaire_form(model, _as_posted(latest.answers))
+    return Recheck(lead.name, gate_questions(model), form, lead.route)
+
+
+def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
+    """Take the re-checked answers into a new submission (the rest as they were), score it and re-route.
+
+    Refused answers come back with their messages and nothing is stored. After the merge, the hand-raise
+    (leads/services/hand_raise.py ``raise_hand``) belongs where a lead has just become sales-ready here.
+    """
+    lead, latest = _ready_lead(token)
+    model = current_app.extensions["doorstep.content"].questionnaire()
+    questions = gate_questions(model)
+    if lead.route != NURTURE:  # with sales already (or held back): an old email's form moves nothing
+        return Recheck(lead.name, questions, questionnaire_form(model, _as_posted(latest.answers)), lead.route)
+    typed = {**_as_posted(latest.answers), **{q.id: posted.getlist(q.id) for q in questions}}
+    form = questionnaire_form(model, typed)
+    if not form.check(questions):
+        return Recheck(lead.name, questions, form, lead.route)
+    now = clock.now()
+    answers = {**latest.answers, **{q.id: form.answers.get(q.id) for q in questions}}
+    again = Submission(lead=lead, created_at=now, answers=answers, model_version=latest.model_version,
+                       context={**latest.context, "via": "ready to talk"}, verdict=lead.route,
+                       client_key=latest.client_key)
+    db.session.add(again)
+    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="rechecked", data={q.id: answers.get(q.id)
+                                                                              for q in questions}))
+    db.session.flush()
+    route = reconsider(lead, again, now, {"by": "ready to talk"})
+    db.session.commit()
+    return Recheck(lead.name, questions, form, route)
+
+
+def _ready_lead(token: str) -> tuple[Lead, Submission]:
+    payload = links().read("ready", token)
+    lead = db.session.get(Lead, payload.get("l"))
+    latest = next((s for s in reversed(lead.submissions) if s.verdict != QUARANTINED), None) if lead else None
+    if lead is None or latest is None or address_key(lead.email) != payload.get("h"):
+        raise NothingToDo("We no longer hold your answers, so please tell us where you stand again.")
+    return lead, latest
+
+
+def _as_posted(answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Stored answers as a browser would post them, to fill the form."""
+    posted: dict[str, list[str]] = {}
+    for key, value in answers.items():
+        if value is None or value is False:
+            continue
+        values = value if isinstance(value, list) else ["y" if value is True else value]
+        posted[key] = [str(v) for v in values]
+    return posted
+
+
+__all__ = ["SALES_READY", "answer_recheck", "open_recheck", "record_click"]

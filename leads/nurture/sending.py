@@ -1,0 +1,282 @@
+"""Nurture mail: the periodic job that queues the day's due sequence emails, and the mails themselves.
+
+The job writes outbox rows (never sends): each due lead gets the next email of their track with the one
+article ``recommend_reading`` ranks first among those they have neither read nor been sent. The worker
+then renders and sends it, checking the suppressions once more just before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import markdown
+import nh3
+import sqlalchemy as sa
+from flask import current_app
+
+from leads import clock
+from leads.articles import Article
+from leads.delivery import Undeliverable
+from leads.delivery.email import build_email, message_id, send_email
+from leads.delivery.outbox import ring_doorbell
+from leads.delivery.schedule import GIVE_UP_AFTER
+from leads.extensions import db
+from leads.models import Lead, LeadEvent, NurtureSend, NurtureSubscription, OutboxMessage, Submission, Suppression
+from leads.nurture import recommend_reading
+from leads.nurture.consent import address_key, suppress, suppression
+from leads.nurture.sequences import SequenceEmail, as_plain_text, linked
+from leads.nurture.subscriptions import (
+    CONFIRM,
+    MARKETING_TOPICS,
+    READING_LIST_KEY,
+    SEQUENCE,
+    links,
+    sequences,
+    unsubscribe_link_token,
+)
+from leads.scoring import NURTURE
+from leads.statuses import LABELS
+
+log = logging.getLogger(__name__)
+
+BATCH = 1000
+# A lead with a meeting on the calendar has booked: the sequence has done its work.
+BOOKED_STATUSES = tuple(s for s in ("meeting_set", "won") if s in LABELS)
+EMAIL_PATHS = {"confirm": "confirm", "unsubscribe": "unsubscribe", "read": "read", "ready": "ready"}
+
+
+def link(purpose: str, token: str) -> str:
+    """An absolute link of a nurture mail; the worker has no request, so it is built from ``SITE_URL``."""
+    return f"{str(current_app.config['SITE_URL']).rstrip('/')}/email/{EMAIL_PATHS[purpose]}/{token}"
+
+
+def queue_due_emails(now: dt.datetime | None = None, only_worker: bool = True) -> int:
+    """Queue every sequence email due by ``now``, a batch per transaction; return how many were queued."""
+    from leads.services.delivery import only_worker as lock_for
+
+    now = now or clock.now()
+    if current_app.extensions["doorstep.content"].questionnaire_or_none() is None:
+        log.warning("Nurture emails wait: no version of the questionnaire has loaded to match articles with.")
+        return 0
+    queued = 0
+    while True:
+        if only_worker and not lock_for("nurture"):
+            db.session.rollback()
+            return queued
+        due = db.session.execute(due_rows(now).limit(BATCH)).all()
+        if not due:
+            db.session.rollback()
+            return queued
+        queued += _queue(due, now)
+        db.session.commit()
+        if len(due) < BATCH:
+            return queued
+
+
+def due_rows(now: dt.datetime) -> sa.Select[int, str, int, str, str, str, str]:
+    """The active subscriptions whose next email is due, with what deciding on them needs from their lead."""
+    return (sa.select(NurtureSubscription.lead_id, NurtureSubscription.track, NurtureSubscription.emails_sent,
+                      NurtureSubscription.address_hash, Lead.route, Lead.status, Suppression.reason)
+            .join(Lead, Lead.id == NurtureSubscription.lead_id)
+            .outerjoin(Suppression, Suppression.address_hash == NurtureSubscription.address_hash)
+            .where(NurtureSubscription.state == "active", NurtureSubscription.next_email_at <= now)
+            .order_by(NurtureSubscription.next_email_at, NurtureSubscription.lead_id))
+
+
+def _queue(due: Sequence[Any], now: dt.datetime) -> int:
+    content = current_app.extensions["doorstep.content"]
+    model = content.questionnaire()
+    articles = content.fresh_articles().published(now)
+    tracks = sequences().tracks
+    limit = int(current_app.config["NURTURE_MAX_EMAILS"])
+    lead_ids = [row.lead_id for row in due]
+    answers, excluded = _answers_and_seen(lead_ids)
+    emails = dict(db.session.execute(sa.select(Lead.id, Lead.email).where(Lead.id.in_(lead_ids))).all())
+    updates: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    sends: list[dict[str, Any]] = []
+    for row in due:
+        stop = _stop_reason(row)
+        track = tracks.get(row.track, [])
+        position = row.emails_sent
+        email = None
+        while stop is None and position < min(len(track), limit):
+            candidate = track[position]
+            position += 1
+            if not set(candidate.articles) & excluded[row.lead_id]:  # a fixed link read or sent: skip that one
+                email = candidate
+                break
+        if stop is not None or email is None:
+            updates.append(_next(row.lead_id, row.emails_sent, None, now, stop or "finished"))
+            continue
+        seen = excluded[row.lead_id] | set(email.articles)
+        fresh = [a for a in articles if a.slug not in seen]
+        picked = [a.slug for a in recommend_reading(fresh, answers.get(row.lead_id, {}), model, limit=1)]
+        carried = [*email.articles, *picked]
+        messages.append({"topic": SEQUENCE, "channel": "email", "recipient": emails[row.lead_id], "created_at": now,
+                         "next_attempt_at": now, "give_up_at": now + GIVE_UP_AFTER,
+                         "payload": {"lead_id": row.lead_id, "email": email.key, "articles": carried}})
+        sends += [{"lead_id": row.lead_id, "email": email.key, "article": slug, "at": now} for slug in carried or [""]]
+        following = track[position] if position < min(len(track), limit) else None
+        updates.append(_next(row.lead_id, position, now + following.delay if following else None, now,
+                             "" if following else "finished"))
+    if updates:
+        db.session.execute(sa.update(NurtureSubscription), updates)
+    if messages:
+        db.session.execute(sa.insert(OutboxMessage), messages)
+        db.session.execute(sa.insert(NurtureSend), sends)
+        ring_doorbell()
+    return len(messages)
+
+
+def _next(lead_id: int, sent: int, due: dt.datetime | None, now: dt.datetime, stop: str) -> dict[str, Any]:
+    """A subscription's row after the job: every row has the same columns, so the update is one executemany."""
+    return {"lead_id": lead_id, "emails_sent": sent, "next_email_at": due, "state": "stopped" if stop else "active",
+            "stop_reason": stop, "stopped_at": now if stop else None}
+
+
+def _stop_reason(row: Any) -> str | None:
+    if row.reason:
+        return str(row.reason)  # unsubscribed, or bounced
+    if row.status in BOOKED_STATUSES:
+        return "booked"
+    if row.route != NURTURE:
+        return "with sales" if row.route == "sales_ready" else "left nurture"
+    return None
+
+
+def _answers_and_seen(lead_ids: Sequence[int]) -> tuple[dict[int, dict[str, Any]], dict[int, set[str]]]:
+    """Each lead's latest answers, and every article they read (before answering, or from an email) or were sent."""
+    latest = (sa.select(sa.func.max(Submission.id)).where(Submission.lead_id.in_(lead_ids))
+              .group_by(Submission.lead_id).scalar_subquery())
+    answers: dict[int, dict[str, Any]] = {}
+    seen: dict[int, set[str]] = defaultdict(set)
+    for lead_id, given, context in db.session.execute(
+            sa.select(Submission.lead_id, Submission.answers, Submission.context).where(Submission.id.in_(latest))):
+        answers[lead_id] = given
+        seen[lead_id].update(str(slug) for slug in (context or {}).get("articles_read") or ())
+    for lead_id, slug in db.session.execute(sa.select(NurtureSend.lead_id, NurtureSend.article)
+                                            .where(NurtureSend.lead_id.in_(lead_ids), NurtureSend.article != "")):
+        seen[lead_id].add(slug)
+    for lead_id, data in db.session.execute(sa.select(LeadEvent.lead_id, LeadEvent.data).where(
+            LeadEvent.lead_id.in_(lead_ids), LeadEvent.kind == "article_read")):
+        seen[lead_id].add(str((data or {}).get("slug") or ""))
+    return answers, seen
+
+
+# --- the mails ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Composed:
+    subject: str
+    text: str
+    html: str
+    unsubscribe: str  # the one-click link; "" for the confirmation, which is no marketing
+
+
+def deliver_nurture(message: OutboxMessage, lead: Lead | None, config: Mapping[str, Any]) -> str:
+    """Send one nurture mail, unless the lead is gone, with sales, or the address may no longer have it.
+
+    A permanent refusal (SMTP 5xx) suppresses the address, so no marketing mail is tried there again.
+    """
+    if lead is None:
+        raise Undeliverable("Not sent: the lead no longer exists.")
+    if message.topic in MARKETING_TOPICS:
+        if (stopped := suppression(lead.email)) is not None:
+            raise Undeliverable(f"Not sent: the address is suppressed ({stopped.reason}).")
+        if lead.route != NURTURE:
+            raise Undeliverable("Not sent: the lead is no longer in nurture.")
+    composed = compose(message.topic, lead, message.payload)
+    headers = {"X-Doorstep-Event": message.topic}
+    if composed.unsubscribe:
+        headers |= {"List-Unsubscribe": f"<{composed.unsubscribe}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    mail = build_email(config["MAIL_FROM"], message.recipient, composed.subject, composed.text, composed.html,
+                       message_id(message.key, config["SITE_URL"]), headers)
+    try:
+        return send_email(mail, config)
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
+        code = _smtp_code(exc)
+        if code is None or code < 500:
+            raise
+        suppress(address_key(lead.email), "bounced", clock.now(), f"SMTP {code}")
+        raise Undeliverable(f"The address was refused for good (SMTP {code}); it is suppressed.") from exc
+
+
+def _smtp_code(exc: Exception) -> int | None:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return min(codes) if codes else None
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return int(exc.smtp_code)
+    return None
+
+
+def compose(topic: str, lead: Lead, payload: Mapping[str, Any]) -> Composed:
+    """A nurture mail's subject, plain text and HTML, for ``lead``; used for sending and the studio's preview."""
+    site = str(current_app.config["SITE_NAME"])
+    signer = links()
+    if topic == CONFIRM:
+        token = signer.make("confirm", {"l": lead.id, "h": address_key(lead.email)})
+        return _render(f"Please confirm: your reading list from {site}", lead,
+                       {"kind": "confirm", "confirm_url": link("confirm", token)}, "")
+    index = current_app.extensions["doorstep.content"].fresh_articles()
+    found = [a for slug in payload.get("articles") or () if (a := index.get(str(slug))) is not None]
+    urls = {a.slug: link("read", signer.make("read", {"l": lead.id, "s": a.slug})) for a in found}
+    unsubscribe = link("unsubscribe", unsubscribe_link_token(lead))
+    ready = link("ready", signer.make("ready", {"l": lead.id, "h": address_key(lead.email)}))
+    email = sequences().email(str(payload.get("email") or "")) if payload.get("email") != READING_LIST_KEY else None
+    context: dict[str, Any] = {"kind": "reading" if email is None else "sequence", "ready_url": ready,
+                               "unsubscribe_url": unsubscribe}
+    subject = f"Your reading list from {site}"
+    if email is not None:
+        subject = email.subject
+        context |= {"body_html": body_html(email, urls), "body_text": as_plain_text(email.body, urls)}
+        carried = set(email.articles)
+        found = [a for a in found if a.slug not in carried]  # linked in the words already: not listed again
+    context["articles"] = [{"title": a.title, "summary": a.summary, "url": urls[a.slug]} for a in found]
+    return _render(subject, lead, context, unsubscribe)
+
+
+def _render(subject: str, lead: Lead, context: dict[str, Any], unsubscribe: str) -> Composed:
+    env = current_app.jinja_env
+    context = {**context, "subject": subject, "name": lead.name, "site_name": current_app.config["SITE_NAME"],
+               "site_url": current_app.config["SITE_URL"]}
+    return Composed(subject, env.get_template("email/nurture.txt").render(context),
+                    env.get_template("email/nurture.html").render(context), unsubscribe)
+
+
+# What a marketer's email body may become in HTML: text, emphasis, lists and links, no images (no trackers).
+_BODY_TAGS = {"p", "a", "ul", "ol", "li", "em", "strong", "blockquote", "br", "h2", "h3", "code"}
+
+
+def body_html(email: SequenceEmail, urls: Mapping[str, str]) -> str:
+    html = markdown.markdown(linked(email.body, urls))
+    return nh3.clean(html, tags=_BODY_TAGS, attributes={"a": {"href"}}, url_schemes={"https", "http", "mailto"},
+                     link_rel=None)
+
+
+def preview(email: SequenceEmail | None, lead: Lead, now: dt.datetime) -> Composed:
+    """An email as ``lead`` would get it next (the studio's preview): nothing is queued or recorded."""
+    if email is None:
+        reading = db.session.get(NurtureSubscription, lead.id)
+        return compose(SEQUENCE, lead, {"email": READING_LIST_KEY, "articles": list(reading.reading) if reading else
+                                        [a.slug for a in _reading_for(lead, now)]})
+    answers, seen = _answers_and_seen([lead.id])
+    content = current_app.extensions["doorstep.content"]
+    fresh = [a for a in content.fresh_articles().published(now) if a.slug not in seen[lead.id] | set(email.articles)]
+    picked = recommend_reading(fresh, answers.get(lead.id, {}), content.questionnaire(), limit=1)
+    return compose(SEQUENCE, lead, {"email": email.key, "articles": [*email.articles, *(a.slug for a in picked)]})
+
+
+def _reading_for(lead: Lead, now: dt.datetime) -> list[Article]:
+    content = current_app.extensions["doorstep.content"]
+    answers = lead.submissions[-1].answers if lead.submissions else {}
+    return list(recommend_reading(content.fresh_articles().published(now), answers, content.questionnaire()))  # type: ignore[arg-type]

@@ -1,0 +1,66 @@
+"""The links of nurture mail: confirm, read an article, unsubscribe in one click, and "Ready to talk?".
+
+No one signs in to read their email, so each route is public and takes a signed link as its proof.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from leads.extensions import csrf
+from leads.forms import ActionForm
+from leads.nurture.links import BadLink
+from leads.nurture.returns import answer_recheck, open_recheck, record_click
+from leads.nurture.subscriptions import NothingToDo, confirm, resubscribe, unsubscribe
+
+bp = Blueprint("nurture", __name__, url_prefix="/email")
+
+PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+@bp.errorhandler(BadLink)
+@bp.errorhandler(NothingToDo)
+def bad_link(error: ValueError) -> ResponseReturnValue:
+    return render_template("nurture/message.html", title="That link does not work", message=str(error)), 400, PRIVATE
+
+
+@bp.get("/confirm/<token>")
+def confirmed(token: str) -> ResponseReturnValue:
+    return render_template("nurture/confirmed.html", outcome=confirm(token)), 200, PRIVATE
+
+
+@bp.get("/read/<token>")
+def read(token: str) -> ResponseReturnValue:
+    return redirect(url_for("public.article", slug=record_click(token)), 302)
+
+
+# RFC 8058: a mail client's one-click POST carries no cookie and no CSRF token; the signed token is the proof.
+@bp.post("/unsubscribe/<token>")
+@csrf.exempt
+def one_click_unsubscribe(token: str) -> ResponseReturnValue:
+    unsubscribe(token)
+    return "You are unsubscribed.\n", 200, {**PRIVATE, "Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.get("/unsubscribe/<token>")
+def unsubscribe_page(token: str) -> ResponseReturnValue:
+    """The footer link: unsubscribed on arrival, no second click; the page offers to undo it."""
+    outcome = unsubscribe(token)
+    return render_template("nurture/unsubscribed.html", outcome=outcome, token=token, form=ActionForm()), 200, PRIVATE
+
+
+@bp.post("/resubscribe/<token>")
+def resubscribed(token: str) -> ResponseReturnValue:
+    name = resubscribe(token)  # CSRFProtect has checked the form's token, as on every other form
+    thanks = f"Thanks{', ' + name if name else ''}. The reading will carry on where it stopped."
+    return render_template("nurture/message.html", title="Welcome back", message=thanks), 200, PRIVATE
+
+
+@bp.route("/ready/<token>", methods=["GET", "POST"])
+def ready(token: str) -> ResponseReturnValue:
+    """ "Ready to talk?": the gates' questions only, filled in with what the prospect said before."""
+    recheck = answer_recheck(token, request.form) if request.method == "POST" else open_recheck(token)
+    posted = request.method == "POST" and not recheck.form.errors
+    status = 400 if request.method == "POST" and recheck.form.errors else 200
+    return render_template("nurture/ready.html", recheck=recheck, posted=posted, token=token), status, PRIVATE
