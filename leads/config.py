@@ -95,6 +95,16 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "WORKING_TIMEZONE": os.environ.get("DOORSTEP_WORKING_TIMEZONE", "UTC"),
         # When reps who chose a daily digest get it, in the working time zone.
         "DIGEST_TIME": os.environ.get("DOORSTEP_DIGEST_TIME", "08:00"),
+        # Booking: how far ahead a prospect is offered slots (the rep's working days), then the team's.
+        "BOOKING_HORIZON_DAYS": int(os.environ.get("DOORSTEP_BOOKING_HORIZON_DAYS", "10")),
+        # A ready lead who asked to talk and has not booked after this many minutes gets one mail with slots.
+        "BOOKING_NUDGE_MINUTES": float(os.environ.get("DOORSTEP_BOOKING_NUDGE_MINUTES", "30")),
+        # How long a signed booking, reschedule or cancel link works.
+        "BOOKING_LINK_DAYS": int(os.environ.get("DOORSTEP_BOOKING_LINK_DAYS", "60")),
+        # A Fernet key (base64, 32 bytes) for reps' calendar passwords; empty derives one from the secret key.
+        "CALENDAR_KEY": os.environ.get("DOORSTEP_CALENDAR_KEY", ""),
+        # The round robin counts the assignments of this many days, not all time.
+        "ROUND_ROBIN_DAYS": int(os.environ.get("DOORSTEP_ROUND_ROBIN_DAYS", "30")),
     }
     if env == "test":
         # Test clients click through a questionnaire in milliseconds; tests that check speed set their own.

@@ -34,6 +34,7 @@ from leads.delivery.webhooks import post, signed_headers
 from leads.extensions import db
 from leads.models import DeliveryAttempt, Lead, OutboxMessage, WebhookEndpoint
 from leads.questionnaire import OWN_WORDS
+from leads.services.booking import MEETING_MAIL, meeting_mail
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,8 @@ def deliver(message: OutboxMessage) -> str:
         return f"HTTP {response.status} {response.reason}"
     if message.topic == DIGEST:
         return send_email(_digest_email(message, config), config)
+    if message.topic == MEETING_MAIL:
+        return send_email(_meeting_email(message, config), config)
     if lead is None:
         raise Undeliverable("The lead no longer exists.")
     return send_email(_alert_email(message, lead, config), config)
@@ -180,6 +183,18 @@ def _digest_email(message: OutboxMessage, config: Any) -> EmailMessage:
         raise Undeliverable("None of its leads exists any more.")
     subject = f"{len(alerts)} lead{'s' if len(alerts) != 1 else ''} for you since your last digest"
     return _email(message, config, "digest", subject, {"alerts": alerts, "subject": subject})
+
+
+def _meeting_email(message: OutboxMessage, config: Any) -> EmailMessage:
+    """An invite, a change, a reminder or a booking link; invites carry the iCalendar part calendars read."""
+    try:
+        mail = meeting_mail(message.payload, clock.now())
+    except LookupError as exc:
+        raise Undeliverable(str(exc)) from None
+    built = _email(message, config, "meeting", mail.subject, {**mail.context, "subject": mail.subject})
+    if mail.ics:
+        built.add_alternative(mail.ics, subtype="calendar", params={"method": mail.method})
+    return built
 
 
 def _email(message: OutboxMessage, config: Any, template: str, subject: str, context: dict[str, Any]) -> EmailMessage:

@@ -25,6 +25,7 @@ from leads.delivery.webhooks import new_secret
 from leads.extensions import db
 from leads.models import Assignment, Lead, LeadEvent, OutboxMessage, User, WebhookEndpoint
 from leads.scoring import SALES_READY
+from leads.services.booking import nudge_unbooked, send_reminders, sync_calendars
 from leads.services.handover import next_rep
 from leads.services.workflow import hand_to
 from leads.statuses import NEW
@@ -141,9 +142,24 @@ def replay_dead(endpoint_id: int) -> int:
 
 
 def scheduled_work() -> None:
-    """What the clock, not a change, makes due: the service-level alerts and the reps' daily digests."""
+    """What the clock, not a change, makes due: the service-level alerts, the reps' daily digests, and the
+    meetings' reminders, booking nudges and calendar writes."""
     check_service_level()
     queue_digests()
+    meeting_work()
+
+
+def meeting_work() -> int:
+    """Reminders before meetings, one nudge to ready leads who have not booked, and reps' calendars brought up
+    to date; one worker at a time on PostgreSQL. Says how many reminders and nudges were queued."""
+    if not _only_worker("meetings"):
+        db.session.rollback()
+        return 0
+    now = clock.now()
+    queued = send_reminders(now) + nudge_unbooked(now)
+    sync_calendars(now)
+    db.session.commit()
+    return queued
 
 
 def queue_digests() -> int:

@@ -6,9 +6,11 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from leads import clock
 from leads.extensions import db
 from leads.models import ALERT_CHOICES, ROLES, Assignment, Lead, User
 from leads.scoring import SALES_READY
+from leads.services.handover import round_robin_window
 
 MIN_PASSWORD_LENGTH = 12
 MAX_WEIGHT = 10
@@ -61,6 +63,8 @@ def update_user(user_id: int, actor_id: int, role: str, active: bool, away: bool
         raise UserError(f"Weight must be a whole number from 0 to {MAX_WEIGHT}.")
     if user.id == actor_id and user.role == "admin" and (role != "admin" or not active):
         raise UserError("You can't remove your own admin access; ask another admin.")
+    if (user.away and not away) or (not user.active and active):
+        user.available_since = clock.now()  # back: the round robin weighs their count from now, not from before
     user.role, user.active, user.away, user.weight = role, active, away, weight
     db.session.commit()
     return user
@@ -89,7 +93,7 @@ def active_reps() -> list[User]:
 
 
 def rep_counts() -> dict[int, dict[str, int]]:
-    """Per rep: inbox leads by status, and assignments that count for the round robin."""
+    """Per rep: inbox leads by status, and assignments that count for the round robin (within its window)."""
     counts: dict[int, dict[str, int]] = {}
     for owner_id, status, n in db.session.execute(
         sa.select(Lead.owner_id, Lead.status, sa.func.count()).where(Lead.route == SALES_READY,
@@ -99,7 +103,9 @@ def rep_counts() -> dict[int, dict[str, int]]:
         if owner_id is not None:  # excluded by the query; said again for the type checker
             counts.setdefault(owner_id, {})[status] = n
     for user_id, n in db.session.execute(
-        sa.select(Assignment.user_id, sa.func.count()).where(Assignment.counts.is_(True)).group_by(Assignment.user_id)
+        sa.select(Assignment.user_id, sa.func.count())
+        .where(Assignment.counts.is_(True), Assignment.at >= clock.now() - round_robin_window())
+        .group_by(Assignment.user_id)
     ):
         counts.setdefault(user_id, {})["assigned"] = n
     return counts
