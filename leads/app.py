@@ -19,6 +19,7 @@ from leads.views import (
     admin,
     assets,
     auth,
+    booking,
     caching,
     clean_input,
     cookies,
@@ -69,7 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions()
     )
 
-    for module in (public, questionnaire, auth, inbox, studio, admin):
+    for module in (public, questionnaire, booking, auth, inbox, studio, admin):
         app.register_blueprint(module.bp)
     errors.register(app)
     filters.register(app)

@@ -23,7 +23,7 @@ from leads import clock
 from leads.booking import links
 from leads.booking.invite import Invite, invite_ics
 from leads.booking.calendar import CalendarAccount, busy_times, put_event, remove_event
-from leads.booking.passwords import decrypt, fernet
+from leads.booking.passwords import decrypt, encrypt, fernet
 from leads.booking.slots import DEFAULT_HOURS, Availability, free_slots, working_days_end
 from leads.delivery.outbox import announce, ring_doorbell
 from leads.delivery.schedule import GIVE_UP_AFTER
@@ -568,3 +568,52 @@ def sync_calendars(now: dt.datetime, limit: int = 20) -> int:
         meeting.calendar_sequence = meeting.sequence
         written += 1
     return written
+
+
+# --- a rep's settings ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AvailabilityChange:
+    """What the settings form says, already read: hours per weekday as "09:00-17:00" or empty."""
+
+    timezone: str
+    hours: dict[int, str]
+    meeting_minutes: int
+    buffer_minutes: int
+    notice_minutes: int
+    max_per_day: int
+    days_off: list[str]
+    caldav_url: str
+    caldav_username: str
+    caldav_password: str  # empty keeps the stored one
+
+
+def save_availability(user_id: int, change: AvailabilityChange) -> AvailabilityRow:
+    """Store a sales rep's availability; a new calendar password is encrypted, an emptied URL forgets it."""
+    user = db.session.get(User, user_id)
+    if user is None or user.role != "sales":
+        raise BookingError("Only sales reps have booking availability.")
+    if change.timezone not in ZONES:
+        raise BookingError("Choose a time zone from the list.")
+    row = availability_row(user_id)
+    row.timezone = change.timezone
+    row.hours = {str(day): [[part.strip() for part in text.split("-")]] for day, text in change.hours.items()
+                 if text.strip()}
+    row.meeting_minutes, row.buffer_minutes = change.meeting_minutes, change.buffer_minutes
+    row.notice_minutes, row.max_per_day = change.notice_minutes, change.max_per_day
+    row.days_off = sorted({dt.date.fromisoformat(day).isoformat() for day in change.days_off})
+    row.caldav_url, row.caldav_username = change.caldav_url.strip(), change.caldav_username.strip()
+    if not row.caldav_url:
+        row.caldav_password = ""
+    elif change.caldav_password:
+        config = current_app.config
+        row.caldav_password = encrypt(fernet(config["CALENDAR_KEY"], config["SECRET_KEY"]), change.caldav_password)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def hours_text(row: AvailabilityRow) -> dict[int, str]:
+    """Each weekday's hours as the settings form shows them."""
+    return {int(day): ", ".join(f"{o}-{c}" for o, c in windows) for day, windows in (row.hours or {}).items()}
