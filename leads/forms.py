@@ -31,6 +31,7 @@ from wtforms import (
 )
 from wtforms.validators import StopValidation
 
+from leads.booking.slots import WEEKDAY_KEYS
 from leads.questionnaire import CHOICE_TYPES, Question, Questionnaire
 
 
@@ -242,6 +243,9 @@ class InboxFilterForm(FlaskForm):
     stage = SelectField("Buying stage", default="")
     source = StringField("Source (utm_source)", validators=[validators.Length(max=100)])
     landing = StringField("Landing article", validators=[validators.Length(max=200)])
+    meeting = SelectField("Meeting", default="", choices=[
+        SelectChoice("", "Any"), SelectChoice("booked", "Booked"), SelectChoice("none", "Not booked yet"),
+        SelectChoice("held", "Held"), SelectChoice("no_show", "No-show")])
     sort = SelectField("Sort", default="newest", choices=[
         SelectChoice("newest", "Newest first"), SelectChoice("score", "Highest score first")])
     after = HiddenField()
@@ -415,7 +419,7 @@ class AvailabilityForm(FlaskForm):
                                     description="Stored encrypted. Leave empty to keep the one saved.",
                                     render_kw={"autocomplete": "new-password"})
 
-    DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    DAYS = WEEKDAY_KEYS
 
     def __init__(self, zones: Iterable[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)

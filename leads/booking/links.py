@@ -6,9 +6,10 @@ expires. itsdangerous signs them; nothing is stored.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 BOOK = "doorstep.booking.book"
 MEETING = "doorstep.booking.meeting"
@@ -22,14 +23,24 @@ class LinkError(ValueError):
         self.expired = expired
 
 
-def sign(secret: str, purpose: str, value: dict[str, Any]) -> str:
-    return URLSafeTimedSerializer(secret, salt=purpose).dumps(value)
+def _serializer(secret: str, purpose: str, now: dt.datetime) -> URLSafeTimedSerializer:
+    """Timestamps from ``now`` (the app's clock), so that expiry follows the same time as everything else."""
+
+    class Signer(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(now.timestamp())
+
+    return URLSafeTimedSerializer(secret, salt=purpose, signer=Signer)
 
 
-def read(secret: str, purpose: str, token: str, max_age_seconds: float) -> dict[str, Any]:
+def sign(secret: str, purpose: str, value: dict[str, Any], now: dt.datetime) -> str:
+    return _serializer(secret, purpose, now).dumps(value)
+
+
+def read(secret: str, purpose: str, token: str, max_age_seconds: float, now: dt.datetime) -> dict[str, Any]:
     """The signed value, or LinkError when the link was altered or is older than ``max_age_seconds``."""
     try:
-        value = URLSafeTimedSerializer(secret, salt=purpose).loads(token, max_age=max_age_seconds)
+        value = _serializer(secret, purpose, now).loads(token, max_age=int(max_age_seconds))
     except SignatureExpired:
         raise LinkError("This link has expired.", expired=True) from None
     except BadSignature:

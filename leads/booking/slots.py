@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 Interval = tuple[dt.datetime, dt.datetime]
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY_KEYS = tuple(day.lower() for day in WEEKDAYS)  # the settings form's field names, Monday first
 # Nine to five on working days, as a new rep starts.
 DEFAULT_HOURS: Mapping[int, tuple[tuple[dt.time, dt.time], ...]] = {
     day: ((dt.time(9), dt.time(17)),) for day in range(5)

@@ -24,7 +24,7 @@ from leads.booking import links
 from leads.booking.invite import Invite, invite_ics
 from leads.booking.calendar import CalendarAccount, busy_times, put_event, remove_event
 from leads.booking.passwords import decrypt, encrypt, fernet
-from leads.booking.slots import DEFAULT_HOURS, Availability, free_slots, working_days_end
+from leads.booking.slots import DEFAULT_HOURS, WEEKDAY_KEYS, Availability, free_slots, working_days_end
 from leads.delivery.outbox import announce, ring_doorbell
 from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.extensions import db
@@ -355,7 +355,7 @@ def _max_age() -> float:
 
 def book_token(lead_id: int) -> str:
     """The signed per-lead booking link's token (``/book/<token>``): no login, expires, for this lead only."""
-    return links.sign(_secret(), links.BOOK, {"lead": lead_id})
+    return links.sign(_secret(), links.BOOK, {"lead": lead_id}, clock.now())
 
 
 def book_url(lead_id: int) -> str:
@@ -364,7 +364,7 @@ def book_url(lead_id: int) -> str:
 
 
 def lead_from_token(token: str) -> Lead:
-    value = links.read(_secret(), links.BOOK, token, _max_age())
+    value = links.read(_secret(), links.BOOK, token, _max_age(), clock.now())
     lead = db.session.get(Lead, value.get("lead")) if isinstance(value.get("lead"), int) else None
     if lead is None:
         raise links.LinkError("This link is not valid any more.")
@@ -372,7 +372,7 @@ def lead_from_token(token: str) -> Lead:
 
 
 def meeting_token(meeting: Meeting) -> str:
-    return links.sign(_secret(), links.MEETING, {"meeting": meeting.id, "uid": meeting.uid})
+    return links.sign(_secret(), links.MEETING, {"meeting": meeting.id, "uid": meeting.uid}, clock.now())
 
 
 def meeting_url(meeting: Meeting) -> str:
@@ -380,7 +380,7 @@ def meeting_url(meeting: Meeting) -> str:
 
 
 def meeting_from_token(token: str) -> Meeting:
-    value = links.read(_secret(), links.MEETING, token, _max_age())
+    value = links.read(_secret(), links.MEETING, token, _max_age(), clock.now())
     meeting = db.session.get(Meeting, value.get("meeting")) if isinstance(value.get("meeting"), int) else None
     if meeting is None or meeting.uid != value.get("uid"):
         raise links.LinkError("This link is not valid any more.")
@@ -614,6 +614,11 @@ def save_availability(user_id: int, change: AvailabilityChange) -> AvailabilityR
     return row
 
 
-def hours_text(row: AvailabilityRow) -> dict[int, str]:
-    """Each weekday's hours as the settings form shows them."""
-    return {int(day): ", ".join(f"{o}-{c}" for o, c in windows) for day, windows in (row.hours or {}).items()}
+def availability_fields(row: AvailabilityRow) -> dict[str, Any]:
+    """The stored settings as the form shows them (the password never: it stays where it is)."""
+    hours = {int(day): ", ".join(f"{o}-{c}" for o, c in windows) for day, windows in (row.hours or {}).items()}
+    return {"timezone": row.timezone, **{name: hours.get(day, "") for day, name in enumerate(WEEKDAY_KEYS)},
+            "meeting_minutes": row.meeting_minutes, "buffer_minutes": row.buffer_minutes,
+            "notice_minutes": row.notice_minutes, "max_per_day": row.max_per_day,
+            "days_off": "\n".join(row.days_off or []), "caldav_url": row.caldav_url,
+            "caldav_username": row.caldav_username}

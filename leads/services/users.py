@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from statistics import median
+
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -86,6 +89,12 @@ def team() -> list[User]:
     return list(db.session.scalars(sa.select(User).order_by(User.role, User.name)))
 
 
+def sales_user(user_id: int) -> User | None:
+    """A sales rep's account, or None for anyone else."""
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.role == "sales" else None
+
+
 def active_reps() -> list[User]:
     """Sales reps who can be handed a lead."""
     return list(db.session.scalars(sa.select(User).where(User.role == "sales", User.active.is_(True))
@@ -109,6 +118,26 @@ def rep_counts() -> dict[int, dict[str, int]]:
     ):
         counts.setdefault(user_id, {})["assigned"] = n
     return counts
+
+
+SPEED_DAYS = 30
+
+
+def speed_to_lead() -> dict[int, dict[str, dt.timedelta | None]]:
+    """Per rep, over the last 30 days of leads handed to them: the median time from arriving to a booked meeting,
+    and to sales' first contact (a status move or a note)."""
+    since = clock.now() - dt.timedelta(days=SPEED_DAYS)
+    waits: dict[int, dict[str, list[dt.timedelta]]] = {}
+    for owner_id, routed_at, booked_at, contact_at in db.session.execute(
+        sa.select(Lead.owner_id, Lead.routed_at, Lead.first_booked_at, Lead.first_contact_at)
+        .where(Lead.owner_id.is_not(None), Lead.routed_at >= since)
+    ):
+        mine = waits.setdefault(owner_id, {"booked": [], "contact": []})
+        for name, at in (("booked", booked_at), ("contact", contact_at)):
+            if at is not None:
+                mine[name].append(max(at - routed_at, dt.timedelta()))
+    return {rep: {name: median(values) if values else None for name, values in kinds.items()}
+            for rep, kinds in waits.items()}
 
 
 def authenticate(email: str, password: str) -> User | None:
