@@ -75,17 +75,13 @@ def free_slots(availability: Availability, meetings: Iterable[Interval], busy: I
     for day in _days(now.astimezone(availability.zone).date(), until.astimezone(availability.zone).date()):
         if not availability.works_on(day) or per_day.get(day, 0) >= availability.max_per_day:
             continue
-        room = availability.max_per_day - per_day.get(day, 0)
         for slot in _day_slots(availability, day):
             if slot < earliest or slot + availability.meeting > until:
                 continue
             if _free(slot - availability.buffer, slot + availability.meeting + availability.buffer, blocked, ends):
                 found.append(slot)
-                room -= 1
                 if limit is not None and len(found) >= limit:
                     return found
-                if room == 0:
-                    break
     return found
 
 

@@ -118,7 +118,10 @@ MEETING_FILTERS = {"booked": "Booked", "none": "Not booked yet", "held": "Held",
 
 
 def _asked_to_talk() -> sa.ColumnElement[bool]:
-    latest = sa.select(sa.func.max(Submission.id)).where(Submission.lead_id == Lead.id).scalar_subquery()
+    """The lead's latest answers asked for a conversation."""
+    earlier = orm.aliased(Submission)
+    latest = (sa.select(sa.func.max(earlier.id)).where(earlier.lead_id == Lead.id)
+              .correlate(Lead).scalar_subquery())
     return sa.exists(sa.select(Submission.id).where(Submission.id == latest,
                                                     Submission.answers[TALK_NOW].as_string() == ASKED))
 
@@ -128,8 +131,10 @@ def _meeting_filter(name: str) -> sa.ColumnElement[bool]:
         return sa.and_(_asked_to_talk(), ~sa.exists(sa.select(Meeting.id).where(Meeting.lead_id == Lead.id,
                                                                                 Meeting.status != "canceled")))
     status = name if name in MEETING_FILTERS else "booked"
-    latest = sa.select(sa.func.max(Meeting.id)).where(Meeting.lead_id == Lead.id, Meeting.status != "canceled")
-    return sa.exists(sa.select(Meeting.id).where(Meeting.id == latest.scalar_subquery(), Meeting.status == status))
+    other = orm.aliased(Meeting)
+    latest = (sa.select(sa.func.max(other.id)).where(other.lead_id == Lead.id, other.status != "canceled")
+              .correlate(Lead).scalar_subquery())
+    return sa.exists(sa.select(Meeting.id).where(Meeting.id == latest, Meeting.status == status))
 
 
 def _midnight(day: dt.date) -> dt.datetime:

@@ -34,7 +34,9 @@ from leads.services.booking import Slot as OfferedSlot
 
 bp = Blueprint("booking", __name__, url_prefix="/book")
 
-SORTED_ZONES = sorted(ZONES)
+# The zones people pick from: Area/City names and UTC, not the legacy aliases (US/Eastern, Etc/GMT+5…).
+SORTED_ZONES = sorted(z for z in ZONES if z == "UTC" or ("/" in z and z.split("/")[0] in {
+    "Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}))
 TAKEN = "Sorry, someone booked that time a moment ago. Here are the times that are still free."
 
 
@@ -134,13 +136,13 @@ def meeting(token: str) -> ResponseReturnValue:
 def _meeting_page(found: Meeting, message: str = "", code: int = 200) -> ResponseReturnValue:
     zone = zone_or_default(request.args.get("tz"), found.timezone)
     token = meeting_token(found)
-    context: dict[str, object] = {}
+    context: dict[str, object] = {"zone": zone}
     if found.status == "booked":
         moves = [slot for slot in rep_slots(found.rep_id, clock.now(), ignoring=found.id) if slot.start != found.start]
         shown = Offer(found.lead, moves, False, found.rep.name)
         context = slots_context(shown, zone, url_for("booking.move", token=token), limit=12)
     return render_template("booking/meeting.html", meeting=found, token=token, when=when_text(found.start, zone),
-                           zone=zone, message=message, cancel_form=ConfirmForm(formdata=None, slot="cancel"),
+                           message=message, cancel_form=ConfirmForm(formdata=None, slot="cancel"),
                            **context), code
 
 
