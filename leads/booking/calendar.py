@@ -64,10 +64,11 @@ def _interval(start: dt.date | dt.datetime, end: dt.date | dt.datetime | None,
 
 
 def put_event(account: CalendarAccount, ics: str) -> None:
-    """Write one meeting (a whole VCALENDAR with one VEVENT); the same UID replaces the earlier version."""
+    """Write one meeting (a whole VCALENDAR with one VEVENT); the same UID replaces the earlier version.
+    Stored verbatim: the SEQUENCE is ours, the same as in the invites, so the library must not raise it."""
     client, calendar = _calendar(account)
     with client:
-        calendar.save_event(ics)
+        calendar.add_event(ics, increase_seqno=False)
 
 
 def remove_event(account: CalendarAccount, uid: str) -> None:

@@ -29,16 +29,17 @@ class Invite:
     canceled: bool = False
 
 
-def invite_ics(invite: Invite, stamp: dt.datetime) -> str:
+def invite_ics(invite: Invite, stamp: dt.datetime, stored: bool = False) -> str:
     """The invitation as text: ``METHOD:REQUEST`` for a new or moved meeting, ``METHOD:CANCEL`` to call it off.
 
     Times carry the rep's time zone (``TZID``) with its ``VTIMEZONE``, so calendars show them right across
-    daylight-saving changes.
+    daylight-saving changes. ``stored`` is the copy kept in a calendar, which carries no METHOD (RFC 4791).
     """
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if invite.canceled else "REQUEST")
+    if not stored:
+        calendar.add("method", "CANCEL" if invite.canceled else "REQUEST")
     event = Event()
     zone = ZoneInfo(invite.zone)
     event.add("uid", invite.uid)

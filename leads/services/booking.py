@@ -480,7 +480,7 @@ def calendar_ics(meeting: Meeting, stamp: dt.datetime) -> str:
         summary=f"{current_app.config['SITE_NAME']}: {lead.name} and {rep.name}",
         description=f"Lead page: {current_app.config['SITE_URL'].rstrip('/')}/inbox/leads/{lead.id}",
         organizer_name=rep.name, organizer_email=rep.email, attendee_name=lead.name, attendee_email=lead.email,
-        canceled=meeting.status == "canceled"), stamp)
+        canceled=meeting.status == "canceled"), stamp, stored=True)
 
 
 # --- what the clock makes due (the outbox worker runs these between deliveries) --------------------------------
