@@ -73,9 +73,11 @@ def booking_context(submission: Submission) -> dict[str, object]:
     if (booked := upcoming_meeting(lead.id)) is not None:
         return {"booked": booked, "booked_url": url_for("booking.meeting", token=meeting_token(booked)),
                 "booked_when": when_text(booked.start, booked.timezone)}
+    shown = offer(lead)
+    if not shown.slots:  # nobody can take a meeting: the page promises a reply instead
+        return {}
     token = book_token(lead.id)
-    context = slots_context(offer(lead), _zone(), url_for("booking.confirm", token=token), limit=12)
-    return {**context, "book_token": token}
+    return {**slots_context(shown, _zone(), url_for("booking.confirm", token=token), limit=12), "book_token": token}
 
 
 def _pick_page(token: str, lead: Lead, message: str = "", code: int = 200) -> ResponseReturnValue:
