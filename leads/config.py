@@ -99,6 +99,8 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "BOOKING_HORIZON_DAYS": int(os.environ.get("DOORSTEP_BOOKING_HORIZON_DAYS", "10")),
         # A ready lead who asked to talk and has not booked after this many minutes gets one mail with slots.
         "BOOKING_NUDGE_MINUTES": float(os.environ.get("DOORSTEP_BOOKING_NUDGE_MINUTES", "30")),
+        # Booking, moving and canceling posts per address (the slot check is cheap; this stops a flood).
+        "BOOKING_RATE_LIMIT": os.environ.get("DOORSTEP_BOOKING_RATE_LIMIT", "30 per minute"),
         # How long a signed booking, reschedule or cancel link works.
         "BOOKING_LINK_DAYS": int(os.environ.get("DOORSTEP_BOOKING_LINK_DAYS", "60")),
         # A Fernet key (base64, 32 bytes) for reps' calendar passwords; empty derives one from the secret key.

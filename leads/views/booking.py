@@ -40,6 +40,10 @@ SORTED_ZONES = sorted(z for z in ZONES if z == "UTC" or ("/" in z and z.split("/
 TAKEN = "Sorry, someone booked that time a moment ago. Here are the times that are still free."
 
 
+def _booking_limit() -> str:
+    return str(current_app.config["BOOKING_RATE_LIMIT"])
+
+
 def _zone() -> str:
     return zone_or_default(request.values.get("tz"), current_app.config["WORKING_TIMEZONE"])
 
@@ -96,7 +100,7 @@ def pick(token: str) -> ResponseReturnValue:
 
 
 @bp.route("/<token>/confirm", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit(_booking_limit, methods=["POST"])
 def confirm(token: str) -> ResponseReturnValue:
     lead = _lead(token)
     form = ConfirmForm(formdata=request.form if request.method == "POST" else request.args)
@@ -149,7 +153,7 @@ def _meeting_page(found: Meeting, message: str = "", code: int = 200) -> Respons
 
 
 @bp.route("/meeting/<token>/move", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit(_booking_limit, methods=["POST"])
 def move(token: str) -> ResponseReturnValue:
     found = _meeting(token)
     form = ConfirmForm(formdata=request.form if request.method == "POST" else request.args)
@@ -168,7 +172,7 @@ def move(token: str) -> ResponseReturnValue:
 
 
 @bp.post("/meeting/<token>/cancel")
-@limiter.limit("30 per minute")
+@limiter.limit(_booking_limit)
 def cancel_meeting(token: str) -> ResponseReturnValue:
     found = _meeting(token)
     form = ConfirmForm()
