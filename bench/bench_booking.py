@@ -199,7 +199,8 @@ def measure_race(label: str, url: str) -> dict[str, Any]:
     kept = sum(1 for _, value in run["acknowledged"]
                if dt.datetime.strptime(value.split("@")[1], "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%d %H:%M")
                in stored_starts)
-    return {"database": label, "clients": len(tokens), "slots": SLOTS, "booked (acknowledged)": len(run["acknowledged"]),
+    return {"database": label, "clients": len(tokens), "slots": SLOTS,
+            "booked (acknowledged)": len(run["acknowledged"]),
             "stored meetings": meetings, "acknowledged and stored": kept, "double bookings": double,
             "taken, tried again": run["taken"], "errors": len(run["errors"]), "seconds": run["seconds"],
             "error sample": "; ".join(run["errors"][:3])}

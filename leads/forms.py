@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from datetime import time as dt_time
-from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 

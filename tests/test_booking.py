@@ -367,10 +367,11 @@ def test_a_no_show_goes_back_to_nurture_and_gets_a_friendly_link_to_book_again(
     page = client.get(f"/inbox/leads/{lead.id}").get_data(as_text=True)
     assert "How did the meeting go?" in page
     csrf = csrf_token(client, f"/inbox/leads/{lead.id}")
-    early = client.post(f"/inbox/leads/{lead.id}/meetings/{meeting.id}", data={"csrf_token": csrf, "outcome": "no_show"})
+    where = f"/inbox/leads/{lead.id}/meetings/{meeting.id}"
+    early = client.post(where, data={"csrf_token": csrf, "outcome": "no_show"})
     assert early.status_code == 400 and "once it has started" in early.get_data(as_text=True)
     clock.at = dt.datetime(2026, 12, 7, 10, 20, tzinfo=dt.UTC)
-    done = client.post(f"/inbox/leads/{lead.id}/meetings/{meeting.id}", data={"csrf_token": csrf, "outcome": "no_show"})
+    done = client.post(where, data={"csrf_token": csrf, "outcome": "no_show"})
     assert done.status_code == 303
     with app.app_context():
         back = db.session.get(Lead, lead.id)
@@ -391,7 +392,8 @@ def test_a_no_show_goes_back_to_nurture_and_gets_a_friendly_link_to_book_again(
 
 def test_the_inbox_filters_meetings_and_shows_not_booked_yet(app: Flask, client: FlaskClient, auth, make_lead,
                                                             rep) -> None:  # type: ignore[no-untyped-def]
-    booked, waiting = make_lead(name="Booked Betty"), make_lead(name="Waiting Wanda")
+    booked = make_lead(name="Booked Betty")
+    make_lead(name="Waiting Wanda")
     assert book_through(app.test_client(), token_for(app, booked.id), f"{rep.id}@20261207T100000Z").status_code == 303
     auth.login(rep.email)
     everyone = client.get("/inbox").get_data(as_text=True)

@@ -10,6 +10,7 @@ from typing import Any
 import caldav
 import pytest
 import sqlalchemy as sa
+from caldav.lib.error import NotFoundError
 from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
@@ -37,8 +38,8 @@ def calendar(radicale: SimpleNamespace) -> caldav.Calendar:
     client = caldav.DAVClient(url=radicale.url, username=radicale.username, password=radicale.password,
                               enable_rfc6764=False)
     made = client.principal().make_calendar(name="Work", cal_id="work")
-    made.save_event(dtstart=dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC), dtend=dt.datetime(2026, 12, 7, 11, tzinfo=dt.UTC),
-                    summary="Dentist", uid="dentist@example")
+    ten = dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC)
+    made.add_event(dtstart=ten, dtend=ten + dt.timedelta(hours=1), summary="Dentist", uid="dentist@example")
     return made
 
 
@@ -90,7 +91,7 @@ def test_busy_times_come_from_the_calendar_and_meetings_go_into_it(
                                                                 "slot": "cancel"}).status_code == 303
     with app.app_context():
         meeting_work()
-    with pytest.raises(caldav.error.NotFoundError):
+    with pytest.raises(NotFoundError):
         calendar.event_by_uid(uid)
 
 

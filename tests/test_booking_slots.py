@@ -55,7 +55,8 @@ def test_minimum_notice_buffers_and_days_off() -> None:
 def test_a_full_day_offers_nothing_more() -> None:
     rep = Availability(zone=ZoneInfo("UTC"), hours=WEEKDAYS, notice=dt.timedelta(), max_per_day=2)
     day = dt.datetime(2026, 12, 7, tzinfo=UTC)
-    meetings = [(day.replace(hour=9), day.replace(hour=9, minute=30)), (day.replace(hour=10), day.replace(hour=10, minute=30))]
+    meetings = [(day.replace(hour=9), day.replace(hour=9, minute=30)),
+                (day.replace(hour=10), day.replace(hour=10, minute=30))]
     slots = free_slots(rep, meetings, [], day, day + dt.timedelta(days=2))
     assert all(s.date() != day.date() for s in slots)
     assert sum(s.date() == dt.date(2026, 12, 8) for s in slots) == 16  # every free time, until two are booked

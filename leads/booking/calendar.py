@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-import caldav
+from caldav.calendarobjectresource import CalendarObjectResource
+from caldav.collection import Calendar as DavCalendar
+from caldav.davclient import DAVClient
+from caldav.lib.error import NotFoundError
 from icalendar import Calendar
 
 from leads.booking.slots import Interval
@@ -23,17 +27,18 @@ class CalendarAccount:
     password: str
 
 
-def _calendar(account: CalendarAccount) -> tuple[caldav.DAVClient, caldav.Calendar]:
-    client = caldav.DAVClient(url=account.url, username=account.username or None, password=account.password or None,
+def _calendar(account: CalendarAccount) -> tuple[DAVClient, DavCalendar]:
+    client = DAVClient(url=account.url, username=account.username or None, password=account.password or None,
                               timeout=TIMEOUT_SECONDS, enable_rfc6764=False)
-    return client, client.calendar(url=account.url)
+    return client, DavCalendar(client=client, url=account.url)
 
 
 def busy_times(account: CalendarAccount, start: dt.datetime, end: dt.datetime) -> list[Interval]:
     """The opaque events between ``start`` and ``end`` (recurring ones expanded), as aware UTC intervals."""
     client, calendar = _calendar(account)
     with client:
-        found = calendar.search(start=start, end=end, event=True, expand=True)
+        found: Any = calendar.search(start=start, end=end, event=True, expand=True)
+        assert isinstance(found, list)  # the synchronous client answers at once
         busy: list[Interval] = []
         for item in found:
             parsed = Calendar.from_ical(item.data)
@@ -76,6 +81,8 @@ def remove_event(account: CalendarAccount, uid: str) -> None:
     client, calendar = _calendar(account)
     with client:
         try:
-            calendar.event_by_uid(uid).delete()
-        except caldav.error.NotFoundError:
+            event = calendar.event_by_uid(uid)
+            assert isinstance(event, CalendarObjectResource)  # the synchronous client answers at once
+            event.delete()
+        except NotFoundError:
             return

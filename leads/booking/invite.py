@@ -62,4 +62,5 @@ def invite_ics(invite: Invite, stamp: dt.datetime, stored: bool = False) -> str:
     event.add("attendee", attendee, encode=False)
     calendar.add_component(event)
     calendar.add_missing_timezones()
-    return calendar.to_ical().decode()
+    text: str = calendar.to_ical().decode()
+    return text

@@ -114,7 +114,7 @@ def _merged(intervals: Sequence[Interval]) -> list[Interval]:
 
 
 def _free(start: dt.datetime, end: dt.datetime, blocked: Sequence[Interval], ends: Sequence[dt.datetime]) -> bool:
-    """No merged busy interval overlaps [start, end): the first one ending after ``start`` begins at or after ``end``."""
+    """No merged busy interval overlaps [start, end): the first ending after ``start`` begins at or after ``end``."""
     index = bisect.bisect_right(ends, start)
     return index == len(blocked) or blocked[index][0] >= end
 

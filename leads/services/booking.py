@@ -21,8 +21,8 @@ from flask import current_app
 
 from leads import clock
 from leads.booking import links
-from leads.booking.invite import Invite, invite_ics
 from leads.booking.calendar import CalendarAccount, busy_times, put_event, remove_event
+from leads.booking.invite import Invite, invite_ics
 from leads.booking.passwords import decrypt, encrypt, fernet
 from leads.booking.slots import DEFAULT_HOURS, WEEKDAY_KEYS, Availability, free_slots, working_days_end
 from leads.delivery.outbox import announce, ring_doorbell
@@ -104,7 +104,8 @@ def availability_row(user_id: int) -> AvailabilityRow:
 
 
 def hours_to_json(hours: Any) -> dict[str, Any]:
-    return {str(day): [[o.strftime("%H:%M"), c.strftime("%H:%M")] for o, c in windows] for day, windows in hours.items()}
+    return {str(day): [[o.strftime("%H:%M"), c.strftime("%H:%M")] for o, c in windows]
+            for day, windows in hours.items()}
 
 
 def availability_of(row: AvailabilityRow) -> Availability:

@@ -180,8 +180,8 @@ def meeting_marks(lead_ids: list[int]) -> dict[int, str]:
         return {}
     marks: dict[int, str] = {}
     for lead_id, status in db.session.execute(
-            sa.select(Meeting.lead_id, Meeting.status).where(Meeting.lead_id.in_(lead_ids), Meeting.status != "canceled")
-            .order_by(Meeting.id)):
+            sa.select(Meeting.lead_id, Meeting.status)
+            .where(Meeting.lead_id.in_(lead_ids), Meeting.status != "canceled").order_by(Meeting.id)):
         marks[lead_id] = status
     waiting = db.session.scalars(sa.select(Lead.id).where(Lead.id.in_(set(lead_ids) - set(marks)), _asked_to_talk()))
     marks.update({lead_id: "none" for lead_id in waiting})

@@ -127,16 +127,18 @@ def speed_to_lead() -> dict[int, dict[str, dt.timedelta | None]]:
     """Per rep, over the last 30 days of leads handed to them: the median time from arriving to a booked meeting,
     and to sales' first contact (a status move or a note)."""
     since = clock.now() - dt.timedelta(days=SPEED_DAYS)
-    waits: dict[int, dict[str, list[dt.timedelta]]] = {}
+    waits: dict[int, dict[str, list[float]]] = {}
     for owner_id, routed_at, booked_at, contact_at in db.session.execute(
         sa.select(Lead.owner_id, Lead.routed_at, Lead.first_booked_at, Lead.first_contact_at)
         .where(Lead.owner_id.is_not(None), Lead.routed_at >= since)
     ):
+        if owner_id is None:  # excluded by the query; said again for the type checker
+            continue
         mine = waits.setdefault(owner_id, {"booked": [], "contact": []})
         for name, at in (("booked", booked_at), ("contact", contact_at)):
             if at is not None:
-                mine[name].append(max(at - routed_at, dt.timedelta()))
-    return {rep: {name: median(values) if values else None for name, values in kinds.items()}
+                mine[name].append(max((at - routed_at).total_seconds(), 0.0))
+    return {rep: {name: dt.timedelta(seconds=median(values)) if values else None for name, values in kinds.items()}
             for rep, kinds in waits.items()}
 
 

@@ -63,7 +63,8 @@ def slots_context(shown: Offer, zone: str, action: str, limit: int | None = None
 @bp.errorhandler(LinkError)
 def bad_link(error: LinkError) -> ResponseReturnValue:
     """An altered or expired link: say so plainly, and offer the way back, never a stack trace."""
-    return render_template("booking/link.html", message=str(error), expired=error.expired), 410 if error.expired else 404
+    page = render_template("booking/link.html", message=str(error), expired=error.expired)
+    return page, 410 if error.expired else 404
 
 
 _lead, _meeting = lead_from_token, meeting_from_token

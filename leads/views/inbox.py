@@ -16,6 +16,17 @@ from wtforms import SelectChoice
 from leads.forms import AlertsForm, AvailabilityForm, BulkForm, InboxFilterForm, NoteForm, OutcomeForm, StatusForm
 from leads.models import Lead
 from leads.questionnaire import BUYING_STAGE
+from leads.services.booking import (
+    OUTCOMES,
+    ZONES,
+    AvailabilityChange,
+    BookingError,
+    availability_fields,
+    availability_row,
+    meetings_of,
+    record_outcome,
+    save_availability,
+)
 from leads.services.inbox import (
     EXPORT_HEADER,
     CursorError,
@@ -27,17 +38,6 @@ from leads.services.inbox import (
     open_lead,
     ready_lead,
     stored_stages,
-)
-from leads.services.booking import (
-    OUTCOMES,
-    ZONES,
-    AvailabilityChange,
-    BookingError,
-    availability_fields,
-    availability_row,
-    meetings_of,
-    record_outcome,
-    save_availability,
 )
 from leads.services.users import UserError, active_reps, choose_alerts, sales_user
 from leads.services.workflow import WorkflowError, add_note, change_status, change_statuses
@@ -246,7 +246,7 @@ def availability(user_id: int | None = None) -> ResponseReturnValue:
 def _availability_change(form: AvailabilityForm) -> AvailabilityChange:
     return AvailabilityChange(
         timezone=form.timezone.data or "", hours={day: form[name].data or "" for day, name in enumerate(DAY_FIELDS)},
-        meeting_minutes=form.meeting_minutes.data, buffer_minutes=form.buffer_minutes.data,
-        notice_minutes=form.notice_minutes.data, max_per_day=form.max_per_day.data,
+        meeting_minutes=int(form.meeting_minutes.data or 0), buffer_minutes=int(form.buffer_minutes.data or 0),
+        notice_minutes=int(form.notice_minutes.data or 0), max_per_day=int(form.max_per_day.data or 0),
         days_off=str(form.days_off.data or "").split(), caldav_url=form.caldav_url.data or "",
         caldav_username=form.caldav_username.data or "", caldav_password=form.caldav_password.data or "")
