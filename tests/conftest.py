@@ -508,6 +508,28 @@ def receiver() -> Iterator[WebhookReceiver]:
     receiver.stop()
 
 
+class FixedClock:
+    """The CLOCK setting for tests that need a known moment (a Monday, say): it stands still until moved."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+    def move(self, **delta: float) -> None:
+        self.at += dt.timedelta(**delta)
+
+
+# Monday 7 December 2026, 08:00 UTC: an hour before a nine-to-five rep's day starts.
+MONDAY_8AM = dt.datetime(2026, 12, 7, 8, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def fixed_clock() -> FixedClock:
+    return FixedClock(MONDAY_8AM)
+
+
 class MovingClock:
     """The CLOCK setting for tests that skip hours: it reads the real time plus however far the test moved it."""
 

@@ -1,5 +1,5 @@
 """Booking over HTTP: a ready buyer books on the spot, races are won once, links resist tampering, and the
-clock brings reminders and nudges; the sales side records how it went."""
+fixed_clock brings reminders and nudges; the sales side records how it went."""
 
 from __future__ import annotations
 
@@ -19,32 +19,12 @@ from leads.extensions import db
 from leads.models import Assignment, Lead, LeadEvent, Meeting, OutboxMessage, User
 from leads.services.booking import MEETING_MAIL, book_token, meeting_token
 from leads.services.delivery import meeting_work
-from tests.conftest import csrf_token, persona_answers, walk_questionnaire
-
-MONDAY_8AM = dt.datetime(2026, 12, 7, 8, 0, tzinfo=dt.UTC)
-
-
-class FixedClock:
-    """A clock that stands still until the test moves it."""
-
-    def __init__(self, at: dt.datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> dt.datetime:
-        return self.at
-
-    def move(self, **delta: float) -> None:
-        self.at += dt.timedelta(**delta)
+from tests.conftest import MONDAY_8AM, FixedClock, csrf_token, persona_answers, walk_questionnaire
 
 
 @pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(MONDAY_8AM)
-
-
-@pytest.fixture
-def app_config(app_config: dict[str, Any], clock: FixedClock) -> dict[str, Any]:
-    return {**app_config, "CLOCK": clock}
+def app_config(app_config: dict[str, Any], fixed_clock: FixedClock) -> dict[str, Any]:
+    return {**app_config, "CLOCK": fixed_clock}
 
 
 @pytest.fixture
@@ -207,10 +187,10 @@ def test_cancel_and_move_links_refuse_a_post_whose_link_was_altered(app: Flask, 
         assert db.session.scalar(sa.select(Meeting.status)) == "booked"
 
 
-def test_links_expire(app: Flask, client: FlaskClient, make_lead, rep, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+def test_links_expire(app: Flask, client: FlaskClient, make_lead, rep, fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
     lead = make_lead()
     token = token_for(app, lead.id)
-    clock.move(days=61)
+    fixed_clock.move(days=61)
     page = client.get(f"/book/{token}")
     assert page.status_code == 410 and "This link has expired" in page.get_data(as_text=True)
 
@@ -290,23 +270,23 @@ def test_invites_reach_the_smtp_server_and_parse_back(app_config, make_app, make
 
 
 def test_reminders_go_a_day_and_an_hour_before_at_the_clock(app: Flask, client: FlaskClient, make_lead, rep,
-                                                          clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+                                                          fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
     lead = make_lead()
     assert book_through(client, token_for(app, lead.id), f"{rep.id}@20261209T100000Z").status_code == 303
     with app.app_context():
         meeting_work()
     assert mails(app, "reminder_day") == []
-    clock.at = dt.datetime(2026, 12, 8, 9, 59, tzinfo=dt.UTC)
+    fixed_clock.at = dt.datetime(2026, 12, 8, 9, 59, tzinfo=dt.UTC)
     with app.app_context():
         meeting_work()
     assert mails(app, "reminder_day") == []
-    clock.at = dt.datetime(2026, 12, 8, 10, 1, tzinfo=dt.UTC)
+    fixed_clock.at = dt.datetime(2026, 12, 8, 10, 1, tzinfo=dt.UTC)
     with app.app_context():
         meeting_work()
         meeting_work()
     assert sorted(m.recipient for m in mails(app, "reminder_day")) == sorted([lead.email, rep.email])
     assert mails(app, "reminder_hour") == []
-    clock.at = dt.datetime(2026, 12, 9, 9, 5, tzinfo=dt.UTC)
+    fixed_clock.at = dt.datetime(2026, 12, 9, 9, 5, tzinfo=dt.UTC)
     with app.app_context():
         meeting_work()
         meeting_work()
@@ -314,13 +294,13 @@ def test_reminders_go_a_day_and_an_hour_before_at_the_clock(app: Flask, client: 
 
 
 def test_one_nudge_with_slots_to_a_ready_lead_who_did_not_book(app: Flask, make_lead, rep,
-                                                               clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+                                                               fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
     lead = make_lead()
-    clock.move(minutes=29)
+    fixed_clock.move(minutes=29)
     with app.app_context():
         meeting_work()
     assert mails(app, "nudge") == []
-    clock.move(minutes=2)
+    fixed_clock.move(minutes=2)
     with app.app_context():
         meeting_work()
         meeting_work()
@@ -356,7 +336,7 @@ def test_team_slots_when_the_owner_has_none_and_booking_reassigns_with_the_reaso
 
 
 def test_a_no_show_goes_back_to_nurture_and_gets_a_friendly_link_to_book_again(
-        app: Flask, client: FlaskClient, auth, make_lead, rep, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, auth, make_lead, rep, fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
     lead = make_lead()
     prospect = app.test_client()
     assert book_through(prospect, token_for(app, lead.id), f"{rep.id}@20261207T100000Z").status_code == 303
@@ -370,7 +350,7 @@ def test_a_no_show_goes_back_to_nurture_and_gets_a_friendly_link_to_book_again(
     where = f"/inbox/leads/{lead.id}/meetings/{meeting.id}"
     early = client.post(where, data={"csrf_token": csrf, "outcome": "no_show"})
     assert early.status_code == 400 and "once it has started" in early.get_data(as_text=True)
-    clock.at = dt.datetime(2026, 12, 7, 10, 20, tzinfo=dt.UTC)
+    fixed_clock.at = dt.datetime(2026, 12, 7, 10, 20, tzinfo=dt.UTC)
     done = client.post(where, data={"csrf_token": csrf, "outcome": "no_show"})
     assert done.status_code == 303
     with app.app_context():
@@ -442,20 +422,20 @@ def test_reps_keep_their_availability_and_admins_may_edit_anyones(app: Flask, cl
 
 
 def test_the_round_robin_counts_a_window_and_does_not_flood_a_new_rep(app: Flask, make_user, make_lead,
-                                                                     clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+                                                                     fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
     veteran = make_user("sales", name="Veteran")
     with app.app_context():
         user = db.session.get(User, veteran.id)
         assert user is not None
-        user.created_at = clock.at - dt.timedelta(days=400)
+        user.created_at = fixed_clock.at - dt.timedelta(days=400)
         db.session.commit()
-    clock.move(days=-60)
+    fixed_clock.move(days=-60)
     for _ in range(20):  # long ago: outside the 30-day window
         make_lead()
-    clock.move(days=45)
+    fixed_clock.move(days=45)
     for _ in range(10):  # within the window
         make_lead()
-    clock.move(days=15)
+    fixed_clock.move(days=15)
     newcomer = make_user("sales", name="Newcomer", weight=2)
     owners = [make_lead().owner_id for _ in range(10)]
     assert 0 < owners.count(newcomer.id) < 10

@@ -12,15 +12,14 @@ from flask.testing import FlaskClient
 
 from leads.extensions import db
 from leads.models import Meeting
-from tests.conftest import show_result
-from tests.test_booking import MONDAY_8AM, FixedClock
+from tests.conftest import FixedClock, show_result
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    return {**app_config, "CLOCK": FixedClock(MONDAY_8AM)}
+def app_config(app_config: dict[str, Any], fixed_clock: FixedClock) -> dict[str, Any]:
+    return {**app_config, "CLOCK": fixed_clock}
 
 
 def press_tab_until(page: Any, check: str, limit: int = 400) -> None:

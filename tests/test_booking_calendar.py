@@ -19,18 +19,13 @@ from leads.extensions import db
 from leads.models import Availability, Meeting
 from leads.services.booking import meeting_token
 from leads.services.delivery import meeting_work
-from tests.conftest import csrf_token
-from tests.test_booking import MONDAY_8AM, FixedClock, book_through, slot_values, token_for
+from tests.conftest import FixedClock, csrf_token
+from tests.test_booking import book_through, slot_values, token_for
 
 
 @pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(MONDAY_8AM)
-
-
-@pytest.fixture
-def app_config(app_config: dict[str, Any], clock: FixedClock) -> dict[str, Any]:
-    return {**app_config, "CLOCK": clock}
+def app_config(app_config: dict[str, Any], fixed_clock: FixedClock) -> dict[str, Any]:
+    return {**app_config, "CLOCK": fixed_clock}
 
 
 @pytest.fixture
@@ -55,7 +50,7 @@ def connect(client: FlaskClient, auth: Any, rep: SimpleNamespace, url: str, pass
 
 
 def test_busy_times_come_from_the_calendar_and_meetings_go_into_it(
-        app: Flask, client: FlaskClient, auth, make_user, make_lead, radicale, calendar, clock) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, auth, make_user, make_lead, radicale, calendar, fixed_clock) -> None:  # type: ignore[no-untyped-def]
     rep = make_user("sales", name="Riley Rep")
     connect(client, auth, rep, str(calendar.url), radicale.password)
     with app.app_context():
