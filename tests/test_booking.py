@@ -445,3 +445,21 @@ def test_the_round_robin_counts_a_window_and_does_not_flood_a_new_rep(app: Flask
 
         counts = rep_counts()
     assert counts[veteran.id]["assigned"] == 10 + owners.count(veteran.id)
+
+
+def test_speed_to_lead_is_kept_per_lead_and_shown_per_rep_on_the_team_page(
+        app: Flask, client: FlaskClient, auth, make_user, make_lead, rep, fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    lead = make_lead()
+    fixed_clock.move(minutes=45)
+    assert book_through(app.test_client(), token_for(app, lead.id), f"{rep.id}@20261207T113000Z").status_code == 303
+    fixed_clock.move(minutes=75)
+    auth.login(rep.email)
+    csrf = csrf_token(client, f"/inbox/leads/{lead.id}")
+    assert client.post(f"/inbox/leads/{lead.id}/notes", data={"csrf_token": csrf, "text": "Called."}).status_code == 303
+    page = client.get(f"/inbox/leads/{lead.id}").get_data(as_text=True)
+    assert "booked 45 minutes after arriving" in page and "first contact 2 hours after arriving" in page
+    auth.logout()
+    admin = make_user("admin")
+    auth.login(admin.email)
+    team = client.get("/admin/users").get_data(as_text=True)
+    assert "45 minutes" in team and "2 hours" in team
