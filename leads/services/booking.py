@@ -314,14 +314,14 @@ def _open_meeting(meeting_id: int, now: dt.datetime) -> Meeting:
 OUTCOMES = {"held": "Held", "no_show": "No-show"}
 
 
-def record_outcome(meeting_id: int, outcome: str, actor_id: int) -> Meeting:
+def record_outcome(lead_id: int, meeting_id: int, outcome: str, actor_id: int) -> Meeting:
     """The rep says how a meeting went. A no-show sends the lead back to nurture with that reason, and the
     prospect gets a friendly mail with a link to book again."""
     now = clock.now()
     meeting = db.session.get(Meeting, meeting_id)
     if outcome not in OUTCOMES:
         raise BookingError("Choose held or no-show.")
-    if meeting is None or meeting.status != "booked":
+    if meeting is None or meeting.lead_id != lead_id or meeting.status != "booked":
         raise BookingError("That meeting is not open any more.")
     if meeting.start > now:
         raise BookingError("A meeting can be marked once it has started.")

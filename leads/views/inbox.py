@@ -208,7 +208,7 @@ def meeting_outcome(lead_id: int, meeting_id: int) -> ResponseReturnValue:
     form = OutcomeForm()
     if form.validate_on_submit():
         try:
-            record_outcome(meeting_id, form.outcome.data or "", current_user.id)
+            record_outcome(lead_id, meeting_id, form.outcome.data or "", current_user.id)
         except BookingError as exc:
             form.outcome.errors = [str(exc)]
         else:
