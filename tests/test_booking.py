@@ -51,6 +51,17 @@ def mails(app: Flask, kind: str | None = None) -> list[OutboxMessage]:
         return [row for row in rows if kind is None or row.payload["kind"] == kind]
 
 
+def deliver_all(app: Flask) -> list[str]:
+    """Send every due meeting mail through the worker (into the test mailbox); return their subjects' failures."""
+    from leads.delivery.worker import deliver_next
+
+    with app.app_context():
+        while deliver_next("test"):
+            pass
+        rows = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.topic == MEETING_MAIL)).all()
+        return [f"{row.payload['kind']}: {row.last_error}" for row in rows if row.status != "sent"]
+
+
 def token_for(app: Flask, lead_id: int) -> str:
     with app.app_context():
         return book_token(lead_id)
@@ -232,6 +243,7 @@ def test_rescheduling_keeps_the_event_and_raises_its_sequence_and_cancel_sends_c
         kinds = [e.kind for e in db.session.scalars(sa.select(LeadEvent).where(LeadEvent.lead_id == lead.id))]
         assert {"meeting_booked", "meeting_rescheduled", "meeting_canceled"} <= set(kinds)
     assert len(mails(app, "canceled")) == 2
+    assert deliver_all(app) == []
 
 
 def test_invites_reach_the_smtp_server_and_parse_back(app_config, make_app, make_lead, rep, mail_config,  # type: ignore[no-untyped-def]
@@ -291,6 +303,7 @@ def test_reminders_go_a_day_and_an_hour_before_at_the_clock(app: Flask, client: 
         meeting_work()
         meeting_work()
     assert len(mails(app, "reminder_hour")) == 2 and len(mails(app, "reminder_day")) == 2
+    assert deliver_all(app) == []
 
 
 def test_one_nudge_with_slots_to_a_ready_lead_who_did_not_book(app: Flask, make_lead, rep,
@@ -306,6 +319,12 @@ def test_one_nudge_with_slots_to_a_ready_lead_who_did_not_book(app: Flask, make_
         meeting_work()
     nudges = mails(app, "nudge")
     assert [m.recipient for m in nudges] == [lead.email] and len(nudges[0].payload["slots"]) == 3
+    assert deliver_all(app) == []
+    with app.app_context():
+        from leads.services.delivery import mailbox_mails
+
+        mail = next(m for m in mailbox_mails() if m.to == lead.email and "Pick a time" in m.subject)
+    assert "/book/" in mail.text and "Monday 7 December 2026, 10:00 (UTC)" in mail.text
 
 
 def test_team_slots_when_the_owner_has_none_and_booking_reassigns_with_the_reason(
@@ -360,6 +379,7 @@ def test_a_no_show_goes_back_to_nurture_and_gets_a_friendly_link_to_book_again(
         assert rerouted.data["reason"] == "Did not come to the booked meeting"
     rebook = mails(app, "rebook")
     assert [m.recipient for m in rebook] == [lead.email]
+    assert deliver_all(app) == []
     # The link in that mail books again, and brings the lead back to sales.
     again = prospect.get(f"/book/{token_for(app, lead.id)}")
     assert again.status_code == 200 and slot_values(again.get_data(as_text=True))
