@@ -324,7 +324,7 @@ def test_one_nudge_with_slots_to_a_ready_lead_who_did_not_book(app: Flask, make_
         from leads.services.delivery import mailbox_mails
 
         mail = next(m for m in mailbox_mails() if m.to == lead.email and "Pick a time" in m.subject)
-    assert "/book/" in mail.text and "Monday 7 December 2026, 10:00 (UTC)" in mail.text
+    assert "/book/" in mail.text and "Monday 7 December 2026, 11:00 (UTC)" in mail.text
 
 
 def test_team_slots_when_the_owner_has_none_and_booking_reassigns_with_the_reason(
