@@ -483,3 +483,31 @@ def test_speed_to_lead_is_kept_per_lead_and_shown_per_rep_on_the_team_page(
     auth.login(admin.email)
     team = client.get("/admin/users").get_data(as_text=True)
     assert "45 minutes" in team and "2 hours" in team
+
+
+def test_what_the_prospect_typed_is_escaped_on_the_pages_in_the_mails_and_in_the_invite(
+        app: Flask, client: FlaskClient, make_lead, rep) -> None:  # type: ignore[no-untyped-def]
+    name = '<script>alert("x")</script> O\'Brien; DESCRIPTION:evil'
+    lead = make_lead(name=name)
+    token = token_for(app, lead.id)
+    page = client.get(f"/book/{token}").get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+    assert book_through(client, token, f"{rep.id}@20261207T100000Z").status_code == 303
+    assert deliver_all(app) == []
+    with app.app_context():
+        from leads.services.delivery import mailbox_mails
+
+        sent = [m for m in mailbox_mails() if m.subject.startswith("Booked")]
+    assert len(sent) == 2
+    for mail in sent:
+        assert "<script>alert" not in mail.html
+    with app.app_context():
+        from leads.services.booking import meeting_mail
+
+        row = mails(app, "booked")[0]
+        invite = meeting_mail(row.payload, MONDAY_8AM)
+    parsed = Calendar.from_ical(invite.ics)
+    event = next(iter(parsed.walk("VEVENT")))
+    assert name in str(event["summary"]) and event["attendee"].params["CN"] == name
+    assert len(list(parsed.walk("VEVENT"))) == 1  # the name's "DESCRIPTION:" stayed text, not a property
+    assert str(event["description"]).startswith("A conversation about what")
