@@ -67,9 +67,6 @@ def bad_link(error: LinkError) -> ResponseReturnValue:
     return page, 410 if error.expired else 404
 
 
-_lead, _meeting = lead_from_token, meeting_from_token
-
-
 def booking_context(submission: Submission) -> dict[str, object]:
     """On a ready buyer's result page: the booked meeting, or the slots to book one, when they asked to talk."""
     lead = submission.lead
@@ -97,13 +94,15 @@ def _pick_page(token: str, lead: Lead, message: str = "", code: int = 200) -> Re
 
 @bp.get("/<token>")
 def pick(token: str) -> ResponseReturnValue:
-    return _pick_page(token, _lead(token))
+    return _pick_page(token, lead_from_token(token))
 
 
 @bp.route("/<token>/confirm", methods=["GET", "POST"])
 @limiter.limit(_booking_limit, methods=["POST"])
 def confirm(token: str) -> ResponseReturnValue:
-    lead = _lead(token)
+    lead = lead_from_token(token)
+    if not can_book(lead) or upcoming_meeting(lead.id) is not None:
+        return _pick_page(token, lead)
     form = ConfirmForm(formdata=request.form if request.method == "POST" else request.args)
     if request.method == "GET" or not form.validate():
         return _confirm_page(lead, form, url_for("booking.confirm", token=token), token)
@@ -137,7 +136,7 @@ def _confirm_page(lead: Lead, form: ConfirmForm, action: str, back: str, moving:
 
 @bp.get("/meeting/<token>")
 def meeting(token: str) -> ResponseReturnValue:
-    return _meeting_page(_meeting(token))
+    return _meeting_page(meeting_from_token(token))
 
 
 def _meeting_page(found: Meeting, message: str = "", code: int = 200) -> ResponseReturnValue:
@@ -156,7 +155,7 @@ def _meeting_page(found: Meeting, message: str = "", code: int = 200) -> Respons
 @bp.route("/meeting/<token>/move", methods=["GET", "POST"])
 @limiter.limit(_booking_limit, methods=["POST"])
 def move(token: str) -> ResponseReturnValue:
-    found = _meeting(token)
+    found = meeting_from_token(token)
     form = ConfirmForm(formdata=request.form if request.method == "POST" else request.args)
     action = url_for("booking.move", token=token)
     if request.method == "GET" or not form.validate():
@@ -175,7 +174,7 @@ def move(token: str) -> ResponseReturnValue:
 @bp.post("/meeting/<token>/cancel")
 @limiter.limit(_booking_limit)
 def cancel_meeting(token: str) -> ResponseReturnValue:
-    found = _meeting(token)
+    found = meeting_from_token(token)
     form = ConfirmForm()
     if not form.validate():
         return _meeting_page(found, "Please try again: the page had expired.", 400)
