@@ -511,3 +511,25 @@ def test_what_the_prospect_typed_is_escaped_on_the_pages_in_the_mails_and_in_the
     assert name in str(event["summary"]) and event["attendee"].params["CN"] == name
     assert len(list(parsed.walk("VEVENT"))) == 1  # the name's "DESCRIPTION:" stayed text, not a property
     assert str(event["description"]).startswith("A conversation about what")
+
+
+def test_a_rep_back_from_away_is_weighed_from_their_return_not_flooded(app: Flask, make_user, make_lead,
+                                                                      fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    from leads.services.users import update_user
+
+    admin = make_user("admin")
+    steady, returning = make_user("sales", name="Steady"), make_user("sales", name="Returning")
+    with app.app_context():
+        for user in db.session.scalars(sa.select(User).where(User.role == "sales")):
+            user.created_at = fixed_clock.at - dt.timedelta(days=90)
+        db.session.commit()
+        update_user(returning.id, admin.id, "sales", True, True, 1)  # away
+    for _ in range(12):
+        make_lead()
+        fixed_clock.move(days=1)
+    with app.app_context():
+        update_user(returning.id, admin.id, "sales", True, False, 1)  # back
+        back = db.session.get(User, returning.id)
+        assert back is not None and back.available_since == fixed_clock.at
+    owners = [make_lead().owner_id for _ in range(8)]
+    assert owners[0] == returning.id and owners.count(steady.id) >= 2  # a first lead at once, not all eight
