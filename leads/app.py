@@ -21,6 +21,7 @@ from leads.views import (
     admin,
     assets,
     auth,
+    booking,
     caching,
     clean_input,
     cookies,
@@ -78,7 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions()
     )
 
-    for module in (public, questionnaire, auth, inbox, studio, quarantine, admin, nurture):
+    for module in (public, questionnaire, booking, auth, inbox, studio, quarantine, admin, nurture):
         app.register_blueprint(module.bp)
     for blueprint in (privacy.public_bp, privacy.admin_bp, privacy.account_bp):
         app.register_blueprint(blueprint)

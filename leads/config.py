@@ -117,6 +117,18 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "ADDRESS_HASH_KEY": os.environ.get("DOORSTEP_ADDRESS_HASH_KEY", ""),
         # How many emails of a nurture sequence follow the reading list, at most.
         "NURTURE_MAX_EMAILS": int(os.environ.get("DOORSTEP_NURTURE_MAX_EMAILS", "4")),
+        # Booking: how far ahead a prospect is offered slots (the rep's working days), then the team's.
+        "BOOKING_HORIZON_DAYS": int(os.environ.get("DOORSTEP_BOOKING_HORIZON_DAYS", "10")),
+        # A ready lead who asked to talk and has not booked after this many minutes gets one mail with slots.
+        "BOOKING_NUDGE_MINUTES": float(os.environ.get("DOORSTEP_BOOKING_NUDGE_MINUTES", "30")),
+        # Booking, moving and canceling posts per address (the slot check is cheap; this stops a flood).
+        "BOOKING_RATE_LIMIT": os.environ.get("DOORSTEP_BOOKING_RATE_LIMIT", "30 per minute"),
+        # How long a signed booking, reschedule or cancel link works.
+        "BOOKING_LINK_DAYS": int(os.environ.get("DOORSTEP_BOOKING_LINK_DAYS", "60")),
+        # A Fernet key (base64, 32 bytes) for reps' calendar passwords; empty derives one from the secret key.
+        "CALENDAR_KEY": os.environ.get("DOORSTEP_CALENDAR_KEY", ""),
+        # The round robin counts the assignments of this many days, not all time.
+        "ROUND_ROBIN_DAYS": int(os.environ.get("DOORSTEP_ROUND_ROBIN_DAYS", "30")),
     }
     if env == "test":
         # Test clients click through a questionnaire in milliseconds; tests that check speed set their own.

@@ -76,6 +76,8 @@ class User(Base):
     totp_secret: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     totp_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
     recovery_codes: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # Since when the rep takes leads (joined, or back from away): the round robin weighs their count by it.
+    available_since: Mapped[dt.datetime | None] = mapped_column()
 
     __table_args__ = (sa.CheckConstraint(f"role IN {ROLES!r}", name="role"),)
 
@@ -124,6 +126,9 @@ class Lead(Base):
     routed_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     # Name, email, company and the prospect's own words; the database indexes it for full-text search.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # Speed to lead: when the first meeting was booked, and when sales first acted (a status move or a note).
+    first_booked_at: Mapped[dt.datetime | None] = mapped_column()
+    first_contact_at: Mapped[dt.datetime | None] = mapped_column()
 
     owner: Mapped[User | None] = relationship()
     submissions: Mapped[list[Submission]] = relationship(
@@ -467,6 +472,64 @@ class ModelPublication(Base):
     note: Mapped[str] = mapped_column(sa.String(200), default="")
 
     published_by: Mapped[User | None] = relationship()
+
+
+MEETING_STATUSES = ("booked", "canceled", "held", "no_show")
+
+
+class Availability(Base):
+    """When a sales rep can meet (their own settings page), and their CalDAV calendar if they connected one."""
+
+    __tablename__ = "availability"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    # {"0": [["09:00", "17:00"]], …}: Monday is "0"; a weekday left out is not worked.
+    hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    meeting_minutes: Mapped[int] = mapped_column(default=30)
+    buffer_minutes: Mapped[int] = mapped_column(default=0)
+    notice_minutes: Mapped[int] = mapped_column(default=120)
+    max_per_day: Mapped[int] = mapped_column(default=8)
+    days_off: Mapped[list[Any]] = mapped_column(default=list)  # ISO dates
+    caldav_url: Mapped[str] = mapped_column(sa.String(2000), default="")
+    caldav_username: Mapped[str] = mapped_column(sa.String(200), default="")
+    caldav_password: Mapped[str] = mapped_column(sa.Text, default="")  # Fernet-encrypted, never shown again
+
+    user: Mapped[User] = relationship()
+
+
+class Meeting(Base):
+    """A conversation a prospect booked with a rep. ``slot`` is the start while the meeting holds the rep's time
+    (empty once canceled), and no rep can hold one start twice: the database refuses the second booking."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    rep_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    start: Mapped[dt.datetime] = mapped_column()
+    end: Mapped[dt.datetime] = mapped_column()
+    slot: Mapped[dt.datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(sa.String(10), default="booked")
+    uid: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    sequence: Mapped[int] = mapped_column(default=0)
+    # The zone the prospect chose, for their mails; the rep's own zone is in their availability.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    reminded_day: Mapped[bool] = mapped_column(default=False)
+    reminded_hour: Mapped[bool] = mapped_column(default=False)
+    # The sequence last written to the rep's CalDAV calendar (-1: never); the worker catches up.
+    calendar_sequence: Mapped[int] = mapped_column(default=-1)
+
+    lead: Mapped[Lead] = relationship()
+    rep: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("rep_id", "slot", name="uq_meetings_rep_id_slot"),
+        sa.CheckConstraint(f"status IN {MEETING_STATUSES!r}", name="status"),
+        sa.Index("ix_meetings_rep_id_start", "rep_id", "start"),
+        sa.Index("ix_meetings_status_start", "status", "start"),
+    )
 
 
 # Schema objects written as raw SQL in the migrations (full-text search), which autogenerate must ignore.

@@ -18,6 +18,8 @@ class Rep:
     weight: int = 1
     away: bool = False
     active: bool = True
+    # The part of the counting window the rep has been taking leads (joined or back from away during it).
+    span: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -42,14 +44,16 @@ def lead_route(route: str) -> str:
 def choose_rep(reps: Sequence[Rep], assigned: Mapping[int, int]) -> Pick | None:
     """Weighted round robin without stored cursor state.
 
-    Each available rep's share is ``assigned / weight``; the lowest share gets the next lead,
-    ties to the fewest leads, then the lowest id. Over many leads the counts approach the
-    weights, and when a lead is taken back (spam), its rep's count drops and the turn returns.
+    Each available rep's share is ``assigned / (weight × span)``: leads per unit of weight for the part of
+    the window they were there. The lowest share gets the next lead, ties to the fewest leads, then the
+    lowest id. Over many leads the counts approach the weights; a rep who joined (or came back) a day ago
+    is compared at their rate, not by their count, so they are not handed every lead until they catch up;
+    and when a lead is taken back (spam), its rep's count drops and the turn returns.
     """
     available = [r for r in reps if r.active and not r.away and r.weight > 0]
     if not available:
         return None
-    rep = min(available, key=lambda r: (assigned.get(r.id, 0) / r.weight, assigned.get(r.id, 0), r.id))
+    rep = min(available, key=lambda r: (assigned.get(r.id, 0) / (r.weight * r.span), assigned.get(r.id, 0), r.id))
     count = assigned.get(rep.id, 0)
     skipped = [r.name for r in reps if r.active and r.away]
     reason = f"Weighted round robin: {rep.name} had {count} lead{'s' if count != 1 else ''} at weight {rep.weight}"

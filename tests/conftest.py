@@ -514,6 +514,28 @@ def receiver() -> Iterator[WebhookReceiver]:
     receiver.stop()
 
 
+class FixedClock:
+    """The CLOCK setting for tests that need a known moment (a Monday, say): it stands still until moved."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+    def move(self, **delta: float) -> None:
+        self.at += dt.timedelta(**delta)
+
+
+# Monday 7 December 2026, 08:00 UTC: an hour before a nine-to-five rep's day starts.
+MONDAY_8AM = dt.datetime(2026, 12, 7, 8, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def fixed_clock() -> FixedClock:
+    return FixedClock(MONDAY_8AM)
+
+
 class MovingClock:
     """The CLOCK setting for tests that skip hours: it reads the real time plus however far the test moved it."""
 
@@ -525,3 +547,43 @@ class MovingClock:
 
     def move(self, **delta: float) -> None:
         self.ahead += dt.timedelta(**delta)
+
+
+# --- CalDAV: a real Radicale server --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def radicale(tmp_path: Path) -> Iterator[SimpleNamespace]:
+    """Radicale on a free 127.0.0.1 port, with one user (password checked) and an empty storage folder."""
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    users = tmp_path / "radicale-users"
+    users.write_text("riley:calendar-app-password\n")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
+         "--storage-filesystem-folder", str(tmp_path / "radicale"), "--auth-type", "htpasswd",
+         "--auth-htpasswd-filename", str(users), "--auth-htpasswd-encryption", "plain", "--logging-level", "warning"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            break
+        except urllib.error.HTTPError:
+            break  # it answers (401 or a redirect): it is up
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("Radicale did not start", pytrace=False)
+            time.sleep(0.1)
+    try:
+        yield SimpleNamespace(url=url, username="riley", password="calendar-app-password", process=process)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

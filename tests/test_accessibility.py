@@ -106,3 +106,28 @@ def test_team_pages_have_no_violations(audited: Any, live_server: str, make_user
     sign_in(audited, live_server, user.email)
     violations = [v for path in TEAM_PAGES[role] for v in audited.audit(path.format(lead=lead.id))]
     assert violations == []
+
+
+def test_booking_pages_have_no_violations(audited: Any, app: Any, client: Any, live_server: str, make_user,
+                                          make_lead) -> None:  # type: ignore[no-untyped-def]
+    from leads.services.booking import book_token
+
+    rep = make_user("sales", name="Rita Rep")
+    show_result(client, audited.context, live_server, persona_answers(RESULTS["sales_ready"]))
+    violations = audited.audit("/questionnaire/result")  # the times to pick, on the result page
+    lead = make_lead(name="Dana <b>Whitfield</b>")
+    with app.app_context():
+        token = book_token(lead.id)
+    violations += audited.audit(f"/book/{token}?tz=Europe/Berlin")
+    audited.locator("input[name=slot]").first.check()
+    audited.get_by_role("button", name="Continue").click()
+    audited.wait_for_selector("#chosen-time")
+    violations += audited.audit()
+    audited.get_by_role("button", name="Book this time").click()
+    audited.wait_for_selector("#meeting-time")
+    violations += audited.audit()
+    violations += audited.audit(f"/book/{token}x")  # an altered link
+    sign_in(audited, live_server, rep.email)
+    violations += audited.audit("/inbox/availability")
+    violations += audited.audit(f"/inbox/leads/{lead.id}")
+    assert violations == []

@@ -52,8 +52,7 @@ def test_ready_buyer_reads_answers_and_reaches_the_sales_inbox(
     page.get_by_role("link", name="See where you stand").last.click()
     page.wait_for_url("**/questionnaire")
     answer_questionnaire(page, ready_answers)
-    assert page.get_by_role("heading", name="What happens next").is_visible()
-    assert "Rita Rep will email you" in page.inner_text("#next-step")
+    assert page.get_by_role("heading", name="Pick a time to talk with Rita Rep").is_visible()
 
     researcher = page.context.browser.new_context().new_page()
     researcher.goto(live_server + "/questionnaire")

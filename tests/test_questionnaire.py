@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -39,8 +41,23 @@ def test_ready_buyer_is_stored_routed_to_sales_and_assigned(app: Flask, submit, 
     assert submission.answers["current_situation"] == ready_answers["current_situation"]
 
 
-def test_ready_buyer_sees_what_happens_next(client: FlaskClient, submit, ready_answers, make_user) -> None:
+def test_ready_buyer_who_asked_to_talk_is_offered_times_with_their_rep(client: FlaskClient, submit, ready_answers,
+                                                                       make_user) -> None:
     make_user("sales", name="Rita Rep")
+    html = submit(ready_answers, follow=True).get_data(as_text=True)
+    assert "Pick a time to talk with Rita Rep" in html and 'name="slot"' in html
+    words = re.sub(r"<select.*?</select>", "", html, flags=re.S).lower()  # time zones: America/Scoresbysund
+    assert "unqualified" not in words and "score" not in words
+
+
+def test_ready_buyer_sees_what_happens_next_when_nobody_can_take_a_meeting(app: Flask, client: FlaskClient, submit,
+                                                                           ready_answers, make_user) -> None:
+    from leads.models import Availability
+
+    rep = make_user("sales", name="Rita Rep")
+    with app.app_context():
+        db.session.add(Availability(user_id=rep.id, timezone="UTC", hours={}, days_off=[]))  # no working hours
+        db.session.commit()
     html = submit(ready_answers, follow=True).get_data(as_text=True)
     assert "What happens next" in html and "Rita Rep will email you" in html
     assert "unqualified" not in html.lower() and "score" not in html.lower()

@@ -37,6 +37,7 @@ from leads.privacy.requests import LINK_TOPIC, link_mail
 from leads.nurture.sending import deliver_nurture
 from leads.nurture.subscriptions import NURTURE_TOPICS
 from leads.questionnaire import OWN_WORDS
+from leads.services.booking import MEETING_MAIL, meeting_mail
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,8 @@ def deliver(message: OutboxMessage) -> str:
         return send_email(_email(message, config, "privacy_link", subject, dict(context)), config)
     if message.topic in NURTURE_TOPICS:
         return deliver_nurture(message, lead, config)
+    if message.topic == MEETING_MAIL:
+        return send_email(_meeting_email(message, config), config)
     if lead is None:
         raise Undeliverable("The lead no longer exists.")
     return send_email(_alert_email(message, lead, config), config)
@@ -184,6 +187,18 @@ def _digest_email(message: OutboxMessage, config: Any) -> EmailMessage:
         raise Undeliverable("None of its leads exists any more.")
     subject = f"{len(alerts)} lead{'s' if len(alerts) != 1 else ''} for you since your last digest"
     return _email(message, config, "digest", subject, {"alerts": alerts, "subject": subject})
+
+
+def _meeting_email(message: OutboxMessage, config: Any) -> EmailMessage:
+    """An invite, a change, a reminder or a booking link; invites carry the iCalendar part calendars read."""
+    try:
+        mail = meeting_mail(message.payload, clock.now())
+    except LookupError as exc:
+        raise Undeliverable(str(exc)) from None
+    built = _email(message, config, "meeting", mail.subject, {**mail.context, "subject": mail.subject})
+    if mail.ics:
+        built.add_alternative(mail.ics, subtype="calendar", params={"method": mail.method})
+    return built
 
 
 def _email(message: OutboxMessage, config: Any, template: str, subject: str, context: dict[str, Any]) -> EmailMessage:

@@ -26,6 +26,7 @@ from leads.extensions import db
 from leads.models import Assignment, Lead, LeadEvent, OutboxMessage, User, WebhookEndpoint
 from leads.privacy import retention
 from leads.scoring import SALES_READY
+from leads.services.booking import nudge_unbooked, send_reminders, sync_calendars
 from leads.services.handover import next_rep
 from leads.services.workflow import hand_to
 from leads.statuses import NEW
@@ -143,11 +144,13 @@ def replay_dead(endpoint_id: int) -> int:
 
 def scheduled_work() -> None:
     """What the clock, not a change, makes due: the service-level alerts, the reps' daily digests, the
-    nurture emails whose day has come, and retention."""
+    meetings' reminders, booking nudges and calendar writes, the nurture emails whose day has come, and
+    retention."""
     from leads.nurture.sending import queue_due_emails  # nurture mail builds on delivery, not the reverse
 
     check_service_level()
     queue_digests()
+    meeting_work()
     queue_due_emails()
     purge_when_due()
 
@@ -159,6 +162,19 @@ def purge_when_due() -> dict[str, int]:
         db.session.rollback()
         return {}
     return retention.purge_expired(retention.Windows.from_config(config))
+
+
+def meeting_work() -> int:
+    """Reminders before meetings, one nudge to ready leads who have not booked, and reps' calendars brought up
+    to date; one worker at a time on PostgreSQL. Says how many reminders and nudges were queued."""
+    if not _only_worker("meetings"):
+        db.session.rollback()
+        return 0
+    now = clock.now()
+    queued = send_reminders(now) + nudge_unbooked(now)
+    sync_calendars(now)
+    db.session.commit()
+    return queued
 
 
 def queue_digests() -> int:

@@ -9,11 +9,13 @@ commits: the service that called it owns the transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
+from leads import clock
 from leads.delivery.outbox import announce
 from leads.extensions import db
 from leads.models import SCORED_DIMENSIONS, Assignment, Lead, LeadEvent, Submission, User
@@ -75,13 +77,18 @@ def _add(row: type[LeadEvent | Assignment], **values: Any) -> None:
     db.session.connection().execute(sa.insert(row).values(**values))
 
 
-def next_rep(passing_over: int | None = None) -> Pick | None:
+def next_rep(passing_over: int | None = None, among: Collection[int] | None = None) -> Pick | None:
     """The rep whose turn it is in the weighted round robin: the sales team and their counts in one query.
-    ``passing_over`` is a rep who must not get it (the one it is taken from)."""
+    ``passing_over`` is a rep who must not get it (the one it is taken from); ``among``, if given, are the
+    only reps who may (those free for a booked time)."""
     _take_the_turn_lock()
+    now = clock.now()
+    window = round_robin_window()
     # Through the session, so that assignments another service added but has not flushed count too.
-    rows = db.session.execute(_SALES_TEAM_AND_COUNTS).all()
-    reps = [Rep(row.id, row.name, row.weight, row.away, row.active) for row in rows if row.id != passing_over]
+    rows = db.session.execute(_SALES_TEAM_AND_COUNTS, {"since": now - window}).all()
+    reps = [Rep(row.id, row.name, row.weight, row.away, row.active, _span(row.available_since or row.created_at,
+                                                                        now, window))
+            for row in rows if row.id != passing_over and (among is None or row.id in among)]
     return choose_rep(reps, {row.id: row.assigned for row in rows if row.assigned is not None})
 
 
@@ -97,12 +104,25 @@ def _take_the_turn_lock() -> None:
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("doorstep.round robin"))))
 
 
+def round_robin_window() -> dt.timedelta:
+    """How far back the round robin counts (``ROUND_ROBIN_DAYS``), so that old history does not decide today."""
+    return dt.timedelta(days=int(current_app.config.get("ROUND_ROBIN_DAYS", 30)))
+
+
+def _span(since: dt.datetime, now: dt.datetime, window: dt.timedelta) -> float:
+    """The part of the window a rep has been taking leads, at least a day's worth (so one lead is not a flood)."""
+    floor = min(1.0, dt.timedelta(days=1) / window)
+    return max(floor, min(1.0, (now - since) / window))
+
+
 _ASSIGNED = (
     sa.select(Assignment.user_id, sa.func.count().label("assigned"))
-    .where(Assignment.counts.is_(True)).group_by(Assignment.user_id).subquery()
+    .where(Assignment.counts.is_(True), Assignment.at >= sa.bindparam("since")).group_by(Assignment.user_id)
+    .subquery()
 )
 _SALES_TEAM_AND_COUNTS = (
-    sa.select(User.id, User.name, User.weight, User.away, User.active, _ASSIGNED.c.assigned)
+    sa.select(User.id, User.name, User.weight, User.away, User.active, User.available_since, User.created_at,
+              _ASSIGNED.c.assigned)
     .outerjoin(_ASSIGNED, _ASSIGNED.c.user_id == User.id)
     .where(User.role == "sales").order_by(User.id)
 )

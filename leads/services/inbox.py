@@ -12,9 +12,10 @@ from sqlalchemy import orm
 
 from leads import clock
 from leads.extensions import db
-from leads.models import InboxCount, Lead, LeadEvent, LeadRead, Submission
+from leads.models import InboxCount, Lead, LeadEvent, LeadRead, Meeting, Submission
 from leads.questionnaire import Questionnaire
 from leads.scoring import NURTURE, SALES_READY, WARMING, engagement_now, events_from_rows
+from leads.services.booking import ASKED, TALK_NOW
 from leads.services.lead_search import matching
 from leads.statuses import LABELS, PIPELINE
 
@@ -41,6 +42,7 @@ class InboxFilters:
     stage: str = ""
     source: str = ""
     landing: str = ""
+    meeting: str = ""
     q: str = ""
     sort: str = "newest"
     after: str = ""
@@ -62,6 +64,8 @@ class InboxPage:
     unread: set[int]
     next_after: str | None
     counts: dict[str, int] = field(default_factory=dict)
+    # Per lead on the page: its latest meeting's status, or "none" for one who asked to talk and has not booked.
+    meetings: dict[int, str] = field(default_factory=dict)
 
 
 def encode_cursor(lead: Lead, sort: str) -> str:
@@ -103,9 +107,35 @@ def _filtered(filters: InboxFilters, viewer_id: int) -> sa.Select[Lead]:
                           (Lead.landing_article, filters.landing)):
         if value:
             query = query.where(column == value)
+    if filters.meeting:
+        query = query.where(_meeting_filter(filters.meeting))
     if (found := matching(filters.q, db.engine.dialect.name)) is not None:
         query = query.where(found)
     return query
+
+
+# The meeting filter, in sales' words: "none" is a lead who asked to talk and has not booked yet.
+MEETING_FILTERS = {"booked": "Booked", "none": "Not booked yet", "held": "Held", "no_show": "No-show"}
+
+
+def _asked_to_talk() -> sa.ColumnElement[bool]:
+    """The lead's latest answers asked for a conversation."""
+    earlier = orm.aliased(Submission)
+    latest = (sa.select(sa.func.max(earlier.id)).where(earlier.lead_id == Lead.id)
+              .correlate(Lead).scalar_subquery())
+    return sa.exists(sa.select(Submission.id).where(Submission.id == latest,
+                                                    Submission.answers[TALK_NOW].as_string() == ASKED))
+
+
+def _meeting_filter(name: str) -> sa.ColumnElement[bool]:
+    if name == "none":
+        return sa.and_(_asked_to_talk(), ~sa.exists(sa.select(Meeting.id).where(Meeting.lead_id == Lead.id,
+                                                                                Meeting.status != "canceled")))
+    status = name if name in MEETING_FILTERS else "booked"
+    other = orm.aliased(Meeting)
+    latest = (sa.select(sa.func.max(other.id)).where(other.lead_id == Lead.id, other.status != "canceled")
+              .correlate(Lead).scalar_subquery())
+    return sa.exists(sa.select(Meeting.id).where(Meeting.id == latest, Meeting.status == status))
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -135,12 +165,28 @@ def inbox_page(filters: InboxFilters, viewer_id: int, size: int = PAGE_SIZE) -> 
     rows = db.session.execute(query).all()
     more = len(rows) > size
     rows = rows[:size]
+    leads = [lead for lead, _ in rows]
     return InboxPage(
-        leads=[lead for lead, _ in rows],
+        leads=leads,
         unread={lead.id for lead, read_at in rows if read_at is None or read_at < lead.routed_at},
         next_after=encode_cursor(rows[-1][0], filters.sort) if more else None,
         counts=status_counts(),
+        meetings=meeting_marks([lead.id for lead in leads]),
     )
+
+
+def meeting_marks(lead_ids: list[int]) -> dict[int, str]:
+    """Each lead's latest meeting status (canceled ones aside), or "none" if they asked to talk and have not booked."""
+    if not lead_ids:
+        return {}
+    marks: dict[int, str] = {}
+    for lead_id, status in db.session.execute(
+            sa.select(Meeting.lead_id, Meeting.status)
+            .where(Meeting.lead_id.in_(lead_ids), Meeting.status != "canceled").order_by(Meeting.id)):
+        marks[lead_id] = status
+    waiting = db.session.scalars(sa.select(Lead.id).where(Lead.id.in_(set(lead_ids) - set(marks)), _asked_to_talk()))
+    marks.update({lead_id: "none" for lead_id in waiting})
+    return marks
 
 
 def export_leads(filters: InboxFilters, viewer_id: int, batch: int = 500) -> Iterator[Lead]:

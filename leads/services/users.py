@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from statistics import median
+
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from leads import clock
 from leads.extensions import db
 from leads.models import ALERT_CHOICES, ROLES, Assignment, Lead, User
 from leads.scoring import SALES_READY
+from leads.services.handover import round_robin_window
 
 MIN_PASSWORD_LENGTH = 12
 MAX_WEIGHT = 10
@@ -61,6 +66,8 @@ def update_user(user_id: int, actor_id: int, role: str, active: bool, away: bool
         raise UserError(f"Weight must be a whole number from 0 to {MAX_WEIGHT}.")
     if user.id == actor_id and user.role == "admin" and (role != "admin" or not active):
         raise UserError("You can't remove your own admin access; ask another admin.")
+    if (user.away and not away) or (not user.active and active):
+        user.available_since = clock.now()  # back: the round robin weighs their count from now, not from before
     user.role, user.active, user.away, user.weight = role, active, away, weight
     db.session.commit()
     return user
@@ -82,6 +89,12 @@ def team() -> list[User]:
     return list(db.session.scalars(sa.select(User).order_by(User.role, User.name)))
 
 
+def sales_user(user_id: int) -> User | None:
+    """A sales rep's account, or None for anyone else."""
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.role == "sales" else None
+
+
 def active_reps() -> list[User]:
     """Sales reps who can be handed a lead."""
     return list(db.session.scalars(sa.select(User).where(User.role == "sales", User.active.is_(True))
@@ -89,7 +102,7 @@ def active_reps() -> list[User]:
 
 
 def rep_counts() -> dict[int, dict[str, int]]:
-    """Per rep: inbox leads by status, and assignments that count for the round robin."""
+    """Per rep: inbox leads by status, and assignments that count for the round robin (within its window)."""
     counts: dict[int, dict[str, int]] = {}
     for owner_id, status, n in db.session.execute(
         sa.select(Lead.owner_id, Lead.status, sa.func.count()).where(Lead.route == SALES_READY,
@@ -99,10 +112,34 @@ def rep_counts() -> dict[int, dict[str, int]]:
         if owner_id is not None:  # excluded by the query; said again for the type checker
             counts.setdefault(owner_id, {})[status] = n
     for user_id, n in db.session.execute(
-        sa.select(Assignment.user_id, sa.func.count()).where(Assignment.counts.is_(True)).group_by(Assignment.user_id)
+        sa.select(Assignment.user_id, sa.func.count())
+        .where(Assignment.counts.is_(True), Assignment.at >= clock.now() - round_robin_window())
+        .group_by(Assignment.user_id)
     ):
         counts.setdefault(user_id, {})["assigned"] = n
     return counts
+
+
+SPEED_DAYS = 30
+
+
+def speed_to_lead() -> dict[int, dict[str, dt.timedelta | None]]:
+    """Per rep, over the last 30 days of leads handed to them: the median time from arriving to a booked meeting,
+    and to sales' first contact (a status move or a note)."""
+    since = clock.now() - dt.timedelta(days=SPEED_DAYS)
+    waits: dict[int, dict[str, list[float]]] = {}
+    for owner_id, routed_at, booked_at, contact_at in db.session.execute(
+        sa.select(Lead.owner_id, Lead.routed_at, Lead.first_booked_at, Lead.first_contact_at)
+        .where(Lead.owner_id.is_not(None), Lead.routed_at >= since)
+    ):
+        if owner_id is None:  # excluded by the query; said again for the type checker
+            continue
+        mine = waits.setdefault(owner_id, {"booked": [], "contact": []})
+        for name, at in (("booked", booked_at), ("contact", contact_at)):
+            if at is not None:
+                mine[name].append(max((at - routed_at).total_seconds(), 0.0))
+    return {rep: {name: dt.timedelta(seconds=median(values)) if values else None for name, values in kinds.items()}
+            for rep, kinds in waits.items()}
 
 
 def authenticate(email: str, password: str) -> User | None:

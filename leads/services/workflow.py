@@ -67,6 +67,7 @@ def add_note(lead_id: int, actor_id: int, text: str) -> LeadEvent:
         raise WorkflowError(f"Please keep a note under {MAX_NOTE_LENGTH:,} characters.")
     lead = _inbox_lead(lead_id)
     event = LeadEvent(lead_id=lead.id, at=clock.now(), kind="note", actor_id=actor_id, data={"text": text})
+    lead.first_contact_at = lead.first_contact_at or event.at  # speed to lead: sales' first act on it
     db.session.add(event)
     db.session.commit()
     return event
@@ -132,6 +133,7 @@ def _move(lead: Lead, target: str, actor_id: int, reason: str, now: dt.datetime)
         lead.route = QUARANTINED
     count_status_move(lead.status, target, now, lead.routed_at, lead.latest.context)
     lead.status = target
+    lead.first_contact_at = lead.first_contact_at or now  # speed to lead: sales' first act on it
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="status", actor_id=actor_id, data=data))
     announce("lead.status_changed", lead, now, data)
     if target == NOT_READY:

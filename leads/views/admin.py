@@ -11,7 +11,8 @@ from leads.forms import ActionForm, BulkForm, EndpointForm, NewUserForm, UserFor
 from leads.models import WebhookEndpoint
 from leads.privacy import audit
 from leads.services import delivery
-from leads.services.users import UserError, create_user, rep_counts, team, update_user
+from leads.services.handover import round_robin_window
+from leads.services.users import UserError, create_user, rep_counts, speed_to_lead, team, update_user
 from leads.services.workflow import WorkflowError, assign_leads
 from leads.statuses import LABELS, PIPELINE
 from leads.views import require_roles
@@ -26,7 +27,7 @@ def _users_page(new_form: NewUserForm | None = None, code: int = 200) -> tuple[s
     forms = {u.id: UserForm(formdata=None, obj=u, prefix=f"u{u.id}") for u in users}
     return render_template("admin/users.html", users=users, forms=forms, counts=rep_counts(),
                            new_form=new_form or NewUserForm(formdata=None), pipeline=PIPELINE,
-                           labels=LABELS), code
+                           labels=LABELS, speed=speed_to_lead(), window_days=round_robin_window().days), code
 
 
 @bp.get("/users")

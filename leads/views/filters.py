@@ -38,7 +38,29 @@ def highlight(text: str, spans: Iterable[Sequence[int] | None]) -> Markup:
     return Markup("").join(out)
 
 
+def as_datetime(value: str) -> dt.datetime | None:
+    """An ISO time kept in an event's data, for ``local_time``; None for anything else."""
+    try:
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def duration(value: dt.timedelta | None) -> str:
+    """A wait as people say it: "45 minutes", "3 hours", "2 days"."""
+    if value is None:
+        return ""
+    minutes = max(0, int(value.total_seconds() // 60))
+    if minutes < 90:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} hours"
+    return f"{minutes // 1440} days"
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(human_date)
     app.add_template_filter(highlight)
     app.add_template_filter(day_label)
+    app.add_template_filter(as_datetime)
+    app.add_template_filter(duration)

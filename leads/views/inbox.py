@@ -14,9 +14,20 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from leads import clock
-from leads.forms import AlertsForm, BulkForm, InboxFilterForm, NoteForm, StatusForm
+from leads.forms import AlertsForm, AvailabilityForm, BulkForm, InboxFilterForm, NoteForm, OutcomeForm, StatusForm
 from leads.models import Lead
 from leads.questionnaire import BUYING_STAGE
+from leads.services.booking import (
+    OUTCOMES,
+    ZONES,
+    AvailabilityChange,
+    BookingError,
+    availability_fields,
+    availability_row,
+    meetings_of,
+    record_outcome,
+    save_availability,
+)
 from leads.services.inbox import (
     EXPORT_HEADER,
     CursorError,
@@ -31,7 +42,7 @@ from leads.services.inbox import (
     stored_stages,
     warming_leads,
 )
-from leads.services.users import UserError, active_reps, choose_alerts
+from leads.services.users import UserError, active_reps, choose_alerts, sales_user
 from leads.services.workflow import WorkflowError, add_note, change_status, change_statuses
 from leads.spreadsheet import csv_lines
 from leads.statuses import LABELS, LEAVING, NOT_READY_REASONS, PIPELINE, moves_from
@@ -41,6 +52,7 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 bp.before_request(require_roles("sales", "admin"))
 
 BULK_MOVES = [s for s in (*PIPELINE, "spam") if s != "new"]
+MEETING_BADGES = {"booked": "Meeting booked", "none": "Not booked yet", "held": "Meeting held", "no_show": "No-show"}
 
 
 def _filter_form(args: MultiDict[str, str]) -> InboxFilterForm:
@@ -79,7 +91,7 @@ def _inbox(args: MultiDict[str, str], bulk: BulkForm | None = None, code: int = 
         flash(str(exc), "error")
         return redirect(url_for("inbox.index", **filters.args(after="")))
     return render_template("inbox/index.html", form=form, page=page, filters=filters, bulk=_bulk_form(bulk),
-                           labels=LABELS), code
+                           labels=LABELS, meeting_labels=MEETING_BADGES), code
 
 
 @bp.get("")
@@ -122,7 +134,7 @@ def export() -> ResponseReturnValue:
 
 
 def _lead_page(lead: Lead, status_form: StatusForm | None = None, note_form: NoteForm | None = None,
-               code: int = 200) -> tuple[str, int]:
+               code: int = 200, outcome_form: OutcomeForm | None = None) -> tuple[str, int]:
     status_form = status_form or StatusForm(formdata=None)
     status_form.status.choices = [SelectChoice(s, LABELS[s]) for s in moves_from(lead.status)]
     status_form.reason.choices = [SelectChoice("", "If not ready, why?"),
@@ -132,7 +144,8 @@ def _lead_page(lead: Lead, status_form: StatusForm | None = None, note_form: Not
         "inbox/lead.html", lead=lead, submission=lead.latest, model=model, journey=journey(lead, article_titles()),
         engagement_now=engagement_as_of(lead.latest, model, clock.now()) if lead.latest else 0,
         notes=notes(lead), status_form=status_form, note_form=note_form or NoteForm(formdata=None),
-        labels=LABELS, reasons=NOT_READY_REASONS, assign=_bulk_form(),
+        labels=LABELS, reasons=NOT_READY_REASONS, assign=_bulk_form(), meetings=meetings_of(lead.id),
+        outcome_form=outcome_form or OutcomeForm(formdata=None), outcomes=OUTCOMES,
     ), code
 
 
@@ -196,3 +209,54 @@ def alerts() -> ResponseReturnValue:
             flash("Saved how you hear about new leads.", "info")
             return redirect(url_for("inbox.alerts"), code=303)
     return render_template("inbox/alerts.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/leads/<int:lead_id>/meetings/<int:meeting_id>")
+def meeting_outcome(lead_id: int, meeting_id: int) -> ResponseReturnValue:
+    """Held, or a no-show (which sends the lead back to nurture and the prospect a link to book again)."""
+    lead = ready_lead(lead_id) or abort(404)
+    form = OutcomeForm()
+    if form.validate_on_submit():
+        try:
+            record_outcome(lead_id, meeting_id, form.outcome.data or "", current_user.id)
+        except BookingError as exc:
+            form.outcome.errors = [str(exc)]
+        else:
+            if form.outcome.data == "no_show":
+                flash(f"Marked a no-show: {lead.name} is back in nurture and has a link to book again.", "info")
+                return redirect(url_for("inbox.index"), code=303)
+            flash("Marked the meeting as held.", "info")
+            return redirect(url_for("inbox.lead_detail", lead_id=lead_id), code=303)
+    return _lead_page(lead, outcome_form=form, code=400)
+
+
+DAY_FIELDS = AvailabilityForm.DAYS
+
+
+@bp.route("/availability", methods=["GET", "POST"])
+@bp.route("/availability/<int:user_id>", methods=["GET", "POST"])
+def availability(user_id: int | None = None) -> ResponseReturnValue:
+    """A rep's own booking availability; admins may set anyone's."""
+    if user_id is not None and user_id != current_user.id and current_user.role != "admin":
+        abort(403)
+    rep = sales_user(user_id or current_user.id) or abort(404)
+    row = availability_row(rep.id)
+    form = AvailabilityForm(sorted(ZONES), data=availability_fields(row))
+    if form.validate_on_submit():
+        try:
+            save_availability(rep.id, _availability_change(form))
+        except BookingError as exc:
+            form.timezone.errors = [str(exc)]
+        else:
+            flash(f"Saved the booking availability of {rep.name}.", "info")
+            return redirect(url_for("inbox.availability", user_id=user_id), code=303)
+    return render_template("inbox/availability.html", form=form, rep=rep, row=row), 400 if form.errors else 200
+
+
+def _availability_change(form: AvailabilityForm) -> AvailabilityChange:
+    return AvailabilityChange(
+        timezone=form.timezone.data or "", hours={day: form[name].data or "" for day, name in enumerate(DAY_FIELDS)},
+        meeting_minutes=int(form.meeting_minutes.data or 0), buffer_minutes=int(form.buffer_minutes.data or 0),
+        notice_minutes=int(form.notice_minutes.data or 0), max_per_day=int(form.max_per_day.data or 0),
+        days_off=str(form.days_off.data or "").split(), caldav_url=form.caldav_url.data or "",
+        caldav_username=form.caldav_username.data or "", caldav_password=form.caldav_password.data or "")

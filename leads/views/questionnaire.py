@@ -30,6 +30,7 @@ from leads.services.answering import StepOutcome, Visitor, first_page, refill, t
 from leads.services.drafts import DRAFT_LIFETIME, Draft, open_draft
 from leads.services.hand_raise import HandRaiseError, raise_hand
 from leads.views import site_content
+from leads.views.booking import booking_context
 from leads.views.tracking import external_referrer, read_visit, tracking_declined, utm_from
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/questionnaire")
@@ -119,7 +120,7 @@ def result() -> Response | str:
         articles = site_content().fresh_articles().published(clock.now())
         reading = recommend_reading(articles, submission.answers, site_content().questionnaire())
     return render_template("questionnaire/result.html", submission=submission, reading=reading,
-                           reply_hours=current_app.config["SALES_REPLY_HOURS"])
+                           reply_hours=current_app.config["SALES_REPLY_HOURS"], **booking_context(submission))
 
 
 @bp.post("/result/talk")

@@ -1,0 +1,625 @@
+"""Booking a meeting: the slots a prospect is offered, booking, moving and canceling it, and what sales records.
+
+Every change is one transaction: the meeting, the lead's timeline, and the invites and webhooks in the
+outbox commit together. Two prospects racing for one slot meet the database's unique (rep, slot): one
+insert wins, the other gets ``SlotTaken`` and fresh slots.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, available_timezones
+
+import sqlalchemy as sa
+from flask import current_app
+
+from leads import clock
+from leads.booking import links
+from leads.booking.calendar import CalendarAccount, busy_times, put_event, remove_event
+from leads.booking.invite import Invite, invite_ics
+from leads.booking.passwords import decrypt, encrypt, fernet
+from leads.booking.slots import DEFAULT_HOURS, WEEKDAY_KEYS, Availability, free_slots, working_days_end
+from leads.delivery.outbox import announce, ring_doorbell
+from leads.delivery.schedule import GIVE_UP_AFTER
+from leads.extensions import db
+from leads.models import Availability as AvailabilityRow
+from leads.models import Lead, LeadEvent, Meeting, OutboxMessage, User
+from leads.scoring import NURTURE, SALES_READY
+from leads.services.handover import change_route, next_rep
+from leads.services.workflow import hand_to
+from leads.statuses import CONTACTED, MEETING_SET, NEW
+
+log = logging.getLogger(__name__)
+
+# The questionnaire's question and answer that ask for a conversation: only those who gave it are offered slots.
+TALK_NOW, ASKED = "talk_now", "yes"
+# Meeting mails, by the kind in their payload; all go through the outbox as topic MEETING_MAIL.
+MEETING_MAIL = "meeting.mail"
+SHOWN_SLOTS = 40
+ZONES = frozenset(available_timezones())
+
+
+class BookingError(ValueError):
+    """A booking that cannot be made, in words for the prospect."""
+
+
+class SlotTaken(BookingError):
+    """Someone else booked that time first (or it is no longer free)."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: dt.datetime
+    end: dt.datetime
+    rep_id: int | None  # None: the team's slot, given to whoever's turn it is among the reps free then
+
+    @property
+    def value(self) -> str:
+        """The slot as a form posts it back."""
+        return f"{self.rep_id or 'team'}@{self.start.astimezone(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}"
+
+
+@dataclass(frozen=True)
+class Offer:
+    lead: Lead
+    slots: list[Slot]
+    team: bool
+    rep_name: str
+
+
+def parse_slot(value: str) -> tuple[int | None, dt.datetime]:
+    """(rep id or None for the team, start) from a posted slot; BookingError if it was altered."""
+    who, _, when = value.partition("@")
+    try:
+        start = dt.datetime.strptime(when, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+        rep_id = None if who == "team" else int(who)
+    except ValueError:
+        raise BookingError("Please choose one of the times shown.") from None
+    return rep_id, start
+
+
+def zone_or_default(name: str | None, default: str = "UTC") -> str:
+    """A known IANA time zone name, else ``default``: what a prospect typed never reaches ZoneInfo unchecked."""
+    return name if name in ZONES else default
+
+
+# --- availability -------------------------------------------------------------------------------------------
+
+
+def availability_row(user_id: int) -> AvailabilityRow:
+    """The rep's settings, or new defaults (nine to five on weekdays in the team's time zone), not yet stored."""
+    row = db.session.get(AvailabilityRow, user_id)
+    if row is None:
+        row = AvailabilityRow(user_id=user_id, timezone=current_app.config["WORKING_TIMEZONE"],
+                              hours=hours_to_json(DEFAULT_HOURS), meeting_minutes=30, buffer_minutes=0,
+                              notice_minutes=120, max_per_day=8, days_off=[], caldav_url="", caldav_username="",
+                              caldav_password="")
+    return row
+
+
+def hours_to_json(hours: Any) -> dict[str, Any]:
+    return {str(day): [[o.strftime("%H:%M"), c.strftime("%H:%M")] for o, c in windows]
+            for day, windows in hours.items()}
+
+
+def availability_of(row: AvailabilityRow) -> Availability:
+    hours = {int(day): tuple((dt.time.fromisoformat(o), dt.time.fromisoformat(c)) for o, c in windows)
+             for day, windows in (row.hours or {}).items()}
+    return Availability(
+        zone=ZoneInfo(zone_or_default(row.timezone)), hours=hours,
+        meeting=dt.timedelta(minutes=row.meeting_minutes), buffer=dt.timedelta(minutes=row.buffer_minutes),
+        notice=dt.timedelta(minutes=row.notice_minutes), max_per_day=row.max_per_day,
+        days_off=frozenset(dt.date.fromisoformat(day) for day in row.days_off or []),
+    )
+
+
+def calendar_account(row: AvailabilityRow) -> CalendarAccount | None:
+    if not row.caldav_url:
+        return None
+    config = current_app.config
+    password = decrypt(fernet(config["CALENDAR_KEY"], config["SECRET_KEY"]), row.caldav_password)
+    return CalendarAccount(row.caldav_url, row.caldav_username, password)
+
+
+def rep_slots(rep_id: int, now: dt.datetime, limit: int | None = SHOWN_SLOTS,
+              ignoring: int | None = None) -> list[Slot]:
+    """The rep's free slots within the booking horizon: their own meetings and their calendar block time.
+    ``ignoring`` is a meeting being moved, whose time counts as free."""
+    row = availability_row(rep_id)
+    availability = availability_of(row)
+    until = working_days_end(availability, now, int(current_app.config["BOOKING_HORIZON_DAYS"]))
+    query = sa.select(Meeting.start, Meeting.end).where(
+        Meeting.rep_id == rep_id, Meeting.slot.is_not(None), Meeting.end > now - dt.timedelta(days=1),
+        Meeting.start < until)
+    if ignoring is not None:
+        query = query.where(Meeting.id != ignoring)
+    meetings = [(start, end) for start, end in db.session.execute(query)]
+    busy: list[tuple[dt.datetime, dt.datetime]] = []
+    account = calendar_account(row)
+    if account is not None:
+        try:
+            busy = busy_times(account, now, until)
+        except Exception as exc:  # noqa: BLE001 - a calendar that is down must not stop booking; our own meetings still count
+            log.warning("Calendar of rep %s could not be read: %s", rep_id, exc)
+    starts = free_slots(availability, meetings, busy, now, until, limit)
+    return [Slot(start, start + availability.meeting, rep_id) for start in starts]
+
+
+# --- the prospect's side ------------------------------------------------------------------------------------
+
+
+def wants_meeting(lead: Lead) -> bool:
+    """The prospect asked for a conversation in their latest answers."""
+    return bool(lead.submissions) and str(lead.latest.answers.get(TALK_NOW, "")) == ASKED
+
+
+def can_book(lead: Lead) -> bool:
+    """Sales-ready and asked to talk; or sent back to nurture after missing a meeting (they may book again)."""
+    if not wants_meeting(lead):
+        return False
+    return lead.route == SALES_READY or (lead.route == NURTURE and last_meeting(lead.id, "no_show") is not None)
+
+
+def last_meeting(lead_id: int, status: str | None = None) -> Meeting | None:
+    query = sa.select(Meeting).where(Meeting.lead_id == lead_id).order_by(Meeting.id.desc()).limit(1)
+    if status is not None:
+        query = query.where(Meeting.status == status)
+    return db.session.scalar(query)
+
+
+def upcoming_meeting(lead_id: int) -> Meeting | None:
+    return db.session.scalar(sa.select(Meeting).where(Meeting.lead_id == lead_id, Meeting.status == "booked",
+                                                      Meeting.end > clock.now()).order_by(Meeting.start).limit(1))
+
+
+def offer(lead: Lead, now: dt.datetime | None = None, limit: int = SHOWN_SLOTS) -> Offer:
+    """The owner's next free slots; if they have none within the horizon, the team's (one per time)."""
+    now = now or clock.now()
+    owner = lead.owner if lead.owner is not None and lead.owner.active and lead.owner.role == "sales" else None
+    if owner is not None:
+        slots = rep_slots(owner.id, now, limit)
+        if slots:
+            return Offer(lead, slots, False, owner.name)
+    by_start: dict[dt.datetime, Slot] = {}
+    for rep_id in _bookable_reps():
+        for slot in rep_slots(rep_id, now, limit):
+            by_start.setdefault(slot.start, Slot(slot.start, slot.end, None))
+    team = sorted(by_start.values(), key=lambda s: s.start)[:limit]
+    return Offer(lead, team, True, owner.name if owner else "")
+
+
+def _bookable_reps() -> list[int]:
+    return list(db.session.scalars(sa.select(User.id).where(User.role == "sales", User.active.is_(True),
+                                                            User.away.is_(False)).order_by(User.id)))
+
+
+def book(lead_id: int, rep_id: int | None, start: dt.datetime, zone: str) -> Meeting:
+    """Book the slot for the lead, with its owner (``rep_id``) or the team (None). Raises SlotTaken if it is gone."""
+    now = clock.now()
+    lead = db.session.get(Lead, lead_id)
+    if lead is None or not can_book(lead):
+        raise BookingError("Booking is not open for this link any more. Reply to our email and we'll find a time.")
+    if upcoming_meeting(lead.id) is not None:
+        raise BookingError("You already have a meeting booked; use the links in its email to move or cancel it.")
+    rep = _rep_for(lead, rep_id, start, now)
+    availability = availability_of(availability_row(rep.id))
+    meeting = Meeting(lead_id=lead.id, rep_id=rep.id, start=start, end=start + availability.meeting, slot=start,
+                      status="booked", uid=f"{uuid.uuid4().hex}@{_host()}", sequence=0,
+                      timezone=zone_or_default(zone), created_at=now)
+    _hold(meeting)
+    if lead.route != SALES_READY:  # booking again after a missed meeting brings the lead back to sales
+        change_route(lead, SALES_READY, now, {"by": "booking", "reason": "Booked a meeting again"})
+    if lead.owner_id != rep.id:
+        reason = (f"Booked a meeting with {rep.name}: {lead.owner.name if lead.owner else 'nobody'} had no free "
+                  f"time in the next {current_app.config['BOOKING_HORIZON_DAYS']} working days")
+        hand_to(lead, rep, reason, now)
+    lead.first_booked_at = lead.first_booked_at or now
+    if lead.status in (NEW, CONTACTED):
+        db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="status",
+                                 data={"from": lead.status, "to": MEETING_SET, "by": "booking"}))
+        lead.status = MEETING_SET
+    facts = _facts(meeting, rep)
+    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="meeting_booked", data=facts))
+    _mail_both(meeting, lead, rep, "booked", now)
+    announce("meeting.booked", lead, now, facts)
+    db.session.commit()
+    return meeting
+
+
+def _rep_for(lead: Lead, rep_id: int | None, start: dt.datetime, now: dt.datetime) -> User:
+    """The rep who holds ``start``: the one named if it is still free for them; for a team slot, whoever's turn
+    it is in the round robin among the reps free then."""
+    if rep_id is not None:
+        rep = db.session.get(User, rep_id)
+        if rep is None or rep.id != lead.owner_id or not _free_at(rep.id, start, now):
+            raise SlotTaken("That time has just been taken.")
+        return rep
+    free = [candidate for candidate in _bookable_reps() if _free_at(candidate, start, now)]
+    pick = next_rep(among=free) if free else None
+    if pick is None:
+        raise SlotTaken("That time has just been taken.")
+    chosen = db.session.get(User, pick.rep.id)
+    assert chosen is not None
+    return chosen
+
+
+def _free_at(rep_id: int, start: dt.datetime, now: dt.datetime, ignoring: int | None = None) -> bool:
+    return any(slot.start == start for slot in rep_slots(rep_id, now, None, ignoring))
+
+
+def _hold(meeting: Meeting) -> None:
+    """Write the meeting's hold on the slot now: a unique violation means someone else holds it."""
+    db.session.add(meeting)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise SlotTaken("That time has just been taken.") from None
+
+
+def reschedule(meeting_id: int, rep_id: int | None, start: dt.datetime, zone: str) -> Meeting:
+    """Move a booked meeting: the same event (UID), one sequence later; its reminders start over."""
+    now = clock.now()
+    meeting = _open_meeting(meeting_id, now)
+    if rep_id != meeting.rep_id or not _free_at(meeting.rep_id, start, now, ignoring=meeting.id):
+        raise SlotTaken("That time has just been taken.")
+    before = meeting.start
+    meeting.start, meeting.end = start, start + (meeting.end - meeting.start)
+    meeting.slot, meeting.sequence = start, meeting.sequence + 1
+    meeting.timezone = zone_or_default(zone, meeting.timezone)
+    meeting.reminded_day = meeting.reminded_hour = False
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise SlotTaken("That time has just been taken.") from None
+    facts = {**_facts(meeting, meeting.rep), "from": before.isoformat()}
+    db.session.add(LeadEvent(lead_id=meeting.lead_id, at=now, kind="meeting_rescheduled", data=facts))
+    _mail_both(meeting, meeting.lead, meeting.rep, "rescheduled", now)
+    announce("meeting.rescheduled", meeting.lead, now, facts)
+    db.session.commit()
+    return meeting
+
+
+def cancel(meeting_id: int) -> Meeting:
+    """Call a booked meeting off: the slot is free again, and both calendars get ``METHOD:CANCEL``."""
+    now = clock.now()
+    meeting = _open_meeting(meeting_id, now)
+    meeting.status, meeting.slot, meeting.sequence = "canceled", None, meeting.sequence + 1
+    facts = _facts(meeting, meeting.rep)
+    db.session.add(LeadEvent(lead_id=meeting.lead_id, at=now, kind="meeting_canceled", data=facts))
+    _mail_both(meeting, meeting.lead, meeting.rep, "canceled", now)
+    announce("meeting.canceled", meeting.lead, now, facts)
+    db.session.commit()
+    return meeting
+
+
+def _open_meeting(meeting_id: int, now: dt.datetime) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.status != "booked":
+        raise BookingError("This meeting has already been canceled or has taken place.")
+    if meeting.start <= now:
+        raise BookingError("This meeting has already started, so it can no longer be moved or canceled here.")
+    return meeting
+
+
+# --- the sales side ------------------------------------------------------------------------------------------
+
+OUTCOMES = {"held": "Held", "no_show": "No-show"}
+
+
+def record_outcome(lead_id: int, meeting_id: int, outcome: str, actor_id: int) -> Meeting:
+    """The rep says how a meeting went. A no-show sends the lead back to nurture with that reason, and the
+    prospect gets a friendly mail with a link to book again."""
+    now = clock.now()
+    meeting = db.session.get(Meeting, meeting_id)
+    if outcome not in OUTCOMES:
+        raise BookingError("Choose held or no-show.")
+    if meeting is None or meeting.lead_id != lead_id or meeting.status != "booked":
+        raise BookingError("That meeting is not open any more.")
+    if meeting.start > now:
+        raise BookingError("A meeting can be marked once it has started.")
+    meeting.status = outcome
+    lead = meeting.lead
+    lead.first_contact_at = lead.first_contact_at or now
+    facts = _facts(meeting, meeting.rep)
+    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind=f"meeting_{outcome}", actor_id=actor_id, data=facts))
+    if outcome == "no_show":
+        change_route(lead, NURTURE, now, {"by": "no_show", "reason": "Did not come to the booked meeting",
+                                          "meeting_id": meeting.id})
+        _queue(meeting, "rebook", lead.email, now)
+        announce("meeting.no_show", lead, now, facts)
+    db.session.commit()
+    return meeting
+
+
+def meetings_of(lead_id: int) -> Sequence[Meeting]:
+    return db.session.scalars(sa.select(Meeting).where(Meeting.lead_id == lead_id).order_by(Meeting.start)).all()
+
+
+# --- links and mails -----------------------------------------------------------------------------------------
+
+
+def _secret() -> str:
+    return str(current_app.config["SECRET_KEY"])
+
+
+def _max_age() -> float:
+    return float(current_app.config["BOOKING_LINK_DAYS"]) * 86400
+
+
+def book_token(lead_id: int) -> str:
+    """The signed per-lead booking link's token (``/book/<token>``): no login, expires, for this lead only."""
+    return links.sign(_secret(), links.BOOK, {"lead": lead_id}, clock.now())
+
+
+def book_url(lead_id: int) -> str:
+    """The absolute booking link, for mails (this helper's and others': nurture's "Ready to talk?", hand-raise)."""
+    return f"{current_app.config['SITE_URL'].rstrip('/')}/book/{book_token(lead_id)}"
+
+
+def lead_from_token(token: str) -> Lead:
+    value = links.read(_secret(), links.BOOK, token, _max_age(), clock.now())
+    lead = db.session.get(Lead, value.get("lead")) if isinstance(value.get("lead"), int) else None
+    if lead is None:
+        raise links.LinkError("This link is not valid any more.")
+    return lead
+
+
+def meeting_token(meeting: Meeting) -> str:
+    return links.sign(_secret(), links.MEETING, {"meeting": meeting.id, "uid": meeting.uid}, clock.now())
+
+
+def meeting_url(meeting: Meeting) -> str:
+    return f"{current_app.config['SITE_URL'].rstrip('/')}/book/meeting/{meeting_token(meeting)}"
+
+
+def meeting_from_token(token: str) -> Meeting:
+    value = links.read(_secret(), links.MEETING, token, _max_age(), clock.now())
+    meeting = db.session.get(Meeting, value.get("meeting")) if isinstance(value.get("meeting"), int) else None
+    if meeting is None or meeting.uid != value.get("uid"):
+        raise links.LinkError("This link is not valid any more.")
+    return meeting
+
+
+def _host() -> str:
+    return urlsplit(current_app.config["SITE_URL"]).hostname or "doorstep.invalid"
+
+
+def _facts(meeting: Meeting, rep: User) -> dict[str, Any]:
+    return {"meeting_id": meeting.id, "start": meeting.start.isoformat(), "end": meeting.end.isoformat(),
+            "rep": rep.name, "timezone": meeting.timezone, "sequence": meeting.sequence}
+
+
+def _mail_both(meeting: Meeting, lead: Lead, rep: User, kind: str, now: dt.datetime) -> None:
+    _queue(meeting, kind, lead.email, now, audience="prospect")
+    if rep.active:
+        _queue(meeting, kind, rep.email, now, audience="rep")
+
+
+def _queue(meeting: Meeting, kind: str, recipient: str, now: dt.datetime, audience: str = "prospect",
+           extra: dict[str, Any] | None = None) -> None:
+    """One meeting mail in the outbox, carrying the meeting as it is now: a later change sends its own."""
+    db.session.add(OutboxMessage(
+        topic=MEETING_MAIL, channel="email", recipient=recipient, created_at=now, next_attempt_at=now,
+        give_up_at=now + GIVE_UP_AFTER,
+        payload={"lead_id": meeting.lead_id, "meeting_id": meeting.id, "kind": kind, "audience": audience,
+                 "start": meeting.start.isoformat(), "end": meeting.end.isoformat(), "sequence": meeting.sequence,
+                 "timezone": meeting.timezone, **(extra or {})}))
+    ring_doorbell()
+
+
+@dataclass(frozen=True)
+class MeetingMail:
+    """What the worker needs to send one meeting mail: the subject, the template's context, and the invite."""
+
+    subject: str
+    context: dict[str, Any]
+    ics: str = ""
+    method: str = ""
+
+
+def when_text(start: dt.datetime, zone: str) -> str:
+    """A time as a person reads it, in ``zone``: "Tuesday 3 March 2026, 10:00 (Europe/Berlin)"."""
+    local = start.astimezone(ZoneInfo(zone_or_default(zone)))
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} ({zone_or_default(zone)})"
+
+
+def meeting_mail(payload: dict[str, Any], stamp: dt.datetime) -> MeetingMail:
+    """The mail an outbox row stands for. Raises LookupError when its lead or meeting is gone."""
+    lead = db.session.get(Lead, payload.get("lead_id"))
+    if lead is None:
+        raise LookupError("The lead no longer exists.")
+    kind, zone = str(payload["kind"]), zone_or_default(payload.get("timezone"))
+    context: dict[str, Any] = {"kind": kind, "lead": lead, "audience": payload.get("audience", "prospect"),
+                               "book_url": book_url(lead.id)}
+    if kind == "nudge":
+        context["slots"] = [when_text(dt.datetime.fromisoformat(s), zone) for s in payload.get("slots", [])]
+        return MeetingMail("Pick a time to talk, whenever suits you", context)
+    meeting = db.session.get(Meeting, payload.get("meeting_id"))
+    if meeting is None:
+        raise LookupError("The meeting no longer exists.")
+    rep = meeting.rep
+    start, end = dt.datetime.fromisoformat(payload["start"]), dt.datetime.fromisoformat(payload["end"])
+    rep_zone = zone_or_default(availability_row(rep.id).timezone)
+    shown_zone = zone if context["audience"] == "prospect" else rep_zone
+    context.update(meeting=meeting, rep=rep, when=when_text(start, shown_zone), manage_url=meeting_url(meeting),
+                   lead_url=f"{current_app.config['SITE_URL'].rstrip('/')}/inbox/leads/{lead.id}")
+    other = rep.name if context["audience"] == "prospect" else lead.name
+    subjects = {
+        "booked": f"Booked: a conversation with {other}, {context['when']}",
+        "rescheduled": f"Moved: your conversation with {other} is now {context['when']}",
+        "canceled": f"Canceled: the conversation with {other}, {context['when']}",
+        "reminder_day": f"Tomorrow: your conversation with {other}, {context['when']}",
+        "reminder_hour": f"In an hour: your conversation with {other}, {context['when']}",
+        "rebook": "Sorry we missed each other. Pick another time?",
+    }
+    subject = " ".join(subjects.get(kind, kind).split())[:200]
+    if kind not in ("booked", "rescheduled", "canceled"):
+        return MeetingMail(subject, context)
+    invite = Invite(
+        uid=meeting.uid, sequence=int(payload["sequence"]), start=start, end=end, zone=rep_zone,
+        summary=f"{current_app.config['SITE_NAME']}: {lead.name} and {rep.name}",
+        description=f"A conversation about what {lead.name} wrote. Move or cancel it: {meeting_url(meeting)}",
+        organizer_name=rep.name, organizer_email=rep.email, attendee_name=lead.name, attendee_email=lead.email,
+        canceled=kind == "canceled")
+    return MeetingMail(subject, context, invite_ics(invite, stamp), "CANCEL" if invite.canceled else "REQUEST")
+
+
+def calendar_ics(meeting: Meeting, stamp: dt.datetime) -> str:
+    """The meeting as the rep's own calendar keeps it (the same UID and sequence as the invites)."""
+    lead, rep = meeting.lead, meeting.rep
+    return invite_ics(Invite(
+        uid=meeting.uid, sequence=meeting.sequence, start=meeting.start, end=meeting.end,
+        zone=zone_or_default(availability_row(rep.id).timezone),
+        summary=f"{current_app.config['SITE_NAME']}: {lead.name} and {rep.name}",
+        description=f"Lead page: {current_app.config['SITE_URL'].rstrip('/')}/inbox/leads/{lead.id}",
+        organizer_name=rep.name, organizer_email=rep.email, attendee_name=lead.name, attendee_email=lead.email,
+        canceled=meeting.status == "canceled"), stamp, stored=True)
+
+
+# --- what the clock makes due (the outbox worker runs these between deliveries) --------------------------------
+
+REMINDERS = (("reminder_day", dt.timedelta(hours=24), "reminded_day"),
+             ("reminder_hour", dt.timedelta(hours=1), "reminded_hour"))
+# Leads older than this when the nudge first runs are left alone: one mail soon after, never a late chase.
+NUDGE_AT_MOST_AFTER = dt.timedelta(days=2)
+
+
+def send_reminders(now: dt.datetime) -> int:
+    """Reminders 24 hours and 1 hour before each booked meeting, to the prospect and the rep; a meeting booked
+    closer than that skips the one it is already inside. The caller commits."""
+    sent = 0
+    for kind, before, flag in REMINDERS:
+        column = getattr(Meeting, flag)
+        due = db.session.scalars(sa.select(Meeting).where(
+            Meeting.status == "booked", column.is_(False), Meeting.start > now, Meeting.start <= now + before)
+            .order_by(Meeting.start).limit(200)).all()
+        for meeting in due:
+            setattr(meeting, flag, True)
+            if meeting.created_at > meeting.start - before:
+                continue
+            if kind == "reminder_hour":
+                meeting.reminded_day = True
+            _mail_both(meeting, meeting.lead, meeting.rep, kind, now)
+            db.session.add(LeadEvent(lead_id=meeting.lead_id, at=now, kind="meeting_reminded",
+                                     data={**_facts(meeting, meeting.rep), "before": kind}))
+            sent += 1
+    return sent
+
+
+def nudge_unbooked(now: dt.datetime) -> int:
+    """One mail with the rep's next slots to each ready lead who asked to talk but has not booked within
+    ``BOOKING_NUDGE_MINUTES`` of arriving; never a second one for the same hand-over. The caller commits."""
+    wait = dt.timedelta(minutes=float(current_app.config["BOOKING_NUDGE_MINUTES"]))
+    if wait <= dt.timedelta():
+        return 0
+    nudged = sa.select(LeadEvent.id).where(LeadEvent.lead_id == Lead.id, LeadEvent.kind == "booking_nudge",
+                                           LeadEvent.at >= Lead.routed_at)
+    booked = sa.select(Meeting.id).where(Meeting.lead_id == Lead.id, Meeting.created_at >= Lead.routed_at)
+    waiting = db.session.scalars(sa.select(Lead).where(
+        Lead.route == SALES_READY, Lead.routed_at <= now - wait, Lead.routed_at > now - wait - NUDGE_AT_MOST_AFTER,
+        ~sa.exists(nudged), ~sa.exists(booked)).order_by(Lead.routed_at).limit(100)).all()
+    count = 0
+    for lead in waiting:
+        if not wants_meeting(lead):
+            continue
+        shown = offer(lead, now, limit=3)
+        zone = zone_or_default(lead.latest.context.get("timezone") if isinstance(lead.latest.context, dict)
+                               else None, current_app.config["WORKING_TIMEZONE"])
+        db.session.add(OutboxMessage(
+            topic=MEETING_MAIL, channel="email", recipient=lead.email, created_at=now, next_attempt_at=now,
+            give_up_at=now + GIVE_UP_AFTER,
+            payload={"lead_id": lead.id, "kind": "nudge", "audience": "prospect", "timezone": zone,
+                     "slots": [slot.start.isoformat() for slot in shown.slots]}))
+        db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="booking_nudge",
+                                 data={"slots": len(shown.slots)}))
+        ring_doorbell()
+        count += 1
+    return count
+
+
+def sync_calendars(now: dt.datetime, limit: int = 20) -> int:
+    """Write each changed meeting to its rep's CalDAV calendar (or remove a canceled one); a calendar that is
+    down is tried again next time, as the meeting remembers the version it last wrote. The caller commits."""
+    pending = db.session.scalars(
+        sa.select(Meeting).join(AvailabilityRow, AvailabilityRow.user_id == Meeting.rep_id)
+        .where(AvailabilityRow.caldav_url != "", Meeting.calendar_sequence < Meeting.sequence,
+               Meeting.end > now - dt.timedelta(days=1))
+        .order_by(Meeting.id).limit(limit)).all()
+    written = 0
+    for meeting in pending:
+        account = calendar_account(availability_row(meeting.rep_id))
+        if account is None:
+            continue
+        try:
+            if meeting.status == "canceled":
+                remove_event(account, meeting.uid)
+            else:
+                put_event(account, calendar_ics(meeting, now))
+        except Exception as exc:  # noqa: BLE001 - the calendar server's failure; retried on the next round
+            log.warning("Meeting %s could not be written to %s's calendar: %s", meeting.id, meeting.rep.name, exc)
+            continue
+        meeting.calendar_sequence = meeting.sequence
+        written += 1
+    return written
+
+
+# --- a rep's settings ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AvailabilityChange:
+    """What the settings form says, already read: hours per weekday as "09:00-17:00" or empty."""
+
+    timezone: str
+    hours: dict[int, str]
+    meeting_minutes: int
+    buffer_minutes: int
+    notice_minutes: int
+    max_per_day: int
+    days_off: list[str]
+    caldav_url: str
+    caldav_username: str
+    caldav_password: str  # empty keeps the stored one
+
+
+def save_availability(user_id: int, change: AvailabilityChange) -> AvailabilityRow:
+    """Store a sales rep's availability; a new calendar password is encrypted, an emptied URL forgets it."""
+    user = db.session.get(User, user_id)
+    if user is None or user.role != "sales":
+        raise BookingError("Only sales reps have booking availability.")
+    if change.timezone not in ZONES:
+        raise BookingError("Choose a time zone from the list.")
+    row = availability_row(user_id)
+    row.timezone = change.timezone
+    row.hours = {str(day): [[part.strip() for part in text.split("-")]] for day, text in change.hours.items()
+                 if text.strip()}
+    row.meeting_minutes, row.buffer_minutes = change.meeting_minutes, change.buffer_minutes
+    row.notice_minutes, row.max_per_day = change.notice_minutes, change.max_per_day
+    row.days_off = sorted({dt.date.fromisoformat(day).isoformat() for day in change.days_off})
+    row.caldav_url, row.caldav_username = change.caldav_url.strip(), change.caldav_username.strip()
+    if not row.caldav_url:
+        row.caldav_password = ""
+    elif change.caldav_password:
+        config = current_app.config
+        row.caldav_password = encrypt(fernet(config["CALENDAR_KEY"], config["SECRET_KEY"]), change.caldav_password)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def availability_fields(row: AvailabilityRow) -> dict[str, Any]:
+    """The stored settings as the form shows them (the password never: it stays where it is)."""
+    hours = {int(day): ", ".join(f"{o}-{c}" for o, c in windows) for day, windows in (row.hours or {}).items()}
+    return {"timezone": row.timezone, **{name: hours.get(day, "") for day, name in enumerate(WEEKDAY_KEYS)},
+            "meeting_minutes": row.meeting_minutes, "buffer_minutes": row.buffer_minutes,
+            "notice_minutes": row.notice_minutes, "max_per_day": row.max_per_day,
+            "days_off": "\n".join(row.days_off or []), "caldav_url": row.caldav_url,
+            "caldav_username": row.caldav_username}

@@ -1,0 +1,186 @@
+"""Booking for prospects, without signing in: pick a time, confirm it, and later move or cancel it by signed link."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from leads import clock
+from leads.booking.links import LinkError
+from leads.extensions import limiter
+from leads.forms import ConfirmForm, SlotForm, ZoneForm
+from leads.models import Lead, Meeting, Submission
+from leads.services.booking import (
+    ZONES,
+    BookingError,
+    Offer,
+    SlotTaken,
+    book,
+    book_token,
+    can_book,
+    cancel,
+    lead_from_token,
+    meeting_from_token,
+    meeting_token,
+    offer,
+    parse_slot,
+    rep_slots,
+    reschedule,
+    upcoming_meeting,
+    when_text,
+    zone_or_default,
+)
+from leads.services.booking import Slot as OfferedSlot
+
+bp = Blueprint("booking", __name__, url_prefix="/book")
+
+# The zones people pick from: Area/City names and UTC, not the legacy aliases (US/Eastern, Etc/GMT+5…).
+SORTED_ZONES = sorted(z for z in ZONES if z == "UTC" or ("/" in z and z.split("/")[0] in {
+    "Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}))
+TAKEN = "Sorry, someone booked that time a moment ago. Here are the times that are still free."
+
+
+def _booking_limit() -> str:
+    return str(current_app.config["BOOKING_RATE_LIMIT"])
+
+
+def _zone() -> str:
+    return zone_or_default(request.values.get("tz"), current_app.config["WORKING_TIMEZONE"])
+
+
+def _slot_form(slots: list[OfferedSlot], zone: str, chosen: str = "") -> SlotForm:
+    form = SlotForm(formdata=None, tz=zone, slot=chosen or None)
+    form.slot.choices = [(slot.value, when_text(slot.start, zone).rsplit(" (", 1)[0]) for slot in slots]
+    return form
+
+
+def slots_context(shown: Offer, zone: str, action: str, limit: int | None = None) -> dict[str, object]:
+    """What the slot picker needs, on the booking, meeting and result pages alike."""
+    return {"offer": shown, "zone": zone, "zone_form": ZoneForm(SORTED_ZONES, formdata=None, tz=zone),
+            "slot_form": _slot_form(shown.slots[:limit], zone), "slot_action": action}
+
+
+@bp.errorhandler(LinkError)
+def bad_link(error: LinkError) -> ResponseReturnValue:
+    """An altered or expired link: say so plainly, and offer the way back, never a stack trace."""
+    page = render_template("booking/link.html", message=str(error), expired=error.expired)
+    return page, 410 if error.expired else 404
+
+
+def booking_context(submission: Submission) -> dict[str, object]:
+    """On a ready buyer's result page: the booked meeting, or the slots to book one, when they asked to talk."""
+    lead = submission.lead
+    if submission.verdict != "sales_ready" or not can_book(lead):
+        return {}
+    if (booked := upcoming_meeting(lead.id)) is not None:
+        return {"booked": booked, "booked_url": url_for("booking.meeting", token=meeting_token(booked)),
+                "booked_when": when_text(booked.start, booked.timezone)}
+    shown = offer(lead)
+    if not shown.slots:  # nobody can take a meeting: the page promises a reply instead
+        return {}
+    token = book_token(lead.id)
+    return {**slots_context(shown, _zone(), url_for("booking.confirm", token=token), limit=12), "book_token": token}
+
+
+def _pick_page(token: str, lead: Lead, message: str = "", code: int = 200) -> ResponseReturnValue:
+    if not can_book(lead):
+        return render_template("booking/closed.html", lead=lead), 410
+    if (booked := upcoming_meeting(lead.id)) is not None:
+        return redirect(url_for("booking.meeting", token=meeting_token(booked)))
+    zone = _zone()
+    context = slots_context(offer(lead), zone, url_for("booking.confirm", token=token))
+    return render_template("booking/pick.html", lead=lead, token=token, message=message, **context), code
+
+
+@bp.get("/<token>")
+def pick(token: str) -> ResponseReturnValue:
+    return _pick_page(token, lead_from_token(token))
+
+
+@bp.route("/<token>/confirm", methods=["GET", "POST"])
+@limiter.limit(_booking_limit, methods=["POST"])
+def confirm(token: str) -> ResponseReturnValue:
+    lead = lead_from_token(token)
+    if not can_book(lead) or upcoming_meeting(lead.id) is not None:
+        return _pick_page(token, lead)
+    form = ConfirmForm(formdata=request.form if request.method == "POST" else request.args)
+    if request.method == "GET" or not form.validate():
+        return _confirm_page(lead, form, url_for("booking.confirm", token=token), token)
+    try:
+        rep_id, start = parse_slot(form.slot.data or "")
+        meeting = book(lead.id, rep_id, start, _zone())
+    except SlotTaken:
+        return _pick_page(token, lead, TAKEN, 409)
+    except BookingError as exc:
+        return _pick_page(token, lead, str(exc), 400)
+    flash("Your conversation is booked. We've emailed you an invitation.", "info")
+    return redirect(url_for("booking.meeting", token=meeting_token(meeting)), code=303)
+
+
+def _confirm_page(lead: Lead, form: ConfirmForm, action: str, back: str, moving: Meeting | None = None
+                  ) -> ResponseReturnValue:
+    """The chosen time, to confirm; a missing or altered choice goes back to the times, with a message."""
+    try:
+        rep_id, start = parse_slot(form.slot.data or "")
+    except BookingError as exc:
+        message = "Choose one of the times shown." if not form.slot.data else str(exc)
+        if moving is not None:
+            return _meeting_page(moving, message, 400)
+        return _pick_page(back, lead, message, 400)
+    zone = _zone()
+    form.tz.data = zone
+    return render_template("booking/confirm.html", lead=lead, form=form, action=action, when=when_text(start, zone),
+                           moving=moving, back=url_for("booking.meeting", token=back) if moving
+                           else url_for("booking.pick", token=back, tz=zone), rep_id=rep_id)
+
+
+@bp.get("/meeting/<token>")
+def meeting(token: str) -> ResponseReturnValue:
+    return _meeting_page(meeting_from_token(token))
+
+
+def _meeting_page(found: Meeting, message: str = "", code: int = 200) -> ResponseReturnValue:
+    zone = zone_or_default(request.args.get("tz"), found.timezone)
+    token = meeting_token(found)
+    context: dict[str, object] = {"zone": zone}
+    if found.status == "booked":
+        moves = [slot for slot in rep_slots(found.rep_id, clock.now(), ignoring=found.id) if slot.start != found.start]
+        shown = Offer(found.lead, moves, False, found.rep.name)
+        context = slots_context(shown, zone, url_for("booking.move", token=token), limit=12)
+    return render_template("booking/meeting.html", meeting=found, token=token, when=when_text(found.start, zone),
+                           message=message, cancel_form=ConfirmForm(formdata=None, slot="cancel"),
+                           **context), code
+
+
+@bp.route("/meeting/<token>/move", methods=["GET", "POST"])
+@limiter.limit(_booking_limit, methods=["POST"])
+def move(token: str) -> ResponseReturnValue:
+    found = meeting_from_token(token)
+    form = ConfirmForm(formdata=request.form if request.method == "POST" else request.args)
+    action = url_for("booking.move", token=token)
+    if request.method == "GET" or not form.validate():
+        return _confirm_page(found.lead, form, action, token, moving=found)
+    try:
+        rep_id, start = parse_slot(form.slot.data or "")
+        reschedule(found.id, rep_id, start, _zone())
+    except SlotTaken:
+        return _meeting_page(found, TAKEN, 409)
+    except BookingError as exc:
+        return _meeting_page(found, str(exc), 400)
+    flash("Your conversation has moved. We've emailed you the updated invitation.", "info")
+    return redirect(url_for("booking.meeting", token=token), code=303)
+
+
+@bp.post("/meeting/<token>/cancel")
+@limiter.limit(_booking_limit)
+def cancel_meeting(token: str) -> ResponseReturnValue:
+    found = meeting_from_token(token)
+    form = ConfirmForm()
+    if not form.validate():
+        return _meeting_page(found, "Please try again: the page had expired.", 400)
+    try:
+        cancel(found.id)
+    except BookingError as exc:
+        return _meeting_page(found, str(exc), 400)
+    flash("Your conversation is canceled. We've let the calendar know.", "info")
+    return redirect(url_for("booking.meeting", token=token), code=303)
