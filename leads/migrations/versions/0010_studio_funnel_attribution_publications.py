@@ -7,7 +7,7 @@ backfill`` fills them from stored rows. ``model_publications`` records who publi
 questionnaire version from the studio, and when; the YAML stays in ``model_versions``.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0009
 Create Date: 2026-12-01 05:20:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0005'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
