@@ -383,8 +383,6 @@ class PolicyForm(FlaskForm):
     admins_need_two_factor = BooleanField("Admins must use two-factor sign-in")
 class StudioPeriodForm(FlaskForm):
     """The studio's period and splits, read from the URL (GET, so no CSRF); the splits offer what was seen."""
-class ZoneForm(FlaskForm):
-    """The time zone slots are shown in: detected by the browser, changeable; read from the URL (GET, no CSRF)."""
 
     class Meta:
         csrf = False
@@ -422,16 +420,6 @@ class ZoneForm(FlaskForm):
 
 class StudioLeadsForm(FlaskForm):
     """Search every lead (GET, so no CSRF)."""
-    tz = SelectField("Times shown in", validate_choice=False,
-                     description="Your browser's time zone is chosen for you when it can be detected.")
-
-    def __init__(self, zones: Iterable[str], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.tz.choices = [SelectChoice(zone, zone.replace("_", " ")) for zone in zones]
-
-
-class SlotForm(FlaskForm):
-    """Choosing one of the offered times; a GET to the confirmation page, so nothing is booked yet."""
 
     class Meta:
         csrf = False
@@ -462,6 +450,28 @@ class PublishForm(FlaskForm):
 
 class RollbackForm(FlaskForm):
     """Publish an earlier version again: the button is all of it."""
+
+
+class ZoneForm(FlaskForm):
+    """The time zone slots are shown in: detected by the browser, changeable; read from the URL (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    tz = SelectField("Times shown in", validate_choice=False,
+                     description="Your browser's time zone is chosen for you when it can be detected.")
+
+    def __init__(self, zones: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tz.choices = [SelectChoice(zone, zone.replace("_", " ")) for zone in zones]
+
+
+class SlotForm(FlaskForm):
+    """Choosing one of the offered times; a GET to the confirmation page, so nothing is booked yet."""
+
+    class Meta:
+        csrf = False
+
     slot = RadioField("Choose a time", validate_choice=False,
                       validators=[validators.InputRequired("Choose one of the times shown.")])
     tz = HiddenField()

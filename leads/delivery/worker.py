@@ -33,9 +33,9 @@ from leads.delivery.payload import lead_link, receipt_summary, webhook_body
 from leads.delivery.webhooks import post, signed_headers
 from leads.extensions import db
 from leads.models import DeliveryAttempt, Lead, OutboxMessage, WebhookEndpoint
-from leads.privacy.requests import LINK_TOPIC, link_mail
 from leads.nurture.sending import deliver_nurture
 from leads.nurture.subscriptions import NURTURE_TOPICS
+from leads.privacy.requests import LINK_TOPIC, link_mail
 from leads.questionnaire import OWN_WORDS
 from leads.services.booking import MEETING_MAIL, meeting_mail
 

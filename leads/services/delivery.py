@@ -158,7 +158,7 @@ def scheduled_work() -> None:
 def purge_when_due() -> dict[str, int]:
     """Purge what outlived its retention window, when this process has not looked lately; one worker at a time."""
     config = current_app.config
-    if not retention.due(config) or not _only_worker("retention"):
+    if not retention.due(config) or not only_worker("retention"):
         db.session.rollback()
         return {}
     return retention.purge_expired(retention.Windows.from_config(config))
@@ -167,7 +167,7 @@ def purge_when_due() -> dict[str, int]:
 def meeting_work() -> int:
     """Reminders before meetings, one nudge to ready leads who have not booked, and reps' calendars brought up
     to date; one worker at a time on PostgreSQL. Says how many reminders and nudges were queued."""
-    if not _only_worker("meetings"):
+    if not only_worker("meetings"):
         db.session.rollback()
         return 0
     now = clock.now()
