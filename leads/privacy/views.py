@@ -16,8 +16,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user
-from flask_login.config import COOKIE_NAME
+from flask_login import COOKIE_NAME, current_user, login_user
 
 from leads.extensions import limiter
 from leads.forms import (
