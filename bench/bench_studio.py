@@ -62,7 +62,8 @@ def load(engine: sa.Engine, size: int, today: dt.date) -> None:
     postgres = engine.dialect.name == "postgresql"
     series = ("SELECT i FROM generate_series(CAST(1 AS bigint), :n) AS s(i)" if postgres else
               "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :n) SELECT i FROM s")
-    day = "(CAST(:today AS date) - CAST(i % 365 AS integer))" if postgres else "date(:today, '-' || (i % 365) || ' days')"
+    day = ("(CAST(:today AS date) - CAST(i % 365 AS integer))" if postgres else
+           "date(:today, '-' || (i % 365) || ' days')")
     people = (f"SELECT i, {day} AS day, {_case('i % 7', SOURCES)} AS source, {_case('i % 7', MEDIUMS)} AS medium, "
               f"{_case('(i / 7) % 6', CAMPAIGNS)} AS campaign, {_case('(i / 3) % ' + str(len(ARTICLES)), ARTICLES)} "
               f"AS landing, (i * 7919) % 1000 AS r FROM ({series}) AS series")
