@@ -82,7 +82,7 @@ def test_content_check_reports_a_malformed_value_at_its_line_without_a_traceback
     assert old in text
     text = text.replace(old, new, 1)
     model.write_text(text)
-    line = text.splitlines().index(new.rstrip("\n")) + 1
+    line = text.splitlines().index(new.splitlines()[0]) + 1
     app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
                       "CONTENT_DIR": str(content_copy)})
     result = app.test_cli_runner().invoke(args=["content", "check"])
