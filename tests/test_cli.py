@@ -68,8 +68,8 @@ def test_content_check_names_file_and_line_of_a_broken_model(content_copy: Path,
     [
         ("        max_length: 120\n        autocomplete: name\n", "        max_length: lots\n",
          "question 'name': max_length must be a whole number, 0 or more, not 'lots'"),
-        ("    phrases: [urgent, asap, as soon as possible, this quarter, next month, deadline, before the end of,"
-         " right away]\n", "    phrases: 3\n", "lexicon group 'urgency': phrases must be a list of phrases, not 3"),
+        ("    phrases:\n      en: [urgent, urgently,", "    phrases: 3\n    unused:\n      en: [urgent, urgently,",
+         "lexicon group 'urgency': phrases must be a list of phrases, not 3"),
         ("        min: 0\n", "        min: abc\n", "question 'sales_team_size': min must be a number, not 'abc'"),
     ],
     ids=["max_length: lots", "phrases: 3", "min: abc"],
@@ -82,7 +82,7 @@ def test_content_check_reports_a_malformed_value_at_its_line_without_a_traceback
     assert old in text
     text = text.replace(old, new, 1)
     model.write_text(text)
-    line = text.splitlines().index(new.rstrip("\n")) + 1
+    line = text.splitlines().index(new.splitlines()[0]) + 1
     app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
                       "CONTENT_DIR": str(content_copy)})
     result = app.test_cli_runner().invoke(args=["content", "check"])

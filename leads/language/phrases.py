@@ -91,13 +91,10 @@ class PhraseIndex:
                     number = compiled.number
                     if number in found:
                         continue
-                    if len(compiled.stems) == 1:
-                        positions: list[int] | None = [i]
-                    else:
-                        positions = _follow(keys, i, compiled.stems, compiled.spec.gap)
-                        if positions is None:
-                            continue
-                    found[number] = _match(words, spans, compiled, positions, negated, cues)
+                    positions = [i] if len(compiled.stems) == 1 else _follow(keys, i, compiled.stems,
+                                                                             compiled.spec.gap)
+                    if positions is not None:
+                        found[number] = _match(words, spans, compiled, positions, negated, cues)
         # Longest first where two start together, so a negated long phrase is not undercut by a short one in it.
         return sorted(found.values(), key=lambda m: (m.start, -m.end))
 
