@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from leads import create_app
+from leads.extensions import db
 from leads.nurture.links import BadLink, Links
 from leads.nurture.sequences import DEFAULT_TRACK, as_plain_text, linked, load_sequences, parse_delay
 from tests.conftest import CONTENT_DIR
@@ -106,5 +107,8 @@ def test_the_nurture_job_waits_while_no_questionnaire_has_ever_loaded(content_co
     app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
                       "CONTENT_DIR": str(content_copy)})
     with app.app_context():
-        assert app.extensions["doorstep.content"].questionnaire_or_none() is None
-        assert queue_due_emails() == 0  # the worker's periodic job goes on; nothing is lost, the emails wait
+        try:
+            assert app.extensions["doorstep.content"].questionnaire_or_none() is None
+            assert queue_due_emails() == 0  # the worker's periodic job goes on; nothing is lost, the emails wait
+        finally:
+            db.engine.dispose()
