@@ -247,11 +247,10 @@ def stack(workdir: Path, app_servers: int = 2, workers: int = 2, reps: int = 3, 
             port = free_port()
             env = {**base, "DOORSTEP_CONTENT_DIR": str(content), "DOORSTEP_BIND": f"127.0.0.1:{port}"}
             log = workdir / f"server{n}" / "gunicorn.log"
-            process = stop.enter_context(_process(unit_command(WEB_UNIT, env), log, env=env, cwd=ROOT))
+            stop.enter_context(_process(unit_command(WEB_UNIT, env), log, env=env, cwd=ROOT))
             ports.append(port)
             content_dirs.append(content)
             logs.append(log)
-            del process
         for port in ports:
             wait_for_port(port, timeout=60)
         if outbox_worker:
