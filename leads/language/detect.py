@@ -43,7 +43,7 @@ def detect_language(text: str, words: Sequence[str] | None = None) -> str:
     when the caller has them already."""
     if words is None:
         words = tokens(text[:2000])[0]
-    if sum(len(w) for w in words[:100] if w.isalpha()) < MIN_LETTERS:
+    if sum(map(len, words[:100])) < MIN_LETTERS:  # the words' characters: enough to tell a language by?
         return DEFAULT_LANGUAGE
     distinct = set(words)
     hits = sorted(((len(common & distinct), language) for language, common in COMMON_WORDS.items()), reverse=True)
