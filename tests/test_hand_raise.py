@@ -43,7 +43,8 @@ def test_talk_now_routes_the_same_submission_again_and_logs_the_hand_raise(
     response = client.post("/questionnaire/result/talk", data={"csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"].endswith("/questionnaire/result")
     html = client.get("/questionnaire/result").get_data(as_text=True)
-    assert "Let's talk" in html and "Riley Rep will email you" in html and "talk now" not in html
+    # Ready now, and asking: they book the conversation on the spot, with the rep whose turn it is.
+    assert "Let's talk" in html and "Pick a time to talk with Riley Rep" in html and "talk now" not in html
     route, verdicts, kinds, alerts = _state(app, answers["email"])
     assert (route, verdicts, alerts) == ("sales_ready", ["sales_ready"], 1)
     assert kinds.count("hand_raised") == 1
@@ -77,5 +78,5 @@ def test_the_talk_now_button_in_chromium(app: Flask, client: FlaskClient, page, 
     page.get_by_role("button", name="I'd like to talk now").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text().endswith("Let's talk.")
-    assert page.get_by_text("Riley Rep will email you").is_visible()
+    assert page.get_by_role("heading", name="Pick a time to talk with Riley Rep").is_visible()
     assert _state(app, persona_answers(NOT_YET)["email"])[0] == "sales_ready"

@@ -370,9 +370,11 @@ def test_a_ticked_box_from_a_refused_address_gets_no_confirmation(make_app: Any,
 
 
 def near_threshold() -> dict[str, Any]:
-    """Gates met, one point short of sales-ready."""
-    return {**persona_answers("Solo founder who asks to talk but is early"), "role": "sales_leader",
-            "company_size": "11-50", "sales_team_size": 30, "email": "near@threshold.example"}
+    """Gates and the intent minimum met, one point short of sales-ready."""
+    return {**persona_answers("Solo founder who asks to talk but is early"), "role": "consultant",
+            "company_size": "1000+", "sales_team_size": 2, "buying_stage": "budgeting", "timeline": "this_quarter",
+            "budget": "none",
+            "email": "near@threshold.example"}
 
 
 def test_a_click_is_an_article_read_that_promotes_a_lead_near_the_threshold_and_alerts_sales(

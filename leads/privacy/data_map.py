@@ -70,6 +70,10 @@ PERSONAL_DATA: tuple[PersonalTable, ...] = (
     PersonalTable("outbox", "Emails and webhooks about you or to you",
                   lambda t, p: t.c.id.in_(p.message_ids)),
     PersonalTable("questionnaire_drafts", "Questionnaires you started", _drafts),
+    by_lead("nurture_sends", "The emails of your reading sequence, and the articles each carried"),
+    by_lead("nurture_subscriptions", "Your reading by email: whether you confirmed it, and when the next comes"),
+    by_lead("consents", "What you agreed to, in the words you were shown, and when"),
+    by_lead("meetings", "Conversations you booked with our team, and how they went"),
     by_lead("lead_reads", "When our team opened your record"),
     by_lead("assignments", "Who in our team your enquiry was handed to"),
     by_lead("lead_events", "Your journey with us: submissions, routing, notes and status"),
@@ -82,6 +86,8 @@ PERSONAL_DATA: tuple[PersonalTable, ...] = (
 NOT_ABOUT_PROSPECTS: dict[str, str] = {
     "users": "the team's own accounts",
     "erasure_tombstones": "a keyed hash of an erased address, kept so that suppression still works",
+    "suppressions": "keyed hashes of addresses no marketing may go to, kept so that an unsubscribe outlives erasure",
+    "availability": "the team's own working hours and calendars",
 }
 
 
