@@ -36,7 +36,7 @@ run: demo
 	@echo "Serving Doorstep on http://$(HOST):$(PORT) with the outbox worker  (Ctrl+C to stop)"
 	@$(BIN)/doorstep outbox work & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	  $(BIN)/doorstep run --host $(HOST) --port $(PORT)
+	  $(BIN)/doorstep run --without-threads --host $(HOST) --port $(PORT)
 
 check: install
 	$(BIN)/doorstep content check

@@ -13,15 +13,15 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from bench.common import median
+from bench.common import bench_database, median
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -82,17 +82,9 @@ def prepare(base_url: str, size: int, reuse: bool) -> str:
     from leads.extensions import db
     from leads.services.users import create_user
 
-    name = f"doorstep_bench_erasure_{size}"
-    url = re.sub(r"/[^/]*$", f"/{name}", base_url)
-    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if reuse and exists:
-            admin.dispose()
-            return url
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    admin.dispose()
+    url, kept = bench_database("postgresql", f"doorstep_bench_erasure_{size}", base_url, reuse, Path("."))
+    if kept:
+        return url
     app = create_app({"ENV": "test", "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()

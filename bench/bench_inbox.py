@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import json
 import random
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -27,7 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.common import median, p95, save, table, timed
+from bench.common import bench_database, median, p95, save, table, timed
 from leads.services.lead_search import search_text_for
 
 BENCH_DIR = Path("/tmp/doorstep-bench")
@@ -185,26 +184,10 @@ def prepare(kind: str, size: int, pg_url: str, reuse: bool) -> tuple[str, float 
     from leads.extensions import db
     from leads.services.users import create_user
 
-    if kind == "sqlite":
-        BENCH_DIR.mkdir(parents=True, exist_ok=True)
-        path = BENCH_DIR / f"inbox-{size}.db"
-        url = f"sqlite:///{path}"
-        if reuse and path.exists():
-            return url, None
-        for old in BENCH_DIR.glob(f"inbox-{size}.db*"):
-            old.unlink()
-    else:
-        name = f"doorstep_bench_{size}"
-        url = re.sub(r"/[^/]*$", f"/{name}", pg_url)
-        admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-            if reuse and exists:
-                admin.dispose()
-                return url, None
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
-            conn.execute(sa.text(f"CREATE DATABASE {name}"))
-        admin.dispose()
+    url, kept = bench_database(kind, f"inbox-{size}" if kind == "sqlite" else f"doorstep_bench_{size}", pg_url,
+                               reuse, BENCH_DIR)
+    if kept:
+        return url, None
     app = create_app({"ENV": "test", "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
@@ -212,7 +195,7 @@ def prepare(kind: str, size: int, pg_url: str, reuse: bool) -> tuple[str, float 
         db.engine.dispose()
     start = time.perf_counter()
     if kind == "sqlite":
-        load_sqlite(path, size, reps)
+        load_sqlite(Path(url.removeprefix("sqlite:///")), size, reps)
     else:
         load_postgres(url, size, reps)
     return url, time.perf_counter() - start
@@ -253,7 +236,8 @@ def operations(url: str, size: int) -> dict[str, Callable[[], Any]]:
         "lead page": lambda: client.get(f"/inbox/leads/{lead_id}"),
     }
     for name, op in ops.items():
-        assert op().status_code == 200, name
+        response = op()
+        assert response.status_code == 200, (name, response.status_code, response.get_data(as_text=True)[-3000:])
     return ops
 
 

@@ -61,7 +61,7 @@ def load(app: Any, leads: int, seed: int = 14) -> int:
     from leads.content_check import load_personas
     from leads.extensions import db
     from leads.models import Lead, NurtureSend, NurtureSubscription, Submission, Suppression
-    from leads.nurture.consent import address_key
+    from leads.privacy.people import address_key
 
     rng = random.Random(seed)
     with app.app_context():

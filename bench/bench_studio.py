@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.common import ROOT, median, p95, save, table, timed
+from bench.common import ROOT, bench_database, median, p95, save, table, timed
 
 BENCH_DIR = Path("/tmp/doorstep-bench")
 PASSWORD = "bench password not for production"
@@ -109,26 +108,10 @@ def prepare(kind: str, size: int, pg_url: str, reuse: bool, today: dt.date) -> t
     from leads.extensions import db
     from leads.services.users import create_user
 
-    if kind == "sqlite":
-        BENCH_DIR.mkdir(parents=True, exist_ok=True)
-        path = BENCH_DIR / f"studio-{size}.db"
-        url = f"sqlite:///{path}"
-        if reuse and path.exists():
-            return url, None
-        for old in BENCH_DIR.glob(f"studio-{size}.db*"):
-            old.unlink()
-    else:
-        name = f"doorstep_bench_studio_{size}"
-        url = re.sub(r"/[^/]*$", f"/{name}", pg_url)
-        admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-            if reuse and exists:
-                admin.dispose()
-                return url, None
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
-            conn.execute(sa.text(f"CREATE DATABASE {name}"))
-        admin.dispose()
+    url, kept = bench_database(kind, f"studio-{size}" if kind == "sqlite" else f"doorstep_bench_studio_{size}",
+                               pg_url, reuse, BENCH_DIR)
+    if kept:
+        return url, None
     app = create_app({"ENV": "test", "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()

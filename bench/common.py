@@ -130,3 +130,30 @@ def save(name: str, payload: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2, default=str))
     return path
+
+
+def bench_database(kind: str, name: str, pg_url: str, reuse: bool, sqlite_dir: Path) -> tuple[str, bool]:
+    """A database for one benchmark: a SQLite file in ``sqlite_dir``, or a database called ``name`` on the
+    PostgreSQL server of ``pg_url``. Returns its URL and whether an earlier run's copy was kept (``reuse``)."""
+    import sqlalchemy as sa
+
+    if kind == "sqlite":
+        sqlite_dir.mkdir(parents=True, exist_ok=True)
+        path = sqlite_dir / f"{name}.db"
+        if reuse and path.exists():
+            return f"sqlite:///{path}", True
+        for old in sqlite_dir.glob(f"{name}.db*"):
+            old.unlink()
+        return f"sqlite:///{path}", False
+    url = re.sub(r"/[^/]*$", f"/{name}", pg_url)
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if reuse and exists:
+                return url, True
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+            conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    finally:
+        admin.dispose()
+    return url, False

@@ -100,9 +100,6 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "WORKING_TIMEZONE": os.environ.get("DOORSTEP_WORKING_TIMEZONE", "UTC"),
         # When reps who chose a daily digest get it, in the working time zone.
         "DIGEST_TIME": os.environ.get("DOORSTEP_DIGEST_TIME", "08:00"),
-        # Privacy. The key of the hashes kept of erased addresses (tombstones); it must never change, or
-        # suppression forgets everyone erased before. Unset, one is derived from SECRET_KEY.
-        "PRIVACY_HASH_KEY": os.environ.get("DOORSTEP_PRIVACY_HASH_KEY"),
         # How long the link a prospect gets to see or erase their data works.
         "PRIVACY_LINK_HOURS": float(os.environ.get("DOORSTEP_PRIVACY_LINK_HOURS", "24")),
         # Retention windows, applied by the outbox worker, and shown on the public privacy page.

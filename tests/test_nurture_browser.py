@@ -20,7 +20,7 @@ def email_links(app: Flask, make_lead: Any, researcher_answers: dict[str, Any]) 
     import sqlalchemy as sa
 
     from leads.models import Lead
-    from leads.nurture.consent import address_key
+    from leads.privacy.people import address_key
     from leads.nurture.subscriptions import links, unsubscribe_link_token
 
     make_lead(**{**researcher_answers, "email_reading": True})

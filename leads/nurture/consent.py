@@ -1,7 +1,7 @@
 """Consent records, for both kinds, and suppressed addresses: the one place either is written or read.
 
 Each consent keeps the wording shown (text and SHA-256), when, where it came from, and a keyed hash
-(HMAC-SHA256, key ``ADDRESS_HASH_KEY``) of the address, never the address itself: enough to show what
+(``leads.privacy.people.address_key``) of the address, never the address itself: enough to show what
 was agreed and to honour an unsubscribe after the person is erased. Nothing here commits.
 """
 
@@ -9,24 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 
 import sqlalchemy as sa
-from flask import current_app
 
 from leads.extensions import db
 from leads.models import Consent, Lead, Submission, Suppression
+from leads.privacy.people import address_key
 from leads.questionnaire import EMAIL_READING, Questionnaire
 
 STORAGE = "storage"
 MARKETING = "marketing"
-
-
-def address_key(email: str) -> str:
-    """The keyed hash of an address, as every consent and suppression stores it."""
-    config = current_app.config
-    key = str(config.get("ADDRESS_HASH_KEY") or "") or f"address:{config['SECRET_KEY']}"
-    return hmac.new(key.encode(), email.strip().lower().encode(), hashlib.sha256).hexdigest()
 
 
 def wording_hash(wording: str) -> str:

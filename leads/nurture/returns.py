@@ -20,12 +20,13 @@ from leads import clock
 from leads.extensions import db
 from leads.forms import QuestionnaireForm, questionnaire_form
 from leads.models import Lead, LeadEvent, Submission
-from leads.nurture.consent import address_key
 from leads.nurture.links import BadLink
 from leads.nurture.subscriptions import NothingToDo, links
+from leads.privacy.people import address_key
 from leads.questionnaire import Question, Questionnaire
 from leads.routing import QUARANTINED
 from leads.scoring import NURTURE, SALES_READY, EngagementEvent, event_rows
+from leads.services.booking import book_url, can_book
 from leads.services.handover import change_route, record_score
 from leads.services.replay import rescore_one
 
@@ -91,6 +92,12 @@ class Recheck:
     questions: list[Question]
     form: QuestionnaireForm
     route: str = NURTURE
+    booking_url: str = ""  # where a lead who can now book picks a time
+
+
+def _recheck(lead: Lead, questions: list[Question], form: QuestionnaireForm) -> Recheck:
+    """The re-check as it stands; a lead with sales who asked to talk books the conversation on the spot."""
+    return Recheck(lead.name, questions, form, lead.route, book_url(lead.id) if can_book(lead) else "")
 
 
 def gate_questions(model: Questionnaire) -> list[Question]:
@@ -102,24 +109,25 @@ def open_recheck(token: str) -> Recheck:
     lead, latest = _ready_lead(token)
     model = current_app.extensions["doorstep.content"].questionnaire()
     form = questionnaire_form(model, _as_posted(latest.answers))
-    return Recheck(lead.name, gate_questions(model), form, lead.route)
+    return _recheck(lead, gate_questions(model), form)
 
 
 def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
     """Take the re-checked answers into a new submission (the rest as they were), score it and re-route.
 
-    Refused answers come back with their messages and nothing is stored. After the merge, the hand-raise
-    (leads/services/hand_raise.py ``raise_hand``) belongs where a lead has just become sales-ready here.
+    Refused answers come back with their messages and nothing is stored. These are new answers, so they
+    are a new submission; the result page's one-click hand-raise (``leads.services.hand_raise``) is the
+    path that re-routes the same answers.
     """
     lead, latest = _ready_lead(token)
     model = current_app.extensions["doorstep.content"].questionnaire()
     questions = gate_questions(model)
     if lead.route != NURTURE:  # with sales already (or held back): an old email's form moves nothing
-        return Recheck(lead.name, questions, questionnaire_form(model, _as_posted(latest.answers)), lead.route)
+        return _recheck(lead, questions, questionnaire_form(model, _as_posted(latest.answers)))
     typed = {**_as_posted(latest.answers), **{q.id: posted.getlist(q.id) for q in questions}}
     form = questionnaire_form(model, typed)
     if not form.check(questions):
-        return Recheck(lead.name, questions, form, lead.route)
+        return _recheck(lead, questions, form)
     now = clock.now()
     answers = {**latest.answers, **{q.id: form.answers.get(q.id) for q in questions}}
     again = Submission(lead=lead, created_at=now, answers=answers, model_version=latest.model_version,
@@ -129,9 +137,9 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="rechecked", data={q.id: answers.get(q.id)
                                                                               for q in questions}))
     db.session.flush()
-    route = reconsider(lead, again, now, {"by": "ready to talk"})
+    reconsider(lead, again, now, {"by": "ready to talk"})
     db.session.commit()
-    return Recheck(lead.name, questions, form, route)
+    return _recheck(lead, questions, form)
 
 
 def _ready_lead(token: str) -> tuple[Lead, Submission]:

@@ -29,7 +29,7 @@ from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.extensions import db
 from leads.models import Lead, LeadEvent, NurtureSend, NurtureSubscription, OutboxMessage, Submission, Suppression
 from leads.nurture import recommend_reading
-from leads.nurture.consent import address_key, suppress, suppression
+from leads.nurture.consent import suppress, suppression
 from leads.nurture.sequences import SequenceEmail, as_plain_text, linked
 from leads.nurture.subscriptions import (
     CONFIRM,
@@ -40,6 +40,7 @@ from leads.nurture.subscriptions import (
     sequences,
     unsubscribe_link_token,
 )
+from leads.privacy.people import address_key
 from leads.scoring import NURTURE
 from leads.statuses import LABELS
 

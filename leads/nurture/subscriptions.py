@@ -22,7 +22,6 @@ from leads.models import Consent, Lead, LeadEvent, NurtureSend, NurtureSubscript
 from leads.nurture import recommend_reading
 from leads.nurture.consent import (
     MARKETING,
-    address_key,
     lift_suppression,
     record_consent,
     record_submission_consents,
@@ -31,6 +30,7 @@ from leads.nurture.consent import (
 )
 from leads.nurture.links import BadLink, Links
 from leads.nurture.sequences import Sequences, load_sequences
+from leads.privacy.people import address_key
 from leads.questionnaire import Questionnaire
 from leads.scoring import NURTURE
 

@@ -26,16 +26,18 @@ from leads.spreadsheet import csv_lines
 SUMMARY_FIELDS = ("name", "email", "company", "job_role", "route", "status", "stage", "source", "created_at")
 
 
-def email_hash(email: str) -> str:
-    """The keyed hash an erased address is remembered by: enough to recognise it, never to recover it."""
-    key = current_app.config.get("PRIVACY_HASH_KEY") or hmac.new(
-        str(current_app.config["SECRET_KEY"]).encode(), b"doorstep.privacy.tombstones", hashlib.sha256).hexdigest()
-    return hmac.new(str(key).encode(), email.strip().lower().encode(), hashlib.sha256).hexdigest()
+def address_key(email: str) -> str:
+    """The keyed hash (HMAC-SHA256, key ``ADDRESS_HASH_KEY``) an address is remembered by where the address
+    itself must not be kept: erasure tombstones, consent records and suppressions. Enough to recognise an
+    address, never to recover it."""
+    config = current_app.config
+    key = str(config.get("ADDRESS_HASH_KEY") or "") or f"address:{config['SECRET_KEY']}"
+    return hmac.new(key.encode(), email.strip().lower().encode(), hashlib.sha256).hexdigest()
 
 
 def was_erased(email: str) -> bool:
     """Whether this address asked to be erased: mail that is not an answer to a request must not go to it."""
-    return db.session.get(ErasureTombstone, email_hash(email)) is not None
+    return db.session.get(ErasureTombstone, address_key(email)) is not None
 
 
 def lead_email(lead_id: int) -> str | None:
@@ -94,7 +96,7 @@ def erase_person(email: str, actor_id: int | None, how: str) -> Erasure:
     """Delete the person at ``email`` from every table in the map, keep a tombstone, log it; one transaction."""
     erasure = remove_rows(find_person(email))
     forget_search_terms()
-    stone = email_hash(email)
+    stone = address_key(email)
     if db.session.get(ErasureTombstone, stone) is None:
         db.session.add(ErasureTombstone(email_hash=stone, erased_at=clock.now()))
     audit.note(actor_id, "person.erased", f"tombstone {stone[:12]}", {"how": how, "rows": erasure.rows})

@@ -32,6 +32,7 @@ from leads.models import Availability as AvailabilityRow
 from leads.models import Lead, LeadEvent, Meeting, OutboxMessage, User
 from leads.scoring import NURTURE, SALES_READY
 from leads.services.handover import change_route, next_rep
+from leads.services.studio_counts import count_booking
 from leads.services.workflow import hand_to
 from leads.statuses import CONTACTED, MEETING_SET, NEW
 
@@ -219,7 +220,9 @@ def book(lead_id: int, rep_id: int | None, start: dt.datetime, zone: str) -> Mee
         reason = (f"Booked a meeting with {rep.name}: {lead.owner.name if lead.owner else 'nobody'} had no free "
                   f"time in the next {current_app.config['BOOKING_HORIZON_DAYS']} working days")
         hand_to(lead, rep, reason, now)
-    lead.first_booked_at = lead.first_booked_at or now
+    if lead.first_booked_at is None:
+        lead.first_booked_at = now
+        count_booking(now, lead.routed_at or now, lead.latest.context if lead.latest else {})
     if lead.status in (NEW, CONTACTED):
         db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="status",
                                  data={"from": lead.status, "to": MEETING_SET, "by": "booking"}))

@@ -16,13 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from leads.extensions import db
-from leads.models import ArticleDay, FunnelDay, FunnelSplit, FunnelTotal, Lead, LeadEvent, Submission
+from leads.models import ArticleDay, FunnelDay, FunnelSplit, FunnelTotal, Lead, LeadEvent, Meeting, Submission
 from leads.scoring import SALES_READY
 from leads.services.lead_search import matching
 from leads.services.studio_counts import READ, START
 from leads.statuses import LOST, NOT_READY, WON
 from leads.studio import funnel
-from leads.studio.calibration import OUTCOMES, Calibration, Outcome, calibrate
+from leads.studio.calibration import NO_SHOW, OUTCOMES, Calibration, Outcome, calibrate
 from leads.studio.funnel import FunnelRow, Period, Stage, funnel_rows
 
 LEADS_PAGE = 50
@@ -153,8 +153,12 @@ def attribution_report(period: Period) -> Attribution:
 
 
 def calibration_report() -> Calibration:
-    """Calibration over every sales-ready lead whose outcome sales recorded."""
-    ended = (sa.select(Lead.id, Lead.status).where(Lead.status.in_((WON, LOST, NOT_READY)))).subquery()
+    """Calibration over every sales-ready lead whose outcome sales recorded, or who missed their meeting."""
+    recorded = sa.select(Lead.id, Lead.status).where(Lead.status.in_((WON, LOST, NOT_READY)))
+    missed = (sa.select(Meeting.lead_id.label("id"), sa.literal(NO_SHOW).label("status"))
+              .where(Meeting.status == NO_SHOW, Meeting.lead_id.not_in(recorded.with_only_columns(Lead.id)))
+              .distinct())
+    ended = sa.union_all(recorded, missed).subquery()
     scored = (sa.select(Submission.lead_id, sa.func.max(Submission.id).label("id"))
               .where(Submission.lead_id.in_(sa.select(ended.c.id)), Submission.verdict == SALES_READY)
               .group_by(Submission.lead_id)).subquery()

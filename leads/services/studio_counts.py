@@ -158,6 +158,11 @@ def count_status_move(before: str, after: str, at: dt.datetime, routed_at: dt.da
         count_touches(WON, at, articles)
 
 
+def count_booking(at: dt.datetime, routed_at: dt.datetime, context: Mapping[str, Any]) -> None:
+    """A lead booked their first meeting, so long after becoming sales-ready."""
+    count_stage(funnel.BOOKED, at, journey_of(context)[0], (at - routed_at).total_seconds())
+
+
 def count_start(at: dt.datetime, context: Mapping[str, Any], waited: float | None) -> None:
     """A questionnaire was started; ``context`` is what its draft keeps of the arrival and the reading."""
     count_stage(funnel.STARTED, at, Arrived.from_context(context.get("arrived") or {}), waited)
@@ -225,6 +230,13 @@ def backfill(progress: Callable[[int], None] | None = None) -> int:
                 stages[(WON, day, arrived, -1)] += 1
                 articles.update((day, a, WON, t) for a, t in touches(journey))
         read += _done(rows, progress)
+    first_bookings = (sa.select(LeadEvent.lead_id, sa.func.min(LeadEvent.at).label("at"))
+                      .where(LeadEvent.kind == "meeting_booked").group_by(LeadEvent.lead_id))
+    for rows in _batches(first_bookings):
+        contexts = _latest_contexts({row.lead_id for row in rows})
+        for row in rows:
+            stages[(funnel.BOOKED, team_day(row.at), journey_of(contexts.get(row.lead_id, {}))[0], -1)] += 1
+        read += _done(rows, progress)
     _count_stages(stages)
     _upsert(ArticleDay, [{"day": day, "article": a, "measure": m, "touch": t, "people": n}
                          for (day, a, m, t), n in articles.items()], ARTICLE_KEY)
@@ -237,7 +249,8 @@ def backfill_rows() -> int:
     total = 0
     for query in (sa.select(sa.func.count()).select_from(QuestionnaireDraft),
                   sa.select(sa.func.count()).select_from(Submission).where(Submission.verdict != QUARANTINED),
-                  sa.select(sa.func.count()).select_from(LeadEvent).where(LeadEvent.kind == "status")):
+                  sa.select(sa.func.count()).select_from(LeadEvent).where(LeadEvent.kind == "status"),
+                  sa.select(sa.func.count(sa.distinct(LeadEvent.lead_id))).where(LeadEvent.kind == "meeting_booked")):
         total += db.session.scalar(query) or 0
     return total
 

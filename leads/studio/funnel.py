@@ -12,6 +12,7 @@ PAGE_VIEW = "page_view"
 STARTED = "started"
 SENT = "sent"
 SALES_READY = "sales_ready"
+BOOKED = "booked"
 CONTACTED = "contacted"
 WON = "won"
 STEP_PREFIX = "step:"
@@ -27,11 +28,12 @@ class Stage:
 
 
 # The one list of the funnel's stages after the questionnaire, in order. A capability that adds a
-# stage (booking's "booked", between sales_ready and contacted) adds it here and counts it with
-# leads.services.studio_counts.count_stage where it happens; the pages and the CSV follow.
+# stage adds it here and counts it with leads.services.studio_counts.count_stage where it happens
+# (booking counts "booked" there); the pages and the CSV follow.
 AFTER_QUESTIONNAIRE: tuple[Stage, ...] = (
     Stage(SENT, "Sent their answers", "starting"),
     Stage(SALES_READY, "Sales-ready"),
+    Stage(BOOKED, "Booked a meeting", "becoming sales-ready"),
     Stage(CONTACTED, "Contacted by sales", "becoming sales-ready"),
     Stage(WON, "Won", "becoming sales-ready"),
 )
