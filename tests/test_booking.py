@@ -16,9 +16,11 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 
 from leads.extensions import db
-from leads.models import Assignment, Lead, LeadEvent, Meeting, OutboxMessage, User
+from leads.models import Assignment, FunnelTotal, Lead, LeadEvent, Meeting, OutboxMessage, User
 from leads.services.booking import MEETING_MAIL, book_token, meeting_token
 from leads.services.delivery import meeting_work
+from leads.services.studio import calibration_report
+from leads.services.studio_counts import backfill
 from tests.conftest import MONDAY_8AM, FixedClock, csrf_token, persona_answers, walk_questionnaire
 
 
@@ -377,6 +379,9 @@ def test_a_no_show_goes_back_to_nurture_and_gets_a_friendly_link_to_book_again(
         assert back is not None and back.route == "nurture"
         rerouted = [e for e in back.events if e.kind == "rerouted"][-1]
         assert rerouted.data["reason"] == "Did not come to the booked meeting"
+        # Marketers' calibration counts the missed meeting as an outcome of "sales-ready".
+        report = calibration_report()
+        assert report.outcomes == 1 and [dict(t.outcomes) for t in report.by_version] == [{"no_show": 1}]
     rebook = mails(app, "rebook")
     assert [m.recipient for m in rebook] == [lead.email]
     assert deliver_all(app) == []
@@ -533,3 +538,23 @@ def test_a_rep_back_from_away_is_weighed_from_their_return_not_flooded(app: Flas
         assert back is not None and back.available_since == fixed_clock.at
     owners = [make_lead().owner_id for _ in range(8)]
     assert owners[0] == returning.id and owners.count(steady.id) >= 2  # a first lead at once, not all eight
+
+
+def test_a_first_booking_is_the_funnels_booked_stage_and_the_backfill_agrees(
+        app: Flask, client: FlaskClient, rep, ready_answers) -> None:  # type: ignore[no-untyped-def]
+    value = slot_values(walk_questionnaire(client, ready_answers, follow=True).get_data(as_text=True))[0]
+    with app.app_context():
+        lead = db.session.scalar(sa.select(Lead))
+        assert lead is not None
+        token = book_token(lead.id)
+
+    def booked() -> int | None:
+        with app.app_context():
+            return db.session.scalar(sa.select(sa.func.sum(FunnelTotal.people)).where(FunnelTotal.stage == "booked"))
+
+    assert booked() is None
+    assert book_through(client, token, value).status_code == 303
+    assert booked() == 1
+    with app.app_context():
+        backfill()
+    assert booked() == 1

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -436,6 +437,9 @@ def test_ready_to_talk_asks_only_the_gates_and_a_yes_hands_the_lead_to_sales(app
     answered = client.post(path, data={"csrf_token": csrf_token(client, path), "talk_now": "yes",
                                        "timeline": "this_year"})
     assert answered.status_code == 200 and "Let's talk" in answered.get_data(as_text=True)
+    # They asked to talk: they pick a time on the spot, through their own signed booking link.
+    booking = re.search(r'href="([^"]*/book/[^"]+)">Pick a time to talk', answered.get_data(as_text=True))
+    assert booking and client.get(urlsplit(booking.group(1)).path).status_code == 200
     with app.app_context():
         lead = db.session.scalar(sa.select(Lead).where(Lead.email == "keen@harbour.example"))
         assert lead.route == "sales_ready" and lead.owner_id == rep.id

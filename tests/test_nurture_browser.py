@@ -20,8 +20,8 @@ def email_links(app: Flask, make_lead: Any, researcher_answers: dict[str, Any]) 
     import sqlalchemy as sa
 
     from leads.models import Lead
-    from leads.privacy.people import address_key
     from leads.nurture.subscriptions import links, unsubscribe_link_token
+    from leads.privacy.people import address_key
 
     make_lead(**{**researcher_answers, "email_reading": True})
     with app.app_context():

@@ -255,7 +255,7 @@ def backfill_rows() -> int:
     return total
 
 
-def _batches(query: sa.Select[Any]) -> Iterable[Sequence[sa.Row[Any]]]:
+def _batches(query: sa.Select[*tuple[Any, ...]]) -> Iterable[Sequence[sa.Row[Any]]]:
     result = db.session.execute(query.execution_options(yield_per=BATCH))
     yield from result.partitions(BATCH)
 
