@@ -253,8 +253,10 @@ def stack(workdir: Path, app_servers: int = 2, workers: int = 2, reps: int = 3, 
             logs.append(log)
         for port in ports:
             wait_for_port(port, timeout=60)
-        if outbox_worker:
-            stop.enter_context(_process(unit_command(WORKER_UNIT, base), workdir / "outbox.log", env=base, cwd=ROOT))
+        if outbox_worker:  # on the first server, reading its content (alerts name the model's rules)
+            worker_env = {**base, "DOORSTEP_CONTENT_DIR": str(content_dirs[0])}
+            stop.enter_context(_process(unit_command(WORKER_UNIT, worker_env), workdir / "outbox.log", env=worker_env,
+                                        cwd=ROOT))
         http_port, https_port = free_port(), free_port()
         cafile = self_signed_certificate(workdir)
         for folder in ("cache", "acme"):
