@@ -177,9 +177,10 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
     index = model.phrase_index
     items: list[ReceiptItem] = []
     earned = [0] * len(model.lexicon)
-    counted: dict[int, list[tuple[str, int, int]]] = {}  # group -> (question, first word, last word) counted
+    counted: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (group, question) -> (first, last word) counted
     phrases_seen: set[tuple[int, tuple[str, ...], bool]] = set()
     more: dict[int, int] = {}  # group -> phrases heard past its cap, beyond the one listed
+    cap_line: dict[int, int] = {}  # group -> where its "(cap reached)" line stands in items
     for q in visible:
         if not q.lexicon or not answers.get(q.id):
             continue
@@ -188,14 +189,14 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
             group_at = match.spec.group
             group = model.lexicon[group_at]
             key = (group_at, match.stems, bool(match.negated_by))
-            spans = counted.setdefault(group_at, [])
-            if key in phrases_seen or any(question == q.id and first <= match.last_word and match.first_word <= last
-                                          for question, first, last in spans):
+            spans = counted.setdefault((group_at, q.id), [])
+            if key in phrases_seen or any(first <= match.last_word and match.first_word <= last
+                                          for first, last in spans):
                 continue
             # A phrase counts once where it is affirmed, and is shown once where it is negated; the words a
             # negated phrase covers count for no other phrase of its group ("budget hasn't been approved").
             phrases_seen.add(key)
-            spans.append((q.id, match.first_word, match.last_word))
+            spans.append((match.first_word, match.last_word))
             if match.negated_by:
                 excerpt, mark = _excerpt(text, (match.cue_start, match.end))
                 items.append(ReceiptItem(f"lexicon:{group.id}", f"negated: {group.label}", group.dimension, excerpt,
@@ -209,14 +210,16 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
                 more[group_at] = more.get(group_at, -1) + 1
                 if more[group_at]:
                     continue
+            if not points:
+                cap_line[group_at] = len(items)
             label = group.label if points else f"{group.label} (cap reached)"
             excerpt, mark = _excerpt(text, (match.start, match.end))
             items.append(ReceiptItem(f"lexicon:{group.id}", label, group.dimension, excerpt, points, q.id,
                                      (match.start, match.end), mark))
-    if any(more.values()):
-        capped = {f"{model.lexicon[g].label} (cap reached)": n for g, n in more.items() if n}
-        items = [dataclasses.replace(i, label=f"{i.label[:-1]}; {capped[i.label]} more)") if i.label in capped
-                 else i for i in items]
+    for group_at, n in more.items():
+        if n:
+            line = items[cap_line[group_at]]
+            items[cap_line[group_at]] = dataclasses.replace(line, label=f"{line.label[:-1]}; {n} more)")
     return items
 
 
