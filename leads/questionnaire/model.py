@@ -233,6 +233,9 @@ class Conversation:
     def declined(self, answers: Answers) -> bool:
         return str(answers.get(self.question) or "") in self.declines
 
+    def asked(self, answers: Answers) -> bool:
+        return str(answers.get(self.question) or "") == self.asks
+
 
 @dataclass(frozen=True)
 class Alternative:

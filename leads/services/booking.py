@@ -30,6 +30,7 @@ from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.extensions import db
 from leads.models import Availability as AvailabilityRow
 from leads.models import Lead, LeadEvent, Meeting, OutboxMessage, User
+from leads.questionnaire.model import Conversation
 from leads.scoring import NURTURE, SALES_READY
 from leads.services.handover import change_route, next_rep
 from leads.services.studio_counts import count_booking
@@ -39,7 +40,6 @@ from leads.statuses import CONTACTED, MEETING_SET, NEW
 log = logging.getLogger(__name__)
 
 # The questionnaire's question and answer that ask for a conversation: only those who gave it are offered slots.
-TALK_NOW, ASKED = "talk_now", "yes"
 # Meeting mails, by the kind in their payload; all go through the outbox as topic MEETING_MAIL.
 MEETING_MAIL = "meeting.mail"
 SHOWN_SLOTS = 40
@@ -155,9 +155,16 @@ def rep_slots(rep_id: int, now: dt.datetime, limit: int | None = SHOWN_SLOTS,
 # --- the prospect's side ------------------------------------------------------------------------------------
 
 
+def conversation() -> Conversation | None:
+    """The model's question about talking to us, and the answer that asks: the one place booking learns it."""
+    model = current_app.extensions["doorstep.content"].questionnaire_or_none()
+    return model.conversation if model is not None else None
+
+
 def wants_meeting(lead: Lead) -> bool:
     """The prospect asked for a conversation in their latest answers."""
-    return bool(lead.submissions) and str(lead.latest.answers.get(TALK_NOW, "")) == ASKED
+    asking = conversation()
+    return asking is not None and bool(lead.submissions) and asking.asked(lead.latest.answers)
 
 
 def can_book(lead: Lead) -> bool:

@@ -15,7 +15,7 @@ from leads.extensions import db
 from leads.models import InboxCount, Lead, LeadEvent, LeadRead, Meeting, Submission
 from leads.questionnaire import Questionnaire
 from leads.scoring import NURTURE, SALES_READY, WARMING, engagement_now, events_from_rows
-from leads.services.booking import ASKED, TALK_NOW
+from leads.services.booking import conversation
 from leads.services.lead_search import matching
 from leads.statuses import LABELS, PIPELINE
 
@@ -120,11 +120,14 @@ MEETING_FILTERS = {"booked": "Booked", "none": "Not booked yet", "held": "Held",
 
 def _asked_to_talk() -> sa.ColumnElement[bool]:
     """The lead's latest answers asked for a conversation."""
+    asking = conversation()
+    if asking is None:
+        return sa.false()
     earlier = orm.aliased(Submission)
     latest = (sa.select(sa.func.max(earlier.id)).where(earlier.lead_id == Lead.id)
               .correlate(Lead).scalar_subquery())
     return sa.exists(sa.select(Submission.id).where(Submission.id == latest,
-                                                    Submission.answers[TALK_NOW].as_string() == ASKED))
+                                                    Submission.answers[asking.question].as_string() == asking.asks))
 
 
 def _meeting_filter(name: str) -> sa.ColumnElement[bool]:
