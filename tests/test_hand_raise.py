@@ -80,3 +80,25 @@ def test_the_talk_now_button_in_chromium(app: Flask, client: FlaskClient, page, 
     assert page.get_by_role("heading", level=1).inner_text().endswith("Let's talk.")
     assert page.get_by_role("heading", name="Pick a time to talk with Riley Rep").is_visible()
     assert _state(app, persona_answers(NOT_YET)["email"])[0] == "sales_ready"
+
+
+def test_a_hand_raised_again_after_sales_sent_the_lead_back_is_a_new_decision(
+        app: Flask, client: FlaskClient, submit, make_user) -> None:
+    from leads.services.workflow import change_status
+
+    rep = make_user("sales", name="Riley Rep")
+    answers = persona_answers(NOT_YET)
+    submit(answers, follow=True)
+    token = csrf_token(client, "/questionnaire/result")
+    client.post("/questionnaire/result/talk", data={"csrf_token": token})
+    with app.app_context():
+        lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.email == answers["email"]))
+        change_status(lead_id, "not_ready", rep.id, "no_timeline")
+    assert _state(app, answers["email"])[0] == "nurture"
+    client.post("/questionnaire/result/talk", data={"csrf_token": token})  # weeks later, from the same page
+    route, _, kinds, alerts = _state(app, answers["email"])
+    assert (route, kinds.count("hand_raised"), kinds.count("promoted"), alerts) == ("sales_ready", 2, 2, 2)
+    with app.app_context():
+        assert db.session.get(Lead, lead_id).status == "new"
+    client.post("/questionnaire/result/talk", data={"csrf_token": token})  # and a double click is still one
+    assert _state(app, answers["email"])[2].count("hand_raised") == 2

@@ -114,3 +114,48 @@ def test_a_replay_keeps_a_confirmed_spam_out_and_a_released_submission_routed(
         replay(site_content().questionnaire(), apply=True)
         assert db.session.get(Submission, spam_id).verdict == "spam"
         assert db.session.get(Submission, released_id).verdict == "sales_ready"
+
+
+@pytest.mark.parametrize("decided_first", [True, False], ids=["sales-decided-after-it-arrived", "it-arrived-after"])
+def test_a_release_never_undoes_what_sales_decided_after_the_answers_arrived(
+        app: Flask, client: FlaskClient, submit, auth, make_user, ready_answers, decided_first: bool) -> None:
+    from leads.services.workflow import change_status
+
+    rep = make_user("sales")
+    answers = ready_answers | {"email": "dana@buyer.example"}
+    submit(answers)
+    with app.app_context():
+        lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.email == "dana@buyer.example"))
+    if not decided_first:
+        with app.app_context():
+            change_status(lead_id, "not_ready", rep.id, "no_budget")
+    submit(answers, website="https://spam.example")  # the honeypot: these answers are held for review
+    with app.app_context():
+        held = db.session.scalar(sa.select(Submission.id).where(Submission.verdict == "quarantined"))
+        if decided_first:
+            change_status(lead_id, "not_ready", rep.id, "no_budget")
+    auth.login(make_user("admin").email)
+    client.post(f"/studio/quarantine/{held}/release", data={"csrf_token": csrf_token(client, "/studio/quarantine")})
+    with app.app_context():
+        lead = db.session.get(Lead, lead_id)
+        kinds = [e.kind for e in lead.events]
+        if decided_first:  # sales saw the lead after those answers came: their decision stands
+            assert (lead.route, lead.status) == ("nurture", "not_ready") and "route_kept" in kinds
+        else:  # the prospect answered again after sales sent them back: a new decision of theirs
+            assert (lead.route, lead.status) == ("sales_ready", "new") and kinds.count("promoted") == 1
+
+
+def test_new_answers_from_a_lead_sales_marked_spam_stay_out(app: Flask, submit, make_user, ready_answers) -> None:
+    from leads.services.workflow import change_status
+
+    rep = make_user("sales")
+    answers = ready_answers | {"email": "again@spam.example"}
+    submit(answers)
+    with app.app_context():
+        lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.email == "again@spam.example"))
+        change_status(lead_id, "spam", rep.id)
+    submit(answers)
+    with app.app_context():
+        lead = db.session.get(Lead, lead_id)
+        assert (lead.route, lead.status, len(lead.submissions)) == ("quarantined", "spam", 2)
+        assert [e.kind for e in lead.events][-1] == "route_kept"

@@ -32,7 +32,7 @@ from leads.models import Availability as AvailabilityRow
 from leads.models import Lead, LeadEvent, Meeting, OutboxMessage, User
 from leads.questionnaire.model import Conversation
 from leads.scoring import NURTURE, SALES_READY
-from leads.services.handover import change_route, next_rep
+from leads.services.handover import THE_TEAM, change_route, next_rep, the_prospect
 from leads.services.studio_counts import count_booking
 from leads.services.workflow import hand_to
 from leads.statuses import CONTACTED, MEETING_SET, NEW
@@ -222,7 +222,7 @@ def book(lead_id: int, rep_id: int | None, start: dt.datetime, zone: str) -> Mee
                       timezone=zone_or_default(zone), created_at=now)
     _hold(meeting)
     if lead.route != SALES_READY:  # booking again after a missed meeting brings the lead back to sales
-        change_route(lead, SALES_READY, now, {"by": "booking", "reason": "Booked a meeting again"})
+        change_route(lead, SALES_READY, now, {"by": "booking", "reason": "Booked a meeting again"}, the_prospect(now))
     if lead.owner_id != rep.id:
         reason = (f"Booked a meeting with {rep.name}: {lead.owner.name if lead.owner else 'nobody'} had no free "
                   f"time in the next {current_app.config['BOOKING_HORIZON_DAYS']} working days")
@@ -342,7 +342,7 @@ def record_outcome(lead_id: int, meeting_id: int, outcome: str, actor_id: int) -
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind=f"meeting_{outcome}", actor_id=actor_id, data=facts))
     if outcome == "no_show":
         change_route(lead, NURTURE, now, {"by": "no_show", "reason": "Did not come to the booked meeting",
-                                          "meeting_id": meeting.id})
+                                          "meeting_id": meeting.id}, THE_TEAM)
         _queue(meeting, "rebook", lead.email, now)
         announce("meeting.no_show", lead, now, facts)
     db.session.commit()
