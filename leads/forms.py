@@ -248,6 +248,9 @@ class InboxFilterForm(FlaskForm):
         SelectChoice("held", "Held"), SelectChoice("no_show", "No-show")])
     sort = SelectField("Sort", default="newest", choices=[
         SelectChoice("newest", "Newest first"), SelectChoice("score", "Highest score first")])
+    where = SelectField("Showing", default="inbox", choices=[
+        SelectChoice("inbox", "In the inbox"), SelectChoice("out", "No longer in the inbox (read-only)"),
+        SelectChoice("both", "Both")])
     after = HiddenField()
 
     def __init__(self, statuses: list[tuple[str, str]], stages: list[tuple[str, str]], **kwargs: Any) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -39,6 +37,9 @@ def test_the_queue_shows_reasons_and_escaped_answers(app: Flask, client: FlaskCl
     html = client.get("/studio/quarantine").get_data(as_text=True)
     assert "Held for review (1)" in html and "A disposable email domain (mailinator.com)" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+    # Every answer in words: options by their labels, a ticked box as yes; never a stored value.
+    assert "Sales or revenue leader" in html and "sales_leader" not in html
+    assert ">True<" not in html and ">Yes<" in html
 
 
 def test_release_scores_and_routes_as_of_arrival_and_logs_who(app: Flask, client: FlaskClient, submit, auth,
@@ -50,7 +51,8 @@ def test_release_scores_and_routes_as_of_arrival_and_logs_who(app: Flask, client
     token = csrf_token(client, "/studio/quarantine")
     response = client.post(f"/studio/quarantine/{submission_id}/release", data={"csrf_token": token})
     assert response.status_code == 303
-    assert "Released: routed to sales ready" in client.get("/studio/quarantine").get_data(as_text=True)
+    page = client.get("/studio/quarantine").get_data(as_text=True)
+    assert "Released: routed as of its arrival, to “With sales”" in page
     with app.app_context():
         submission = db.session.get(Submission, submission_id)
         lead = db.session.get(Lead, submission.lead_id)
@@ -92,7 +94,7 @@ def test_the_queue_in_chromium(app: Flask, page, live_server: str, submit, make_
     assert page.get_by_role("heading", level=1).inner_text() == "Held for review (2)"
     page.locator(f"#held-{first}").get_by_role("button", name="Release").click()
     page.wait_for_load_state()
-    assert re.search(r"Released: routed to sales ready", page.content())
+    assert "Released: routed as of its arrival, to “With sales”" in page.content()
     page.locator(f"#held-{second}").get_by_role("button", name="Confirm as spam").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Held for review (0)"

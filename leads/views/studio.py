@@ -70,6 +70,7 @@ def index() -> str:
         stages_problem=content.stage_guides_problem,
         articles=index.all(),
         problems=index.problems,
+        content_dir=content.directory,  # problems name files as marketers know them, from the content folder
         now=now(),
         counts=route_counts(),
         funnel=[row for row in report.rows if row.stage.id in OVERVIEW_STAGES],
