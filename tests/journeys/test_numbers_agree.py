@@ -45,7 +45,8 @@ def lead_page(journey: Journey, inbox: Any, alert: Mail) -> None:
 def table_rows(page: Any, selector: str) -> dict[str, list[str]]:
     """A table's rows by their heading cell: the text of each other cell, in order."""
     rows = page.eval_on_selector_all(f"{selector} tbody tr", """rows => rows.map(row => [
-        row.querySelector('th').innerText.trim(), ...[...row.querySelectorAll('td')].map(td => td.innerText.trim())])""")
+        row.querySelector('th').innerText.trim(),
+        ...[...row.querySelectorAll('td')].map(td => td.innerText.trim())])""")
     return {row[0]: row[1:] for row in rows}
 
 
