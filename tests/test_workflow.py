@@ -89,6 +89,9 @@ def test_not_ready_needs_a_reason_and_recycles_the_lead_to_nurture(app: Flask, m
     (event,) = events_of(app, lead.id, "status")
     assert event.data == {"from": "new", "to": "not_ready", "reason": "no_budget"}
     assert "no_budget" in NOT_READY_REASONS
+    (moved,) = events_of(app, lead.id, "rerouted")  # through the one place routes change, as the team's decision
+    assert moved.data == {"from": "sales_ready", "to": "nurture", "by": "sales", "status": "not_ready",
+                          "reason": "no_budget"}
 
     # When they answer again and are ready, they come back as a new lead with a fresh assignment.
     again = make_lead(email=lead.email)

@@ -102,11 +102,11 @@ def change_route(lead: Lead, route: str, now: dt.datetime, why: Mapping[str, Any
     if (before != route or hand_over) and not may_move(lead, mover):
         if mover.who == "prospect" and before != route:
             _add(LeadEvent, lead_id=lead.id, at=now, kind="route_kept",
-                 data={"from": before, "to": route, "status": lead.status, **why})
+                 data={**why, "from": before, "to": route, "status": lead.status})
         return False
     if before is not None and before != route:
         _add(LeadEvent, lead_id=lead.id, at=now, kind="promoted" if route == SALES_READY else "rerouted",
-             data={"from": before, "to": route, **why})
+             data={**why, "from": before, "to": route})
     if hand_over:
         _hand_over(lead, now, before, why)
     lead.route = route

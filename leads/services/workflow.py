@@ -126,12 +126,12 @@ def _move(lead: Lead, target: str, actor_id: int, reason: str, now: dt.datetime)
         if reason not in NOT_READY_REASONS:
             raise WorkflowError("Choose why the lead is not ready; the reason helps tune the scoring.")
         data["reason"] = reason
-        change_route(lead, NURTURE, now, {"by": "sales", **data}, THE_TEAM)
+        change_route(lead, NURTURE, now, {"by": "sales", "status": target, "reason": reason}, THE_TEAM)
     elif target == SPAM:
         if lead.owner is not None:
             data["turn_returned_to"] = lead.owner.name
         _give_turn_back(lead)
-        change_route(lead, QUARANTINED, now, {"by": "sales", **data}, THE_TEAM)
+        change_route(lead, QUARANTINED, now, {"by": "sales", "status": target}, THE_TEAM)
     count_status_move(lead.id, lead.status, target, now, lead.routed_at, lead.latest.context)
     lead.status = target
     lead.first_contact_at = lead.first_contact_at or now  # speed to lead: sales' first act on it
