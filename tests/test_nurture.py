@@ -498,6 +498,25 @@ def test_a_click_is_an_article_read_that_promotes_a_lead_near_the_threshold_and_
     assert outbox(app, topic="nurture.email") == [] and len(smtp_server.inbox.mails) == 3
 
 
+def test_a_click_that_makes_a_not_yet_lead_ready_keeps_them_nurtured_and_reading(
+        app: Flask, client: FlaskClient, clock: MovingClock, make_user: Any, smtp_server) -> None:
+    make_user("sales")
+    waiting = {**near_threshold(), "talk_now": "not_yet", "budget": "planned", "company_size": "251-1000",
+               "email": "waiting@threshold.example"}  # one point short, and a call can wait
+    opt_in(client, waiting)
+    work(app)
+    confirm(client, link_in(smtp_server.inbox.wait_for(1)[0], "confirm"))
+    work(app)
+    assert app.test_client().get(link_in(smtp_server.inbox.wait_for(2)[1], "read")).status_code == 302
+    with app.app_context():
+        lead = db.session.scalar(sa.select(Lead).where(Lead.email == waiting["email"]))
+        assert (lead.route, lead.latest.verdict, lead.owner_id) == ("nurture", "warming", None)
+    clock.move(days=30)
+    work(app)
+    assert len(outbox(app, topic="nurture.email")) == 1  # still reading: the sequence goes on
+    assert subscription(app, waiting["email"]).state == "active"
+
+
 def test_a_second_click_on_the_same_article_counts_once(app: Flask, confirmed: Any, researcher: dict[str, Any]) -> None:
     path = link_in(confirmed, "read")
     for _ in range(3):
