@@ -14,7 +14,7 @@ from leads.extensions import db
 from leads.models import FunnelTotal, Submission
 from tests.conftest import persona_answers
 from tests.journeys.conftest import Journey
-from tests.journeys.test_no_show_rebook import book_the_first_time
+from tests.journeys.test_ready_buyer_books import book_the_first_time
 from tests.test_browser import fill_step
 
 pytestmark = pytest.mark.browser

@@ -13,18 +13,11 @@ from leads import clock
 from leads.extensions import db
 from leads.models import Lead, Meeting, OutboxMessage
 from tests.journeys.conftest import Journey
-from tests.journeys.test_ready_buyer_books import choose_a_time
+from tests.journeys.test_ready_buyer_books import book_the_first_time
 
 pytestmark = pytest.mark.browser
 
 ALERTS = ("lead.sales_ready", "lead.assigned")
-
-
-def book_the_first_time(page: Any) -> None:
-    choose_a_time(page)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Book this time").click()
-    assert page.locator("#meeting-time").is_visible()
 
 
 def test_a_rebook_after_a_no_show_alerts_exactly_the_meetings_rep(journey: Journey,
