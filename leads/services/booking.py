@@ -295,7 +295,7 @@ def check_move(meeting: Meeting, rep_id: int | None, start: dt.datetime, now: dt
 
 
 def _why_not_free(start: dt.datetime, reps: list[int] | None) -> str:
-    """"Taken" only when a meeting now holds that time; anything else was never on offer."""
+    """What to say of a time that is not free: taken, when a meeting now holds it; else never on offer."""
     query = sa.select(Meeting.id).where(Meeting.slot == start)
     if reps is not None:
         query = query.where(Meeting.rep_id.in_(reps))
