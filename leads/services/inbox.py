@@ -288,8 +288,18 @@ def journey(lead: Lead, titles: Mapping[str, str] | None = None) -> list[Journey
     events = db.session.scalars(
         sa.select(LeadEvent).where(LeadEvent.lead_id == lead.id).options(orm.selectinload(LeadEvent.actor))
     )
-    steps += [JourneyStep(e.at, e.kind, e.data or {}, e.actor.name if e.actor else "") for e in events]
+    steps += [JourneyStep(e.at, e.kind, _named(e.kind, e.data or {}, titles), e.actor.name if e.actor else "")
+              for e in events]
     return sorted(steps, key=lambda s: s.at)
+
+
+def _named(kind: str, data: Mapping[str, Any], titles: Mapping[str, str]) -> Mapping[str, Any]:
+    """An event's facts as the journey shows them: a read (from an email, say) keeps only its article's slug,
+    so the title is looked up as for reads before answering; one since removed keeps its slug."""
+    if kind != "article_read" or data.get("title"):
+        return data
+    slug = str(data.get("slug") or "")
+    return {**data, "title": titles.get(slug, slug)[:200]}
 
 
 def _articles_read(items: Any, fallback: dt.datetime, titles: Mapping[str, str]) -> list[JourneyStep]:

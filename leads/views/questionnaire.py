@@ -25,6 +25,7 @@ from leads.extensions import db, limiter
 from leads.forms import QuestionnaireForm, questionnaire_form
 from leads.models import Submission
 from leads.nurture import recommend_reading
+from leads.nurture.subscriptions import read_before_answering
 from leads.questionnaire import Alternative, Questionnaire, Step
 from leads.services.answering import (
     StepOutcome,
@@ -161,7 +162,8 @@ def result() -> Response | str:
     reading = []
     if submission.verdict != "sales_ready":  # warming and nurture both get reading, never a promised call
         articles = site_content().fresh_articles().published(clock.now())
-        reading = recommend_reading(articles, submission.answers, site_content().questionnaire())
+        reading = recommend_reading(articles, submission.answers, site_content().questionnaire(),
+                                    read=read_before_answering(submission.context))
     return render_template("questionnaire/result.html", submission=submission, reading=reading,
                            reply_hours=current_app.config["SALES_REPLY_HOURS"], **booking_context(submission))
 
