@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What marketers write, unless DOORSTEP_CONTENT_DIR says otherwise (the app and `doorstep content` read it alike).
+CONTENT_DIR = PROJECT_ROOT / "content"
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "SECRET_KEY": os.environ.get("DOORSTEP_SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "CONTENT_DIR": os.environ.get("DOORSTEP_CONTENT_DIR", str(PROJECT_ROOT / "content")),
+        "CONTENT_DIR": os.environ.get("DOORSTEP_CONTENT_DIR", str(CONTENT_DIR)),
         # Where articles' social cards are drawn, once each: any writable folder; losing it only costs redrawing.
         "CARD_DIR": os.environ.get("DOORSTEP_CARD_DIR", str(Path(instance_path) / "cards")),
         "SITE_NAME": os.environ.get("DOORSTEP_SITE_NAME", "Doorstep"),

@@ -90,10 +90,13 @@ def record_score(row: Lead | Submission, result: ScoreResult) -> None:
         row.total = result.total
 
 
-def change_route(lead: Lead, route: str, now: dt.datetime, why: Mapping[str, Any], mover: Mover) -> bool:
+def change_route(lead: Lead, route: str, now: dt.datetime, why: Mapping[str, Any], mover: Mover,
+                 to: Pick | None = None) -> bool:
     """Move a stored ``lead`` to ``route``, logging the change; a lead that becomes ready (or is ready
     with no owner) is handed over to sales. ``why`` says what moved it, on the event and the alert;
     ``mover`` who did, which decides whether it may (``may_move``). Returns whether the lead moved.
+    ``to`` is the rep the hand-over goes to when that is already decided (a booked meeting is with them),
+    instead of whoever's turn it is: the rep who will hold the meeting is the one alerted.
 
     A prospect's act that a person's decision outranks is logged on the lead as ``route_kept``; a model's
     is not (a rescore lists the leads it left alone, and would log them again on every run)."""
@@ -108,15 +111,15 @@ def change_route(lead: Lead, route: str, now: dt.datetime, why: Mapping[str, Any
         _add(LeadEvent, lead_id=lead.id, at=now, kind="promoted" if route == SALES_READY else "rerouted",
              data={**why, "from": before, "to": route})
     if hand_over:
-        _hand_over(lead, now, before, why)
+        _hand_over(lead, now, before, why, to)
     lead.route = route
     return before != route
 
 
-def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[str, Any]) -> None:
-    """A lead (re)entering the inbox is a fresh lead for sales: timed from now, given to whoever's turn it
-    is in the round robin, and announced through the outbox."""
-    pick = next_rep()
+def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[str, Any], to: Pick | None) -> None:
+    """A lead (re)entering the inbox is a fresh lead for sales: timed from now, given to ``to`` or else to
+    whoever's turn it is in the round robin, and announced through the outbox."""
+    pick = to or next_rep()
     lead.routed_at = now
     if lead.first_sales_ready_at is None:  # the funnel's sales-ready stage: each person once, however they came
         lead.first_sales_ready_at = now
