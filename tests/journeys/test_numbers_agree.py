@@ -29,7 +29,7 @@ pytestmark = pytest.mark.browser
 
 READY = "Revenue leader with a deadline"
 NOT_YET = "Budget holder with a near deadline who did not ask to talk"
-QUALIFYING, SCORING, DISCOVERY = "qualifying-by-the-gap", "scoring-readiness-with-rules", "running-a-discovery-call"
+QUALIFYING, SCORING, RESEARCH = "qualifying-by-the-gap", "scoring-readiness-with-rules", "buyers-research-before-they-call"
 
 
 def person(persona: str, name: str) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def test_the_overview_the_funnel_and_attribution_agree_after_four_journeys(journ
     assert noah.get_by_role("heading", name="Pick a time to talk with Rita Rep").is_visible()
     journey.step("Noah, from the autumn newsletter, says not yet; three hours later he asks to talk")
 
-    from_an_article(journey, person(READY, "Rosa Refused"), DISCOVERY)
+    from_an_article(journey, person(READY, "Rosa Refused"), RESEARCH)
     lead_page(journey, inbox, journey.mail(to=rep.email, subject="Rosa Refused .* is ready to talk"))
     inbox.select_option("select[name=status]", "not_ready")
     inbox.select_option("select[name=reason]", "wrong_fit")
