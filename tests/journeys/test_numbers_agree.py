@@ -29,7 +29,8 @@ pytestmark = pytest.mark.browser
 
 READY = "Revenue leader with a deadline"
 NOT_YET = "Budget holder with a near deadline who did not ask to talk"
-QUALIFYING, SCORING, RESEARCH = "qualifying-by-the-gap", "scoring-readiness-with-rules", "buyers-research-before-they-call"
+QUALIFYING, SCORING = "qualifying-by-the-gap", "scoring-readiness-with-rules"
+RESEARCH = "buyers-research-before-they-call"
 
 
 def person(persona: str, name: str) -> dict[str, Any]:
