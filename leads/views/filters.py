@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from flask import Flask
 from markupsafe import Markup, escape
 
+from leads.labels import details_in_words, in_words
+
 
 def human_date(value: dt.date | dt.datetime | None, style: str = "datetime") -> str:
     """Server-side fallback text; site.js rewrites <time data-local> into the reader's own time zone."""
@@ -58,7 +60,14 @@ def duration(value: dt.timedelta | None) -> str:
     return f"{minutes // 1440} days"
 
 
+def words(value: object, kind: str) -> str:
+    """A stored value in words (``leads/labels.py``): ``{{ lead.route | words('route') }}``."""
+    return in_words(kind, value)
+
+
 def register(app: Flask) -> None:
+    app.add_template_filter(words)
+    app.add_template_filter(details_in_words, "details_in_words")
     app.add_template_filter(human_date)
     app.add_template_filter(highlight)
     app.add_template_filter(day_label)
