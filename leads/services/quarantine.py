@@ -77,7 +77,7 @@ def release(submission_id: int, reviewer_id: int, model: Questionnaire, now: dt.
         change_route(lead, lead_route(route), now,
                      {"by": "release", "released_by": reviewer.name, "submission_id": submission.id},
                      the_prospect(submission.created_at))
-    count_submission(submission.context, submission.created_at, has_draft(submission.id))
+    count_submission(submission.context, submission.created_at, has_draft(submission.id), model)
     review = Review(submission.id, lead.id, route)
     db.session.commit()
     return review
