@@ -254,6 +254,45 @@ def test_backfill_counts_every_way_into_a_stage_as_the_app_did(app: Flask, more_
     backfill_agrees(app, runner)
 
 
+@pytest.mark.parametrize(("counts", "dropped", "more_than_before"), [
+    # A breakdown has no drop-off of its own; the stage after it drops from the stage the breakdown is part of.
+    ({"started": 20, "sent": 10, "sales_ready": 5, "in_conversation": 4, "in_conversation:booked": 3, "won": 2},
+     [None, None, 50.0, 50.0, 20.0, None, 50.0], [False] * 7),
+    # A period that begins mid-journey: more people than the stage before is no negative drop-off.
+    ({"started": 2, "sent": 1, "sales_ready": 3, "in_conversation": 3, "in_conversation:booked": 1, "won": 0},
+     [None, None, 50.0, None, 0.0, None, 100.0], [False, False, False, True, False, False, False]),
+    ({"sales_ready": 1}, [None, None, None, None, 100.0, None, None], [False, False, False, True, False, False, False]),
+])
+def test_drop_offs_compare_each_stage_with_the_stage_before_never_a_breakdown(
+        counts: dict[str, int], dropped: list[float | None], more_than_before: list[bool]) -> None:
+    from leads.studio.funnel import funnel_rows, funnel_stages
+
+    rows = funnel_rows(funnel_stages([]), counts, {})
+    assert [row.stage.id for row in rows] == ["page_view", "started", "sent", "sales_ready", "in_conversation",
+                                              "in_conversation:booked", "won"]
+    assert [row.dropped for row in rows] == dropped
+    assert [row.more_than_before for row in rows] == more_than_before
+
+
+def test_the_funnel_page_shows_booking_within_the_conversation_and_no_negative_drop_off(
+        app: Flask, client: FlaskClient, journeys: dict[str, int], make_user, auth) -> None:
+    from leads.services.studio_counts import team_day
+
+    auth.login(make_user("marketer").email)
+    html = client.get("/studio/funnel?days=7").get_data(as_text=True)
+    assert re.search(r'<tr><th scope="row">In conversation</th>.*?</tr>\s*<tr class="part-of"><th scope="row">'
+                     r'of whom booked a meeting</th>.*?</tr>\s*<tr><th scope="row">Won</th>', html, re.S)
+    assert "to 1 won; in conversation: 1, of whom booked a meeting: 0;" in html  # the chart's description
+    with app.app_context():
+        sent = db.session.scalar(sa.select(Submission.created_at).join(Lead).where(Lead.email == "a@buyer.example"))
+        assert sent is not None
+        day = team_day(sent).isoformat()
+    # The day A finished: she started and reached the second step the day before, so later steps outnumber it.
+    html = client.get(f"/studio/funnel?days=custom&start={day}&end={day}").get_data(as_text=True)
+    assert "more than the stage before: some passed it before this period" in html
+    assert not re.search(r"-\d+%", html)
+
+
 def test_a_period_that_cannot_be_shown_is_explained(client: FlaskClient, make_user, auth) -> None:
     auth.login(make_user("marketer").email)
     response = client.get("/studio/funnel?days=custom&start=2026-11-10&end=2026-11-01")
