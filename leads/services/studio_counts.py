@@ -232,8 +232,9 @@ def has_draft(submission_id: int) -> bool:
     return db.session.scalar(sa.select(sa.exists().where(QuestionnaireDraft.submission_id == submission_id))) or False
 
 
-def count_sales_ready(at: dt.datetime, context: Mapping[str, Any]) -> None:
-    """A person became sales-ready for the first time; ``context`` is the submission their route follows."""
+def count_sales_ready(lead: Lead, at: dt.datetime) -> None:
+    """The person became sales-ready for the first time, at ``at`` (their ``first_sales_ready_at``)."""
+    context = ready_context(lead)
     count_stage(funnel.SALES_READY, at, journey_of(context)[0])
     count_touches(SALES_READY, at, context)
 
