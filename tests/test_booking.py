@@ -326,7 +326,7 @@ def test_one_nudge_with_slots_to_a_ready_lead_who_did_not_book(app: Flask, make_
         from leads.services.delivery import mailbox_mails
 
         mail = next(m for m in mailbox_mails() if m.to == lead.email and "Pick a time" in m.subject)
-    assert "/book/" in mail.text and "Monday 7 December 2026, 11:00 (UTC)" in mail.text
+    assert "/book/" in mail.text and "Monday, 7 December 2026, 11:00 (UTC)" in mail.text
 
 
 def test_team_slots_when_the_owner_has_none_and_booking_reassigns_with_the_reason(
@@ -338,7 +338,7 @@ def test_team_slots_when_the_owner_has_none_and_booking_reassigns_with_the_reaso
     free = make_user("sales", name="Free Fox")
     with app.app_context():
         assert db.session.get(Lead, lead.id).owner_id == busy.id  # type: ignore[union-attr]
-        db.session.add(Availability(user_id=busy.id, timezone="UTC", hours={}, days_off=[]))
+        db.session.add(Availability(user_id=busy.id, hours={}, days_off=[]))
         db.session.commit()
     html = client.get(f"/book/{token_for(app, lead.id)}").get_data(as_text=True)
     assert "Busy Bee has no free time" in html
@@ -425,7 +425,7 @@ def test_reps_keep_their_availability_and_admins_may_edit_anyones(app: Flask, cl
     assert client.post("/inbox/availability", data=form).status_code == 303
     with app.app_context():
         row = db.session.get(Availability, rep.id)
-        assert row is not None and row.timezone == "Europe/Berlin" and row.meeting_minutes == 45
+        assert row is not None and row.user.timezone == "Europe/Berlin" and row.meeting_minutes == 45
         assert row.hours == {"0": [["10:00", "16:00"]], "2": [["09:00", "12:00"]]}
         assert row.days_off == ["2026-12-24", "2026-12-25"]
         assert row.caldav_password and "app-password-123" not in row.caldav_password
@@ -443,7 +443,7 @@ def test_reps_keep_their_availability_and_admins_may_edit_anyones(app: Flask, cl
                                                                 "caldav_url": ""}).status_code == 303
     with app.app_context():
         row = db.session.get(Availability, other.id)
-        assert row is not None and row.timezone == "Europe/Berlin" and row.caldav_password == ""
+        assert row is not None and row.user.timezone == "Europe/Berlin" and row.caldav_password == ""
 
 
 def test_the_round_robin_counts_a_window_and_does_not_flood_a_new_rep(app: Flask, make_user, make_lead,

@@ -73,6 +73,26 @@ def test_enrolment_then_sign_in_asks_for_the_code_and_refuses_a_wrong_or_reused_
     assert _code(other, code).status_code == 401  # a code works once
 
 
+def test_the_two_factor_secret_is_stored_encrypted_and_a_copy_of_the_database_alone_cannot_make_codes(
+        app: Flask, client: FlaskClient, make_user, make_app, clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("sales")
+    _sign_in(client, user.email)
+    secret, _ = _enrol(client)
+    with app.app_context():
+        stored = db.session.get(User, user.id)
+        assert stored is not None and stored.two_factor
+        assert secret not in stored.totp_secret and pyotp.TOTP(secret).now() not in stored.totp_secret
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    clock.move(seconds=60)
+    _sign_in(client, user.email)
+    assert _code(client, pyotp.TOTP(secret).at(clock())).headers["Location"] == "/inbox"
+
+    other_key = make_app(SECRET_KEY="another-secret-key", CALENDAR_KEY="", CLOCK=clock).test_client()
+    clock.move(seconds=60)
+    _sign_in(other_key, user.email)
+    assert _code(other_key, pyotp.TOTP(secret).at(clock())).status_code == 401  # the key is not in the database
+
+
 def test_a_recovery_code_signs_in_once(client: FlaskClient, make_user, clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
     user = make_user("marketer")
     _sign_in(client, user.email)

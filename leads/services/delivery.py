@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from leads import clock
+from leads.dates import zone_of
 from leads.delivery import DIGEST, PING, TOPICS
 from leads.delivery.alerts import digest_due
 from leads.delivery.email import local_mailbox
@@ -64,10 +65,12 @@ def create_endpoint(url: str, events: Sequence[str], description: str = "") -> W
 
 def update_endpoint(endpoint_id: int, url: str, events: Sequence[str], description: str,
                     paused: bool) -> WebhookEndpoint:
-    """Change an endpoint; pausing holds its messages (they wait, and go when it is resumed)."""
+    """Change an endpoint; pausing holds its messages (they wait, and go when it is resumed). Resuming one the
+    outbox paused (it answered 410 Gone) forgets why; the message that met the 410 is replayed from the log."""
     found = _endpoint(endpoint_id)
     found.url, found.events, found.description, found.paused = url, _known(events), description, paused
     if not paused:
+        found.paused_reason = ""
         ring_doorbell()  # what it held is due now
     db.session.commit()
     return found
@@ -178,13 +181,14 @@ def meeting_work() -> int:
 
 
 def queue_digests() -> int:
-    """Write the daily digest of each rep who chose one and has leads handed to them since the last."""
+    """Write the daily digest of each rep who chose one and has leads handed to them since the last; it goes
+    after ``DIGEST_TIME`` in the rep's own zone."""
     config = current_app.config
     now = clock.now()
     if not only_worker("digests"):
         db.session.rollback()
         return 0
-    zone, at = ZoneInfo(config["WORKING_TIMEZONE"]), dt.time.fromisoformat(config["DIGEST_TIME"])
+    at = dt.time.fromisoformat(config["DIGEST_TIME"])
     reps = db.session.scalars(sa.select(User).where(User.role == "sales", User.active.is_(True),
                                                     User.alerts == "digest").order_by(User.id)).all()
     queued = 0
@@ -193,7 +197,7 @@ def queue_digests() -> int:
                                                                 OutboxMessage.recipient == rep.email)
                                  .order_by(OutboxMessage.id.desc()).limit(1))
         last_until = dt.datetime.fromisoformat(last.payload["until"]) if last else None
-        if not digest_due(last_until, now, at, zone):
+        if not digest_due(last_until, now, at, ZoneInfo(zone_of(rep))):
             continue
         since = last_until or now - dt.timedelta(days=1)
         lead_ids = db.session.scalars(
