@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from leads import clock
+from leads.dates import ZONES
 from leads.extensions import db
 from leads.models import ALERT_CHOICES, ROLES, Assignment, Lead, User
 from leads.scoring import SALES_READY
@@ -150,4 +151,16 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
+    return user
+
+
+def choose_time_zone(user_id: int, zone: str) -> User:
+    """A team member's own zone: the one every time is shown to them in and, for a rep, their hours are in."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise UserError("That account no longer exists.")
+    if zone not in ZONES:
+        raise UserError("Choose a time zone from the list.")
+    user.timezone = zone
+    db.session.commit()
     return user
