@@ -39,7 +39,8 @@ def test_systemd_accepts_the_unit(unit: Path, instance: str, tmp_path: Path) -> 
 
 
 def test_nginx_takes_the_shipped_site_without_a_warning(tmp_path: Path) -> None:
-    missing = [tool for tool in ("nginx", "openssl") if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists()]
+    missing = [tool for tool in ("nginx", "openssl")
+               if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists()]
     if missing:
         if REQUIRE_SERVERS:
             pytest.fail(f"not installed: {', '.join(missing)}", pytrace=False)
