@@ -76,12 +76,25 @@ def update_user(user_id: int, actor_id: int, role: str, active: bool, away: bool
 
 def choose_alerts(user_id: int, choice: str) -> User:
     """How a rep hears about leads handed to them: ``each`` at once, or one daily ``digest``."""
+    if choice not in ALERT_CHOICES:
+        raise UserError("Choose one of the ways offered.")
+    return _set_own(user_id, alerts=choice)
+
+
+def choose_time_zone(user_id: int, zone: str) -> User:
+    """A team member's own zone: the one every time is shown to them in and, for a rep, their hours are in."""
+    if zone not in ZONES:
+        raise UserError("Choose a time zone from the list.")
+    return _set_own(user_id, timezone=zone)
+
+
+def _set_own(user_id: int, **settings: str) -> User:
+    """A setting each team member chooses for themselves, already checked."""
     user = db.session.get(User, user_id)
     if user is None:
         raise UserError("That account no longer exists.")
-    if choice not in ALERT_CHOICES:
-        raise UserError("Choose one of the ways offered.")
-    user.alerts = choice
+    for name, value in settings.items():
+        setattr(user, name, value)
     db.session.commit()
     return user
 
@@ -153,14 +166,3 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     return user
 
-
-def choose_time_zone(user_id: int, zone: str) -> User:
-    """A team member's own zone: the one every time is shown to them in and, for a rep, their hours are in."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise UserError("That account no longer exists.")
-    if zone not in ZONES:
-        raise UserError("Choose a time zone from the list.")
-    user.timezone = zone
-    db.session.commit()
-    return user
