@@ -6,6 +6,10 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export DOORSTEP_ENV ?= development
 
+# Links in mails, canonical URLs and feeds point where `make run` serves (`make run PORT=5101` mails links to
+# 5101), unless DOORSTEP_SITE_URL is set. The server and the outbox worker read it alike.
+run demo migrate check: export DOORSTEP_SITE_URL ?= http://$(HOST):$(PORT)
+
 .PHONY: run test lint install install-test migrate demo check bench clean code-css
 
 $(BIN)/python:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from leads.articles import STAGES
+from leads.config import CONTENT_DIR
 from leads.content import Content
 
 users_cli = click.Group("users", help="Manage the team's accounts.")
@@ -51,14 +53,21 @@ def reset_two_factor_command(email: str) -> None:
     click.echo(f"Two-factor sign-in is off for {email}; they sign in with their password and can set it up again.")
 
 
+# `doorstep content` reads files only: it needs no secret key and no database, so it runs without the app
+# (``leads.cli`` adds it to the console script itself) wherever the files are, on a server or a laptop.
+content_dir_option = click.option(
+    "--content-dir", type=click.Path(file_okay=False, path_type=Path), envvar="DOORSTEP_CONTENT_DIR",
+    default=CONTENT_DIR, show_default="DOORSTEP_CONTENT_DIR, else content/", help="The content folder.")
+
+
 @content_cli.command("check")
-@with_appcontext
-def check_command() -> None:
-    """Validate articles, stage guides, the questionnaire and personas; print path:line: message for each finding."""
+@content_dir_option
+def check_command(content_dir: Path) -> None:
+    """Validate articles, stage guides, the questionnaire, emails and personas; print path:line: message for each
+    finding, once."""
     from leads.content_check import check_everything
 
-    content: Content = current_app.extensions["doorstep.content"]
-    problems = check_everything(content.directory)
+    problems = check_everything(content_dir)
     for problem in problems:
         click.echo(str(problem))
     errors = sum(1 for p in problems if p.severity == "error")
@@ -72,16 +81,15 @@ def check_command() -> None:
 @content_cli.command("new")
 @click.argument("title")
 @click.option("--stage", type=click.Choice(STAGES), default=None, help="The buying stage it speaks to.")
-@with_appcontext
-def new_command(title: str, stage: str | None) -> None:
+@content_dir_option
+def new_command(title: str, stage: str | None, content_dir: Path) -> None:
     """Start a draft article called TITLE, dated today, in content/articles/."""
     from leads.articles.scaffold import new_article, slug_for
 
     slug = slug_for(title)
     if not slug:
         raise click.ClickException("The title needs at least one letter or digit to make the file name from.")
-    content: Content = current_app.extensions["doorstep.content"]
-    path = content.articles.directory / f"{slug}.md"
+    path = content_dir / "articles" / f"{slug}.md"
     if path.exists():
         raise click.ClickException(f"{path} already exists; choose another title or edit that file.")
     path.parent.mkdir(parents=True, exist_ok=True)

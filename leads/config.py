@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What marketers write, unless DOORSTEP_CONTENT_DIR says otherwise (the app and `doorstep content` read it alike).
+CONTENT_DIR = PROJECT_ROOT / "content"
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "SECRET_KEY": os.environ.get("DOORSTEP_SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "CONTENT_DIR": os.environ.get("DOORSTEP_CONTENT_DIR", str(PROJECT_ROOT / "content")),
+        "CONTENT_DIR": os.environ.get("DOORSTEP_CONTENT_DIR", str(CONTENT_DIR)),
         # Where articles' social cards are drawn, once each: any writable folder; losing it only costs redrawing.
         "CARD_DIR": os.environ.get("DOORSTEP_CARD_DIR", str(Path(instance_path) / "cards")),
         "SITE_NAME": os.environ.get("DOORSTEP_SITE_NAME", "Doorstep"),
@@ -142,12 +145,40 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
                 "DOORSTEP_SECRET_KEY is not set. Refusing to start in production without a "
                 "secret key; generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
             )
-        # Development only: sessions simply reset when the server restarts.
-        config["SECRET_KEY"] = secrets.token_hex(32)
-        log.warning("No DOORSTEP_SECRET_KEY set; using a random key for this %s run.", env)
+        config["SECRET_KEY"] = local_secret_key(Path(instance_path))
     _refuse_per_process_rate_limits(config)
     _refuse_unusable_calendar_key(config)
     return config
+
+
+def local_secret_key(instance: Path) -> str:
+    """The secret key of a development or test run without ``DOORSTEP_SECRET_KEY``: made once, kept in
+    ``instance/secret_key``, and read by every process of the run.
+
+    The server signs pages and the outbox worker signs mailed links, and the keyed address hash and the
+    calendar key derive from this key: a random key per process would make every mailed link dead. The
+    file is created whole or not at all (written aside, then linked into place), so two processes that
+    start together agree on one key.
+    """
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    instance.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=".secret_key.", dir=instance)  # readable by its owner alone
+    aside = Path(name)
+    with os.fdopen(handle, "w") as file:
+        file.write(secrets.token_hex(32) + "\n")
+    try:
+        os.link(aside, path)
+        log.warning("No DOORSTEP_SECRET_KEY set; made a development key in %s, shared by this run's processes.",
+                    path)
+    except FileExistsError:
+        pass  # another process of this run made it first: use theirs
+    finally:
+        aside.unlink()
+    return path.read_text().strip()
 
 
 def _refuse_unusable_calendar_key(config: dict[str, Any]) -> None:

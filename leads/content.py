@@ -1,9 +1,11 @@
-"""What the marketers wrote, kept loaded: the article index, the questionnaire model and the stage guides."""
+"""What the marketers wrote, kept loaded: the article index, the questionnaire model, the stage guides and the
+nurture emails."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -11,7 +13,8 @@ from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
 from leads.articles import ArticleIndex
-from leads.problems import ContentError
+from leads.nurture.sequences import EMAILS_DIR, Sequences, load_sequences
+from leads.problems import ContentError, Problem
 from leads.questionnaire import ModelError, Questionnaire, load_questionnaire, model_version, parse_questionnaire
 from leads.stage_guides import PLAIN_GUIDES, StageGuides, load_stage_guides
 
@@ -72,6 +75,28 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return (stat.st_mtime_ns, stat.st_size)
 
 
+def _tree_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """The names, times and sizes of everything under a folder: enough to see a file added, edited or removed."""
+    found: list[tuple[str, int, int]] = []
+    try:
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            stat = entry.stat()
+            found.append((entry.name, stat.st_mtime_ns, stat.st_size))
+            if entry.is_dir():
+                found += [(f"{entry.name}/{name}", mtime, size) for name, mtime, size in _tree_stamp(Path(entry.path))]
+    except OSError:
+        pass  # missing, or changing as we look: the next look sees it
+    return tuple(found)
+
+
+def _log_new(problems: list[Problem], before: list[Problem]) -> None:
+    """Log each problem that was not there last time: a fixed file stops being reported, a new mistake is."""
+    known = set(before)
+    for problem in problems:
+        if problem not in known:
+            (log.error if problem.is_error else log.warning)("%s", problem)
+
+
 class KeptVersions(Protocol):
     """Where good questionnaire versions outlive the process: the app keeps them in its database."""
 
@@ -106,6 +131,9 @@ class Content:
         self._questionnaire = LatestGood(self.directory / QUESTIONNAIRE_FILE, self._load_questionnaire,
                                          fallback=self._kept_questionnaire)
         self._stage_guides = LatestGood(self.directory / STAGE_GUIDES_FILE, load_stage_guides)
+        self._emails_lock = threading.Lock()
+        self._emails = Sequences()
+        self._emails_stamp: tuple[object, ...] | None = None
 
     def questionnaire(self) -> Questionnaire:
         """The questionnaire in service; ModelError when no good version was ever loaded here or kept."""
@@ -152,6 +180,25 @@ class Content:
         """Why the latest edit of the stage guides is not in service; None when it is."""
         self._stage_guides.get()
         return self._stage_guides.problem
+
+    def email_sequences(self) -> Sequences:
+        """The nurture emails (``emails/<track>/*.md``) as the files are now, with what is wrong in them.
+
+        A file with an error is left out and the others are sent. The emails are read again when a file,
+        the questionnaire's tracks or the articles (which their links name) change; each problem is logged
+        once, when it appears, as the articles' and the questionnaire's are.
+        """
+        model = self.questionnaire_or_none()
+        tracks = tuple(track.id for track in model.nurture_tracks) if model else ()
+        articles = self.fresh_articles()
+        stamp = (_tree_stamp(self.directory / EMAILS_DIR), tracks, articles.version)
+        if stamp != self._emails_stamp:
+            with self._emails_lock:
+                if stamp != self._emails_stamp:
+                    found = load_sequences(self.directory, tracks, [a.slug for a in articles.all()])
+                    _log_new(found.problems, self._emails.problems)
+                    self._emails, self._emails_stamp = found, stamp
+        return self._emails
 
     def fresh_articles(self) -> ArticleIndex:
         moment = time.monotonic()

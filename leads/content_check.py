@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from leads.articles import ArticleIndex, Problem, check_content
+from leads.articles import Problem, check_articles
 from leads.content import QUESTIONNAIRE_FILE, STAGE_GUIDES_FILE
 from leads.located_yaml import LocatedYaml, read_file
 from leads.nurture.sequences import load_sequences
@@ -65,8 +65,10 @@ def run_personas(model: Questionnaire, personas: list[Persona], now: dt.datetime
 
 
 def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Problem]:
+    """Every problem in the content folder, each once: each file is read once, and nothing is logged."""
     now = now or dt.datetime.now(dt.UTC)
-    problems = list(check_content(directory))
+    articles = check_articles(directory)
+    problems = list(articles.problems)
     try:
         load_stage_guides(directory / STAGE_GUIDES_FILE)
     except ContentError as exc:
@@ -75,14 +77,15 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
         model = load_questionnaire(directory / QUESTIONNAIRE_FILE)
     except ModelError as exc:
         return problems + exc.problems
-    return problems + check_model(model, directory, now)
+    return problems + check_model(model, directory, articles.slugs, now)
 
 
-def check_model(model: Questionnaire, directory: Path, now: dt.datetime) -> list[Problem]:
+def check_model(model: Questionnaire, directory: Path, slugs: Collection[str], now: dt.datetime) -> list[Problem]:
     """What `content check` finds in a questionnaire that loaded: unasked questions, unreachable verdicts,
-    options linking to no article, and personas routed otherwise than they expect (for a draft as for the file)."""
-    problems = unasked_questions(model) + unreachable_verdicts(model) + missing_option_articles(model, directory)
-    problems += email_sequence_problems(directory, model)
+    options and emails linking to no article (of ``slugs``), and personas routed otherwise than they expect
+    (for a draft as for the file)."""
+    problems = unasked_questions(model) + unreachable_verdicts(model) + missing_option_articles(model, slugs)
+    problems += email_sequence_problems(directory, model, slugs)
     personas_path = directory / PERSONAS_FILE
     if not personas_path.exists():
         return problems
@@ -106,20 +109,18 @@ def check_model(model: Questionnaire, directory: Path, now: dt.datetime) -> list
     return problems
 
 
-def missing_option_articles(model: Questionnaire, directory: Path) -> list[Problem]:
+def missing_option_articles(model: Questionnaire, slugs: Collection[str]) -> list[Problem]:
     """The walk's fifth step links to articles: each must exist, or the prospect meets a dead link."""
     if model.alternatives is None:
         return []
-    slugs = {article.slug for article in ArticleIndex(directory / "articles").all()}
     path = model.path or Path(QUESTIONNAIRE_FILE)
     return [Problem(path, item.line,
                     f"alternatives, option {item.title!r}: there is no article {slug!r} in articles/")
             for item in model.alternatives.items for slug in item.articles if slug not in slugs]
 
 
-def email_sequence_problems(directory: Path, model: Questionnaire) -> list[Problem]:
+def email_sequence_problems(directory: Path, model: Questionnaire, slugs: Collection[str]) -> list[Problem]:
     """Every nurture email file: its fields, and its links by slug to articles that exist."""
-    slugs = [article.slug for article in ArticleIndex(directory / "articles").all()]
     return load_sequences(directory, [track.id for track in model.nurture_tracks], slugs).problems
 
 

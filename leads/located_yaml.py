@@ -21,6 +21,30 @@ def read_file(path: Path) -> bytes:
         raise ContentError([Problem(path, 1, f"cannot read the file: {exc.strerror or exc}")]) from exc
 
 
+# What was opened and never closed, by PyYAML's context: the parser notices only where the text ends or the next
+# key begins, lines later, so the line to fix is where it was opened (the context's mark), not where it noticed.
+_NEVER_CLOSED = {
+    "while scanning a quoted scalar": "a quoted value starts here and its quote is never closed",
+    "while parsing a flow sequence": "a list opened here with '[' is never closed with ']'",
+    "while parsing a flow mapping": "a mapping opened here with '{' is never closed with '}'",
+    "while scanning a simple key": "a key here is not followed by ':'",
+}
+
+
+def syntax_problem(error: yaml.YAMLError, path: Path, first_line: int = 1, within: str = "") -> Problem:
+    """A YAML syntax error as ``path:line: message``, at the line to fix."""
+    where = f" in {within}" if within else ""
+    if not isinstance(error, yaml.MarkedYAMLError):
+        return Problem(path, first_line, f"YAML syntax error{where}: {error}")
+    reason = error.problem or str(error)
+    opened = _NEVER_CLOSED.get(error.context or "")
+    mark = error.context_mark if opened and error.context_mark is not None else error.problem_mark
+    if opened:
+        reason = f"{opened} ({reason})"
+    line = first_line + mark.line if mark is not None else first_line
+    return Problem(path, line, f"YAML syntax error{where}: {reason}")
+
+
 class UnreadableValue(ContentError):
     """A value that is good YAML but cannot become data, such as the date 2026-13-01 or an unknown tag."""
 
@@ -53,11 +77,7 @@ class LocatedYaml:
         except UnicodeDecodeError as exc:
             raise ContentError([Problem(path, 1, f"not UTF-8 text: {exc}")]) from exc
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            line = first_line + mark.line if mark is not None else first_line
-            where = f" in {within}" if within else ""
-            reason = getattr(exc, "problem", None) or str(exc)
-            raise ContentError([Problem(path, line, f"YAML syntax error{where}: {reason}")]) from exc
+            raise ContentError([syntax_problem(exc, path, first_line, within)]) from exc
 
     def data(self, node: yaml.Node | None = None) -> Any:
         """Plain Python data for ``node``, by default the whole text (None when it is empty)."""

@@ -13,6 +13,8 @@ SPAM = "spam"
 # The statuses a lead can have while it sits in the inbox, in the order sales works through them.
 PIPELINE = (NEW, CONTACTED, MEETING_SET, WON, LOST)
 OPEN = (NEW, CONTACTED, MEETING_SET)
+# An open lead with no meeting set: one who asked to talk is still waiting to book ("Not booked yet").
+AWAITING_MEETING = (NEW, CONTACTED)
 # These take the lead out of the inbox: back to nurture, or into quarantine.
 LEAVING = (NOT_READY, SPAM)
 

@@ -139,6 +139,15 @@ def runner(app: Flask):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
 
 
+def doorstep(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """The `doorstep` console script as a person runs it: the app is built only for a command that needs it."""
+    from click.testing import CliRunner
+
+    from leads.cli import main
+
+    return CliRunner().invoke(main, list(args), env=env)
+
+
 # --- factories ------------------------------------------------------------------------------
 
 

@@ -148,6 +148,30 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch: pytest.Mo
         create_app()
 
 
+def test_every_process_of_a_development_run_signs_with_one_kept_key(monkeypatch: pytest.MonkeyPatch,
+                                                                    tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The server signs pages and the worker signs mailed links: without a set key they share one, kept in the
+    instance folder, so a link the worker mails opens on the server, and so do the keys derived from it."""
+    import threading
+
+    from leads.config import load_config
+
+    monkeypatch.delenv("DOORSTEP_SECRET_KEY", raising=False)
+    monkeypatch.setenv("DOORSTEP_ENV", "development")
+    keys: list[str] = []
+    starts = [threading.Thread(target=lambda: keys.append(load_config(str(tmp_path))["SECRET_KEY"]))
+              for _ in range(8)]
+    for start in starts:
+        start.start()
+    for start in starts:
+        start.join()
+    assert len(set(keys)) == 1 and len(keys[0]) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0, "the key is readable by its owner alone"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["secret_key"]
+    (tmp_path / "secret_key").unlink()
+    assert load_config(str(tmp_path))["SECRET_KEY"] != keys[0], "a new instance folder gets a key of its own"
+
+
 def test_production_cookies_are_secure(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOORSTEP_SECRET_KEY", "k" * 64)
     app = create_app({"ENV": "production", "RATELIMIT_ALLOW_MEMORY": True})

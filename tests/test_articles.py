@@ -174,7 +174,7 @@ def test_field_given_twice_is_an_error(articles: Path) -> None:
     [
         ("summary: one: two", 4),
         ("  summary: indented", 4),
-        ("tags: [open, list", 5),
+        ("tags: [open, list", 4),  # where the list opens, not where the parser noticed
     ],
 )
 def test_yaml_syntax_error_reports_the_line_in_the_markdown_file(

@@ -38,12 +38,18 @@ def slot_values(html: str) -> list[str]:
     return re.findall(r'name="slot"[^>]*type="radio" value="([^"]+)"', html)
 
 
-def book_through(client: FlaskClient, token: str, value: str, tz: str = "Europe/Berlin") -> Any:
+def open_confirm(client: FlaskClient, token: str, value: str, tz: str = "Europe/Berlin") -> str:
+    """The confirmation page of a time on offer; its CSRF token."""
     page = client.get(f"/book/{token}/confirm", query_string={"slot": value, "tz": tz})
     assert page.status_code == 200, page.get_data(as_text=True)
     token_value = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
     assert token_value
-    return client.post(f"/book/{token}/confirm", data={"slot": value, "tz": tz, "csrf_token": token_value.group(1)})
+    return token_value.group(1)
+
+
+def book_through(client: FlaskClient, token: str, value: str, tz: str = "Europe/Berlin") -> Any:
+    csrf = open_confirm(client, token, value, tz)
+    return client.post(f"/book/{token}/confirm", data={"slot": value, "tz": tz, "csrf_token": csrf})
 
 
 def mails(app: Flask, kind: str | None = None) -> list[OutboxMessage]:
@@ -112,8 +118,10 @@ def test_two_prospects_racing_for_one_slot_one_wins_the_other_sees_fresh_slots(
     first, second = make_lead(), make_lead()
     one, two = app.test_client(), app.test_client()
     value = f"{rep.id}@20261207T100000Z"
+    second_token = token_for(app, second.id)
+    csrf = open_confirm(two, second_token, value)  # both see the time free, then the first confirms
     won = book_through(one, token_for(app, first.id), value)
-    lost = book_through(two, token_for(app, second.id), value)
+    lost = two.post(f"/book/{second_token}/confirm", data={"slot": value, "tz": "Europe/Berlin", "csrf_token": csrf})
     assert won.status_code == 303
     assert lost.status_code == 409
     html = lost.get_data(as_text=True)
@@ -195,7 +203,7 @@ def test_cancel_and_move_links_refuse_a_post_whose_link_was_altered(app: Flask, 
         token = meeting_token(meeting)
     csrf = csrf_token(client, f"/book/meeting/{token}")
     bad = token[:10] + ("x" if token[10] != "x" else "y") + token[11:]
-    assert client.post(f"/book/meeting/{bad}/cancel", data={"csrf_token": csrf, "slot": "cancel"}).status_code == 404
+    assert client.post(f"/book/meeting/{bad}/cancel", data={"csrf_token": csrf}).status_code == 404
     with app.app_context():
         assert db.session.scalar(sa.select(Meeting.status)) == "booked"
 
@@ -236,7 +244,7 @@ def test_rescheduling_keeps_the_event_and_raises_its_sequence_and_cancel_sends_c
     assert f"{rep.id}@20261207T100000Z" in slot_values(client.get(f"/book/{token_for(app, other.id)}")
                                                           .get_data(as_text=True))
     csrf_cancel = csrf_token(client, f"/book/meeting/{token}")
-    canceled = client.post(f"/book/meeting/{token}/cancel", data={"csrf_token": csrf_cancel, "slot": "cancel"})
+    canceled = client.post(f"/book/meeting/{token}/cancel", data={"csrf_token": csrf_cancel})
     assert canceled.status_code == 303
     assert "Your conversation is canceled" in client.get(canceled.headers["Location"]).get_data(as_text=True)
     with app.app_context():
@@ -558,3 +566,229 @@ def test_a_first_booking_is_the_funnels_booked_stage_and_the_backfill_agrees(
     with app.app_context():
         backfill()
     assert booked() == 1
+
+
+# --- what a prospect's form posts, and what the page answers -----------------------------------------------
+
+
+def posted_by_form(html: str, action: str) -> dict[str, str]:
+    """Exactly the fields the form posting to ``action`` sends, as a browser would send them."""
+    found = re.search(rf'<form method="post" action="{re.escape(action)}">(.*?)</form>', html, re.S)
+    assert found, f"no form posting to {action}"
+    return dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', found.group(1)))
+
+
+def booked_meeting(app: Flask) -> tuple[int, str]:
+    with app.app_context():
+        meeting = db.session.scalar(sa.select(Meeting).order_by(Meeting.id.desc()))
+        assert meeting is not None
+        return meeting.id, meeting_token(meeting)
+
+
+def test_the_cancel_button_cancels_with_what_its_form_posts_and_the_lead_is_not_meeting_set_any_more(
+        app: Flask, client: FlaskClient, auth, make_lead, rep) -> None:  # type: ignore[no-untyped-def]
+    lead = make_lead(name="Cancel Carla")
+    prospect = app.test_client()
+    assert book_through(prospect, token_for(app, lead.id), f"{rep.id}@20261207T100000Z").status_code == 303
+    _, token = booked_meeting(app)
+    with app.app_context():
+        assert db.session.get(Lead, lead.id).status == "meeting_set"  # type: ignore[union-attr]
+    page = prospect.get(f"/book/meeting/{token}").get_data(as_text=True)
+    fields = posted_by_form(page, f"/book/meeting/{token}/cancel")
+    assert list(fields) == ["csrf_token"]  # the button: nothing to fill in, nothing else validated
+    canceled = prospect.post(f"/book/meeting/{token}/cancel", data=fields)
+    assert canceled.status_code == 303, canceled.get_data(as_text=True)
+    shown = prospect.get(canceled.headers["Location"]).get_data(as_text=True)
+    assert "Your conversation is canceled" in shown and "expired" not in shown
+    with app.app_context():
+        back = db.session.get(Lead, lead.id)
+        assert back is not None and back.status == "new"
+        assert [e.data for e in back.events if e.kind == "status"][-1] == {
+            "from": "meeting_set", "to": "new", "by": "meeting canceled"}
+    # The inbox says what is true: a new lead, still waiting to book; "Meeting set" nowhere on the row.
+    auth.login(rep.email)
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*Cancel Carla.*?</tr>", client.get("/inbox").get_data(as_text=True), re.S)
+    assert row and "Not booked yet" in row.group(0) and "Meeting set" not in row.group(0)
+    assert "Cancel Carla" in client.get("/inbox?meeting=none").get_data(as_text=True)
+
+
+def test_only_a_real_csrf_failure_says_the_page_had_expired(app: Flask, make_lead, rep) -> None:  # type: ignore[no-untyped-def]
+    lead = make_lead()
+    prospect = app.test_client()
+    assert book_through(prospect, token_for(app, lead.id), f"{rep.id}@20261207T100000Z").status_code == 303
+    _, token = booked_meeting(app)
+    prospect.get(f"/book/meeting/{token}")
+    refused = prospect.post(f"/book/meeting/{token}/cancel", data={"csrf_token": "not-the-token"})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "open a long time" in html and "Cancel the conversation" in html  # the same page, a fresh token
+    fresh = posted_by_form(html, f"/book/meeting/{token}/cancel")
+    with app.app_context():
+        assert db.session.scalar(sa.select(Meeting.status)) == "booked"
+    assert prospect.post(f"/book/meeting/{token}/cancel", data=fresh).status_code == 303
+    # A confirmation whose token failed keeps the chosen time on the page.
+    other = make_lead()
+    other_token = token_for(app, other.id)
+    value = f"{rep.id}@20261208T100000Z"
+    open_confirm(prospect, other_token, value)
+    again = prospect.post(f"/book/{other_token}/confirm", data={"slot": value, "tz": "UTC", "csrf_token": "x"})
+    assert again.status_code == 400
+    assert "open a long time" in again.get_data(as_text=True) and value in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("value", [
+    "{rep}@20261130T100000Z",  # in the past
+    "{rep}@20261207T101300Z",  # off the grid of slots
+    "{rep}@20261207T070000Z",  # before the rep's working hours
+    "999999@20261207T100000Z",  # no such rep
+    "{other}@20261207T100000Z",  # another rep than the lead's
+])
+def test_the_confirm_page_refuses_at_once_a_time_never_offered_and_shows_the_free_ones(
+        app: Flask, client: FlaskClient, make_user, make_lead, rep, value: str) -> None:  # type: ignore[no-untyped-def]
+    lead = make_lead()
+    other = make_user("sales", name="Other Rep")
+    token = token_for(app, lead.id)
+    slot = value.format(rep=rep.id, other=other.id)
+    page = client.get(f"/book/{token}/confirm", query_string={"slot": slot, "tz": "UTC"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 409
+    assert "that time is not available" in html and "Book this time" not in html
+    assert slot_values(html) and slot not in slot_values(html)
+
+
+def test_the_move_page_refuses_at_once_a_time_the_rep_does_not_offer(app: Flask, client: FlaskClient, make_lead,
+                                                                     rep) -> None:  # type: ignore[no-untyped-def]
+    lead = make_lead()
+    assert book_through(client, token_for(app, lead.id), f"{rep.id}@20261207T100000Z").status_code == 303
+    _, token = booked_meeting(app)
+    for slot, why in ((f"{rep.id}@20261130T100000Z", "that time is not available"),
+                      (f"{rep.id}@20261207T101300Z", "that time is not available"),
+                      (f"{rep.id}@20261207T100000Z", "already at that time")):
+        page = client.get(f"/book/meeting/{token}/move", query_string={"slot": slot, "tz": "UTC"})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 409 and why in html
+        assert "Move it to this time" not in html and slot_values(html)
+
+
+# --- a lead's status gates the mails that assume it is open ------------------------------------------------
+
+
+def close_lead(app: Flask, lead_id: int, status: str, actor_id: int) -> None:
+    from leads.services.workflow import change_status
+
+    with app.app_context():
+        change_status(lead_id, status, actor_id)
+
+
+@pytest.mark.parametrize("status", ["won", "lost", "meeting_set"])
+def test_no_booking_nudge_to_a_lead_sales_have_won_lost_or_met(app: Flask, make_lead, rep, status: str,
+                                                                fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    lead, waiting = make_lead(), make_lead()
+    close_lead(app, lead.id, status, rep.id)
+    fixed_clock.move(minutes=31)
+    with app.app_context():
+        meeting_work()
+    assert [m.recipient for m in mails(app, "nudge")] == [waiting.email]
+
+
+def test_no_reminders_for_a_lead_marked_lost_and_none_sent_that_were_written_before(
+        app: Flask, client: FlaskClient, make_lead, rep, fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    lost, written = make_lead(), make_lead()
+    assert book_through(client, token_for(app, lost.id), f"{rep.id}@20261209T100000Z").status_code == 303
+    assert book_through(app.test_client(), token_for(app, written.id),
+                        f"{rep.id}@20261209T110000Z").status_code == 303
+    deliver_all(app)
+    close_lead(app, lost.id, "lost", rep.id)
+    fixed_clock.at = dt.datetime(2026, 12, 8, 11, 1, tzinfo=dt.UTC)  # a day before both
+    with app.app_context():
+        meeting_work()
+    assert sorted(m.recipient for m in mails(app, "reminder_day")) == sorted([written.email, rep.email])
+    # The other's reminders were written while it was open; it is lost before the worker sends them.
+    close_lead(app, written.id, "lost", rep.id)
+    assert sorted(deliver_all(app)) == ["reminder_day: Not sent: the lead is lost now."] * 2
+
+
+def test_a_no_show_of_a_lead_already_won_sends_no_rebook_mail_and_keeps_it_won(
+        app: Flask, make_lead, rep, fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    from leads.services.booking import record_outcome
+
+    lead = make_lead()
+    assert book_through(app.test_client(), token_for(app, lead.id), f"{rep.id}@20261207T100000Z").status_code == 303
+    meeting_id, _ = booked_meeting(app)
+    close_lead(app, lead.id, "won", rep.id)
+    fixed_clock.at = dt.datetime(2026, 12, 7, 10, 20, tzinfo=dt.UTC)
+    with app.app_context():
+        record_outcome(lead.id, meeting_id, "no_show", rep.id)
+        won = db.session.get(Lead, lead.id)
+        assert won is not None and (won.route, won.status) == ("sales_ready", "won")
+    assert mails(app, "rebook") == []
+
+
+# --- exactly one rep hears of a lead, and it is the meeting's rep --------------------------------------------
+
+
+def alerts_since(app: Flask, after_id: int) -> list[tuple[str, str]]:
+    with app.app_context():
+        return [(m.topic, m.recipient) for m in db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.id > after_id, OutboxMessage.channel == "email",
+                                           OutboxMessage.topic.in_(("lead.sales_ready", "lead.assigned")))
+            .order_by(OutboxMessage.id))]
+
+
+def last_outbox_id(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
+
+
+def test_rebooking_after_a_no_show_alerts_one_rep_and_it_is_the_meetings_rep(
+        app: Flask, make_user, make_lead, rep, fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    from leads.services.booking import record_outcome
+
+    lead = make_lead()
+    assert lead.owner_id == rep.id
+    other = make_user("sales", name="Next Turn")  # the round robin's next pick: no leads yet
+    prospect = app.test_client()
+    assert book_through(prospect, token_for(app, lead.id), f"{rep.id}@20261207T100000Z").status_code == 303
+    meeting_id, _ = booked_meeting(app)
+    fixed_clock.at = dt.datetime(2026, 12, 7, 10, 20, tzinfo=dt.UTC)
+    with app.app_context():
+        record_outcome(lead.id, meeting_id, "no_show", rep.id)
+    before = last_outbox_id(app)
+    value = slot_values(prospect.get(f"/book/{token_for(app, lead.id)}").get_data(as_text=True))[0]
+    assert value.startswith(f"{rep.id}@")  # the rebook link offers the lead's rep's times
+    assert book_through(prospect, token_for(app, lead.id), value).status_code == 303
+    assert alerts_since(app, before) == [("lead.sales_ready", rep.email)]
+    with app.app_context():
+        back = db.session.get(Lead, lead.id)
+        assert back is not None and back.owner_id == rep.id and back.route == "sales_ready"
+        assert other.id not in {a.user_id for a in db.session.scalars(sa.select(Assignment))}
+
+
+def test_reassigning_a_lead_whose_meeting_is_with_another_rep_says_the_meeting_stays(
+        app: Flask, client: FlaskClient, auth, make_user, make_lead, rep) -> None:  # type: ignore[no-untyped-def]
+    from leads.services.delivery import mailbox_mails
+
+    lead = make_lead(name="Moved Mona")
+    newcomer = make_user("sales", name="New Owner")
+    admin = make_user("admin")
+    assert book_through(app.test_client(), token_for(app, lead.id), f"{rep.id}@20261207T100000Z").status_code == 303
+    deliver_all(app)
+    auth.login(admin.email)
+    page = client.get(f"/inbox/leads/{lead.id}").get_data(as_text=True)
+    assert 'aria-describedby="meeting-stays"' in page and "stays with Riley Rep" in page
+    csrf = csrf_token(client, f"/inbox/leads/{lead.id}")
+    done = client.post("/admin/leads/assign", data={"csrf_token": csrf, "lead_ids": lead.id, "rep": newcomer.id,
+                                                    "next": f"/inbox/leads/{lead.id}"}, follow_redirects=True)
+    html = done.get_data(as_text=True)
+    assert "Moved Mona&#39;s conversation on 7 Dec 2026, 10:00 UTC stays with Riley Rep" in html
+    assert "the conversation" in html and "stays with Riley Rep" in html  # the journey says it too
+    with app.app_context():
+        meeting = db.session.scalar(sa.select(Meeting))
+        assert meeting is not None and meeting.rep_id == rep.id and meeting.sequence == 0
+        moved = db.session.get(Lead, lead.id)
+        assert moved is not None and moved.owner_id == newcomer.id
+    deliver_all(app)
+    with app.app_context():
+        alert = next(m for m in mailbox_mails() if m.to == newcomer.email)
+    assert "has been handed to you" in alert.subject
+    assert "Their conversation on 7 Dec 2026, 10:00 UTC stays with Riley Rep" in alert.text

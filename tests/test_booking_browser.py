@@ -3,6 +3,7 @@ without JavaScript."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -84,4 +85,27 @@ def test_without_javascript_the_time_zone_select_works_and_booking_too(
     page.get_by_role("button", name="Book this time").click()
     page.wait_for_selector("#meeting-time")
     assert "05:00 (America/New York)" in page.inner_text("#meeting-time")  # named as the zone select names it
+    context.close()
+
+
+def test_the_mailed_link_cancels_in_a_fresh_browser_with_one_click(app: Flask, chromium: Any, live_server: str,
+                                                                   make_user, make_lead) -> None:  # type: ignore[no-untyped-def]
+    from leads.services.booking import book, meeting_url
+
+    rep = make_user("sales", name="Riley Rep")
+    lead = make_lead()
+    with app.app_context():
+        start = dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC)
+        link = meeting_url(book(lead.id, rep.id, start, "UTC")).replace(app.config["SITE_URL"].rstrip("/"),
+                                                                        live_server)
+    context = chromium.new_context(viewport={"width": 390, "height": 800})  # no cookies: as from the mail
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(link)
+    page.get_by_role("button", name="Cancel the conversation").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Your conversation is canceled"
+    assert "expired" not in page.content()
+    with app.app_context():
+        assert db.session.scalar(sa.select(Meeting.status)) == "canceled"
     context.close()

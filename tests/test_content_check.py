@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from leads import create_app
 from leads.content_check import best_possible_points, unreachable_verdicts
 from leads.questionnaire import parse_questionnaire
-from tests.conftest import CONTENT_DIR
+from tests.conftest import CONTENT_DIR, doorstep
 
 GOOD = (CONTENT_DIR / "questionnaire.yaml").read_text(encoding="utf-8")
 GATE = '''  - id: asked_or_soon
@@ -86,14 +85,12 @@ def test_mentions_conditions_are_validated(condition: str, message: str) -> None
     assert message in str(info.value)
 
 
-def test_content_check_command_fails_on_an_unreachable_threshold(tmp_path: Path, database_url: str) -> None:
+def test_content_check_command_fails_on_an_unreachable_threshold(tmp_path: Path) -> None:
     content = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, content)
     model = content / "questionnaire.yaml"
     model.write_text(GOOD.replace("sales_ready: 45", "sales_ready: 500"))
-    app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "CONTENT_DIR": str(content)})
-    result = app.test_cli_runner().invoke(args=["content", "check"])
+    result = doorstep("content", "check", "--content-dir", str(content))
     assert result.exit_code == 1
     line = _line(GOOD, "sales_ready: 45")
     assert f"questionnaire.yaml:{line}: error: sales_ready can never be reached" in result.output

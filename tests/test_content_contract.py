@@ -98,7 +98,7 @@ def test_leaving_out_a_question_the_site_can_do_without_is_a_warning(content_cop
 
 def test_content_check_names_file_and_line_when_email_is_renamed(app: Flask, content_copy: Path) -> None:
     (content_copy / "questionnaire.yaml").write_text(RENAMED, encoding="utf-8")
-    result = app.test_cli_runner().invoke(args=["content", "check"])
+    result = app.test_cli_runner().invoke(args=["content", "check", "--content-dir", str(content_copy)])
     assert result.exit_code == 1
     line = _line(RENAMED, "steps:")
     assert f"questionnaire.yaml:{line}: error: the questionnaire must ask for 'email'" in result.output

@@ -80,3 +80,27 @@ def test_the_talk_now_button_in_chromium(app: Flask, client: FlaskClient, page, 
     assert page.get_by_role("heading", level=1).inner_text().endswith("Let's talk.")
     assert page.get_by_role("heading", name="Pick a time to talk with Riley Rep").is_visible()
     assert _state(app, persona_answers(NOT_YET)["email"])[0] == "sales_ready"
+
+
+def test_a_disqualified_prospect_is_not_offered_a_talk_now_it_would_refuse(client: FlaskClient, submit,
+                                                                          ready_answers) -> None:
+    html = submit({**ready_answers, "role": "student"}, follow=True).get_data(as_text=True)
+    assert "Thank you for your answers" in html
+    assert "talk now" not in html and "/questionnaire/result/talk" not in html
+
+
+def test_a_held_back_buyer_who_asked_to_talk_is_told_kindly_that_a_person_looks_first(
+        app: Flask, client: FlaskClient, submit, ready_answers, make_user) -> None:
+    make_user("sales", name="Riley Rep")
+    html = submit(ready_answers, follow=True, website="http://bot.example").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Submission.verdict)) == "quarantined"
+    assert "You asked to talk to us. A person on our team reads new answers before anyone gets in touch" in html
+    assert ready_answers["email"] in html
+    assert "quarantin" not in html.lower() and "talk now" not in html and "Pick a time" not in html
+
+
+def test_a_held_back_prospect_who_did_not_ask_hears_no_promise_of_contact(client: FlaskClient, submit) -> None:
+    html = submit(persona_answers(NOT_YET), follow=True, website="http://bot.example").get_data(as_text=True)
+    assert "Thank you for your answers" in html and "before anyone gets in touch" not in html
+    assert "talk now" not in html

@@ -3,6 +3,7 @@ one-click unsubscribe, suppression, signed links, clicks as engagement, and retu
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 
 from leads.delivery.worker import run
 from leads.extensions import db
@@ -22,6 +24,7 @@ from tests.conftest import Auth, MovingClock, csrf_token, persona_answers, walk_
 
 SITE = "https://leads.example.com"
 RESEARCHER = "Early researcher"
+NOT_YET = "Budget holder with a near deadline who did not ask to talk"
 
 
 @pytest.fixture
@@ -72,6 +75,13 @@ def parts(mail: Any) -> tuple[str, str]:
             mail.get_body(preferencelist=("html",)).get_content())
 
 
+def confirm(client: FlaskClient, path: str) -> Any:
+    """Follow a confirmation link as a person does: its page, then the one button that confirms."""
+    page = client.get(path)
+    assert page.status_code == 200 and "Yes, send me the reading" in page.get_data(as_text=True)
+    return client.post(path, data={"csrf_token": csrf_token(client, path)})
+
+
 def opt_in(client: FlaskClient, answers: dict[str, Any], tick: bool = True) -> Any:
     return walk_questionnaire(client, {**answers, "email_reading": tick}, follow=True)
 
@@ -87,7 +97,7 @@ def confirmed(app: Flask, client: FlaskClient, researcher: dict[str, Any], smtp_
     opt_in(client, researcher)
     work(app)
     [confirmation] = smtp_server.inbox.wait_for(1)
-    assert client.get(link_in(confirmation, "confirm")).status_code == 200
+    assert confirm(client, link_in(confirmation, "confirm")).status_code == 200
     work(app)
     mails = smtp_server.inbox.wait_for(2)
     assert len(mails) == 2
@@ -111,6 +121,55 @@ def test_nothing_is_sent_before_the_confirmation_link_is_followed(app: Flask, cl
     assert len(smtp_server.inbox.mails) == 1
     assert [m.topic for m in outbox(app)] == ["nurture.confirm"]
     assert subscription(app, researcher["email"]).state == "pending"
+
+
+def test_a_not_yet_buyer_who_asks_for_the_reading_by_email_gets_the_confirmation_then_the_reading(
+        app: Flask, client: FlaskClient, smtp_server) -> None:
+    not_yet = persona_answers(NOT_YET)
+    result = opt_in(client, not_yet).get_data(as_text=True)
+    assert f"sent a link to <strong>{not_yet['email']}</strong>" in result
+    work(app)
+    [confirmation] = smtp_server.inbox.wait_for(1)
+    assert confirmation["To"] == not_yet["email"] and "confirm" in confirmation["Subject"].lower()
+    confirm(client, link_in(confirmation, "confirm"))
+    work(app)
+    reading = smtp_server.inbox.wait_for(2)[1]
+    assert reading["Subject"].startswith("Your reading list") and "Ready to talk?" in parts(reading)[0]
+    with app.app_context():
+        lead = db.session.scalar(sa.select(Lead).where(Lead.email == not_yet["email"]))
+        assert (lead.route, lead.latest.verdict) == ("nurture", "warming")
+    assert subscription(app, not_yet["email"]).state == "active"
+
+
+def test_the_result_page_says_a_link_was_sent_only_when_one_was_queued(
+        app: Flask, confirmed: Any, researcher: dict[str, Any]) -> None:
+    again = opt_in(app.test_client(), researcher).get_data(as_text=True)  # reading by email already
+    assert "sent a link" not in again
+    assert f"Your reading already comes by email to <strong>{researcher['email']}</strong>" in again
+    assert len(outbox(app, topic="nurture.confirm")) == 1
+    with app.app_context():
+        from leads.nurture.consent import suppress
+        from leads.privacy.people import address_key
+
+        suppress(address_key("closed@mailbox.example"), "bounced", dt.datetime.now(dt.UTC))
+        db.session.commit()
+    refused = opt_in(app.test_client(), {**researcher, "email": "closed@mailbox.example"}).get_data(as_text=True)
+    assert "sent a link" not in refused and "We have sent nothing" in refused
+    assert len(outbox(app, topic="nurture.confirm")) == 1
+
+
+def test_a_reading_list_never_offers_the_article_just_read(app: Flask, client: FlaskClient,
+                                                           researcher: dict[str, Any]) -> None:
+    first = re.findall(r'href="/articles/([a-z0-9-]+)"', opt_in(client, researcher).get_data(as_text=True))
+    top = first[0]
+    reader = app.test_client()
+    assert reader.post("/visit", data={"page": f"/articles/{top}"}).status_code == 204  # read it, then answered
+    shown = re.findall(r'href="/articles/([a-z0-9-]+)"',
+                       opt_in(reader, {**researcher, "email": "reader@example.org"}).get_data(as_text=True))
+    assert shown and top not in shown
+    mailed = subscription(app, "reader@example.org")
+    assert mailed is not None and mailed.reading and top not in mailed.reading
+    assert list(mailed.reading) == list(dict.fromkeys(shown))  # the mail carries the list the page showed
 
 
 def test_an_unticked_box_sends_nothing_but_the_storage_consent_is_recorded(app: Flask, client: FlaskClient,
@@ -151,7 +210,7 @@ def test_the_reading_list_seen_arrives_at_once_then_the_sequence_without_repeati
     result = opt_in(client, researcher).get_data(as_text=True)
     shown = re.findall(r'href="/articles/([a-z0-9-]+)"', result)
     work(app)
-    client.get(link_in(smtp_server.inbox.wait_for(1)[0], "confirm"))
+    confirm(client, link_in(smtp_server.inbox.wait_for(1)[0], "confirm"))
     work(app)
     reading = smtp_server.inbox.wait_for(2)[1]
     assert reading["Subject"].startswith("Your reading list")
@@ -250,16 +309,26 @@ def test_a_mail_queued_before_the_unsubscribe_is_not_sent(app: Flask, clock: Mov
     assert len(smtp_server.inbox.mails) == 2
 
 
-def test_the_footer_link_unsubscribes_without_a_second_click_and_offers_to_resubscribe(
+def test_the_footer_link_asks_for_one_click_and_a_scanner_opening_it_unsubscribes_no_one(
         app: Flask, client: FlaskClient, clock: MovingClock, confirmed: Any, smtp_server,
         researcher: dict[str, Any]) -> None:
     path = link_in(confirmed, "unsubscribe")
-    page = client.get(path)
-    html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "You are unsubscribed" in html and "Send me the reading again" in html
+    for _ in range(3):  # a mail provider's link scanner, then the person opening it
+        page = app.test_client().get(path)
+        assert page.status_code == 200 and "Unsubscribe" in page.get_data(as_text=True)
+    assert subscription(app, researcher["email"]).state == "active"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Suppression)) == 0
+
+    client.get(path)
+    done = client.post(path)  # the page's one button: the signed link is the proof, as for RFC 8058's POST
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200 and "You are unsubscribed" in html and "Send me the reading again" in html
     assert subscription(app, researcher["email"]).state == "stopped"
     with app.app_context():
         assert db.session.scalar(sa.select(Suppression.reason)) == "unsubscribed"
+    again = client.get(path).get_data(as_text=True)  # the link opened again says so, and offers the way back
+    assert "You are unsubscribed" in again and "Send me the reading again" in again
 
     token = csrf_token(client, path)
     assert client.post(path.replace("/unsubscribe/", "/resubscribe/"), data={"csrf_token": token}).status_code == 200
@@ -273,10 +342,29 @@ def test_the_footer_link_unsubscribes_without_a_second_click_and_offers_to_resub
     assert len(smtp_server.inbox.wait_for(3)) == 3
 
 
+def test_opening_the_confirmation_link_confirms_nothing_until_its_button_is_pressed(
+        app: Flask, client: FlaskClient, researcher: dict[str, Any], smtp_server) -> None:
+    opt_in(client, researcher)
+    work(app)
+    path = link_in(smtp_server.inbox.wait_for(1)[0], "confirm")
+    for _ in range(3):  # a link scanner's visits: each sees the button, none presses it
+        page = app.test_client().get(path).get_data(as_text=True)
+        assert "Yes, send me the reading" in page
+    work(app)
+    assert subscription(app, researcher["email"]).state == "pending" and len(smtp_server.inbox.mails) == 1
+    assert outbox(app, topic="nurture.reading_list") == []
+    assert app.test_client().post(path).status_code == 400  # a post without the page's CSRF token: nothing
+    assert subscription(app, researcher["email"]).state == "pending"
+    done = confirm(client, path).get_data(as_text=True)
+    assert "Your reading list is on its way" in done
+    assert subscription(app, researcher["email"]).state == "active"
+    assert "already confirmed" in app.test_client().get(path).get_data(as_text=True)
+
+
 def test_resubscribing_needs_the_csrf_token(app: Flask, client: FlaskClient, confirmed: Any,
                                             researcher: dict[str, Any]) -> None:
     path = link_in(confirmed, "unsubscribe")
-    client.get(path)
+    client.post(path)
     assert client.post(path.replace("/unsubscribe/", "/resubscribe/")).status_code == 400
     assert subscription(app, researcher["email"]).state == "stopped"
 
@@ -320,7 +408,7 @@ def test_an_address_refused_for_good_is_suppressed_before_the_next_marketing_sen
     work(app)
     [confirmation] = refusing_smtp.inbox.wait_for(1)
     refusing_smtp.inbox.refused.add(researcher["email"])  # the mailbox is closed after the confirmation came
-    client.get(link_in(confirmation, "confirm"))
+    confirm(client, link_in(confirmation, "confirm"))
     work(app)
     [reading] = outbox(app, topic="nurture.reading_list")
     assert reading.status == "dead" and "550" in reading.last_error
@@ -366,7 +454,7 @@ def test_a_click_is_an_article_read_that_promotes_a_lead_near_the_threshold_and_
         model = app.extensions["doorstep.content"].questionnaire()
         assert (lead.route, lead.score, lead.owner_id) == ("nurture", model.sales_ready_threshold - 1, None)
     work(app)
-    client.get(link_in(smtp_server.inbox.wait_for(1)[0], "confirm"))
+    confirm(client, link_in(smtp_server.inbox.wait_for(1)[0], "confirm"))
     work(app)
     reading = smtp_server.inbox.wait_for(2)[1]
     clicked = app.test_client().get(link_in(reading, "read"))  # from the mail client: no cookie of the site
@@ -389,6 +477,25 @@ def test_a_click_is_an_article_read_that_promotes_a_lead_near_the_threshold_and_
     assert outbox(app, topic="nurture.email") == [] and len(smtp_server.inbox.mails) == 3
 
 
+def test_a_click_that_makes_a_not_yet_lead_ready_keeps_them_nurtured_and_reading(
+        app: Flask, client: FlaskClient, clock: MovingClock, make_user: Any, smtp_server) -> None:
+    make_user("sales")
+    waiting = {**near_threshold(), "talk_now": "not_yet", "budget": "planned", "company_size": "251-1000",
+               "email": "waiting@threshold.example"}  # one point short, and a call can wait
+    opt_in(client, waiting)
+    work(app)
+    confirm(client, link_in(smtp_server.inbox.wait_for(1)[0], "confirm"))
+    work(app)
+    assert app.test_client().get(link_in(smtp_server.inbox.wait_for(2)[1], "read")).status_code == 302
+    with app.app_context():
+        lead = db.session.scalar(sa.select(Lead).where(Lead.email == waiting["email"]))
+        assert (lead.route, lead.latest.verdict, lead.owner_id) == ("nurture", "warming", None)
+    clock.move(days=30)
+    work(app)
+    assert len(outbox(app, topic="nurture.email")) == 1  # still reading: the sequence goes on
+    assert subscription(app, waiting["email"]).state == "active"
+
+
 def test_a_second_click_on_the_same_article_counts_once(app: Flask, confirmed: Any, researcher: dict[str, Any]) -> None:
     path = link_in(confirmed, "read")
     for _ in range(3):
@@ -398,13 +505,26 @@ def test_a_second_click_on_the_same_article_counts_once(app: Flask, confirmed: A
                                  .where(LeadEvent.kind == "article_read")) == 1
 
 
+def test_a_read_from_an_email_shows_in_the_journey_by_its_title(app: Flask, confirmed: Any, make_user: Any,
+                                                                researcher: dict[str, Any]) -> None:
+    slug = app.test_client().get(link_in(confirmed, "read")).headers["Location"].removeprefix("/articles/")
+    staff = app.test_client()
+    Auth(staff).login(make_user("marketer").email)
+    with app.app_context():
+        lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.email == researcher["email"]))
+        title = app.extensions["doorstep.content"].articles.get(slug).title
+    page = staff.get(f"/studio/leads/{lead_id}").get_data(as_text=True)
+    assert "Read “”" not in page
+    assert f"Read “{escape(title)}” from an email" in page
+
+
 def test_ready_to_talk_asks_only_the_gates_and_a_yes_hands_the_lead_to_sales(app: Flask, client: FlaskClient,
                                                                             make_user: Any, smtp_server) -> None:
     rep = make_user("sales")
     keen = {**persona_answers("Keen but no timeline or request yet"), "email": "keen@harbour.example"}
     opt_in(client, keen)
     work(app)
-    client.get(link_in(smtp_server.inbox.wait_for(1)[0], "confirm"))
+    confirm(client, link_in(smtp_server.inbox.wait_for(1)[0], "confirm"))
     work(app)
     path = link_in(smtp_server.inbox.wait_for(2)[1], "ready")
     page = client.get(path).get_data(as_text=True)
@@ -444,7 +564,7 @@ def test_mails_escape_what_the_prospect_typed_and_carry_no_images_or_trackers(
         app: Flask, client: FlaskClient, researcher: dict[str, Any], smtp_server) -> None:
     opt_in(client, {**researcher, "name": 'Eve <script>alert("x")</script> & <b>Bold</b>'})
     work(app)
-    client.get(link_in(smtp_server.inbox.wait_for(1)[0], "confirm"))
+    confirm(client, link_in(smtp_server.inbox.wait_for(1)[0], "confirm"))
     work(app)
     for mail in smtp_server.inbox.wait_for(2):
         text, html = parts(mail)
@@ -458,7 +578,7 @@ def test_mails_escape_what_the_prospect_typed_and_carry_no_images_or_trackers(
 
 def test_sequence_email_bodies_render_markdown_with_signed_article_links(app: Flask, confirmed: Any,
                                                                           researcher: dict[str, Any]) -> None:
-    from leads.nurture.sending import compose
+    from leads.nurture.sending import SignedLinks, compose
     from leads.nurture.subscriptions import sequences
 
     with app.test_request_context():
@@ -466,7 +586,7 @@ def test_sequence_email_bodies_render_markdown_with_signed_article_links(app: Fl
         email = sequences().email("early/01-the-research-before-the-call")
         assert email is not None and email.articles == ("buyers-research-before-they-call",)
         carried = [*email.articles, "qualifying-by-the-gap"]
-        mail = compose("nurture.email", lead, {"email": email.key, "articles": carried})
+        mail = compose("nurture.email", lead.name, {"email": email.key, "articles": carried}, SignedLinks.of(lead))
     assert mail.subject == email.subject
     linked = rf'<a href="{re.escape(SITE)}/email/read/[^"]+">How buyers research before they call</a>'
     assert re.search(linked, mail.html)
@@ -478,32 +598,61 @@ def test_sequence_email_bodies_render_markdown_with_signed_article_links(app: Fl
 # --- the studio's previews --------------------------------------------------------------------------------
 
 
-def test_marketers_preview_each_email_as_html_and_text_for_a_chosen_lead(app: Flask, client: FlaskClient,
-                                                                        make_user: Any, confirmed: Any,
-                                                                        researcher: dict[str, Any]) -> None:
+def _what_leads_hold(app: Flask) -> tuple[Any, ...]:
+    """Everything a preview must leave alone: every lead's route, score and status, and every row about them."""
+    with app.app_context():
+        leads = db.session.execute(sa.select(Lead.id, Lead.route, Lead.score, Lead.engagement, Lead.status,
+                                             Lead.owner_id).order_by(Lead.id)).all()
+        counts = [db.session.scalar(sa.select(sa.func.count()).select_from(table))
+                  for table in (LeadEvent, OutboxMessage, NurtureSend, Suppression, Consent)]
+        return (tuple(map(tuple, leads)), tuple(counts))
+
+
+def test_marketers_preview_every_email_for_an_example_prospect_and_its_links_record_nothing(
+        app: Flask, client: FlaskClient, make_user: Any, researcher: dict[str, Any], smtp_server) -> None:
+    real = {**researcher, "name": "Rhea Real", "email": "rhea@customer.example"}  # reading by email, for real
+    opt_in(client, real)
+    work(app)
+    confirm(client, link_in(smtp_server.inbox.wait_for(1)[0], "confirm"))
+    work(app)
     marketer = make_user("marketer")
     staff = app.test_client()
     Auth(staff).login(marketer.email)
     overview = staff.get("/studio/emails").get_data(as_text=True)
     assert "What buyers do before they talk to anyone" in overview and "Track <code>default</code>" in overview
+    previews = list(dict.fromkeys(re.findall(r'href="(/studio/emails/[^"/]+/[^"/]+)"', overview)))
+    assert "/studio/emails/confirmation/first" in previews and "/studio/emails/reading-list/first" in previews
+    assert len(previews) == 2 + 6  # and the six emails of the two tracks
     with app.app_context():
-        lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.email == researcher["email"]))
-    page = staff.get(f"/studio/emails/early/01-the-research-before-the-call?lead={lead_id}")
-    html = page.get_data(as_text=True)
-    assert page.status_code == 200 and researcher["name"] in html and "Hello Sam Okafor" in html
-    part = staff.get(f"/studio/emails/early/01-the-research-before-the-call/html?lead={lead_id}")
-    assert part.status_code == 200 and "sandbox" in part.headers["Content-Security-Policy"]
-    assert "What buyers do before they talk to anyone" in part.get_data(as_text=True)
+        lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.email == real["email"]))
+    before = _what_leads_hold(app)
+    for path in previews:
+        for asked in (path, f"{path}?lead={lead_id}", f"{path}?example=1", f"{path}?example=999"):
+            page = staff.get(asked)
+            html = page.get_data(as_text=True)
+            assert page.status_code == 200, asked
+            assert real["email"] not in html and real["name"] not in html, asked  # no real lead
+        part = staff.get(f"{path}/html")
+        assert part.status_code == 200 and "sandbox" in part.headers["Content-Security-Policy"]
+        links = re.findall(r'href="([^"]+)"', part.get_data(as_text=True))
+        assert links and not [link for link in links if "/email/" in link], links  # no live signed link
+        for link in links:  # followed by the marketer and by a stranger: neither records anything
+            for who in (staff, app.test_client()):
+                assert who.get(urlsplit(link).path).status_code in (200, 302), link
+    assert _what_leads_hold(app) == before
+
+    first = staff.get("/studio/emails/early/01-the-research-before-the-call").get_data(as_text=True)
+    assert "Hello Sam Okafor" in first and "Early researcher" in first  # the persona the track's words are for
+    reading = staff.get("/studio/emails/reading-list/first").get_data(as_text=True)
+    assert "Your reading list" in reading and "Ready to talk?" in reading
+    ready = staff.get("/studio/emails/link/ready").get_data(as_text=True)
+    assert "In a real mail this opens “Ready to talk?”" in ready and "record nothing" in ready
+    assert staff.get("/studio/emails/link/anything").status_code == 404
     assert staff.get("/studio/emails/early/no-such-email").status_code == 404
-    first = staff.get(f"/studio/emails/reading-list/first?lead={lead_id}").get_data(as_text=True)
-    assert "Your reading list" in first and "Ready to talk?" in first
-    with app.app_context():  # a preview queues and records nothing
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(NurtureSend)
-                                 .where(NurtureSend.email != "reading-list")) == 0
 
 
 @pytest.mark.parametrize("path", ["/studio/emails", "/studio/emails/default/01-what-you-wrote",
-                                  "/studio/emails/default/01-what-you-wrote/html"])
+                                  "/studio/emails/default/01-what-you-wrote/html", "/studio/emails/link/ready"])
 def test_previews_need_a_marketer_or_admin(client: FlaskClient, make_user: Any, path: str) -> None:
     assert client.get(path).status_code == 302
     Auth(client).login(make_user("sales").email)

@@ -11,7 +11,7 @@ from leads import create_app
 from leads.extensions import db
 from leads.nurture.links import BadLink, Links
 from leads.nurture.sequences import DEFAULT_TRACK, as_plain_text, linked, load_sequences, parse_delay
-from tests.conftest import CONTENT_DIR
+from tests.conftest import CONTENT_DIR, doorstep
 
 SLUGS = [path.stem for path in (CONTENT_DIR / "articles").glob("*.md")]
 TRACKS = ["early", "qualification", "follow_up", "pipeline", "deciding"]
@@ -62,21 +62,58 @@ def test_each_broken_file_is_reported_at_its_line_and_the_rest_still_load(tmp_pa
     assert any(m.startswith(f"{bad_delay}:3: error: delay must be a number of days") for m in messages)
     assert f"{bad_link}:7: error: link to article:nope points to no article" in messages
     assert any(m.startswith(f"{unknown}:4: warning: unknown field 'from'") for m in messages)
-    assert any(m.startswith(f"{broken}:3: error: YAML syntax error in front matter") for m in messages)
+    assert any(m.startswith(f"{broken}:2: error: YAML syntax error in front matter") for m in messages)
     assert f"{no_front}:1: error: missing front matter: the file must start with a line '---'" in messages
     assert any("'someone-else' is no nurture track" in m for m in messages)
     # A broken link is reported, but does not stop the email: content check fails, the site keeps sending.
     assert [e.name for e in found.tracks["early"]] == ["01-good", "04-bad-link", "05-unknown"]
 
 
-def test_content_check_reports_a_broken_email_and_fails(content_copy: Path, database_url: str) -> None:
+@pytest.mark.parametrize(("line", "opened"), [
+    ('subject: "What you wrote', "a quoted value starts here and its quote is never closed"),
+    ("subject: 'What you wrote", "a quoted value starts here and its quote is never closed"),
+    ("subject: [What, you wrote", "a list opened here with '[' is never closed with ']'"),
+    ("subject: {What: you wrote", "a mapping opened here with '{' is never closed with '}'"),
+])
+def test_a_yaml_syntax_error_is_reported_at_the_line_that_opened_what_is_never_closed(
+        tmp_path: Path, line: str, opened: str) -> None:
+    path = write(tmp_path / "emails" / "early", "01.md", f"---\n{line}\ndelay: 3\nfrom: me\n---\nBody\n")
+    [problem] = load_sequences(tmp_path, TRACKS, SLUGS).problems
+    assert (problem.path, problem.line) == (path, 2)
+    assert problem.message.startswith(f"YAML syntax error in front matter: {opened}")
+
+
+def test_a_broken_email_is_logged_once_when_it_appears_while_the_others_keep_being_sent(
+        content_copy: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from leads.content import Content
+
+    content = Content(content_copy)
+    sent = [e.key for e in content.email_sequences().tracks["early"]]
+    email = content_copy / "emails" / "early" / "02-naming-the-gap.md"
+    good = email.read_text()
+    email.write_text(good.replace("subject: ", 'subject: "', 1))
+    with caplog.at_level("WARNING", logger="leads.content"):
+        for _ in range(3):  # a page, the nurture job, a mail: one log line
+            found = content.email_sequences()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{email}:2: error: YAML syntax error in front matter: a quoted value starts here and its quote is never "
+        "closed (found unexpected end of stream)"]
+    assert caplog.records[0].levelname == "ERROR"
+    assert [e.key for e in found.tracks["early"]] == [key for key in sent if key != "early/02-naming-the-gap"]
+    caplog.clear()
+    email.write_text(good)  # fixed: served again, nothing more logged
+    assert [e.key for e in content.email_sequences().tracks["early"]] == sent and caplog.records == []
+
+
+def test_content_check_reports_a_broken_email_and_fails(content_copy: Path) -> None:
     email = content_copy / "emails" / "early" / "02-naming-the-gap.md"
     email.write_text(email.read_text().replace("delay: 10 days", "delay: a fortnight"))
-    app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "CONTENT_DIR": str(content_copy)})
-    result = app.test_cli_runner().invoke(args=["content", "check"])
+    other = content_copy / "emails" / "default" / "01-what-you-wrote.md"
+    other.write_text(other.read_text().replace("subject: ", 'subject: "', 1))
+    result = doorstep("content", "check", "--content-dir", str(content_copy))
     assert result.exit_code == 1
     assert f"{email}:3: error: delay must be a number of days" in result.output
+    assert f"{other}:2: error: YAML syntax error in front matter: a quoted value starts here" in result.output
 
 
 def test_article_links_by_slug_become_urls_in_html_and_words_with_urls_in_text() -> None:

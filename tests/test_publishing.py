@@ -467,7 +467,8 @@ def test_code_is_highlighted_with_classes_and_a_static_stylesheet(client: FlaskC
 def test_content_new_scaffolds_a_draft_dated_today_that_passes_the_check(
     runner, articles_dir: Path, client: FlaskClient
 ) -> None:
-    result = runner.invoke(args=["content", "new", "Pricing pages that earn trust", "--stage", "decision"])
+    where = ["--content-dir", str(articles_dir.parent)]
+    result = runner.invoke(args=["content", "new", "Pricing pages that earn trust", "--stage", "decision", *where])
     assert result.exit_code == 0, result.output
     path = articles_dir / "pricing-pages-that-earn-trust.md"
     source = path.read_text(encoding="utf-8")
@@ -475,9 +476,9 @@ def test_content_new_scaffolds_a_draft_dated_today_that_passes_the_check(
     assert f"date: {dt.date.today().isoformat()}" in source and "draft: true" in source
     assert client.get("/articles/pricing-pages-that-earn-trust").status_code == 404
 
-    check = runner.invoke(args=["content", "check"])
+    check = runner.invoke(args=["content", "check", *where])
     assert check.exit_code == 0, check.output
-    again = runner.invoke(args=["content", "new", "Pricing pages that earn trust"])
+    again = runner.invoke(args=["content", "new", "Pricing pages that earn trust", *where])
     assert again.exit_code != 0 and "already exists" in again.output
 
 

@@ -170,7 +170,7 @@ def test_content_check_warns_about_a_title_too_long_for_the_card(content_dir: Pa
     retitle(article, "Qualifying by the gap, not by the budget question, and everything else that a buyer"
                      " wants to tell you before they are ready to talk about money, timing, their team, their"
                      " competitors and what they tried last year")
-    result = app.test_cli_runner().invoke(args=["content", "check"])
+    result = app.test_cli_runner().invoke(args=["content", "check", "--content-dir", str(content_dir)])
     line = next(n for n, row in enumerate(article.read_text().splitlines(), 1) if row.startswith("title:"))
     assert f"{article}:{line}: warning: title is too long for the social card" in result.output
     assert result.exit_code == 0

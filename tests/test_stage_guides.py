@@ -65,7 +65,7 @@ def test_a_mistake_is_reported_at_its_line(tmp_path: Path, old: str, new: str, n
 def test_content_check_reports_a_broken_stages_file_as_path_line_message(app: Flask, content_copy: Path) -> None:
     path = content_copy / "stages.yaml"
     path.write_text(GOOD.replace(DECISION_NAME, "  name: [Ready]\n"), encoding="utf-8")
-    result = app.test_cli_runner().invoke(args=["content", "check"])
+    result = app.test_cli_runner().invoke(args=["content", "check", "--content-dir", str(content_copy)])
     assert result.exit_code == 1
     assert f"{path}:{_line(GOOD, DECISION_NAME.strip())}: error: stage 'decision': name must be text" in result.output
 

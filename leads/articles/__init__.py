@@ -2,9 +2,10 @@
 
 from leads.problems import Problem
 
-from .check import check_content
+from .check import ArticleCheck, check_articles, check_content
 from .index import ArticleIndex
 from .model import STAGES, Article
 from .search import SearchHit
 
-__all__ = ["STAGES", "Article", "ArticleIndex", "Problem", "SearchHit", "check_content"]
+__all__ = ["STAGES", "Article", "ArticleCheck", "ArticleIndex", "Problem", "SearchHit", "check_articles",
+           "check_content"]

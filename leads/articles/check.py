@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,12 +19,25 @@ TITLE_LIMIT = 70
 SUMMARY_LIMIT = 160
 
 
+@dataclass(frozen=True)
+class ArticleCheck:
+    """What the check found, and the slugs of the articles that loaded (for the files that link to them)."""
+
+    problems: list[Problem]
+    slugs: frozenset[str]
+
+
 def check_content(content_dir: Path, media_url: str = "/media/") -> list[Problem]:
     """Every problem in ``content_dir/articles/*.md``: per file, then across files."""
+    return check_articles(content_dir, media_url).problems
+
+
+def check_articles(content_dir: Path, media_url: str = "/media/") -> ArticleCheck:
+    """Every problem in ``content_dir/articles/*.md``, each file read once and nothing logged: the caller reports."""
     articles_dir = Path(content_dir) / "articles"
     media = MediaLibrary(Path(content_dir) / "media", media_url)
     if not articles_dir.is_dir():
-        return [Problem(articles_dir, 0, "articles directory not found", "error")]
+        return ArticleCheck([Problem(articles_dir, 0, "articles directory not found", "error")], frozenset())
 
     paths = sorted(path for path in articles_dir.glob("*.md") if not path.name.startswith("."))
     loaded_files = [load_article(path, media) for path in paths]
@@ -40,7 +54,7 @@ def check_content(content_dir: Path, media_url: str = "/media/") -> list[Problem
     for loaded in loaded_files:
         if loaded.article is not None:
             problems.extend(_check_article(loaded, set(owners), media))
-    return sorted(problems, key=lambda p: (str(p.path), p.line, p.message))
+    return ArticleCheck(sorted(problems, key=lambda p: (str(p.path), p.line, p.message)), frozenset(owners))
 
 
 def _check_article(loaded: LoadedFile, slugs: set[str], media: MediaLibrary) -> list[Problem]:

@@ -14,7 +14,7 @@ import yaml
 from leads.located_yaml import LocatedYaml, UnreadableValue
 from leads.problems import ContentError, Problem
 
-from .model import STAGES, as_utc
+from .model import CTA_DESTINATIONS, STAGES, as_utc
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED_FIELDS = ("title", "date", "summary")
@@ -31,6 +31,7 @@ KNOWN_FIELDS = frozenset(
         "publish_at",
         "canonical_url",
         "cta",
+        "cta_to",
         "slug",
     }
 )
@@ -180,6 +181,12 @@ def _stage(value: Any) -> str:
     return str(value)
 
 
+def _cta_to(value: Any) -> str:
+    if value not in CTA_DESTINATIONS:
+        raise FieldError(f"must be one of {', '.join(CTA_DESTINATIONS)}; got {_describe(value)}")
+    return str(value)
+
+
 def _slug(value: Any) -> str:
     if not isinstance(value, str) or not SLUG_PATTERN.match(value):
         raise FieldError(
@@ -216,5 +223,6 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "publish_at": _moment,
     "canonical_url": _url,
     "cta": _text,
+    "cta_to": _cta_to,
     "slug": _slug,
 }

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STAGES: tuple[str, ...] = ("awareness", "consideration", "decision")
+# Where an article's call to action leads: the questionnaire, or booking (the short path, then the rep's times).
+CTA_DESTINATIONS: tuple[str, ...] = ("questionnaire", "booking")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Article:
     text: str
     reading_minutes: int
     path: Path
+    cta_to: str = "questionnaire"
 
     def is_published(self, now: datetime.datetime) -> bool:
         """Visible to the public at ``now`` (a naive ``now`` is taken as UTC)."""

@@ -83,5 +83,6 @@ def load_article(path: Path, media: MediaLibrary) -> LoadedFile:
         text=body.text,
         reading_minutes=body.reading_minutes,
         path=path,
+        cta_to=values.get("cta_to", "questionnaire"),
     )
     return LoadedFile(path, digest, article, tuple(problems), front, body)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
 from leads.questionnaire import BUYING_STAGE, Questionnaire
@@ -49,8 +49,10 @@ def recommend_reading(
     answers: Mapping[str, Any],
     model: Questionnaire,
     limit: int = 4,
+    read: Collection[str] = (),
 ) -> list[Readable]:
-    """Rank articles by the prospect's nurture tracks, stage and own words; never merely the latest.
+    """Rank articles by the prospect's nurture tracks, stage and own words; never merely the latest, and never
+    one of ``read`` (slugs the prospect has read or been sent: the article that brought them is no news).
 
     Ties keep the order given (callers pass newest first), so freshness only breaks ties.
     """
@@ -68,5 +70,6 @@ def recommend_reading(
         points += len(said & keywords(" ".join((article.title, article.summary, " ".join(article.tags)))))
         return points
 
-    ranked = sorted(enumerate(articles), key=lambda pair: (-relevance(pair[1]), pair[0]))
+    unread = [(n, article) for n, article in enumerate(articles) if article.slug not in read]
+    ranked = sorted(unread, key=lambda pair: (-relevance(pair[1]), pair[0]))
     return [article for _, article in ranked[:limit]]

@@ -24,7 +24,7 @@ from leads.nurture.links import BadLink
 from leads.nurture.subscriptions import NothingToDo, links
 from leads.privacy.people import address_key
 from leads.questionnaire import Question, Questionnaire
-from leads.routing import QUARANTINED
+from leads.routing import QUARANTINED, lead_route
 from leads.scoring import NURTURE, SALES_READY, EngagementEvent, event_rows
 from leads.services.booking import book_url, can_book
 from leads.services.handover import change_route, record_score
@@ -77,7 +77,8 @@ def reconsider(lead: Lead, latest: Submission, now: dt.datetime, why: Mapping[st
         record_score(row, result)
     latest.verdict, latest.receipt, latest.gates_missed = route, result.receipt_rows(), list(result.gates_missed)
     latest.model_version = result.model_version
-    change_route(lead, route, now, {**why, "submission_id": latest.id})
+    # The submission keeps its verdict ("warming" included); the lead takes the route that verdict means.
+    change_route(lead, lead_route(route), now, {**why, "submission_id": latest.id})
     return route
 
 

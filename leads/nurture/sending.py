@@ -12,7 +12,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import markdown
 import nh3
@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from flask import current_app
 
 from leads import clock
-from leads.articles import Article
 from leads.delivery import Undeliverable
 from leads.delivery.email import build_email, message_id, send_email
 from leads.delivery.outbox import ring_doorbell
@@ -36,8 +35,8 @@ from leads.nurture.subscriptions import (
     READING_LIST_KEY,
     SEQUENCE,
     links,
+    read_before_answering,
     sequences,
-    unsubscribe_link_token,
 )
 from leads.privacy.people import address_key
 from leads.scoring import NURTURE
@@ -116,8 +115,7 @@ def _queue(due: Sequence[Any], now: dt.datetime) -> int:
             updates.append(_next(row.lead_id, row.emails_sent, None, now, stop or "finished"))
             continue
         seen = excluded[row.lead_id] | set(email.articles)
-        fresh = [a for a in articles if a.slug not in seen]
-        picked = [a.slug for a in recommend_reading(fresh, answers.get(row.lead_id, {}), model, limit=1)]
+        picked = [a.slug for a in recommend_reading(articles, answers.get(row.lead_id, {}), model, 1, seen)]
         carried = [*email.articles, *picked]
         messages.append({"topic": SEQUENCE, "channel": "email", "recipient": emails[row.lead_id], "created_at": now,
                          "next_attempt_at": now, "give_up_at": now + GIVE_UP_AFTER,
@@ -160,7 +158,7 @@ def _answers_and_seen(lead_ids: Sequence[int]) -> tuple[dict[int, dict[str, Any]
     for lead_id, given, context in db.session.execute(
             sa.select(Submission.lead_id, Submission.answers, Submission.context).where(Submission.id.in_(latest))):
         answers[lead_id] = given
-        seen[lead_id].update(str(slug) for slug in (context or {}).get("articles_read") or ())
+        seen[lead_id].update(read_before_answering(context))
     for lead_id, slug in db.session.execute(sa.select(NurtureSend.lead_id, NurtureSend.article)
                                             .where(NurtureSend.lead_id.in_(lead_ids), NurtureSend.article != "")):
         seen[lead_id].add(slug)
@@ -194,7 +192,7 @@ def deliver_nurture(message: OutboxMessage, lead: Lead | None, config: Mapping[s
             raise Undeliverable(f"Not sent: the address is suppressed ({stopped.reason}).")
         if lead.route != NURTURE:
             raise Undeliverable("Not sent: the lead is no longer in nurture.")
-    composed = compose(message.topic, lead, message.payload)
+    composed = compose(message.topic, lead.name, message.payload, SignedLinks.of(lead))
     headers = {"X-Doorstep-Event": message.topic}
     if composed.unsubscribe:
         headers |= {"List-Unsubscribe": f"<{composed.unsubscribe}>",
@@ -204,21 +202,52 @@ def deliver_nurture(message: OutboxMessage, lead: Lead | None, config: Mapping[s
     return send_email(mail, config)
 
 
-def compose(topic: str, lead: Lead, payload: Mapping[str, Any]) -> Composed:
-    """A nurture mail's subject, plain text and HTML, for ``lead``; used for sending and the studio's preview."""
+class MailLinks(Protocol):
+    """Where the links of one nurture mail go."""
+
+    def confirm(self) -> str: ...
+    def read(self, slug: str) -> str: ...
+    def ready(self) -> str: ...
+    def unsubscribe(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class SignedLinks:
+    """A lead's live links: each signed for its purpose, with the lead's id and keyed address."""
+
+    lead_id: int
+    address_hash: str
+
+    @classmethod
+    def of(cls, lead: Lead) -> SignedLinks:
+        return cls(lead.id, address_key(lead.email))
+
+    def confirm(self) -> str:
+        return link("confirm", links().make("confirm", {"l": self.lead_id, "h": self.address_hash}))
+
+    def read(self, slug: str) -> str:
+        return link("read", links().make("read", {"l": self.lead_id, "s": slug}))
+
+    def ready(self) -> str:
+        return link("ready", links().make("ready", {"l": self.lead_id, "h": self.address_hash}))
+
+    def unsubscribe(self) -> str:
+        return link("unsubscribe", links().make("unsubscribe", {"l": self.lead_id, "h": self.address_hash}))
+
+
+def compose(topic: str, name: str, payload: Mapping[str, Any], to: MailLinks) -> Composed:
+    """A nurture mail's subject, plain text and HTML, for a person called ``name`` with links ``to``; the one
+    composition for sending and for the studio's preview (which passes links that record nothing)."""
     site = str(current_app.config["SITE_NAME"])
-    signer = links()
     if topic == CONFIRM:
-        token = signer.make("confirm", {"l": lead.id, "h": address_key(lead.email)})
-        return _render(f"Please confirm: your reading list from {site}", lead,
-                       {"kind": "confirm", "confirm_url": link("confirm", token)}, "")
+        return _render(f"Please confirm: your reading list from {site}", name,
+                       {"kind": "confirm", "confirm_url": to.confirm()}, "")
     index = current_app.extensions["doorstep.content"].fresh_articles()
     found = [a for slug in payload.get("articles") or () if (a := index.get(str(slug))) is not None]
-    urls = {a.slug: link("read", signer.make("read", {"l": lead.id, "s": a.slug})) for a in found}
-    unsubscribe = link("unsubscribe", unsubscribe_link_token(lead))
-    ready = link("ready", signer.make("ready", {"l": lead.id, "h": address_key(lead.email)}))
+    urls = {a.slug: to.read(a.slug) for a in found}
+    unsubscribe = to.unsubscribe()
     email = sequences().email(str(payload.get("email") or "")) if payload.get("email") != READING_LIST_KEY else None
-    context: dict[str, Any] = {"kind": "reading" if email is None else "sequence", "ready_url": ready,
+    context: dict[str, Any] = {"kind": "reading" if email is None else "sequence", "ready_url": to.ready(),
                                "unsubscribe_url": unsubscribe}
     subject = f"Your reading list from {site}"
     if email is not None:
@@ -227,12 +256,12 @@ def compose(topic: str, lead: Lead, payload: Mapping[str, Any]) -> Composed:
         carried = set(email.articles)
         found = [a for a in found if a.slug not in carried]  # linked in the words already: not listed again
     context["articles"] = [{"title": a.title, "summary": a.summary, "url": urls[a.slug]} for a in found]
-    return _render(subject, lead, context, unsubscribe)
+    return _render(subject, name, context, unsubscribe)
 
 
-def _render(subject: str, lead: Lead, context: dict[str, Any], unsubscribe: str) -> Composed:
+def _render(subject: str, name: str, context: dict[str, Any], unsubscribe: str) -> Composed:
     env = current_app.jinja_env
-    context = {**context, "subject": subject, "name": lead.name, "site_name": current_app.config["SITE_NAME"],
+    context = {**context, "subject": subject, "name": name, "site_name": current_app.config["SITE_NAME"],
                "site_url": current_app.config["SITE_URL"]}
     return Composed(subject, env.get_template("email/nurture.txt").render(context),
                     env.get_template("email/nurture.html").render(context), unsubscribe)
@@ -246,22 +275,3 @@ def body_html(email: SequenceEmail, urls: Mapping[str, str]) -> str:
     html = markdown.markdown(linked(email.body, urls))
     return nh3.clean(html, tags=_BODY_TAGS, attributes={"a": {"href"}}, url_schemes={"https", "http", "mailto"},
                      link_rel=None)
-
-
-def preview(email: SequenceEmail | None, lead: Lead, now: dt.datetime) -> Composed:
-    """An email as ``lead`` would get it next (the studio's preview): nothing is queued or recorded."""
-    if email is None:
-        reading = db.session.get(NurtureSubscription, lead.id)
-        return compose(SEQUENCE, lead, {"email": READING_LIST_KEY, "articles": list(reading.reading) if reading else
-                                        [a.slug for a in _reading_for(lead, now)]})
-    answers, seen = _answers_and_seen([lead.id])
-    content = current_app.extensions["doorstep.content"]
-    fresh = [a for a in content.fresh_articles().published(now) if a.slug not in seen[lead.id] | set(email.articles)]
-    picked = recommend_reading(fresh, answers.get(lead.id, {}), content.questionnaire(), limit=1)
-    return compose(SEQUENCE, lead, {"email": email.key, "articles": [*email.articles, *(a.slug for a in picked)]})
-
-
-def _reading_for(lead: Lead, now: dt.datetime) -> list[Article]:
-    content = current_app.extensions["doorstep.content"]
-    answers = lead.submissions[-1].answers if lead.submissions else {}
-    return list(recommend_reading(content.fresh_articles().published(now), answers, content.questionnaire()))  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from leads import clock
+from leads.content import Content
 from leads.delivery.outbox import ring_doorbell
 from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.extensions import db
@@ -29,10 +30,12 @@ from leads.nurture.consent import (
     suppression,
 )
 from leads.nurture.links import BadLink, Links
-from leads.nurture.sequences import Sequences, load_sequences
+from leads.nurture.sequences import Sequences
 from leads.privacy.people import address_key
 from leads.questionnaire import Questionnaire
+from leads.routing import lead_route
 from leads.scoring import NURTURE
+from leads.services.studio_counts import journey_of
 
 CONFIRM = "nurture.confirm"
 READING_LIST = "nurture.reading_list"
@@ -41,6 +44,9 @@ SEQUENCE = "nurture.email"
 NURTURE_TOPICS = (CONFIRM, READING_LIST, SEQUENCE)
 MARKETING_TOPICS = (READING_LIST, SEQUENCE)
 READING_LIST_KEY = "reading-list"
+# What a submission's reading box led to, kept in its context for the result page to say exactly that:
+# a confirmation was queued, the address already gets the reading, or it refused mail before.
+BY_EMAIL = "reading_by_email"
 RESUBSCRIBE_WORDING = "Send me the reading again"
 
 
@@ -49,33 +55,41 @@ def links() -> Links:
 
 
 def sequences() -> Sequences:
-    """The email sequences as the files are now: a handful of small files, read when a job or a page needs them."""
-    directory = current_app.extensions["doorstep.content"].directory
-    return load_sequences(directory)
+    """The email sequences as the files are now, read again when one changes (``Content.email_sequences``)."""
+    content: Content = current_app.extensions["doorstep.content"]
+    return content.email_sequences()
 
 
 def start_opt_in(model: Questionnaire, answers: Mapping[str, Any], lead: Lead, submission: Submission, route: str,
                  now: dt.datetime) -> None:
     """Record the submission's consents; a nurture lead who ticked the reading box gets the confirmation mail.
 
-    The caller commits, with the submission: the consent, the subscription and the mail are written or lost
-    together with it.
+    ``route`` is the submission's route: a "not yet" buyer's ``warming`` is a nurture lead too (``lead_route``).
+    What the box led to is kept in the submission's context (``BY_EMAIL``), so the result page promises a
+    mail only when one was queued. The caller commits, with the submission: the consent, the subscription
+    and the mail are written or lost together with it.
     """
     marketing = record_submission_consents(model, dict(answers), lead, submission, now)
-    if marketing is None or route != NURTURE:
+    if marketing is None or lead_route(route) != NURTURE:
         return
+    outcome = _queue_confirmation(model, answers, lead, submission, marketing, now)
+    submission.context = {**submission.context, BY_EMAIL: outcome}
+
+
+def _queue_confirmation(model: Questionnaire, answers: Mapping[str, Any], lead: Lead, submission: Submission,
+                        marketing: Consent, now: dt.datetime) -> str:
     address = address_key(lead.email)
     stopped = suppression(address, hashed=True)
     if stopped is not None and stopped.reason == "bounced":
-        return  # the address refused mail for good; a confirmation would only bounce again
-    db.session.flush()  # the consent's id, for the subscription
-    content = current_app.extensions["doorstep.content"]
-    articles = content.fresh_articles().published(now)
-    reading = [article.slug for article in recommend_reading(articles, answers, model)]
-    matching = [track.id for track in model.nurture_tracks if track.when.holds(answers)]
+        return "refused"  # the address refused mail for good; a confirmation would only bounce again
     found = db.session.get(NurtureSubscription, lead.id)
     if found is not None and found.state == "active":
-        return  # already reading by email: the sequence goes on as it was
+        return "already"  # already reading by email: the sequence goes on as it was
+    db.session.flush()  # the consent's id, for the subscription
+    articles = current_app.extensions["doorstep.content"].fresh_articles().published(now)
+    read = read_before_answering(submission.context)
+    reading = [article.slug for article in recommend_reading(articles, answers, model, read=read)]
+    matching = [track.id for track in model.nurture_tracks if track.when.holds(answers)]
     if found is None:
         found = NurtureSubscription(lead_id=lead.id, created_at=now)
         db.session.add(found)
@@ -84,6 +98,16 @@ def start_opt_in(model: Questionnaire, answers: Mapping[str, Any], lead: Lead, s
     found.stopped_at, found.stop_reason, found.next_email_at = None, "", None
     db.session.add(_mail(CONFIRM, lead, now))
     ring_doorbell()
+    return "asked"
+
+
+def read_before_answering(context: Any) -> set[str]:
+    """The articles a submission's author read before sending it (from the visit they started on, too),
+    landing article included, as its ``context`` says: a reading list never offers them again."""
+    if not isinstance(context, Mapping):
+        return set()
+    arrived, read = journey_of(context)
+    return {slug for slug in (arrived.landing, str(context.get("landing_article") or ""), *read) if slug}
 
 
 class NothingToDo(ValueError):
@@ -92,17 +116,22 @@ class NothingToDo(ValueError):
 
 @dataclass(frozen=True)
 class Confirmed:
-    state: Literal["confirmed", "already", "unsubscribed"]
+    state: Literal["pending", "confirmed", "already", "unsubscribed"]
     name: str
 
 
-def confirm(token: str) -> Confirmed:
-    """The confirmation link: the reading list goes at once, the sequence is scheduled after it."""
+def confirmation(token: str) -> Confirmed:
+    """What the confirmation link's page offers, changing nothing: a mail scanner that opens the link (as
+    many do, to check it) must not confirm for the person, so confirming is the page's button (``confirm``)."""
     lead, subscription = _linked(links().read("confirm", token))
-    if subscription.state == "active":
-        return Confirmed("already", lead.name)
-    if subscription.state == "stopped":
-        return Confirmed("unsubscribed", lead.name)
+    return Confirmed(_confirmation_state(subscription), lead.name)
+
+
+def confirm(token: str) -> Confirmed:
+    """The confirmation page's button: the reading list goes at once, the sequence is scheduled after it."""
+    lead, subscription = _linked(links().read("confirm", token))
+    if (state := _confirmation_state(subscription)) != "pending":
+        return Confirmed(state, lead.name)
     now = clock.now()
     subscription.state, subscription.confirmed_at = "active", now
     if subscription.consent_id is not None:
@@ -118,10 +147,26 @@ def confirm(token: str) -> Confirmed:
     return Confirmed("confirmed", lead.name)
 
 
+def _confirmation_state(subscription: NurtureSubscription) -> Literal["pending", "already", "unsubscribed"]:
+    return "already" if subscription.state == "active" else "unsubscribed" if subscription.state == "stopped" \
+        else "pending"
+
+
 @dataclass(frozen=True)
 class Unsubscribed:
     name: str
     can_resubscribe: bool
+    done: bool = True  # False: the footer link's page, asking for the one click that unsubscribes
+
+
+def unsubscribe_offer(token: str) -> Unsubscribed:
+    """What the footer link's page offers, changing nothing: mail scanners open links to check them, so
+    arriving must not unsubscribe. The page's button (or a mail client's RFC 8058 POST) does, at once."""
+    payload = links().read("unsubscribe", token)
+    lead = _holder(payload)
+    stopped = suppression(str(payload.get("h") or ""), hashed=True)
+    return Unsubscribed(lead.name if lead else "", lead is not None,
+                        done=stopped is not None and stopped.reason == "unsubscribed")
 
 
 def unsubscribe(token: str) -> Unsubscribed:
@@ -129,16 +174,15 @@ def unsubscribe(token: str) -> Unsubscribed:
     payload = links().read("unsubscribe", token)
     now = clock.now()
     suppress(str(payload.get("h") or ""), "unsubscribed", now)
-    lead = db.session.get(Lead, payload.get("l"))
-    name, known = "", False
-    if lead is not None and address_key(lead.email) == payload.get("h"):
-        name, known = lead.name, True
+    lead = _holder(payload)
+    if lead is not None:
         subscription = db.session.get(NurtureSubscription, lead.id)
         if subscription is not None and subscription.state != "stopped":
             _stop(subscription, "unsubscribed", now)
             db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="unsubscribed", data={}))
+    name = lead.name if lead else ""
     db.session.commit()
-    return Unsubscribed(name, known)
+    return Unsubscribed(name, lead is not None)
 
 
 def resubscribe(token: str) -> str:
@@ -159,15 +203,17 @@ def resubscribe(token: str) -> str:
     return lead.name
 
 
-def unsubscribe_link_token(lead: Lead) -> str:
-    return links().make("unsubscribe", {"l": lead.id, "h": address_key(lead.email)})
+def _holder(payload: Mapping[str, Any]) -> Lead | None:
+    """The lead a signed link names, if it still has the address the link was made for."""
+    lead = db.session.get(Lead, payload.get("l"))
+    return lead if lead is not None and address_key(lead.email) == payload.get("h") else None
 
 
 def _linked(payload: Mapping[str, Any]) -> tuple[Lead, NurtureSubscription]:
     """The lead and subscription a signed link names, if the lead still has that address."""
-    lead = db.session.get(Lead, payload.get("l"))
+    lead = _holder(payload)
     subscription = db.session.get(NurtureSubscription, lead.id) if lead is not None else None
-    if lead is None or subscription is None or address_key(lead.email) != payload.get("h"):
+    if lead is None or subscription is None:
         raise NothingToDo("We no longer hold anything for this address, so there is nothing to change.")
     return lead, subscription
 
@@ -188,4 +234,5 @@ def _mail(topic: str, lead: Lead, now: dt.datetime, payload: Mapping[str, Any] |
                          give_up_at=now + GIVE_UP_AFTER, payload={"lead_id": lead.id, **(payload or {})})
 
 
-__all__ = ["NURTURE_TOPICS", "BadLink", "NothingToDo", "confirm", "resubscribe", "start_opt_in", "unsubscribe"]
+__all__ = ["NURTURE_TOPICS", "BadLink", "NothingToDo", "confirm", "confirmation", "resubscribe", "start_opt_in",
+           "unsubscribe", "unsubscribe_offer"]

@@ -313,3 +313,21 @@ class Questionnaire:
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
+
+    @cached_property
+    def booking_questions(self) -> tuple[Question, ...]:
+        """The short path of "Book a conversation", in questionnaire order: every question a gate or a
+        disqualifier reads, every choice or number whose answers carry points (with the questions their
+        show_if reads), then the contact details (the required questions of the step that asks for the email).
+        Not the conversation question: choosing "Book" is the asking. Free text no rule reads is left to the
+        full questionnaire, which a buyer these answers do not make ready goes on to, with them kept."""
+        chosen = set().union(*(rule.when.questions() for rule in (*self.gates, *self.disqualifiers)))
+        chosen |= {q.id for q in self.questions if any(o.points for o in q.options) or any(b.points for b in q.bands)}
+        for q in self.questions:  # a question's show_if reads earlier questions: ask those too
+            if q.id in chosen and q.show_if is not None:
+                chosen |= q.show_if.questions()
+        if self.conversation is not None:
+            chosen.discard(self.conversation.question)
+        contact = next((s for s in self.steps if any(q.id == EMAIL for q in s.questions)), None)
+        chosen |= {q.id for q in (contact.questions if contact else ()) if q.required or q.id == EMAIL}
+        return tuple(q for q in self.questions if q.id in chosen)

@@ -34,18 +34,21 @@ from leads.extensions import db
 from leads.models import Availability as AvailabilityRow
 from leads.models import Lead, LeadEvent, Meeting, OutboxMessage, User
 from leads.questionnaire.model import Conversation
+from leads.routing import Pick, Rep
 from leads.scoring import NURTURE, SALES_READY
 from leads.services.handover import change_route, next_rep
 from leads.services.studio_counts import count_booking
 from leads.services.workflow import hand_to
-from leads.statuses import CONTACTED, MEETING_SET, NEW
+from leads.statuses import AWAITING_MEETING, CONTACTED, LABELS, MEETING_SET, NEW, OPEN
 
 log = logging.getLogger(__name__)
 
-# The questionnaire's question and answer that ask for a conversation: only those who gave it are offered slots.
 # Meeting mails, by the kind in their payload; all go through the outbox as topic MEETING_MAIL.
 MEETING_MAIL = "meeting.mail"
 SHOWN_SLOTS = 40
+# The lead statuses each mail the clock sends assumes: one sales have closed (won, lost) or taken out of the
+# inbox hears none of them. Checked when the mail is queued and again when it is sent.
+MAIL_NEEDS = {"nudge": AWAITING_MEETING, "reminder_day": OPEN, "reminder_hour": OPEN, "rebook": OPEN}
 
 
 class BookingError(ValueError):
@@ -53,7 +56,13 @@ class BookingError(ValueError):
 
 
 class SlotTaken(BookingError):
-    """Someone else booked that time first (or it is no longer free)."""
+    """The time cannot be booked: someone else took it first, or it was never one of the times offered (a past
+    time, one off the grid, another rep's). The message says which, with the free times shown beside it."""
+
+
+TAKEN = "Sorry, someone booked that time a moment ago. Here are the times that are still free."
+NOT_OFFERED = "Sorry, that time is not available. Here are the times that are free."
+SAME_TIME = "Your conversation is already at that time. Here are the other times that are free."
 
 
 @dataclass(frozen=True)
@@ -211,18 +220,20 @@ def book(lead_id: int, rep_id: int | None, start: dt.datetime, zone: str) -> Mee
         raise BookingError("Booking is not open for this link any more. Reply to our email and we'll find a time.")
     if upcoming_meeting(lead.id) is not None:
         raise BookingError("You already have a meeting booked; use the links in its email to move or cancel it.")
-    rep = _rep_for(lead, rep_id, start, now)
+    pick = _rep_for(lead, rep_id, start, now)
+    rep = db.session.get(User, pick.rep.id)
+    assert rep is not None
     availability = availability_of(availability_row(rep.id))
     meeting = Meeting(lead_id=lead.id, rep_id=rep.id, start=start, end=start + availability.meeting, slot=start,
                       status="booked", uid=f"{uuid.uuid4().hex}@{_host()}", sequence=0,
                       timezone=zone_or_default(zone), created_at=now)
     _hold(meeting)
-    if lead.route != SALES_READY:  # booking again after a missed meeting brings the lead back to sales
-        change_route(lead, SALES_READY, now, {"by": "booking", "reason": "Booked a meeting again"})
-    if lead.owner_id != rep.id:
-        reason = (f"Booked a meeting with {rep.name}: {lead.owner.name if lead.owner else 'nobody'} had no free "
-                  f"time in the next {current_app.config['BOOKING_HORIZON_DAYS']} working days")
-        hand_to(lead, rep, reason, now)
+    # The meeting's rep gets the lead, and is the one rep alerted: booking again after a missed meeting brings
+    # the lead back to sales through the hand-over, straight to them, never via the round robin's next turn.
+    if lead.route != SALES_READY:
+        change_route(lead, SALES_READY, now, {"by": "booking", "reason": "Booked a meeting again"}, to=pick)
+    elif lead.owner_id != rep.id:
+        hand_to(lead, rep, pick.reason, now)
     if lead.first_booked_at is None:
         lead.first_booked_at = now
         count_booking(now, lead.routed_at or now, lead.latest.context if lead.latest else {})
@@ -238,21 +249,53 @@ def book(lead_id: int, rep_id: int | None, start: dt.datetime, zone: str) -> Mee
     return meeting
 
 
-def _rep_for(lead: Lead, rep_id: int | None, start: dt.datetime, now: dt.datetime) -> User:
-    """The rep who holds ``start``: the one named if it is still free for them; for a team slot, whoever's turn
-    it is in the round robin among the reps free then."""
+def _rep_for(lead: Lead, rep_id: int | None, start: dt.datetime, now: dt.datetime) -> Pick:
+    """The rep who holds ``start``, and why: the one named if it is still free for them; for a team slot,
+    whoever's turn it is in the round robin among the reps free then."""
+    free = check_booking(lead, rep_id, start, now)
     if rep_id is not None:
-        rep = db.session.get(User, rep_id)
-        if rep is None or rep.id != lead.owner_id or not _free_at(rep.id, start, now):
-            raise SlotTaken("That time has just been taken.")
-        return rep
-    free = [candidate for candidate in _bookable_reps() if _free_at(candidate, start, now)]
-    pick = next_rep(among=free) if free else None
+        named = db.session.get(User, rep_id)
+        assert named is not None
+        return Pick(Rep(named.id, named.name), f"Booked a meeting with {named.name}")
+    pick = next_rep(among=free)
     if pick is None:
-        raise SlotTaken("That time has just been taken.")
-    chosen = db.session.get(User, pick.rep.id)
-    assert chosen is not None
-    return chosen
+        raise SlotTaken(TAKEN)
+    if lead.owner is None:
+        return Pick(pick.rep, f"Booked a meeting with {pick.rep.name}, whose turn it was among the reps free then")
+    return Pick(pick.rep, f"Booked a meeting with {pick.rep.name}: {lead.owner.name} had no free time in the next "
+                          f"{current_app.config['BOOKING_HORIZON_DAYS']} working days")
+
+
+def check_booking(lead: Lead, rep_id: int | None, start: dt.datetime, now: dt.datetime | None = None) -> list[int]:
+    """The reps who could take ``start`` for ``lead``: its owner when the slot names them, else every bookable
+    rep free then. Raises SlotTaken when none can, so a time never offered is refused before anyone confirms."""
+    now = now or clock.now()
+    if rep_id is not None:
+        owner = lead.owner
+        named = owner is not None and owner.id == rep_id and owner.active and owner.role == "sales"
+        free = [rep_id] if named and _free_at(rep_id, start, now) else []
+    else:
+        free = [candidate for candidate in _bookable_reps() if _free_at(candidate, start, now)]
+    if not free:
+        raise SlotTaken(_why_not_free(start, [rep_id] if rep_id is not None else None))
+    return free
+
+
+def check_move(meeting: Meeting, rep_id: int | None, start: dt.datetime, now: dt.datetime | None = None) -> None:
+    """Raises SlotTaken unless ``start`` is a time the meeting's rep offers for moving it."""
+    now = now or clock.now()
+    if start == meeting.start and rep_id == meeting.rep_id:
+        raise SlotTaken(SAME_TIME)
+    if rep_id != meeting.rep_id or not _free_at(meeting.rep_id, start, now, ignoring=meeting.id):
+        raise SlotTaken(_why_not_free(start, [meeting.rep_id]))
+
+
+def _why_not_free(start: dt.datetime, reps: list[int] | None) -> str:
+    """What to say of a time that is not free: taken, when a meeting now holds it; else never on offer."""
+    query = sa.select(Meeting.id).where(Meeting.slot == start)
+    if reps is not None:
+        query = query.where(Meeting.rep_id.in_(reps))
+    return TAKEN if db.session.scalar(query.limit(1)) is not None else NOT_OFFERED
 
 
 def _free_at(rep_id: int, start: dt.datetime, now: dt.datetime, ignoring: int | None = None) -> bool:
@@ -266,15 +309,14 @@ def _hold(meeting: Meeting) -> None:
         db.session.flush()
     except sa.exc.IntegrityError:
         db.session.rollback()
-        raise SlotTaken("That time has just been taken.") from None
+        raise SlotTaken(TAKEN) from None
 
 
 def reschedule(meeting_id: int, rep_id: int | None, start: dt.datetime, zone: str) -> Meeting:
     """Move a booked meeting: the same event (UID), one sequence later; its reminders start over."""
     now = clock.now()
     meeting = _open_meeting(meeting_id, now)
-    if rep_id != meeting.rep_id or not _free_at(meeting.rep_id, start, now, ignoring=meeting.id):
-        raise SlotTaken("That time has just been taken.")
+    check_move(meeting, rep_id, start, now)
     before = meeting.start
     meeting.start, meeting.end = start, start + (meeting.end - meeting.start)
     meeting.slot, meeting.sequence = start, meeting.sequence + 1
@@ -284,7 +326,7 @@ def reschedule(meeting_id: int, rep_id: int | None, start: dt.datetime, zone: st
         db.session.flush()
     except sa.exc.IntegrityError:
         db.session.rollback()
-        raise SlotTaken("That time has just been taken.") from None
+        raise SlotTaken(TAKEN) from None
     facts = {**_facts(meeting, meeting.rep), "from": before.isoformat()}
     db.session.add(LeadEvent(lead_id=meeting.lead_id, at=now, kind="meeting_rescheduled", data=facts))
     _mail_both(meeting, meeting.lead, meeting.rep, "rescheduled", now)
@@ -300,10 +342,25 @@ def cancel(meeting_id: int) -> Meeting:
     meeting.status, meeting.slot, meeting.sequence = "canceled", None, meeting.sequence + 1
     facts = _facts(meeting, meeting.rep)
     db.session.add(LeadEvent(lead_id=meeting.lead_id, at=now, kind="meeting_canceled", data=facts))
+    _unset_meeting(meeting, now)
     _mail_both(meeting, meeting.lead, meeting.rep, "canceled", now)
     announce("meeting.canceled", meeting.lead, now, facts)
     db.session.commit()
     return meeting
+
+
+def _unset_meeting(canceled: Meeting, now: dt.datetime) -> None:
+    """A lead whose only meeting is called off has no meeting set any more: back to contacted if sales have
+    spoken to them, else new, so the inbox says what is true (and shows them as not booked yet)."""
+    lead = canceled.lead
+    others = sa.select(Meeting.id).where(Meeting.lead_id == lead.id, Meeting.id != canceled.id,
+                                         Meeting.status.in_(("booked", "held")))
+    if lead.status != MEETING_SET or db.session.scalar(others.limit(1)) is not None:
+        return
+    back = CONTACTED if lead.first_contact_at is not None else NEW
+    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="status",
+                             data={"from": lead.status, "to": back, "by": "meeting canceled"}))
+    lead.status = back
 
 
 def _open_meeting(meeting_id: int, now: dt.datetime) -> Meeting:
@@ -321,8 +378,8 @@ OUTCOMES = {"held": "Held", "no_show": "No-show"}
 
 
 def record_outcome(lead_id: int, meeting_id: int, outcome: str, actor_id: int) -> Meeting:
-    """The rep says how a meeting went. A no-show sends the lead back to nurture with that reason, and the
-    prospect gets a friendly mail with a link to book again."""
+    """The rep says how a meeting went. A no-show of an open lead sends it back to nurture with that reason, and
+    the prospect gets a friendly mail with a link to book again; a lead already won or lost stays so."""
     now = clock.now()
     meeting = db.session.get(Meeting, meeting_id)
     if outcome not in OUTCOMES:
@@ -337,9 +394,10 @@ def record_outcome(lead_id: int, meeting_id: int, outcome: str, actor_id: int) -
     facts = _facts(meeting, meeting.rep)
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind=f"meeting_{outcome}", actor_id=actor_id, data=facts))
     if outcome == "no_show":
-        change_route(lead, NURTURE, now, {"by": "no_show", "reason": "Did not come to the booked meeting",
-                                          "meeting_id": meeting.id})
-        _queue(meeting, "rebook", lead.email, now)
+        if lead.status in MAIL_NEEDS["rebook"]:  # a lead sales have closed stays as they left it
+            change_route(lead, NURTURE, now, {"by": "no_show", "reason": "Did not come to the booked meeting",
+                                              "meeting_id": meeting.id})
+            _queue(meeting, "rebook", lead.email, now)
         announce("meeting.no_show", lead, now, facts)
     db.session.commit()
     return meeting
@@ -421,6 +479,10 @@ def _queue(meeting: Meeting, kind: str, recipient: str, now: dt.datetime, audien
     ring_doorbell()
 
 
+class NoLongerDue(LookupError):
+    """A mail written for a state that has changed since: sending it now would be wrong."""
+
+
 @dataclass(frozen=True)
 class MeetingMail:
     """What the worker needs to send one meeting mail: the subject, the template's context, and the invite."""
@@ -437,11 +499,14 @@ def when_text(start: dt.datetime, zone: str) -> str:
 
 
 def meeting_mail(payload: dict[str, Any], stamp: dt.datetime) -> MeetingMail:
-    """The mail an outbox row stands for. Raises LookupError when its lead or meeting is gone."""
+    """The mail an outbox row stands for. Raises LookupError when its lead or meeting is gone, or when what it
+    assumes no longer holds (the lead closed, the meeting moved)."""
     lead = db.session.get(Lead, payload.get("lead_id"))
     if lead is None:
         raise LookupError("The lead no longer exists.")
     kind, zone = str(payload["kind"]), zone_or_default(payload.get("timezone"))
+    if kind in MAIL_NEEDS and lead.status not in MAIL_NEEDS[kind]:
+        raise NoLongerDue(f"Not sent: the lead is {LABELS.get(lead.status, lead.status).lower()} now.")
     context: dict[str, Any] = {"kind": kind, "lead": lead, "audience": payload.get("audience", "prospect"),
                                "book_url": book_url(lead.id)}
     if kind == "nudge":
@@ -450,6 +515,8 @@ def meeting_mail(payload: dict[str, Any], stamp: dt.datetime) -> MeetingMail:
     meeting = db.session.get(Meeting, payload.get("meeting_id"))
     if meeting is None:
         raise LookupError("The meeting no longer exists.")
+    if kind.startswith("reminder") and (meeting.status != "booked" or meeting.sequence != payload.get("sequence")):
+        raise NoLongerDue("Not sent: the meeting was moved or called off after this reminder was written.")
     rep = meeting.rep
     start, end = dt.datetime.fromisoformat(payload["start"]), dt.datetime.fromisoformat(payload["end"])
     rep_zone = zone_of(rep)
@@ -498,14 +565,14 @@ NUDGE_AT_MOST_AFTER = dt.timedelta(days=2)
 
 
 def send_reminders(now: dt.datetime) -> int:
-    """Reminders 24 hours and 1 hour before each booked meeting, to the prospect and the rep; a meeting booked
-    closer than that skips the one it is already inside. The caller commits."""
+    """Reminders 24 hours and 1 hour before each booked meeting of an open lead, to the prospect and the rep; a
+    meeting booked closer than that skips the one it is already inside. The caller commits."""
     sent = 0
     for kind, before, flag in REMINDERS:
         column = getattr(Meeting, flag)
-        due = db.session.scalars(sa.select(Meeting).where(
-            Meeting.status == "booked", column.is_(False), Meeting.start > now, Meeting.start <= now + before)
-            .order_by(Meeting.start).limit(200)).all()
+        due = db.session.scalars(sa.select(Meeting).join(Lead, Lead.id == Meeting.lead_id).where(
+            Meeting.status == "booked", column.is_(False), Meeting.start > now, Meeting.start <= now + before,
+            Lead.status.in_(MAIL_NEEDS[kind])).order_by(Meeting.start).limit(200)).all()
         for meeting in due:
             setattr(meeting, flag, True)
             if meeting.created_at > meeting.start - before:
@@ -521,7 +588,8 @@ def send_reminders(now: dt.datetime) -> int:
 
 def nudge_unbooked(now: dt.datetime) -> int:
     """One mail with the rep's next slots to each ready lead who asked to talk but has not booked within
-    ``BOOKING_NUDGE_MINUTES`` of arriving; never a second one for the same hand-over. The caller commits."""
+    ``BOOKING_NUDGE_MINUTES`` of arriving, while no meeting is set and sales have not closed it; never a second
+    one for the same hand-over. The caller commits."""
     wait = dt.timedelta(minutes=float(current_app.config["BOOKING_NUDGE_MINUTES"]))
     if wait <= dt.timedelta():
         return 0
@@ -529,8 +597,9 @@ def nudge_unbooked(now: dt.datetime) -> int:
                                            LeadEvent.at >= Lead.routed_at)
     booked = sa.select(Meeting.id).where(Meeting.lead_id == Lead.id, Meeting.created_at >= Lead.routed_at)
     waiting = db.session.scalars(sa.select(Lead).where(
-        Lead.route == SALES_READY, Lead.routed_at <= now - wait, Lead.routed_at > now - wait - NUDGE_AT_MOST_AFTER,
-        ~sa.exists(nudged), ~sa.exists(booked)).order_by(Lead.routed_at).limit(100)).all()
+        Lead.route == SALES_READY, Lead.status.in_(MAIL_NEEDS["nudge"]), Lead.routed_at <= now - wait,
+        Lead.routed_at > now - wait - NUDGE_AT_MOST_AFTER, ~sa.exists(nudged), ~sa.exists(booked))
+        .order_by(Lead.routed_at).limit(100)).all()
     count = 0
     for lead in waiting:
         if not wants_meeting(lead):

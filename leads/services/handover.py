@@ -39,22 +39,24 @@ def record_score(row: Lead | Submission, result: ScoreResult) -> None:
         row.total = result.total
 
 
-def change_route(lead: Lead, route: str, now: dt.datetime, why: Mapping[str, Any]) -> None:
+def change_route(lead: Lead, route: str, now: dt.datetime, why: Mapping[str, Any], to: Pick | None = None) -> None:
     """Move a stored ``lead`` to ``route``, logging the change; a lead that becomes ready (or is ready
-    with no owner) is handed over to sales. ``why`` says what moved it, on the event and the alert."""
+    with no owner) is handed over to sales. ``why`` says what moved it, on the event and the alert.
+    ``to`` is the rep the hand-over goes to when that is already decided (a booked meeting is with them),
+    instead of whoever's turn it is: the rep who will hold the meeting is the one alerted."""
     before = lead.route
     if before is not None and before != route:
         _add(LeadEvent, lead_id=lead.id, at=now, kind="promoted" if route == SALES_READY else "rerouted",
              data={"from": before, "to": route, **why})
     if route == SALES_READY and (before != SALES_READY or lead.owner_id is None):
-        _hand_over(lead, now, before, why)
+        _hand_over(lead, now, before, why, to)
     lead.route = route
 
 
-def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[str, Any]) -> None:
-    """A lead (re)entering the inbox is a fresh lead for sales: timed from now, given to whoever's turn it
-    is in the round robin, and announced through the outbox."""
-    pick = next_rep()
+def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[str, Any], to: Pick | None) -> None:
+    """A lead (re)entering the inbox is a fresh lead for sales: timed from now, given to ``to`` or else to
+    whoever's turn it is in the round robin, and announced through the outbox."""
+    pick = to or next_rep()
     lead.routed_at = now
     if before is not None and before != SALES_READY:
         lead.status = NEW

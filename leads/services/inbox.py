@@ -17,7 +17,7 @@ from leads.questionnaire import Questionnaire
 from leads.scoring import NURTURE, SALES_READY, WARMING, engagement_now, events_from_rows
 from leads.services.booking import conversation
 from leads.services.lead_search import matching
-from leads.statuses import LABELS, PIPELINE
+from leads.statuses import AWAITING_MEETING, LABELS, PIPELINE
 
 PAGE_SIZE = 50
 OWNERS = ("everyone", "mine", "unassigned")
@@ -130,10 +130,15 @@ def _asked_to_talk() -> sa.ColumnElement[bool]:
                                                     Submission.answers[asking.question].as_string() == asking.asks))
 
 
+def _waiting_to_book() -> sa.ColumnElement[bool]:
+    """Asked to talk, and still open with no meeting set: not a lead sales have won, lost or met otherwise."""
+    return sa.and_(Lead.status.in_(AWAITING_MEETING), _asked_to_talk())
+
+
 def _meeting_filter(name: str) -> sa.ColumnElement[bool]:
     if name == "none":
-        return sa.and_(_asked_to_talk(), ~sa.exists(sa.select(Meeting.id).where(Meeting.lead_id == Lead.id,
-                                                                                Meeting.status != "canceled")))
+        return sa.and_(_waiting_to_book(), ~sa.exists(sa.select(Meeting.id).where(Meeting.lead_id == Lead.id,
+                                                                                 Meeting.status != "canceled")))
     status = name if name in MEETING_FILTERS else "booked"
     other = orm.aliased(Meeting)
     latest = (sa.select(sa.func.max(other.id)).where(other.lead_id == Lead.id, other.status != "canceled")
@@ -179,7 +184,8 @@ def inbox_page(filters: InboxFilters, viewer_id: int, size: int = PAGE_SIZE) -> 
 
 
 def meeting_marks(lead_ids: list[int]) -> dict[int, str]:
-    """Each lead's latest meeting status (canceled ones aside), or "none" if they asked to talk and have not booked."""
+    """Each lead's latest meeting status (canceled ones aside), or "none" if they asked to talk and are still
+    waiting to book."""
     if not lead_ids:
         return {}
     marks: dict[int, str] = {}
@@ -187,7 +193,8 @@ def meeting_marks(lead_ids: list[int]) -> dict[int, str]:
             sa.select(Meeting.lead_id, Meeting.status)
             .where(Meeting.lead_id.in_(lead_ids), Meeting.status != "canceled").order_by(Meeting.id)):
         marks[lead_id] = status
-    waiting = db.session.scalars(sa.select(Lead.id).where(Lead.id.in_(set(lead_ids) - set(marks)), _asked_to_talk()))
+    waiting = db.session.scalars(sa.select(Lead.id).where(Lead.id.in_(set(lead_ids) - set(marks)),
+                                                          _waiting_to_book()))
     marks.update({lead_id: "none" for lead_id in waiting})
     return marks
 
@@ -281,8 +288,18 @@ def journey(lead: Lead, titles: Mapping[str, str] | None = None) -> list[Journey
     events = db.session.scalars(
         sa.select(LeadEvent).where(LeadEvent.lead_id == lead.id).options(orm.selectinload(LeadEvent.actor))
     )
-    steps += [JourneyStep(e.at, e.kind, e.data or {}, e.actor.name if e.actor else "") for e in events]
+    steps += [JourneyStep(e.at, e.kind, _named(e.kind, e.data or {}, titles), e.actor.name if e.actor else "")
+              for e in events]
     return sorted(steps, key=lambda s: s.at)
+
+
+def _named(kind: str, data: Mapping[str, Any], titles: Mapping[str, str]) -> Mapping[str, Any]:
+    """An event's facts as the journey shows them: a read (from an email, say) keeps only its article's slug,
+    so the title is looked up as for reads before answering; one since removed keeps its slug."""
+    if kind != "article_read" or data.get("title"):
+        return data
+    slug = str(data.get("slug") or "")
+    return {**data, "title": titles.get(slug, slug)[:200]}
 
 
 def _articles_read(items: Any, fallback: dt.datetime, titles: Mapping[str, str]) -> list[JourneyStep]:

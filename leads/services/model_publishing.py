@@ -110,11 +110,16 @@ def preview(content: Content, source: str, days: int = DEFAULT_DAYS, now: dt.dat
         return Preview(None, [Problem(content.directory / DRAFT_FILE, 1, str(exc))])
     except ModelError as exc:
         return Preview(None, list(exc.problems))
-    found = Preview(model, check_model(model, content.directory, now))
+    found = Preview(model, check_model(model, content.directory, _slugs(content), now))
     found.personas = _persona_results(model, content.directory, now)
     found.since = now - dt.timedelta(days=days)
     found.report = replay(model, since=found.since)
     return found
+
+
+def _slugs(content: Content) -> list[str]:
+    """The articles the draft's links may name: the ones the site has loaded (read once, not again here)."""
+    return [article.slug for article in content.fresh_articles().all()]
 
 
 def _persona_results(model: Questionnaire, directory: Path, now: dt.datetime) -> list[PersonaResult]:
@@ -137,7 +142,7 @@ def publish(content: Content, source: str, user_id: int | None, note: str = "",
         model = parse_questionnaire(source.encode("utf-8"), content.directory / QUESTIONNAIRE_FILE)
     except ModelError as exc:
         raise PublishError(f"The model has problems; fix them first: {exc.problems[0]}") from exc
-    checked = Preview(model, check_model(model, content.directory, now),
+    checked = Preview(model, check_model(model, content.directory, _slugs(content), now),
                       _persona_results(model, content.directory, now))
     failing = [p.name for p in checked.personas if not p.passed]
     if failing:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
 from leads import clock
 from leads.delivery.outbox import announce
 from leads.extensions import db
-from leads.models import Assignment, Lead, LeadEvent, User
+from leads.models import Assignment, Lead, LeadEvent, Meeting, User
 from leads.routing import QUARANTINED
 from leads.scoring import NURTURE, SALES_READY
 from leads.services.studio_counts import count_status_move
@@ -28,6 +29,8 @@ class WorkflowError(ValueError):
 class BulkResult:
     changed: list[int] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)
+    # Reassigned leads whose booked meeting stays with the rep who holds it, by lead.
+    meetings_kept: dict[int, Meeting] = field(default_factory=dict)
 
 
 def change_status(lead_id: int, target: str, actor_id: int, reason: str = "") -> Lead:
@@ -90,22 +93,39 @@ def assign_leads(lead_ids: Sequence[int], rep_id: int, actor_id: int) -> BulkRes
         elif lead.owner_id == rep.id:
             result.skipped[lead_id] = f"{rep.name} already owns it."
         else:
-            hand_to(lead, rep, f"Reassigned by {actor.name if actor else 'an admin'}", now, actor_id)
+            kept = hand_to(lead, rep, f"Reassigned by {actor.name if actor else 'an admin'}", now, actor_id)
             result.changed.append(lead_id)
+            if kept is not None:
+                result.meetings_kept[lead_id] = kept
     db.session.commit()
     return result
 
 
-def hand_to(lead: Lead, rep: User, reason: str, now: dt.datetime, actor_id: int | None = None) -> None:
+def hand_to(lead: Lead, rep: User, reason: str, now: dt.datetime, actor_id: int | None = None) -> Meeting | None:
     """Give an owned lead to another rep, with the reason logged and announced; the previous owner's turn
-    is given back, as the lead left them. The caller commits."""
+    is given back, as the lead left them. The caller commits.
+
+    A meeting the prospect booked with someone else stays with that rep: their invitation and both calendars
+    are left as they are. The event and the alert say so, and the meeting is returned for the caller to tell.
+    """
     previous = lead.owner.name if lead.owner else ""
+    kept = _meeting_elsewhere(lead, rep, now)
+    facts: dict[str, Any] = {"to": rep.name, "from": previous, "reason": reason}
+    if kept is not None:
+        facts["meeting"] = {"meeting_id": kept.id, "start": kept.start.isoformat(), "rep": kept.rep.name}
     _give_turn_back(lead)
     lead.owner_id = rep.id
     db.session.add(Assignment(lead_id=lead.id, user_id=rep.id, at=now, reason=reason))
-    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="assigned", actor_id=actor_id,
-                             data={"to": rep.name, "from": previous, "reason": reason}))
-    announce("lead.assigned", lead, now, {"to": rep.name, "from": previous, "reason": reason})
+    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="assigned", actor_id=actor_id, data=facts))
+    announce("lead.assigned", lead, now, facts)
+    return kept
+
+
+def _meeting_elsewhere(lead: Lead, rep: User, now: dt.datetime) -> Meeting | None:
+    """The lead's next booked meeting, when it is with a rep other than ``rep``."""
+    return db.session.scalar(sa.select(Meeting).where(
+        Meeting.lead_id == lead.id, Meeting.status == "booked", Meeting.end > now, Meeting.rep_id != rep.id)
+        .order_by(Meeting.start).limit(1))
 
 
 def _inbox_lead(lead_id: int) -> Lead:

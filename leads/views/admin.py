@@ -17,6 +17,7 @@ from leads.services.workflow import WorkflowError, assign_leads
 from leads.statuses import LABELS, PIPELINE
 from leads.views import require_roles
 from leads.views.auth import safe_next
+from leads.views.filters import human_date
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_roles("admin"))
@@ -85,6 +86,9 @@ def assign() -> ResponseReturnValue:
     if result.changed:
         audit.record(current_user.id, "leads.reassigned", f"user #{form.rep.data}", {"leads": sorted(result.changed)})
         flash(f"Assigned {len(result.changed)} lead{'s' if len(result.changed) != 1 else ''}.", "info")
+    for kept in result.meetings_kept.values():
+        flash(f"{kept.lead.name}'s conversation on {human_date(kept.start)} stays with {kept.rep.name}: the "
+              f"prospect's invitation and the calendars are unchanged.", "info")
     for reason in sorted(set(result.skipped.values())):
         flash(f"Left as it was: {reason}", "error")
     return redirect(back, code=303)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
 
 from leads import clock
 from leads.booking.links import LinkError
 from leads.extensions import limiter
-from leads.forms import ConfirmForm, SlotForm, ZoneForm
+from leads.forms import ActionForm, ConfirmForm, SlotForm, ZoneForm
 from leads.models import Lead, Meeting, Submission
+from leads.routing import QUARANTINED
 from leads.services.booking import (
     ZONES,
     BookingError,
@@ -19,6 +21,9 @@ from leads.services.booking import (
     book_token,
     can_book,
     cancel,
+    check_booking,
+    check_move,
+    conversation,
     lead_from_token,
     meeting_from_token,
     meeting_token,
@@ -37,7 +42,8 @@ bp = Blueprint("booking", __name__, url_prefix="/book")
 # The zones people pick from: Area/City names and UTC, not the legacy aliases (US/Eastern, Etc/GMT+5…).
 SORTED_ZONES = sorted(z for z in ZONES if z == "UTC" or ("/" in z and z.split("/")[0] in {
     "Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}))
-TAKEN = "Sorry, someone booked that time a moment ago. Here are the times that are still free."
+# Only for a real CSRF failure (a page kept open across a session's end, cookies cleared): the choice is kept.
+EXPIRED = "This page had been open a long time, so we couldn't accept that. Please press the button once more."
 
 
 def _booking_limit() -> str:
@@ -68,8 +74,12 @@ def bad_link(error: LinkError) -> ResponseReturnValue:
 
 
 def booking_context(submission: Submission) -> dict[str, object]:
-    """On a ready buyer's result page: the booked meeting, or the slots to book one, when they asked to talk."""
+    """On a ready buyer's result page: the booked meeting, or the slots to book one, when they asked to talk.
+    Answers held back for a person to check, from someone who asked, are told that a person looks first."""
     lead = submission.lead
+    if submission.verdict == QUARANTINED:
+        asking = conversation()
+        return {"being_checked": asking is not None and asking.asked(submission.answers)}
     if submission.verdict != "sales_ready" or not can_book(lead):
         return {}
     if (booked := upcoming_meeting(lead.id)) is not None:
@@ -109,29 +119,34 @@ def confirm(token: str) -> ResponseReturnValue:
     try:
         rep_id, start = parse_slot(form.slot.data or "")
         meeting = book(lead.id, rep_id, start, _zone())
-    except SlotTaken:
-        return _pick_page(token, lead, TAKEN, 409)
+    except SlotTaken as exc:
+        return _pick_page(token, lead, str(exc), 409)
     except BookingError as exc:
         return _pick_page(token, lead, str(exc), 400)
     flash("Your conversation is booked. We've emailed you an invitation.", "info")
     return redirect(url_for("booking.meeting", token=meeting_token(meeting)), code=303)
 
 
-def _confirm_page(lead: Lead, form: ConfirmForm, action: str, back: str, moving: Meeting | None = None
-                  ) -> ResponseReturnValue:
-    """The chosen time, to confirm; a missing or altered choice goes back to the times, with a message."""
+def _confirm_page(lead: Lead, form: ConfirmForm, action: str, back: str, moving: Meeting | None = None,
+                  message: str = "", code: int = 200) -> ResponseReturnValue:
+    """The chosen time, to confirm, if it is one on offer now; a missing, altered or no longer free choice goes
+    back to the times, saying why, so no one confirms a time that would then be refused."""
     try:
         rep_id, start = parse_slot(form.slot.data or "")
-    except BookingError as exc:
-        message = "Choose one of the times shown." if not form.slot.data else str(exc)
         if moving is not None:
-            return _meeting_page(moving, message, 400)
-        return _pick_page(back, lead, message, 400)
+            check_move(moving, rep_id, start)
+        else:
+            check_booking(lead, rep_id, start)
+    except SlotTaken as exc:
+        return _meeting_page(moving, str(exc), 409) if moving is not None else _pick_page(back, lead, str(exc), 409)
+    except BookingError as exc:
+        text = "Choose one of the times shown." if not form.slot.data else str(exc)
+        return _meeting_page(moving, text, 400) if moving is not None else _pick_page(back, lead, text, 400)
     zone = _zone()
     form.tz.data = zone
     return render_template("booking/confirm.html", lead=lead, form=form, action=action, when=when_text(start, zone),
-                           moving=moving, back=url_for("booking.meeting", token=back) if moving
-                           else url_for("booking.pick", token=back, tz=zone), rep_id=rep_id)
+                           moving=moving, message=message, back=url_for("booking.meeting", token=back) if moving
+                           else url_for("booking.pick", token=back, tz=zone), rep_id=rep_id), code
 
 
 @bp.get("/meeting/<token>")
@@ -148,8 +163,7 @@ def _meeting_page(found: Meeting, message: str = "", code: int = 200) -> Respons
         shown = Offer(found.lead, moves, False, found.rep.name)
         context = slots_context(shown, zone, url_for("booking.move", token=token), limit=12)
     return render_template("booking/meeting.html", meeting=found, token=token, when=when_text(found.start, zone),
-                           message=message, cancel_form=ConfirmForm(formdata=None, slot="cancel"),
-                           **context), code
+                           message=message, cancel_form=ActionForm(formdata=None), **context), code
 
 
 @bp.route("/meeting/<token>/move", methods=["GET", "POST"])
@@ -163,8 +177,8 @@ def move(token: str) -> ResponseReturnValue:
     try:
         rep_id, start = parse_slot(form.slot.data or "")
         reschedule(found.id, rep_id, start, _zone())
-    except SlotTaken:
-        return _meeting_page(found, TAKEN, 409)
+    except SlotTaken as exc:
+        return _meeting_page(found, str(exc), 409)
     except BookingError as exc:
         return _meeting_page(found, str(exc), 400)
     flash("Your conversation has moved. We've emailed you the updated invitation.", "info")
@@ -174,13 +188,29 @@ def move(token: str) -> ResponseReturnValue:
 @bp.post("/meeting/<token>/cancel")
 @limiter.limit(_booking_limit)
 def cancel_meeting(token: str) -> ResponseReturnValue:
+    """The cancel button posts nothing but its CSRF token, which CSRFProtect has checked before this runs."""
     found = meeting_from_token(token)
-    form = ConfirmForm()
-    if not form.validate():
-        return _meeting_page(found, "Please try again: the page had expired.", 400)
     try:
         cancel(found.id)
     except BookingError as exc:
         return _meeting_page(found, str(exc), 400)
     flash("Your conversation is canceled. We've let the calendar know.", "info")
     return redirect(url_for("booking.meeting", token=token), code=303)
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error: CSRFError) -> ResponseReturnValue:
+    """A post whose CSRF token failed: the same page again with a fresh token, the chosen time kept."""
+    token = str((request.view_args or {}).get("token", ""))
+    try:
+        if request.endpoint == "booking.confirm":
+            lead = lead_from_token(token)
+            return _confirm_page(lead, ConfirmForm(formdata=request.form), url_for("booking.confirm", token=token),
+                                 token, message=EXPIRED, code=400)
+        found = meeting_from_token(token)
+    except LinkError as exc:
+        return bad_link(exc)
+    if request.endpoint == "booking.move":
+        return _confirm_page(found.lead, ConfirmForm(formdata=request.form), url_for("booking.move", token=token),
+                             token, moving=found, message=EXPIRED, code=400)
+    return _meeting_page(found, EXPIRED, 400)

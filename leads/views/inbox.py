@@ -27,6 +27,7 @@ from leads.services.booking import (
     meetings_of,
     record_outcome,
     save_availability,
+    upcoming_meeting,
 )
 from leads.services.inbox import (
     EXPORT_HEADER,
@@ -145,6 +146,7 @@ def _lead_page(lead: Lead, status_form: StatusForm | None = None, note_form: Not
         engagement_now=engagement_as_of(lead.latest, model, clock.now()) if lead.latest else 0,
         notes=notes(lead), status_form=status_form, note_form=note_form or NoteForm(formdata=None),
         labels=LABELS, reasons=NOT_READY_REASONS, assign=_bulk_form(), meetings=meetings_of(lead.id),
+        booked_meeting=upcoming_meeting(lead.id),
         outcome_form=outcome_form or OutcomeForm(formdata=None), outcomes=OUTCOMES,
     ), code
 

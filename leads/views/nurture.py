@@ -12,7 +12,14 @@ from leads.extensions import csrf
 from leads.forms import ActionForm
 from leads.nurture.links import BadLink
 from leads.nurture.returns import answer_recheck, open_recheck, record_click
-from leads.nurture.subscriptions import NothingToDo, confirm, resubscribe, unsubscribe
+from leads.nurture.subscriptions import (
+    NothingToDo,
+    confirm,
+    confirmation,
+    resubscribe,
+    unsubscribe,
+    unsubscribe_offer,
+)
 
 bp = Blueprint("nurture", __name__, url_prefix="/email")
 
@@ -26,8 +33,15 @@ def bad_link(error: ValueError) -> ResponseReturnValue:
 
 
 @bp.get("/confirm/<token>")
+def confirmation_page(token: str) -> ResponseReturnValue:
+    """The link in the confirmation mail: a page with the one button that confirms (a scanner's visit doesn't)."""
+    return render_template("nurture/confirmed.html", outcome=confirmation(token), token=token,
+                           form=ActionForm()), 200, PRIVATE
+
+
+@bp.post("/confirm/<token>")
 def confirmed(token: str) -> ResponseReturnValue:
-    return render_template("nurture/confirmed.html", outcome=confirm(token)), 200, PRIVATE
+    return render_template("nurture/confirmed.html", outcome=confirm(token), token=token), 200, PRIVATE
 
 
 @bp.get("/read/<token>")
@@ -35,18 +49,21 @@ def read(token: str) -> ResponseReturnValue:
     return redirect(url_for("public.article", slug=record_click(token)), 302)
 
 
+@bp.get("/unsubscribe/<token>")
+def unsubscribe_page(token: str) -> ResponseReturnValue:
+    """The footer link: a page with one button, so that a mail scanner opening the link unsubscribes no one."""
+    return render_template("nurture/unsubscribed.html", outcome=unsubscribe_offer(token), token=token,
+                           form=ActionForm()), 200, PRIVATE
+
+
 # RFC 8058: a mail client's one-click POST carries no cookie and no CSRF token; the signed token is the proof.
+# The footer page's button posts here too, so there is one way to unsubscribe; it gets the page back.
 @bp.post("/unsubscribe/<token>")
 @csrf.exempt
 def one_click_unsubscribe(token: str) -> ResponseReturnValue:
-    unsubscribe(token)
-    return "You are unsubscribed.\n", 200, {**PRIVATE, "Content-Type": "text/plain; charset=utf-8"}
-
-
-@bp.get("/unsubscribe/<token>")
-def unsubscribe_page(token: str) -> ResponseReturnValue:
-    """The footer link: unsubscribed on arrival, no second click; the page offers to undo it."""
     outcome = unsubscribe(token)
+    if request.form.get("List-Unsubscribe") == "One-Click":
+        return "You are unsubscribed.\n", 200, {**PRIVATE, "Content-Type": "text/plain; charset=utf-8"}
     return render_template("nurture/unsubscribed.html", outcome=outcome, token=token, form=ActionForm()), 200, PRIVATE
 
 

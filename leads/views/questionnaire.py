@@ -22,11 +22,20 @@ from werkzeug.wrappers import Response
 from leads import clock
 from leads.articles import Article
 from leads.extensions import db, limiter
-from leads.forms import QuestionnaireForm
+from leads.forms import QuestionnaireForm, questionnaire_form
 from leads.models import Submission
 from leads.nurture import recommend_reading
+from leads.nurture.subscriptions import read_before_answering
 from leads.questionnaire import Alternative, Questionnaire, Step
-from leads.services.answering import StepOutcome, Visitor, first_page, refill, take_step
+from leads.services.answering import (
+    StepOutcome,
+    Visitor,
+    booking_step,
+    first_page,
+    refill,
+    take_booking,
+    take_step,
+)
 from leads.services.drafts import DRAFT_LIFETIME, Draft, open_draft
 from leads.services.hand_raise import HandRaiseError, raise_hand
 from leads.views import site_content
@@ -63,12 +72,47 @@ def start() -> Response:
     draft = open_draft(request.cookies.get(DRAFT_COOKIE, ""))
     if draft is not None:
         return redirect(url_for("questionnaire.step", token=draft.token, step_id=first_page(model, draft)[0].id))
+    _note_arrival()
+    first, form = first_page(model, None)
+    return _step_page(model, first, form, None)
+
+
+@bp.route("/book", methods=["GET", "POST"])
+@limiter.limit(_step_limit, methods=["POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def book() -> Response:
+    """ "Book a conversation": the questions readiness needs, then the rep's times, or else the full questionnaire
+    with the answers kept (``take_booking``). A draft in progress is carried on, not started again."""
+    model = site_content().questionnaire()
+    draft = open_draft(request.cookies.get(DRAFT_COOKIE, ""))
+    if request.method == "POST":
+        outcome = take_booking(model, draft, request.form, _visitor(draft))
+        if outcome.kind == "again":
+            assert outcome.form is not None
+            return _book_page(model, outcome.form, outcome.draft, 400 if outcome.refused else 200, outcome.note)
+        if outcome.kind == "next":
+            flash(outcome.note, "info")
+        return _show(model, outcome)
+    if draft is None:
+        _note_arrival()
+    return _book_page(model, questionnaire_form(model, draft.answers if draft else {}), draft)
+
+
+def _note_arrival() -> None:
+    """Before a first answer: when the prospect started, and the campaign and referrer of the link that opened it."""
     session.setdefault("questionnaire_started", clock.now().isoformat())
     if not tracking_declined(request):
         session["questionnaire_entry"] = {**utm_from(request.args),
                                           "referrer": external_referrer(request.referrer, request.host)}
-    first, form = first_page(model, None)
-    return _step_page(model, first, form, None)
+
+
+def _book_page(model: Questionnaire, form: QuestionnaireForm, draft: Draft | None, status: int = 200,
+               note: str = "") -> Response:
+    page = booking_step(model)
+    questions = [q for q in page.questions if q.shown(form.answers)]
+    response = make_response(render_template("questionnaire/book.html", model=model, step=page, questions=questions,
+                                              form=form, draft=draft, note=note), status)
+    return _remember(response, draft) if draft else response
 
 
 @bp.get("/continue/<token>")
@@ -118,7 +162,8 @@ def result() -> Response | str:
     reading = []
     if submission.verdict != "sales_ready":  # warming and nurture both get reading, never a promised call
         articles = site_content().fresh_articles().published(clock.now())
-        reading = recommend_reading(articles, submission.answers, site_content().questionnaire())
+        reading = recommend_reading(articles, submission.answers, site_content().questionnaire(),
+                                    read=read_before_answering(submission.context))
     return render_template("questionnaire/result.html", submission=submission, reading=reading,
                            reply_hours=current_app.config["SALES_REPLY_HOURS"], **booking_context(submission))
 
@@ -145,6 +190,11 @@ def csrf_failed(error: CSRFError) -> Response:
     """A step posted with an expired or missing token: show it again, filled in, and keep nothing."""
     model = site_content().questionnaire()
     args = request.view_args or {}
+    if request.endpoint == "questionnaire.book":
+        draft = open_draft(request.cookies.get(DRAFT_COOKIE, ""))
+        kept = refill(model, draft, booking_step(model), request.form)
+        assert kept.form is not None
+        return _book_page(model, kept.form, draft, 400)
     draft = open_draft(args["token"]) if "token" in args else None
     current = model.step(args.get("step_id", model.steps[0].id)) or model.steps[0]
     return _show(model, refill(model, draft, current, request.form))

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from html.parser import HTMLParser
@@ -30,7 +31,8 @@ from tests.test_browser import answer_questionnaire
 
 PHONE = {"viewport": {"width": 320, "height": 720}, "is_mobile": True, "has_touch": True}
 PAGE_WIDTH = "Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0)"
-TOKEN = re.compile(r"/[A-Za-z0-9_.-]{20,}")  # a signed link's or a draft's token: one page, whoever's it is
+# A signed link's or a draft's token (an article's slug is lower case): one page, whoever's token it is.
+TOKEN = re.compile(r"/(?=[^/]*[A-Z_.])[A-Za-z0-9_.-]{20,}")
 URL = re.compile(r"https?://[^\s<>\"')\]]+")
 
 
@@ -116,15 +118,13 @@ class Mail:
         return None
 
 
-@dataclass
-class Journey:
-    """One journey's world: the app on a port, its worker, its mail, its browsers, and what it measured."""
+@dataclass(kw_only=True)
+class Walk:
+    """A walk through a running site: its browsers, the mail it delivered, and what was measured on the way."""
 
-    app: Flask
     url: str
-    clock: MovingClock
     chromium: Any
-    inbox: Inbox
+    delivered: Callable[[], list[EmailMessage]]  # every mail delivered so far, oldest first
     name: str = "journey"
     measured: list[str] = field(default_factory=list)
     widths: dict[str, int] = field(default_factory=dict)
@@ -173,6 +173,57 @@ class Journey:
         self.note(f"followed {len(pages)} links of {mail.subject!r}: all opened")
         return pages
 
+    def sign_in(self, email: str, password: str = PASSWORD) -> Any:
+        """A fresh browser signed in through the login form."""
+        page = self.browser()
+        page.goto(self.url + "/login")
+        page.fill("#email", email)
+        page.fill("#password", password)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+        return page
+
+    def answer(self, page: Any, answers: dict[str, Any]) -> None:
+        """Walk the questionnaire in ``page`` to its result, as a person types and clicks."""
+        answer_questionnaire(page, answers)
+
+    # --- mail -----------------------------------------------------------------------------------------------
+
+    def mails(self, to: str | None = None) -> list[Mail]:
+        """Every mail delivered so far, to ``to`` if given."""
+        return [Mail(m) for m in self.delivered() if to is None or to.lower() in str(m["To"]).lower()]
+
+    def mail(self, to: str, subject: str = "", timeout: float = 30.0) -> Mail:
+        """The next mail to ``to`` whose subject holds ``subject`` (a regular expression), once the worker has
+        delivered it; each mail is handed out once."""
+        pattern = re.compile(subject, re.IGNORECASE)
+        deadline = time.monotonic() + timeout
+        while True:
+            delivered = self.delivered()
+            for index, message in enumerate(delivered):
+                if index not in self._taken and to.lower() in str(message["To"]).lower() \
+                        and pattern.search(str(message["Subject"])):
+                    self._taken.add(index)
+                    mail = Mail(message)
+                    self.note(f"mail to {mail.to}: {mail.subject!r}")
+                    return mail
+            if time.monotonic() > deadline:
+                seen = [f"{m['To']}: {m['Subject']}" for m in delivered]
+                raise AssertionError(f"no mail to {to} about {subject!r} within {timeout:.0f} s; delivered: {seen}")
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        for context in self._contexts:
+            context.close()
+
+
+@dataclass(kw_only=True)
+class Journey(Walk):
+    """A journey through an app served by the test: its worker runs in a thread, its clock can be moved."""
+
+    app: Flask
+    clock: MovingClock
+
     def staff(self, role: str = "sales", **fields: Any) -> tuple[SimpleNamespace, Any]:
         """A staff account, signed in through the login form in a fresh browser."""
         from leads.services.users import create_user
@@ -185,50 +236,7 @@ class Journey:
                 setattr(user, key, value)
             db.session.commit()
             person = SimpleNamespace(id=user.id, email=user.email, name=user.name, role=user.role)
-        page = self.browser()
-        page.goto(self.url + "/login")
-        page.fill("#email", person.email)
-        page.fill("#password", PASSWORD)
-        with page.expect_navigation():
-            page.get_by_role("button", name="Sign in").click()
-        return person, page
-
-    def answer(self, page: Any, answers: dict[str, Any]) -> None:
-        """Walk the questionnaire in ``page`` to its result, as a person types and clicks."""
-        answer_questionnaire(page, answers)
-
-    # --- mail -----------------------------------------------------------------------------------------------
-
-    def mails(self, to: str | None = None) -> list[Mail]:
-        """Every mail delivered so far, to ``to`` if given."""
-        return [Mail(m) for m in self.inbox.wait_for(0, 0) if to is None or to.lower() in str(m["To"]).lower()]
-
-    def mail(self, to: str, subject: str = "", timeout: float = 30.0) -> Mail:
-        """The next mail to ``to`` whose subject holds ``subject`` (a regular expression), once the worker has
-        delivered it; each mail is handed out once."""
-        pattern = re.compile(subject, re.IGNORECASE)
-
-        def found() -> int | None:
-            for index, message in enumerate(self.inbox.mails):
-                if index not in self._taken and to.lower() in str(message["To"]).lower() \
-                        and pattern.search(str(message["Subject"])):
-                    return index
-            return None
-
-        with self.inbox.arrived:
-            self.inbox.arrived.wait_for(lambda: found() is not None, timeout)
-            index = found()
-        if index is None:
-            seen = [f"{m['To']}: {m['Subject']}" for m in self.inbox.mails]
-            raise AssertionError(f"no mail to {to} about {subject!r} within {timeout:.0f} s; delivered: {seen}")
-        self._taken.add(index)
-        mail = Mail(self.inbox.mails[index])
-        self.note(f"mail to {mail.to}: {mail.subject!r}")
-        return mail
-
-    def close(self) -> None:
-        for context in self._contexts:
-            context.close()
+        return person, self.sign_in(person.email)
 
 
 @pytest.fixture
@@ -265,7 +273,8 @@ def journey(request: pytest.FixtureRequest, app_config: dict[str, Any], chromium
 
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
-    journey = Journey(app, url, journey_clock, chromium, inbox, name=request.node.name)
+    journey = Journey(app=app, url=url, clock=journey_clock, chromium=chromium, delivered=lambda: inbox.wait_for(0, 0),
+                      name=request.node.name)
     try:
         yield journey
     finally:
@@ -277,9 +286,14 @@ def journey(request: pytest.FixtureRequest, app_config: dict[str, Any], chromium
         next(smtp, None)
         with app.app_context():
             db.engine.dispose()
-        lines = [*journey.measured, *(f"{journey.name}: at 320 px, {path} is {width} px wide"
-                                      for path, width in sorted(journey.widths.items()))]
-        for line in lines:
-            request.node.user_properties.append(("measured", line))
-    too_wide = {path: width for path, width in journey.widths.items() if width > 320}
+        report(request, journey)
+
+
+def report(request: pytest.FixtureRequest, walk: Walk) -> None:
+    """Print the walk's steps, mails and page widths in the run's "measured" section; every page must fit 320 px."""
+    lines = [*walk.measured, *(f"{walk.name}: at 320 px, {path} is {width} px wide"
+                               for path, width in sorted(walk.widths.items()))]
+    for line in lines:
+        request.node.user_properties.append(("measured", line))
+    too_wide = {path: width for path, width in walk.widths.items() if width > 320}
     assert not too_wide, f"pages wider than a 320 px phone: {too_wide}"
