@@ -780,15 +780,18 @@ def test_reassigning_a_lead_whose_meeting_is_with_another_rep_says_the_meeting_s
     done = client.post("/admin/leads/assign", data={"csrf_token": csrf, "lead_ids": lead.id, "rep": newcomer.id,
                                                     "next": f"/inbox/leads/{lead.id}"}, follow_redirects=True)
     html = done.get_data(as_text=True)
-    assert "Moved Mona&#39;s conversation on 7 Dec 2026, 10:00 UTC stays with Riley Rep" in html
+    assert "Moved Mona&#39;s conversation on 7 December 2026, 10:00 stays with Riley Rep" in html  # the admin's zone
     assert "the conversation" in html and "stays with Riley Rep" in html  # the journey says it too
     with app.app_context():
         meeting = db.session.scalar(sa.select(Meeting))
         assert meeting is not None and meeting.rep_id == rep.id and meeting.sequence == 0
         moved = db.session.get(Lead, lead.id)
         assert moved is not None and moved.owner_id == newcomer.id
+    with app.app_context():
+        db.session.get(User, newcomer.id).timezone = "Europe/Berlin"  # type: ignore[union-attr]
+        db.session.commit()
     deliver_all(app)
     with app.app_context():
         alert = next(m for m in mailbox_mails() if m.to == newcomer.email)
     assert "has been handed to you" in alert.subject
-    assert "Their conversation on 7 Dec 2026, 10:00 UTC stays with Riley Rep" in alert.text
+    assert "Their conversation on 7 December 2026, 11:00 stays with Riley Rep" in alert.text  # in the new rep's zone
