@@ -136,6 +136,13 @@ def rescore_command(mode: str, limit: int, days: int | None) -> None:
     with click.progressbar(length=submissions_to_replay(since), label="Scoring submissions", file=sys.stderr) as bar:
         report = replay(model, apply=mode == "apply", progress=bar.update, since=since)
     click.echo(f"Model {report.model_version}: {report.submissions} submissions from {report.leads} leads.")
+    if report.kept:
+        click.echo(f"Left alone: {len(report.kept)} lead{'s' if len(report.kept) != 1 else ''} the model would move, "
+                   "but a person decided about them (sales worked them, sent them back or marked them spam, or "
+                   "they booked): a model never overrides that.")
+        for change in report.kept[:limit]:
+            click.echo(f"  #{change.lead_id:<6} {change.name} <{change.email}>  stays {change.before}"
+                       f" (the model says {change.after})")
     if not report.changes:
         click.echo("No lead would change route." if mode != "apply" else "No lead changed route.")
         return

@@ -32,6 +32,7 @@ from wtforms import (
 from wtforms.validators import StopValidation
 
 from leads.booking.slots import WEEKDAY_KEYS
+from leads.labels import ROLES, ROUTES
 from leads.questionnaire import CHOICE_TYPES, Question, Questionnaire
 
 
@@ -248,6 +249,9 @@ class InboxFilterForm(FlaskForm):
         SelectChoice("held", "Held"), SelectChoice("no_show", "No-show")])
     sort = SelectField("Sort", default="newest", choices=[
         SelectChoice("newest", "Newest first"), SelectChoice("score", "Highest score first")])
+    where = SelectField("Showing", default="inbox", choices=[
+        SelectChoice("inbox", "In the inbox"), SelectChoice("out", "No longer in the inbox (read-only)"),
+        SelectChoice("both", "Both")])
     after = HiddenField()
 
     def __init__(self, statuses: list[tuple[str, str]], stages: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -284,7 +288,7 @@ class NoteForm(FlaskForm):
                                                    validators.Length(max=5000)], render_kw={"rows": 3})
 
 
-ROLE_CHOICES = [SelectChoice("sales", "Sales"), SelectChoice("marketer", "Marketer"), SelectChoice("admin", "Admin")]
+ROLE_CHOICES = [SelectChoice(role, ROLES[role]) for role in ("sales", "marketer", "admin")]
 
 
 class NewUserForm(FlaskForm):
@@ -438,9 +442,8 @@ class StudioLeadsForm(FlaskForm):
     q = StringField("Search", validators=[validators.Length(max=200)],
                     description="Name, email, company or their own words")
     route = SelectField("Where they are", default="", choices=[
-        SelectChoice("", "Every lead"), SelectChoice("sales_ready", "Sales-ready"),
-        SelectChoice("nurture", "Nurture (reading list)"), SelectChoice("disqualified", "Disqualified"),
-        SelectChoice("quarantined", "Quarantined (held for review)")])
+        SelectChoice("", "Every lead"),
+        *(SelectChoice(route, ROUTES[route]) for route in ("sales_ready", "nurture", "disqualified", "quarantined"))])
     after = WholeNumberField("After", validators=[validators.Optional(), validators.NumberRange(min=1)])
 
 

@@ -132,6 +132,9 @@ class Lead(Base):
     # Speed to lead: when the first meeting was booked, and when sales first acted (a status move or a note).
     first_booked_at: Mapped[dt.datetime | None] = mapped_column()
     first_contact_at: Mapped[dt.datetime | None] = mapped_column()
+    # When the lead first became sales-ready, by whatever way: the funnel counts each person there once, and
+    # sales may always open a lead that was once theirs, with its history.
+    first_sales_ready_at: Mapped[dt.datetime | None] = mapped_column()
 
     owner: Mapped[User | None] = relationship()
     submissions: Mapped[list[Submission]] = relationship(
@@ -158,6 +161,10 @@ class Lead(Base):
         sa.Index("ix_leads_route_source_score_id", "route", "source", "score", "id"),
         sa.Index("ix_leads_route_landing_routed_at_id", "route", "landing_article", "routed_at", "id"),
         sa.Index("ix_leads_route_landing_score_id", "route", "landing_article", "score", "id"),
+        # The inbox's "no longer in the inbox" view: leads once handed to sales, newest first.
+        sa.Index("ix_leads_handed_over_routed_at_id", "routed_at", "id",
+                 postgresql_where=sa.text("first_sales_ready_at IS NOT NULL"),
+                 sqlite_where=sa.text("first_sales_ready_at IS NOT NULL")),
     )
 
     @property
@@ -463,6 +470,22 @@ class ArticleDay(Base):
     people: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (sa.UniqueConstraint("day", "article", "measure", "touch", name="uq_article_days_key"),)
+
+
+class CampaignDay(Base):
+    """Per campaign (``utm_campaign``, "" for none) and day: questionnaire starts, and the ready and won leads
+    whose journey across visits came through it, as first, last or any touch, as ``ArticleDay`` per article."""
+
+    __tablename__ = "campaign_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date)
+    campaign: Mapped[str] = mapped_column(sa.String(100))
+    measure: Mapped[str] = mapped_column(sa.String(20))
+    touch: Mapped[str] = mapped_column(sa.String(10))
+    people: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.UniqueConstraint("day", "campaign", "measure", "touch", name="uq_campaign_days_key"),)
 
 
 class ModelPublication(Base):

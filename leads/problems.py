@@ -16,6 +16,15 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.severity}: {self.message}"
 
+    def located(self, root: Path) -> str:
+        """As ``str``, with the path as marketers know it (``articles/x.md``): relative to the content folder
+        ``root``, never the server's absolute path."""
+        try:
+            path = self.path.resolve().relative_to(root.resolve())
+        except ValueError:
+            path = Path(self.path.name)
+        return f"{path.as_posix()}:{self.line}: {self.severity}: {self.message}"
+
     @property
     def is_error(self) -> bool:
         return self.severity == "error"

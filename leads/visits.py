@@ -15,6 +15,8 @@ MAX_READS = 50
 READ_DAYS = 90
 READ_CHARS = 2000
 MAX_VISITS = 10
+# The campaigns of the visits (utm_campaign), the latest MAX_CAMPAIGNS: enough for first, last and any touch.
+MAX_CAMPAIGNS = 5
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,13 @@ class Visit:
     reads: tuple[Read, ...] = ()
     earlier_visits: tuple[int, ...] = ()
     first: Touch = Touch()  # the first visit's arrival, kept for as long as the cookie lives
+    campaigns: tuple[str, ...] = ()  # each visit's campaign in order, this one's included; none twice in a row
+
+    @property
+    def returns(self) -> tuple[int, ...]:
+        """When the prospect came back: the start of every visit after the first one, this visit's included."""
+        first = self.first_touch.at
+        return tuple(ts for ts in (*self.earlier_visits, self.started) if ts and ts > first)
 
     @property
     def touch(self) -> Touch:
@@ -71,9 +80,13 @@ class Visit:
             earlier = self.earlier_visits
             if self.last_seen:
                 earlier = (*earlier[-(MAX_VISITS - 1):], self.started or self.last_seen)
-            # A new visit keeps what was read before it, and the very first arrival.
+            # A new visit keeps what was read before it, the very first arrival, and the campaigns so far.
+            campaigns = self.campaigns
+            campaign = str((utm or {}).get("utm_campaign") or "")
+            if campaign and campaigns[-1:] != (campaign,):
+                campaigns = (*campaigns, campaign)[-MAX_CAMPAIGNS:]
             visit = Visit(ts, ts, article, referrer, dict(utm or {}), self.reads, earlier,
-                          self.first_touch if self.last_seen else Touch())
+                          self.first_touch if self.last_seen else Touch(), campaigns)
         reads = visit.reads
         if article:
             reads = (*(r for r in reads if r.slug != article), Read(article, ts))
@@ -87,6 +100,7 @@ class Visit:
             "a": [[r.slug, r.at] for r in self.reads], "v": list(self.earlier_visits),
             **({"f": [self.first.at, self.first.landing_article, self.first.referrer, dict(self.first.utm)]}
                if self.first.at else {}),
+            **({"c": list(self.campaigns)} if self.campaigns else {}),
         }
 
     @classmethod
@@ -105,6 +119,7 @@ class Visit:
                 reads=tuple(Read(str(slug), int(at)) for slug, at in data.get("a") or ()),
                 earlier_visits=tuple(int(ts) for ts in data.get("v") or ()),
                 first=_touch(data.get("f")),
+                campaigns=tuple(str(c) for c in data.get("c") or ())[-MAX_CAMPAIGNS:],
             )
         except (TypeError, ValueError):
             return cls()

@@ -104,3 +104,25 @@ def test_a_held_back_prospect_who_did_not_ask_hears_no_promise_of_contact(client
     html = submit(persona_answers(NOT_YET), follow=True, website="http://bot.example").get_data(as_text=True)
     assert "Thank you for your answers" in html and "before anyone gets in touch" not in html
     assert "talk now" not in html
+
+
+def test_a_hand_raised_again_after_sales_sent_the_lead_back_is_a_new_decision(
+        app: Flask, client: FlaskClient, submit, make_user) -> None:
+    from leads.services.workflow import change_status
+
+    rep = make_user("sales", name="Riley Rep")
+    answers = persona_answers(NOT_YET)
+    submit(answers, follow=True)
+    token = csrf_token(client, "/questionnaire/result")
+    client.post("/questionnaire/result/talk", data={"csrf_token": token})
+    with app.app_context():
+        lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.email == answers["email"]))
+        change_status(lead_id, "not_ready", rep.id, "no_timeline")
+    assert _state(app, answers["email"])[0] == "nurture"
+    client.post("/questionnaire/result/talk", data={"csrf_token": token})  # weeks later, from the same page
+    route, _, kinds, alerts = _state(app, answers["email"])
+    assert (route, kinds.count("hand_raised"), kinds.count("promoted"), alerts) == ("sales_ready", 2, 2, 2)
+    with app.app_context():
+        assert db.session.get(Lead, lead_id).status == "new"
+    client.post("/questionnaire/result/talk", data={"csrf_token": token})  # and a double click is still one
+    assert _state(app, answers["email"])[2].count("hand_raised") == 2

@@ -239,6 +239,61 @@ def test_a_lead_outside_the_inbox_is_not_found(client: FlaskClient, make_user, m
     assert client.get(f"/inbox/leads/{lead.id}").status_code == 404
 
 
+def test_a_lead_sales_sent_back_stays_theirs_to_read_from_the_alert_link_and_a_search(
+        app: Flask, client: FlaskClient, make_user, make_lead, auth) -> None:
+    rep = make_user("sales", name="Rita Rep")
+    auth.login(rep.email)
+    kept, back = make_lead("Kept Kim"), make_lead("Returned Rosa")
+    with app.app_context():
+        change_status(back.id, "not_ready", rep.id, "no_budget")
+    # The alert's link, a bookmark, Back: the lead and its whole history, read-only.
+    page = client.get(f"/inbox/leads/{back.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="no-longer-in-inbox"' in html
+    assert "Rita Rep marked the lead not ready (No budget)" in html and "Status New → Not ready: No budget" in html
+    assert 'name="status"' not in html and 'name="text"' not in html and "Why this lead was sent to sales" in html
+    assert 'id="no-longer-in-inbox"' not in client.get(f"/inbox/leads/{kept.id}").get_data(as_text=True)
+    # A stale page's form changes nothing, and says why.
+    stale = client.post(f"/inbox/leads/{back.id}/notes", data={"csrf_token": csrf_token(client, "/inbox"),
+                                                               "text": "Called her"})
+    assert stale.status_code == 409 and "is no longer in the inbox, so nothing was changed" in stale.get_data(
+        as_text=True)
+    # The inbox search says where else it found them; the list of leads that left shows them.
+    searched = client.get("/inbox?q=Rosa").get_data(as_text=True)
+    assert 'id="elsewhere"' in searched and "1 more lead you had once matches this search" in searched
+    assert names(app, rep.id, where="out") == ["Returned Rosa"]
+    assert names(app, rep.id, where="both") == ["Returned Rosa", "Kept Kim"]
+    assert names(app, rep.id, where="both", status="not_ready") == ["Returned Rosa"]
+    listed = client.get("/inbox?where=out").get_data(as_text=True)
+    assert "No longer in the inbox: reading list" in listed and f'value="{back.id}"' not in listed
+    assert client.get("/studio/leads").status_code == 403  # the inbox, not the studio, is sales' place
+
+
+def test_the_lead_page_shows_every_stored_value_in_words(app: Flask, client: FlaskClient, make_user, make_lead,
+                                                         auth) -> None:
+    from leads.extensions import db
+    from leads.models import Lead, LeadEvent
+
+    auth.login(make_user("sales").email)
+    lead = make_lead("Worded Wren", challenges="We have no budget approved yet, but reps waste hours on cold lists.")
+    with app.app_context():
+        for kind, data in (("sla_missed", {"hours": 2}), ("rechecked", {"timeline": "this_month"}),
+                           ("hand_raised", {"source": "email"}), ("some_future_kind", {})):
+            db.session.add(LeadEvent(lead_id=lead.id, kind=kind, data=data))
+        db.session.commit()
+        receipt = db.session.get(Lead, lead.id).latest.receipt
+        negated = [item for item in receipt if item["label"].startswith("negated")]
+    html = client.get(f"/inbox/leads/{lead.id}").get_data(as_text=True)
+    assert "Waited past the service level: admins alerted" in html and "Answered “Ready to talk?” again" in html
+    assert "Asked to talk" in html and "Some future kind" in html
+    assert "Sla missed" not in html and ">Rechecked<" not in html
+    assert "Sales or revenue leader at" in html and "Answered the questionnaire: " in html and ", with sales" in html
+    # A negated phrase is shown on the receipt, but not marked as a signal that scored.
+    assert negated, "the answers should carry a negated phrase"
+    row = html[html.index(negated[0]["label"]):]
+    assert "<mark>" not in row[:row.index("</tr>")]
+
+
 def test_bulk_status_change_needs_csrf_and_reports_what_it_did(app: Flask, client: FlaskClient, make_user,
                                                                make_lead, auth) -> None:
     auth.login(make_user("sales").email)

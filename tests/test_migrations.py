@@ -72,7 +72,7 @@ def test_zones_move_to_the_person_and_two_factor_secrets_are_encrypted_in_place_
     app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     with app.app_context():
-        upgrade(revision="0010")
+        upgrade(revision="0013")
         for statement in (
             "INSERT INTO users (id, email, name, password_hash, role, active, away, weight, created_at, totp_secret) "
             f"VALUES (1, 'rep@team.example', 'Rep', 'x', 'sales', 1, 0, 1, '2026-11-30', '{secret}')",
@@ -91,10 +91,49 @@ def test_zones_move_to_the_person_and_two_factor_secrets_are_encrypted_in_place_
         upgrade()
         moved = db.session.execute(sa.text("SELECT id, timezone, totp_secret FROM users ORDER BY id")).all()
         box = secret_box(app.config)
-        downgrade(revision="0010")
+        downgrade(revision="0013")
         back = db.session.execute(sa.text("SELECT u.totp_secret, a.timezone FROM users u "
                                           "JOIN availability a ON a.user_id = u.id")).one()
         db.engine.dispose()
     assert [(row[0], row[1]) for row in moved] == [(1, "Europe/Berlin"), (2, "")]
     assert secret not in moved[0][2] and decrypt(box, moved[0][2]) == secret and moved[1][2] == ""
     assert tuple(back) == (secret, "Europe/Berlin")
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the session's PostgreSQL database is already at the head")
+def test_leads_handed_to_sales_before_0013_keep_when_they_first_became_sales_ready(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from leads import create_app
+
+    app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
+    lead = ("INSERT INTO leads (id, email, name, company, job_role, route, status, stage, source, fit, intent, "
+            "engagement, score, created_at, routed_at, landing_article, search_text) VALUES ({id}, '{id}@b.example', "
+            "'L', '', '', '{route}', '{status}', '', '', 0, 0, 0, 0, '2026-11-01', '{routed}', '', '')")
+    submission = ("INSERT INTO submissions (lead_id, created_at, answers, context, model_version, fit, intent, "
+                  "engagement, total, verdict, receipt, gates_missed, quarantine_reasons, client_key) VALUES "
+                  "({id}, '{at}', '{{}}', '{{}}', 'v', 0, 0, 0, 0, '{verdict}', '[]', '[]', '[]', '')")
+    event = "INSERT INTO lead_events (lead_id, at, kind, data) VALUES ({id}, '{at}', '{kind}', '{{}}')"
+    with app.app_context():
+        upgrade(revision="0010")
+        for statement in (
+            # Sent back by sales: ready when it answered, nurture now.
+            lead.format(id=1, route="nurture", status="not_ready", routed="2026-11-02 09:00:00.000000"),
+            submission.format(id=1, at="2026-11-02 09:00:00.000000", verdict="sales_ready"),
+            # Promoted by a click, its hand-over event the only trace.
+            lead.format(id=2, route="sales_ready", status="new", routed="2026-11-05 10:00:00.000000"),
+            submission.format(id=2, at="2026-11-01 08:00:00.000000", verdict="nurture"),
+            event.format(id=2, at="2026-11-05 10:00:00.000000", kind="promoted"),
+            event.format(id=2, at="2026-11-05 10:00:00.000000", kind="assigned"),
+            # Never with sales.
+            lead.format(id=3, route="nurture", status="new", routed="2026-11-03 10:00:00.000000"),
+            submission.format(id=3, at="2026-11-03 10:00:00.000000", verdict="nurture"),
+        ):
+            db.session.execute(sa.text(statement))
+        db.session.commit()
+        upgrade()
+        found = dict(db.session.execute(sa.text("SELECT id, first_sales_ready_at FROM leads")).all())
+        db.engine.dispose()
+    assert str(found[1]).startswith("2026-11-02 09:00") and str(found[2]).startswith("2026-11-05 10:00")
+    assert found[3] is None

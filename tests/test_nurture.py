@@ -557,6 +557,62 @@ def test_ready_to_talk_asks_only_the_gates_and_a_yes_hands_the_lead_to_sales(app
         assert lead.route == "sales_ready" and len(lead.submissions) == 2
 
 
+def test_a_click_never_undoes_sales_sending_a_lead_back_but_ready_to_talk_does(
+        app: Flask, client: FlaskClient, make_user: Any, ready_answers: dict[str, Any]) -> None:
+    from leads.nurture.subscriptions import links
+    from leads.privacy.people import address_key
+    from leads.services.replay import replay
+    from leads.services.workflow import change_status
+
+    rep = make_user("sales")
+    walk_questionnaire(client, {**ready_answers, "email": "back@buyer.example"})
+    with app.app_context():
+        lead = db.session.scalar(sa.select(Lead).where(Lead.email == "back@buyer.example"))
+        change_status(lead.id, "not_ready", rep.id, "no_budget")
+        read = links().make("read", {"l": lead.id, "s": "qualifying-by-the-gap"})
+        ready = links().make("ready", {"l": lead.id, "h": address_key(lead.email)})
+        lead_id = lead.id
+    assert app.test_client().get(f"/email/read/{read}").status_code == 302  # reading is engagement, not a decision
+    with app.app_context():
+        lead = db.session.get(Lead, lead_id)
+        assert (lead.route, lead.status) == ("nurture", "not_ready")
+        assert [e.kind for e in lead.events].count("promoted") == 0
+        assert replay(app.extensions["doorstep.content"].questionnaire()).changes == []
+    path = f"/email/ready/{ready}"
+    answered = client.post(path, data={"csrf_token": csrf_token(client, path), "talk_now": "yes",
+                                       "timeline": "this_month"})
+    assert answered.status_code == 200
+    with app.app_context():
+        lead = db.session.get(Lead, lead_id)
+        assert (lead.route, lead.status, lead.owner_id) == ("sales_ready", "new", rep.id)
+        assert [e.data["by"] for e in lead.events if e.kind == "promoted"] == ["ready to talk"]
+
+
+def test_a_replay_of_an_unchanged_model_scores_a_click_as_of_the_click(
+        app: Flask, clock: MovingClock) -> None:
+    """Reads long before a click have faded by the time it is scored; a replay must not count them afresh."""
+    from leads.nurture.returns import record_click
+    from leads.nurture.subscriptions import links
+    from leads.scoring import EngagementEvent
+    from leads.services.replay import replay
+    from leads.services.submissions import Arrival, submit_answers
+
+    answers = {**near_threshold(), "company_size": "1-10", "email": "faded@reader.example"}  # six points short
+    arrived = clock()
+    reads = [EngagementEvent("article_read", arrived, "decision", "a"),
+             EngagementEvent("article_read", arrived, "consideration", "b")]  # five points, at arrival
+    with app.app_context():
+        model = app.extensions["doorstep.content"].questionnaire()
+        lead_id = submit_answers(model, answers, Arrival({}, reads), now=arrived).lead_id
+        assert db.session.get(Lead, lead_id).route == "nurture"
+    clock.move(days=90)
+    with app.test_request_context():
+        record_click(links().make("read", {"l": lead_id, "s": "why-cold-outbound-fails"}))
+        lead = db.session.get(Lead, lead_id)
+        assert lead.route == "nurture" and lead.score < model.sales_ready_threshold
+        assert replay(model).changes == []
+
+
 # --- templates -------------------------------------------------------------------------------------------
 
 

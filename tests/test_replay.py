@@ -108,3 +108,56 @@ def test_rescore_refuses_while_the_questionnaire_file_has_problems(stored_person
     assert "the questionnaire file has problems; fix them first" in result.output
     assert "sales_ready must be a whole number, not 'lots'" in result.output
     assert _routes(stored_personas) == before
+
+
+# --- a person's decision outranks a model ------------------------------------------------------------------
+
+
+def _decide(app: Flask, names: list[str], status: str, reason: str = "") -> None:
+    """Sales move these leads (send them back, mark them spam, contact them), as the inbox does."""
+    from leads.models import User
+    from leads.services.users import create_user
+    from leads.services.workflow import change_status
+
+    with app.app_context():
+        rep_id = db.session.scalar(sa.select(User.id).where(User.role == "sales")) or create_user(
+            "rep@team.example", "Rita Rep", "sales", "correct horse battery staple").id
+        for name in names:
+            change_status(db.session.scalar(sa.select(Lead.id).where(Lead.name == name)), status, rep_id, reason)
+
+
+def _ready_names(app: Flask) -> list[str]:
+    return sorted(name for name, route in _routes(app).items() if route == "sales_ready")
+
+
+def test_an_unchanged_model_leaves_leads_sales_sent_back_alone(stored_personas: Flask) -> None:
+    ready = _ready_names(stored_personas)
+    assert len(ready) >= 3
+    _decide(stored_personas, ready[:-1], "not_ready", "no_budget")
+    _decide(stored_personas, ready[-1:], "spam")
+    before = _routes(stored_personas)
+    dry = stored_personas.test_cli_runner().invoke(args=["leads", "rescore", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "No lead would change route." in dry.output
+    assert f"Left alone: {len(ready)} leads the model would move" in dry.output
+    applied = stored_personas.test_cli_runner().invoke(args=["leads", "rescore", "--apply"])
+    assert applied.exit_code == 0 and "No lead changed route." in applied.output, applied.output
+    assert _routes(stored_personas) == before
+    with stored_personas.app_context():
+        leads = db.session.scalars(sa.select(Lead).where(Lead.name.in_(ready))).all()
+        assert {(lead.route, lead.status) for lead in leads} == {("nurture", "not_ready"), ("quarantined", "spam")}
+        assert not db.session.scalar(sa.select(sa.func.count()).select_from(LeadEvent)
+                                     .where(LeadEvent.kind == "promoted"))
+
+
+def test_a_changed_model_moves_only_leads_no_person_decided_about(stored_personas: Flask,
+                                                                 content_copy: Path) -> None:
+    expected = sorted(_expected_changes(content_copy, 70))  # a raised threshold sends these back to nurture
+    decided, untouched = expected[0], expected[1:]
+    assert untouched
+    _decide(stored_personas, [decided], "contacted")  # sales spoke to this one: it is theirs now
+    report = stored_personas.test_cli_runner().invoke(args=["leads", "rescore", "--apply"])
+    assert report.exit_code == 0, report.output
+    routes = _routes(stored_personas)
+    assert routes[decided] == "sales_ready" and all(routes[name] == "nurture" for name in untouched)
+    assert f"{decided} <" in report.output and "stays sales_ready (the model says nurture)" in report.output

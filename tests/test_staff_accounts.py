@@ -156,8 +156,12 @@ def test_an_admin_can_require_two_factor_for_admins(app: Flask, client: FlaskCli
                                                    clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
     admin = make_user("admin")
     _sign_in(client, admin.email)
-    client.post("/admin/policy", data={"csrf_token": csrf_token(client, "/admin/audit"),
-                                       "admins_need_two_factor": "y"})
+    # The switch lives where admins manage the team's accounts, not in the audit log.
+    assert 'name="admins_need_two_factor"' in client.get("/admin/users").get_data(as_text=True)
+    assert 'name="admins_need_two_factor"' not in client.get("/admin/audit").get_data(as_text=True)
+    saved = client.post("/admin/policy", data={"csrf_token": csrf_token(client, "/admin/users"),
+                                               "admins_need_two_factor": "y"})
+    assert saved.status_code == 303 and saved.headers["Location"].startswith("/admin/users")
     response = client.get("/inbox")
     assert response.status_code == 302 and response.headers["Location"] == "/account"
     assert client.get("/admin/users").headers["Location"] == "/account"
@@ -192,7 +196,13 @@ def test_the_audit_log_records_admin_actions_without_personal_data(app: Flask, c
         actions = list(db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
     assert actions[-4:] == ["user.created", "user.changed", "leads.reassigned", "person.erased"]
     page = client.get("/admin/audit").get_data(as_text=True)
-    assert "person.erased" in page and "Wilhelmina" not in page and lead.email not in page
+    assert "Erased a person" in page and "Wilhelmina" not in page and lead.email not in page
+    # Every value in words: no action names, roles, booleans or dictionaries as stored.
+    assert "Created an account" in page and "Role: Sales" in page and "Can sign in: Yes" in page
+    assert "How: by an admin; Records removed: " in page and "1 submission, 1 lead<" in page
+    assert f"Leads: #{lead.id}" in page
+    for raw in ("person.erased", "user.created", "True", "{'", "role: sales"):
+        assert raw not in page, raw
 
 
 # --- who may open each new page -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import pytest
@@ -20,9 +21,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from leads.extensions import db
-from leads.models import ArticleDay, FunnelDay, FunnelSplit, FunnelTotal, Lead
+from leads.models import ArticleDay, CampaignDay, FunnelDay, FunnelSplit, FunnelTotal, Lead, Submission
 from leads.services.workflow import change_status
-from tests.conftest import MovingClock, csrf_token, form_data, walk_questionnaire
+from tests.conftest import MovingClock, csrf_token, form_data, persona_answers, walk_questionnaire
 
 QUALIFYING, SCORING, DISCOVERY = "qualifying-by-the-gap", "scoring-readiness-with-rules", "running-a-discovery-call"
 
@@ -120,38 +121,119 @@ def test_attribution_counts_first_last_and_any_touch_across_visits(client: Flask
         "Scoring buyer readiness with rules you can read": ["2", "2", "0", "0", "1", "0", "0", "1"],
         "How to run a discovery call buyers thank you for": ["1", "0", "0", "1", "1", "0", "1", "1"],
     }
+    # page views, starts, sales-ready first/last/any, won first/last/any: A counts under the campaign they
+    # first came with though they finished on a visit without one; C came through none.
     campaigns = table(client, "/studio/attribution?days=30&format=campaigns-csv")
-    assert campaigns["spring"] == ["3", "2", "1", "1"]
-    assert campaigns["(none)"] == ["1", "1", "1", "0"]
+    assert campaigns["spring"] == ["3", "2", "1", "1", "1", "1", "1", "1"]
+    assert campaigns["(none)"] == ["1", "1", "1", "1", "1", "0", "0", "0"]
 
 
-def test_backfill_rebuilds_what_the_app_counted(app: Flask, client: FlaskClient, journeys, runner) -> None:
-    def summary() -> tuple[list[Any], list[Any]]:  # people per stage and day, whatever the waits
-        with app.app_context():
-            funnel = db.session.execute(sa.select(FunnelDay.day, FunnelDay.stage, FunnelDay.campaign,
-                                                  FunnelDay.landing, sa.func.sum(FunnelDay.people))
-                                        .group_by(FunnelDay.day, FunnelDay.stage, FunnelDay.campaign, FunnelDay.landing)
-                                        .order_by(FunnelDay.day, FunnelDay.stage, FunnelDay.campaign,
-                                                  FunnelDay.landing)).all()
-            articles = db.session.execute(sa.select(ArticleDay.day, ArticleDay.article, ArticleDay.measure,
-                                                    ArticleDay.touch, ArticleDay.people)
-                                          .order_by(ArticleDay.day, ArticleDay.article, ArticleDay.measure,
-                                                    ArticleDay.touch)).all()
-            totals = db.session.execute(sa.select(FunnelTotal.day, FunnelTotal.stage, sa.func.sum(FunnelTotal.people))
-                                        .group_by(FunnelTotal.day, FunnelTotal.stage)
-                                        .order_by(FunnelTotal.day, FunnelTotal.stage)).all()
-            splits = db.session.execute(sa.select(FunnelSplit.split, FunnelSplit.day, FunnelSplit.value,
-                                                  FunnelSplit.stage, FunnelSplit.people)
-                                        .order_by(FunnelSplit.split, FunnelSplit.day, FunnelSplit.value,
-                                                  FunnelSplit.stage)).all()
-            return [tuple(r) for r in (*funnel, *totals, *splits)], [tuple(r) for r in articles]
+def summary(app: Flask) -> tuple[list[Any], list[Any]]:
+    """Every day summary: people per stage and day (whatever the waits), per article and per campaign."""
+    with app.app_context():
+        funnel = db.session.execute(sa.select(FunnelDay.day, FunnelDay.stage, FunnelDay.campaign,
+                                              FunnelDay.landing, sa.func.sum(FunnelDay.people))
+                                    .group_by(FunnelDay.day, FunnelDay.stage, FunnelDay.campaign, FunnelDay.landing)
+                                    .order_by(FunnelDay.day, FunnelDay.stage, FunnelDay.campaign,
+                                              FunnelDay.landing)).all()
+        articles = db.session.execute(sa.select(ArticleDay.day, ArticleDay.article, ArticleDay.measure,
+                                                ArticleDay.touch, ArticleDay.people)
+                                      .order_by(ArticleDay.day, ArticleDay.article, ArticleDay.measure,
+                                                ArticleDay.touch)).all()
+        totals = db.session.execute(sa.select(FunnelTotal.day, FunnelTotal.stage, sa.func.sum(FunnelTotal.people))
+                                    .group_by(FunnelTotal.day, FunnelTotal.stage)
+                                    .order_by(FunnelTotal.day, FunnelTotal.stage)).all()
+        splits = db.session.execute(sa.select(FunnelSplit.split, FunnelSplit.day, FunnelSplit.value,
+                                              FunnelSplit.stage, FunnelSplit.people)
+                                    .order_by(FunnelSplit.split, FunnelSplit.day, FunnelSplit.value,
+                                              FunnelSplit.stage)).all()
+        campaigns = db.session.execute(sa.select(CampaignDay.day, CampaignDay.campaign, CampaignDay.measure,
+                                                 CampaignDay.touch, CampaignDay.people)
+                                       .order_by(CampaignDay.day, CampaignDay.campaign, CampaignDay.measure,
+                                                 CampaignDay.touch)).all()
+        return [tuple(r) for r in (*funnel, *totals, *splits)], [tuple(r) for r in (*articles, *campaigns)]
 
-    kept = summary()
+
+def backfill_agrees(app: Flask, runner: Any) -> None:
+    kept = summary(app)
     assert kept[0] and kept[1]
     result = runner.invoke(args=["studio", "backfill"])
     assert result.exit_code == 0, result.output
     assert "Rebuilt the studio's day summaries" in result.output
-    assert summary() == kept
+    assert summary(app) == kept
+
+
+def test_backfill_rebuilds_what_the_app_counted(app: Flask, journeys, runner) -> None:
+    backfill_agrees(app, runner)
+
+
+NOT_YET = "Budget holder with a near deadline who did not ask to talk"
+
+
+@pytest.fixture
+def more_journeys(app: Flask, clock: MovingClock, journeys: dict[str, int], make_user, ready_answers) -> dict[str, int]:
+    """Besides A, B and C, every other way into the funnel:
+
+    - D reads "Qualifying by the gap" from an autumn campaign, comes back from a winter one to read "Scoring
+      readiness", says "not yet", then "I'd like to talk now";
+    - E's answers arrive whole, with no questionnaire draft (as demo data and the API send them);
+    - F answers ready, is contacted, is sent back, raises a hand, and is contacted again;
+    - G's answers are held for review, then released; C, sent back, raises a hand too.
+    """
+    from leads.services.hand_raise import raise_hand
+    from leads.services.quarantine import release
+    from leads.services.submissions import Arrival, submit_answers
+
+    rep = make_user("sales")
+    d, f, g = app.test_client(), app.test_client(), app.test_client()
+    read(d, f"/articles/{QUALIFYING}?utm_source=newsletter&utm_medium=email&utm_campaign=autumn")
+    clock.move(hours=2)
+    read(d, f"/articles/{SCORING}?utm_source=newsletter&utm_medium=email&utm_campaign=winter")
+    walk_questionnaire(d, persona_answers(NOT_YET) | {"email": "d@buyer.example"})
+    clock.move(hours=1)
+    assert d.post("/questionnaire/result/talk", data={"csrf_token": csrf_token(d, "/questionnaire/result")}
+                  ).status_code == 303
+    walk_questionnaire(f, ready_answers | {"email": "f@buyer.example"})
+    walk_questionnaire(g, ready_answers | {"email": "g@buyer.example"}, website="https://spam.example")
+    with app.app_context():
+        model = app.extensions["doorstep.content"].questionnaire()
+        submit_answers(model, ready_answers | {"email": "e@buyer.example"}, Arrival({"utm_campaign": "api"}))
+        ids = journeys | {name: lead_id(app, f"{name}@buyer.example") for name in "defg"}
+        change_status(ids["f"], "contacted", rep.id)
+        change_status(ids["f"], "not_ready", rep.id, "no_timeline")
+        raise_hand("email", lead_id=ids["f"])
+        raise_hand("email", lead_id=ids["c"])
+        change_status(ids["f"], "contacted", rep.id)
+        held = db.session.scalar(sa.select(Submission.id).where(Submission.lead_id == ids["g"]))
+        release(held, rep.id, model)
+        assert {n: db.session.get(Lead, ids[n]).route for n in "cdefg"} == dict.fromkeys("cdefg", "sales_ready")
+    return ids
+
+
+def test_every_way_into_a_stage_counts_once_and_the_overview_funnel_and_attribution_agree(
+        client: FlaskClient, more_journeys, make_user, auth) -> None:
+    auth.login(make_user("marketer").email)
+    people = {stage: int(row[0]) for stage, row in table(client, "/studio/funnel?format=csv").items()}
+    # Started: the six drafts, and E's answers that came whole. Sales-ready: everyone but B, each once.
+    assert (people["Started the questionnaire"], people["Sent their answers"], people["Sales-ready"],
+            people["Contacted by sales"], people["Won"]) == (7, 7, 6, 2, 1)
+    overview = client.get("/studio").get_data(as_text=True)
+    for stage in ("started", "sent", "sales_ready", "won"):
+        shown = re.search(rf'id="overview-{stage}">([\d,]+)<', overview)
+        label = {"started": "Started the questionnaire", "sent": "Sent their answers",
+                 "sales_ready": "Sales-ready", "won": "Won"}[stage]
+        assert shown and int(shown.group(1)) == people[label], stage
+    campaigns = table(client, "/studio/attribution?format=campaigns-csv")
+    for column, stage in ((2, "Sales-ready"), (3, "Sales-ready"), (5, "Won"), (6, "Won")):  # first, last touch
+        assert sum(int(row[column]) for row in campaigns.values()) == people[stage]
+    # D's start and her raised hand: first touch autumn, last touch winter, any touch both.
+    assert (campaigns["autumn"][1:5], campaigns["winter"][1:5]) == (["1", "1", "0", "1"], ["1", "0", "1", "1"])
+    articles = table(client, "/studio/attribution?format=csv")
+    assert articles["Qualifying by the gap, not by the budget question"][2:5] == ["2", "0", "2"]  # A's and D's first
+
+
+def test_backfill_counts_every_way_into_a_stage_as_the_app_did(app: Flask, more_journeys, runner) -> None:
+    backfill_agrees(app, runner)
 
 
 def test_a_period_that_cannot_be_shown_is_explained(client: FlaskClient, make_user, auth) -> None:

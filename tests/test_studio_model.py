@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from leads.content_check import load_personas
 from leads.extensions import db
+from leads.labels import in_words
 from leads.models import ModelPublication, Submission
 from leads.questionnaire import load_questionnaire
 from leads.services.submissions import Arrival, submit_answers
@@ -57,7 +58,7 @@ def save_draft(client: FlaskClient, source: str) -> Any:
 
 def preview_moves(html: str) -> set[tuple[int, str, str]]:
     return {(int(lead_id), before, after) for lead_id, before, after in re.findall(
-        r'href="/studio/leads/(\d+)">[^<]*</a></th><td data-label="Move">([a-z ]+) → ([a-z ]+)</td>', html)}
+        r'href="/studio/leads/(\d+)">[^<]*</a></th><td data-label="Move">([^<→]+) → ([^<]+)</td>', html)}
 
 
 def test_the_editor_checks_as_you_type_with_line_and_message(client: FlaskClient, marketer) -> None:
@@ -81,13 +82,13 @@ def test_the_what_if_agrees_with_rescore_dry_run(app: Flask, client: FlaskClient
     assert (content_copy / "questionnaire.yaml").read_text() == live  # nothing is live yet
     html = client.get("/studio/model/preview").get_data(as_text=True)
     moves = preview_moves(html)
-    assert moves and all(before == "sales ready" and after == "nurture" for _, before, after in moves)
+    assert moves and all(before == "With sales" and after == "Reading list" for _, before, after in moves)
     assert not any(lead_id == stored.get(name) for lead_id, *_ in moves for name in stored if name.startswith("Old"))
 
     (content_copy / "questionnaire.yaml").write_text(live.replace(*RAISED))
     result = runner.invoke(args=["leads", "rescore", "--dry-run", "--days", "90"])
     assert result.exit_code == 0, result.output
-    cli = {(int(lead_id), before.replace("_", " "), after.replace("_", " ")) for lead_id, before, after in
+    cli = {(int(lead_id), in_words("route", before), in_words("route", after)) for lead_id, before, after in
            re.findall(r"#(\d+)\s.*?  (\w+) → (\w+)", result.output)}
     assert cli == moves
     everyone = runner.invoke(args=["leads", "rescore", "--dry-run"]).output
@@ -153,3 +154,22 @@ def test_a_stale_preview_is_not_published(client: FlaskClient, marketer, content
                                                           "csrf_token": csrf_token(client, "/studio/model")})
     assert "changed since you previewed it" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert (content_copy / "questionnaire.yaml").read_text() == live
+
+
+def test_the_what_if_of_an_unchanged_model_leaves_leads_sales_sent_back_alone(
+        app: Flask, client: FlaskClient, stored, marketer, make_user) -> None:
+    from leads.models import Lead
+    from leads.services.workflow import change_status
+
+    rep = make_user("sales")
+    with app.app_context():
+        recent = [stored[name] for name in stored if not name.startswith("Old")]
+        ready = list(db.session.scalars(sa.select(Lead.id).where(Lead.id.in_(recent), Lead.route == "sales_ready")))
+        for lead_id in ready[:4]:
+            change_status(lead_id, "not_ready", rep.id, "no_budget")
+    html = client.get("/studio/model/preview").get_data(as_text=True)
+    assert "The draft is the same as the live model." in html
+    assert "No lead would change route." in html and preview_moves(html) == set()
+    kept = re.findall(r'href="/studio/leads/(\d+)">[^<]*</a></th><td data-label="Stays">Reading list</td>'
+                      r'<td data-label="The model says">With sales</td>', html)
+    assert sorted(map(int, kept)) == sorted(ready[:4]) and "Left alone: 4 leads" in html

@@ -153,3 +153,38 @@ def test_first_and_last_touch_and_reading_across_visits_are_stored_with_the_subm
     assert context["last_touch"]["utm"] == {"utm_source": "linkedin"}
     assert context["last_touch"]["landing_article"] == "running-a-discovery-call"
     assert context["articles_read"] == ["qualifying-by-the-gap", "running-a-discovery-call"]
+
+
+def test_each_return_visit_is_counted_when_the_prospect_came_back_with_each_campaign_on_the_way(
+        make_app, researcher_answers) -> None:
+    from tests.conftest import MovingClock
+
+    clock = MovingClock()
+    app = make_app(CLOCK=clock)
+    client = app.test_client()
+    first = clock()
+    read(client, "/articles/qualifying-by-the-gap?utm_source=newsletter&utm_campaign=spring")
+    clock.move(days=3)
+    back = clock()
+    read(client, "/articles/running-a-discovery-call?utm_source=linkedin&utm_campaign=summer")
+    clock.move(days=2)
+    again = clock()
+    read(client, "/articles/scoring-readiness-with-rules")  # no campaign this time
+    walk_questionnaire(client, researcher_answers)
+    context = _only_submission(app).context
+    returns = [dt.datetime.fromisoformat(e["at"]) for e in context["events"] if e["kind"] == "return_visit"]
+    assert [int(at.timestamp()) for at in returns] == [int(back.timestamp()), int(again.timestamp())]
+    assert int(first.timestamp()) not in [int(at.timestamp()) for at in returns]
+    assert context["campaigns"] == ["spring", "summer"]
+
+
+def test_the_visit_cookie_keeps_the_campaigns_of_the_latest_visits() -> None:
+    at = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
+    visit = Visit()
+    for n in range(8):
+        visit = visit.after(at + dt.timedelta(days=n), utm={"utm_campaign": f"c{n // 2}"})
+    assert visit.campaigns == ("c0", "c1", "c2", "c3")  # a campaign on two visits in a row is one touch
+    assert Visit.from_cookie(visit.to_cookie()) == visit
+    for n in range(8, 12):
+        visit = visit.after(at + dt.timedelta(days=n), utm={"utm_campaign": f"d{n}"})
+    assert visit.campaigns == ("c3", "d8", "d9", "d10", "d11") and visit.first_touch.utm == {"utm_campaign": "c0"}

@@ -89,6 +89,9 @@ def test_not_ready_needs_a_reason_and_recycles_the_lead_to_nurture(app: Flask, m
     (event,) = events_of(app, lead.id, "status")
     assert event.data == {"from": "new", "to": "not_ready", "reason": "no_budget"}
     assert "no_budget" in NOT_READY_REASONS
+    (moved,) = events_of(app, lead.id, "rerouted")  # through the one place routes change, as the team's decision
+    assert moved.data == {"from": "sales_ready", "to": "nurture", "by": "sales", "status": "not_ready",
+                          "reason": "no_budget"}
 
     # When they answer again and are ready, they come back as a new lead with a fresh assignment.
     again = make_lead(email=lead.email)
@@ -151,7 +154,8 @@ def test_status_form_moves_a_lead_and_not_ready_without_reason_is_400(client: Fl
     response = client.post(f"/inbox/leads/{lead.id}/status",
                            data={"status": "not_ready", "reason": "no_timeline", "csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"] == "/inbox"
-    assert client.get(f"/inbox/leads/{lead.id}").status_code == 404
+    left = client.get(f"/inbox/leads/{lead.id}")  # still theirs to read, no longer to work
+    assert left.status_code == 200 and 'id="no-longer-in-inbox"' in left.get_data(as_text=True)
 
 
 def test_admin_reassigns_and_the_previous_rep_gets_the_turn_back(app: Flask, client: FlaskClient, make_user,

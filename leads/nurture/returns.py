@@ -27,8 +27,9 @@ from leads.questionnaire import Question, Questionnaire
 from leads.routing import QUARANTINED, lead_route
 from leads.scoring import NURTURE, SALES_READY, EngagementEvent, event_rows
 from leads.services.booking import book_url, can_book
-from leads.services.handover import change_route, record_score
-from leads.services.replay import rescore_one
+from leads.services.handover import THE_MODEL, Mover, change_route, record_score, the_prospect
+from leads.services.replay import SCORED_AT, rescore_one
+from leads.services.studio_counts import RECHECK_VIA
 
 
 def record_click(token: str) -> str:
@@ -65,20 +66,25 @@ def _engagement(lead: Lead, event: EngagementEvent, now: dt.datetime) -> None:
     if latest is None or lead.route != NURTURE:
         return
     latest.context = {**latest.context, "events": [*(latest.context.get("events") or ()), *event_rows([event])]}
-    reconsider(lead, latest, now, {"by": "article_read", "slug": event.ref})
+    # Reading is engagement the model scores, not a decision: it never overrides one sales made.
+    reconsider(lead, latest, now, {"by": "article_read", "slug": event.ref}, THE_MODEL)
 
 
-def reconsider(lead: Lead, latest: Submission, now: dt.datetime, why: Mapping[str, Any]) -> str:
-    """Score the lead's latest submission again as of now and move the lead if its route changed; the caller
-    commits. The one path by which a return (a click or a re-check) re-routes a lead."""
+def reconsider(lead: Lead, latest: Submission, now: dt.datetime, why: Mapping[str, Any], mover: Mover) -> str:
+    """Score the lead's latest submission again as of now and move the lead if its route changed and ``mover``
+    may; the caller commits. The one path by which a return (a click or a re-check) re-routes a lead.
+
+    The submission keeps the moment it was scored as of (``SCORED_AT``), so that a replay of an unchanged
+    model scores it the same way and moves nobody."""
     model = current_app.extensions["doorstep.content"].questionnaire()
     result, route = rescore_one(latest.answers, latest.context, [], model, now)
     for row in (lead, latest):
         record_score(row, result)
     latest.verdict, latest.receipt, latest.gates_missed = route, result.receipt_rows(), list(result.gates_missed)
     latest.model_version = result.model_version
+    latest.context = {**latest.context, SCORED_AT: now.isoformat()}
     # The submission keeps its verdict ("warming" included); the lead takes the route that verdict means.
-    change_route(lead, lead_route(route), now, {**why, "submission_id": latest.id})
+    change_route(lead, lead_route(route), now, {**why, "submission_id": latest.id}, mover)
     return route
 
 
@@ -132,13 +138,13 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
     now = clock.now()
     answers = {**latest.answers, **{q.id: form.answers.get(q.id) for q in questions}}
     again = Submission(lead=lead, created_at=now, answers=answers, model_version=latest.model_version,
-                       context={**latest.context, "via": "ready to talk"}, verdict=lead.route,
+                       context={**latest.context, "via": RECHECK_VIA}, verdict=lead.route,
                        client_key=latest.client_key)
     db.session.add(again)
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="rechecked", data={q.id: answers.get(q.id)
                                                                               for q in questions}))
     db.session.flush()
-    reconsider(lead, again, now, {"by": "ready to talk"})
+    reconsider(lead, again, now, {"by": "ready to talk"}, the_prospect(now))  # their own answers, just given
     db.session.commit()
     return _recheck(lead, questions, form)
 

@@ -142,9 +142,7 @@ def erase() -> ResponseReturnValue:
 @admin_bp.get("/audit")
 def audit_log() -> tuple[str, int]:
     before = request.args.get("before", type=int)
-    return render_template("privacy/audit.html", entries=audit.entries(before), page_size=audit.PAGE_SIZE,
-                           policy=PolicyForm(formdata=None,
-                                             admins_need_two_factor=two_factor.admins_need_two_factor())), 200
+    return render_template("privacy/audit.html", entries=audit.entries(before), page_size=audit.PAGE_SIZE), 200
 
 
 @admin_bp.post("/policy")
@@ -153,7 +151,7 @@ def change_policy() -> ResponseReturnValue:
     if form.validate_on_submit():
         two_factor.require_for_admins(current_user.id, bool(form.admins_need_two_factor.data))
         flash("Saved the sign-in rule.", "info")
-    return redirect(url_for("privacy_admin.audit_log"), code=303)
+    return redirect(url_for("admin.users", _anchor="security-heading"), code=303)
 
 
 # --- each team member's account -----------------------------------------------------------------------------

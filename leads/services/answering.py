@@ -103,6 +103,9 @@ def _count_progress(before: Draft | None, draft: Draft | None, reached: Sequence
         changes["arrived"] = {k: v for k, v in arrived.items() if v}
         changes["articles_read"] = [] if visitor.tracking_declined else [
             {"slug": read.slug, "at": dt.datetime.fromtimestamp(read.at, dt.UTC).isoformat()} for read in visit.reads]
+        if not visitor.tracking_declined and visit.last_seen:  # the journey's campaigns, for attribution
+            changes["first_touch"] = visit.first_touch.row()
+            changes["campaigns"] = list(visit.campaigns)
         count_start(now, changes, now.timestamp() - visit.started if visit.started else None)
     counted = dict(draft.context.get("reached") or {})
     for step in reached:
@@ -303,7 +306,7 @@ def _arrival(draft: Draft, visitor: Visitor, now: dt.datetime) -> Arrival:
     client_key = _client_key(visitor.address)
     if visitor.tracking_declined:
         context["tracking"] = f"off ({visitor.tracking_declined})"
-        return Arrival(context, (), client_key)
+        return Arrival(context, (), client_key, start_counted=True)
     entry = dict(draft.context.get("entry") or {})
     visit = visitor.visit
     context.update({k: v for k, v in entry.items() if v})
@@ -314,9 +317,10 @@ def _arrival(draft: Draft, visitor: Visitor, now: dt.datetime) -> Arrival:
     if visit.last_seen:
         context["first_touch"] = visit.first_touch.row()
         context["last_touch"] = visit.touch.row()
+        context["campaigns"] = list(visit.campaigns)
     if "arrived" in draft.context:  # started on an earlier visit, perhaps: the journey begins there
-        context["started_from"] = {k: draft.context.get(k) or [] for k in ("arrived", "articles_read")}
-    return Arrival(context, _engagement(visit, _articles()), client_key)
+        context["started_from"] = {k: draft.context.get(k) or [] for k in ("arrived", "articles_read", "campaigns")}
+    return Arrival(context, _engagement(visit, _articles()), client_key, start_counted=True)
 
 
 def _engagement(visit: Visit, articles: ArticleIndex) -> list[EngagementEvent]:
@@ -325,8 +329,7 @@ def _engagement(visit: Visit, articles: ArticleIndex) -> list[EngagementEvent]:
                         found.stage if (found := articles.get(read.slug)) else None, read.slug)
         for read in visit.reads
     ]
-    return events + [EngagementEvent("return_visit", dt.datetime.fromtimestamp(ts, dt.UTC))
-                     for ts in visit.earlier_visits]
+    return events + [EngagementEvent("return_visit", dt.datetime.fromtimestamp(ts, dt.UTC)) for ts in visit.returns]
 
 
 def _articles() -> ArticleIndex:

@@ -36,7 +36,7 @@ from leads.models import Lead, LeadEvent, Meeting, OutboxMessage, User
 from leads.questionnaire.model import Conversation
 from leads.routing import Pick, Rep
 from leads.scoring import NURTURE, SALES_READY
-from leads.services.handover import change_route, next_rep
+from leads.services.handover import THE_TEAM, change_route, next_rep, the_prospect
 from leads.services.studio_counts import count_booking
 from leads.services.workflow import hand_to
 from leads.statuses import AWAITING_MEETING, CONTACTED, LABELS, MEETING_SET, NEW, OPEN
@@ -230,8 +230,10 @@ def book(lead_id: int, rep_id: int | None, start: dt.datetime, zone: str) -> Mee
     _hold(meeting)
     # The meeting's rep gets the lead, and is the one rep alerted: booking again after a missed meeting brings
     # the lead back to sales through the hand-over, straight to them, never via the round robin's next turn.
+    # A booking is the prospect's own act, so it brings back a lead sales had sent back.
     if lead.route != SALES_READY:
-        change_route(lead, SALES_READY, now, {"by": "booking", "reason": "Booked a meeting again"}, to=pick)
+        change_route(lead, SALES_READY, now, {"by": "booking", "reason": "Booked a meeting again"}, the_prospect(now),
+                     to=pick)
     elif lead.owner_id != rep.id:
         hand_to(lead, rep, pick.reason, now)
     if lead.first_booked_at is None:
@@ -396,7 +398,7 @@ def record_outcome(lead_id: int, meeting_id: int, outcome: str, actor_id: int) -
     if outcome == "no_show":
         if lead.status in MAIL_NEEDS["rebook"]:  # a lead sales have closed stays as they left it
             change_route(lead, NURTURE, now, {"by": "no_show", "reason": "Did not come to the booked meeting",
-                                              "meeting_id": meeting.id})
+                                              "meeting_id": meeting.id}, THE_TEAM)
             _queue(meeting, "rebook", lead.email, now)
         announce("meeting.no_show", lead, now, facts)
     db.session.commit()

@@ -20,7 +20,7 @@ from leads.models import LeadEvent, Submission
 from leads.questionnaire import Questionnaire
 from leads.routing import QUARANTINED, SPAM, lead_route, route_lead
 from leads.scoring import events_from_rows, score
-from leads.services.handover import change_route, record_score
+from leads.services.handover import change_route, decided_at, record_score, the_prospect
 from leads.services.model_versions import model_of_version
 from leads.services.submissions import latest_submission_id
 
@@ -46,13 +46,14 @@ def raise_hand(source: str, *, submission_id: int | None = None, lead_id: int | 
     """Route the submission (or the lead's latest one) again as if its conversation answer asked to talk,
     and log the hand-raise on the lead; commits. ``source`` says where the hand went up ("result_page",
     "email", ...). The submission's own model version is used when it is kept (else the one in service).
-    Raising a hand twice changes nothing the second time."""
+    Raising a hand twice changes nothing the second time, unless sales decided about the lead in between (sent
+    it back, say): then it is the prospect's new decision, and routes the lead again."""
     now = now or clock.now()
     if model is None:
         content: Content = current_app.extensions["doorstep.content"]
         model = content.questionnaire()
     submission = _submission(submission_id, lead_id)
-    if submission.context.get(HAND_RAISED):
+    if _raised_since_last_decision(submission):
         return HandRaise(submission.id, submission.lead_id, submission.verdict, already=True)
     if submission.verdict in (QUARANTINED, SPAM):
         raise HandRaiseError("Your answers are still being checked; we will be in touch once they are.")
@@ -76,10 +77,21 @@ def raise_hand(source: str, *, submission_id: int | None = None, lead_id: int | 
     if latest_submission_id(lead.id) == submission.id:
         record_score(lead, result)
         change_route(lead, lead_route(route), now, {"by": HAND_RAISED, "source": source[:40],
-                                                    "submission_id": submission.id})
+                                                    "submission_id": submission.id}, the_prospect(now))
     lead_key = lead.id
     db.session.commit()
     return HandRaise(submission.id, lead_key, route)
+
+
+def _raised_since_last_decision(submission: Submission) -> bool:
+    raised = submission.context.get(HAND_RAISED)
+    if not isinstance(raised, dict):
+        return False
+    decided = decided_at(submission.lead_id)
+    try:
+        return decided is None or dt.datetime.fromisoformat(str(raised.get("at"))) >= decided
+    except ValueError:
+        return True
 
 
 def _submission(submission_id: int | None, lead_id: int | None) -> Submission:

@@ -1,16 +1,28 @@
 """The hand-over: the one place a lead changes route, and a ready lead goes to the rep whose turn it is.
 
-A submission and a rescore both end here, so a lead that becomes sales-ready is timed, assigned,
-logged and announced to sales the same way whichever of them moved it. The lead is an ORM object
-(its columns change); its events, assignment and alert are inserted beside it. Nothing here
-commits: the service that called it owns the transaction.
+Every move ends here (a submission, a rescore, a release from review, a click, a raised hand, a
+booking, sales' own decisions), so a lead that becomes sales-ready is timed, assigned, counted,
+logged and announced to sales the same way whichever of them moved it, and the same rule decides
+whether it may move at all:
+
+- **The team's decisions always apply** (sales send a lead back, mark it spam, record a no-show).
+- **A model never overrides a person.** Once the lead's status is anything but "new" (sales moved
+  it, sent it back or marked it spam, or the prospect booked), a score computed again (a model
+  change, a rescore, a what-if, engagement from a click) leaves its route alone.
+- **The prospect's own later act is a new decision** (new answers, a raised hand, "Ready to talk?",
+  a booking) and may still move them, unless it predates the team's latest decision (a held
+  submission released after sales decided) or sales marked the lead spam, which only the team undoes.
+
+The lead is an ORM object (its columns change); its events, assignment and alert are inserted
+beside it. Nothing here commits: the service that called it owns the transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,7 +33,46 @@ from leads.extensions import db
 from leads.models import SCORED_DIMENSIONS, Assignment, Lead, LeadEvent, Submission, User
 from leads.routing import Pick, Rep, choose_rep
 from leads.scoring import SALES_READY, ScoreResult
-from leads.statuses import NEW
+from leads.services.studio_counts import HELD, count_sales_ready
+from leads.statuses import NEW, SPAM
+
+
+@dataclass(frozen=True)
+class Mover:
+    """Who moves a lead: the team, the prospect (and when they acted), or a model scoring again."""
+
+    who: Literal["team", "prospect", "model"]
+    acted_at: dt.datetime | None = None
+
+
+THE_TEAM = Mover("team")
+THE_MODEL = Mover("model")
+
+
+def the_prospect(acted_at: dt.datetime) -> Mover:
+    """The prospect's own act at ``acted_at``: now, or when a submission held for review arrived."""
+    return Mover("prospect", acted_at)
+
+
+def model_may_move(status: str) -> bool:
+    """A score computed again may move only a lead no person has decided about: one still "new"."""
+    return status == NEW
+
+
+def may_move(lead: Lead, mover: Mover) -> bool:
+    """Whether ``mover`` may change this lead's route (or hand it over): see the module's rules."""
+    if mover.who == "team" or lead.status == NEW:
+        return True
+    if mover.who == "model" or lead.status == SPAM or mover.acted_at is None:
+        return False
+    decided = decided_at(lead.id)
+    return decided is None or mover.acted_at >= decided
+
+
+def decided_at(lead_id: int) -> dt.datetime | None:
+    """When the lead's status last changed (sales' moves, and a booking's): the decision a later act outranks."""
+    return db.session.scalar(sa.select(sa.func.max(LeadEvent.at))
+                             .where(LeadEvent.lead_id == lead_id, LeadEvent.kind == "status"))
 
 
 def stored_points(result: ScoreResult) -> dict[str, int]:
@@ -39,18 +90,30 @@ def record_score(row: Lead | Submission, result: ScoreResult) -> None:
         row.total = result.total
 
 
-def change_route(lead: Lead, route: str, now: dt.datetime, why: Mapping[str, Any], to: Pick | None = None) -> None:
+def change_route(lead: Lead, route: str, now: dt.datetime, why: Mapping[str, Any], mover: Mover,
+                 to: Pick | None = None) -> bool:
     """Move a stored ``lead`` to ``route``, logging the change; a lead that becomes ready (or is ready
-    with no owner) is handed over to sales. ``why`` says what moved it, on the event and the alert.
+    with no owner) is handed over to sales. ``why`` says what moved it, on the event and the alert;
+    ``mover`` who did, which decides whether it may (``may_move``). Returns whether the lead moved.
     ``to`` is the rep the hand-over goes to when that is already decided (a booked meeting is with them),
-    instead of whoever's turn it is: the rep who will hold the meeting is the one alerted."""
+    instead of whoever's turn it is: the rep who will hold the meeting is the one alerted.
+
+    A prospect's act that a person's decision outranks is logged on the lead as ``route_kept``; a model's
+    is not (a rescore lists the leads it left alone, and would log them again on every run)."""
     before = lead.route
+    hand_over = route == SALES_READY and (before != SALES_READY or lead.owner_id is None)
+    if (before != route or hand_over) and not may_move(lead, mover):
+        if mover.who == "prospect" and before != route:
+            _add(LeadEvent, lead_id=lead.id, at=now, kind="route_kept",
+                 data={**why, "from": before, "to": route, "status": lead.status})
+        return False
     if before is not None and before != route:
         _add(LeadEvent, lead_id=lead.id, at=now, kind="promoted" if route == SALES_READY else "rerouted",
-             data={"from": before, "to": route, **why})
-    if route == SALES_READY and (before != SALES_READY or lead.owner_id is None):
+             data={**why, "from": before, "to": route})
+    if hand_over:
         _hand_over(lead, now, before, why, to)
     lead.route = route
+    return before != route
 
 
 def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[str, Any], to: Pick | None) -> None:
@@ -58,6 +121,9 @@ def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[st
     whoever's turn it is in the round robin, and announced through the outbox."""
     pick = to or next_rep()
     lead.routed_at = now
+    if lead.first_sales_ready_at is None:  # the funnel's sales-ready stage: each person once, however they came
+        lead.first_sales_ready_at = now
+        count_sales_ready(now, _deciding_context(lead))
     if before is not None and before != SALES_READY:
         lead.status = NEW
     if pick is None:
@@ -67,6 +133,11 @@ def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[st
         _add(Assignment, lead_id=lead.id, user_id=pick.rep.id, at=now, reason=pick.reason)
         _add(LeadEvent, lead_id=lead.id, at=now, kind="assigned", data={"to": pick.rep.name, "reason": pick.reason})
     announce("lead.sales_ready", lead, now, {"score": lead.score, "from": before, **why})
+
+
+def _deciding_context(lead: Lead) -> Mapping[str, Any]:
+    """The context of the submission the lead's route follows: its latest one not held back or refused."""
+    return next((s.context or {} for s in reversed(lead.submissions) if s.verdict not in HELD), {})
 
 
 def _add(row: type[LeadEvent | Assignment], **values: Any) -> None:

@@ -1,4 +1,9 @@
-"""Reading the qualified-lead inbox: filtered, searched, keyset-paged, with unread marks and a journey."""
+"""Reading the qualified-lead inbox: filtered, searched, keyset-paged, with unread marks and a journey.
+
+Sales may open every lead that was ever handed to them, with its whole history: the ones in the inbox
+to work, and the ones no longer there (sent back, marked spam, back in nurture after a no-show, moved
+by the prospect's new answers) to read. The inbox lists either, or both (``InboxFilters.where``).
+"""
 
 from __future__ import annotations
 
@@ -17,10 +22,12 @@ from leads.questionnaire import Questionnaire
 from leads.scoring import NURTURE, SALES_READY, WARMING, engagement_now, events_from_rows
 from leads.services.booking import conversation
 from leads.services.lead_search import matching
-from leads.statuses import AWAITING_MEETING, LABELS, PIPELINE
+from leads.statuses import AWAITING_MEETING, LABELS, LEAVING, PIPELINE
 
 PAGE_SIZE = 50
 OWNERS = ("everyone", "mine", "unassigned")
+# Which leads the inbox lists: those with sales now, those sales once had that are elsewhere now, or both.
+PLACES = {"inbox": "In the inbox", "out": "No longer in the inbox", "both": "Both"}
 # Each sort is a pair of columns ending in the id, so that (value, id) is unique and pages never overlap.
 SORTS = {"newest": (Lead.routed_at, Lead.id), "score": (Lead.score, Lead.id)}
 
@@ -45,6 +52,7 @@ class InboxFilters:
     meeting: str = ""
     q: str = ""
     sort: str = "newest"
+    where: str = "inbox"
     after: str = ""
 
     def args(self, **changes: Any) -> dict[str, Any]:
@@ -87,8 +95,21 @@ def decode_cursor(text: str, sort: str) -> tuple[Any, int]:
         raise CursorError("That page link is not valid any more; here is the first page.") from None
 
 
+def _handed_over() -> sa.ColumnElement[bool]:
+    """Leads that were ever handed to sales (the inbox's own, and the ones that left it)."""
+    return sa.or_(Lead.route == SALES_READY, Lead.first_sales_ready_at.is_not(None))
+
+
+def _place(where: str) -> sa.ColumnElement[bool]:
+    if where == "out":
+        return sa.and_(Lead.first_sales_ready_at.is_not(None), Lead.route != SALES_READY)
+    if where == "both":
+        return _handed_over()
+    return Lead.route == SALES_READY
+
+
 def _filtered(filters: InboxFilters, viewer_id: int) -> sa.Select[Lead]:
-    query = sa.select(Lead).where(Lead.route == SALES_READY)
+    query = sa.select(Lead).where(_place(filters.where))
     if filters.status:
         query = query.where(Lead.status == filters.status)
     if filters.owner == "mine":
@@ -235,15 +256,41 @@ def stored_stages() -> list[str]:
     return list(db.session.scalars(query))
 
 
-def ready_lead(lead_id: int) -> Lead | None:
-    """A lead the inbox may show; anything not sales-ready is none of sales' business."""
+def sales_lead(lead_id: int) -> Lead | None:
+    """A lead sales may open: one in the inbox, or one that was handed to them once (read-only now). A lead
+    that never reached sales (nurture, held, not a buyer) is none of their business."""
     lead = db.session.get(Lead, lead_id)
-    return lead if lead is not None and lead.route == SALES_READY else None
+    if lead is None or (lead.route != SALES_READY and lead.first_sales_ready_at is None):
+        return None
+    return lead
+
+
+def in_inbox(lead: Lead) -> bool:
+    """Sales work the leads in the inbox; the others they may only read."""
+    return lead.route == SALES_READY
+
+
+def elsewhere_matching(filters: InboxFilters, viewer_id: int) -> int:
+    """How many leads sales once had match a search of the inbox, though they are no longer in it."""
+    if filters.where != "inbox" or not filters.q:
+        return 0
+    query = _filtered(replace(filters, where="out", after=""), viewer_id).with_only_columns(sa.func.count())
+    return db.session.scalar(query) or 0
+
+
+def way_out(lead: Lead) -> LeadEvent | None:
+    """What took a lead sales once had out of the inbox: the latest such move, with who made it."""
+    if in_inbox(lead):
+        return None
+    left = sa.or_(sa.and_(LeadEvent.kind == "rerouted", LeadEvent.data["from"].as_string() == SALES_READY),
+                  sa.and_(LeadEvent.kind == "status", LeadEvent.data["to"].as_string().in_(LEAVING)))
+    return db.session.scalar(sa.select(LeadEvent).where(LeadEvent.lead_id == lead.id, left)
+                             .options(orm.selectinload(LeadEvent.actor)).order_by(LeadEvent.id.desc()).limit(1))
 
 
 def open_lead(lead_id: int, viewer_id: int) -> Lead | None:
     """The lead, marked read for this viewer."""
-    lead = ready_lead(lead_id)
+    lead = sales_lead(lead_id)
     if lead is None:
         return None
     mark = db.session.get(LeadRead, (viewer_id, lead_id))

@@ -18,8 +18,9 @@ from leads.models import LeadEvent, Submission, User
 from leads.questionnaire import Questionnaire
 from leads.routing import QUARANTINED, SPAM, lead_route, route_lead
 from leads.scoring import events_from_rows, score
-from leads.services.handover import change_route, record_score
+from leads.services.handover import change_route, record_score, the_prospect
 from leads.services.model_versions import model_of_version
+from leads.services.studio_counts import count_submission, has_draft
 from leads.services.submissions import latest_submission_id, take_answers
 
 PAGE = 50
@@ -72,8 +73,11 @@ def release(submission_id: int, reviewer_id: int, model: Questionnaire, now: dt.
         take_answers(lead, submission.answers, submission.context)
         record_score(lead, result)
         db.session.flush()
-        change_route(lead, lead_route(route), now, {"by": "release", "released_by": reviewer.name,
-                                                    "submission_id": submission.id})
+        # The prospect acted when the answers arrived: a decision sales made since then stands.
+        change_route(lead, lead_route(route), now,
+                     {"by": "release", "released_by": reviewer.name, "submission_id": submission.id},
+                     the_prospect(submission.created_at))
+    count_submission(submission.context, submission.created_at, has_draft(submission.id))
     review = Review(submission.id, lead.id, route)
     db.session.commit()
     return review

@@ -1,4 +1,10 @@
-"""Replay: score every stored submission again under the current model, to preview or apply route changes."""
+"""Replay: score every stored submission again under the current model, to preview or apply route changes.
+
+A replay is a model's view, so it never overrides a person's decision (``handover.model_may_move``): a
+lead sales have worked, sent back or marked spam, or that booked, keeps its route, and the report lists
+it apart (``kept``). Each submission is scored as of the moment its stored score was (its arrival, or
+the click that scored it again), so a replay of an unchanged model moves nobody.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +22,11 @@ from leads.models import Lead, Submission
 from leads.questionnaire import Questionnaire
 from leads.routing import QUARANTINED, SPAM, lead_route, route_lead
 from leads.scoring import ScoreResult, events_from_rows, score
-from leads.services.handover import change_route, stored_points
+from leads.services.handover import THE_MODEL, change_route, model_may_move, stored_points
 
 BATCH = 2000
+# A submission scored again after it arrived (a click, as of then) keeps that moment here, in its context.
+SCORED_AT = "scored_at"
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,8 @@ class ReplayReport:
     submissions: int = 0
     leads: int = 0
     changes: list[RouteChange] = field(default_factory=list)
+    # Leads the model would move but a person decided about: they keep their route.
+    kept: list[RouteChange] = field(default_factory=list)
     applied: bool = False
 
     def counts(self) -> list[tuple[str, str, int]]:
@@ -51,6 +61,15 @@ def rescore_one(answers: Mapping[str, Any], context: Mapping[str, Any], quaranti
     """A stored submission scored again as of the moment it arrived, with the events stored alongside it."""
     result = score(answers, events_from_rows(context.get("events") or ()), model, at)
     return result, route_lead(result, quarantine_reasons)
+
+
+def scored_as_of(created_at: dt.datetime, context: Mapping[str, Any]) -> dt.datetime:
+    """The moment a stored submission's score was computed as of: when it arrived, unless scored again since."""
+    try:
+        at = dt.datetime.fromisoformat(str(context[SCORED_AT]))
+    except (KeyError, ValueError):
+        return created_at
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
 def _lead_routes(latest: Mapping[int, tuple[ScoreResult, str]]) -> dict[int, tuple[ScoreResult, str]]:
@@ -90,14 +109,15 @@ def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], 
     timeline event per changed lead are written in one transaction; without it nothing is written.
     """
     report = ReplayReport(model.version, applied=apply)
-    lead_query = sa.select(Lead.id, Lead.name, Lead.email, Lead.route, Lead.score)
+    lead_query = sa.select(Lead.id, Lead.name, Lead.email, Lead.route, Lead.score, Lead.status)
     if since is not None:
         lead_query = lead_query.where(Lead.id.in_(_answered_since(since)))
     leads = {row.id: row for row in db.session.execute(lead_query)}
     latest: dict[int, tuple[ScoreResult, str]] = {}
     updates: list[dict[str, Any]] = []
     for row in _stored(batch, since):
-        result, route = rescore_one(row.answers, row.context, row.quarantine_reasons, model, row.created_at)
+        result, route = rescore_one(row.answers, row.context, row.quarantine_reasons, model,
+                                    scored_as_of(row.created_at, row.context))
         if row.verdict == SPAM:  # a person's call stands: it stays out
             route = SPAM
         held = route in (QUARANTINED, SPAM)
@@ -113,8 +133,8 @@ def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], 
     for lead_id, (result, route) in latest.items():
         lead = leads[lead_id]
         if route != lead.route:
-            report.changes.append(RouteChange(lead_id, lead.name, lead.email, lead.route, route, lead.score,
-                                              result.total))
+            change = RouteChange(lead_id, lead.name, lead.email, lead.route, route, lead.score, result.total)
+            (report.changes if model_may_move(lead.status) else report.kept).append(change)
     if apply:
         _write(model, updates, latest, report.changes)
     return report
@@ -132,10 +152,10 @@ def _write(model: Questionnaire, updates: list[dict[str, Any]], latest: Mapping[
     for start in range(0, len(updates), BATCH):
         db.session.execute(sa.update(Submission), updates[start:start + BATCH])
     changed = {change.lead_id: change for change in changes}
-    # Scores in bulk; the leads whose route changes go through the hand-over like any other move.
+    # Scores in bulk, routes never: the leads whose route changes go through the hand-over like any other
+    # move, and those a person decided about keep theirs (their score is the new model's all the same).
     lead_rows = [{"id": lead_id, **stored_points(result), "score": result.total}
-                 | ({} if lead_id in changed else {"route": route})
-                 for lead_id, (result, route) in latest.items()]
+                 for lead_id, (result, _route) in latest.items()]
     for start in range(0, len(lead_rows), BATCH):
         db.session.execute(sa.update(Lead), lead_rows[start:start + BATCH])
     for lead in db.session.scalars(sa.select(Lead).where(Lead.id.in_(changed))):
@@ -143,5 +163,5 @@ def _write(model: Questionnaire, updates: list[dict[str, Any]], latest: Mapping[
         change_route(lead, change.after, now, {
             "by": "rescore", "model_version": model.version,
             "score_before": change.score_before, "score_after": change.score_after,
-        })
+        }, THE_MODEL)
     db.session.commit()

@@ -16,7 +16,17 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from leads.extensions import db
-from leads.models import ArticleDay, FunnelDay, FunnelSplit, FunnelTotal, Lead, LeadEvent, Meeting, Submission
+from leads.models import (
+    ArticleDay,
+    CampaignDay,
+    FunnelDay,
+    FunnelSplit,
+    FunnelTotal,
+    Lead,
+    LeadEvent,
+    Meeting,
+    Submission,
+)
 from leads.scoring import SALES_READY
 from leads.services.lead_search import matching
 from leads.services.studio_counts import READ, START
@@ -107,11 +117,11 @@ class ArticleRow:
 
 @dataclass
 class CampaignRow:
-    campaign: str
+    campaign: str  # "" for no campaign
     page_views: int = 0
     starts: int = 0
-    sales_ready: int = 0
-    won: int = 0
+    sales_ready: dict[str, int] = field(default_factory=lambda: {"first": 0, "last": 0, "any": 0})
+    won: dict[str, int] = field(default_factory=lambda: {"first": 0, "last": 0, "any": 0})
 
 
 @dataclass
@@ -122,7 +132,9 @@ class Attribution:
 
 
 def attribution_report(period: Period) -> Attribution:
-    """Per article and per campaign: who read, who started after, who became sales-ready and who was won."""
+    """Per article and per campaign: who read (page views per campaign), who started after, who became
+    sales-ready and who was won, as first, last and any touch of their journey across visits. Everyone counts
+    under some campaign ("" when none), so each touch's campaigns add up to the funnel's stage."""
     rows: dict[str, ArticleRow] = {}
     for article, measure, touch, n in db.session.execute(
             sa.select(ArticleDay.article, ArticleDay.measure, ArticleDay.touch, sa.func.sum(ArticleDay.people))
@@ -138,17 +150,26 @@ def attribution_report(period: Period) -> Attribution:
         elif measure == WON:
             row.won[touch] = int(n)
     campaigns: dict[str, CampaignRow] = {}
-    fields = {funnel.PAGE_VIEW: "page_views", funnel.STARTED: "starts", funnel.SALES_READY: "sales_ready",
-              funnel.WON: "won"}
-    for campaign, stage, n in db.session.execute(
-            sa.select(FunnelSplit.value, FunnelSplit.stage, sa.func.sum(FunnelSplit.people))
+    for campaign, n in db.session.execute(
+            sa.select(FunnelSplit.value, sa.func.sum(FunnelSplit.people))
             .where(FunnelSplit.split == "campaign", FunnelSplit.day.between(period.start, period.end),
-                   FunnelSplit.stage.in_(fields))
-            .group_by(FunnelSplit.value, FunnelSplit.stage)):
+                   FunnelSplit.stage == funnel.PAGE_VIEW)
+            .group_by(FunnelSplit.value)):
+        campaigns.setdefault(campaign, CampaignRow(campaign)).page_views = int(n)
+    for campaign, measure, touch, n in db.session.execute(
+            sa.select(CampaignDay.campaign, CampaignDay.measure, CampaignDay.touch, sa.func.sum(CampaignDay.people))
+            .where(CampaignDay.day.between(period.start, period.end))
+            .group_by(CampaignDay.campaign, CampaignDay.measure, CampaignDay.touch)):
         row_c = campaigns.setdefault(campaign, CampaignRow(campaign))
-        setattr(row_c, fields[stage], int(n))
+        if measure == START and touch == "any":
+            row_c.starts = int(n)
+        elif measure == SALES_READY:
+            row_c.sales_ready[touch] = int(n)
+        elif measure == WON:
+            row_c.won[touch] = int(n)
     ranked = sorted(rows.values(), key=lambda r: (-r.sales_ready["any"], -r.starts, -r.readers, r.article))
-    by_campaign = sorted(campaigns.values(), key=lambda r: (r.campaign == "", -r.sales_ready, -r.starts, r.campaign))
+    by_campaign = sorted(campaigns.values(),
+                         key=lambda r: (r.campaign == "", -r.sales_ready["any"], -r.starts, r.campaign))
     return Attribution(period, ranked, by_campaign)
 
 
@@ -240,8 +261,10 @@ def articles_table(report: Attribution, titles: Mapping[str, str]) -> Table:
 
 
 def campaigns_table(report: Attribution) -> Table:
-    return (["campaign", "page_views", "starts", "sales_ready", "won"],
-            [[r.campaign or "(none)", r.page_views, r.starts, r.sales_ready, r.won] for r in report.campaigns])
+    header = ["campaign", "page_views", "starts", *(f"{m}_{t}_touch" for m in ("sales_ready", "won")
+                                                   for t in TOUCH_ORDER)]
+    return header, [[r.campaign or "(none)", r.page_views, r.starts, *(r.sales_ready[t] for t in TOUCH_ORDER),
+                     *(r.won[t] for t in TOUCH_ORDER)] for r in report.campaigns]
 
 
 def bands_table(report: Calibration) -> Table:

@@ -1,8 +1,21 @@
-"""Keeping the studio's day summaries: each funnel stage and article touch counted as it happens.
+"""Keeping the studio's day summaries: each funnel stage and article or campaign touch counted as it happens.
 
 The services that write the events call these inside their own transaction, so a count is kept
 exactly when its event is; ``backfill`` rebuilds what stored rows can tell (everything but page
-views, which are only ever counted here) for data written before the summaries existed.
+views, which are only ever counted here) for data written before the summaries existed, by the
+same rules:
+
+- **Started, sent.** Questionnaires: a start is counted when a draft opens; a submission counts as
+  sent (``count_submission``) whichever way it came, and one that had no draft (demo data, the
+  API, a short path) counts its start at the same moment, so sent never exceeds started. A
+  submission held for review counts when it is released, on the day it arrived. A "Ready to
+  talk?" re-check is earlier answers confirmed, not a questionnaire: it counts as neither.
+- **Sales-ready, booked, contacted, won.** People: each counts once per person, the first time,
+  however they got there (``count_sales_ready`` from the hand-over, which every route change
+  passes through: answers, a raised hand, a click, a release, a rescore, a booking).
+- **Touches.** A sales-ready or won person counts for every article and every campaign of their
+  journey across visits (any touch), the first and the last; a person who came through no
+  campaign counts under "" ("no campaign"), so each touch's campaigns add up to the funnel.
 """
 
 from __future__ import annotations
@@ -20,8 +33,18 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from leads.extensions import db
-from leads.models import ArticleDay, FunnelDay, FunnelSplit, FunnelTotal, LeadEvent, QuestionnaireDraft, Submission
-from leads.routing import QUARANTINED
+from leads.models import (
+    ArticleDay,
+    CampaignDay,
+    FunnelDay,
+    FunnelSplit,
+    FunnelTotal,
+    Lead,
+    LeadEvent,
+    QuestionnaireDraft,
+    Submission,
+)
+from leads.routing import QUARANTINED, SPAM
 from leads.scoring import SALES_READY
 from leads.statuses import CONTACTED, NEW, WON
 from leads.studio import funnel
@@ -34,6 +57,10 @@ READ, START = "read", "start"
 TOUCHES = ("any", "first", "last")
 # Leaving "new" for any of these means sales spoke to the lead.
 SPOKEN_TO = ("contacted", "meeting_set", "won", "lost")
+# A "Ready to talk?" re-check is stored as a submission with this "via": earlier answers, not a questionnaire.
+RECHECK_VIA = "ready to talk"
+# Submissions whose answers moved nothing: held for review, or confirmed as spam.
+HELD = (QUARANTINED, SPAM)
 
 
 @dataclass(frozen=True)
@@ -58,7 +85,7 @@ def team_day(at: dt.datetime) -> dt.date:
     return at.astimezone(ZoneInfo(current_app.config["WORKING_TIMEZONE"])).date()
 
 
-def _upsert(model: type[FunnelDay] | type[FunnelTotal] | type[FunnelSplit] | type[ArticleDay],
+def _upsert(model: type[FunnelDay] | type[FunnelTotal] | type[FunnelSplit] | type[ArticleDay] | type[CampaignDay],
             rows: Sequence[Mapping[str, Any]], key: Sequence[str]) -> None:
     if not rows:
         return
@@ -72,6 +99,7 @@ FUNNEL_KEY = ("day", "stage", "source", "medium", "campaign", "landing", "wait_b
 TOTAL_KEY = ("day", "stage", "wait_bucket")
 SPLIT_KEY = ("split", "day", "value", "stage")
 ARTICLE_KEY = ("day", "article", "measure", "touch")
+CAMPAIGN_KEY = ("day", "campaign", "measure", "touch")
 SPLITS = ("source", "medium", "campaign", "landing")
 # (stage, day, arrived, wait bucket) -> people
 StageCounts = Mapping[tuple[str, dt.date, Arrived, int], int]
@@ -95,19 +123,27 @@ def _count_stages(counts: StageCounts) -> None:
     _upsert(FunnelSplit, [dict(zip(SPLIT_KEY, key, strict=True), people=n) for key, n in splits.items()], SPLIT_KEY)
 
 
-def touches(articles: Sequence[str]) -> list[tuple[str, str]]:
-    """(article, touch) for a journey's articles in reading order: each is "any", the first and last also so."""
-    found = [a for a in dict.fromkeys(articles) if a]
+def touches(journey: Sequence[str]) -> list[tuple[str, str]]:
+    """(value, touch) for a journey's articles or campaigns in order: each is "any", the first and last also so."""
+    found = [a for a in dict.fromkeys(journey) if a]
     if not found:
         return []
-    return [(a, "any") for a in found] + [(found[0], "first"), (found[-1], "last")]
+    last = next(a for a in reversed(journey) if a)  # a campaign that came back last is the last touch
+    return [(a, "any") for a in found] + [(found[0], "first"), (last, "last")]
 
 
-def count_touches(measure: str, at: dt.datetime, articles: Sequence[str]) -> None:
-    """A start, a sales-ready or a won lead whose journey included ``articles`` (in reading order)."""
+def campaign_touches(campaigns: Sequence[str]) -> list[tuple[str, str]]:
+    """As ``touches``; a journey through no campaign is all three touches of "" (no campaign)."""
+    return touches(campaigns) or [("", "any"), ("", "first"), ("", "last")]
+
+
+def count_touches(measure: str, at: dt.datetime, context: Mapping[str, Any]) -> None:
+    """A start, a sales-ready or a won lead whose journey (``context``) included these articles and campaigns."""
     day = team_day(at)
     _upsert(ArticleDay, [{"day": day, "article": a[:200], "measure": measure, "touch": t, "people": 1}
-                         for a, t in touches(articles)], ARTICLE_KEY)
+                         for a, t in touches(journey_of(context)[1])], ARTICLE_KEY)
+    _upsert(CampaignDay, [{"day": day, "campaign": c[:100], "measure": measure, "touch": t, "people": 1}
+                          for c, t in campaign_touches(campaigns_of(context))], CAMPAIGN_KEY)
 
 
 def count_reader(article: str, at: dt.datetime) -> None:
@@ -125,6 +161,27 @@ def articles_read(context: Mapping[str, Any]) -> list[str]:
     return [str(s) for s in slugs if s]
 
 
+def _campaign(utm: Any) -> str:
+    return str(utm.get("utm_campaign") or "")[:100] if isinstance(utm, Mapping) else ""
+
+
+def campaigns_of(context: Mapping[str, Any]) -> list[str]:
+    """The campaigns (``utm_campaign``) of a journey across visits, in order: the first visit's, the one the
+    questionnaire was started in, the sending one's, then every visit's as the visit cookie remembers them
+    (``campaigns``, oldest first), which put the last campaign last. A draft's context (at a start) holds the
+    same keys as far as the journey had come."""
+    first = context.get("first_touch")
+    started = context.get("started_from")
+    started = started if isinstance(started, dict) else {}
+
+    def remembered(found: Mapping[str, Any]) -> list[str]:
+        return [c[:100] for c in found.get("campaigns") or () if isinstance(c, str)]
+
+    return [c for c in (_campaign(first.get("utm") if isinstance(first, dict) else None), *remembered(started),
+                        _campaign(started.get("arrived")), _campaign(context.get("arrived")), _campaign(context),
+                        *remembered(context)) if c]
+
+
 def journey_of(context: Mapping[str, Any]) -> tuple[Arrived, list[str]]:
     """How a submission's author first arrived and every article they read, in order, across visits:
     from the start of the questionnaire (which may have been an earlier visit) to sending it."""
@@ -136,26 +193,54 @@ def journey_of(context: Mapping[str, Any]) -> tuple[Arrived, list[str]]:
             list(dict.fromkeys([*articles_read(started), *articles_read(context)])))
 
 
-def count_submission(context: Mapping[str, Any], route: str, at: dt.datetime) -> None:
-    """A submission was sent; if it made the lead sales-ready, that too, with the articles that led there."""
-    arrived, articles = journey_of(context)
+def is_questionnaire(context: Mapping[str, Any]) -> bool:
+    """Whether a submission is a questionnaire sent, for the funnel; a "Ready to talk?" re-check is not."""
+    return context.get("via") != RECHECK_VIA
+
+
+def count_submission(context: Mapping[str, Any], at: dt.datetime, start_counted: bool) -> None:
+    """A questionnaire was sent at ``at`` (when it arrived), by whatever path; one whose start was not counted
+    (``start_counted`` is false: no draft) counts its start too. Every path counts through here; sales-ready
+    is the hand-over's (``count_sales_ready``)."""
+    if not is_questionnaire(context):
+        return
+    arrived = journey_of(context)[0]
+    if not start_counted:
+        count_stage(funnel.STARTED, at, arrived)
+        count_touches(START, at, context)
     waited = context.get("seconds_to_complete")
     count_stage(funnel.SENT, at, arrived, float(waited) if isinstance(waited, int | float) else None)
-    if route == SALES_READY:
-        count_stage(funnel.SALES_READY, at, arrived)
-        count_touches(SALES_READY, at, articles)
 
 
-def count_status_move(before: str, after: str, at: dt.datetime, routed_at: dt.datetime,
+def has_draft(submission_id: int) -> bool:
+    """Whether the submission was sent from a questionnaire draft, which counted its start when it opened."""
+    return db.session.scalar(sa.select(sa.exists().where(QuestionnaireDraft.submission_id == submission_id))) or False
+
+
+def count_sales_ready(at: dt.datetime, context: Mapping[str, Any]) -> None:
+    """A person became sales-ready for the first time; ``context`` is the submission their route follows."""
+    count_stage(funnel.SALES_READY, at, journey_of(context)[0])
+    count_touches(SALES_READY, at, context)
+
+
+def count_status_move(lead_id: int, before: str, after: str, at: dt.datetime, routed_at: dt.datetime,
                       context: Mapping[str, Any]) -> None:
-    """Sales moved a lead: its first move out of "new" counts as contacted; a win counts as won."""
-    arrived, articles = journey_of(context)
+    """Sales moved a lead (before its own event is written): the first time sales took it out of "new" counts
+    as contacted, the first win as won; each once per person, however often the lead came back."""
+    arrived = journey_of(context)[0]
     waited = (at - routed_at).total_seconds()
-    if before == NEW and after in SPOKEN_TO:
+    earlier = sa.select(LeadEvent.id).where(LeadEvent.lead_id == lead_id).limit(1)
+    if before == NEW and after in SPOKEN_TO and db.session.scalar(earlier.where(*_CONTACTED)) is None:
         count_stage(CONTACTED, at, arrived, waited)
-    if after == WON:
+    if after == WON and db.session.scalar(earlier.where(*_WON)) is None:
         count_stage(WON, at, arrived, waited)
-        count_touches(WON, at, articles)
+        count_touches(WON, at, context)
+
+
+# The status events that count: sales (a person, not a booking) taking a lead out of "new"; any win.
+_CONTACTED = (LeadEvent.kind == "status", LeadEvent.actor_id.is_not(None),
+              LeadEvent.data["from"].as_string() == NEW, LeadEvent.data["to"].as_string().in_(SPOKEN_TO))
+_WON = (LeadEvent.kind == "status", LeadEvent.data["to"].as_string() == WON)
 
 
 def count_booking(at: dt.datetime, routed_at: dt.datetime, context: Mapping[str, Any]) -> None:
@@ -166,7 +251,7 @@ def count_booking(at: dt.datetime, routed_at: dt.datetime, context: Mapping[str,
 def count_start(at: dt.datetime, context: Mapping[str, Any], waited: float | None) -> None:
     """A questionnaire was started; ``context`` is what its draft keeps of the arrival and the reading."""
     count_stage(funnel.STARTED, at, Arrived.from_context(context.get("arrived") or {}), waited)
-    count_touches(START, at, articles_read(context))
+    count_touches(START, at, context)
 
 
 def count_step(step_id: str, at: dt.datetime, context: Mapping[str, Any], waited: float | None) -> None:
@@ -189,68 +274,100 @@ def count_page_view(article: str, first_read: bool, arrived: Arrived, at: dt.dat
 
 
 def backfill(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild every count stored rows can tell (all but page views and readers) in one transaction.
+    """Rebuild every count stored rows can tell (all but page views and readers) in one transaction, by the
+    rules live counting follows (see the module's docstring).
 
     Returns how many rows it read. Counts from before are replaced, so running it twice counts once.
     """
     for table in (FunnelDay, FunnelTotal, FunnelSplit):
         db.session.execute(sa.delete(table).where(table.stage != funnel.PAGE_VIEW))
     db.session.execute(sa.delete(ArticleDay).where(ArticleDay.measure != READ))
-    stages: Counter[tuple[str, dt.date, Arrived, int]] = Counter()
-    articles: Counter[tuple[Any, ...]] = Counter()
+    db.session.execute(sa.delete(CampaignDay))
+    tally = _Tally()
     read = 0
     for rows in _batches(sa.select(QuestionnaireDraft.started_at, QuestionnaireDraft.context)):
         for row in rows:
             context = row.context or {}
             arrived, day = Arrived.from_context(context.get("arrived") or {}), team_day(row.started_at)
-            stages[(funnel.STARTED, day, arrived, -1)] += 1
-            articles.update((day, a, START, t) for a, t in touches(articles_read(context)))
+            tally.stage(funnel.STARTED, day, arrived)
+            tally.touches(START, day, context)
             for step_id, at in (context.get("reached") or {}).items():
-                stages[(funnel.step_stage(step_id), team_day(dt.datetime.fromtimestamp(at, dt.UTC)), arrived, -1)] += 1
+                tally.stage(funnel.step_stage(step_id), team_day(dt.datetime.fromtimestamp(at, dt.UTC)), arrived)
         read += _done(rows, progress)
-    submissions = sa.select(Submission.created_at, Submission.context, Submission.verdict)
-    for rows in _batches(submissions.where(Submission.verdict != QUARANTINED)):
+    for rows in _batches(_SENT):
         for row in rows:
             context = row.context or {}
-            day, (arrived, journey) = team_day(row.created_at), journey_of(context)
-            stages[(funnel.SENT, day, arrived, wait_bucket(context.get("seconds_to_complete")))] += 1
-            if row.verdict == SALES_READY:
-                stages[(funnel.SALES_READY, day, arrived, -1)] += 1
-                articles.update((day, a, SALES_READY, t) for a, t in touches(journey))
+            if not is_questionnaire(context):
+                continue
+            day, arrived = team_day(row.created_at), journey_of(context)[0]
+            if not row.from_draft:
+                tally.stage(funnel.STARTED, day, arrived)
+                tally.touches(START, day, context)
+            tally.stage(funnel.SENT, day, arrived, wait_bucket(context.get("seconds_to_complete")))
         read += _done(rows, progress)
-    moves = sa.select(LeadEvent.lead_id, LeadEvent.at, LeadEvent.data).where(LeadEvent.kind == "status")
-    for rows in _batches(moves):
-        contexts = _latest_contexts({row.lead_id for row in rows})
+    for rows in _batches(sa.select(Lead.id, Lead.first_sales_ready_at).where(Lead.first_sales_ready_at.is_not(None))):
+        contexts = _deciding_contexts({row.id: row.first_sales_ready_at for row in rows})
         for row in rows:
-            data, context = row.data or {}, contexts.get(row.lead_id, {})
-            day, (arrived, journey) = team_day(row.at), journey_of(context)
-            if data.get("from") == NEW and data.get("to") in SPOKEN_TO:
-                stages[(CONTACTED, day, arrived, -1)] += 1
-            if data.get("to") == WON:
-                stages[(WON, day, arrived, -1)] += 1
-                articles.update((day, a, WON, t) for a, t in touches(journey))
+            context, day = contexts.get(row.id, {}), team_day(row.first_sales_ready_at)
+            tally.stage(funnel.SALES_READY, day, journey_of(context)[0])
+            tally.touches(SALES_READY, day, context)
         read += _done(rows, progress)
-    first_bookings = (sa.select(LeadEvent.lead_id, sa.func.min(LeadEvent.at).label("at"))
-                      .where(LeadEvent.kind == "meeting_booked").group_by(LeadEvent.lead_id))
-    for rows in _batches(first_bookings):
-        contexts = _latest_contexts({row.lead_id for row in rows})
-        for row in rows:
-            stages[(funnel.BOOKED, team_day(row.at), journey_of(contexts.get(row.lead_id, {}))[0], -1)] += 1
-        read += _done(rows, progress)
-    _count_stages(stages)
-    _upsert(ArticleDay, [{"day": day, "article": a, "measure": m, "touch": t, "people": n}
-                         for (day, a, m, t), n in articles.items()], ARTICLE_KEY)
+    for stage, query in ((CONTACTED, _first(*_CONTACTED)), (WON, _first(*_WON)),
+                         (funnel.BOOKED, _first(LeadEvent.kind == "meeting_booked"))):
+        for rows in _batches(query):
+            contexts = _latest_contexts({row.lead_id for row in rows})
+            for row in rows:
+                context, day = contexts.get(row.lead_id, {}), team_day(row.at)
+                tally.stage(stage, day, journey_of(context)[0])
+                if stage == WON:
+                    tally.touches(WON, day, context)
+            read += _done(rows, progress)
+    tally.write()
     db.session.commit()
     return read
+
+
+class _Tally:
+    """What ``backfill`` counts, written at the end in as few statements as the summaries allow."""
+
+    def __init__(self) -> None:
+        self.stages: Counter[tuple[str, dt.date, Arrived, int]] = Counter()
+        self.articles: Counter[tuple[dt.date, str, str, str]] = Counter()
+        self.campaigns: Counter[tuple[dt.date, str, str, str]] = Counter()
+
+    def stage(self, stage: str, day: dt.date, arrived: Arrived, bucket: int = -1) -> None:
+        self.stages[(stage, day, arrived, bucket)] += 1
+
+    def touches(self, measure: str, day: dt.date, context: Mapping[str, Any]) -> None:
+        self.articles.update((day, a[:200], measure, t) for a, t in touches(journey_of(context)[1]))
+        self.campaigns.update((day, c[:100], measure, t) for c, t in campaign_touches(campaigns_of(context)))
+
+    def write(self) -> None:
+        _count_stages(self.stages)
+        _upsert(ArticleDay, [{"day": day, "article": a, "measure": m, "touch": t, "people": n}
+                             for (day, a, m, t), n in self.articles.items()], ARTICLE_KEY)
+        _upsert(CampaignDay, [{"day": day, "campaign": c, "measure": m, "touch": t, "people": n}
+                              for (day, c, m, t), n in self.campaigns.items()], CAMPAIGN_KEY)
+
+
+_SENT = sa.select(Submission.created_at, Submission.context,
+                  sa.exists().where(QuestionnaireDraft.submission_id == Submission.id).label("from_draft")
+                  ).where(Submission.verdict.not_in(HELD))
+
+
+def _first(*where: sa.ColumnElement[bool]) -> sa.Select[int, dt.datetime]:
+    """Each lead's first event matching ``where``: a person's stage counts once, when they first reached it."""
+    return sa.select(LeadEvent.lead_id, sa.func.min(LeadEvent.at).label("at")).where(*where).group_by(LeadEvent.lead_id)
 
 
 def backfill_rows() -> int:
     """How many rows ``backfill`` reads: for its progress bar."""
     total = 0
     for query in (sa.select(sa.func.count()).select_from(QuestionnaireDraft),
-                  sa.select(sa.func.count()).select_from(Submission).where(Submission.verdict != QUARANTINED),
-                  sa.select(sa.func.count()).select_from(LeadEvent).where(LeadEvent.kind == "status"),
-                  sa.select(sa.func.count(sa.distinct(LeadEvent.lead_id))).where(LeadEvent.kind == "meeting_booked")):
+                  sa.select(sa.func.count()).select_from(_SENT.subquery()),
+                  sa.select(sa.func.count()).where(Lead.first_sales_ready_at.is_not(None)),
+                  *(sa.select(sa.func.count()).select_from(_first(*where).subquery())
+                    for where in (_CONTACTED, _WON, (LeadEvent.kind == "meeting_booked",)))):
         total += db.session.scalar(query) or 0
     return total
 
@@ -271,3 +388,16 @@ def _latest_contexts(lead_ids: set[int]) -> dict[int, dict[str, Any]]:
               .group_by(Submission.lead_id).scalar_subquery())
     rows = db.session.execute(sa.select(Submission.lead_id, Submission.context).where(Submission.id.in_(latest)))
     return {row.lead_id: row.context or {} for row in rows}
+
+
+def _deciding_contexts(ready_at: Mapping[int, dt.datetime]) -> dict[int, dict[str, Any]]:
+    """Per lead, the context of the submission its route followed when it first became sales-ready: its latest
+    one not held back that had arrived by then, as the hand-over read it (``handover.deciding_context``)."""
+    found: dict[int, dict[str, Any]] = {}
+    rows = db.session.execute(sa.select(Submission.lead_id, Submission.created_at, Submission.context)
+                              .where(Submission.lead_id.in_(ready_at), Submission.verdict.not_in(HELD))
+                              .order_by(Submission.id))
+    for row in rows:
+        if row.lead_id not in found or row.created_at <= ready_at[row.lead_id]:
+            found[row.lead_id] = row.context or {}
+    return found

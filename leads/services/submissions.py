@@ -17,7 +17,7 @@ from leads.quality import alike, burst_reason
 from leads.questionnaire import BUYING_STAGE, COMPANY, EMAIL, NAME, ROLE, Questionnaire
 from leads.routing import QUARANTINED, lead_route, route_lead
 from leads.scoring import EngagementEvent, event_rows, score
-from leads.services.handover import change_route, record_score
+from leads.services.handover import change_route, record_score, the_prospect
 from leads.services.lead_search import search_text_for
 from leads.services.studio_counts import count_submission
 
@@ -40,6 +40,8 @@ class Arrival:
     context: Mapping[str, Any] = field(default_factory=dict)
     events: Sequence[EngagementEvent] = ()
     client_key: str = ""
+    # The questionnaire's start was counted already (its draft opened); without one, sending counts it too.
+    start_counted: bool = False
 
 
 def submit_answers(model: Questionnaire, answers: Mapping[str, Any], arrival: Arrival = Arrival(),
@@ -87,9 +89,10 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
                                               data={"route": route, "score": result.total})])
     db.session.flush()  # the hand-over's alert names the lead and the submission by id
     if not held_back:
-        change_route(lead, lead_route(route), now, {"by": "submission", "submission_id": submission.id})
-    if route != QUARANTINED:
-        count_submission(submission.context, route, now)
+        change_route(lead, lead_route(route), now, {"by": "submission", "submission_id": submission.id},
+                     the_prospect(now))
+    if route != QUARANTINED:  # one held back counts when a person releases it
+        count_submission(submission.context, now, arrival.start_counted)
     start_opt_in(model, answers, lead, submission, route if not held_back else QUARANTINED, now)
     return submission
 

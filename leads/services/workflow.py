@@ -15,6 +15,7 @@ from leads.extensions import db
 from leads.models import Assignment, Lead, LeadEvent, Meeting, User
 from leads.routing import QUARANTINED
 from leads.scoring import NURTURE, SALES_READY
+from leads.services.handover import THE_TEAM, change_route
 from leads.services.studio_counts import count_status_move
 from leads.statuses import LABELS, NOT_READY, NOT_READY_REASONS, SPAM, can_move
 
@@ -145,13 +146,13 @@ def _move(lead: Lead, target: str, actor_id: int, reason: str, now: dt.datetime)
         if reason not in NOT_READY_REASONS:
             raise WorkflowError("Choose why the lead is not ready; the reason helps tune the scoring.")
         data["reason"] = reason
-        lead.route = NURTURE
+        change_route(lead, NURTURE, now, {"by": "sales", "status": target, "reason": reason}, THE_TEAM)
     elif target == SPAM:
         if lead.owner is not None:
             data["turn_returned_to"] = lead.owner.name
         _give_turn_back(lead)
-        lead.route = QUARANTINED
-    count_status_move(lead.status, target, now, lead.routed_at, lead.latest.context)
+        change_route(lead, QUARANTINED, now, {"by": "sales", "status": target}, THE_TEAM)
+    count_status_move(lead.id, lead.status, target, now, lead.routed_at, lead.latest.context)
     lead.status = target
     lead.first_contact_at = lead.first_contact_at or now  # speed to lead: sales' first act on it
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="status", actor_id=actor_id, data=data))

@@ -7,9 +7,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from leads.delivery import TOPICS
-from leads.forms import ActionForm, BulkForm, EndpointForm, NewUserForm, UserForm
+from leads.forms import ActionForm, BulkForm, EndpointForm, NewUserForm, PolicyForm, UserForm
+from leads.labels import in_words
 from leads.models import WebhookEndpoint
-from leads.privacy import audit
+from leads.privacy import audit, two_factor
 from leads.services import delivery
 from leads.services.handover import round_robin_window
 from leads.services.users import UserError, create_user, rep_counts, speed_to_lead, team, update_user
@@ -26,8 +27,9 @@ bp.before_request(require_roles("admin"))
 def _users_page(new_form: NewUserForm | None = None, code: int = 200) -> tuple[str, int]:
     users = team()
     forms = {u.id: UserForm(formdata=None, obj=u, prefix=f"u{u.id}") for u in users}
+    policy = PolicyForm(formdata=None, admins_need_two_factor=two_factor.admins_need_two_factor())
     return render_template("admin/users.html", users=users, forms=forms, counts=rep_counts(),
-                           new_form=new_form or NewUserForm(formdata=None), pipeline=PIPELINE,
+                           new_form=new_form or NewUserForm(formdata=None), pipeline=PIPELINE, policy=policy,
                            labels=LABELS, speed=speed_to_lead(), window_days=round_robin_window().days), code
 
 
@@ -47,7 +49,7 @@ def create() -> ResponseReturnValue:
             form.form_errors.append(str(exc))
         else:
             audit.record(current_user.id, "user.created", f"user #{user.id}", {"role": user.role})
-            flash(f"Created {user.name} ({user.role}).", "info")
+            flash(f"Created {user.name} ({in_words('role', user.role)}).", "info")
             return redirect(url_for("admin.users"), code=303)
     return _users_page(form, 400)
 

@@ -10,6 +10,7 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from leads import dates
+from leads.labels import details_in_words, in_words
 
 
 def human_date(value: dt.date | dt.datetime | None, style: str = "datetime") -> str:
@@ -57,7 +58,14 @@ def duration(value: dt.timedelta | None) -> str:
     return f"{minutes // 1440} days"
 
 
+def words(value: object, kind: str) -> str:
+    """A stored value in words (``leads/labels.py``): ``{{ lead.route | words('route') }}``."""
+    return in_words(kind, value)
+
+
 def register(app: Flask) -> None:
+    app.add_template_filter(words)
+    app.add_template_filter(details_in_words, "details_in_words")
     app.add_template_filter(human_date)
     app.add_template_filter(highlight)
     app.add_template_global(reader_zone)

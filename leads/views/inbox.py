@@ -33,15 +33,18 @@ from leads.services.inbox import (
     EXPORT_HEADER,
     CursorError,
     InboxFilters,
+    elsewhere_matching,
     engagement_as_of,
     export_rows,
+    in_inbox,
     inbox_page,
     journey,
     notes,
     open_lead,
-    ready_lead,
+    sales_lead,
     stored_stages,
     warming_leads,
+    way_out,
 )
 from leads.services.users import UserError, active_reps, choose_alerts, sales_user
 from leads.services.workflow import WorkflowError, add_note, change_status, change_statuses
@@ -57,7 +60,7 @@ MEETING_BADGES = {"booked": "Meeting booked", "none": "Not booked yet", "held": 
 
 
 def _filter_form(args: MultiDict[str, str]) -> InboxFilterForm:
-    return InboxFilterForm([(s, LABELS[s]) for s in PIPELINE], _stages(), formdata=args)
+    return InboxFilterForm([(s, LABELS[s]) for s in (*PIPELINE, *LEAVING)], _stages(), formdata=args)
 
 
 def _stages() -> list[tuple[str, str]]:
@@ -92,7 +95,8 @@ def _inbox(args: MultiDict[str, str], bulk: BulkForm | None = None, code: int = 
         flash(str(exc), "error")
         return redirect(url_for("inbox.index", **filters.args(after="")))
     return render_template("inbox/index.html", form=form, page=page, filters=filters, bulk=_bulk_form(bulk),
-                           labels=LABELS, meeting_labels=MEETING_BADGES), code
+                           labels=LABELS, meeting_labels=MEETING_BADGES,
+                           elsewhere=elsewhere_matching(filters, current_user.id)), code
 
 
 @bp.get("")
@@ -143,6 +147,7 @@ def _lead_page(lead: Lead, status_form: StatusForm | None = None, note_form: Not
     model = site_content().questionnaire_or_none()  # without one, the page shows the answers as stored
     return render_template(
         "inbox/lead.html", lead=lead, submission=lead.latest, model=model, journey=journey(lead, article_titles()),
+        in_inbox=in_inbox(lead), way_out=way_out(lead),
         engagement_now=engagement_as_of(lead.latest, model, clock.now()) if lead.latest else 0,
         notes=notes(lead), status_form=status_form, note_form=note_form or NoteForm(formdata=None),
         labels=LABELS, reasons=NOT_READY_REASONS, assign=_bulk_form(), meetings=meetings_of(lead.id),
@@ -159,15 +164,27 @@ def warming() -> str:
 
 @bp.get("/leads/<int:lead_id>")
 def lead_detail(lead_id: int) -> tuple[str, int]:
+    """Any lead that was ever handed to sales: to work while it is in the inbox, to read once it left."""
     lead = open_lead(lead_id, current_user.id)
     if lead is None:
         abort(404)
     return _lead_page(lead)
 
 
+def _workable(lead_id: int) -> tuple[Lead, ResponseReturnValue | None]:
+    """The lead a form posts to; a lead no longer in the inbox (a stale page) is shown read-only, with why."""
+    lead = sales_lead(lead_id) or abort(404)
+    if in_inbox(lead):
+        return lead, None
+    flash(f"{lead.name} is no longer in the inbox, so nothing was changed; here is what happened.", "error")
+    return lead, _lead_page(lead, code=409)
+
+
 @bp.post("/leads/<int:lead_id>/status")
 def lead_status(lead_id: int) -> ResponseReturnValue:
-    lead = ready_lead(lead_id) or abort(404)
+    lead, stale = _workable(lead_id)
+    if stale:
+        return stale
     form = StatusForm()
     if form.validate_on_submit():
         try:
@@ -186,7 +203,9 @@ def lead_status(lead_id: int) -> ResponseReturnValue:
 
 @bp.post("/leads/<int:lead_id>/notes")
 def lead_note(lead_id: int) -> ResponseReturnValue:
-    lead = ready_lead(lead_id) or abort(404)
+    lead, stale = _workable(lead_id)
+    if stale:
+        return stale
     form = NoteForm()
     if form.validate_on_submit():
         try:
@@ -216,7 +235,9 @@ def alerts() -> ResponseReturnValue:
 @bp.post("/leads/<int:lead_id>/meetings/<int:meeting_id>")
 def meeting_outcome(lead_id: int, meeting_id: int) -> ResponseReturnValue:
     """Held, or a no-show (which sends the lead back to nurture and the prospect a link to book again)."""
-    lead = ready_lead(lead_id) or abort(404)
+    lead, stale = _workable(lead_id)
+    if stale:
+        return stale
     form = OutcomeForm()
     if form.validate_on_submit():
         try:

@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from leads.forms import ActionForm
+from leads.labels import in_words
 from leads.services.quarantine import ReviewError, confirm_spam, held_count, held_submissions, release
 from leads.views import require_roles, site_content
 
@@ -16,10 +17,8 @@ bp.before_request(require_roles("marketer", "admin"))
 
 @bp.get("")
 def queue() -> str:
-    model = site_content().questionnaire_or_none()
-    labels = {q.id: q.label for q in model.questions} if model else {}
-    return render_template("quarantine/queue.html", held=held_submissions(), count=held_count(), labels=labels,
-                           action=ActionForm())
+    return render_template("quarantine/queue.html", held=held_submissions(), count=held_count(),
+                           model=site_content().questionnaire_or_none(), action=ActionForm())
 
 
 # The buttons' ActionForm only draws the CSRF token: CSRFProtect checks every POST before a view runs.
@@ -32,7 +31,7 @@ def release_one(submission_id: int) -> Response:
     except ReviewError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Released: routed to {review.route.replace('_', ' ')} as of its arrival.", "info")
+        flash(f"Released: routed as of its arrival, to “{in_words('route', review.route)}”.", "info")
     return redirect(url_for("quarantine.queue"), 303)
 
 

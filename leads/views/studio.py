@@ -53,19 +53,28 @@ def title_of(slug: str, titles: dict[str, str]) -> str:
     return titles.get(slug, slug)
 
 
+# What the overview shows of the funnel: the same report as the funnel page's default view, so they agree.
+OVERVIEW_STAGES = ("started", "sent", "sales_ready", "booked", "won")
+
+
 @bp.get("")
 def index() -> str:
     content = site_content()
     index = content.fresh_articles()
+    model = content.questionnaire_or_none()  # the page that shows why it is missing must not need it
+    report = funnel_report(period_for(team_day(now())), FunnelFilters(), funnel_stages(_steps(model)))
     return render_template(
         "studio/index.html",
-        model=content.questionnaire_or_none(),  # the page that shows why it is missing must not need it
+        model=model,
         model_problem=content.questionnaire_problem,
         stages_problem=content.stage_guides_problem,
         articles=index.all(),
         problems=index.problems,
+        content_dir=content.directory,  # problems name files as marketers know them, from the content folder
         now=now(),
         counts=route_counts(),
+        funnel=[row for row in report.rows if row.stage.id in OVERVIEW_STAGES],
+        period=report.period,
     )
 
 

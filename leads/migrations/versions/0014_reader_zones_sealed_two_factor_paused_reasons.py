@@ -8,7 +8,7 @@ passwords are; the downgrade decrypts them. ``webhook_endpoints.paused_reason`` 
 paused an endpoint (it answered 410 Gone); empty when an admin paused it or it runs.
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-08 09:00:00
 
 """
@@ -22,7 +22,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0010'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
