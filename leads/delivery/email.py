@@ -9,6 +9,7 @@ side are tried again, since they go once an admin fixes the settings: a refused 
 
 from __future__ import annotations
 
+import email.policy
 import mailbox
 import smtplib
 import ssl
@@ -41,9 +42,15 @@ def message_id(key: str, site_url: str) -> str:
     return f"<{key}@{urlsplit(site_url).hostname or 'doorstep.invalid'}>"
 
 
+# Headers fold at RFC 5322's hard limit rather than its 78-character suggestion: the standard library folds a
+# subject of 70 to 77 characters whole onto the next line ("Subject:" CRLF SP "Booked: …"), and readers then
+# show it with a leading space. Subjects are cut at 200 characters, so they stay on one line.
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
 def build_email(sender: str, to: str, subject: str, text: str, html: str, msg_id: str,
                 headers: Mapping[str, str] | None = None) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
