@@ -148,7 +148,7 @@ def test_0015_removes_the_retired_booked_and_contacted_stages_and_keeps_the_othe
 
     app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
     with app.app_context():
-        upgrade(revision="0013")
+        upgrade(revision="0014")
         for stage in ("sales_ready", "booked", "contacted", "won"):
             db.session.execute(sa.text("INSERT INTO funnel_days (day, stage, source, medium, campaign, landing, "
                                        "wait_bucket, people) VALUES ('2026-11-02', :s, '', '', '', '', -1, 1)"),

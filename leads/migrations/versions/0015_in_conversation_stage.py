@@ -7,7 +7,7 @@ twice). Run ``doorstep studio backfill`` once after upgrading: it counts "in con
 whom booked a meeting" from the stored bookings and status moves, by the rules live counting follows.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-10 09:00:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
