@@ -113,7 +113,7 @@ def _prepare(url: str) -> tuple[list[str], int, dt.date]:
         upgrade()
         rep = create_user("rep@bench.example", "Bench Rep", "sales", "a bench password for the rep")
         others = [(day + dt.timedelta(days=n)).isoformat() for n in range(-3, 120) if n != 0]
-        db.session.add(AvailabilityRow(user_id=rep.id, timezone="UTC", hours={str(day.weekday()): [["08:00", "18:00"]]},
+        db.session.add(AvailabilityRow(user_id=rep.id, hours={str(day.weekday()): [["08:00", "18:00"]]},
                                        meeting_minutes=30, buffer_minutes=0, notice_minutes=0, max_per_day=SLOTS,
                                        days_off=others, caldav_url="", caldav_username="", caldav_password=""))
         db.session.commit()

@@ -87,16 +87,30 @@ def env_file() -> dict[str, str]:
     return values
 
 
+def nginx_version() -> tuple[int, ...]:
+    """The installed nginx's version, as numbers: (1, 26, 3)."""
+    shown = subprocess.run([_tool("nginx"), "-v"], capture_output=True, text=True).stderr
+    found = re.search(r"nginx/(\d+(?:\.\d+)*)", shown)
+    return tuple(int(part) for part in found.group(1).split(".")) if found else ()
+
+
+# The first nginx with the ``http2`` directive; an older one takes HTTP/2 on the listen line, as the site says.
+HTTP2_DIRECTIVE = (1, 25, 1)
+
+
 def site_config(upstreams: Sequence[int], http_port: int, https_port: int, workdir: Path) -> str:
-    """The shipped nginx site with this run's ports and paths; each replaced text must be there exactly once."""
+    """The shipped nginx site with this run's ports and paths; each replaced text must be there exactly once.
+    On an nginx older than 1.25.1 (Debian 12's), HTTP/2 goes on the listen line, as the site's comment says."""
     text = SITE_CONFIG.read_text()
     servers = "\n    ".join(f"server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in upstreams)
+    old_nginx = nginx_version() < HTTP2_DIRECTIVE
     for old, new in [
         ("server 127.0.0.1:8000 max_fails=3 fail_timeout=10s;", servers),
         ("/var/cache/nginx/doorstep", str(workdir / "cache")),
         ("    listen 80;\n    listen [::]:80;\n", f"    listen 127.0.0.1:{http_port};\n"),
-        ("    listen 443 ssl http2;\n    listen [::]:443 ssl http2;\n",
-         f"    listen 127.0.0.1:{https_port} ssl http2;\n"),
+        ("    listen 443 ssl;\n    listen [::]:443 ssl;\n",
+         f"    listen 127.0.0.1:{https_port} ssl{' http2' if old_nginx else ''};\n"),
+        ("    http2 on;\n", "" if old_nginx else "    http2 on;\n"),
         (f"/etc/letsencrypt/live/{HOST}/fullchain.pem", str(workdir / "tls.crt")),
         (f"/etc/letsencrypt/live/{HOST}/privkey.pem", str(workdir / "tls.key")),
         ("/var/www/html", str(workdir / "acme")),
@@ -235,6 +249,8 @@ def stack(workdir: Path, app_servers: int = 2, workers: int = 2, reps: int = 3, 
         redis_url = stop.enter_context(redis(workdir))
         base = {**os.environ, **env_file(), "DATABASE_URL": database_url, "DOORSTEP_RATELIMIT_STORAGE": redis_url,
                 "DOORSTEP_SITE_URL": f"https://{HOST}", "DOORSTEP_SECRET_KEY": "several-servers-test-secret",
+                "DOORSTEP_ADDRESS_HASH_KEY": "several-servers-test-address-key",
+                "DOORSTEP_CALENDAR_KEY": "c2V2ZXJhbC1zZXJ2ZXJzLXRlc3QtZmVybmV0LWtleSE=",
                 "DOORSTEP_MAIL_BACKEND": "mailbox", "DOORSTEP_WORKERS": str(workers),
                 "DOORSTEP_CARD_DIR": str(workdir / "cards"), "DOORSTEP_MAILBOX_DIR": str(workdir / "mailbox"),
                 **(settings or {})}

@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # What marketers write, unless DOORSTEP_CONTENT_DIR says otherwise (the app and `doorstep content` read it alike).
 CONTENT_DIR = PROJECT_ROOT / "content"
@@ -145,6 +147,7 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
             )
         config["SECRET_KEY"] = local_secret_key(Path(instance_path))
     _refuse_per_process_rate_limits(config)
+    _refuse_unusable_calendar_key(config)
     return config
 
 
@@ -176,6 +179,21 @@ def local_secret_key(instance: Path) -> str:
     finally:
         aside.unlink()
     return path.read_text().strip()
+
+
+def _refuse_unusable_calendar_key(config: dict[str, Any]) -> None:
+    """A CALENDAR_KEY that is set must be a Fernet key: else the first calendar password or two-factor secret to
+    be saved would fail, long after the start (the shipped settings file holds a placeholder to replace)."""
+    key = str(config.get("CALENDAR_KEY") or "")
+    if not key:
+        return
+    try:
+        Fernet(key.encode())
+    except ValueError:
+        raise ConfigError(
+            "DOORSTEP_CALENDAR_KEY is not a Fernet key (32 bytes, URL-safe base64). Generate one with: "
+            "python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        ) from None
 
 
 def _trusted_proxies(value: Any) -> int:

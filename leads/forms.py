@@ -372,6 +372,17 @@ class PasswordChangeForm(FlaskForm):
                         render_kw={"autocomplete": "new-password"})
 
 
+class TimeZoneForm(FlaskForm):
+    """The zone a team member reads every time in; a rep's working hours are in it too."""
+
+    timezone = SelectField("Your time zone", validate_choice=False,
+                           description="Every date and time Doorstep shows you, here and in mail, is in it.")
+
+    def __init__(self, zones: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.timezone.choices = [SelectChoice(zone, zone.replace("_", " ")) for zone in zones]
+
+
 class CodeForm(FlaskForm):
     code = StringField("Code", validators=[validators.InputRequired("Type the code."), validators.Length(max=20)],
                        description="The 6 digits your authenticator app shows, or one of your recovery codes.",

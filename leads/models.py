@@ -71,13 +71,16 @@ class User(Base):
     # Part of the sign-in's id (``get_id``): raising it on a password change ends every other session and
     # every remember-me cookie, since Flask-Login stores that id in both.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
-    # Two-factor sign-in: the TOTP secret ("" when off), the last time step used (no code works twice), and
-    # SHA-256 hashes of the unused recovery codes.
-    totp_secret: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    # Two-factor sign-in: the TOTP secret, encrypted at rest as the calendar passwords are (leads.booking.passwords;
+    # "" when off), the last time step used (no code works twice), and SHA-256 hashes of the unused recovery codes.
+    totp_secret: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     totp_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
     recovery_codes: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     # Since when the rep takes leads (joined, or back from away): the round robin weighs their count by it.
     available_since: Mapped[dt.datetime | None] = mapped_column()
+    # The IANA zone they read every time in (pages and mails) and, for a rep, work their hours in; "" until they
+    # choose one: the team's working zone (leads.dates.zone_of).
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
 
     __table_args__ = (sa.CheckConstraint(f"role IN {ROLES!r}", name="role"),)
 
@@ -242,6 +245,8 @@ class WebhookEndpoint(Base):
     events: Mapped[list[Any]] = mapped_column(default=list)
     secret: Mapped[str] = mapped_column(sa.String(100))
     paused: Mapped[bool] = mapped_column(default=False)
+    # Why the outbox paused it (the receiver answered 410 Gone); "" when an admin paused it, or it runs.
+    paused_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
@@ -501,12 +506,12 @@ MEETING_STATUSES = ("booked", "canceled", "held", "no_show")
 
 
 class Availability(Base):
-    """When a sales rep can meet (their own settings page), and their CalDAV calendar if they connected one."""
+    """When a sales rep can meet (their own settings page), and their CalDAV calendar if they connected one.
+    The hours are in the rep's own zone, ``User.timezone``."""
 
     __tablename__ = "availability"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     # {"0": [["09:00", "17:00"]], …}: Monday is "0"; a weekday left out is not worked.
     hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
     meeting_minutes: Mapped[int] = mapped_column(default=30)
@@ -536,7 +541,7 @@ class Meeting(Base):
     status: Mapped[str] = mapped_column(sa.String(10), default="booked")
     uid: Mapped[str] = mapped_column(sa.String(100), unique=True)
     sequence: Mapped[int] = mapped_column(default=0)
-    # The zone the prospect chose, for their mails; the rep's own zone is in their availability.
+    # The zone the prospect chose, for their mails; the rep's own zone is ``User.timezone``.
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     reminded_day: Mapped[bool] = mapped_column(default=False)

@@ -440,6 +440,30 @@ def smtp_server() -> Iterator[SimpleNamespace]:
     yield from running_smtp(Inbox())
 
 
+class Refusing(Inbox):
+    """An SMTP server that refuses the mailboxes in ``refused`` for good (550), answers those in ``replies``
+    with the reply given there (``"451 4.3.0 Try later"``), and accepts the rest."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused: set[str] = set()
+        self.replies: dict[str, str] = {}
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802 - aiosmtpd
+                          rcpt_options: list[str]) -> str:
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox"
+        if address in self.replies:
+            return self.replies[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture
+def refusing_smtp() -> Iterator[SimpleNamespace]:
+    yield from running_smtp(Refusing())
+
+
 @pytest.fixture
 def mail_config(smtp_server: SimpleNamespace) -> dict[str, Any]:
     """Settings that send the app's mail to the test SMTP server, in the clear, without a login."""
@@ -449,13 +473,15 @@ def mail_config(smtp_server: SimpleNamespace) -> dict[str, Any]:
 class WebhookReceiver:
     """A threaded HTTP server that checks every POST's Standard Webhooks signature and keeps what it verified.
 
-    ``stop()`` and ``start()`` take it down and bring it back on the same port; ``delay`` slows each answer.
+    ``stop()`` and ``start()`` take it down and bring it back on the same port; ``delay`` slows each answer;
+    ``answer`` is the status it gives a verified POST (204, or 410 for a receiver that is gone).
     """
 
     def __init__(self) -> None:
         self.port = free_port()
         self.secret = ""
         self.delay = 0.0
+        self.answer = 204
         self.received: list[tuple[str, dict[str, Any]]] = []
         self.refused: list[str] = []
         self.lock = threading.Condition()
@@ -485,10 +511,14 @@ class WebhookReceiver:
                         receiver.refused.append(str(exc))
                     self.send_response(401)
                 else:
+                    if receiver.answer >= 300:
+                        self.send_response(receiver.answer)
+                        self.end_headers()
+                        return
                     with receiver.lock:
                         receiver.received.append((self.headers["webhook-id"], payload))
                         receiver.lock.notify_all()
-                    self.send_response(204)
+                    self.send_response(receiver.answer)
                 self.end_headers()
 
             def log_message(self, format: str, *args: Any) -> None:

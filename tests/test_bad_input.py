@@ -71,6 +71,25 @@ def test_inbox_filters_with_control_characters_answer_the_page_and_the_whole_exp
         assert [row[1] for row in rows[1:]] == ["Ann Example"]
 
 
+@pytest.mark.parametrize("query", ["q=caf%E9", "source=%C3%28", "landing=%FF", "q=caf\xe9"])
+def test_an_inbox_filter_that_is_not_utf8_gets_the_same_clear_400_on_the_page_and_its_export(
+        client: FlaskClient, make_user, make_lead, auth, query: str) -> None:
+    auth.login(make_user("sales").email)
+    make_lead("Ann Example")
+    for path in ("/inbox", "/inbox/export.csv"):
+        # QUERY_STRING as a server hands it over: its bytes as Latin-1, so "\xe9" is the raw byte 0xE9.
+        response = client.get(path, environ_overrides={"QUERY_STRING": query})
+        assert response.status_code == 400, path
+        assert "couldn&#39;t read" in response.get_data(as_text=True) and response.mimetype == "text/html"
+
+
+def test_a_public_link_that_is_not_utf8_is_refused_in_words_not_a_server_error(client: FlaskClient) -> None:
+    for query in ("utm_campaign=caf%E9", "utm_campaign=caf\xe9"):
+        response = client.get("/articles/", environ_overrides={"QUERY_STRING": query})
+        assert response.status_code == 400 and "The address of this page" in response.get_data(as_text=True)
+    assert client.get("/articles/", query_string={"utm_campaign": "café 100%"}).status_code == 200
+
+
 @pytest.mark.parametrize("token", ["%00", "abc%00def" * 3, "x" * 65])
 def test_an_edited_draft_link_is_a_fresh_start(client: FlaskClient, token: str) -> None:
     response = client.get(f"/questionnaire/continue/{token}")

@@ -334,7 +334,7 @@ def test_one_nudge_with_slots_to_a_ready_lead_who_did_not_book(app: Flask, make_
         from leads.services.delivery import mailbox_mails
 
         mail = next(m for m in mailbox_mails() if m.to == lead.email and "Pick a time" in m.subject)
-    assert "/book/" in mail.text and "Monday 7 December 2026, 11:00 (UTC)" in mail.text
+    assert "/book/" in mail.text and "Monday, 7 December 2026, 11:00 (UTC)" in mail.text
 
 
 def test_team_slots_when_the_owner_has_none_and_booking_reassigns_with_the_reason(
@@ -346,7 +346,7 @@ def test_team_slots_when_the_owner_has_none_and_booking_reassigns_with_the_reaso
     free = make_user("sales", name="Free Fox")
     with app.app_context():
         assert db.session.get(Lead, lead.id).owner_id == busy.id  # type: ignore[union-attr]
-        db.session.add(Availability(user_id=busy.id, timezone="UTC", hours={}, days_off=[]))
+        db.session.add(Availability(user_id=busy.id, hours={}, days_off=[]))
         db.session.commit()
     html = client.get(f"/book/{token_for(app, lead.id)}").get_data(as_text=True)
     assert "Busy Bee has no free time" in html
@@ -433,7 +433,7 @@ def test_reps_keep_their_availability_and_admins_may_edit_anyones(app: Flask, cl
     assert client.post("/inbox/availability", data=form).status_code == 303
     with app.app_context():
         row = db.session.get(Availability, rep.id)
-        assert row is not None and row.timezone == "Europe/Berlin" and row.meeting_minutes == 45
+        assert row is not None and row.user.timezone == "Europe/Berlin" and row.meeting_minutes == 45
         assert row.hours == {"0": [["10:00", "16:00"]], "2": [["09:00", "12:00"]]}
         assert row.days_off == ["2026-12-24", "2026-12-25"]
         assert row.caldav_password and "app-password-123" not in row.caldav_password
@@ -451,7 +451,7 @@ def test_reps_keep_their_availability_and_admins_may_edit_anyones(app: Flask, cl
                                                                 "caldav_url": ""}).status_code == 303
     with app.app_context():
         row = db.session.get(Availability, other.id)
-        assert row is not None and row.timezone == "Europe/Berlin" and row.caldav_password == ""
+        assert row is not None and row.user.timezone == "Europe/Berlin" and row.caldav_password == ""
 
 
 def test_the_round_robin_counts_a_window_and_does_not_flood_a_new_rep(app: Flask, make_user, make_lead,
@@ -780,15 +780,18 @@ def test_reassigning_a_lead_whose_meeting_is_with_another_rep_says_the_meeting_s
     done = client.post("/admin/leads/assign", data={"csrf_token": csrf, "lead_ids": lead.id, "rep": newcomer.id,
                                                     "next": f"/inbox/leads/{lead.id}"}, follow_redirects=True)
     html = done.get_data(as_text=True)
-    assert "Moved Mona&#39;s conversation on 7 Dec 2026, 10:00 UTC stays with Riley Rep" in html
+    assert "Moved Mona&#39;s conversation on 7 December 2026, 10:00 stays with Riley Rep" in html  # the admin's zone
     assert "the conversation" in html and "stays with Riley Rep" in html  # the journey says it too
     with app.app_context():
         meeting = db.session.scalar(sa.select(Meeting))
         assert meeting is not None and meeting.rep_id == rep.id and meeting.sequence == 0
         moved = db.session.get(Lead, lead.id)
         assert moved is not None and moved.owner_id == newcomer.id
+    with app.app_context():
+        db.session.get(User, newcomer.id).timezone = "Europe/Berlin"  # type: ignore[union-attr]
+        db.session.commit()
     deliver_all(app)
     with app.app_context():
         alert = next(m for m in mailbox_mails() if m.to == newcomer.email)
     assert "has been handed to you" in alert.subject
-    assert "Their conversation on 7 Dec 2026, 10:00 UTC stays with Riley Rep" in alert.text
+    assert "Their conversation on 7 December 2026, 11:00 stays with Riley Rep" in alert.text  # in the new rep's zone

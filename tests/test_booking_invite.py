@@ -39,6 +39,18 @@ def test_a_request_parses_back_with_its_uid_sequence_organiser_and_berlin_times(
     assert [tz["tzid"] for tz in parsed.walk("VTIMEZONE")] == ["Europe/Berlin"]
 
 
+@pytest.mark.parametrize(("zone", "tzid", "local"), [("UTC", "Etc/UTC", 8), ("Etc/UTC", "Etc/UTC", 8),
+                                                     ("America/New_York", "America/New_York", 4)])
+def test_every_invite_carries_its_zone_as_tzid_with_a_vtimezone_utc_included(zone: str, tzid: str,
+                                                                            local: int) -> None:
+    text = invite_ics(invite(zone=zone), START)
+    parsed = Calendar.from_ical(text)
+    event = next(iter(parsed.walk("VEVENT")))
+    assert f"DTSTART;TZID={tzid}:20260330T0{local}0000" in text and f"DTEND;TZID={tzid}:" in text
+    assert [str(tz["tzid"]) for tz in parsed.walk("VTIMEZONE")] == [tzid]
+    assert event.decoded("dtstart") == START and event.decoded("dtend") == START + dt.timedelta(minutes=30)
+
+
 def test_a_cancel_keeps_the_uid_and_says_cancel() -> None:
     parsed = Calendar.from_ical(invite_ics(invite(sequence=2, canceled=True), START))
     event = next(iter(parsed.walk("VEVENT")))

@@ -469,3 +469,81 @@ def test_when_a_receiver_answers_again_its_other_waiting_messages_go_at_once(
     work(app)
     assert {m.status for m in messages(app)} == {"sent"}
     assert len(receiver.ids()) == 4
+
+
+# --- failures that trying again cannot mend --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("reply", "ends", "suppressed"), [
+    ("550 5.1.1 No such mailbox", True, True),
+    ("553 Mailbox name not allowed", True, True),
+    ("450 4.2.1 Mailbox busy, try later", False, False),
+    ("554 5.7.1 Relay access denied", False, False),  # our relay's settings, not the address: tried again
+])
+def test_a_mail_refused_for_good_ends_at_once_and_suppresses_the_address(
+        make_app, make_user, make_lead, refusing_smtp, clock: MovingClock,
+        reply: str, ends: bool, suppressed: bool) -> None:  # type: ignore[no-untyped-def]
+    from leads.nurture.consent import suppression
+
+    app = make_app(SMTP_PORT=refusing_smtp.port)
+    rep = make_user("sales")
+    refusing_smtp.inbox.replies[rep.email] = reply
+    make_lead()
+    work(app)
+    clock.move(hours=1)
+    work(app)  # a message that ended is not tried again
+    [alert] = messages(app, channel="email")
+    assert (alert.status, alert.attempts) == (("dead", 1) if ends else ("pending", 2))
+    assert reply.split()[0] in alert.last_error
+    with app.app_context():
+        found = suppression(rep.email)
+        assert (found is not None and found.reason == "bounced") == suppressed
+        [first, *_] = db.session.scalars(sa.select(DeliveryAttempt).order_by(DeliveryAttempt.id)).all()
+        assert reply.split()[0] in first.detail and (("refused for good" in first.detail) == ends)
+
+
+def test_an_endpoint_answering_410_gone_is_paused_with_the_reason_and_its_message_ends(
+        app: Flask, make_user, make_lead, receiver: WebhookReceiver, clock: MovingClock) -> None:
+    endpoint_id = subscribe(app, receiver)
+    receiver.answer = 410
+    make_lead()
+    make_lead()
+    work(app)
+    clock.move(hours=2)
+    work(app)
+    gone, held = messages(app, channel="webhook")
+    assert (gone.status, gone.attempts) == ("dead", 1) and "HTTP 410" in gone.last_error
+    assert "paused" in gone.last_error and (held.status, held.attempts) == ("pending", 0)
+    with app.app_context():
+        endpoint = delivery.endpoint(endpoint_id)
+        assert endpoint is not None and endpoint.paused and "410" in endpoint.paused_reason
+    client = app.test_client()
+    Auth(client).login(make_user("admin").email)
+    page = client.get(f"/admin/endpoints/{endpoint_id}").get_data(as_text=True)
+    assert "Paused by Doorstep." in page and "HTTP 410 Gone" in page
+    receiver.answer = 204  # the receiver is back; an admin resumes the endpoint and replays the one that ended
+    with app.app_context():
+        delivery.update_endpoint(endpoint_id, receiver.url, ALL_LEAD_EVENTS, "", paused=False)
+        delivery.replay_dead(endpoint_id)
+        endpoint = delivery.endpoint(endpoint_id)
+        assert endpoint is not None and endpoint.paused_reason == ""
+    work(app)
+    assert sorted(receiver.ids()) == sorted([gone.key, held.key])
+
+
+def test_the_worker_logs_every_failed_try_with_when_it_tries_again(app: Flask, make_lead, receiver: WebhookReceiver,
+                                                                  clock: MovingClock, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    subscribe(app, receiver)
+    receiver.stop()
+    make_lead()
+    with caplog.at_level(logging.WARNING, logger="leads.delivery.worker"):
+        work(app)
+        clock.move(minutes=5)
+        work(app)
+    [message] = messages(app, channel="webhook")
+    lines = [r.getMessage() for r in caplog.records if r.name == "leads.delivery.worker"]
+    assert [line.split(",")[0] for line in lines] == [f"Outbox message {message.key} (lead.sales_ready) failed try 1",
+                                                      f"Outbox message {message.key} (lead.sales_ready) failed try 2"]
+    assert all("tries again at" in line and "Connection refused" in line for line in lines)

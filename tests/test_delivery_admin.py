@@ -21,7 +21,7 @@ DELIVERY_PAGES = [
     ("POST", "/admin/endpoints/1"), ("POST", "/admin/endpoints/1/secret"), ("POST", "/admin/endpoints/1/ping"),
     ("POST", "/admin/endpoints/1/replay"), ("GET", "/admin/deliveries"), ("GET", "/admin/deliveries/1"),
     ("POST", "/admin/deliveries/1/replay"), ("GET", "/admin/mailbox"), ("GET", "/admin/mailbox/x"),
-    ("GET", "/admin/mailbox/x/html"),
+    ("GET", "/admin/mailbox/x/html"), ("GET", "/admin/mailbox/x/invite.ics"),
 ]
 
 
@@ -133,3 +133,36 @@ def test_the_log_filters_failing_and_given_up_and_an_admin_replays_one(app: Flas
     # The replayed one arrives, and the receiver answering again brings the one still failing forward.
     assert len(receiver.wait_for(2)) == 2
     assert "delivered" in client.get(page).get_data(as_text=True)
+
+
+def test_a_kept_mail_shows_its_calendar_invitation_summed_up_and_downloadable(
+        app: Flask, client: FlaskClient, admin, make_user, make_lead, fixed_clock) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from icalendar import Calendar
+
+    from leads.services.booking import book
+    from leads.services.delivery import mailbox_mails
+
+    app.config["CLOCK"] = fixed_clock
+    rep = make_user("sales", name="Riley Rep", email="riley@team.example")
+    lead = make_lead(name="Dana Buyer")
+    with app.app_context():
+        meeting = book(lead.id, rep.id, dt.datetime(2026, 12, 7, 15, 0, tzinfo=dt.UTC), "America/New_York")
+        uid = meeting.uid
+    work(app)
+    with app.app_context():
+        invite = next(m for m in mailbox_mails() if m.to == rep.email and m.subject.startswith("Booked"))
+        alert = next(m for m in mailbox_mails() if m.to == rep.email and not m.subject.startswith("Booked"))
+    page = client.get(f"/admin/mailbox/{invite.key}").get_data(as_text=True)
+    assert "Calendar invitation" in page and "Dana Buyer and Riley Rep" in page
+    assert "7 December 2026, 15:00</time> to" in page  # the admin's zone: the team's (UTC)
+    download = client.get(f"/admin/mailbox/{invite.key}/invite.ics")
+    assert download.status_code == 200 and download.mimetype == "text/calendar"
+    assert download.headers["Content-Disposition"] == 'attachment; filename="invite.ics"'
+    event = next(iter(Calendar.from_ical(download.get_data(as_text=True)).walk("VEVENT")))
+    assert str(event["uid"]) == uid and event.decoded("dtstart") == dt.datetime(2026, 12, 7, 15, 0, tzinfo=dt.UTC)
+    listing = client.get("/admin/mailbox").get_data(as_text=True)
+    assert listing.count('<span class="badge">Invitation</span>') == 2  # the rep's and the prospect's
+    assert client.get(f"/admin/mailbox/{alert.key}/invite.ics").status_code == 404
+    assert "Calendar invitation" not in client.get(f"/admin/mailbox/{alert.key}").get_data(as_text=True)

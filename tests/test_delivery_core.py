@@ -101,6 +101,20 @@ def test_an_alert_quotes_only_answered_questions_and_keeps_headers_on_one_line()
     assert len(alert.reasons) == 3
 
 
+@pytest.mark.parametrize("length", [60, 70, 74, 77, 78, 120, 200])
+def test_a_mail_subject_reads_as_written_at_every_length(length: int) -> None:
+    """Read back as a mail client parses it: no leading space from a fold, nothing lost."""
+    import email
+    import email.policy
+
+    from leads.delivery.email import build_email
+
+    subject = ("Booked: a conversation with Riley Rep, Monday, 7 December 2026, 09:00 (Europe/Berlin) " * 3)[:length]
+    built = build_email("Doorstep <d@x.example>", "p@x.example", subject.strip(), "text", "<p>html</p>", "<k@x>")
+    parsed = email.message_from_bytes(built.as_bytes(), policy=email.policy.default)
+    assert parsed["Subject"] == subject.strip()
+
+
 HOURS = WorkingHours.parse("09:00-17:00", "Mon-Fri", "Europe/Paris")
 
 

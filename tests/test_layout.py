@@ -222,3 +222,47 @@ def test_the_inbox_and_team_tables_show_long_email_addresses_whole_on_a_phone(
     clipped += page.evaluate(CLIPPED)
     context.close()
     assert clipped == []
+
+
+def test_the_audit_log_a_kept_mail_and_its_invitation_fit_a_320px_phone(chromium: Any, app: Flask, live_server: str,
+                                                                       make_user, make_lead) -> None:  # type: ignore[no-untyped-def]
+    """Long audit details and a plain-text mail whose lines are long signed links, at a phone's width."""
+    import threading
+
+    from leads.delivery.worker import run
+    from leads.privacy.audit import record
+    from leads.privacy.requests import ask_for_link
+    from leads.services.delivery import mailbox_mails
+
+    admin = make_user("admin", name=LONG_NAME, email="konstantinopoulou-whitfield.admin@team.example")
+    make_user("sales")
+    lead = make_lead(name=LONG_NAME, email=LONG_EMAIL, company=LONG_COMPANY)
+    with app.app_context():
+        record(admin.id, "leads.reassigned", f"user #{admin.id}", {"leads": list(range(1000, 1040)),
+                                                                   "reason": LONG_COMPANY * 3})
+        ask_for_link(lead.email, "erase")
+        run(threading.Event(), 0, once=True)
+        keys = [mail.key for mail in mailbox_mails()]
+    assert len(keys) == 2  # the rep's alert and the prospect's link
+
+    context = chromium.new_context(viewport={"width": 320, "height": 640}, is_mobile=True)
+    page = context.new_page()
+    sign_in(page, live_server, admin.email)
+    too_wide = pages_wider_than(page, live_server, ["/admin/audit", "/admin/mailbox",
+                                                    *(f"/admin/mailbox/{key}" for key in keys)], 320)
+    context.close()
+    assert too_wide == [], "\n".join(too_wide)
+
+
+def test_every_kind_of_typed_field_is_drawn_alike(chromium: Any, live_server: str, make_user) -> None:  # type: ignore[no-untyped-def]
+    """A URL field (a webhook's address) looks like the email and text fields beside it, not the browser's default."""
+    context = chromium.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    sign_in(page, live_server, make_user("admin").email)
+    page.goto(live_server + "/admin/endpoints")
+    styles = page.evaluate("""() => ['input[type=url]', 'input[type=text]'].map(selector => {
+      const style = getComputedStyle(document.querySelector(selector));
+      return [style.minHeight, style.borderRadius, style.paddingLeft, style.width];
+    })""")
+    context.close()
+    assert styles[0] == styles[1] and styles[0][0] == "44px"

@@ -62,6 +62,45 @@ def test_alerts_written_before_the_worker_existed_are_addressed_and_kept(tmp_pat
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="the session's PostgreSQL database is already at the head")
+def test_zones_move_to_the_person_and_two_factor_secrets_are_encrypted_in_place_and_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from leads import create_app
+    from leads.booking.passwords import decrypt, secret_box
+
+    app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    with app.app_context():
+        upgrade(revision="0013")
+        for statement in (
+            "INSERT INTO users (id, email, name, password_hash, role, active, away, weight, created_at, totp_secret) "
+            f"VALUES (1, 'rep@team.example', 'Rep', 'x', 'sales', 1, 0, 1, '2026-11-30', '{secret}')",
+            "INSERT INTO users (id, email, name, password_hash, role, active, away, weight, created_at) "
+            "VALUES (2, 'admin@team.example', 'Admin', 'x', 'admin', 1, 0, 1, '2026-11-30')",
+            "INSERT INTO availability (user_id, timezone, hours, meeting_minutes, buffer_minutes, notice_minutes, "
+            "max_per_day, days_off, caldav_url, caldav_username, caldav_password) "
+            "VALUES (1, 'Europe/Berlin', '{}', 30, 0, 120, 8, '[]', '', '', '')",
+            "INSERT INTO leads (id, email, name, company, job_role, route, status, stage, source, fit, intent, "
+            "engagement, score, owner_id, created_at, routed_at, landing_article, search_text) VALUES (1, "
+            "'l@buyer.example', 'L', '', '', 'sales_ready', 'new', '', '', 0, 0, 0, 0, 1, '2026-11-30', "
+            "'2026-11-30', '', '')",
+        ):
+            db.session.execute(sa.text(statement))
+        db.session.commit()
+        upgrade()
+        moved = db.session.execute(sa.text("SELECT id, timezone, totp_secret FROM users ORDER BY id")).all()
+        box = secret_box(app.config)
+        downgrade(revision="0013")
+        back = db.session.execute(sa.text("SELECT u.totp_secret, a.timezone FROM users u "
+                                          "JOIN availability a ON a.user_id = u.id")).one()
+        db.engine.dispose()
+    assert [(row[0], row[1]) for row in moved] == [(1, "Europe/Berlin"), (2, "")]
+    assert secret not in moved[0][2] and decrypt(box, moved[0][2]) == secret and moved[1][2] == ""
+    assert tuple(back) == (secret, "Europe/Berlin")
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the session's PostgreSQL database is already at the head")
 def test_leads_handed_to_sales_before_0013_keep_when_they_first_became_sales_ready(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
     from flask_migrate import upgrade

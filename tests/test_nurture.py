@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +20,7 @@ from leads.delivery.worker import run
 from leads.extensions import db
 from leads.models import Consent, Lead, LeadEvent, NurtureSend, NurtureSubscription, OutboxMessage, Suppression
 from leads.nurture.sending import queue_due_emails
-from tests.conftest import Auth, Inbox, MovingClock, csrf_token, persona_answers, running_smtp, walk_questionnaire
+from tests.conftest import Auth, MovingClock, csrf_token, persona_answers, walk_questionnaire
 
 SITE = "https://leads.example.com"
 RESEARCHER = "Early researcher"
@@ -399,26 +398,6 @@ def test_tampered_or_borrowed_links_are_refused_and_change_nothing(app: Flask, c
 
 
 # --- suppression of permanent failures -------------------------------------------------------------------
-
-
-class Refusing(Inbox):
-    """An SMTP server that refuses the mailboxes in ``refused`` for good (550) and accepts the rest."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.refused: set[str] = set()
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802 - aiosmtpd
-                          rcpt_options: list[str]) -> str:
-        if address in self.refused:
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-
-@pytest.fixture
-def refusing_smtp() -> Iterator[SimpleNamespace]:
-    yield from running_smtp(Refusing())
 
 
 def test_an_address_refused_for_good_is_suppressed_before_the_next_marketing_send(

@@ -143,18 +143,38 @@ def test_erasing_without_ticking_the_box_erases_nothing(app: Flask, admin_client
         assert db.session.get(Lead, lead.id) is not None
 
 
-def test_the_data_request_page_answers_alike_for_known_and_unknown_addresses(app: Flask, client: FlaskClient,
-                                                                            make_lead) -> None:  # type: ignore[no-untyped-def]
+def test_the_data_request_page_answers_alike_and_does_the_same_work_for_known_and_unknown_addresses(
+        app: Flask, client: FlaskClient, make_lead) -> None:  # type: ignore[no-untyped-def]
+    from leads.delivery.email import local_mailbox
+
     lead = make_lead()
-    pages = []
+    pages, work = [], []
     for email in (lead.email, "nobody@nowhere.example"):
         token = csrf_token(client, "/privacy/your-data")
-        response = client.post("/privacy/your-data", data={"csrf_token": token, "email": email, "purpose": "export"})
+        statements: list[str] = []
+
+        def note(conn: Any, cursor: Any, statement: str, *rest: Any, kept: list[str] = statements) -> None:
+            kept.append(statement)
+
+        with app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", note)
+            try:
+                response = client.post("/privacy/your-data", data={"csrf_token": token, "email": email,
+                                                                   "purpose": "export"})
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", note)
         pages.append((response.status_code, response.get_data(as_text=True).replace(token, "")))
+        work.append(statements)
     assert pages[0] == pages[1] and pages[0][0] == 200
+    assert work[0] == work[1] and work[0]  # the same statements, whoever asked: nothing to time
+    _deliver_all(app)
     with app.app_context():
-        sent = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.topic == "privacy.link")).all()
-        assert [m.recipient for m in sent] == [lead.email]
+        asked = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.topic == "privacy.link")
+                                   .order_by(OutboxMessage.id)).all()
+        assert [(m.recipient, m.lead_id, m.status) for m in asked] == [(lead.email, lead.id, "sent"),
+                                                                       ("", None, "sent")]
+        assert "nothing is kept about this address" in asked[1].tries[0].detail
+    assert [m["To"] for m in local_mailbox(app.config["MAILBOX_DIR"])] == [lead.email]
 
 
 def test_bad_data_requests_get_a_message_not_an_error(client: FlaskClient) -> None:

@@ -56,7 +56,7 @@ def test_ready_buyer_sees_what_happens_next_when_nobody_can_take_a_meeting(app: 
 
     rep = make_user("sales", name="Rita Rep")
     with app.app_context():
-        db.session.add(Availability(user_id=rep.id, timezone="UTC", hours={}, days_off=[]))  # no working hours
+        db.session.add(Availability(user_id=rep.id, hours={}, days_off=[]))  # no working hours
         db.session.commit()
     html = submit(ready_answers, follow=True).get_data(as_text=True)
     assert "What happens next" in html and "Rita Rep will email you" in html

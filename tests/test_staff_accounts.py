@@ -73,6 +73,26 @@ def test_enrolment_then_sign_in_asks_for_the_code_and_refuses_a_wrong_or_reused_
     assert _code(other, code).status_code == 401  # a code works once
 
 
+def test_the_two_factor_secret_is_stored_encrypted_and_a_copy_of_the_database_alone_cannot_make_codes(
+        app: Flask, client: FlaskClient, make_user, make_app, clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("sales")
+    _sign_in(client, user.email)
+    secret, _ = _enrol(client)
+    with app.app_context():
+        stored = db.session.get(User, user.id)
+        assert stored is not None and stored.two_factor
+        assert secret not in stored.totp_secret and pyotp.TOTP(secret).now() not in stored.totp_secret
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    clock.move(seconds=60)
+    _sign_in(client, user.email)
+    assert _code(client, pyotp.TOTP(secret).at(clock())).headers["Location"] == "/inbox"
+
+    other_key = make_app(SECRET_KEY="another-secret-key", CALENDAR_KEY="", CLOCK=clock).test_client()
+    clock.move(seconds=60)
+    _sign_in(other_key, user.email)
+    assert _code(other_key, pyotp.TOTP(secret).at(clock())).status_code == 401  # the key is not in the database
+
+
 def test_a_recovery_code_signs_in_once(client: FlaskClient, make_user, clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
     user = make_user("marketer")
     _sign_in(client, user.email)
@@ -191,7 +211,7 @@ ADMIN_ONLY = [("GET", "/admin/privacy"), ("POST", "/admin/privacy"), ("GET", "/a
               ("POST", "/admin/privacy/export"), ("POST", "/admin/privacy/erase"), ("GET", "/admin/audit"),
               ("POST", "/admin/policy")]
 SIGNED_IN = [("GET", "/account"), ("POST", "/account/password"), ("POST", "/account/two-factor"),
-             ("POST", "/account/two-factor/off")]
+             ("POST", "/account/two-factor/off"), ("POST", "/account/time-zone")]
 PUBLIC = [("GET", "/privacy"), ("GET", "/privacy/your-data"), ("POST", "/privacy/your-data"),
           ("GET", "/privacy/your-data/export/forged"), ("GET", "/privacy/your-data/erase/forged")]
 
@@ -218,7 +238,8 @@ def test_access_matrix_of_the_new_pages(app: Flask, client: FlaskClient, make_us
 
 def test_every_new_form_checks_csrf(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
     _sign_in(client, make_user("admin").email)
-    for path in ("/admin/privacy/erase", "/admin/policy", "/account/password", "/privacy/your-data"):
+    for path in ("/admin/privacy/erase", "/admin/policy", "/account/password", "/account/time-zone",
+                 "/privacy/your-data"):
         assert client.post(path, data={"email": "x@y.example", "confirm": "y"}).status_code == 400, path
 
 
@@ -242,3 +263,44 @@ def test_an_operator_can_reset_two_factor_for_someone_locked_out(app: Flask, cli
     fresh = app.test_client()
     assert _sign_in(fresh, user.email).headers["Location"] == "/inbox"
     assert app.test_cli_runner().invoke(args=["users", "reset-two-factor", "--email", "no@one.example"]).exit_code == 1
+
+
+# --- times in each reader's own zone, in one style ------------------------------------------------------
+
+ONE_STYLE = re.compile(r"^\d{1,2} (January|February|March|April|May|June|July|August|September|October|November"
+                       r"|December) \d{4}(, \d{2}:\d{2})?$")
+TIMES = re.compile(r"<time [^>]*>([^<]*)</time>")
+
+
+def test_every_team_member_reads_times_in_their_own_zone_in_one_style(app: Flask, client: FlaskClient, make_user,
+                                                                      make_lead) -> None:  # type: ignore[no-untyped-def]
+    from leads.models import Meeting
+
+    rep = make_user("sales", name="Nora New-York")
+    lead = make_lead(at=dt.datetime(2026, 12, 7, 3, 30, tzinfo=dt.UTC))  # the 6th, 22:30, in New York
+    with app.app_context():
+        start = dt.datetime(2026, 12, 9, 15, 0, tzinfo=dt.UTC)
+        db.session.add(Meeting(lead_id=lead.id, rep_id=lead.owner_id, start=start, end=start + dt.timedelta(minutes=30),
+                               slot=start, uid="zone-test", timezone="Europe/Berlin"))
+        db.session.commit()
+    _sign_in(client, rep.email)
+    page = client.get(f"/inbox/leads/{lead.id}").get_data(as_text=True)
+    assert "9 December 2026, 15:00" in page  # the team's zone (UTC) until she chooses hers
+
+    form = {"csrf_token": csrf_token(client, "/account"), "timezone": "America/New_York"}
+    assert client.post("/account/time-zone", data=form).status_code == 303
+    assert client.post("/account/time-zone", data={**form, "timezone": "Mars/Olympus"}).status_code == 400
+    page = client.get(f"/inbox/leads/{lead.id}").get_data(as_text=True)
+    assert "9 December 2026, 10:00" in page and "2026, 15:00" not in page
+    assert "6 December 2026, 22:30" in page and 'title="America/New York"' in page
+    shown = TIMES.findall(page) + TIMES.findall(client.get("/inbox").get_data(as_text=True))
+    assert shown and [text for text in shown if not ONE_STYLE.match(text)] == []
+
+    admin = app.test_client()
+    _sign_in(admin, make_user("admin").email)
+    admin.post("/admin/users", data={"csrf_token": csrf_token(admin, "/admin/users"), "email": "x@team.example",
+                                     "name": "X", "role": "sales", "password": NEW_PASSWORD})
+    audit = admin.get("/admin/audit").get_data(as_text=True)
+    assert TIMES.findall(audit) and [t for t in TIMES.findall(audit) if not ONE_STYLE.match(t)] == []
+    with app.app_context():
+        assert db.session.get(User, rep.id).timezone == "America/New_York"  # type: ignore[union-attr]

@@ -6,9 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, is_utc, vCalAddress, vText
 
 PRODID = "-//Doorstep//Booking//EN"
+# UTC by its canonical IANA name: icalendar writes a time in "UTC" as a bare "Z" time with no TZID.
+UTC_ZONE_ID = "Etc/UTC"
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,9 @@ def invite_ics(invite: Invite, stamp: dt.datetime, stored: bool = False) -> str:
     """The invitation as text: ``METHOD:REQUEST`` for a new or moved meeting, ``METHOD:CANCEL`` to call it off.
 
     Times carry the rep's time zone (``TZID``) with its ``VTIMEZONE``, so calendars show them right across
-    daylight-saving changes. ``stored`` is the copy kept in a calendar, which carries no METHOD (RFC 4791).
+    daylight-saving changes, and every invite reads the same way whatever the zone: a rep in UTC gets
+    ``TZID=Etc/UTC`` and its ``VTIMEZONE`` too, a local time in a zone (RFC 5545 forbids a TZID only on the
+    bare "Z" form). ``stored`` is the copy kept in a calendar, which carries no METHOD (RFC 4791).
     """
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -42,11 +46,12 @@ def invite_ics(invite: Invite, stamp: dt.datetime, stored: bool = False) -> str:
         calendar.add("method", "CANCEL" if invite.canceled else "REQUEST")
     event = Event()
     zone = ZoneInfo(invite.zone)
+    zone_id = UTC_ZONE_ID if is_utc(zone) else invite.zone
     event.add("uid", invite.uid)
     event.add("sequence", invite.sequence)
     event.add("dtstamp", stamp.astimezone(dt.UTC))
-    event.add("dtstart", invite.start.astimezone(zone))
-    event.add("dtend", invite.end.astimezone(zone))
+    for name, moment in (("dtstart", invite.start), ("dtend", invite.end)):
+        event.add(name, moment.astimezone(zone).replace(tzinfo=None), parameters={"TZID": zone_id})
     event.add("summary", invite.summary)
     event.add("description", invite.description)
     event.add("status", "CANCELLED" if invite.canceled else "CONFIRMED")

@@ -1,7 +1,15 @@
-"""Mail: an HTML and a plain-text part under a stable Message-ID, sent over SMTP or kept in a local mailbox."""
+"""Mail: an HTML and a plain-text part under a stable Message-ID, sent over SMTP or kept in a local mailbox.
+
+What the receiving server answers decides what happens next (RFC 5321, 4.2.1): a 4xx is a temporary
+failure, tried again; a 5xx refusal of the address (550 "no such mailbox") is a bounce, which ends the
+mail at once (``Bounced``); a 5xx refusal of the message itself (DATA) ends it too. Refusals about our own
+side are tried again, since they go once an admin fixes the settings: a refused sender or sign-in, and
+5.7.x ("security or policy": relaying denied, authentication required).
+"""
 
 from __future__ import annotations
 
+import email.policy
 import mailbox
 import smtplib
 import ssl
@@ -12,15 +20,37 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from leads.delivery import Undeliverable
+
+
+class Bounced(Undeliverable):
+    """The receiving server refused the address for good: this mail ends, and the address is suppressed."""
+
+    def __init__(self, address: str, code: int, reply: str) -> None:
+        super().__init__(f"SMTP {code} {reply}: the address was refused for good")
+        self.address, self.code = address, code
+
+
+def permanent(code: int, reply: bytes | str) -> bool:
+    """A 5xx answer about the address or the message, not about our own setup (5.7.x, tried again)."""
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+    return 500 <= code < 600 and not text.lstrip().startswith("5.7.")
+
 
 def message_id(key: str, site_url: str) -> str:
     """The same Message-ID on every try of one outbox message, so a mail sent twice after a crash is one thread."""
     return f"<{key}@{urlsplit(site_url).hostname or 'doorstep.invalid'}>"
 
 
+# Headers fold at RFC 5322's hard limit rather than its 78-character suggestion: the standard library folds a
+# subject of 70 to 77 characters whole onto the next line ("Subject:" CRLF SP "Booked: …"), and readers then
+# show it with a leading space. Subjects are cut at 200 characters, so they stay on one line.
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
 def build_email(sender: str, to: str, subject: str, text: str, html: str, msg_id: str,
                 headers: Mapping[str, str] | None = None) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
@@ -52,10 +82,25 @@ def _send_smtp(message: EmailMessage, config: Mapping[str, Any]) -> str:
             smtp.starttls(context=context)
         if config["SMTP_USERNAME"]:
             smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
-        refused = smtp.send_message(message)
+        try:
+            refused = smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            refused = exc.recipients
+        except smtplib.SMTPDataError as exc:
+            if permanent(exc.smtp_code, exc.smtp_error):
+                raise Undeliverable(f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}: the message was refused "
+                                    "for good") from exc
+            raise
+    for address, (code, reply) in refused.items():
+        if permanent(code, reply):
+            raise Bounced(address, code, _text(reply))
     if refused:
         raise smtplib.SMTPRecipientsRefused(refused)
     return f"accepted by {host}:{port}"
+
+
+def _text(reply: bytes | str) -> str:
+    return " ".join((reply.decode(errors="replace") if isinstance(reply, bytes) else reply).split())
 
 
 def local_mailbox(directory: str | Path) -> mailbox.Maildir:

@@ -4,6 +4,11 @@ Each message is claimed, sent and recorded in one transaction of its own. On Pos
 ``SELECT … FOR UPDATE SKIP LOCKED``, so several workers share the queue and never hold the same row; a
 worker that dies mid-send loses its connection, the row unlocks unchanged, and the next worker sends it
 again under the same idempotency key. On SQLite one worker runs.
+
+A failure that trying again cannot mend ends the message at once, its reason in the delivery log: a
+mail server's 5xx refusal of an address (the address is then suppressed, in the one list nurture
+checks), and a webhook receiver's 410 Gone (the endpoint is then paused, with the reason, until an
+admin resumes it). Every failed try is logged, with when the next one is.
 """
 
 from __future__ import annotations
@@ -24,17 +29,20 @@ from flask import current_app
 from sqlalchemy import orm
 
 from leads import clock
+from leads.dates import Reader, reading_as, team_zone, zone_of, zone_or_default
 from leads.delivery import DIGEST, PING, Undeliverable, schedule
 from leads.delivery.alerts import Alert, sales_alert
-from leads.delivery.email import build_email, message_id, send_email
+from leads.delivery.email import Bounced, build_email, message_id, send_email
 from leads.delivery.outbox import DOORBELL
 from leads.delivery.payload import encode as encode_body
 from leads.delivery.payload import lead_link, receipt_summary, webhook_body
 from leads.delivery.webhooks import post, signed_headers
 from leads.extensions import db
-from leads.models import DeliveryAttempt, Lead, OutboxMessage, WebhookEndpoint
+from leads.models import DeliveryAttempt, Lead, OutboxMessage, User, WebhookEndpoint
+from leads.nurture.consent import suppress
 from leads.nurture.sending import deliver_nurture
 from leads.nurture.subscriptions import NURTURE_TOPICS
+from leads.privacy.people import address_key
 from leads.privacy.requests import LINK_TOPIC, link_mail
 from leads.questionnaire import OWN_WORDS
 from leads.services.booking import MEETING_MAIL, meeting_mail
@@ -42,6 +50,8 @@ from leads.services.booking import MEETING_MAIL, meeting_mail
 log = logging.getLogger(__name__)
 
 MAX_DETAIL = 2000
+# Standard Webhooks: a receiver answering 410 Gone asks not to be sent anything more.
+GONE = 410
 
 
 def worker_name() -> str:
@@ -71,6 +81,9 @@ def deliver_next(name: str) -> bool:
     dead = False
     try:
         ok, detail = True, deliver(message)
+    except Bounced as exc:
+        ok, detail, dead = False, f"{exc}; no marketing mail goes there again", True
+        suppress(address_key(exc.address), "bounced", clock.now(), str(exc))
     except Undeliverable as exc:
         ok, detail, dead = False, str(exc), True
     except Exception as exc:  # noqa: BLE001 - any failure of the other side is logged and retried, never fatal
@@ -94,10 +107,12 @@ def record(message: OutboxMessage, ok: bool, detail: str, now: dt.datetime, name
     retry_at = None if dead else schedule.next_attempt(message.give_up_at, message.attempts, now)
     if retry_at is None:
         message.status = "dead"
-        log.warning("Outbox message %s (%s) is dead after %d attempts: %s", message.key, message.topic,
-                    message.attempts, detail)
+        log.warning("Outbox message %s (%s) failed try %d and is given up%s: %s", message.key, message.topic,
+                    message.attempts, " at once" if dead else ", 72 hours on", detail)
     else:
         message.next_attempt_at = retry_at
+        log.warning("Outbox message %s (%s) failed try %d, tries again at %s: %s", message.key, message.topic,
+                    message.attempts, retry_at.isoformat(timespec="seconds"), detail)
 
 
 def _bring_forward(recovered: OutboxMessage, now: dt.datetime) -> None:
@@ -125,13 +140,20 @@ def deliver(message: OutboxMessage) -> str:
         # The real time, even under a test's CLOCK: receivers check it against their own clocks (5 minutes).
         headers = signed_headers(endpoint.secret, message.key, dt.datetime.now(dt.UTC), body)
         response = post(endpoint.url, headers, body, float(config["WEBHOOK_TIMEOUT_SECONDS"]))
+        if response.status == GONE:
+            endpoint.paused = True
+            endpoint.paused_reason = f"The receiver answered HTTP {response.status} {response.reason}: it is gone."
+            raise Undeliverable(f"HTTP {response.status} {response.reason}: the receiver says this endpoint is gone, "
+                                "so it is paused until an admin resumes it")
         if not response.ok:
             raise RuntimeError(f"HTTP {response.status} {response.reason}")
         return f"HTTP {response.status} {response.reason}"
     if message.topic == DIGEST:
         return send_email(_digest_email(message, config), config)
     if message.topic == LINK_TOPIC:
-        subject, context = link_mail(message, config["SITE_URL"])
+        if (mail := link_mail(message, config["SITE_URL"])) is None:
+            return "Not mailed: nothing is kept about this address, and the request no longer keeps it either."
+        subject, context = mail
         return send_email(_email(message, config, "privacy_link", subject, dict(context)), config)
     if message.topic in NURTURE_TOPICS:
         return deliver_nurture(message, lead, config)
@@ -204,10 +226,20 @@ def _meeting_email(message: OutboxMessage, config: Any) -> EmailMessage:
 def _email(message: OutboxMessage, config: Any, template: str, subject: str, context: dict[str, Any]) -> EmailMessage:
     env = current_app.jinja_env
     context = {**context, "site_name": config["SITE_NAME"]}
-    return build_email(config["MAIL_FROM"], message.recipient, subject,
-                       env.get_template(f"email/{template}.txt").render(context),
-                       env.get_template(f"email/{template}.html").render(context),
+    with reading_as(recipient_reader(message)):
+        text = env.get_template(f"email/{template}.txt").render(context)
+        html = env.get_template(f"email/{template}.html").render(context)
+    return build_email(config["MAIL_FROM"], message.recipient, subject, text, html,
                        message_id(message.key, config["SITE_URL"]), {"X-Doorstep-Event": message.topic})
+
+
+def recipient_reader(message: OutboxMessage) -> Reader:
+    """A mail shows times in its reader's zone: a team member's own, else the zone the prospect chose when
+    booking (the meeting's mails carry it), else the team's."""
+    member = db.session.scalar(sa.select(User).where(User.email == message.recipient.strip().lower()))
+    if member is not None:
+        return Reader(zone_of(member))
+    return Reader(zone_or_default(message.payload.get("timezone"), team_zone()))
 
 
 class Doorbell:

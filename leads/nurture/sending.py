@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.extensions import db
 from leads.models import Lead, LeadEvent, NurtureSend, NurtureSubscription, OutboxMessage, Submission, Suppression
 from leads.nurture import recommend_reading
-from leads.nurture.consent import suppress, suppression
+from leads.nurture.consent import suppression
 from leads.nurture.sequences import SequenceEmail, as_plain_text, linked
 from leads.nurture.subscriptions import (
     CONFIRM,
@@ -183,7 +182,8 @@ class Composed:
 def deliver_nurture(message: OutboxMessage, lead: Lead | None, config: Mapping[str, Any]) -> str:
     """Send one nurture mail, unless the lead is gone, with sales, or the address may no longer have it.
 
-    A permanent refusal (SMTP 5xx) suppresses the address, so no marketing mail is tried there again.
+    A permanent refusal (SMTP 5xx) suppresses the address, as for every mail (``leads.delivery.worker``), so no
+    marketing mail is tried there again.
     """
     if lead is None:
         raise Undeliverable("Not sent: the lead no longer exists.")
@@ -199,23 +199,7 @@ def deliver_nurture(message: OutboxMessage, lead: Lead | None, config: Mapping[s
                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     mail = build_email(config["MAIL_FROM"], message.recipient, composed.subject, composed.text, composed.html,
                        message_id(message.key, config["SITE_URL"]), headers)
-    try:
-        return send_email(mail, config)
-    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
-        code = _smtp_code(exc)
-        if code is None or code < 500:
-            raise
-        suppress(address_key(lead.email), "bounced", clock.now(), f"SMTP {code}")
-        raise Undeliverable(f"The address was refused for good (SMTP {code}); it is suppressed.") from exc
-
-
-def _smtp_code(exc: Exception) -> int | None:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
-        return min(codes) if codes else None
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return int(exc.smtp_code)
-    return None
+    return send_email(mail, config)
 
 
 class MailLinks(Protocol):

@@ -1,7 +1,9 @@
 """A prospect's own requests: a signed, expiring link to their data, mailed through the outbox to their address.
 
-The page that takes the address answers the same whether or not Doorstep knows it; only the mailbox
-of that address learns the answer.
+The page that takes the address answers the same whether or not Doorstep knows it, and as fast: every
+request is one outbox row, written alike, and the worker looks the address up as it sends. Only the
+mailbox of that address learns the answer: a link when Doorstep holds something about it; otherwise no
+mail, and the request forgets the address.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -48,20 +51,28 @@ def read_token(token: str, purpose: str) -> str | None:
 
 
 def ask_for_link(email: str, purpose: str) -> None:
-    """Queue the mail with a link, when there is anything on this address; nothing to tell the asker either way."""
-    person = find_person(email)
-    if person.known:
-        now = clock.now()
-        db.session.add(OutboxMessage(topic=LINK_TOPIC, channel="email", recipient=person.email,
-                                     lead_id=person.lead_ids[0] if person.lead_ids else None,
-                                     payload={"purpose": purpose}, created_at=now, next_attempt_at=now,
-                                     give_up_at=now + GIVE_UP_AFTER))
-        ring_doorbell()
+    """Queue the request; whether there is anything on this address is the worker's question, not the asker's."""
+    now = clock.now()
+    db.session.add(OutboxMessage(topic=LINK_TOPIC, channel="email", recipient=email.strip().lower(),
+                                 payload={"purpose": purpose}, created_at=now, next_attempt_at=now,
+                                 give_up_at=now + GIVE_UP_AFTER))
+    ring_doorbell()
     db.session.commit()
 
 
-def link_mail(message: OutboxMessage, site_url: str) -> tuple[str, Mapping[str, Any]]:
-    """The subject and template context of the mail; the link is signed as it is sent, so it expires from then."""
+def link_mail(message: OutboxMessage, site_url: str) -> tuple[str, Mapping[str, Any]] | None:
+    """The subject and template context of the mail; the link is signed as it is sent, so it expires from then.
+
+    None when Doorstep holds nothing about the address (other requests for a link aside): no mail goes, and
+    the request forgets the address. Otherwise the request is filed under the person's lead, for an export
+    or an erasure to find. The caller commits.
+    """
+    person = find_person(message.recipient)
+    others = sa.exists().where(OutboxMessage.recipient == person.email, OutboxMessage.topic != LINK_TOPIC)
+    if not person.lead_ids and not db.session.scalar(sa.select(others)):
+        message.recipient = ""
+        return None
+    message.lead_id = person.lead_ids[0] if person.lead_ids else None
     purpose = str(message.payload.get("purpose"))
     token = link_token(message.recipient, purpose)
     link = f"{site_url.rstrip('/')}/privacy/your-data/{purpose}/{token}"

@@ -1,23 +1,32 @@
 """The team's sign-in safeguards: TOTP two-factor sign-in with recovery codes, the admins' policy, and
-password changes that end every other session."""
+password changes that end every other session.
+
+The TOTP secret is encrypted at rest under the key that encrypts reps' calendar passwords
+(``leads.booking.passwords``), so a copy of the database alone does not give anyone a second factor.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 
 import pyotp
 import segno
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from leads import clock
+from leads.booking.passwords import decrypt, encrypt, secret_box
 from leads.extensions import db
 from leads.models import StaffPolicy, User
 from leads.privacy import audit
 from leads.services.users import UserError, password_problem
+
+log = logging.getLogger(__name__)
 
 RECOVERY_CODES = 10
 STEP = dt.timedelta(seconds=30)
@@ -69,7 +78,8 @@ def enable(user_id: int, secret: str, code: str) -> list[str]:
     if step is None:
         raise TwoFactorError("That code doesn't match. Check the time on your phone, and type the code shown now.")
     codes = [f"{secrets.token_hex(5)[:5]}-{secrets.token_hex(5)[:5]}" for _ in range(RECOVERY_CODES)]
-    user.totp_secret, user.totp_last_step, user.recovery_codes = secret, step, [_hash_code(c) for c in codes]
+    user.totp_secret = encrypt(secret_box(current_app.config), secret)
+    user.totp_last_step, user.recovery_codes = step, [_hash_code(c) for c in codes]
     audit.note(user.id, "two_factor.enabled", f"user #{user.id}")
     db.session.commit()
     return codes
@@ -101,7 +111,11 @@ def check_code(user_id: int, code: str) -> User | None:
     user = db.session.get(User, user_id)
     if user is None or not user.active or not user.totp_secret:
         return None
-    step = matching_step(user.totp_secret, code, user.totp_last_step)
+    secret = decrypt(secret_box(current_app.config), user.totp_secret)
+    if not secret:  # encrypted under another key: only a recovery code, or a reset, signs this account in now
+        log.warning("The two-factor secret of user #%s does not decrypt under CALENDAR_KEY; was the key changed?",
+                    user.id)
+    step = matching_step(secret, code, user.totp_last_step) if secret else None
     if step is not None:
         user.totp_last_step = step
     else:

@@ -18,6 +18,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import COOKIE_NAME, current_user, login_user
 
+from leads.dates import ZONES, zone_of
 from leads.extensions import limiter
 from leads.forms import (
     CodeForm,
@@ -27,13 +28,14 @@ from leads.forms import (
     PasswordChangeForm,
     PasswordConfirmForm,
     PolicyForm,
+    TimeZoneForm,
 )
 from leads.models import ROLES
 from leads.privacy import audit, people, two_factor
 from leads.privacy.data_map import PERSONAL_DATA
 from leads.privacy.requests import ask_for_link, read_token
 from leads.privacy.retention import Windows
-from leads.services.users import UserError
+from leads.services.users import UserError, choose_time_zone
 from leads.views import require_roles
 from leads.views.errors import error_page
 
@@ -159,7 +161,7 @@ PENDING_SECRET = "two_factor_setup"
 
 def _account_page(password_form: PasswordChangeForm | None = None, code_form: CodeForm | None = None,
                   off_form: PasswordConfirmForm | None = None, codes: list[str] | None = None,
-                  status: int = 200) -> tuple[str, int]:
+                  zone_form: TimeZoneForm | None = None, status: int = 200) -> tuple[str, int]:
     qr = uri = ""
     if not current_user.two_factor:
         secret = session.setdefault(PENDING_SECRET, two_factor.new_secret())
@@ -168,6 +170,8 @@ def _account_page(password_form: PasswordChangeForm | None = None, code_form: Co
     return render_template("privacy/account.html", password_form=password_form or PasswordChangeForm(formdata=None),
                            code_form=code_form or CodeForm(formdata=None),
                            off_form=off_form or PasswordConfirmForm(formdata=None), qr=qr,
+                           zone_form=zone_form or TimeZoneForm(sorted(ZONES), formdata=None,
+                                                               timezone=zone_of(current_user)),
                            secret=session.get(PENDING_SECRET, ""), codes=codes,
                            required=current_user.role == "admin" and two_factor.admins_need_two_factor()), status
 
@@ -191,6 +195,20 @@ def password() -> ResponseReturnValue:
             flash("Password changed. Every other device is signed out.", "info")
             return redirect(url_for("account.index"), code=303)
     return _account_page(password_form=form, status=400)
+
+
+@account_bp.post("/time-zone")
+def time_zone() -> ResponseReturnValue:
+    form = TimeZoneForm(sorted(ZONES))
+    if form.validate_on_submit():
+        try:
+            choose_time_zone(current_user.id, form.timezone.data or "")
+        except UserError as exc:
+            form.timezone.errors = [str(exc)]
+        else:
+            flash("Saved: times are shown in your time zone now.", "info")
+            return redirect(url_for("account.index"), code=303)
+    return _account_page(zone_form=form, status=400)
 
 
 @account_bp.post("/two-factor")

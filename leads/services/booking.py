@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,8 +23,11 @@ from leads import clock
 from leads.booking import links
 from leads.booking.calendar import CalendarAccount, busy_times, put_event, remove_event
 from leads.booking.invite import Invite, invite_ics
-from leads.booking.passwords import decrypt, encrypt, fernet
+from leads.booking.passwords import decrypt, encrypt, secret_box
 from leads.booking.slots import DEFAULT_HOURS, WEEKDAY_KEYS, Availability, free_slots, working_days_end
+from leads.dates import ZONES as ZONES  # booking's pages and forms take the zones from here
+from leads.dates import Reader, show, zone_of
+from leads.dates import zone_or_default as zone_or_default
 from leads.delivery.outbox import announce, ring_doorbell
 from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.extensions import db
@@ -49,7 +52,6 @@ MAIL_NEEDS = {"nudge": AWAITING_MEETING, "after_review": AWAITING_MEETING, "remi
               "rebook": OPEN}
 # The journey's event for a mail of free times (the nudge, or the one after a review): one per hand-over.
 TIMES_MAILED = "booking_nudge"
-ZONES = frozenset(available_timezones())
 
 
 class BookingError(ValueError):
@@ -97,19 +99,14 @@ def parse_slot(value: str) -> tuple[int | None, dt.datetime]:
     return rep_id, start
 
 
-def zone_or_default(name: str | None, default: str = "UTC") -> str:
-    """A known IANA time zone name, else ``default``: what a prospect typed never reaches ZoneInfo unchecked."""
-    return name if name in ZONES else default
-
-
 # --- availability -------------------------------------------------------------------------------------------
 
 
 def availability_row(user_id: int) -> AvailabilityRow:
-    """The rep's settings, or new defaults (nine to five on weekdays in the team's time zone), not yet stored."""
+    """The rep's settings, or new defaults (nine to five on weekdays in their zone), not yet stored."""
     row = db.session.get(AvailabilityRow, user_id)
     if row is None:
-        row = AvailabilityRow(user_id=user_id, timezone=current_app.config["WORKING_TIMEZONE"],
+        row = AvailabilityRow(user_id=user_id, user=db.session.get(User, user_id),
                               hours=hours_to_json(DEFAULT_HOURS), meeting_minutes=30, buffer_minutes=0,
                               notice_minutes=120, max_per_day=8, days_off=[], caldav_url="", caldav_username="",
                               caldav_password="")
@@ -125,7 +122,7 @@ def availability_of(row: AvailabilityRow) -> Availability:
     hours = {int(day): tuple((dt.time.fromisoformat(o), dt.time.fromisoformat(c)) for o, c in windows)
              for day, windows in (row.hours or {}).items()}
     return Availability(
-        zone=ZoneInfo(zone_or_default(row.timezone)), hours=hours,
+        zone=ZoneInfo(zone_of(row.user)), hours=hours,
         meeting=dt.timedelta(minutes=row.meeting_minutes), buffer=dt.timedelta(minutes=row.buffer_minutes),
         notice=dt.timedelta(minutes=row.notice_minutes), max_per_day=row.max_per_day,
         days_off=frozenset(dt.date.fromisoformat(day) for day in row.days_off or []),
@@ -135,8 +132,7 @@ def availability_of(row: AvailabilityRow) -> Availability:
 def calendar_account(row: AvailabilityRow) -> CalendarAccount | None:
     if not row.caldav_url:
         return None
-    config = current_app.config
-    password = decrypt(fernet(config["CALENDAR_KEY"], config["SECRET_KEY"]), row.caldav_password)
+    password = decrypt(secret_box(current_app.config), row.caldav_password)
     return CalendarAccount(row.caldav_url, row.caldav_username, password)
 
 
@@ -503,9 +499,8 @@ class MeetingMail:
 
 
 def when_text(start: dt.datetime, zone: str) -> str:
-    """A time as a person reads it, in ``zone``: "Tuesday 3 March 2026, 10:00 (Europe/Berlin)"."""
-    local = start.astimezone(ZoneInfo(zone_or_default(zone)))
-    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} ({zone_or_default(zone)})"
+    """A meeting's time as a person reads it, in ``zone``: "Tuesday, 3 March 2026, 10:00 (Europe/Berlin)"."""
+    return show(start, Reader(zone_or_default(zone)), "meeting")
 
 
 def meeting_mail(payload: dict[str, Any], stamp: dt.datetime) -> MeetingMail:
@@ -530,7 +525,7 @@ def meeting_mail(payload: dict[str, Any], stamp: dt.datetime) -> MeetingMail:
         raise NoLongerDue("Not sent: the meeting was moved or called off after this reminder was written.")
     rep = meeting.rep
     start, end = dt.datetime.fromisoformat(payload["start"]), dt.datetime.fromisoformat(payload["end"])
-    rep_zone = zone_or_default(availability_row(rep.id).timezone)
+    rep_zone = zone_of(rep)
     shown_zone = zone if context["audience"] == "prospect" else rep_zone
     context.update(meeting=meeting, rep=rep, when=when_text(start, shown_zone), manage_url=meeting_url(meeting),
                    lead_url=f"{current_app.config['SITE_URL'].rstrip('/')}/inbox/leads/{lead.id}")
@@ -560,7 +555,7 @@ def calendar_ics(meeting: Meeting, stamp: dt.datetime) -> str:
     lead, rep = meeting.lead, meeting.rep
     return invite_ics(Invite(
         uid=meeting.uid, sequence=meeting.sequence, start=meeting.start, end=meeting.end,
-        zone=zone_or_default(availability_row(rep.id).timezone),
+        zone=zone_of(rep),
         summary=f"{current_app.config['SITE_NAME']}: {lead.name} and {rep.name}",
         description=f"Lead page: {current_app.config['SITE_URL'].rstrip('/')}/inbox/leads/{lead.id}",
         organizer_name=rep.name, organizer_email=rep.email, attendee_name=lead.name, attendee_email=lead.email,
@@ -688,7 +683,7 @@ def save_availability(user_id: int, change: AvailabilityChange) -> AvailabilityR
     if change.timezone not in ZONES:
         raise BookingError("Choose a time zone from the list.")
     row = availability_row(user_id)
-    row.timezone = change.timezone
+    user.timezone = change.timezone  # the rep's own zone: their hours, and every time they read
     row.hours = {str(day): [[part.strip() for part in text.split("-")]] for day, text in change.hours.items()
                  if text.strip()}
     row.meeting_minutes, row.buffer_minutes = change.meeting_minutes, change.buffer_minutes
@@ -698,8 +693,7 @@ def save_availability(user_id: int, change: AvailabilityChange) -> AvailabilityR
     if not row.caldav_url:
         row.caldav_password = ""
     elif change.caldav_password:
-        config = current_app.config
-        row.caldav_password = encrypt(fernet(config["CALENDAR_KEY"], config["SECRET_KEY"]), change.caldav_password)
+        row.caldav_password = encrypt(secret_box(current_app.config), change.caldav_password)
     db.session.add(row)
     db.session.commit()
     return row
@@ -708,7 +702,7 @@ def save_availability(user_id: int, change: AvailabilityChange) -> AvailabilityR
 def availability_fields(row: AvailabilityRow) -> dict[str, Any]:
     """The stored settings as the form shows them (the password never: it stays where it is)."""
     hours = {int(day): ", ".join(f"{o}-{c}" for o, c in windows) for day, windows in (row.hours or {}).items()}
-    return {"timezone": row.timezone, **{name: hours.get(day, "") for day, name in enumerate(WEEKDAY_KEYS)},
+    return {"timezone": zone_of(row.user), **{name: hours.get(day, "") for day, name in enumerate(WEEKDAY_KEYS)},
             "meeting_minutes": row.meeting_minutes, "buffer_minutes": row.buffer_minutes,
             "notice_minutes": row.notice_minutes, "max_per_day": row.max_per_day,
             "days_off": "\n".join(row.days_off or []), "caldav_url": row.caldav_url,

@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from icalendar import Calendar
 
 from leads import clock
+from leads.dates import zone_of
 from leads.delivery import DIGEST, PING, TOPICS
 from leads.delivery.alerts import digest_due
 from leads.delivery.email import local_mailbox
@@ -64,10 +66,12 @@ def create_endpoint(url: str, events: Sequence[str], description: str = "") -> W
 
 def update_endpoint(endpoint_id: int, url: str, events: Sequence[str], description: str,
                     paused: bool) -> WebhookEndpoint:
-    """Change an endpoint; pausing holds its messages (they wait, and go when it is resumed)."""
+    """Change an endpoint; pausing holds its messages (they wait, and go when it is resumed). Resuming one the
+    outbox paused (it answered 410 Gone) forgets why; the message that met the 410 is replayed from the log."""
     found = _endpoint(endpoint_id)
     found.url, found.events, found.description, found.paused = url, _known(events), description, paused
     if not paused:
+        found.paused_reason = ""
         ring_doorbell()  # what it held is due now
     db.session.commit()
     return found
@@ -178,13 +182,14 @@ def meeting_work() -> int:
 
 
 def queue_digests() -> int:
-    """Write the daily digest of each rep who chose one and has leads handed to them since the last."""
+    """Write the daily digest of each rep who chose one and has leads handed to them since the last; it goes
+    after ``DIGEST_TIME`` in the rep's own zone."""
     config = current_app.config
     now = clock.now()
     if not only_worker("digests"):
         db.session.rollback()
         return 0
-    zone, at = ZoneInfo(config["WORKING_TIMEZONE"]), dt.time.fromisoformat(config["DIGEST_TIME"])
+    at = dt.time.fromisoformat(config["DIGEST_TIME"])
     reps = db.session.scalars(sa.select(User).where(User.role == "sales", User.active.is_(True),
                                                     User.alerts == "digest").order_by(User.id)).all()
     queued = 0
@@ -193,7 +198,7 @@ def queue_digests() -> int:
                                                                 OutboxMessage.recipient == rep.email)
                                  .order_by(OutboxMessage.id.desc()).limit(1))
         last_until = dt.datetime.fromisoformat(last.payload["until"]) if last else None
-        if not digest_due(last_until, now, at, zone):
+        if not digest_due(last_until, now, at, ZoneInfo(zone_of(rep))):
             continue
         since = last_until or now - dt.timedelta(days=1)
         lead_ids = db.session.scalars(
@@ -285,16 +290,30 @@ def _endpoint(endpoint_id: int) -> WebhookEndpoint:
 
 
 @dataclass(frozen=True)
+class Invitation:
+    """The calendar invitation a kept mail carries (its text/calendar part), summed up as a calendar shows it."""
+
+    method: str  # REQUEST (new or moved) or CANCEL
+    summary: str
+    start: dt.datetime | None
+    end: dt.datetime | None
+    organizer: str
+    attendee: str
+    ics: str
+
+
+@dataclass(frozen=True)
 class Mail:
     """A mail kept by the development mailbox, as the admins' mailbox page shows it."""
 
     key: str
     to: str
     subject: str
-    date: str
+    date: dt.datetime | None
     message_id: str
     text: str
     html: str
+    invitation: Invitation | None = None
 
 
 def mailbox_mails(limit: int = 100) -> list[Mail]:
@@ -316,7 +335,34 @@ def _mail(key: str, message: mailbox.MaildirMessage) -> Mail:
     parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     parts = {kind: parsed.get_body(preferencelist=(kind,)) for kind in ("plain", "html")}
+    date = parsed["Date"]
     return Mail(key=key, to=str(parsed["To"] or ""), subject=str(parsed["Subject"] or ""),
-                date=str(parsed["Date"] or ""), message_id=str(parsed["Message-ID"] or ""),
+                date=getattr(date, "datetime", None), message_id=str(parsed["Message-ID"] or ""),
+                invitation=_invitation(parsed),
                 **{name: part.get_content() if isinstance(part, EmailMessage) else ""
                    for name, part in (("text", parts["plain"]), ("html", parts["html"]))})
+
+
+def _invitation(parsed: EmailMessage) -> Invitation | None:
+    """The mail's calendar part, read with icalendar as a calendar would; None without one (or unreadable)."""
+    part = next((p for p in parsed.walk() if p.get_content_type() == "text/calendar"), None)
+    if not isinstance(part, EmailMessage):
+        return None
+    ics = str(part.get_content())
+    try:
+        calendar = Calendar.from_ical(ics)
+        event = next(iter(calendar.walk("VEVENT")))
+    except (ValueError, StopIteration):
+        return None
+
+    def moment(name: str) -> dt.datetime | None:
+        value = event.decoded(name) if name in event else None
+        return value if isinstance(value, dt.datetime) else None
+
+    def who(name: str) -> str:
+        found = event.get(name)
+        return str(found.params.get("CN") or str(found).removeprefix("mailto:")) if found is not None else ""
+
+    return Invitation(method=str(calendar.get("method", "")), summary=str(event.get("summary", "")),
+                      start=moment("dtstart"), end=moment("dtend"), organizer=who("organizer"),
+                      attendee=who("attendee"), ics=ics)

@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from leads import clock
+from leads.dates import ZONES
 from leads.extensions import db
 from leads.models import ALERT_CHOICES, ROLES, Assignment, Lead, User
 from leads.scoring import SALES_READY
@@ -75,12 +76,25 @@ def update_user(user_id: int, actor_id: int, role: str, active: bool, away: bool
 
 def choose_alerts(user_id: int, choice: str) -> User:
     """How a rep hears about leads handed to them: ``each`` at once, or one daily ``digest``."""
+    if choice not in ALERT_CHOICES:
+        raise UserError("Choose one of the ways offered.")
+    return _set_own(user_id, alerts=choice)
+
+
+def choose_time_zone(user_id: int, zone: str) -> User:
+    """A team member's own zone: the one every time is shown to them in and, for a rep, their hours are in."""
+    if zone not in ZONES:
+        raise UserError("Choose a time zone from the list.")
+    return _set_own(user_id, timezone=zone)
+
+
+def _set_own(user_id: int, **settings: str) -> User:
+    """A setting each team member chooses for themselves, already checked."""
     user = db.session.get(User, user_id)
     if user is None:
         raise UserError("That account no longer exists.")
-    if choice not in ALERT_CHOICES:
-        raise UserError("Choose one of the ways offered.")
-    user.alerts = choice
+    for name, value in settings.items():
+        setattr(user, name, value)
     db.session.commit()
     return user
 
@@ -151,3 +165,4 @@ def authenticate(email: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
+

@@ -218,6 +218,15 @@ def mail(key: str) -> tuple[str, int]:
     return render_template("admin/mail.html", mail=found), 200
 
 
+@bp.get("/mailbox/<key>/invite.ics")
+def mail_invite(key: str) -> Response:
+    found = delivery.mailbox_mail(key) or abort(404)
+    if found.invitation is None:
+        abort(404)
+    return Response(found.invitation.ics, mimetype="text/calendar", headers={
+        "Content-Disposition": 'attachment; filename="invite.ics"'})
+
+
 @bp.get("/mailbox/<key>/html")
 def mail_html(key: str) -> Response:
     found = delivery.mailbox_mail(key) or abort(404)

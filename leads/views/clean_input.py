@@ -12,7 +12,9 @@ for ``LimitedStream`` at a maximum). A chunked body of exactly the limit is refu
 
 A form whose body is not UTF-8 text is refused with a 400 that says so, whether the bad bytes
 came raw or percent-encoded (``%FF``): Werkzeug would drop the first silently and keep the second
-as the three characters ``%FF``, and neither is what the person typed.
+as the three characters ``%FF``, and neither is what the person typed. A query string is held to the
+same rule, on every page alike (an inbox filter and its CSV export, a campaign link): Werkzeug would
+turn percent-encoded bad bytes into U+FFFD and search for that, and fail on raw ones with a 500.
 """
 
 from __future__ import annotations
@@ -42,20 +44,30 @@ class CleanRequest(Request):
     parameter_storage_class = CleanParameters
 
     @cached_property
+    def unreadable_query(self) -> bool:
+        """A query string that is not UTF-8 text, raw or percent-encoded."""
+        return not _utf8(self.query_string)
+
+    @cached_property
     def unreadable(self) -> bool:
         """A form post whose body is not UTF-8 text, raw or percent-encoded."""
         if self.mimetype != "application/x-www-form-urlencoded":
             return False
         # Cached, so the form is still parsed from the same bytes afterwards.
-        body = self.get_data(cache=True)
-        try:
-            unquote_to_bytes(body.replace(b"+", b" ")).decode("utf-8")
-        except UnicodeDecodeError:
-            return True
+        return not _utf8(self.get_data(cache=True))
+
+
+def _utf8(encoded: bytes) -> bool:
+    try:
+        unquote_to_bytes(encoded.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
         return False
+    return True
 
 
 UNREADABLE = "Your browser sent characters we couldn't read. Please check your answers and send them again."
+UNREADABLE_LINK = ("The address of this page holds characters we couldn't read. Please check the link, or go to "
+                   "the page without what follows its “?”.")
 
 
 def register(app: Flask) -> None:
@@ -66,8 +78,9 @@ def register(app: Flask) -> None:
         if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
             request.get_data(cache=True)
             request.stream.read(1)  # raises RequestEntityTooLarge when the body went past the limit
-        if isinstance(request, CleanRequest) and request.unreadable:
+        if isinstance(request, CleanRequest) and (request.unreadable_query or request.unreadable):
             from leads.views.errors import error_page
 
-            return error_page(400, "We couldn't read that page", UNREADABLE)
+            return error_page(400, "We couldn't read that page",
+                              UNREADABLE_LINK if request.unreadable_query else UNREADABLE)
         return None

@@ -1,4 +1,5 @@
-"""Template filters: dates in plain words, and the prospect's phrases that scored, highlighted."""
+"""Template filters: dates as the reader reads them (``leads.dates``), and the prospect's phrases that scored,
+highlighted."""
 
 from __future__ import annotations
 
@@ -8,21 +9,18 @@ from collections.abc import Iterable, Sequence
 from flask import Flask
 from markupsafe import Markup, escape
 
+from leads import dates
 from leads.labels import details_in_words, in_words
 
 
 def human_date(value: dt.date | dt.datetime | None, style: str = "datetime") -> str:
-    """Server-side fallback text; site.js rewrites <time data-local> into the reader's own time zone."""
-    if value is None:
-        return ""
-    if style == "date" or not isinstance(value, dt.datetime):
-        return f"{value:%-d %B %Y}"
-    return f"{value.astimezone(dt.UTC):%-d %b %Y, %H:%M} UTC"
+    """``value`` in the reader's zone and language (see ``leads.dates`` for the styles); "" for nothing."""
+    return "" if value is None else dates.show(value, dates.reader(), style)
 
 
-def day_label(value: dt.date) -> str:
-    """A day of the studio's charts, short: "3 Nov"; its days are already the team's."""
-    return f"{value:%-d %b}"
+def reader_zone() -> str:
+    """The zone the page's times are shown in, named as people read it (for a <time>'s title)."""
+    return dates.zone_label(dates.reader().zone)
 
 
 def highlight(text: str, spans: Iterable[Sequence[int] | None]) -> Markup:
@@ -70,6 +68,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(details_in_words, "details_in_words")
     app.add_template_filter(human_date)
     app.add_template_filter(highlight)
-    app.add_template_filter(day_label)
+    app.add_template_global(reader_zone)
     app.add_template_filter(as_datetime)
     app.add_template_filter(duration)
