@@ -240,4 +240,9 @@ def test_a_released_ready_buyer_who_asked_to_talk_is_mailed_a_link_to_book_and_t
         # The nudge for the unbooked does not mail them a second time for the same hand-over.
         assert nudge_unbooked(clock.now() + dt.timedelta(hours=1)) == 0
         db.session.rollback()
+        lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.email == email))
     assert _mailed(app, rep.email) == ["lead.sales_ready"]
+    # The rep reads in the lead's journey what the prospect was sent.
+    auth.login(rep.email)
+    journey = client.get(f"/inbox/leads/{lead_id}").get_data(as_text=True)
+    assert "Sent one email with free times to book, once a person had read their answers" in journey
