@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -21,6 +22,16 @@ def _state(app: Flask, email: str) -> tuple[str, list[str], list[str], int]:
         kinds = list(db.session.scalars(sa.select(LeadEvent.kind).where(LeadEvent.lead_id == lead.id)))
         alerts = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) or 0
         return lead.route, verdicts, kinds, alerts
+
+
+def _send_back(app: Flask, email: str) -> None:
+    """Sales mark the lead "Not ready": it leaves the inbox for the reading list."""
+    from leads.services.workflow import change_status
+
+    with app.app_context():
+        lead = db.session.scalar(sa.select(Lead).where(Lead.email == email))
+        assert lead is not None and lead.owner_id is not None
+        change_status(lead.id, "not_ready", lead.owner_id, "no_timeline")
 
 
 def test_a_ready_prospect_who_said_not_yet_is_never_sent_to_sales_nor_promised_a_call(
@@ -80,6 +91,14 @@ def test_the_talk_now_button_in_chromium(app: Flask, client: FlaskClient, page, 
     assert page.get_by_role("heading", level=1).inner_text().endswith("Let's talk.")
     assert page.get_by_role("heading", name="Pick a time to talk with Riley Rep").is_visible()
     assert _state(app, persona_answers(NOT_YET)["email"])[0] == "sales_ready"
+    assert page.get_by_role("button", name="I'd like to talk now").count() == 0  # with sales: nothing to ask
+    # Sales send the lead back; weeks later she opens the same page: the way back is where she left it.
+    _send_back(app, persona_answers(NOT_YET)["email"])
+    page.reload()
+    assert page.get_by_role("heading", name="Your reading list").is_visible()
+    page.get_by_role("button", name="I'd like to talk now").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Pick a time to talk with Riley Rep").is_visible()
 
 
 def test_a_disqualified_prospect_is_not_offered_a_talk_now_it_would_refuse(client: FlaskClient, submit,
@@ -126,3 +145,27 @@ def test_a_hand_raised_again_after_sales_sent_the_lead_back_is_a_new_decision(
         assert db.session.get(Lead, lead_id).status == "new"
     client.post("/questionnaire/result/talk", data={"csrf_token": token})  # and a double click is still one
     assert _state(app, answers["email"])[2].count("hand_raised") == 2
+
+
+@pytest.mark.parametrize("raised", [True, False], ids=["after-a-hand-raise", "ready-from-the-start"])
+def test_the_result_page_offers_talk_now_again_once_sales_sent_the_lead_back_and_hides_it_while_with_sales(
+        app: Flask, client: FlaskClient, submit, make_user, ready_answers, raised: bool) -> None:
+    make_user("sales", name="Riley Rep")
+    answers = persona_answers(NOT_YET) if raised else ready_answers
+    submit(answers, follow=True)
+    if raised:
+        client.post("/questionnaire/result/talk", data={"csrf_token": csrf_token(client, "/questionnaire/result")})
+    with_sales = client.get("/questionnaire/result").get_data(as_text=True)
+    assert "Let's talk" in with_sales and "I'd like to talk now" not in with_sales
+    _send_back(app, answers["email"])
+    sent_back = client.get("/questionnaire/result").get_data(as_text=True)
+    # No longer with sales: no promise of a call or of times, reading instead, and the way back.
+    assert "Let's talk" not in sent_back and "Pick a time" not in sent_back and "will email you" not in sent_back
+    assert "Your reading list" in sent_back and "I'd like to talk now" in sent_back
+    token = csrf_token(client, "/questionnaire/result")
+    response = client.post("/questionnaire/result/talk", data={"csrf_token": token}, follow_redirects=True)
+    again = response.get_data(as_text=True)
+    assert "Pick a time to talk with Riley Rep" in again and "I'd like to talk now" not in again
+    route, _, kinds, _ = _state(app, answers["email"])
+    assert (route, kinds.count("hand_raised"), kinds.count("promoted")) == ("sales_ready", 2 if raised else 1,
+                                                                            2 if raised else 1)

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from leads.extensions import db
-from leads.models import Lead, LeadEvent, Submission
-from tests.conftest import csrf_token
+from leads.models import Consent, Lead, LeadEvent, NurtureSubscription, OutboxMessage, Submission
+from tests.conftest import Auth, csrf_token
+
+
+def _mailed(app: Flask, to: str) -> list[str]:
+    """What the outbox holds for ``to``: each mail's topic, and a meeting mail's kind after a colon."""
+    with app.app_context():
+        rows = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == to)
+                                  .order_by(OutboxMessage.id)).all()
+        return [row.topic + (f":{row.payload['kind']}" if "kind" in row.payload else "") for row in rows]
+
+
+def _release(app: Flask, make_user, submission_id: int) -> str:
+    """A marketer, in a browser of their own, releases the submission from the review page; the page after it."""
+    marketer = app.test_client()
+    Auth(marketer).login(make_user("marketer").email)
+    token = csrf_token(marketer, "/studio/quarantine")
+    marketer.post(f"/studio/quarantine/{submission_id}/release", data={"csrf_token": token})
+    return marketer.get("/studio/quarantine").get_data(as_text=True)
 
 
 def _held(app: Flask, submit, answers: dict) -> int:
@@ -145,6 +164,8 @@ def test_a_release_never_undoes_what_sales_decided_after_the_answers_arrived(
             assert (lead.route, lead.status) == ("nurture", "not_ready") and "route_kept" in kinds
         else:  # the prospect answered again after sales sent them back: a new decision of theirs
             assert (lead.route, lead.status) == ("sales_ready", "new") and kinds.count("promoted") == 1
+    # Only a lead the release hands to sales is mailed a link to book; one whose route stood hears nothing.
+    assert _mailed(app, "dana@buyer.example") == ([] if decided_first else ["meeting.mail:after_review"])
 
 
 def test_new_answers_from_a_lead_sales_marked_spam_stay_out(app: Flask, submit, make_user, ready_answers) -> None:
@@ -161,3 +182,67 @@ def test_new_answers_from_a_lead_sales_marked_spam_stay_out(app: Flask, submit, 
         lead = db.session.get(Lead, lead_id)
         assert (lead.route, lead.status, len(lead.submissions)) == ("quarantined", "spam", 2)
         assert [e.kind for e in lead.events][-1] == "route_kept"
+
+
+def test_a_released_prospect_who_ticked_the_reading_box_gets_the_confirmation_with_the_consent_they_gave(
+        app: Flask, client: FlaskClient, submit, auth, make_user, researcher_answers) -> None:
+    email = "dana@mailinator.com"
+    page = submit(researcher_answers | {"email": email, "email_reading": True}, follow=True).get_data(as_text=True)
+    # Held: nothing was sent, and the page says so kindly, with what follows once a person has looked.
+    assert "sent a link" not in page and "quarantin" not in page.lower()
+    assert "A person on our team reads new answers before we send anything" in page
+    assert "the reading list you asked for follows" in page and email in page
+    with app.app_context():
+        submission = db.session.scalar(sa.select(Submission))
+        assert submission.verdict == "quarantined"
+        arrived, label = submission.created_at, "Email me this reading list and an occasional article"
+    assert _mailed(app, email) == []
+
+    review = _release(app, make_user, submission.id)
+    assert "to “Reading list”. They asked for the reading by email: the link to confirm their address" in review
+    assert _mailed(app, email) == ["nurture.confirm"]
+    with app.app_context():
+        [consent] = db.session.scalars(sa.select(Consent).where(Consent.kind == "marketing")).all()
+        subscription = db.session.get(NurtureSubscription, submission.lead_id)
+        # The consent as given with the answers, in the words shown then: recorded once, and not again at release.
+        assert consent.submission_id == submission.id and consent.given_at == arrived
+        assert consent.wording.startswith(label) and consent.confirmed_at is None
+        assert (subscription.state, subscription.consent_id) == ("pending", consent.id)
+        assert subscription.reading  # the reading list the released answers fit
+    # The prospect's result page now says what was sent.
+    assert f"sent a link to <strong>{email}</strong>" in client.get("/questionnaire/result").get_data(as_text=True)
+
+
+def test_a_released_ready_buyer_who_asked_to_talk_is_mailed_a_link_to_book_and_the_rep_is_alerted_once(
+        app: Flask, client: FlaskClient, submit, auth, make_user, ready_answers) -> None:
+    from leads import clock
+    from leads.services.booking import meeting_mail, nudge_unbooked
+
+    rep = make_user("sales", name="Riley Rep")
+    email = "dana@mailinator.com"
+    page = submit(ready_answers | {"email": email, "email_reading": True}, follow=True).get_data(as_text=True)
+    assert "You asked to talk to us. A person on our team reads new answers before anyone gets in touch" in page
+    assert "a link to pick a time" in page and "the reading list you asked for follows instead" in page
+    assert "Pick a time" not in page and "talk now" not in page
+    with app.app_context():
+        submission_id = db.session.scalar(sa.select(Submission.id).where(Submission.verdict == "quarantined"))
+
+    review = _release(app, make_user, submission_id)
+    assert "to “With sales”. They asked to talk: a link to pick a time is on its way to them." in review
+    # Ready, so a conversation rather than reading: no confirmation mail.
+    assert _mailed(app, email) == ["meeting.mail:after_review"]
+    assert _mailed(app, rep.email) == ["lead.sales_ready"]
+    with app.app_context():
+        row = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == email))
+        mail = meeting_mail(row.payload, clock.now())
+        assert mail.subject == "We've read your answers: pick a time to talk"
+        assert "/book/" in mail.context["book_url"] and len(mail.context["slots"]) == 3
+        # The nudge for the unbooked does not mail them a second time for the same hand-over.
+        assert nudge_unbooked(clock.now() + dt.timedelta(hours=1)) == 0
+        db.session.rollback()
+        lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.email == email))
+    assert _mailed(app, rep.email) == ["lead.sales_ready"]
+    # The rep reads in the lead's journey what the prospect was sent.
+    auth.login(rep.email)
+    journey = client.get(f"/inbox/leads/{lead_id}").get_data(as_text=True)
+    assert "Sent one email with free times to book, once a person had read their answers" in journey

@@ -103,7 +103,9 @@ def test_the_studio_shows_the_problems_of_a_questionnaire_that_has_never_loaded(
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "No version of the questionnaire has loaded yet" in body
-    assert f"{path}:{line}: error: question &#39;name&#39;: {PROBLEM} &#39;lots&#39;" in body
+    # Named as the marketer knows the file, within the content folder, never by the server's absolute path.
+    assert f"questionnaire.yaml:{line}: error: question &#39;name&#39;: {PROBLEM} &#39;lots&#39;" in body
+    assert str(content_copy) not in body
 
 
 # --- no good version anywhere: a clear 503, never a 500 --------------------------------------------

@@ -50,6 +50,12 @@ def record_submission_consents(model: Questionnaire, answers: dict[str, object],
     return marketing
 
 
+def marketing_consent_of(submission: Submission) -> Consent | None:
+    """The reading box as ticked with ``submission``: its consent, in the wording shown then, or None."""
+    return db.session.scalar(sa.select(Consent).where(Consent.submission_id == submission.id, Consent.kind == MARKETING)
+                             .order_by(Consent.id).limit(1))
+
+
 def suppression(email_or_hash: str, *, hashed: bool = False) -> Suppression | None:
     """Why no marketing mail may go to this address, or None when it may."""
     return db.session.get(Suppression, email_or_hash if hashed else address_key(email_or_hash))

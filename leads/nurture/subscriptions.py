@@ -1,7 +1,8 @@
 """Reading by email, as the prospect asked for it: double opt-in, confirmation, unsubscribe and resubscribe.
 
-A submission with the box ticked starts a pending subscription and queues the confirmation mail; nothing
-else is sent until its signed link is followed. Each function here but ``start_opt_in`` is one transaction.
+A submission with the box ticked starts a pending subscription and queues the confirmation mail (answers held
+for review: when a person releases them); nothing else is sent until its signed link is followed. Each function
+here but ``start_opt_in`` and ``offer_reading`` is one transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from leads.nurture import recommend_reading
 from leads.nurture.consent import (
     MARKETING,
     lift_suppression,
+    marketing_consent_of,
     record_consent,
     record_submission_consents,
     suppress,
@@ -47,6 +49,7 @@ READING_LIST_KEY = "reading-list"
 # What a submission's reading box led to, kept in its context for the result page to say exactly that:
 # a confirmation was queued, the address already gets the reading, or it refused mail before.
 BY_EMAIL = "reading_by_email"
+ASKED = "asked"  # the confirmation was queued
 RESUBSCRIBE_WORDING = "Send me the reading again"
 
 
@@ -65,15 +68,34 @@ def start_opt_in(model: Questionnaire, answers: Mapping[str, Any], lead: Lead, s
     """Record the submission's consents; a nurture lead who ticked the reading box gets the confirmation mail.
 
     ``route`` is the submission's route: a "not yet" buyer's ``warming`` is a nurture lead too (``lead_route``).
-    What the box led to is kept in the submission's context (``BY_EMAIL``), so the result page promises a
-    mail only when one was queued. The caller commits, with the submission: the consent, the subscription
-    and the mail are written or lost together with it.
+    Answers held for review (``quarantined``) have their consents recorded here, as given, and are offered
+    the reading when a person releases them (``offer_reading``). The caller commits, with the submission:
+    the consent, the subscription and the mail are written or lost together with it.
     """
     marketing = record_submission_consents(model, dict(answers), lead, submission, now)
-    if marketing is None or lead_route(route) != NURTURE:
-        return
+    if marketing is not None:
+        _offer(model, answers, lead, submission, marketing, route, now)
+
+
+def offer_reading(model: Questionnaire, lead: Lead, submission: Submission, route: str, now: dt.datetime) -> str:
+    """Answers held for review that a person has released: the reading box ticked with them (its consent as
+    recorded when they arrived, in the words shown then) asks for the confirmation mail now, as
+    ``start_opt_in`` would have, for a lead whose ``route`` is nurture. Returns what the box led to
+    (``BY_EMAIL``: ``ASKED`` when a confirmation was queued), or "" when it was not ticked or the lead is not
+    nurtured. The caller commits."""
+    marketing = marketing_consent_of(submission)
+    return _offer(model, submission.answers, lead, submission, marketing, route, now) if marketing else ""
+
+
+def _offer(model: Questionnaire, answers: Mapping[str, Any], lead: Lead, submission: Submission, marketing: Consent,
+           route: str, now: dt.datetime) -> str:
+    """The reading by email for a ticked box: a confirmation queued if the lead is nurtured, kept in the
+    submission's context (``BY_EMAIL``) so that the result page promises a mail only when one was queued."""
+    if lead_route(route) != NURTURE:
+        return ""
     outcome = _queue_confirmation(model, answers, lead, submission, marketing, now)
     submission.context = {**submission.context, BY_EMAIL: outcome}
+    return outcome
 
 
 def _queue_confirmation(model: Questionnaire, answers: Mapping[str, Any], lead: Lead, submission: Submission,
@@ -98,7 +120,7 @@ def _queue_confirmation(model: Questionnaire, answers: Mapping[str, Any], lead: 
     found.stopped_at, found.stop_reason, found.next_email_at = None, "", None
     db.session.add(_mail(CONFIRM, lead, now))
     ring_doorbell()
-    return "asked"
+    return ASKED
 
 
 def read_before_answering(context: Any) -> set[str]:
@@ -234,5 +256,5 @@ def _mail(topic: str, lead: Lead, now: dt.datetime, payload: Mapping[str, Any] |
                          give_up_at=now + GIVE_UP_AFTER, payload={"lead_id": lead.id, **(payload or {})})
 
 
-__all__ = ["NURTURE_TOPICS", "BadLink", "NothingToDo", "confirm", "confirmation", "resubscribe", "start_opt_in",
-           "unsubscribe", "unsubscribe_offer"]
+__all__ = ["NURTURE_TOPICS", "BadLink", "NothingToDo", "confirm", "confirmation", "offer_reading", "resubscribe",
+           "start_opt_in", "unsubscribe", "unsubscribe_offer"]

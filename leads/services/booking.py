@@ -48,7 +48,10 @@ MEETING_MAIL = "meeting.mail"
 SHOWN_SLOTS = 40
 # The lead statuses each mail the clock sends assumes: one sales have closed (won, lost) or taken out of the
 # inbox hears none of them. Checked when the mail is queued and again when it is sent.
-MAIL_NEEDS = {"nudge": AWAITING_MEETING, "reminder_day": OPEN, "reminder_hour": OPEN, "rebook": OPEN}
+MAIL_NEEDS = {"nudge": AWAITING_MEETING, "after_review": AWAITING_MEETING, "reminder_day": OPEN, "reminder_hour": OPEN,
+              "rebook": OPEN}
+# The journey's event for a mail of free times (the nudge, or the one after a review): one per hand-over.
+TIMES_MAILED = "booking_nudge"
 
 
 class BookingError(ValueError):
@@ -511,9 +514,10 @@ def meeting_mail(payload: dict[str, Any], stamp: dt.datetime) -> MeetingMail:
         raise NoLongerDue(f"Not sent: the lead is {LABELS.get(lead.status, lead.status).lower()} now.")
     context: dict[str, Any] = {"kind": kind, "lead": lead, "audience": payload.get("audience", "prospect"),
                                "book_url": book_url(lead.id)}
-    if kind == "nudge":
+    if kind in ("nudge", "after_review"):
         context["slots"] = [when_text(dt.datetime.fromisoformat(s), zone) for s in payload.get("slots", [])]
-        return MeetingMail("Pick a time to talk, whenever suits you", context)
+        return MeetingMail("Pick a time to talk, whenever suits you" if kind == "nudge"
+                           else "We've read your answers: pick a time to talk", context)
     meeting = db.session.get(Meeting, payload.get("meeting_id"))
     if meeting is None:
         raise LookupError("The meeting no longer exists.")
@@ -591,34 +595,39 @@ def send_reminders(now: dt.datetime) -> int:
 def nudge_unbooked(now: dt.datetime) -> int:
     """One mail with the rep's next slots to each ready lead who asked to talk but has not booked within
     ``BOOKING_NUDGE_MINUTES`` of arriving, while no meeting is set and sales have not closed it; never a second
-    one for the same hand-over. The caller commits."""
+    one for the same hand-over (nor after the mail a release from review sent). The caller commits."""
     wait = dt.timedelta(minutes=float(current_app.config["BOOKING_NUDGE_MINUTES"]))
     if wait <= dt.timedelta():
         return 0
-    nudged = sa.select(LeadEvent.id).where(LeadEvent.lead_id == Lead.id, LeadEvent.kind == "booking_nudge",
+    nudged = sa.select(LeadEvent.id).where(LeadEvent.lead_id == Lead.id, LeadEvent.kind == TIMES_MAILED,
                                            LeadEvent.at >= Lead.routed_at)
     booked = sa.select(Meeting.id).where(Meeting.lead_id == Lead.id, Meeting.created_at >= Lead.routed_at)
     waiting = db.session.scalars(sa.select(Lead).where(
         Lead.route == SALES_READY, Lead.status.in_(MAIL_NEEDS["nudge"]), Lead.routed_at <= now - wait,
         Lead.routed_at > now - wait - NUDGE_AT_MOST_AFTER, ~sa.exists(nudged), ~sa.exists(booked))
         .order_by(Lead.routed_at).limit(100)).all()
-    count = 0
-    for lead in waiting:
-        if not wants_meeting(lead):
-            continue
-        shown = offer(lead, now, limit=3)
-        zone = zone_or_default(lead.latest.context.get("timezone") if isinstance(lead.latest.context, dict)
-                               else None, current_app.config["WORKING_TIMEZONE"])
-        db.session.add(OutboxMessage(
-            topic=MEETING_MAIL, channel="email", recipient=lead.email, created_at=now, next_attempt_at=now,
-            give_up_at=now + GIVE_UP_AFTER,
-            payload={"lead_id": lead.id, "kind": "nudge", "audience": "prospect", "timezone": zone,
-                     "slots": [slot.start.isoformat() for slot in shown.slots]}))
-        db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="booking_nudge",
-                                 data={"slots": len(shown.slots)}))
-        ring_doorbell()
-        count += 1
-    return count
+    return sum(mail_free_times(lead, now) for lead in waiting)
+
+
+def mail_free_times(lead: Lead, now: dt.datetime, kind: str = "nudge") -> bool:
+    """Mail a prospect who asked to talk the link to book and the rep's next free times, if they can book and
+    have nothing booked, and log it (``TIMES_MAILED``); returns whether it did. ``kind`` is the mail's words:
+    the nudge after a while unbooked, or ``after_review`` once a person released answers held for review (the
+    result page told them a person reads answers first and that a link would follow). The caller commits."""
+    if lead.status not in MAIL_NEEDS[kind] or not can_book(lead) or upcoming_meeting(lead.id) is not None:
+        return False
+    shown = offer(lead, now, limit=3)
+    zone = zone_or_default(lead.latest.context.get("timezone") if isinstance(lead.latest.context, dict)
+                           else None, current_app.config["WORKING_TIMEZONE"])
+    db.session.add(OutboxMessage(
+        topic=MEETING_MAIL, channel="email", recipient=lead.email, created_at=now, next_attempt_at=now,
+        give_up_at=now + GIVE_UP_AFTER,
+        payload={"lead_id": lead.id, "kind": kind, "audience": "prospect", "timezone": zone,
+                 "slots": [slot.start.isoformat() for slot in shown.slots]}))
+    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind=TIMES_MAILED, data={"slots": len(shown.slots),
+                                                                              "mail": kind}))
+    ring_doorbell()
+    return True
 
 
 def sync_calendars(now: dt.datetime, limit: int = 20) -> int:

@@ -19,7 +19,7 @@ from leads.extensions import db
 from leads.models import LeadEvent, Submission
 from leads.questionnaire import Questionnaire
 from leads.routing import QUARANTINED, SPAM, lead_route, route_lead
-from leads.scoring import events_from_rows, score
+from leads.scoring import NURTURE, SALES_READY, WARMING, events_from_rows, score
 from leads.services.handover import change_route, decided_at, record_score, the_prospect
 from leads.services.model_versions import model_of_version
 from leads.services.submissions import latest_submission_id
@@ -81,6 +81,16 @@ def raise_hand(source: str, *, submission_id: int | None = None, lead_id: int | 
     lead_key = lead.id
     db.session.commit()
     return HandRaise(submission.id, lead_key, route)
+
+
+def offers_hand_raise(submission: Submission) -> bool:
+    """Whether the result page offers "I'd like to talk now" for these answers: where raising the hand could
+    change the next step. Only while the lead is being nurtured (never while it is with sales), never for
+    answers held for a person to check, refused as spam or ruled out by a disqualifier; and not twice, unless
+    sales decided about the lead since (sent it back as not ready, say): then the way back is offered again."""
+    if submission.verdict not in (SALES_READY, NURTURE, WARMING) or submission.lead.route != NURTURE:
+        return False
+    return not _raised_since_last_decision(submission)
 
 
 def _raised_since_last_decision(submission: Submission) -> bool:

@@ -2,6 +2,12 @@
 
 Release scores and routes a submission as of its arrival, under the model it arrived with, as if it had
 never been held; confirm as spam keeps it out. Both are logged on the lead with who decided.
+
+While answers are held, nothing goes to the prospect: the result page tells them that a person reads new
+answers first, and what follows once one has. So a release answers what they asked for then, through the
+paths a submission takes: a nurtured prospect who ticked the reading box gets the confirmation mail (their
+consent as recorded on arrival, ``offer_reading``), and a ready one who asked to talk a mail with the link to
+book and the rep's next free times (``mail_free_times``), besides the rep's alert from the hand-over.
 """
 
 from __future__ import annotations
@@ -15,9 +21,11 @@ from sqlalchemy import orm
 from leads import clock
 from leads.extensions import db
 from leads.models import LeadEvent, Submission, User
+from leads.nurture.subscriptions import ASKED, offer_reading
 from leads.questionnaire import Questionnaire
 from leads.routing import QUARANTINED, SPAM, lead_route, route_lead
-from leads.scoring import events_from_rows, score
+from leads.scoring import SALES_READY, events_from_rows, score
+from leads.services.booking import mail_free_times
 from leads.services.handover import change_route, record_score, the_prospect
 from leads.services.model_versions import model_of_version
 from leads.services.studio_counts import count_submission, has_draft
@@ -35,6 +43,8 @@ class Review:
     submission_id: int
     lead_id: int
     route: str
+    # What the release mailed the prospect: "" (nothing), "confirmation" (the reading box) or "times" (to book).
+    mailed: str = ""
 
 
 def held_submissions(limit: int = PAGE) -> list[Submission]:
@@ -77,10 +87,22 @@ def release(submission_id: int, reviewer_id: int, model: Questionnaire, now: dt.
         change_route(lead, lead_route(route), now,
                      {"by": "release", "released_by": reviewer.name, "submission_id": submission.id},
                      the_prospect(submission.created_at))
+        mailed = _answer_the_prospect(model, submission, now)
+    else:  # newer answers came since, and what they asked for was answered then
+        mailed = ""
     count_submission(submission.context, submission.created_at, has_draft(submission.id), model)
-    review = Review(submission.id, lead.id, route)
+    review = Review(submission.id, lead.id, route, mailed)
     db.session.commit()
     return review
+
+
+def _answer_the_prospect(model: Questionnaire, submission: Submission, now: dt.datetime) -> str:
+    """What the released answers asked for, now that a person has looked, for the lead where it now stands
+    (a decision sales made since the answers arrived may have kept it elsewhere); what was mailed, if anything."""
+    lead = submission.lead
+    if lead.route == SALES_READY:
+        return "times" if mail_free_times(lead, now, "after_review") else ""
+    return "confirmation" if offer_reading(model, lead, submission, lead.route, now) == ASKED else ""
 
 
 def confirm_spam(submission_id: int, reviewer_id: int, now: dt.datetime | None = None) -> Review:

@@ -11,7 +11,6 @@ from leads.booking.links import LinkError
 from leads.extensions import limiter
 from leads.forms import ActionForm, ConfirmForm, SlotForm, ZoneForm
 from leads.models import Lead, Meeting, Submission
-from leads.routing import QUARANTINED
 from leads.services.booking import (
     ZONES,
     BookingError,
@@ -23,7 +22,6 @@ from leads.services.booking import (
     cancel,
     check_booking,
     check_move,
-    conversation,
     lead_from_token,
     meeting_from_token,
     meeting_token,
@@ -74,12 +72,8 @@ def bad_link(error: LinkError) -> ResponseReturnValue:
 
 
 def booking_context(submission: Submission) -> dict[str, object]:
-    """On a ready buyer's result page: the booked meeting, or the slots to book one, when they asked to talk.
-    Answers held back for a person to check, from someone who asked, are told that a person looks first."""
+    """On a ready buyer's result page: the booked meeting, or the slots to book one, when they asked to talk."""
     lead = submission.lead
-    if submission.verdict == QUARANTINED:
-        asking = conversation()
-        return {"being_checked": asking is not None and asking.asked(submission.answers)}
     if submission.verdict != "sales_ready" or not can_book(lead):
         return {}
     if (booked := upcoming_meeting(lead.id)) is not None:

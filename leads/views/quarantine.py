@@ -14,6 +14,13 @@ from leads.views import require_roles, site_content
 bp = Blueprint("quarantine", __name__, url_prefix="/studio/quarantine")
 bp.before_request(require_roles("marketer", "admin"))
 
+# What a release sent the prospect, as the reviewer reads it after the route.
+MAILED = {
+    "": "",
+    "confirmation": " They asked for the reading by email: the link to confirm their address is on its way.",
+    "times": " They asked to talk: a link to pick a time is on its way to them.",
+}
+
 
 @bp.get("")
 def queue() -> str:
@@ -31,7 +38,8 @@ def release_one(submission_id: int) -> Response:
     except ReviewError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Released: routed as of its arrival, to “{in_words('route', review.route)}”.", "info")
+        flash(f"Released: routed as of its arrival, to “{in_words('route', review.route)}”.{MAILED[review.mailed]}",
+              "info")
     return redirect(url_for("quarantine.queue"), 303)
 
 

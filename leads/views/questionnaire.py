@@ -26,7 +26,9 @@ from leads.forms import QuestionnaireForm, questionnaire_form
 from leads.models import Submission
 from leads.nurture import recommend_reading
 from leads.nurture.subscriptions import read_before_answering
-from leads.questionnaire import Alternative, Questionnaire, Step
+from leads.questionnaire import EMAIL_READING, Alternative, Questionnaire, Step
+from leads.routing import QUARANTINED
+from leads.scoring import NURTURE, SALES_READY, WARMING
 from leads.services.answering import (
     StepOutcome,
     Visitor,
@@ -36,8 +38,9 @@ from leads.services.answering import (
     take_booking,
     take_step,
 )
+from leads.services.booking import can_book, conversation
 from leads.services.drafts import DRAFT_LIFETIME, Draft, open_draft
-from leads.services.hand_raise import HandRaiseError, raise_hand
+from leads.services.hand_raise import HandRaiseError, offers_hand_raise, raise_hand
 from leads.views import site_content
 from leads.views.booking import booking_context
 from leads.views.tracking import external_referrer, read_visit, tracking_declined, utm_from
@@ -159,13 +162,36 @@ def result() -> Response | str:
     submission = db.session.get(Submission, submission_id) if isinstance(submission_id, int) else None
     if submission is None:
         return redirect(url_for("questionnaire.start"))
+    shown = _next_step(submission)
     reading = []
-    if submission.verdict != "sales_ready":  # warming and nurture both get reading, never a promised call
+    if shown == "reading":  # warming and nurture both get reading, never a promised call
         articles = site_content().fresh_articles().published(clock.now())
         reading = recommend_reading(articles, submission.answers, site_content().questionnaire(),
                                     read=read_before_answering(submission.context))
-    return render_template("questionnaire/result.html", submission=submission, reading=reading,
+    held = _asked_while_held(submission) if shown == "held" else {}
+    return render_template("questionnaire/result.html", submission=submission, next_step=shown, reading=reading,
+                           talk_now=offers_hand_raise(submission), **held,
                            reply_hours=current_app.config["SALES_REPLY_HOURS"], **booking_context(submission))
+
+
+def _next_step(submission: Submission) -> str:
+    """What the result page offers, for where the lead stands now: "ready" (a conversation), "reading", "held"
+    (a person reads the answers first) or "other". Ready answers whose lead sales sent back get reading."""
+    lead = submission.lead
+    if submission.verdict == QUARANTINED:
+        return "held"
+    if submission.verdict == SALES_READY and (lead.route == SALES_READY or can_book(lead)):
+        return "ready"
+    if submission.verdict in (NURTURE, WARMING) or (submission.verdict == SALES_READY and lead.route == NURTURE):
+        return "reading"
+    return "other"
+
+
+def _asked_while_held(submission: Submission) -> dict[str, bool]:
+    """What answers held for review asked for, which follows once a person has read them: the page says so."""
+    asking = conversation()
+    return {"asked_to_talk": asking is not None and asking.asked(submission.answers),
+            "asked_for_reading": submission.answers.get(EMAIL_READING) is True}
 
 
 @bp.post("/result/talk")
