@@ -329,7 +329,7 @@ def test_a_page_view_that_cannot_be_counted_still_answers_the_reader(app: Flask,
 # --- after the questionnaire: parallel paths into one conversation, in any order ---------------------------
 
 
-class Sales:
+class Buyer:
     """One ready buyer (who asked to talk) and what they and the sales team can do next, through the services."""
 
     def __init__(self, app: Flask, clock: MovingClock, rep_id: int, email: str) -> None:
@@ -471,7 +471,7 @@ def test_in_conversation_counts_each_person_once_whichever_path_came_first(
         app: Flask, clock: MovingClock, make_user, runner, actions: list[str]) -> None:
     rep = make_user("sales")
     first = today(app)
-    buyer = Sales(app, clock, rep.id, "walk@buyer.example")
+    buyer = Buyer(app, clock, rep.id, "walk@buyer.example")
     for action in actions:
         clock.move(days=1, hours=3)  # each on a later day: a breakdown counts on its stage's day
         assert action in buyer.can(), (action, buyer.can())
@@ -494,7 +494,7 @@ def test_any_order_of_booking_contact_and_outcomes_nests_and_the_backfill_agrees
     stages grow by what that person did, each stage stays at most the one before, and the backfill agrees."""
     first = dt.date.today() - dt.timedelta(days=2)  # before anything this test counts, in any time zone
     before = people_since(app, first)
-    buyer = Sales(app, clock, seller, f"walk-{uuid.uuid4().hex[:12]}@buyer.example")
+    buyer = Buyer(app, clock, seller, f"walk-{uuid.uuid4().hex[:12]}@buyer.example")
     actions: list[str] = []
     for _ in range(data.draw(st.integers(1, 6), label="how many acts")):
         clock.move(hours=data.draw(st.integers(1, 60), label="hours later"))
