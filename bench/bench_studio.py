@@ -6,14 +6,14 @@
 Those pages read only the day summaries (funnel_days, funnel_totals, funnel_splits, article_days),
 never leads or page views, so the loader writes the summaries the app would have kept for N leads
 over the last 365 days: each lead with 10 page views, a start, every step, a submission, and for
-some sales-ready, contacted and won; each read three articles (first, middle, last touch). It
-writes them set-based in SQL: a series of people (a recursive CTE on SQLite, generate_series on
-PostgreSQL) joined to the stages they reached, grouped straight into funnel_days, from which the
-totals and splits are grouped in turn. Requests go through the Flask test client, signed in as a
-marketer; the sizes take turns request by request, so that load from others on a shared machine
-falls on both alike. The smallest size is the baseline: each page's median at the largest size
-is divided by it. "funnel, one campaign" reads the summary split every way and is shown for
-honesty; the goal is set for the two pages as they open.
+some sales-ready, in conversation (most of them booked) and won; each read three articles (first,
+middle, last touch). It writes them set-based in SQL: a series of people (a recursive CTE on SQLite,
+generate_series on PostgreSQL) joined to the stages they reached, grouped straight into funnel_days,
+from which the totals and splits are grouped in turn. Requests go through the Flask test client,
+signed in as a marketer; the sizes take turns request by request, so that load from others on a
+shared machine falls on both alike. The smallest size is the baseline: each page's median at the
+largest size is divided by it. "funnel, one campaign" reads the summary split every way and is shown
+for honesty; the goal is set for the two pages as they open.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ MEDIUMS = ("email", "social", "cpc", "event", "referral", "audio", "")
 CAMPAIGNS = ("spring", "summer", "autumn", "winter", "launch", "")
 ARTICLES = tuple(sorted(p.stem for p in (ROOT / "content" / "articles").glob("*.md")))
 # Share of leads (per mille) that reach each stage after the steps; a lead at a later stage reached the earlier.
-LATER = (("sales_ready", 300, False), ("contacted", 200, True), ("won", 50, True))
+LATER = (("sales_ready", 300, False), ("in_conversation", 200, True), ("in_conversation:booked", 150, True),
+         ("won", 50, True))
 MEASURES = (("read", 1000), ("start", 1000), ("sales_ready", 300), ("won", 50))
 
 

@@ -548,7 +548,7 @@ def test_a_rep_back_from_away_is_weighed_from_their_return_not_flooded(app: Flas
     assert owners[0] == returning.id and owners.count(steady.id) >= 2  # a first lead at once, not all eight
 
 
-def test_a_first_booking_is_the_funnels_booked_stage_and_the_backfill_agrees(
+def test_a_first_booking_begins_the_conversation_in_the_funnel_and_the_backfill_agrees(
         app: Flask, client: FlaskClient, rep, ready_answers) -> None:  # type: ignore[no-untyped-def]
     value = slot_values(walk_questionnaire(client, ready_answers, follow=True).get_data(as_text=True))[0]
     with app.app_context():
@@ -556,16 +556,19 @@ def test_a_first_booking_is_the_funnels_booked_stage_and_the_backfill_agrees(
         assert lead is not None
         token = book_token(lead.id)
 
-    def booked() -> int | None:
+    def counted() -> dict[str, int]:
         with app.app_context():
-            return db.session.scalar(sa.select(sa.func.sum(FunnelTotal.people)).where(FunnelTotal.stage == "booked"))
+            return {stage: int(n) for stage, n in db.session.execute(
+                sa.select(FunnelTotal.stage, sa.func.sum(FunnelTotal.people))
+                .where(FunnelTotal.stage.in_(("in_conversation", "in_conversation:booked")))
+                .group_by(FunnelTotal.stage))}
 
-    assert booked() is None
+    assert counted() == {}
     assert book_through(client, token, value).status_code == 303
-    assert booked() == 1
+    assert counted() == {"in_conversation": 1, "in_conversation:booked": 1}
     with app.app_context():
         backfill()
-    assert booked() == 1
+    assert counted() == {"in_conversation": 1, "in_conversation:booked": 1}
 
 
 # --- what a prospect's form posts, and what the page answers -----------------------------------------------

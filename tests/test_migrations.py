@@ -137,3 +137,29 @@ def test_leads_handed_to_sales_before_0013_keep_when_they_first_became_sales_rea
         db.engine.dispose()
     assert str(found[1]).startswith("2026-11-02 09:00") and str(found[2]).startswith("2026-11-05 10:00")
     assert found[3] is None
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the session's PostgreSQL database is already at the head")
+def test_0015_removes_the_retired_booked_and_contacted_stages_and_keeps_the_others(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from leads import create_app
+
+    app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
+    with app.app_context():
+        upgrade(revision="0014")
+        for stage in ("sales_ready", "booked", "contacted", "won"):
+            db.session.execute(sa.text("INSERT INTO funnel_days (day, stage, source, medium, campaign, landing, "
+                                       "wait_bucket, people) VALUES ('2026-11-02', :s, '', '', '', '', -1, 1)"),
+                               {"s": stage})
+            db.session.execute(sa.text("INSERT INTO funnel_totals (day, stage, wait_bucket, people) "
+                                       "VALUES ('2026-11-02', :s, -1, 1)"), {"s": stage})
+            db.session.execute(sa.text("INSERT INTO funnel_splits (split, day, value, stage, people) "
+                                       "VALUES ('campaign', '2026-11-02', '', :s, 1)"), {"s": stage})
+        db.session.commit()
+        upgrade()
+        kept = {table: sorted(db.session.scalars(sa.text(f"SELECT stage FROM {table}")))
+                for table in ("funnel_days", "funnel_totals", "funnel_splits")}
+        db.engine.dispose()
+    assert kept == dict.fromkeys(("funnel_days", "funnel_totals", "funnel_splits"), ["sales_ready", "won"])

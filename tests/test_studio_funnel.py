@@ -11,18 +11,24 @@ Three prospects, hand-counted:
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import os
 import re
+import uuid
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from leads.extensions import db
-from leads.models import ArticleDay, CampaignDay, FunnelDay, FunnelSplit, FunnelTotal, Lead, Submission
+from leads.models import ArticleDay, CampaignDay, FunnelDay, FunnelSplit, FunnelTotal, Lead, Meeting, Submission
 from leads.services.workflow import change_status
+from leads.studio.funnel import AFTER_QUESTIONNAIRE
 from tests.conftest import MovingClock, csrf_token, form_data, persona_answers, walk_questionnaire
 
 QUALIFYING, SCORING, DISCOVERY = "qualifying-by-the-gap", "scoring-readiness-with-rules", "running-a-discovery-call"
@@ -97,10 +103,13 @@ def test_funnel_counts_each_stage_once_per_person_across_visits(client: FlaskCli
     assert [n for stage, n in people.items() if stage.startswith("Reached")][0] == 3  # the second step
     assert people["Sent their answers"] == 3
     assert people["Sales-ready"] == 2
-    assert people["Contacted by sales"] == 1
+    assert people["In conversation"] == 1
+    assert people["of whom booked a meeting"] == 0
     assert people["Won"] == 1
     assert funnel["Sales-ready"][2] == "33.3"  # dropped: 3 sent, 2 ready
-    assert funnel["Contacted by sales"][3] and funnel["Won"][3]  # a median time, in seconds
+    assert funnel["In conversation"][3] and funnel["Won"][3]  # a median time, in seconds
+    assert funnel["of whom booked a meeting"][2] == "" and funnel["of whom booked a meeting"][4] == "In conversation"
+    assert funnel["Won"][2] == "0.0"  # dropped since "in conversation", not since its breakdown
     # A counts under the campaign they first arrived with, though they finished on a later visit without one.
     spring = {stage: int(row[0]) for stage, row in table(
         client, "/studio/funnel?days=7&campaign=spring&format=csv").items()}
@@ -128,8 +137,10 @@ def test_attribution_counts_first_last_and_any_touch_across_visits(client: Flask
     assert campaigns["(none)"] == ["1", "1", "1", "1", "1", "0", "0", "0"]
 
 
-def summary(app: Flask) -> tuple[list[Any], list[Any]]:
-    """Every day summary: people per stage and day (whatever the waits), per article and per campaign."""
+def summary(app: Flask) -> tuple[list[Any], list[Any], list[Any]]:
+    """Every day summary: people per stage and day (whatever the waits), per article and per campaign; and the
+    stages after the questionnaire with their waits, which stored rows tell exactly (a start's wait from the
+    reader's arrival is known only when it happens)."""
     with app.app_context():
         funnel = db.session.execute(sa.select(FunnelDay.day, FunnelDay.stage, FunnelDay.campaign,
                                               FunnelDay.landing, sa.func.sum(FunnelDay.people))
@@ -151,7 +162,12 @@ def summary(app: Flask) -> tuple[list[Any], list[Any]]:
                                                  CampaignDay.touch, CampaignDay.people)
                                        .order_by(CampaignDay.day, CampaignDay.campaign, CampaignDay.measure,
                                                  CampaignDay.touch)).all()
-        return [tuple(r) for r in (*funnel, *totals, *splits)], [tuple(r) for r in (*articles, *campaigns)]
+        waits = db.session.execute(sa.select(FunnelTotal.day, FunnelTotal.stage, FunnelTotal.wait_bucket,
+                                             FunnelTotal.people)
+                                   .where(FunnelTotal.stage.in_([stage.id for stage in AFTER_QUESTIONNAIRE]))
+                                   .order_by(FunnelTotal.day, FunnelTotal.stage, FunnelTotal.wait_bucket)).all()
+        return ([tuple(r) for r in (*funnel, *totals, *splits)], [tuple(r) for r in (*articles, *campaigns)],
+                [tuple(r) for r in waits])
 
 
 def backfill_agrees(app: Flask, runner: Any) -> None:
@@ -214,14 +230,16 @@ def test_every_way_into_a_stage_counts_once_and_the_overview_funnel_and_attribut
         client: FlaskClient, more_journeys, make_user, auth) -> None:
     auth.login(make_user("marketer").email)
     people = {stage: int(row[0]) for stage, row in table(client, "/studio/funnel?format=csv").items()}
-    # Started: the six drafts, and E's answers that came whole. Sales-ready: everyone but B, each once.
+    # Started: the six drafts, and E's answers that came whole, which passed every step too. Sales-ready:
+    # everyone but B, each once. In conversation: A, and F (contacted twice, sent back between).
     assert (people["Started the questionnaire"], people["Sent their answers"], people["Sales-ready"],
-            people["Contacted by sales"], people["Won"]) == (7, 7, 6, 2, 1)
+            people["In conversation"], people["Won"]) == (7, 7, 6, 2, 1)
+    assert [n for stage, n in people.items() if stage.startswith("Reached")] == [7] * 5
     overview = client.get("/studio").get_data(as_text=True)
-    for stage in ("started", "sent", "sales_ready", "won"):
+    for stage in ("started", "sent", "sales_ready", "in_conversation", "won"):
         shown = re.search(rf'id="overview-{stage}">([\d,]+)<', overview)
-        label = {"started": "Started the questionnaire", "sent": "Sent their answers",
-                 "sales_ready": "Sales-ready", "won": "Won"}[stage]
+        label = {"started": "Started the questionnaire", "sent": "Sent their answers", "sales_ready": "Sales-ready",
+                 "in_conversation": "In conversation", "won": "Won"}[stage]
         assert shown and int(shown.group(1)) == people[label], stage
     campaigns = table(client, "/studio/attribution?format=campaigns-csv")
     for column, stage in ((2, "Sales-ready"), (3, "Sales-ready"), (5, "Won"), (6, "Won")):  # first, last touch
@@ -234,6 +252,45 @@ def test_every_way_into_a_stage_counts_once_and_the_overview_funnel_and_attribut
 
 def test_backfill_counts_every_way_into_a_stage_as_the_app_did(app: Flask, more_journeys, runner) -> None:
     backfill_agrees(app, runner)
+
+
+@pytest.mark.parametrize(("counts", "dropped", "more_than_before"), [
+    # A breakdown has no drop-off of its own; the stage after it drops from the stage the breakdown is part of.
+    ({"started": 20, "sent": 10, "sales_ready": 5, "in_conversation": 4, "in_conversation:booked": 3, "won": 2},
+     [None, None, 50.0, 50.0, 20.0, None, 50.0], [False] * 7),
+    # A period that begins mid-journey: more people than the stage before is no negative drop-off.
+    ({"started": 2, "sent": 1, "sales_ready": 3, "in_conversation": 3, "in_conversation:booked": 1, "won": 0},
+     [None, None, 50.0, None, 0.0, None, 100.0], [False, False, False, True, False, False, False]),
+    ({"sales_ready": 1}, [None, None, None, None, 100.0, None, None], [False, False, False, True, False, False, False]),
+])
+def test_drop_offs_compare_each_stage_with_the_stage_before_never_a_breakdown(
+        counts: dict[str, int], dropped: list[float | None], more_than_before: list[bool]) -> None:
+    from leads.studio.funnel import funnel_rows, funnel_stages
+
+    rows = funnel_rows(funnel_stages([]), counts, {})
+    assert [row.stage.id for row in rows] == ["page_view", "started", "sent", "sales_ready", "in_conversation",
+                                              "in_conversation:booked", "won"]
+    assert [row.dropped for row in rows] == dropped
+    assert [row.more_than_before for row in rows] == more_than_before
+
+
+def test_the_funnel_page_shows_booking_within_the_conversation_and_no_negative_drop_off(
+        app: Flask, client: FlaskClient, journeys: dict[str, int], make_user, auth) -> None:
+    from leads.services.studio_counts import team_day
+
+    auth.login(make_user("marketer").email)
+    html = client.get("/studio/funnel?days=7").get_data(as_text=True)
+    assert re.search(r'<tr><th scope="row">In conversation</th>.*?</tr>\s*<tr class="part-of"><th scope="row">'
+                     r'of whom booked a meeting</th>.*?</tr>\s*<tr><th scope="row">Won</th>', html, re.S)
+    assert "to 1 won; in conversation: 1, of whom booked a meeting: 0;" in html  # the chart's description
+    with app.app_context():
+        sent = db.session.scalar(sa.select(Submission.created_at).join(Lead).where(Lead.email == "a@buyer.example"))
+        assert sent is not None
+        day = team_day(sent).isoformat()
+    # The day A finished: she started and reached the second step the day before, so later steps outnumber it.
+    html = client.get(f"/studio/funnel?days=custom&start={day}&end={day}").get_data(as_text=True)
+    assert "more than the stage before: some passed it before this period" in html
+    assert not re.search(r"-\d+%", html)
 
 
 def test_a_period_that_cannot_be_shown_is_explained(client: FlaskClient, make_user, auth) -> None:
@@ -267,3 +324,188 @@ def test_a_page_view_that_cannot_be_counted_still_answers_the_reader(app: Flask,
     finally:
         rename("funnel_totals_away", "funnel_totals")
     assert response.status_code == 204 and "doorstep_visit=" in response.headers.get("Set-Cookie", "")
+
+
+# --- after the questionnaire: parallel paths into one conversation, in any order ---------------------------
+
+
+class Buyer:
+    """One ready buyer (who asked to talk) and what they and the sales team can do next, through the services."""
+
+    def __init__(self, app: Flask, clock: MovingClock, rep_id: int, email: str) -> None:
+        from leads.services.submissions import Arrival, submit_answers
+
+        self.app, self.clock, self.rep_id = app, clock, rep_id
+        with app.app_context():
+            model = app.extensions["doorstep.content"].questionnaire()
+            answers = persona_answers("Revenue leader with a deadline") | {"email": email}
+            self.lead_id = submit_answers(model, answers, Arrival({"utm_campaign": "spring"})).lead_id
+            db.session.commit()
+
+    def can(self) -> list[str]:
+        """What can happen next, as the inbox and the booking page allow it."""
+        from leads.services.booking import can_book, upcoming_meeting
+        from leads.statuses import can_move
+
+        with self.app.app_context():
+            lead = db.session.get(Lead, self.lead_id)
+            assert lead is not None
+            open_meeting = self._open_meeting()
+            found = []
+            if can_book(lead) and upcoming_meeting(lead.id) is None:
+                found.append("books")
+            if open_meeting is not None:
+                found += ["misses the meeting"] + (["cancels"] if open_meeting.start > self.clock() else [])
+            if lead.route == "sales_ready":
+                found += [status for status in ("contacted", "won", "lost") if can_move(lead.status, status)]
+                found += ["is sent back"] if can_move(lead.status, "not_ready") else []
+            elif lead.route == "nurture":
+                found.append("raises a hand")
+            return found
+
+    def _open_meeting(self) -> Meeting | None:
+        return db.session.scalar(sa.select(Meeting).where(Meeting.lead_id == self.lead_id, Meeting.status == "booked")
+                                 .order_by(Meeting.id.desc()).limit(1))
+
+    def do(self, action: str) -> None:
+        from leads.services.booking import book, cancel, offer, record_outcome
+        from leads.services.hand_raise import raise_hand
+
+        with self.app.app_context():
+            lead = db.session.get(Lead, self.lead_id)
+            assert lead is not None
+            if action == "books":
+                slot = offer(lead).slots[-1]  # days ahead: time to cancel, or to be won before it
+                book(lead.id, slot.rep_id, slot.start, "UTC")
+            elif action == "cancels":
+                meeting = self._open_meeting()
+                assert meeting is not None
+                cancel(meeting.id)
+            elif action == "misses the meeting":
+                meeting = self._open_meeting()
+                assert meeting is not None
+                if meeting.start > self.clock():
+                    self.clock.move(seconds=(meeting.start - self.clock()).total_seconds() + 3600)
+                record_outcome(lead.id, meeting.id, "no_show", self.rep_id)
+            elif action == "is sent back":
+                change_status(lead.id, "not_ready", self.rep_id, "no_budget")
+            elif action == "raises a hand":
+                raise_hand("email", lead_id=lead.id)
+            else:
+                change_status(lead.id, action, self.rep_id)
+
+
+def expected(actions: list[str]) -> dict[str, int]:
+    """What one person's actions put in the stages after sales-ready: each stage at most once."""
+    from leads.studio.funnel import BOOKED, IN_CONVERSATION, WON
+
+    return {IN_CONVERSATION: int(any(a in ("books", "contacted", "won", "lost") for a in actions)),
+            BOOKED: int("books" in actions), WON: int("won" in actions)}
+
+
+def funnel_rows_over(app: Flask, first: dt.date, last: dt.date) -> list[Any]:
+    from leads.services.studio import FunnelFilters, funnel_report
+    from leads.studio.funnel import Period, funnel_stages
+
+    with app.app_context():
+        model = app.extensions["doorstep.content"].questionnaire()
+        return funnel_report(Period(first, last), FunnelFilters(),
+                             funnel_stages([(step.id, step.title) for step in model.steps])).rows
+
+
+def assert_nested(rows: list[Any]) -> dict[str, int]:
+    """Every stage at most the one before it, and a breakdown at most its stage; returns people by stage."""
+    people = {row.stage.id: row.people for row in rows}
+    stages = [row for row in rows if row.stage.id != "page_view" and not row.stage.part_of]
+    for before, after in zip(stages, stages[1:], strict=False):
+        assert after.people <= before.people, (after.stage.label, people)
+        assert after.dropped is None or after.dropped >= 0
+    for row in rows:
+        if row.stage.part_of:
+            assert row.people <= people[row.stage.part_of], (row.stage.label, people)
+    return people
+
+
+def today(app: Flask) -> dt.date:
+    """The team's day now, on the app's clock."""
+    from leads import clock as app_clock
+    from leads.services.studio_counts import team_day
+
+    with app.app_context():
+        return team_day(app_clock.now())
+
+
+def people_since(app: Flask, first: dt.date) -> dict[str, int]:
+    return {row.stage.id: row.people for row in funnel_rows_over(app, first, today(app))}
+
+
+def assert_stages_after_questionnaire(app: Flask, first: dt.date, want: dict[str, int]) -> None:
+    """Over the whole time, each stage nests and holds what ``want`` says; on every single day a breakdown
+    is within its stage too, since it is counted on the day its stage began."""
+    days = [first + dt.timedelta(days=n) for n in range((today(app) - first).days + 1)]
+    people = assert_nested(funnel_rows_over(app, days[0], days[-1]))
+    assert {stage: people[stage] for stage in want} == want
+    for day in days:
+        by_day = {row.stage.id: row.people for row in funnel_rows_over(app, day, day)}
+        assert by_day["in_conversation:booked"] <= by_day["in_conversation"], day
+
+
+SCENARIOS = {
+    "sales contact a lead who never books": ["contacted"],
+    "a lead books on the spot, then is won": ["books", "won"],
+    "sales contact, then the lead books, then is won": ["contacted", "books", "won"],
+    "a lead books, cancels, is contacted and won": ["books", "cancels", "contacted", "won"],
+    "won straight from new": ["won"],
+    "a lead books, misses it, books again and is won": ["books", "misses the meeting", "books", "won"],
+    "sent back before anyone spoke, returns, is contacted and won": ["is sent back", "raises a hand", "contacted",
+                                                                     "won"],
+    "contacted, sent back, returns and books": ["contacted", "is sent back", "raises a hand", "books"],
+    "sent back, returns, and nothing more yet": ["is sent back", "raises a hand"],
+    "a lead books and is lost": ["books", "lost"],
+    "won, then books a meeting anyway": ["won", "books"],
+}
+
+
+@pytest.mark.parametrize("actions", SCENARIOS.values(), ids=SCENARIOS.keys())
+def test_in_conversation_counts_each_person_once_whichever_path_came_first(
+        app: Flask, clock: MovingClock, make_user, runner, actions: list[str]) -> None:
+    rep = make_user("sales")
+    first = today(app)
+    buyer = Buyer(app, clock, rep.id, "walk@buyer.example")
+    for action in actions:
+        clock.move(days=1, hours=3)  # each on a later day: a breakdown counts on its stage's day
+        assert action in buyer.can(), (action, buyer.can())
+        buyer.do(action)
+    assert_stages_after_questionnaire(app, first, {"sales_ready": 1, **expected(actions)})
+    backfill_agrees(app, runner)
+
+
+@pytest.fixture
+def seller(make_user) -> int:  # type: ignore[no-untyped-def]
+    return int(make_user("sales").id)
+
+
+@settings(max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "25")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_order_of_booking_contact_and_outcomes_nests_and_the_backfill_agrees(
+        app: Flask, clock: MovingClock, seller: int, runner, data: st.DataObject) -> None:
+    """Each example is one more person walking any path the inbox and booking allow, in one database: the
+    stages grow by what that person did, each stage stays at most the one before, and the backfill agrees."""
+    first = dt.date.today() - dt.timedelta(days=2)  # before anything this test counts, in any time zone
+    before = people_since(app, first)
+    buyer = Buyer(app, clock, seller, f"walk-{uuid.uuid4().hex[:12]}@buyer.example")
+    actions: list[str] = []
+    for _ in range(data.draw(st.integers(1, 6), label="how many acts")):
+        clock.move(hours=data.draw(st.integers(1, 60), label="hours later"))
+        possible = buyer.can()
+        if not possible:
+            break
+        action = data.draw(st.sampled_from(sorted(possible)), label="act")
+        buyer.do(action)
+        actions.append(action)
+    after = people_since(app, first)
+    grew = {stage: after.get(stage, 0) - before.get(stage, 0) for stage in ("sales_ready", *expected(actions))}
+    assert grew == {"sales_ready": 1, **expected(actions)}, actions
+    assert_stages_after_questionnaire(app, first, {stage: after[stage] for stage in expected(actions)})
+    backfill_agrees(app, runner)

@@ -241,7 +241,7 @@ def book(lead_id: int, rep_id: int | None, start: dt.datetime, zone: str) -> Mee
         hand_to(lead, rep, pick.reason, now)
     if lead.first_booked_at is None:
         lead.first_booked_at = now
-        count_booking(now, lead.routed_at or now, lead.latest.context if lead.latest else {})
+        count_booking(lead, now)
     if lead.status in (NEW, CONTACTED):
         db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="status",
                                  data={"from": lead.status, "to": MEETING_SET, "by": "booking"}))

@@ -33,7 +33,7 @@ from leads.extensions import db
 from leads.models import SCORED_DIMENSIONS, Assignment, Lead, LeadEvent, Submission, User
 from leads.routing import Pick, Rep, choose_rep
 from leads.scoring import SALES_READY, ScoreResult
-from leads.services.studio_counts import HELD, count_sales_ready
+from leads.services.studio_counts import count_sales_ready
 from leads.statuses import NEW, SPAM
 
 
@@ -123,7 +123,7 @@ def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[st
     lead.routed_at = now
     if lead.first_sales_ready_at is None:  # the funnel's sales-ready stage: each person once, however they came
         lead.first_sales_ready_at = now
-        count_sales_ready(now, _deciding_context(lead))
+        count_sales_ready(lead, now)
     if before is not None and before != SALES_READY:
         lead.status = NEW
     if pick is None:
@@ -133,11 +133,6 @@ def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[st
         _add(Assignment, lead_id=lead.id, user_id=pick.rep.id, at=now, reason=pick.reason)
         _add(LeadEvent, lead_id=lead.id, at=now, kind="assigned", data={"to": pick.rep.name, "reason": pick.reason})
     announce("lead.sales_ready", lead, now, {"score": lead.score, "from": before, **why})
-
-
-def _deciding_context(lead: Lead) -> Mapping[str, Any]:
-    """The context of the submission the lead's route follows: its latest one not held back or refused."""
-    return next((s.context or {} for s in reversed(lead.submissions) if s.verdict not in HELD), {})
 
 
 def _add(row: type[LeadEvent | Assignment], **values: Any) -> None:

@@ -90,7 +90,7 @@ def release(submission_id: int, reviewer_id: int, model: Questionnaire, now: dt.
         mailed = _answer_the_prospect(model, submission, now)
     else:  # newer answers came since, and what they asked for was answered then
         mailed = ""
-    count_submission(submission.context, submission.created_at, has_draft(submission.id))
+    count_submission(submission.context, submission.created_at, has_draft(submission.id), model)
     review = Review(submission.id, lead.id, route, mailed)
     db.session.commit()
     return review

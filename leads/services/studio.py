@@ -242,9 +242,11 @@ def _num(value: float | None) -> str:
 
 
 def funnel_table(report: FunnelReport) -> Table:
-    return (["stage", "people", "percent_of_starts", "percent_dropped", "median_wait_seconds"],
-            [[r.stage.label, r.people, _num(r.of_first), _num(r.dropped), _num(r.median_seconds)]
-             for r in report.rows])
+    """The funnel's rows; a breakdown names the stage it is ``part_of`` (its rows follow that stage's)."""
+    labels = {r.stage.id: r.stage.label for r in report.rows}
+    return (["stage", "people", "percent_of_starts", "percent_dropped", "median_wait_seconds", "part_of"],
+            [[r.stage.label, r.people, _num(r.of_first), _num(r.dropped), _num(r.median_seconds),
+              labels.get(r.stage.part_of, "")] for r in report.rows])
 
 
 def days_table(report: FunnelReport) -> Table:

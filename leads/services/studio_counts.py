@@ -5,14 +5,20 @@ exactly when its event is; ``backfill`` rebuilds what stored rows can tell (ever
 views, which are only ever counted here) for data written before the summaries existed, by the
 same rules:
 
-- **Started, sent.** Questionnaires: a start is counted when a draft opens; a submission counts as
-  sent (``count_submission``) whichever way it came, and one that had no draft (demo data, the
-  API, a short path) counts its start at the same moment, so sent never exceeds started. A
-  submission held for review counts when it is released, on the day it arrived. A "Ready to
-  talk?" re-check is earlier answers confirmed, not a questionnaire: it counts as neither.
-- **Sales-ready, booked, contacted, won.** People: each counts once per person, the first time,
-  however they got there (``count_sales_ready`` from the hand-over, which every route change
-  passes through: answers, a raised hand, a click, a release, a rescore, a booking).
+- **Started, steps, sent.** Questionnaires: a start is counted when a draft opens, a step when the
+  draft first reaches it; a submission counts as sent (``count_submission``) whichever way it came,
+  and one that had no draft (demo data, the API) counts its start and every step of the
+  questionnaire it answered at the same moment, so no step exceeds the start and sent exceeds no
+  step. A submission held for review counts when it is released, on the day it arrived. A "Ready
+  to talk?" re-check is earlier answers confirmed, not a questionnaire: it counts as neither.
+- **Sales-ready, in conversation (and of whom booked), won.** People: each counts once per person,
+  the first time, however they got there: sales-ready from the hand-over (``count_sales_ready``),
+  which every route change passes through (answers, a raised hand, a click, a release, a rescore,
+  a booking); in conversation from the first booking (``count_booking``) or sales' first move to a
+  conversation (``count_status_move``), whichever came first; won from sales' first win. They
+  count under how the person arrived on the journey that made them sales-ready (``ready_context``),
+  so a funnel filtered by campaign or landing article nests too, and their waits run from when
+  the person first became sales-ready. See leads/studio/funnel.py for why booking is a breakdown.
 - **Touches.** A sales-ready or won person counts for every article and every campaign of their
   journey across visits (any touch), the first and the last; a person who came through no
   campaign counts under "" ("no campaign"), so each touch's campaigns add up to the funnel.
@@ -44,9 +50,11 @@ from leads.models import (
     QuestionnaireDraft,
     Submission,
 )
+from leads.questionnaire import Questionnaire
 from leads.routing import QUARANTINED, SPAM
 from leads.scoring import SALES_READY
-from leads.statuses import CONTACTED, NEW, WON
+from leads.services.model_versions import model_of_version
+from leads.statuses import CONTACTED, LOST, MEETING_SET, WON
 from leads.studio import funnel
 from leads.studio.waits import wait_bucket
 
@@ -55,8 +63,8 @@ log = logging.getLogger(__name__)
 BATCH = 5000
 READ, START = "read", "start"
 TOUCHES = ("any", "first", "last")
-# Leaving "new" for any of these means sales spoke to the lead.
-SPOKEN_TO = ("contacted", "meeting_set", "won", "lost")
+# Sales moving a lead to any of these means they are talking with the person.
+SPOKEN_TO = (CONTACTED, MEETING_SET, WON, LOST)
 # A "Ready to talk?" re-check is stored as a submission with this "via": earlier answers, not a questionnaire.
 RECHECK_VIA = "ready to talk"
 # Submissions whose answers moved nothing: held for review, or confirmed as spam.
@@ -198,18 +206,25 @@ def is_questionnaire(context: Mapping[str, Any]) -> bool:
     return context.get("via") != RECHECK_VIA
 
 
-def count_submission(context: Mapping[str, Any], at: dt.datetime, start_counted: bool) -> None:
+def count_submission(context: Mapping[str, Any], at: dt.datetime, start_counted: bool, model: Questionnaire) -> None:
     """A questionnaire was sent at ``at`` (when it arrived), by whatever path; one whose start was not counted
-    (``start_counted`` is false: no draft) counts its start too. Every path counts through here; sales-ready
-    is the hand-over's (``count_sales_ready``)."""
+    (``start_counted`` is false: no draft) counts its start and every step of ``model`` (the questionnaire
+    it answered) too. Every path counts through here; sales-ready is the hand-over's (``count_sales_ready``)."""
     if not is_questionnaire(context):
         return
     arrived = journey_of(context)[0]
     if not start_counted:
         count_stage(funnel.STARTED, at, arrived)
         count_touches(START, at, context)
+        for step_id in later_steps(model):
+            count_stage(funnel.step_stage(step_id), at, arrived)
     waited = context.get("seconds_to_complete")
     count_stage(funnel.SENT, at, arrived, float(waited) if isinstance(waited, int | float) else None)
+
+
+def later_steps(model: Questionnaire) -> list[str]:
+    """The steps a questionnaire's answers passed after the first (the start), by id."""
+    return [step.id for step in model.steps[1:]]
 
 
 def has_draft(submission_id: int) -> bool:
@@ -217,35 +232,71 @@ def has_draft(submission_id: int) -> bool:
     return db.session.scalar(sa.select(sa.exists().where(QuestionnaireDraft.submission_id == submission_id))) or False
 
 
-def count_sales_ready(at: dt.datetime, context: Mapping[str, Any]) -> None:
-    """A person became sales-ready for the first time; ``context`` is the submission their route follows."""
+def count_sales_ready(lead: Lead, at: dt.datetime) -> None:
+    """The person became sales-ready for the first time, at ``at`` (their ``first_sales_ready_at``)."""
+    context = ready_context(lead)
     count_stage(funnel.SALES_READY, at, journey_of(context)[0])
     count_touches(SALES_READY, at, context)
 
 
-def count_status_move(lead_id: int, before: str, after: str, at: dt.datetime, routed_at: dt.datetime,
-                      context: Mapping[str, Any]) -> None:
-    """Sales moved a lead (before its own event is written): the first time sales took it out of "new" counts
-    as contacted, the first win as won; each once per person, however often the lead came back."""
-    arrived = journey_of(context)[0]
-    waited = (at - routed_at).total_seconds()
-    earlier = sa.select(LeadEvent.id).where(LeadEvent.lead_id == lead_id).limit(1)
-    if before == NEW and after in SPOKEN_TO and db.session.scalar(earlier.where(*_CONTACTED)) is None:
-        count_stage(CONTACTED, at, arrived, waited)
-    if after == WON and db.session.scalar(earlier.where(*_WON)) is None:
-        count_stage(WON, at, arrived, waited)
+def count_status_move(lead: Lead, after: str, at: dt.datetime) -> None:
+    """Sales move ``lead`` to ``after`` (call it before the move's own event is written). Their first move to a
+    conversation (``SPOKEN_TO``) begins the person's conversation, unless a booking began it; their first win
+    counts as won. Each once per person, however often the lead came back."""
+    if after not in SPOKEN_TO:
+        return
+    context = ready_context(lead)
+    arrived, waited = journey_of(context)[0], _since(lead.first_sales_ready_at, at)
+    if lead.first_booked_at is None and _first_at(lead.id, *_SALES_MOVE) is None:
+        count_stage(funnel.IN_CONVERSATION, at, arrived, waited)
+    if after == WON and _first_at(lead.id, *_WON) is None:
+        count_stage(funnel.WON, at, arrived, waited)
         count_touches(WON, at, context)
 
 
-# The status events that count: sales (a person, not a booking) taking a lead out of "new"; any win.
-_CONTACTED = (LeadEvent.kind == "status", LeadEvent.actor_id.is_not(None),
-              LeadEvent.data["from"].as_string() == NEW, LeadEvent.data["to"].as_string().in_(SPOKEN_TO))
+def count_booking(lead: Lead, at: dt.datetime) -> None:
+    """The person booked their first meeting at ``at`` (call it before the booking's own events are written).
+    Their conversation begins now unless sales moved them to one first; either way they are one of those in
+    conversation who booked, counted on the day their conversation began, so the breakdown never exceeds it."""
+    arrived = journey_of(ready_context(lead))[0]
+    waited = _since(lead.first_sales_ready_at, at)
+    began = _first_at(lead.id, *_SALES_MOVE)
+    if began is None:
+        count_stage(funnel.IN_CONVERSATION, at, arrived, waited)
+    count_stage(funnel.BOOKED, began or at, arrived, waited)
+
+
+# The status events that count: sales (a person, not a booking) moving a lead to a conversation; any win.
+_SALES_MOVE = (LeadEvent.kind == "status", LeadEvent.actor_id.is_not(None),
+               LeadEvent.data["to"].as_string().in_(SPOKEN_TO))
 _WON = (LeadEvent.kind == "status", LeadEvent.data["to"].as_string() == WON)
 
 
-def count_booking(at: dt.datetime, routed_at: dt.datetime, context: Mapping[str, Any]) -> None:
-    """A lead booked their first meeting, so long after becoming sales-ready."""
-    count_stage(funnel.BOOKED, at, journey_of(context)[0], (at - routed_at).total_seconds())
+def _first_at(lead_id: int, *where: sa.ColumnElement[bool]) -> dt.datetime | None:
+    """When the lead's first event matching ``where`` happened; None if none did."""
+    return db.session.scalar(sa.select(sa.func.min(LeadEvent.at)).where(LeadEvent.lead_id == lead_id, *where))
+
+
+def _since(ready_at: dt.datetime | None, at: dt.datetime) -> float | None:
+    """Seconds from first becoming sales-ready, which the stages after it are timed from."""
+    return None if ready_at is None else (at - ready_at).total_seconds()
+
+
+def ready_context(lead: Lead) -> Mapping[str, Any]:
+    """The context of the submission the lead's route followed when it first became sales-ready (as the
+    hand-over read it): the journey its person-level stages count under."""
+    return _ready_context(((s.created_at, s.verdict, s.context) for s in lead.submissions), lead.first_sales_ready_at)
+
+
+def _ready_context(submissions: Iterable[tuple[dt.datetime, str, Mapping[str, Any] | None]],
+                   ready_at: dt.datetime | None) -> Mapping[str, Any]:
+    """Of a lead's submissions in order, the latest not held back that had arrived by ``ready_at`` (the
+    earliest such if none had; the latest if the lead was never sales-ready)."""
+    found: Mapping[str, Any] | None = None
+    for created_at, verdict, context in submissions:
+        if verdict not in HELD and (found is None or ready_at is None or created_at <= ready_at):
+            found = context or {}
+    return found or {}
 
 
 def count_start(at: dt.datetime, context: Mapping[str, Any], waited: float | None) -> None:
@@ -294,6 +345,7 @@ def backfill(progress: Callable[[int], None] | None = None) -> int:
             for step_id, at in (context.get("reached") or {}).items():
                 tally.stage(funnel.step_stage(step_id), team_day(dt.datetime.fromtimestamp(at, dt.UTC)), arrived)
         read += _done(rows, progress)
+    steps = _StepsOfVersions()
     for rows in _batches(_SENT):
         for row in rows:
             context = row.context or {}
@@ -303,25 +355,15 @@ def backfill(progress: Callable[[int], None] | None = None) -> int:
             if not row.from_draft:
                 tally.stage(funnel.STARTED, day, arrived)
                 tally.touches(START, day, context)
+                for step_id in steps.of(row.model_version):
+                    tally.stage(funnel.step_stage(step_id), day, arrived)
             tally.stage(funnel.SENT, day, arrived, wait_bucket(context.get("seconds_to_complete")))
         read += _done(rows, progress)
-    for rows in _batches(sa.select(Lead.id, Lead.first_sales_ready_at).where(Lead.first_sales_ready_at.is_not(None))):
-        contexts = _deciding_contexts({row.id: row.first_sales_ready_at for row in rows})
+    for rows in _batches(_PEOPLE):
+        contexts = _ready_contexts({row.id: row.first_sales_ready_at for row in rows})
         for row in rows:
-            context, day = contexts.get(row.id, {}), team_day(row.first_sales_ready_at)
-            tally.stage(funnel.SALES_READY, day, journey_of(context)[0])
-            tally.touches(SALES_READY, day, context)
+            tally.person(row, contexts.get(row.id, {}))
         read += _done(rows, progress)
-    for stage, query in ((CONTACTED, _first(*_CONTACTED)), (WON, _first(*_WON)),
-                         (funnel.BOOKED, _first(LeadEvent.kind == "meeting_booked"))):
-        for rows in _batches(query):
-            contexts = _latest_contexts({row.lead_id for row in rows})
-            for row in rows:
-                context, day = contexts.get(row.lead_id, {}), team_day(row.at)
-                tally.stage(stage, day, journey_of(context)[0])
-                if stage == WON:
-                    tally.touches(WON, day, context)
-            read += _done(rows, progress)
     tally.write()
     db.session.commit()
     return read
@@ -342,6 +384,22 @@ class _Tally:
         self.articles.update((day, a[:200], measure, t) for a, t in touches(journey_of(context)[1]))
         self.campaigns.update((day, c[:100], measure, t) for c, t in campaign_touches(campaigns_of(context)))
 
+    def person(self, row: sa.Row[Any], context: Mapping[str, Any]) -> None:
+        """A person's stages after the questionnaire, from when each first happened (a row of ``_PEOPLE``), as
+        ``count_sales_ready``, ``count_booking`` and ``count_status_move`` counted them."""
+        arrived, ready_at = journey_of(context)[0], row.first_sales_ready_at
+        if ready_at is not None:
+            self.stage(funnel.SALES_READY, team_day(ready_at), arrived)
+            self.touches(SALES_READY, team_day(ready_at), context)
+        began = min((at for at in (row.first_booked_at, row.moved_at) if at is not None), default=None)
+        if began is not None:
+            self.stage(funnel.IN_CONVERSATION, team_day(began), arrived, wait_bucket(_since(ready_at, began)))
+        if row.first_booked_at is not None and began is not None:
+            self.stage(funnel.BOOKED, team_day(began), arrived, wait_bucket(_since(ready_at, row.first_booked_at)))
+        if row.won_at is not None:
+            self.stage(funnel.WON, team_day(row.won_at), arrived, wait_bucket(_since(ready_at, row.won_at)))
+            self.touches(WON, team_day(row.won_at), context)
+
     def write(self) -> None:
         _count_stages(self.stages)
         _upsert(ArticleDay, [{"day": day, "article": a, "measure": m, "touch": t, "people": n}
@@ -350,14 +408,40 @@ class _Tally:
                               for (day, c, m, t), n in self.campaigns.items()], CAMPAIGN_KEY)
 
 
-_SENT = sa.select(Submission.created_at, Submission.context,
+_SENT = sa.select(Submission.created_at, Submission.context, Submission.model_version,
                   sa.exists().where(QuestionnaireDraft.submission_id == Submission.id).label("from_draft")
                   ).where(Submission.verdict.not_in(HELD))
 
 
-def _first(*where: sa.ColumnElement[bool]) -> sa.Select[int, dt.datetime]:
-    """Each lead's first event matching ``where``: a person's stage counts once, when they first reached it."""
-    return sa.select(LeadEvent.lead_id, sa.func.min(LeadEvent.at).label("at")).where(*where).group_by(LeadEvent.lead_id)
+def _firsts(name: str, *where: sa.ColumnElement[bool]) -> sa.Subquery:
+    """Each lead's first event matching ``where``, as column ``name``: a person's stage counts once, when they
+    first reached it."""
+    return (sa.select(LeadEvent.lead_id, sa.func.min(LeadEvent.at).label(name)).where(*where)
+            .group_by(LeadEvent.lead_id).subquery())
+
+
+_MOVED, _WON_AT = _firsts("moved_at", *_SALES_MOVE), _firsts("won_at", *_WON)
+# Every person with a stage after the questionnaire, and when they first reached each.
+_PEOPLE = (sa.select(Lead.id, Lead.first_sales_ready_at, Lead.first_booked_at, _MOVED.c.moved_at, _WON_AT.c.won_at)
+           .outerjoin(_MOVED, _MOVED.c.lead_id == Lead.id).outerjoin(_WON_AT, _WON_AT.c.lead_id == Lead.id)
+           .where(sa.or_(Lead.first_sales_ready_at.is_not(None), Lead.first_booked_at.is_not(None),
+                         _MOVED.c.moved_at.is_not(None), _WON_AT.c.won_at.is_not(None)))
+           .order_by(Lead.id))
+
+
+class _StepsOfVersions:
+    """The later steps of each model version a submission was scored with, loaded once per version."""
+
+    def __init__(self) -> None:
+        self.current = current_app.extensions["doorstep.content"].questionnaire_or_none()
+        self.found: dict[str, list[str]] = {}
+
+    def of(self, version: str) -> list[str]:
+        if self.current is None:
+            return []
+        if version not in self.found:
+            self.found[version] = later_steps(model_of_version(version, self.current))
+        return self.found[version]
 
 
 def backfill_rows() -> int:
@@ -365,9 +449,7 @@ def backfill_rows() -> int:
     total = 0
     for query in (sa.select(sa.func.count()).select_from(QuestionnaireDraft),
                   sa.select(sa.func.count()).select_from(_SENT.subquery()),
-                  sa.select(sa.func.count()).where(Lead.first_sales_ready_at.is_not(None)),
-                  *(sa.select(sa.func.count()).select_from(_first(*where).subquery())
-                    for where in (_CONTACTED, _WON, (LeadEvent.kind == "meeting_booked",)))):
+                  sa.select(sa.func.count()).select_from(_PEOPLE.subquery())):
         total += db.session.scalar(query) or 0
     return total
 
@@ -383,21 +465,11 @@ def _done(rows: Sequence[Any], progress: Callable[[int], None] | None) -> int:
     return len(rows)
 
 
-def _latest_contexts(lead_ids: set[int]) -> dict[int, dict[str, Any]]:
-    latest = (sa.select(sa.func.max(Submission.id)).where(Submission.lead_id.in_(lead_ids))
-              .group_by(Submission.lead_id).scalar_subquery())
-    rows = db.session.execute(sa.select(Submission.lead_id, Submission.context).where(Submission.id.in_(latest)))
-    return {row.lead_id: row.context or {} for row in rows}
-
-
-def _deciding_contexts(ready_at: Mapping[int, dt.datetime]) -> dict[int, dict[str, Any]]:
-    """Per lead, the context of the submission its route followed when it first became sales-ready: its latest
-    one not held back that had arrived by then, as the hand-over read it (``handover.deciding_context``)."""
-    found: dict[int, dict[str, Any]] = {}
-    rows = db.session.execute(sa.select(Submission.lead_id, Submission.created_at, Submission.context)
-                              .where(Submission.lead_id.in_(ready_at), Submission.verdict.not_in(HELD))
-                              .order_by(Submission.id))
-    for row in rows:
-        if row.lead_id not in found or row.created_at <= ready_at[row.lead_id]:
-            found[row.lead_id] = row.context or {}
-    return found
+def _ready_contexts(ready_at: Mapping[int, dt.datetime | None]) -> dict[int, Mapping[str, Any]]:
+    """``ready_context`` of each lead, read for a batch of leads at once."""
+    rows: dict[int, list[tuple[dt.datetime, str, Mapping[str, Any] | None]]] = {}
+    for row in db.session.execute(sa.select(Submission.lead_id, Submission.created_at, Submission.verdict,
+                                            Submission.context).where(Submission.lead_id.in_(ready_at))
+                                  .order_by(Submission.id)):
+        rows.setdefault(row.lead_id, []).append((row.created_at, row.verdict, row.context))
+    return {lead_id: _ready_context(found, ready_at[lead_id]) for lead_id, found in rows.items()}

@@ -92,7 +92,7 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
         change_route(lead, lead_route(route), now, {"by": "submission", "submission_id": submission.id},
                      the_prospect(now))
     if route != QUARANTINED:  # one held back counts when a person releases it
-        count_submission(submission.context, now, arrival.start_counted)
+        count_submission(submission.context, now, arrival.start_counted, model)
     start_opt_in(model, answers, lead, submission, route if not held_back else QUARANTINED, now)
     return submission
 

@@ -152,7 +152,7 @@ def _move(lead: Lead, target: str, actor_id: int, reason: str, now: dt.datetime)
             data["turn_returned_to"] = lead.owner.name
         _give_turn_back(lead)
         change_route(lead, QUARANTINED, now, {"by": "sales", "status": target}, THE_TEAM)
-    count_status_move(lead.id, lead.status, target, now, lead.routed_at, lead.latest.context)
+    count_status_move(lead, target, now)
     lead.status = target
     lead.first_contact_at = lead.first_contact_at or now  # speed to lead: sales' first act on it
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="status", actor_id=actor_id, data=data))

@@ -1,4 +1,30 @@
-"""The funnel: its stages in order, what a period is, and each stage's drop-off and median wait."""
+"""The funnel: its stages in order, what a period is, and each stage's drop-off and median wait.
+
+Every stage holds some of the people of the stage before it, never anyone else, so no stage can exceed
+the one before over the people's whole journeys, whatever order things happened in:
+
+- **Started, each step, sent.** Questionnaires: a step is reached only from the one before, and a
+  submission that came without a questionnaire draft (demo data, the API) counts its start and every
+  step with it.
+- **Sales-ready.** People: each once, the first time, however they got there.
+- **In conversation.** A person's first booked meeting or sales' first move of them to contacted,
+  meeting set, won or lost, whichever came first; once per person, timed from becoming sales-ready.
+  Booking and sales' contact are parallel paths, not one after the other: a prospect books on the spot
+  before sales act, and sales call leads who never book. So neither is a stage of its own (that would
+  show more people contacted than booked, or won than contacted); booking is shown as a breakdown of
+  this stage: "of whom booked a meeting", counted on the day the person's conversation began (their
+  booking, or sales' move if that came first), so it is some of this stage's people in any period. A
+  breakdown has no drop-off.
+- **Won.** Sales' first move of a person to won, which is a move to a conversation too, so it always
+  comes with or after one.
+
+A period counts what happened in it, each stage on the day people reached it: the question a marketer
+asks of a month ("how many became sales-ready?"), and what attribution counts too. So a period that
+starts in the middle of journeys may hold people who reached a stage in it and the stage before earlier
+(sent their answers last month, sales-ready this week); such a stage shows more people than the one
+before, and no drop-off, with a note, rather than a negative one. A breakdown is counted on its stage's
+day, so it never exceeds its stage in any period.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +38,8 @@ PAGE_VIEW = "page_view"
 STARTED = "started"
 SENT = "sent"
 SALES_READY = "sales_ready"
-BOOKED = "booked"
-CONTACTED = "contacted"
+IN_CONVERSATION = "in_conversation"
+BOOKED = "in_conversation:booked"  # a breakdown of IN_CONVERSATION: those whose conversation includes a booking
 WON = "won"
 STEP_PREFIX = "step:"
 PERIOD_CHOICES = (7, 30, 90)
@@ -25,16 +51,18 @@ class Stage:
     id: str
     label: str
     waited_from: str = ""  # what the median time of this stage is measured from; "" when it has none
+    part_of: str = ""  # a breakdown of that stage (some of its people), not a stage of its own
 
 
 # The one list of the funnel's stages after the questionnaire, in order. A capability that adds a
 # stage adds it here and counts it with leads.services.studio_counts.count_stage where it happens
-# (booking counts "booked" there); the pages and the CSV follow.
+# (booking counts its part of "in conversation" there); the pages and the CSV follow. A breakdown follows
+# the stage it is part of.
 AFTER_QUESTIONNAIRE: tuple[Stage, ...] = (
     Stage(SENT, "Sent their answers", "starting"),
     Stage(SALES_READY, "Sales-ready"),
-    Stage(BOOKED, "Booked a meeting", "becoming sales-ready"),
-    Stage(CONTACTED, "Contacted by sales", "becoming sales-ready"),
+    Stage(IN_CONVERSATION, "In conversation", "becoming sales-ready"),
+    Stage(BOOKED, "of whom booked a meeting", "becoming sales-ready", part_of=IN_CONVERSATION),
     Stage(WON, "Won", "becoming sales-ready"),
 )
 
@@ -94,21 +122,27 @@ class FunnelRow:
     stage: Stage
     people: int
     of_first: float | None  # share of the first stage after page views (the starts), in percent
-    dropped: float | None  # share lost since the stage before, in percent
+    dropped: float | None  # share lost since the stage before, in percent; None for a breakdown
     median_seconds: float | None
+    # More people than the stage before: some reached that one before the period began (see the module).
+    more_than_before: bool = False
 
 
 def funnel_rows(stages: Sequence[Stage], counts: Mapping[str, int],
                 waits: Mapping[str, Mapping[int, int]]) -> list[FunnelRow]:
-    """Each stage with its people, its drop-off from the stage before, and its median wait."""
+    """Each stage with its people, its drop-off from the stage before, and its median wait; a breakdown
+    (``part_of``) with its people and wait only, and the next stage's drop-off from its stage."""
     rows = []
     starts = counts.get(STARTED, 0)
     previous: int | None = None
     for stage in stages:
         people = counts.get(stage.id, 0)
         of_first = 100 * people / starts if starts and stage.id != PAGE_VIEW else None
-        dropped = 100 * (previous - people) / previous if previous and stage.id != STARTED else None
+        compared = previous is not None and not stage.part_of and stage.id not in (PAGE_VIEW, STARTED)
+        more = compared and people > (previous or 0)
+        dropped = 100 * (previous - people) / previous if compared and previous and not more else None
         rows.append(FunnelRow(stage, people, of_first, dropped,
-                              median_wait(waits.get(stage.id, {})) if stage.waited_from else None))
-        previous = people
+                              median_wait(waits.get(stage.id, {})) if stage.waited_from else None, more))
+        if not stage.part_of:
+            previous = people
     return rows

@@ -33,7 +33,17 @@ from leads.services.studio_counts import team_day
 from leads.spreadsheet import csv_lines
 from leads.statuses import LABELS, NOT_READY_REASONS
 from leads.studio.charts import bar_chart, column_chart
-from leads.studio.funnel import Period, PeriodError, funnel_stages, period_for
+from leads.studio.funnel import (
+    IN_CONVERSATION,
+    SALES_READY,
+    SENT,
+    STARTED,
+    WON,
+    Period,
+    PeriodError,
+    funnel_stages,
+    period_for,
+)
 from leads.studio.versions import diff_lines
 from leads.studio.waits import in_words
 from leads.views import article_titles, require_roles, site_content
@@ -53,8 +63,9 @@ def title_of(slug: str, titles: dict[str, str]) -> str:
     return titles.get(slug, slug)
 
 
-# What the overview shows of the funnel: the same report as the funnel page's default view, so they agree.
-OVERVIEW_STAGES = ("started", "sent", "sales_ready", "booked", "won")
+# What the overview shows of the funnel: the same report as the funnel page's default view, so they agree; its
+# stages only, each at most the one before (the funnel page breaks "in conversation" down by booking).
+OVERVIEW_STAGES = (STARTED, SENT, SALES_READY, IN_CONVERSATION, WON)
 
 
 @bp.get("")

@@ -1,14 +1,16 @@
 """Journey 6: after four prospects' journeys, the studio's overview, funnel and attribution tell one story.
 
-- Pia, from a spring newsletter's article, is ready, asks to talk and books on the spot.
+- Pia, from a spring newsletter's article, is ready, asks to talk and books on the spot; after the meeting,
+  Rita, the rep, marks it held and Pia won (booked, then won: never "contacted" as a status).
 - Noah, from an autumn newsletter's article, is ready but says "not yet"; hours later he clicks "I'd like to
-  talk now" on his result page.
-- Rosa reads an article (no campaign) and answers ready; Rita, the rep, sends her back as "not a fit".
+  talk now" on his result page, and does not book: Rita marks him contacted (contacted, never booked).
+- Rosa reads an article (no campaign) and answers ready; Rita sends her back as "not a fit".
 - Sam, from the spring newsletter, books, and misses the meeting; Rita records the no-show.
 
-Then Mara, the marketer, reads the studio: each stage counts every one of them once, however they got there,
-and no stage has more people than the one before it; the overview shows the funnel's own numbers, and every
-touch of attribution adds up to them, per campaign and per article.
+Then Mara, the marketer, reads the studio: each stage counts every one of them once, however they got there;
+read top to bottom, no stage has more people than the one before it, and "of whom booked a meeting", set in
+under "In conversation", is some of its people; the overview shows the funnel's own numbers, and every touch
+of attribution adds up to them, per campaign and per article.
 """
 
 from __future__ import annotations
@@ -55,6 +57,25 @@ def number(text: str) -> int:
     return int(text.replace(",", ""))
 
 
+def set_status(inbox: Any, status: str) -> None:
+    inbox.select_option("select[name=status]", status)
+    with inbox.expect_navigation():
+        inbox.get_by_role("button", name="Update status").click()
+
+
+def funnel_as_read(page: Any) -> list[dict[str, Any]]:
+    """The funnel table's rows top to bottom as they show: heading, people, drop-off, and how far the heading
+    is set in from the table's edge (a breakdown is set in under its stage)."""
+    return page.eval_on_selector_all("table.stacked tbody tr", """rows => rows.map(row => {
+        const th = row.querySelector('th'), table = row.closest('table');
+        const text = document.createRange();
+        text.selectNodeContents(th);
+        return {stage: th.innerText.trim(), people: row.querySelector('td[data-label=People]').innerText.trim(),
+                dropped: row.querySelector('td[data-label=Dropped]').innerText.trim(),
+                set_in: text.getBoundingClientRect().left - table.getBoundingClientRect().left};
+    })""")
+
+
 def test_the_overview_the_funnel_and_attribution_agree_after_four_journeys(journey: Journey) -> None:
     rep, inbox = journey.staff("sales", name="Rita Rep")
 
@@ -68,14 +89,15 @@ def test_the_overview_the_funnel_and_attribution_agree_after_four_journeys(journ
     with noah.expect_navigation():
         noah.get_by_role("button", name="I'd like to talk now").click()
     assert noah.get_by_role("heading", name="Pick a time to talk with Rita Rep").is_visible()
-    journey.step("Noah, from the autumn newsletter, says not yet; three hours later he asks to talk")
+    lead_page(journey, inbox, journey.mail(to=rep.email, subject="Noah Notyet .* is ready to talk"))
+    set_status(inbox, "contacted")
+    journey.step("Noah, from the autumn newsletter, says not yet; three hours later he asks to talk, and does "
+                 "not book: Rita calls him and marks him contacted")
 
     from_an_article(journey, person(READY, "Rosa Refused"), RESEARCH)
     lead_page(journey, inbox, journey.mail(to=rep.email, subject="Rosa Refused .* is ready to talk"))
-    inbox.select_option("select[name=status]", "not_ready")
     inbox.select_option("select[name=reason]", "wrong_fit")
-    with inbox.expect_navigation():
-        inbox.get_by_role("button", name="Update status").click()
+    set_status(inbox, "not_ready")
     journey.step("Rosa reads an article, answers ready; Rita sends her back: not a fit")
 
     sam = from_an_article(journey, person(READY, "Sam Skipped"), QUALIFYING, campaign="spring")
@@ -92,24 +114,44 @@ def test_the_overview_the_funnel_and_attribution_agree_after_four_journeys(journ
     journey.mail(to="sam@sam-co.example", subject="missed each other")
     journey.step("Sam, from the spring newsletter, books and misses the meeting; Rita records the no-show")
 
+    lead_page(journey, inbox, journey.mail(to=rep.email, subject="Pia Planner .* is ready to talk"))
+    inbox.get_by_label("Held").check()
+    with inbox.expect_navigation():
+        inbox.get_by_role("button", name="Record").click()
+    set_status(inbox, "won")
+    assert "Won" in inbox.inner_text("body")
+    journey.step("Pia's meeting took place: Rita marks it held and Pia won")
+
     for mail in journey.mails():  # every mail of every journey, each link from a browser that never saw the site
         journey.open_every_link(mail)
 
     _, studio = journey.staff("marketer", name="Mara Marketer")
     studio.goto(journey.url + "/studio/funnel")
-    funnel = {stage: number(cells[0]) for stage, cells in table_rows(studio, "table.stacked").items()}
-    people = list(funnel.values())
-    assert all(later <= earlier for earlier, later in zip(people, people[1:], strict=False)), funnel
+    read = funnel_as_read(studio)
+    funnel = {row["stage"]: number(row["people"]) for row in read}
+    stage, above = None, None  # the stage a breakdown belongs to is the last one read that was not set in
+    for row in read[1:]:  # after page views, which are visits, not people
+        if row["stage"].startswith("of whom"):
+            assert stage is not None and row["set_in"] > stage["set_in"], (row, stage)
+            assert number(row["people"]) <= number(stage["people"]), (row, stage)
+            assert row["dropped"] == "—"  # a breakdown drops nobody
+            continue
+        if above is not None:
+            assert number(row["people"]) <= number(above["people"]), (row, above)
+            assert not row["dropped"].startswith("-"), row
+        stage = above = row
     assert (funnel["Started the questionnaire"], funnel["Sent their answers"], funnel["Sales-ready"],
-            funnel["Booked a meeting"], funnel["Contacted by sales"], funnel["Won"]) == (4, 4, 4, 2, 0, 0)
+            funnel["In conversation"], funnel["of whom booked a meeting"], funnel["Won"]) == (4, 4, 4, 3, 2, 1)
+    assert [row["stage"] for row in read[-3:]] == ["In conversation", "of whom booked a meeting", "Won"]
     assert funnel["Page views"] >= 4
-    journey.step("The funnel: 4 started, 4 sent, 4 sales-ready, 2 booked, and no stage above the one before")
+    journey.step("The funnel, read top to bottom: 4 started, 4 sent, 4 sales-ready, 3 in conversation (set in "
+                 "under it: of whom 2 booked a meeting), 1 won; no stage above the one before")
 
     studio.goto(journey.url + "/studio")
     overview = {stage: number(studio.inner_text(f"#overview-{stage}"))
-                for stage in ("started", "sent", "sales_ready", "booked", "won")}
+                for stage in ("started", "sent", "sales_ready", "in_conversation", "won")}
     assert overview == {"started": funnel["Started the questionnaire"], "sent": funnel["Sent their answers"],
-                        "sales_ready": funnel["Sales-ready"], "booked": funnel["Booked a meeting"],
+                        "sales_ready": funnel["Sales-ready"], "in_conversation": funnel["In conversation"],
                         "won": funnel["Won"]}
     now = dict(studio.eval_on_selector_all(".route-counts li", """items => items.map(li => [
         li.querySelector('.dim-label').innerText.trim(), li.querySelector('.score').innerText.trim()])"""))
@@ -119,9 +161,11 @@ def test_the_overview_the_funnel_and_attribution_agree_after_four_journeys(journ
     studio.goto(journey.url + "/studio/attribution")
     campaigns = table_rows(studio, "#campaigns-heading ~ div table")
     articles = table_rows(studio, "#articles-heading ~ div table")
-    for touch in (2, 3, 4):  # sales-ready at first, last and any touch
+    for touch in (2, 3, 4):  # sales-ready at first, last and any touch; then won at each
         assert sum(number(cells[touch]) for cells in campaigns.values()) == funnel["Sales-ready"]
         assert sum(number(cells[touch]) for cells in articles.values()) == funnel["Sales-ready"]
+        assert sum(number(cells[touch + 3]) for cells in campaigns.values()) == funnel["Won"]
+        assert sum(number(cells[touch + 3]) for cells in articles.values()) == funnel["Won"]
     assert sum(number(cells[1]) for cells in campaigns.values()) == funnel["Started the questionnaire"]
     assert [number(n) for n in campaigns["spring"][1:5]] == [2, 2, 2, 2]
     assert [number(n) for n in campaigns["autumn"][1:5]] == [1, 1, 1, 1]
