@@ -95,11 +95,11 @@ def _prepare(url: str) -> tuple[list[str], int, dt.date]:
     from flask_migrate import upgrade
 
     from leads import create_app
+    from leads.accounts.users import create_user
+    from leads.booking.meetings import book_token
     from leads.extensions import db
     from leads.models import Availability as AvailabilityRow
-    from leads.services.booking import book_token
-    from leads.services.submissions import Arrival, submit_answers
-    from leads.services.users import create_user
+    from leads.questionnaire.submissions import Arrival, submit_answers
 
     if url.startswith("postgresql"):
         engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))

@@ -147,8 +147,8 @@ def with_workers(url: str, port: int, endpoint_id: int, n: int, workers: int) ->
 
 def throughput(url: str, n: int) -> list[dict[str, Any]]:
     from leads import create_app
+    from leads.delivery.endpoints import create_endpoint
     from leads.extensions import db
-    from leads.services.delivery import create_endpoint
 
     port = free_port()
     receiver = subprocess.Popen([sys.executable, "-c", RECEIVER, str(port)])
@@ -180,8 +180,8 @@ def outage(url: str, n: int, seconds: float) -> dict[str, Any]:
     """The receiver down for ``seconds`` (real time) while N messages wait, then back: how long until all
     of them arrive, and whether any is lost or repeated. One worker, at its default settings."""
     from leads import create_app
+    from leads.delivery.endpoints import create_endpoint
     from leads.extensions import db
-    from leads.services.delivery import create_endpoint
 
     port = free_port()
     app = create_app({"ENV": "development", "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
@@ -237,10 +237,10 @@ def alert_latency(url: str, samples: int) -> dict[str, Any]:
     from aiosmtpd.controller import Controller
 
     from leads import create_app
-    from leads.content_check import load_personas
+    from leads.accounts.users import create_user
     from leads.extensions import db
-    from leads.services.submissions import submit_answers
-    from leads.services.users import create_user
+    from leads.publishing.check import load_personas
+    from leads.questionnaire.submissions import submit_answers
 
     arrivals = Arrivals()
     port = free_port()

@@ -58,10 +58,10 @@ def load(app: Any, leads: int, seed: int = 14) -> int:
     """Migrate and fill the database; return how many subscriptions are due at T0."""
     from flask_migrate import upgrade
 
-    from leads.content_check import load_personas
     from leads.extensions import db
     from leads.models import Lead, NurtureSend, NurtureSubscription, Submission, Suppression
     from leads.privacy.people import address_key
+    from leads.publishing.check import load_personas
 
     rng = random.Random(seed)
     with app.app_context():

@@ -62,9 +62,9 @@ def typical_answers(persona_answers: dict[str, object], n: int) -> dict[str, obj
 
 
 def score_cost(calls: int) -> dict[str, float]:
-    from leads.content_check import load_personas
+    from leads.publishing.check import load_personas
     from leads.questionnaire import load_questionnaire
-    from leads.scoring import score
+    from leads.scoring.score import score
 
     model = load_questionnaire(CONTENT / "questionnaire.yaml")
     now = dt.datetime.now(dt.UTC)
@@ -86,11 +86,11 @@ def score_cost(calls: int) -> dict[str, float]:
 
 def _fill(url: str, submissions: int) -> None:
     """Store ``submissions`` persona submissions (two per lead) straight into the tables."""
-    from leads.content_check import load_personas
     from leads.models import Lead, Submission
+    from leads.publishing.check import load_personas
     from leads.questionnaire import load_questionnaire
-    from leads.routing import lead_route
-    from leads.scoring import event_rows, score
+    from leads.scoring.routing import lead_route
+    from leads.scoring.score import event_rows, score
 
     model = load_questionnaire(CONTENT / "questionnaire.yaml")
     now = dt.datetime.now(dt.UTC)
@@ -130,8 +130,8 @@ def replay_cost(submissions: int, repeat: int) -> dict[str, float]:
 
     from leads import create_app
     from leads.extensions import db
-    from leads.services.replay import _stored, replay
-    from leads.views import site_content
+    from leads.scoring.replay import _stored, replay
+    from leads.web.access import site_content
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'replay.db'}"

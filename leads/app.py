@@ -10,33 +10,24 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from leads import commands, security
+from leads import commands
+from leads.accounts import views as auth
+from leads.booking import views as booking
 from leads.config import PROJECT_ROOT, load_config
-from leads.content import Content
+from leads.delivery import views as admin
 from leads.extensions import csrf, db, limiter, login_manager, migrate
+from leads.inbox import views as inbox
 from leads.models import User
+from leads.nurture import studio_views as studio_emails  # noqa: F401 - adds the email previews to the studio blueprint
+from leads.nurture import views as nurture
 from leads.privacy import views as privacy
-from leads.services.model_versions import StoredModelVersions
-from leads.views import (
-    admin,
-    assets,
-    auth,
-    booking,
-    caching,
-    clean_input,
-    cookies,
-    errors,
-    filters,
-    inbox,
-    nurture,
-    page_cache,
-    public,
-    quarantine,
-    questionnaire,
-    studio,
-    studio_emails,  # noqa: F401 - adds the email previews to the studio blueprint
-    tracking,
-)
+from leads.publishing import views as public
+from leads.publishing.content import Content
+from leads.questionnaire import views as questionnaire
+from leads.scoring import views as quarantine
+from leads.scoring.model_versions import StoredModelVersions
+from leads.studio import views as studio
+from leads.web import assets, caching, clean_input, cookies, errors, filters, page_cache, security, tracking
 
 SITE_DIR = PROJECT_ROOT / "site"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -32,8 +32,8 @@ from wtforms import (
 from wtforms.validators import StopValidation
 
 from leads.booking.slots import WEEKDAY_KEYS
-from leads.labels import ROLES, ROUTES
 from leads.questionnaire import CHOICE_TYPES, Question, Questionnaire
+from leads.web.labels import ROLES, ROUTES
 
 
 class MultiCheckboxField(SelectMultipleField):

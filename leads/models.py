@@ -399,7 +399,7 @@ class StaffPolicy(Base):
 class FunnelDay(Base):
     """People who reached one funnel stage on one day (the team's time zone), per arrival and wait bucket.
 
-    Kept as each event happens (see leads/services/studio_counts.py), so that the funnel for any
+    Kept as each event happens (see leads/studio/counts.py), so that the funnel for any
     period reads days, not page views: its size grows with days and arrival kinds, never with leads.
     ``wait_bucket`` is the time since the stage before, rounded to a bucket (leads/studio/waits.py);
     -1 when the stage has no such time.

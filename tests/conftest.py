@@ -19,8 +19,8 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from leads import create_app
-from leads.content_check import load_personas
 from leads.extensions import db
+from leads.publishing.check import load_personas
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = ROOT / "content"
@@ -162,7 +162,7 @@ def csrf_token(client: FlaskClient, path: str) -> str:
 
 @pytest.fixture
 def make_user(app: Flask):  # type: ignore[no-untyped-def]
-    from leads.services.users import create_user
+    from leads.accounts.users import create_user
 
     counter = iter(range(1, 10_000))
 
@@ -342,7 +342,7 @@ def show_result(client: FlaskClient, context: Any, live_server: str, answers: di
 @pytest.fixture
 def make_lead(app: Flask, ready_answers: dict[str, Any]):  # type: ignore[no-untyped-def]
     """A lead through the real submission service; sales-ready unless the answers say otherwise."""
-    from leads.services.submissions import Arrival, submit_answers
+    from leads.questionnaire.submissions import Arrival, submit_answers
 
     counter = iter(range(1, 100_000))
 

@@ -110,7 +110,7 @@ def test_team_pages_have_no_violations(audited: Any, live_server: str, make_user
 
 def test_booking_pages_have_no_violations(audited: Any, app: Any, client: Any, live_server: str, make_user,
                                           make_lead) -> None:  # type: ignore[no-untyped-def]
-    from leads.services.booking import book_token
+    from leads.booking.meetings import book_token
 
     rep = make_user("sales", name="Rita Rep")
     show_result(client, audited.context, live_server, persona_answers(RESULTS["sales_ready"]))

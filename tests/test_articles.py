@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from leads.articles import STAGES, Article, ArticleIndex, Problem, check_content
+from leads.publishing.articles import STAGES, Article, ArticleIndex, Problem, check_content
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -497,13 +497,13 @@ def test_version_changes_when_any_article_changes(articles: Path) -> None:
 def test_one_bad_file_does_not_hide_the_others(articles: Path, caplog: pytest.LogCaptureFixture) -> None:
     write_article(articles, "good")
     bad = write_article(articles, "bad", stage="someday")
-    with caplog.at_level(logging.ERROR, logger="leads.articles"):
+    with caplog.at_level(logging.ERROR, logger="leads.publishing.articles"):
         index = ArticleIndex(articles)
     assert [a.slug for a in index.published(NOW)] == ["good"]
     [problem] = problems_of(index)
     assert (problem.path, problem.line) == (bad, 5)
     assert str(problem).startswith(f"{bad}:5: error: 'stage' must be one of")
-    assert [r.getMessage() for r in caplog.records if r.name == "leads.articles"] == [str(problem)]
+    assert [r.getMessage() for r in caplog.records if r.name == "leads.publishing.articles"] == [str(problem)]
 
 
 def test_fixing_a_bad_file_clears_its_problem(articles: Path) -> None:
@@ -805,13 +805,13 @@ def test_last_changed_moves_forward_when_a_file_is_deleted(articles: Path) -> No
     ],
 )
 def test_slug_for_a_new_article_is_lowercase_ascii_words(title: str, slug: str) -> None:
-    from leads.articles.scaffold import slug_for
+    from leads.publishing.articles.scaffold import slug_for
 
     assert slug_for(title) == slug
 
 
 def test_new_article_is_a_valid_draft_with_todays_date(articles: Path) -> None:
-    from leads.articles.scaffold import new_article
+    from leads.publishing.articles.scaffold import new_article
 
     (articles / "a-quoted-title.md").write_text(new_article('A "quoted" title', datetime.date(2026, 5, 4), "decision"))
     index = ArticleIndex(articles)

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from leads.extensions import db
 from leads.models import Lead, Submission
-from leads.text_input import clean_text
+from leads.web.text_input import clean_text
 
 HOSTILE = "\x00\x01\x08\x0b\x0c\x0e\x1b[31m\x1f\x7f\x85\x9f\ufdd0\ufffe\U0010ffff"
 

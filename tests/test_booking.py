@@ -15,12 +15,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
 
+from leads.booking.meetings import MEETING_MAIL, book_token, meeting_token
+from leads.delivery.endpoints import meeting_work
 from leads.extensions import db
 from leads.models import Assignment, FunnelTotal, Lead, LeadEvent, Meeting, OutboxMessage, User
-from leads.services.booking import MEETING_MAIL, book_token, meeting_token
-from leads.services.delivery import meeting_work
-from leads.services.studio import calibration_report
-from leads.services.studio_counts import backfill
+from leads.studio.counts import backfill
+from leads.studio.reports import calibration_report
 from tests.conftest import MONDAY_8AM, FixedClock, csrf_token, persona_answers, walk_questionnaire
 
 
@@ -331,7 +331,7 @@ def test_one_nudge_with_slots_to_a_ready_lead_who_did_not_book(app: Flask, make_
     assert [m.recipient for m in nudges] == [lead.email] and len(nudges[0].payload["slots"]) == 3
     assert deliver_all(app) == []
     with app.app_context():
-        from leads.services.delivery import mailbox_mails
+        from leads.delivery.endpoints import mailbox_mails
 
         mail = next(m for m in mailbox_mails() if m.to == lead.email and "Pick a time" in m.subject)
     assert "/book/" in mail.text and "Monday, 7 December 2026, 11:00 (UTC)" in mail.text
@@ -474,7 +474,7 @@ def test_the_round_robin_counts_a_window_and_does_not_flood_a_new_rep(app: Flask
     assert 0 < owners.count(newcomer.id) < 10
     assert owners[0] == newcomer.id  # a first lead at once, then a fair share
     with app.app_context():
-        from leads.services.users import rep_counts
+        from leads.accounts.users import rep_counts
 
         counts = rep_counts()
     assert counts[veteran.id]["assigned"] == 10 + owners.count(veteran.id)
@@ -508,14 +508,14 @@ def test_what_the_prospect_typed_is_escaped_on_the_pages_in_the_mails_and_in_the
     assert book_through(client, token, f"{rep.id}@20261207T100000Z").status_code == 303
     assert deliver_all(app) == []
     with app.app_context():
-        from leads.services.delivery import mailbox_mails
+        from leads.delivery.endpoints import mailbox_mails
 
         sent = [m for m in mailbox_mails() if m.subject.startswith("Booked")]
     assert len(sent) == 2
     for mail in sent:
         assert "<script>alert" not in mail.html
     with app.app_context():
-        from leads.services.booking import meeting_mail
+        from leads.booking.meetings import meeting_mail
 
         row = mails(app, "booked")[0]
         invite = meeting_mail(row.payload, MONDAY_8AM)
@@ -528,7 +528,7 @@ def test_what_the_prospect_typed_is_escaped_on_the_pages_in_the_mails_and_in_the
 
 def test_a_rep_back_from_away_is_weighed_from_their_return_not_flooded(app: Flask, make_user, make_lead,
                                                                       fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
-    from leads.services.users import update_user
+    from leads.accounts.users import update_user
 
     admin = make_user("admin")
     steady, returning = make_user("sales", name="Steady"), make_user("sales", name="Returning")
@@ -677,7 +677,7 @@ def test_the_move_page_refuses_at_once_a_time_the_rep_does_not_offer(app: Flask,
 
 
 def close_lead(app: Flask, lead_id: int, status: str, actor_id: int) -> None:
-    from leads.services.workflow import change_status
+    from leads.inbox.workflow import change_status
 
     with app.app_context():
         change_status(lead_id, status, actor_id)
@@ -713,7 +713,7 @@ def test_no_reminders_for_a_lead_marked_lost_and_none_sent_that_were_written_bef
 
 def test_a_no_show_of_a_lead_already_won_sends_no_rebook_mail_and_keeps_it_won(
         app: Flask, make_lead, rep, fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
-    from leads.services.booking import record_outcome
+    from leads.booking.meetings import record_outcome
 
     lead = make_lead()
     assert book_through(app.test_client(), token_for(app, lead.id), f"{rep.id}@20261207T100000Z").status_code == 303
@@ -745,7 +745,7 @@ def last_outbox_id(app: Flask) -> int:
 
 def test_rebooking_after_a_no_show_alerts_one_rep_and_it_is_the_meetings_rep(
         app: Flask, make_user, make_lead, rep, fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
-    from leads.services.booking import record_outcome
+    from leads.booking.meetings import record_outcome
 
     lead = make_lead()
     assert lead.owner_id == rep.id
@@ -769,7 +769,7 @@ def test_rebooking_after_a_no_show_alerts_one_rep_and_it_is_the_meetings_rep(
 
 def test_reassigning_a_lead_whose_meeting_is_with_another_rep_says_the_meeting_stays(
         app: Flask, client: FlaskClient, auth, make_user, make_lead, rep) -> None:  # type: ignore[no-untyped-def]
-    from leads.services.delivery import mailbox_mails
+    from leads.delivery.endpoints import mailbox_mails
 
     lead = make_lead(name="Moved Mona")
     newcomer = make_user("sales", name="New Owner")

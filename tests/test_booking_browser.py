@@ -90,7 +90,7 @@ def test_without_javascript_the_time_zone_select_works_and_booking_too(
 
 def test_the_mailed_link_cancels_in_a_fresh_browser_with_one_click(app: Flask, chromium: Any, live_server: str,
                                                                    make_user, make_lead) -> None:  # type: ignore[no-untyped-def]
-    from leads.services.booking import book, meeting_url
+    from leads.booking.meetings import book, meeting_url
 
     rep = make_user("sales", name="Riley Rep")
     lead = make_lead()

@@ -15,10 +15,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
 
+from leads.booking.meetings import meeting_token
+from leads.delivery.endpoints import meeting_work
 from leads.extensions import db
 from leads.models import Availability, Meeting
-from leads.services.booking import meeting_token
-from leads.services.delivery import meeting_work
 from tests.conftest import FixedClock, csrf_token
 from tests.test_booking import book_through, slot_values, token_for
 

@@ -155,7 +155,7 @@ def test_a_stale_page_keeps_the_short_paths_answers(client: FlaskClient, ready_a
 
 
 def test_a_call_to_action_leads_only_where_the_site_can_go() -> None:
-    from leads.articles.frontmatter import parse_front_matter
+    from leads.publishing.articles.frontmatter import parse_front_matter
 
     source = "---\ntitle: T\ndate: 2026-03-01\nsummary: S.\ncta_to: phone\n---\nText.\n"
     problems = parse_front_matter(Path("t.md"), source).problems

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from leads.content_check import best_possible_points, unreachable_verdicts
+from leads.publishing.check import best_possible_points, unreachable_verdicts
 from leads.questionnaire import parse_questionnaire
 from tests.conftest import CONTENT_DIR, doorstep
 
@@ -103,7 +103,7 @@ def test_a_minimum_no_answers_can_reach_is_reported_at_the_thresholds() -> None:
 
 
 def test_an_option_of_the_fifth_step_that_links_a_missing_article_is_reported(tmp_path: Path) -> None:
-    from leads.content_check import check_everything
+    from leads.publishing.check import check_everything
 
     shutil.copytree(CONTENT_DIR, tmp_path / "content")
     path = tmp_path / "content" / "questionnaire.yaml"

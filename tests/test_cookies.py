@@ -12,7 +12,7 @@ def _cookies_set(response) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def test_flask_login_still_takes_an_anonymous_session_for_a_stolen_one() -> None:
-    """Flask-Login issue #569, worked around in leads/views/cookies.py.
+    """Flask-Login issue #569, worked around in leads/web/cookies.py.
 
     In "strong" session protection, a session that holds anything but a sign-in is treated as stolen:
     on every page, the session cookie is re-sent and a remember-me cookie the browser never had is
@@ -47,7 +47,7 @@ class _Person(UserMixin):
 
 
 def test_flask_login_still_signs_out_a_remembered_user_on_their_next_request() -> None:
-    """Flask-Login issue #685, worked around in leads/views/auth.py (``_sign_in_remembered``).
+    """Flask-Login issue #685, worked around in leads/accounts/views.py (``_sign_in_remembered``).
 
     With "strong" protection, a user brought back by the remember-me cookie is restored without the
     session identifier, so the next request takes the session for a stolen one: signed out, and the

@@ -141,8 +141,8 @@ def test_a_kept_mail_shows_its_calendar_invitation_summed_up_and_downloadable(
 
     from icalendar import Calendar
 
-    from leads.services.booking import book
-    from leads.services.delivery import mailbox_mails
+    from leads.booking.meetings import book
+    from leads.delivery.endpoints import mailbox_mails
 
     app.config["CLOCK"] = fixed_clock
     rep = make_user("sales", name="Riley Rep", email="riley@team.example")

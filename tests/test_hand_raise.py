@@ -26,7 +26,7 @@ def _state(app: Flask, email: str) -> tuple[str, list[str], list[str], int]:
 
 def _send_back(app: Flask, email: str) -> None:
     """Sales mark the lead "Not ready": it leaves the inbox for the reading list."""
-    from leads.services.workflow import change_status
+    from leads.inbox.workflow import change_status
 
     with app.app_context():
         lead = db.session.scalar(sa.select(Lead).where(Lead.email == email))
@@ -127,7 +127,7 @@ def test_a_held_back_prospect_who_did_not_ask_hears_no_promise_of_contact(client
 
 def test_a_hand_raised_again_after_sales_sent_the_lead_back_is_a_new_decision(
         app: Flask, client: FlaskClient, submit, make_user) -> None:
-    from leads.services.workflow import change_status
+    from leads.inbox.workflow import change_status
 
     rep = make_user("sales", name="Riley Rep")
     answers = persona_answers(NOT_YET)

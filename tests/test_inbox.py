@@ -9,10 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from leads.services.inbox import CursorError, InboxFilters, inbox_page, open_lead, status_counts
-from leads.services.lead_search import query_terms
-from leads.services.users import update_user
-from leads.services.workflow import change_status
+from leads.accounts.users import update_user
+from leads.inbox.reading import CursorError, InboxFilters, inbox_page, open_lead, status_counts
+from leads.inbox.search import query_terms
+from leads.inbox.workflow import change_status
 from tests.conftest import csrf_token
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

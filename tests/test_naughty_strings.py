@@ -3,7 +3,7 @@
 Each string is typed into every free-text answer of one full questionnaire walk (the name behind a
 first name, so that it stays a plausible name) and into the campaign link the walk starts from.
 Every walk is a visitor of its own, so no rate limit or burst check ties the walks together. What
-is kept must come back exactly under the one documented rule (``leads.text_input``: control
+is kept must come back exactly under the one documented rule (``leads.web.text_input``: control
 characters and noncharacters dropped; text answers trimmed): in the database, on the lead page,
 in the CSV and through the inbox filter. There is no webhook yet (a separate issue): its payload
 joins these round trips when it exists.
@@ -37,13 +37,13 @@ from markupsafe import escape
 from werkzeug.test import TestResponse
 from werkzeug.wrappers import Response
 
+from leads.delivery import endpoints as delivery
 from leads.delivery.worker import run
 from leads.extensions import db
 from leads.models import Lead, Submission
-from leads.quality import quality_reasons
 from leads.questionnaire import Questionnaire
-from leads.services import delivery
-from leads.text_input import clean_text
+from leads.questionnaire.quality import quality_reasons
+from leads.web.text_input import clean_text
 from tests.conftest import REQUIRE_BROWSER, ROOT, walk_questionnaire
 
 BLNS = ROOT.parent / "shared" / "data" / "blns" / "blns.json"

@@ -40,7 +40,7 @@ def app_config(app_config: dict[str, Any], mail_config: dict[str, Any], clock: M
 
 def work(app: Flask) -> int:
     """The worker in this process: its periodic jobs (the nurture job among them), then delivery until none is due."""
-    from leads.services.delivery import scheduled_work
+    from leads.delivery.endpoints import scheduled_work
 
     with app.app_context():
         scheduled_work()
@@ -559,10 +559,10 @@ def test_ready_to_talk_asks_only_the_gates_and_a_yes_hands_the_lead_to_sales(app
 
 def test_a_click_never_undoes_sales_sending_a_lead_back_but_ready_to_talk_does(
         app: Flask, client: FlaskClient, make_user: Any, ready_answers: dict[str, Any]) -> None:
+    from leads.inbox.workflow import change_status
     from leads.nurture.subscriptions import links
     from leads.privacy.people import address_key
-    from leads.services.replay import replay
-    from leads.services.workflow import change_status
+    from leads.scoring.replay import replay
 
     rep = make_user("sales")
     walk_questionnaire(client, {**ready_answers, "email": "back@buyer.example"})
@@ -593,9 +593,9 @@ def test_a_replay_of_an_unchanged_model_scores_a_click_as_of_the_click(
     """Reads long before a click have faded by the time it is scored; a replay must not count them afresh."""
     from leads.nurture.returns import record_click
     from leads.nurture.subscriptions import links
-    from leads.scoring import EngagementEvent
-    from leads.services.replay import replay
-    from leads.services.submissions import Arrival, submit_answers
+    from leads.questionnaire.submissions import Arrival, submit_answers
+    from leads.scoring.replay import replay
+    from leads.scoring.score import EngagementEvent
 
     answers = {**near_threshold(), "company_size": "1-10", "email": "faded@reader.example"}  # six points short
     arrived = clock()

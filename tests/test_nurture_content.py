@@ -85,14 +85,14 @@ def test_a_yaml_syntax_error_is_reported_at_the_line_that_opened_what_is_never_c
 
 def test_a_broken_email_is_logged_once_when_it_appears_while_the_others_keep_being_sent(
         content_copy: Path, caplog: pytest.LogCaptureFixture) -> None:
-    from leads.content import Content
+    from leads.publishing.content import Content
 
     content = Content(content_copy)
     sent = [e.key for e in content.email_sequences().tracks["early"]]
     email = content_copy / "emails" / "early" / "02-naming-the-gap.md"
     good = email.read_text()
     email.write_text(good.replace("subject: ", 'subject: "', 1))
-    with caplog.at_level("WARNING", logger="leads.content"):
+    with caplog.at_level("WARNING", logger="leads.publishing.content"):
         for _ in range(3):  # a page, the nurture job, a mail: one log line
             found = content.email_sequences()
     assert [r.getMessage() for r in caplog.records] == [

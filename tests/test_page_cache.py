@@ -15,8 +15,8 @@ import pytest
 from flask import Flask, render_template_string, request, request_started
 from flask.testing import FlaskClient
 
-from leads.views.caching import public_page
-from leads.views.page_cache import EXTENSION_KEY, PageCache
+from leads.web.caching import public_page
+from leads.web.page_cache import EXTENSION_KEY, PageCache
 from tests.conftest import PASSWORD, Auth, csrf_token
 
 ARTICLE = "/articles/qualifying-by-the-gap"

@@ -8,9 +8,10 @@ import pytest
 from flask import Flask, Response
 from flask.testing import FlaskClient
 
-from leads import create_app, security
+from leads import create_app
 from leads.clock import now
-from leads.views import site_content
+from leads.web import security
+from leads.web.access import site_content
 
 
 def test_home_lists_the_published_articles(client: FlaskClient, app: Flask) -> None:

@@ -16,10 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from leads.extensions import db
+from leads.inbox.search import matching
 from leads.models import AuditEntry, Base, ErasureTombstone, Lead, OutboxMessage, QuestionnaireDraft
 from leads.privacy.data_map import NOT_ABOUT_PROSPECTS, PERSONAL_DATA
 from leads.privacy.requests import link_token
-from leads.services.lead_search import matching
 from tests.conftest import MovingClock, csrf_token, persona_answers, walk_questionnaire
 
 NAME = "Zebulon Quixotic"
@@ -289,8 +289,8 @@ def test_retention_purges_each_kind_after_its_window_and_logs_counts(app: Flask,
 
 def test_the_outbox_worker_runs_retention_beside_the_digests(app: Flask, client: FlaskClient,
                                                              ready_answers: dict[str, Any]) -> None:
+    from leads.delivery.endpoints import scheduled_work
     from leads.delivery.worker import run
-    from leads.services.delivery import scheduled_work
     from tests.conftest import draft_steps
 
     moving = MovingClock()

@@ -199,7 +199,7 @@ def test_one_broken_file_is_left_out_logged_with_its_line_and_the_rest_still_ser
     broken = articles_dir / "broken-article.md"
     broken.write_text("---\ntitle: Broken\ndate: 2026-13-45\nsummary: Oops.\n---\nText.\n", encoding="utf-8")
 
-    with caplog.at_level(logging.ERROR, logger="leads.articles"):
+    with caplog.at_level(logging.ERROR, logger="leads.publishing.articles"):
         home = text(client, "/")
     assert any(f"{broken}:3:" in record.getMessage() for record in caplog.records)
     assert client.get("/articles/broken-article").status_code == 404
@@ -526,7 +526,7 @@ def test_a_visitor_with_a_session_gets_the_public_page_and_its_304(client: Flask
 
 @pytest.mark.parametrize("check_seconds", [0.0, 3600.0])
 def test_static_urls_follow_an_edited_file_at_the_content_checks_pace(tmp_path: Path, check_seconds: float) -> None:
-    from leads.views.assets import StaticFingerprints
+    from leads.web.assets import StaticFingerprints
 
     (tmp_path / "site.css").write_text("body { color: black }")
     fingerprints = StaticFingerprints(tmp_path, check_seconds=check_seconds)

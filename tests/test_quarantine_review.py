@@ -121,8 +121,8 @@ def test_the_queue_in_chromium(app: Flask, page, live_server: str, submit, make_
 
 def test_a_replay_keeps_a_confirmed_spam_out_and_a_released_submission_routed(
         app: Flask, client: FlaskClient, submit, auth, make_user, ready_answers) -> None:
-    from leads.services.replay import replay
-    from leads.views import site_content
+    from leads.scoring.replay import replay
+    from leads.web.access import site_content
 
     make_user("sales")
     spam_id = _held(app, submit, ready_answers | {"name": "Spam Person"})
@@ -140,7 +140,7 @@ def test_a_replay_keeps_a_confirmed_spam_out_and_a_released_submission_routed(
 @pytest.mark.parametrize("decided_first", [True, False], ids=["sales-decided-after-it-arrived", "it-arrived-after"])
 def test_a_release_never_undoes_what_sales_decided_after_the_answers_arrived(
         app: Flask, client: FlaskClient, submit, auth, make_user, ready_answers, decided_first: bool) -> None:
-    from leads.services.workflow import change_status
+    from leads.inbox.workflow import change_status
 
     rep = make_user("sales")
     answers = ready_answers | {"email": "dana@buyer.example"}
@@ -169,7 +169,7 @@ def test_a_release_never_undoes_what_sales_decided_after_the_answers_arrived(
 
 
 def test_new_answers_from_a_lead_sales_marked_spam_stay_out(app: Flask, submit, make_user, ready_answers) -> None:
-    from leads.services.workflow import change_status
+    from leads.inbox.workflow import change_status
 
     rep = make_user("sales")
     answers = ready_answers | {"email": "again@spam.example"}
@@ -216,7 +216,7 @@ def test_a_released_prospect_who_ticked_the_reading_box_gets_the_confirmation_wi
 def test_a_released_ready_buyer_who_asked_to_talk_is_mailed_a_link_to_book_and_the_rep_is_alerted_once(
         app: Flask, client: FlaskClient, submit, auth, make_user, ready_answers) -> None:
     from leads import clock
-    from leads.services.booking import meeting_mail, nudge_unbooked
+    from leads.booking.meetings import meeting_mail, nudge_unbooked
 
     rep = make_user("sales", name="Riley Rep")
     email = "dana@mailinator.com"

@@ -11,7 +11,7 @@ from sqlalchemy import orm
 
 from leads.extensions import db
 from leads.models import Assignment, Lead, OutboxMessage
-from leads.views import site_content
+from leads.web.access import site_content
 
 
 def _lead(app: Flask, email: str) -> Lead | None:

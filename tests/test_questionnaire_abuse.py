@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from leads.extensions import db
 from leads.models import Lead, OutboxMessage, Submission
-from leads.quality import burst_reason, is_disposable, quality_reasons
+from leads.questionnaire.quality import burst_reason, is_disposable, quality_reasons
 from tests.conftest import csrf_token, walk_questionnaire
 
 

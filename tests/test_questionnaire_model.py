@@ -15,9 +15,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leads.content_check import load_personas
+from leads.publishing.check import load_personas
 from leads.questionnaire import ModelError, Questionnaire, load_questionnaire, parse_questionnaire
-from leads.scoring import score
+from leads.scoring.score import score
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 GOOD = (CONTENT / "questionnaire.yaml").read_text(encoding="utf-8")

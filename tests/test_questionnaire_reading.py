@@ -15,8 +15,8 @@ from leads.extensions import db
 from leads.forms import questionnaire_form
 from leads.models import Lead, Submission
 from leads.questionnaire import Question, load_questionnaire
-from leads.services.answering import Visitor, take_step
-from leads.services.drafts import open_draft, save_draft
+from leads.questionnaire.answering import Visitor, take_step
+from leads.questionnaire.drafts import open_draft, save_draft
 
 MODEL = load_questionnaire(Path(__file__).resolve().parent.parent / "content" / "questionnaire.yaml")
 

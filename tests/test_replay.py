@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from leads.content_check import load_personas
 from leads.extensions import db
 from leads.models import Lead, LeadEvent, Submission
+from leads.publishing.check import load_personas
 from leads.questionnaire import load_questionnaire
-from leads.scoring import score
-from leads.services.submissions import Arrival, submit_answers
+from leads.questionnaire.submissions import Arrival, submit_answers
+from leads.scoring.score import score
 from tests.conftest import CONTENT_DIR
 
 
@@ -115,9 +115,9 @@ def test_rescore_refuses_while_the_questionnaire_file_has_problems(stored_person
 
 def _decide(app: Flask, names: list[str], status: str, reason: str = "") -> None:
     """Sales move these leads (send them back, mark them spam, contact them), as the inbox does."""
+    from leads.accounts.users import create_user
+    from leads.inbox.workflow import change_status
     from leads.models import User
-    from leads.services.users import create_user
-    from leads.services.workflow import change_status
 
     with app.app_context():
         rep_id = db.session.scalar(sa.select(User.id).where(User.role == "sales")) or create_user(

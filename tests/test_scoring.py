@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from leads.content_check import load_personas, run_personas
 from leads.nurture import recommend_reading
+from leads.publishing.check import load_personas, run_personas
 from leads.questionnaire import load_questionnaire
-from leads.routing import QUARANTINED, Rep, choose_rep, route_lead
-from leads.scoring import DISQUALIFIED, NURTURE, SALES_READY, EngagementEvent, decayed, phrase_pattern, score
+from leads.scoring.routing import QUARANTINED, Rep, choose_rep, route_lead
+from leads.scoring.score import DISQUALIFIED, NURTURE, SALES_READY, EngagementEvent, decayed, phrase_pattern, score
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)

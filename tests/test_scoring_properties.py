@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leads.questionnaire import Question, load_questionnaire
-from leads.scoring import DISQUALIFIED, VERDICTS, EngagementEvent, decayed, score
+from leads.scoring.score import DISQUALIFIED, VERDICTS, EngagementEvent, decayed, score
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 MODEL = load_questionnaire(CONTENT / "questionnaire.yaml")
@@ -130,7 +130,7 @@ def test_engagement_only_fades_as_time_passes(given_answers: dict[str, Any], his
 
 # --- negation and language ---------------------------------------------------------------------
 
-# Negation cues as prospects write them, per language (see leads/language/negation.py).
+# Negation cues as prospects write them, per language (see leads/scoring/language/negation.py).
 CUES = {
     "en": ["no", "not", "never", "without", "isn't", "hasn't been", "don't have", "we do not"],
     "de": ["kein", "nicht", "nie", "ohne", "ist nicht"],
@@ -177,6 +177,6 @@ def test_adding_not_before_a_positive_phrase_never_raises_the_score(parts: list[
 @PROPERTIES
 @given(st.text(max_size=300))
 def test_language_detection_never_raises(text: str) -> None:
-    from leads.language import SUPPORTED_LANGUAGES, detect_language
+    from leads.scoring.language import SUPPORTED_LANGUAGES, detect_language
 
     assert detect_language(text) in SUPPORTED_LANGUAGES

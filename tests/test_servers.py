@@ -198,7 +198,7 @@ def test_a_hand_over_waits_for_the_one_in_progress(running: Stack) -> None:
     """While one transaction holds the round robin's turn, another asking for it waits, on any server."""
     from leads import create_app
     from leads.extensions import db
-    from leads.services.handover import next_rep
+    from leads.scoring.handover import next_rep
 
     app = create_app({"ENV": "test", "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": running.database_url})
     picked: list[int] = []

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
-from leads.articles.card import CardFolder, SocialCard, draw_card, fit_title
+from leads.publishing.articles.card import CardFolder, SocialCard, draw_card, fit_title
 from tests.conftest import Auth
 
 CARD_URL = re.compile(r"^http://127\.0\.0\.1:5000/articles/(?P<slug>[a-z0-9-]+)/card\.(?P<digest>[0-9a-f]{12})\.png$")

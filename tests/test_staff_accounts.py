@@ -244,7 +244,7 @@ def test_every_new_form_checks_csrf(client: FlaskClient, make_user) -> None:  # 
 
 
 def test_enrolment_time_uses_the_clock(app: Flask, clock: MovingClock) -> None:
-    from leads.privacy.two_factor import matching_step
+    from leads.accounts.two_factor import matching_step
 
     secret = pyotp.random_base32()
     with app.app_context():

@@ -9,10 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from leads.articles import STAGES
-from leads.content import Content
-from leads.problems import ContentError
-from leads.stage_guides import PLAIN_GUIDES, load_stage_guides
+from leads.publishing.articles import STAGES
+from leads.publishing.content import Content
+from leads.publishing.problems import ContentError
+from leads.publishing.stage_guides import PLAIN_GUIDES, load_stage_guides
 from tests.conftest import CONTENT_DIR, Auth
 
 GOOD = (CONTENT_DIR / "stages.yaml").read_text(encoding="utf-8")

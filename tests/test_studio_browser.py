@@ -38,7 +38,7 @@ def studio_page(request: pytest.FixtureRequest, axe_script: Path, chromium: Any,
                                                            "articles_read": ["qualifying-by-the-gap"]})
     make_lead(company="Acme & Sons")
     make_lead(email="early@reader.example", buying_stage="researching", timeline="no_timeline")
-    from leads.services.workflow import change_status
+    from leads.inbox.workflow import change_status
     with client.application.app_context():
         change_status(lead.id, "won", rep.id)
     sign_in(page, live_server, make_user("marketer").email)

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from leads.services.workflow import change_status
+from leads.inbox.workflow import change_status
 from leads.studio.calibration import ENOUGH, Outcome, band_of, calibrate
 
 

@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leads.extensions import db
+from leads.inbox.workflow import change_status
 from leads.models import ArticleDay, CampaignDay, FunnelDay, FunnelSplit, FunnelTotal, Lead, Meeting, Submission
-from leads.services.workflow import change_status
 from leads.studio.funnel import AFTER_QUESTIONNAIRE
 from tests.conftest import MovingClock, csrf_token, form_data, persona_answers, walk_questionnaire
 
@@ -196,9 +196,9 @@ def more_journeys(app: Flask, clock: MovingClock, journeys: dict[str, int], make
     - F answers ready, is contacted, is sent back, raises a hand, and is contacted again;
     - G's answers are held for review, then released; C, sent back, raises a hand too.
     """
-    from leads.services.hand_raise import raise_hand
-    from leads.services.quarantine import release
-    from leads.services.submissions import Arrival, submit_answers
+    from leads.questionnaire.submissions import Arrival, submit_answers
+    from leads.scoring.hand_raise import raise_hand
+    from leads.scoring.quarantine import release
 
     rep = make_user("sales")
     d, f, g = app.test_client(), app.test_client(), app.test_client()
@@ -276,7 +276,7 @@ def test_drop_offs_compare_each_stage_with_the_stage_before_never_a_breakdown(
 
 def test_the_funnel_page_shows_booking_within_the_conversation_and_no_negative_drop_off(
         app: Flask, client: FlaskClient, journeys: dict[str, int], make_user, auth) -> None:
-    from leads.services.studio_counts import team_day
+    from leads.studio.counts import team_day
 
     auth.login(make_user("marketer").email)
     html = client.get("/studio/funnel?days=7").get_data(as_text=True)
@@ -333,7 +333,7 @@ class Buyer:
     """One ready buyer (who asked to talk) and what they and the sales team can do next, through the services."""
 
     def __init__(self, app: Flask, clock: MovingClock, rep_id: int, email: str) -> None:
-        from leads.services.submissions import Arrival, submit_answers
+        from leads.questionnaire.submissions import Arrival, submit_answers
 
         self.app, self.clock, self.rep_id = app, clock, rep_id
         with app.app_context():
@@ -344,8 +344,8 @@ class Buyer:
 
     def can(self) -> list[str]:
         """What can happen next, as the inbox and the booking page allow it."""
-        from leads.services.booking import can_book, upcoming_meeting
-        from leads.statuses import can_move
+        from leads.booking.meetings import can_book, upcoming_meeting
+        from leads.inbox.statuses import can_move
 
         with self.app.app_context():
             lead = db.session.get(Lead, self.lead_id)
@@ -368,8 +368,8 @@ class Buyer:
                                  .order_by(Meeting.id.desc()).limit(1))
 
     def do(self, action: str) -> None:
-        from leads.services.booking import book, cancel, offer, record_outcome
-        from leads.services.hand_raise import raise_hand
+        from leads.booking.meetings import book, cancel, offer, record_outcome
+        from leads.scoring.hand_raise import raise_hand
 
         with self.app.app_context():
             lead = db.session.get(Lead, self.lead_id)
@@ -404,8 +404,8 @@ def expected(actions: list[str]) -> dict[str, int]:
 
 
 def funnel_rows_over(app: Flask, first: dt.date, last: dt.date) -> list[Any]:
-    from leads.services.studio import FunnelFilters, funnel_report
     from leads.studio.funnel import Period, funnel_stages
+    from leads.studio.reports import FunnelFilters, funnel_report
 
     with app.app_context():
         model = app.extensions["doorstep.content"].questionnaire()
@@ -429,7 +429,7 @@ def assert_nested(rows: list[Any]) -> dict[str, int]:
 def today(app: Flask) -> dt.date:
     """The team's day now, on the app's clock."""
     from leads import clock as app_clock
-    from leads.services.studio_counts import team_day
+    from leads.studio.counts import team_day
 
     with app.app_context():
         return team_day(app_clock.now())

@@ -7,7 +7,7 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from leads.services.workflow import change_status
+from leads.inbox.workflow import change_status
 
 READING = {"utm_source": "newsletter", "landing_article": "qualifying-by-the-gap",
            "articles_read": ["qualifying-by-the-gap", "running-a-discovery-call"]}

@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from leads.content_check import load_personas
 from leads.extensions import db
-from leads.labels import in_words
 from leads.models import ModelPublication, Submission
+from leads.publishing.check import load_personas
 from leads.questionnaire import load_questionnaire
-from leads.services.submissions import Arrival, submit_answers
+from leads.questionnaire.submissions import Arrival, submit_answers
+from leads.web.labels import in_words
 from tests.conftest import csrf_token
 
 RAISED = ("sales_ready: 45", "sales_ready: 70")
@@ -158,8 +158,8 @@ def test_a_stale_preview_is_not_published(client: FlaskClient, marketer, content
 
 def test_the_what_if_of_an_unchanged_model_leaves_leads_sales_sent_back_alone(
         app: Flask, client: FlaskClient, stored, marketer, make_user) -> None:
+    from leads.inbox.workflow import change_status
     from leads.models import Lead
-    from leads.services.workflow import change_status
 
     rep = make_user("sales")
     with app.app_context():

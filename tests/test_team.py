@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from leads.accounts.users import password_problem
 from leads.extensions import db
 from leads.models import User
-from leads.services.users import password_problem
-from leads.spreadsheet import csv_lines, safe_cell
+from leads.web.spreadsheet import csv_lines, safe_cell
 from tests.conftest import PASSWORD, csrf_token, sign_in
 
 

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 
 from leads.extensions import db
 from leads.models import Submission
-from leads.views.tracking import COOKIE
-from leads.visits import Visit
+from leads.publishing.visits import Visit
+from leads.web.tracking import COOKIE
 from tests.conftest import walk_questionnaire
 
 

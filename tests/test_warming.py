@@ -6,8 +6,8 @@ import datetime as dt
 
 from flask.testing import FlaskClient
 
-from leads.scoring import EngagementEvent, event_rows
-from leads.services.submissions import Arrival, submit_answers
+from leads.questionnaire.submissions import Arrival, submit_answers
+from leads.scoring.score import EngagementEvent, event_rows
 from tests.conftest import MovingClock, persona_answers
 
 NOT_YET = "Budget holder with a near deadline who did not ask to talk"

@@ -11,10 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from leads.extensions import db
+from leads.inbox.statuses import NOT_READY_REASONS, can_move, moves_from
+from leads.inbox.workflow import WorkflowError, add_note, assign_leads, change_status
 from leads.models import Assignment, Lead, LeadEvent
-from leads.services.submissions import submit_answers
-from leads.services.workflow import WorkflowError, add_note, assign_leads, change_status
-from leads.statuses import NOT_READY_REASONS, can_move, moves_from
+from leads.questionnaire.submissions import submit_answers
 from tests.conftest import csrf_token
 
 

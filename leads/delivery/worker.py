@@ -29,6 +29,7 @@ from flask import current_app
 from sqlalchemy import orm
 
 from leads import clock
+from leads.booking.meetings import MEETING_MAIL, meeting_mail
 from leads.dates import Reader, reading_as, team_zone, zone_of, zone_or_default
 from leads.delivery import DIGEST, PING, Undeliverable, schedule
 from leads.delivery.alerts import Alert, sales_alert
@@ -45,7 +46,6 @@ from leads.nurture.subscriptions import NURTURE_TOPICS
 from leads.privacy.people import address_key
 from leads.privacy.requests import LINK_TOPIC, link_mail
 from leads.questionnaire import OWN_WORDS
-from leads.services.booking import MEETING_MAIL, meeting_mail
 
 log = logging.getLogger(__name__)
 

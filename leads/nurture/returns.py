@@ -17,6 +17,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from leads import clock
+from leads.booking.meetings import book_url, can_book
 from leads.extensions import db
 from leads.forms import QuestionnaireForm, questionnaire_form
 from leads.models import Lead, LeadEvent, Submission
@@ -24,12 +25,11 @@ from leads.nurture.links import BadLink
 from leads.nurture.subscriptions import NothingToDo, links
 from leads.privacy.people import address_key
 from leads.questionnaire import Question, Questionnaire
-from leads.routing import QUARANTINED, lead_route
-from leads.scoring import NURTURE, SALES_READY, EngagementEvent, event_rows
-from leads.services.booking import book_url, can_book
-from leads.services.handover import THE_MODEL, Mover, change_route, record_score, the_prospect
-from leads.services.replay import SCORED_AT, rescore_one
-from leads.services.studio_counts import RECHECK_VIA
+from leads.scoring.handover import THE_MODEL, Mover, change_route, record_score, the_prospect
+from leads.scoring.replay import SCORED_AT, rescore_one
+from leads.scoring.routing import QUARANTINED, lead_route
+from leads.scoring.score import NURTURE, SALES_READY, EngagementEvent, event_rows
+from leads.studio.counts import RECHECK_VIA
 
 
 def record_click(token: str) -> str:
@@ -123,7 +123,7 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
     """Take the re-checked answers into a new submission (the rest as they were), score it and re-route.
 
     Refused answers come back with their messages and nothing is stored. These are new answers, so they
-    are a new submission; the result page's one-click hand-raise (``leads.services.hand_raise``) is the
+    are a new submission; the result page's one-click hand-raise (``leads.scoring.hand_raise``) is the
     path that re-routes the same answers.
     """
     lead, latest = _ready_lead(token)

@@ -25,6 +25,7 @@ from leads.delivery.email import build_email, message_id, send_email
 from leads.delivery.outbox import ring_doorbell
 from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.extensions import db
+from leads.inbox.statuses import LABELS
 from leads.models import Lead, LeadEvent, NurtureSend, NurtureSubscription, OutboxMessage, Submission, Suppression
 from leads.nurture import recommend_reading
 from leads.nurture.consent import suppression
@@ -39,8 +40,7 @@ from leads.nurture.subscriptions import (
     sequences,
 )
 from leads.privacy.people import address_key
-from leads.scoring import NURTURE
-from leads.statuses import LABELS
+from leads.scoring.score import NURTURE
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def link(purpose: str, token: str) -> str:
 
 def queue_due_emails(now: dt.datetime | None = None, only_worker: bool = True) -> int:
     """Queue every sequence email due by ``now``, a batch per transaction; return how many were queued."""
-    from leads.services.delivery import only_worker as lock_for
+    from leads.delivery.endpoints import only_worker as lock_for
 
     now = now or clock.now()
     if current_app.extensions["doorstep.content"].questionnaire_or_none() is None:

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from flask import current_app
 
 from leads import clock
-from leads.content import Content
 from leads.delivery.outbox import ring_doorbell
 from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.extensions import db
@@ -34,10 +33,11 @@ from leads.nurture.consent import (
 from leads.nurture.links import BadLink, Links
 from leads.nurture.sequences import Sequences
 from leads.privacy.people import address_key
+from leads.publishing.content import Content
 from leads.questionnaire import Questionnaire
-from leads.routing import lead_route
-from leads.scoring import NURTURE
-from leads.services.studio_counts import journey_of
+from leads.scoring.routing import lead_route
+from leads.scoring.score import NURTURE
+from leads.studio.counts import journey_of
 
 CONFIRM = "nurture.confirm"
 READING_LIST = "nurture.reading_list"

@@ -20,7 +20,7 @@ from leads.extensions import db
 from leads.models import ErasureTombstone, Lead
 from leads.privacy import audit
 from leads.privacy.data_map import PERSONAL_DATA, Person, find_person
-from leads.spreadsheet import csv_lines
+from leads.web.spreadsheet import csv_lines
 
 # The lead's columns the CSV summary shows first; the JSON has everything.
 SUMMARY_FIELDS = ("name", "email", "company", "job_role", "route", "status", "stage", "source", "created_at")

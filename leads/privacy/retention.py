@@ -22,8 +22,8 @@ from leads.models import Lead, LeadEvent, QuestionnaireDraft, Submission
 from leads.privacy import audit
 from leads.privacy.data_map import find_person
 from leads.privacy.people import forget_search_terms, remove_rows
-from leads.routing import QUARANTINED
-from leads.scoring import DISQUALIFIED, NURTURE
+from leads.scoring.routing import QUARANTINED
+from leads.scoring.score import DISQUALIFIED, NURTURE
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,8 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import COOKIE_NAME, current_user, login_user
 
+from leads.accounts import two_factor
+from leads.accounts.users import UserError, choose_time_zone
 from leads.dates import ZONES, zone_of
 from leads.extensions import limiter
 from leads.forms import (
@@ -31,13 +33,12 @@ from leads.forms import (
     TimeZoneForm,
 )
 from leads.models import ROLES
-from leads.privacy import audit, people, two_factor
+from leads.privacy import audit, people
 from leads.privacy.data_map import PERSONAL_DATA
 from leads.privacy.requests import ask_for_link, read_token
 from leads.privacy.retention import Windows
-from leads.services.users import UserError, choose_time_zone
-from leads.views import require_roles
-from leads.views.errors import error_page
+from leads.web.access import require_roles
+from leads.web.errors import error_page
 
 public_bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 admin_bp = Blueprint("privacy_admin", __name__, url_prefix="/admin")

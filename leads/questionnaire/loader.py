@@ -6,9 +6,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from leads.language import SUPPORTED_LANGUAGES, stem_phrase
-from leads.located_yaml import LocatedYaml, read_file
-from leads.problems import ContentError, Problem
+from leads.publishing.located_yaml import LocatedYaml, read_file
+from leads.publishing.problems import ContentError, Problem
+from leads.scoring.language import SUPPORTED_LANGUAGES, stem_phrase
 
 from .model import (
     CHOICE_TYPES,

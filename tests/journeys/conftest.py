@@ -226,7 +226,7 @@ class Journey(Walk):
 
     def staff(self, role: str = "sales", **fields: Any) -> tuple[SimpleNamespace, Any]:
         """A staff account, signed in through the login form in a fresh browser."""
-        from leads.services.users import create_user
+        from leads.accounts.users import create_user
 
         number = len(self._contexts) + 1
         with self.app.app_context():
@@ -249,8 +249,8 @@ def journey(request: pytest.FixtureRequest, app_config: dict[str, Any], chromium
             journey_clock: MovingClock) -> Iterator[Journey]:
     """The app on a real port (its SITE_URL), the outbox worker in a thread with the clock's scheduled work,
     and mail sent over SMTP to a real server on 127.0.0.1."""
+    from leads.delivery.endpoints import scheduled_work
     from leads.delivery.worker import run
-    from leads.services.delivery import scheduled_work
 
     inbox = Inbox()
     smtp = running_smtp(inbox)

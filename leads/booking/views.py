@@ -1,0 +1,210 @@
+"""Booking for prospects, without signing in: pick a time, confirm it, and later move or cancel it by signed link."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+
+from leads import clock
+from leads.booking.links import LinkError
+from leads.booking.meetings import (
+    ZONES,
+    BookingError,
+    Offer,
+    SlotTaken,
+    book,
+    book_token,
+    can_book,
+    cancel,
+    check_booking,
+    check_move,
+    lead_from_token,
+    meeting_from_token,
+    meeting_token,
+    offer,
+    parse_slot,
+    rep_slots,
+    reschedule,
+    upcoming_meeting,
+    when_text,
+    zone_or_default,
+)
+from leads.booking.meetings import Slot as OfferedSlot
+from leads.extensions import limiter
+from leads.forms import ActionForm, ConfirmForm, SlotForm, ZoneForm
+from leads.models import Lead, Meeting, Submission
+
+bp = Blueprint("booking", __name__, url_prefix="/book")
+
+# The zones people pick from: Area/City names and UTC, not the legacy aliases (US/Eastern, Etc/GMT+5…).
+SORTED_ZONES = sorted(z for z in ZONES if z == "UTC" or ("/" in z and z.split("/")[0] in {
+    "Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}))
+# Only for a real CSRF failure (a page kept open across a session's end, cookies cleared): the choice is kept.
+EXPIRED = "This page had been open a long time, so we couldn't accept that. Please press the button once more."
+
+
+def _booking_limit() -> str:
+    return str(current_app.config["BOOKING_RATE_LIMIT"])
+
+
+def _zone() -> str:
+    return zone_or_default(request.values.get("tz"), current_app.config["WORKING_TIMEZONE"])
+
+
+def _slot_form(slots: list[OfferedSlot], zone: str, chosen: str = "") -> SlotForm:
+    form = SlotForm(formdata=None, tz=zone, slot=chosen or None)
+    form.slot.choices = [(slot.value, when_text(slot.start, zone).rsplit(" (", 1)[0]) for slot in slots]
+    return form
+
+
+def slots_context(shown: Offer, zone: str, action: str, limit: int | None = None) -> dict[str, object]:
+    """What the slot picker needs, on the booking, meeting and result pages alike."""
+    return {"offer": shown, "zone": zone, "zone_form": ZoneForm(SORTED_ZONES, formdata=None, tz=zone),
+            "slot_form": _slot_form(shown.slots[:limit], zone), "slot_action": action}
+
+
+@bp.errorhandler(LinkError)
+def bad_link(error: LinkError) -> ResponseReturnValue:
+    """An altered or expired link: say so plainly, and offer the way back, never a stack trace."""
+    page = render_template("booking/link.html", message=str(error), expired=error.expired)
+    return page, 410 if error.expired else 404
+
+
+def booking_context(submission: Submission) -> dict[str, object]:
+    """On a ready buyer's result page: the booked meeting, or the slots to book one, when they asked to talk."""
+    lead = submission.lead
+    if submission.verdict != "sales_ready" or not can_book(lead):
+        return {}
+    if (booked := upcoming_meeting(lead.id)) is not None:
+        return {"booked": booked, "booked_url": url_for("booking.meeting", token=meeting_token(booked)),
+                "booked_when": when_text(booked.start, booked.timezone)}
+    shown = offer(lead)
+    if not shown.slots:  # nobody can take a meeting: the page promises a reply instead
+        return {}
+    token = book_token(lead.id)
+    return {**slots_context(shown, _zone(), url_for("booking.confirm", token=token), limit=12), "book_token": token}
+
+
+def _pick_page(token: str, lead: Lead, message: str = "", code: int = 200) -> ResponseReturnValue:
+    if not can_book(lead):
+        return render_template("booking/closed.html", lead=lead), 410
+    if (booked := upcoming_meeting(lead.id)) is not None:
+        return redirect(url_for("booking.meeting", token=meeting_token(booked)))
+    zone = _zone()
+    context = slots_context(offer(lead), zone, url_for("booking.confirm", token=token))
+    return render_template("booking/pick.html", lead=lead, token=token, message=message, **context), code
+
+
+@bp.get("/<token>")
+def pick(token: str) -> ResponseReturnValue:
+    return _pick_page(token, lead_from_token(token))
+
+
+@bp.route("/<token>/confirm", methods=["GET", "POST"])
+@limiter.limit(_booking_limit, methods=["POST"])
+def confirm(token: str) -> ResponseReturnValue:
+    lead = lead_from_token(token)
+    if not can_book(lead) or upcoming_meeting(lead.id) is not None:
+        return _pick_page(token, lead)
+    form = ConfirmForm(formdata=request.form if request.method == "POST" else request.args)
+    if request.method == "GET" or not form.validate():
+        return _confirm_page(lead, form, url_for("booking.confirm", token=token), token)
+    try:
+        rep_id, start = parse_slot(form.slot.data or "")
+        meeting = book(lead.id, rep_id, start, _zone())
+    except SlotTaken as exc:
+        return _pick_page(token, lead, str(exc), 409)
+    except BookingError as exc:
+        return _pick_page(token, lead, str(exc), 400)
+    flash("Your conversation is booked. We've emailed you an invitation.", "info")
+    return redirect(url_for("booking.meeting", token=meeting_token(meeting)), code=303)
+
+
+def _confirm_page(lead: Lead, form: ConfirmForm, action: str, back: str, moving: Meeting | None = None,
+                  message: str = "", code: int = 200) -> ResponseReturnValue:
+    """The chosen time, to confirm, if it is one on offer now; a missing, altered or no longer free choice goes
+    back to the times, saying why, so no one confirms a time that would then be refused."""
+    try:
+        rep_id, start = parse_slot(form.slot.data or "")
+        if moving is not None:
+            check_move(moving, rep_id, start)
+        else:
+            check_booking(lead, rep_id, start)
+    except SlotTaken as exc:
+        return _meeting_page(moving, str(exc), 409) if moving is not None else _pick_page(back, lead, str(exc), 409)
+    except BookingError as exc:
+        text = "Choose one of the times shown." if not form.slot.data else str(exc)
+        return _meeting_page(moving, text, 400) if moving is not None else _pick_page(back, lead, text, 400)
+    zone = _zone()
+    form.tz.data = zone
+    return render_template("booking/confirm.html", lead=lead, form=form, action=action, when=when_text(start, zone),
+                           moving=moving, message=message, back=url_for("booking.meeting", token=back) if moving
+                           else url_for("booking.pick", token=back, tz=zone), rep_id=rep_id), code
+
+
+@bp.get("/meeting/<token>")
+def meeting(token: str) -> ResponseReturnValue:
+    return _meeting_page(meeting_from_token(token))
+
+
+def _meeting_page(found: Meeting, message: str = "", code: int = 200) -> ResponseReturnValue:
+    zone = zone_or_default(request.args.get("tz"), found.timezone)
+    token = meeting_token(found)
+    context: dict[str, object] = {"zone": zone}
+    if found.status == "booked":
+        moves = [slot for slot in rep_slots(found.rep_id, clock.now(), ignoring=found.id) if slot.start != found.start]
+        shown = Offer(found.lead, moves, False, found.rep.name)
+        context = slots_context(shown, zone, url_for("booking.move", token=token), limit=12)
+    return render_template("booking/meeting.html", meeting=found, token=token, when=when_text(found.start, zone),
+                           message=message, cancel_form=ActionForm(formdata=None), **context), code
+
+
+@bp.route("/meeting/<token>/move", methods=["GET", "POST"])
+@limiter.limit(_booking_limit, methods=["POST"])
+def move(token: str) -> ResponseReturnValue:
+    found = meeting_from_token(token)
+    form = ConfirmForm(formdata=request.form if request.method == "POST" else request.args)
+    action = url_for("booking.move", token=token)
+    if request.method == "GET" or not form.validate():
+        return _confirm_page(found.lead, form, action, token, moving=found)
+    try:
+        rep_id, start = parse_slot(form.slot.data or "")
+        reschedule(found.id, rep_id, start, _zone())
+    except SlotTaken as exc:
+        return _meeting_page(found, str(exc), 409)
+    except BookingError as exc:
+        return _meeting_page(found, str(exc), 400)
+    flash("Your conversation has moved. We've emailed you the updated invitation.", "info")
+    return redirect(url_for("booking.meeting", token=token), code=303)
+
+
+@bp.post("/meeting/<token>/cancel")
+@limiter.limit(_booking_limit)
+def cancel_meeting(token: str) -> ResponseReturnValue:
+    """The cancel button posts nothing but its CSRF token, which CSRFProtect has checked before this runs."""
+    found = meeting_from_token(token)
+    try:
+        cancel(found.id)
+    except BookingError as exc:
+        return _meeting_page(found, str(exc), 400)
+    flash("Your conversation is canceled. We've let the calendar know.", "info")
+    return redirect(url_for("booking.meeting", token=token), code=303)
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error: CSRFError) -> ResponseReturnValue:
+    """A post whose CSRF token failed: the same page again with a fresh token, the chosen time kept."""
+    token = str((request.view_args or {}).get("token", ""))
+    try:
+        if request.endpoint == "booking.confirm":
+            lead = lead_from_token(token)
+            return _confirm_page(lead, ConfirmForm(formdata=request.form), url_for("booking.confirm", token=token),
+                                 token, message=EXPIRED, code=400)
+        found = meeting_from_token(token)
+    except LinkError as exc:
+        return bad_link(exc)
+    if request.endpoint == "booking.move":
+        return _confirm_page(found.lead, ConfirmForm(formdata=request.form), url_for("booking.move", token=token),
+                             token, moving=found, message=EXPIRED, code=400)
+    return _meeting_page(found, EXPIRED, 400)

@@ -1,0 +1,117 @@
+"""The hand-raise: a prospect who said "not yet" (or was sent reading) says "I'd like to talk now".
+
+The same submission is routed again under the same model, with the conversation question given its
+asking answer: nothing is answered again. Callers: the result page's button ("result_page"), and the
+nurture email's "Ready to talk?" link and the booking widget ("email", "booking").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from leads import clock
+from leads.extensions import db
+from leads.models import LeadEvent, Submission
+from leads.publishing.content import Content
+from leads.questionnaire import Questionnaire
+from leads.questionnaire.submissions import latest_submission_id
+from leads.scoring.handover import change_route, decided_at, record_score, the_prospect
+from leads.scoring.model_versions import model_of_version
+from leads.scoring.routing import QUARANTINED, SPAM, lead_route, route_lead
+from leads.scoring.score import NURTURE, SALES_READY, WARMING, events_from_rows, score
+
+HAND_RAISED = "hand_raised"
+
+
+class HandRaiseError(Exception):
+    """The hand cannot be raised for this submission; the message says why, in the prospect's words."""
+
+
+@dataclass(frozen=True)
+class HandRaise:
+    """What the hand-raise did: the submission's route now, and whether it had been raised before."""
+
+    submission_id: int
+    lead_id: int
+    route: str
+    already: bool = False
+
+
+def raise_hand(source: str, *, submission_id: int | None = None, lead_id: int | None = None,
+               now: dt.datetime | None = None, model: Questionnaire | None = None) -> HandRaise:
+    """Route the submission (or the lead's latest one) again as if its conversation answer asked to talk,
+    and log the hand-raise on the lead; commits. ``source`` says where the hand went up ("result_page",
+    "email", ...). The submission's own model version is used when it is kept (else the one in service).
+    Raising a hand twice changes nothing the second time, unless sales decided about the lead in between (sent
+    it back, say): then it is the prospect's new decision, and routes the lead again."""
+    now = now or clock.now()
+    if model is None:
+        content: Content = current_app.extensions["doorstep.content"]
+        model = content.questionnaire()
+    submission = _submission(submission_id, lead_id)
+    if _raised_since_last_decision(submission):
+        return HandRaise(submission.id, submission.lead_id, submission.verdict, already=True)
+    if submission.verdict in (QUARANTINED, SPAM):
+        raise HandRaiseError("Your answers are still being checked; we will be in touch once they are.")
+    model = model_of_version(submission.model_version, model)
+    conversation = model.conversation
+    if conversation is None:
+        raise HandRaiseError("This questionnaire has no question about talking to us.")
+    answers = {**submission.answers, conversation.question: conversation.asks}
+    # As of arrival, like a replay: only the answer about a conversation has changed.
+    result = score(answers, events_from_rows(submission.context.get("events") or ()), model, submission.created_at)
+    route = route_lead(result, ())
+    submission.answers = answers
+    submission.context = {**submission.context, HAND_RAISED: {"at": now.isoformat(), "source": source[:40]}}
+    submission.verdict = route
+    submission.receipt = result.receipt_rows()
+    submission.gates_missed = list(result.gates_missed)
+    record_score(submission, result)
+    lead = submission.lead
+    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind=HAND_RAISED,
+                             data={"source": source[:40], "submission_id": submission.id, "route": route}))
+    if latest_submission_id(lead.id) == submission.id:
+        record_score(lead, result)
+        change_route(lead, lead_route(route), now, {"by": HAND_RAISED, "source": source[:40],
+                                                    "submission_id": submission.id}, the_prospect(now))
+    lead_key = lead.id
+    db.session.commit()
+    return HandRaise(submission.id, lead_key, route)
+
+
+def offers_hand_raise(submission: Submission) -> bool:
+    """Whether the result page offers "I'd like to talk now" for these answers: where raising the hand could
+    change the next step. Only while the lead is being nurtured (never while it is with sales), never for
+    answers held for a person to check, refused as spam or ruled out by a disqualifier; and not twice, unless
+    sales decided about the lead since (sent it back as not ready, say): then the way back is offered again."""
+    if submission.verdict not in (SALES_READY, NURTURE, WARMING) or submission.lead.route != NURTURE:
+        return False
+    return not _raised_since_last_decision(submission)
+
+
+def _raised_since_last_decision(submission: Submission) -> bool:
+    raised = submission.context.get(HAND_RAISED)
+    if not isinstance(raised, dict):
+        return False
+    decided = decided_at(submission.lead_id)
+    try:
+        return decided is None or dt.datetime.fromisoformat(str(raised.get("at"))) >= decided
+    except ValueError:
+        return True
+
+
+def _submission(submission_id: int | None, lead_id: int | None) -> Submission:
+    submission = None
+    if submission_id is not None:
+        submission = db.session.get(Submission, submission_id)
+    elif lead_id is not None:
+        submission = db.session.scalar(sa.select(Submission).where(Submission.lead_id == lead_id)
+                                       .order_by(Submission.id.desc()).limit(1))
+    if submission is None:
+        raise HandRaiseError("We could not find your answers. Please tell us where you stand again.")
+    return submission
+

@@ -1,0 +1,44 @@
+"""The web shell: one blueprint per audience, each view thin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from leads.accounts.two_factor import admins_need_two_factor
+from leads.extensions import login_manager
+from leads.publishing.content import Content
+
+
+def site_content() -> Content:
+    content: Content = current_app.extensions["doorstep.content"]
+    return content
+
+
+def article_titles() -> dict[str, str]:
+    """Each article's title by its slug, drafts included: the team's pages name articles, not files."""
+    return {article.slug: article.title for article in site_content().fresh_articles().all()}
+
+
+def require_roles(*roles: str, enforce_two_factor: bool = True) -> Callable[[], ResponseReturnValue | None]:
+    """A before_request hook: sign-in first, then the right role, for a whole blueprint; an admin who must
+    use two-factor sign-in and has not set it up is sent to set it up first."""
+
+    def guard() -> ResponseReturnValue | None:
+        if request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            to_sign_in: ResponseReturnValue = login_manager.unauthorized()
+            return to_sign_in
+        if current_user.role not in roles:
+            abort(403)
+        if (enforce_two_factor and current_user.role == "admin" and not current_user.two_factor
+                and admins_need_two_factor()):
+            flash("Admins must use two-factor sign-in here: set it up below to go on.", "error")
+            return redirect(url_for("account.index"))
+        return None
+
+    return guard
