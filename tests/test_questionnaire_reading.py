@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from leads.extensions import db
-from leads.forms import questionnaire_form
 from leads.models import Lead, Submission
 from leads.questionnaire import Question, load_questionnaire
 from leads.questionnaire.answering import Visitor, take_step
 from leads.questionnaire.drafts import open_draft, save_draft
+from leads.questionnaire.forms import questionnaire_form
 
 MODEL = load_questionnaire(Path(__file__).resolve().parent.parent / "content" / "questionnaire.yaml")
 

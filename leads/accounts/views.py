@@ -11,10 +11,10 @@ from flask_login import current_user, login_user, logout_user, user_loaded_from_
 from werkzeug.wrappers import Response
 
 from leads import clock
+from leads.accounts.forms import CodeForm, LoginForm
 from leads.accounts.two_factor import check_code
 from leads.accounts.users import authenticate
 from leads.extensions import limiter
-from leads.forms import CodeForm, LoginForm
 from leads.models import User
 
 bp = Blueprint("auth", __name__)

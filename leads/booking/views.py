@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
 from leads import clock
+from leads.booking.forms import ConfirmForm, SlotForm, ZoneForm
 from leads.booking.links import LinkError
 from leads.booking.meetings import (
     ZONES,
@@ -32,8 +33,8 @@ from leads.booking.meetings import (
 )
 from leads.booking.meetings import Slot as OfferedSlot
 from leads.extensions import limiter
-from leads.forms import ActionForm, ConfirmForm, SlotForm, ZoneForm
 from leads.models import Lead, Meeting, Submission
+from leads.web.forms import ActionForm
 
 bp = Blueprint("booking", __name__, url_prefix="/book")
 

@@ -7,11 +7,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from leads.accounts import two_factor
+from leads.accounts.forms import NewUserForm, PolicyForm, UserForm
 from leads.accounts.users import UserError, create_user, rep_counts, speed_to_lead, team, update_user
 from leads.accounts.views import safe_next
 from leads.delivery import TOPICS
 from leads.delivery import endpoints as delivery
-from leads.forms import ActionForm, BulkForm, EndpointForm, NewUserForm, PolicyForm, UserForm
+from leads.delivery.forms import EndpointForm
+from leads.inbox.forms import BulkForm
 from leads.inbox.statuses import LABELS, PIPELINE
 from leads.inbox.workflow import WorkflowError, assign_leads
 from leads.models import WebhookEndpoint
@@ -19,6 +21,7 @@ from leads.privacy import audit
 from leads.scoring.handover import round_robin_window
 from leads.web.access import require_roles
 from leads.web.filters import human_date
+from leads.web.forms import ActionForm
 from leads.web.labels import in_words
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

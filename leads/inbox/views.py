@@ -15,6 +15,7 @@ from wtforms import SelectChoice
 
 from leads import clock
 from leads.accounts.users import UserError, active_reps, choose_alerts, sales_user
+from leads.booking.forms import AvailabilityForm, OutcomeForm
 from leads.booking.meetings import (
     OUTCOMES,
     ZONES,
@@ -27,7 +28,7 @@ from leads.booking.meetings import (
     save_availability,
     upcoming_meeting,
 )
-from leads.forms import AlertsForm, AvailabilityForm, BulkForm, InboxFilterForm, NoteForm, OutcomeForm, StatusForm
+from leads.inbox.forms import AlertsForm, BulkForm, InboxFilterForm, NoteForm, StatusForm
 from leads.inbox.reading import (
     EXPORT_HEADER,
     CursorError,

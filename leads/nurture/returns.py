@@ -19,12 +19,12 @@ from werkzeug.datastructures import MultiDict
 from leads import clock
 from leads.booking.meetings import book_url, can_book
 from leads.extensions import db
-from leads.forms import QuestionnaireForm, questionnaire_form
 from leads.models import Lead, LeadEvent, Submission
 from leads.nurture.links import BadLink
 from leads.nurture.subscriptions import NothingToDo, links
 from leads.privacy.people import address_key
 from leads.questionnaire import Question, Questionnaire
+from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
 from leads.scoring.handover import THE_MODEL, Mover, change_route, record_score, the_prospect
 from leads.scoring.replay import SCORED_AT, rescore_one
 from leads.scoring.routing import QUARANTINED, lead_route

@@ -9,7 +9,6 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from leads.extensions import csrf
-from leads.forms import ActionForm
 from leads.nurture.links import BadLink
 from leads.nurture.returns import answer_recheck, open_recheck, record_click
 from leads.nurture.subscriptions import (
@@ -20,6 +19,7 @@ from leads.nurture.subscriptions import (
     unsubscribe,
     unsubscribe_offer,
 )
+from leads.web.forms import ActionForm
 
 bp = Blueprint("nurture", __name__, url_prefix="/email")
 

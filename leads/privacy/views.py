@@ -19,22 +19,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import COOKIE_NAME, current_user, login_user
 
 from leads.accounts import two_factor
+from leads.accounts.forms import CodeForm, PasswordChangeForm, PasswordConfirmForm, PolicyForm, TimeZoneForm
 from leads.accounts.users import UserError, choose_time_zone
 from leads.dates import ZONES, zone_of
 from leads.extensions import limiter
-from leads.forms import (
-    CodeForm,
-    DataRequestForm,
-    EraseForm,
-    FindPersonForm,
-    PasswordChangeForm,
-    PasswordConfirmForm,
-    PolicyForm,
-    TimeZoneForm,
-)
 from leads.models import ROLES
 from leads.privacy import audit, people
 from leads.privacy.data_map import PERSONAL_DATA
+from leads.privacy.forms import DataRequestForm, EraseForm, FindPersonForm
 from leads.privacy.requests import ask_for_link, read_token
 from leads.privacy.retention import Windows
 from leads.web.access import require_roles

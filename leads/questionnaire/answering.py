@@ -18,12 +18,12 @@ from werkzeug.datastructures import MultiDict
 
 from leads import clock
 from leads.extensions import db
-from leads.forms import QuestionnaireForm, questionnaire_form
 from leads.publishing.articles import ArticleIndex
 from leads.publishing.content import Content
 from leads.publishing.visits import Visit
 from leads.questionnaire import Question, Questionnaire, Step
 from leads.questionnaire.drafts import Draft, add_to_context, close_draft, save_draft, sent_submission
+from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
 from leads.questionnaire.quality import quality_reasons
 from leads.questionnaire.submissions import Arrival, BurstRule, record_submission
 from leads.scoring.routing import route_lead

@@ -23,7 +23,6 @@ from leads import clock
 from leads.booking.meetings import can_book, conversation
 from leads.booking.views import booking_context
 from leads.extensions import db, limiter
-from leads.forms import QuestionnaireForm, questionnaire_form
 from leads.models import Submission
 from leads.nurture import recommend_reading
 from leads.nurture.subscriptions import read_before_answering
@@ -39,6 +38,7 @@ from leads.questionnaire.answering import (
     take_step,
 )
 from leads.questionnaire.drafts import DRAFT_LIFETIME, Draft, open_draft
+from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
 from leads.scoring.hand_raise import HandRaiseError, offers_hand_raise, raise_hand
 from leads.scoring.routing import QUARANTINED
 from leads.scoring.score import NURTURE, SALES_READY, WARMING

@@ -10,13 +10,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from leads.clock import now
-from leads.forms import ModelDraftForm, PublishForm, RollbackForm, StudioLeadsForm, StudioPeriodForm
 from leads.inbox.reading import journey
 from leads.inbox.statuses import LABELS, NOT_READY_REASONS
 from leads.questionnaire import Questionnaire
 from leads.studio import model_publishing as publishing
 from leads.studio.charts import bar_chart, column_chart
 from leads.studio.counts import team_day
+from leads.studio.forms import ModelDraftForm, PublishForm, RollbackForm, StudioLeadsForm, StudioPeriodForm
 from leads.studio.funnel import (
     IN_CONVERSATION,
     SALES_READY,
