@@ -515,7 +515,7 @@ def test_what_the_prospect_typed_is_escaped_on_the_pages_in_the_mails_and_in_the
     for mail in sent:
         assert "<script>alert" not in mail.html
     with app.app_context():
-        from leads.booking.meetings import meeting_mail
+        from leads.booking.mails import meeting_mail
 
         row = mails(app, "booked")[0]
         invite = meeting_mail(row.payload, MONDAY_8AM)

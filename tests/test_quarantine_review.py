@@ -216,7 +216,8 @@ def test_a_released_prospect_who_ticked_the_reading_box_gets_the_confirmation_wi
 def test_a_released_ready_buyer_who_asked_to_talk_is_mailed_a_link_to_book_and_the_rep_is_alerted_once(
         app: Flask, client: FlaskClient, submit, auth, make_user, ready_answers) -> None:
     from leads import clock
-    from leads.booking.meetings import meeting_mail, nudge_unbooked
+    from leads.booking.mails import meeting_mail
+    from leads.booking.reminders import nudge_unbooked
 
     rep = make_user("sales", name="Riley Rep")
     email = "dana@mailinator.com"

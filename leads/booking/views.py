@@ -7,11 +7,12 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
 from leads import clock
+from leads.booking.availability import BookingError, parse_slot, rep_slots
+from leads.booking.availability import Slot as OfferedSlot
 from leads.booking.forms import ConfirmForm, SlotForm, ZoneForm
 from leads.booking.links import LinkError
+from leads.booking.mails import when_text
 from leads.booking.meetings import (
-    ZONES,
-    BookingError,
     Offer,
     SlotTaken,
     book,
@@ -24,14 +25,10 @@ from leads.booking.meetings import (
     meeting_from_token,
     meeting_token,
     offer,
-    parse_slot,
-    rep_slots,
     reschedule,
     upcoming_meeting,
-    when_text,
-    zone_or_default,
 )
-from leads.booking.meetings import Slot as OfferedSlot
+from leads.dates import ZONES, zone_or_default
 from leads.extensions import limiter
 from leads.models import Lead, Meeting, Submission
 from leads.web.forms import ActionForm

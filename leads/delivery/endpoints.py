@@ -16,7 +16,8 @@ from flask import current_app
 from icalendar import Calendar
 
 from leads import clock
-from leads.booking.meetings import nudge_unbooked, send_reminders, sync_calendars
+from leads.booking.calendar_sync import sync_calendars
+from leads.booking.reminders import nudge_unbooked, send_reminders
 from leads.dates import zone_of
 from leads.delivery import DIGEST, PING, TOPICS
 from leads.delivery.alerts import digest_due

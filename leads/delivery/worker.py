@@ -29,7 +29,8 @@ from flask import current_app
 from sqlalchemy import orm
 
 from leads import clock
-from leads.booking.meetings import MEETING_MAIL, meeting_mail
+from leads.booking.mails import meeting_mail
+from leads.booking.meetings import MEETING_MAIL
 from leads.dates import Reader, reading_as, team_zone, zone_of, zone_or_default
 from leads.delivery import DIGEST, PING, Undeliverable, schedule
 from leads.delivery.alerts import Alert, sales_alert

@@ -15,19 +15,16 @@ from wtforms import SelectChoice
 
 from leads import clock
 from leads.accounts.users import UserError, active_reps, choose_alerts, sales_user
-from leads.booking.forms import AvailabilityForm, OutcomeForm
-from leads.booking.meetings import (
-    OUTCOMES,
-    ZONES,
+from leads.booking.availability import (
     AvailabilityChange,
     BookingError,
     availability_fields,
     availability_row,
-    meetings_of,
-    record_outcome,
     save_availability,
-    upcoming_meeting,
 )
+from leads.booking.forms import AvailabilityForm, OutcomeForm
+from leads.booking.meetings import OUTCOMES, meetings_of, record_outcome, upcoming_meeting
+from leads.dates import ZONES
 from leads.inbox.forms import AlertsForm, BulkForm, InboxFilterForm, NoteForm, StatusForm
 from leads.inbox.reading import (
     EXPORT_HEADER,

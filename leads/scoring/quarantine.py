@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from leads import clock
-from leads.booking.meetings import mail_free_times
+from leads.booking.reminders import mail_free_times
 from leads.extensions import db
 from leads.models import LeadEvent, Submission, User
 from leads.nurture.subscriptions import ASKED, offer_reading
