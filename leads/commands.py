@@ -170,7 +170,7 @@ def outbox_work_command(once: bool, poll: float | None) -> None:
     import signal
     import threading
 
-    from leads.delivery.endpoints import scheduled_work
+    from leads.delivery.jobs import scheduled_work
     from leads.delivery.worker import run, worker_name
 
     stop = threading.Event()

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 
 from leads.booking.meetings import MEETING_MAIL, book_token, meeting_token
-from leads.delivery.endpoints import meeting_work
+from leads.delivery.jobs import meeting_work
 from leads.extensions import db
 from leads.models import Assignment, FunnelTotal, Lead, LeadEvent, Meeting, OutboxMessage, User
 from leads.studio.counts import backfill
@@ -331,7 +331,7 @@ def test_one_nudge_with_slots_to_a_ready_lead_who_did_not_book(app: Flask, make_
     assert [m.recipient for m in nudges] == [lead.email] and len(nudges[0].payload["slots"]) == 3
     assert deliver_all(app) == []
     with app.app_context():
-        from leads.delivery.endpoints import mailbox_mails
+        from leads.delivery.mailbox import mailbox_mails
 
         mail = next(m for m in mailbox_mails() if m.to == lead.email and "Pick a time" in m.subject)
     assert "/book/" in mail.text and "Monday, 7 December 2026, 11:00 (UTC)" in mail.text
@@ -508,7 +508,7 @@ def test_what_the_prospect_typed_is_escaped_on_the_pages_in_the_mails_and_in_the
     assert book_through(client, token, f"{rep.id}@20261207T100000Z").status_code == 303
     assert deliver_all(app) == []
     with app.app_context():
-        from leads.delivery.endpoints import mailbox_mails
+        from leads.delivery.mailbox import mailbox_mails
 
         sent = [m for m in mailbox_mails() if m.subject.startswith("Booked")]
     assert len(sent) == 2
@@ -769,7 +769,7 @@ def test_rebooking_after_a_no_show_alerts_one_rep_and_it_is_the_meetings_rep(
 
 def test_reassigning_a_lead_whose_meeting_is_with_another_rep_says_the_meeting_stays(
         app: Flask, client: FlaskClient, auth, make_user, make_lead, rep) -> None:  # type: ignore[no-untyped-def]
-    from leads.delivery.endpoints import mailbox_mails
+    from leads.delivery.mailbox import mailbox_mails
 
     lead = make_lead(name="Moved Mona")
     newcomer = make_user("sales", name="New Owner")

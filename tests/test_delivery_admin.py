@@ -142,7 +142,7 @@ def test_a_kept_mail_shows_its_calendar_invitation_summed_up_and_downloadable(
     from icalendar import Calendar
 
     from leads.booking.meetings import book
-    from leads.delivery.endpoints import mailbox_mails
+    from leads.delivery.mailbox import mailbox_mails
 
     app.config["CLOCK"] = fixed_clock
     rep = make_user("sales", name="Riley Rep", email="riley@team.example")

@@ -229,7 +229,7 @@ def test_the_audit_log_a_kept_mail_and_its_invitation_fit_a_320px_phone(chromium
     """Long audit details and a plain-text mail whose lines are long signed links, at a phone's width."""
     import threading
 
-    from leads.delivery.endpoints import mailbox_mails
+    from leads.delivery.mailbox import mailbox_mails
     from leads.delivery.worker import run
     from leads.privacy.audit import record
     from leads.privacy.requests import ask_for_link

@@ -40,7 +40,7 @@ def app_config(app_config: dict[str, Any], mail_config: dict[str, Any], clock: M
 
 def work(app: Flask) -> int:
     """The worker in this process: its periodic jobs (the nurture job among them), then delivery until none is due."""
-    from leads.delivery.endpoints import scheduled_work
+    from leads.delivery.jobs import scheduled_work
 
     with app.app_context():
         scheduled_work()

@@ -289,7 +289,7 @@ def test_retention_purges_each_kind_after_its_window_and_logs_counts(app: Flask,
 
 def test_the_outbox_worker_runs_retention_beside_the_digests(app: Flask, client: FlaskClient,
                                                              ready_answers: dict[str, Any]) -> None:
-    from leads.delivery.endpoints import scheduled_work
+    from leads.delivery.jobs import scheduled_work
     from leads.delivery.worker import run
     from tests.conftest import draft_steps
 

@@ -12,6 +12,7 @@ from leads.accounts.users import UserError, create_user, rep_counts, speed_to_le
 from leads.accounts.views import safe_next
 from leads.delivery import TOPICS
 from leads.delivery import endpoints as delivery
+from leads.delivery import mailbox as kept_mail
 from leads.delivery.forms import EndpointForm
 from leads.inbox.forms import BulkForm
 from leads.inbox.statuses import LABELS, PIPELINE
@@ -212,19 +213,19 @@ def replay(message_id: int) -> ResponseReturnValue:
 
 @bp.get("/mailbox")
 def mailbox() -> tuple[str, int]:
-    return render_template("admin/mailbox.html", mails=delivery.mailbox_mails(),
+    return render_template("admin/mailbox.html", mails=kept_mail.mailbox_mails(),
                            backend=current_app.config["MAIL_BACKEND"]), 200
 
 
 @bp.get("/mailbox/<key>")
 def mail(key: str) -> tuple[str, int]:
-    found = delivery.mailbox_mail(key) or abort(404)
+    found = kept_mail.mailbox_mail(key) or abort(404)
     return render_template("admin/mail.html", mail=found), 200
 
 
 @bp.get("/mailbox/<key>/invite.ics")
 def mail_invite(key: str) -> Response:
-    found = delivery.mailbox_mail(key) or abort(404)
+    found = kept_mail.mailbox_mail(key) or abort(404)
     if found.invitation is None:
         abort(404)
     return Response(found.invitation.ics, mimetype="text/calendar", headers={
@@ -233,7 +234,7 @@ def mail_invite(key: str) -> Response:
 
 @bp.get("/mailbox/<key>/html")
 def mail_html(key: str) -> Response:
-    found = delivery.mailbox_mail(key) or abort(404)
+    found = kept_mail.mailbox_mail(key) or abort(404)
     # The mail's own HTML, as a mail client would show it: sandboxed, no scripts, its inline styles only.
     return Response(found.html, mimetype="text/html", headers={
         "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'"})

@@ -57,7 +57,7 @@ def link(purpose: str, token: str) -> str:
 
 def queue_due_emails(now: dt.datetime | None = None, only_worker: bool = True) -> int:
     """Queue every sequence email due by ``now``, a batch per transaction; return how many were queued."""
-    from leads.delivery.endpoints import only_worker as lock_for
+    from leads.delivery.jobs import only_worker as lock_for
 
     now = now or clock.now()
     if current_app.extensions["doorstep.content"].questionnaire_or_none() is None:

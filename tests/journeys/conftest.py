@@ -249,7 +249,7 @@ def journey(request: pytest.FixtureRequest, app_config: dict[str, Any], chromium
             journey_clock: MovingClock) -> Iterator[Journey]:
     """The app on a real port (its SITE_URL), the outbox worker in a thread with the clock's scheduled work,
     and mail sent over SMTP to a real server on 127.0.0.1."""
-    from leads.delivery.endpoints import scheduled_work
+    from leads.delivery.jobs import scheduled_work
     from leads.delivery.worker import run
 
     inbox = Inbox()
