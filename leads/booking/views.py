@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from leads import clock
-from leads.booking.availability import BookingError, parse_slot, rep_slots
+from leads.accounts.users import (
+    sales_user,
+)
+from leads.booking.availability import (
+    AvailabilityChange,
+    BookingError,
+    availability_fields,
+    availability_row,
+    parse_slot,
+    rep_slots,
+    save_availability,
+)
 from leads.booking.availability import Slot as OfferedSlot
-from leads.booking.forms import ConfirmForm, SlotForm, ZoneForm
+from leads.booking.forms import AvailabilityForm, ConfirmForm, SlotForm, ZoneForm
 from leads.booking.links import LinkError
 from leads.booking.mails import when_text
 from leads.booking.meetings import (
@@ -34,6 +55,8 @@ from leads.models import Lead, Meeting, Submission
 from leads.web.forms import ActionForm
 
 bp = Blueprint("booking", __name__, url_prefix="/book")
+# A rep's availability, among the inbox's pages: a child of its blueprint, whose sign-in and role check covers it.
+inbox_bp = Blueprint("booking", __name__)
 
 # The zones people pick from: Area/City names and UTC, not the legacy aliases (US/Eastern, Etc/GMT+5…).
 SORTED_ZONES = sorted(z for z in ZONES if z == "UTC" or ("/" in z and z.split("/")[0] in {
@@ -206,3 +229,37 @@ def form_expired(error: CSRFError) -> ResponseReturnValue:
         return _confirm_page(found.lead, ConfirmForm(formdata=request.form), url_for("booking.move", token=token),
                              token, moving=found, message=EXPIRED, code=400)
     return _meeting_page(found, EXPIRED, 400)
+
+
+# --- a rep's availability (staff) -----------------------------------------------------------------
+
+DAY_FIELDS = AvailabilityForm.DAYS
+
+
+@inbox_bp.route("/availability", methods=["GET", "POST"])
+@inbox_bp.route("/availability/<int:user_id>", methods=["GET", "POST"])
+def availability(user_id: int | None = None) -> ResponseReturnValue:
+    """A rep's own booking availability; admins may set anyone's."""
+    if user_id is not None and user_id != current_user.id and current_user.role != "admin":
+        abort(403)
+    rep = sales_user(user_id or current_user.id) or abort(404)
+    row = availability_row(rep.id)
+    form = AvailabilityForm(sorted(ZONES), data=availability_fields(row))
+    if form.validate_on_submit():
+        try:
+            save_availability(rep.id, _availability_change(form))
+        except BookingError as exc:
+            form.timezone.errors = [str(exc)]
+        else:
+            flash(f"Saved the booking availability of {rep.name}.", "info")
+            return redirect(url_for("inbox.booking.availability", user_id=user_id), code=303)
+    return render_template("booking/availability.html", form=form, rep=rep, row=row), 400 if form.errors else 200
+
+
+def _availability_change(form: AvailabilityForm) -> AvailabilityChange:
+    return AvailabilityChange(
+        timezone=form.timezone.data or "", hours={day: form[name].data or "" for day, name in enumerate(DAY_FIELDS)},
+        meeting_minutes=int(form.meeting_minutes.data or 0), buffer_minutes=int(form.buffer_minutes.data or 0),
+        notice_minutes=int(form.notice_minutes.data or 0), max_per_day=int(form.max_per_day.data or 0),
+        days_off=str(form.days_off.data or "").split(), caldav_url=form.caldav_url.data or "",
+        caldav_username=form.caldav_username.data or "", caldav_password=form.caldav_password.data or "")

@@ -7,24 +7,38 @@ from dataclasses import asdict, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from leads import clock
-from leads.accounts.users import UserError, active_reps, choose_alerts, sales_user
-from leads.booking.availability import (
-    AvailabilityChange,
-    BookingError,
-    availability_fields,
-    availability_row,
-    save_availability,
+from leads.accounts.users import (
+    UserError,
+    active_reps,
+    choose_alerts,
 )
-from leads.booking.forms import AvailabilityForm, OutcomeForm
-from leads.booking.meetings import OUTCOMES, meetings_of, record_outcome, upcoming_meeting
-from leads.dates import ZONES
+from leads.booking.availability import (
+    BookingError,
+)
+from leads.booking.forms import OutcomeForm
+from leads.booking.meetings import (
+    OUTCOMES,
+    meetings_of,
+    record_outcome,
+    upcoming_meeting,
+)
 from leads.inbox.forms import AlertsForm, BulkForm, InboxFilterForm, NoteForm, StatusForm
 from leads.inbox.reading import (
     EXPORT_HEADER,
@@ -44,14 +58,18 @@ from leads.inbox.reading import (
     way_out,
 )
 from leads.inbox.statuses import LABELS, LEAVING, NOT_READY_REASONS, PIPELINE, moves_from
-from leads.inbox.workflow import WorkflowError, add_note, change_status, change_statuses
+from leads.inbox.workflow import WorkflowError, add_note, assign_leads, change_status, change_statuses
 from leads.models import Lead
+from leads.privacy import audit
 from leads.questionnaire import BUYING_STAGE
-from leads.web.access import article_titles, require_roles, site_content
+from leads.web.access import article_titles, require_roles, safe_next, site_content
+from leads.web.filters import human_date
 from leads.web.spreadsheet import csv_lines
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 bp.before_request(require_roles("sales", "admin"))
+# Admins hand leads to a rep from the inbox: a child of the admin audience's blueprint.
+admin_bp = Blueprint("leads", __name__, url_prefix="/leads")
 
 BULK_MOVES = [s for s in (*PIPELINE, "spam") if s != "new"]
 MEETING_BADGES = {"booked": "Meeting booked", "none": "Not booked yet", "held": "Meeting held", "no_show": "No-show"}
@@ -251,33 +269,24 @@ def meeting_outcome(lead_id: int, meeting_id: int) -> ResponseReturnValue:
     return _lead_page(lead, outcome_form=form, code=400)
 
 
-DAY_FIELDS = AvailabilityForm.DAYS
-
-
-@bp.route("/availability", methods=["GET", "POST"])
-@bp.route("/availability/<int:user_id>", methods=["GET", "POST"])
-def availability(user_id: int | None = None) -> ResponseReturnValue:
-    """A rep's own booking availability; admins may set anyone's."""
-    if user_id is not None and user_id != current_user.id and current_user.role != "admin":
-        abort(403)
-    rep = sales_user(user_id or current_user.id) or abort(404)
-    row = availability_row(rep.id)
-    form = AvailabilityForm(sorted(ZONES), data=availability_fields(row))
-    if form.validate_on_submit():
-        try:
-            save_availability(rep.id, _availability_change(form))
-        except BookingError as exc:
-            form.timezone.errors = [str(exc)]
-        else:
-            flash(f"Saved the booking availability of {rep.name}.", "info")
-            return redirect(url_for("inbox.availability", user_id=user_id), code=303)
-    return render_template("inbox/availability.html", form=form, rep=rep, row=row), 400 if form.errors else 200
-
-
-def _availability_change(form: AvailabilityForm) -> AvailabilityChange:
-    return AvailabilityChange(
-        timezone=form.timezone.data or "", hours={day: form[name].data or "" for day, name in enumerate(DAY_FIELDS)},
-        meeting_minutes=int(form.meeting_minutes.data or 0), buffer_minutes=int(form.buffer_minutes.data or 0),
-        notice_minutes=int(form.notice_minutes.data or 0), max_per_day=int(form.max_per_day.data or 0),
-        days_off=str(form.days_off.data or "").split(), caldav_url=form.caldav_url.data or "",
-        caldav_username=form.caldav_username.data or "", caldav_password=form.caldav_password.data or "")
+@admin_bp.post("/assign")
+def assign() -> ResponseReturnValue:
+    form = BulkForm()
+    back = safe_next(form.next.data) or url_for("inbox.index")
+    if not form.validate_on_submit() or not form.rep.data:
+        flash("Tick at least one lead and choose a rep to assign it to.", "error")
+        return redirect(back, code=303)
+    try:
+        result = assign_leads(form.lead_ids.data, form.rep.data, current_user.id)
+    except WorkflowError as exc:
+        flash(str(exc), "error")
+        return redirect(back, code=303)
+    if result.changed:
+        audit.record(current_user.id, "leads.reassigned", f"user #{form.rep.data}", {"leads": sorted(result.changed)})
+        flash(f"Assigned {len(result.changed)} lead{'s' if len(result.changed) != 1 else ''}.", "info")
+    for kept in result.meetings_kept.values():
+        flash(f"{kept.lead.name}'s conversation on {human_date(kept.start)} stays with {kept.rep.name}: the "
+              f"prospect's invitation and the calendars are unchanged.", "info")
+    for reason in sorted(set(result.skipped.values())):
+        flash(f"Left as it was: {reason}", "error")
+    return redirect(back, code=303)

@@ -67,16 +67,16 @@ class PreviewLinks:
     """Links that record nothing: the article itself, or the studio's word on what a real mail's link does."""
 
     def confirm(self) -> str:
-        return url_for("studio.email_link", purpose="confirm", _external=True)
+        return url_for("studio.emails.email_link", purpose="confirm", _external=True)
 
     def read(self, slug: str) -> str:
         return url_for("public.article", slug=slug, _external=True)
 
     def ready(self) -> str:
-        return url_for("studio.email_link", purpose="ready", _external=True)
+        return url_for("studio.emails.email_link", purpose="ready", _external=True)
 
     def unsubscribe(self) -> str:
-        return url_for("studio.email_link", purpose="unsubscribe", _external=True)
+        return url_for("studio.emails.email_link", purpose="unsubscribe", _external=True)
 
 
 def email_previews() -> Overview:

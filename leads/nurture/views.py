@@ -5,11 +5,12 @@ No one signs in to read their email, so each route is public and takes a signed 
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from leads.extensions import csrf
 from leads.nurture.links import BadLink
+from leads.nurture.previews import email_previews, preview_for, what_the_link_does
 from leads.nurture.returns import answer_recheck, open_recheck, record_click
 from leads.nurture.subscriptions import (
     NothingToDo,
@@ -22,6 +23,9 @@ from leads.nurture.subscriptions import (
 from leads.web.forms import ActionForm
 
 bp = Blueprint("nurture", __name__, url_prefix="/email")
+# The studio's previews of each nurture email, for a made-up example prospect: a child of the studio's
+# blueprint, whose sign-in and role check covers it.
+studio_bp = Blueprint("emails", __name__, url_prefix="/emails")
 
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
@@ -81,3 +85,31 @@ def ready(token: str) -> ResponseReturnValue:
     posted = request.method == "POST" and not recheck.form.errors
     status = 400 if request.method == "POST" and recheck.form.errors else 200
     return render_template("nurture/ready.html", recheck=recheck, posted=posted, token=token), status, PRIVATE
+
+
+# --- the studio's previews ------------------------------------------------------------------------
+
+
+@studio_bp.get("")
+def emails() -> ResponseReturnValue:
+    return render_template("nurture/previews.html", overview=email_previews())
+
+
+@studio_bp.get("/<track>/<name>")
+def email_preview(track: str, name: str) -> ResponseReturnValue:
+    shown = preview_for(f"{track}/{name}", request.args.get("example", type=int)) or abort(404)
+    return render_template("nurture/preview.html", shown=shown)
+
+
+@studio_bp.get("/<track>/<name>/html")
+def email_html(track: str, name: str) -> ResponseReturnValue:
+    shown = preview_for(f"{track}/{name}", request.args.get("example", type=int)) or abort(404)
+    # The mail's own HTML, as a mail client would show it: sandboxed, no scripts, its inline styles only.
+    return Response(shown.composed.html, mimetype="text/html", headers={
+        "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'"})
+
+
+@studio_bp.get("/link/<purpose>")
+def email_link(purpose: str) -> ResponseReturnValue:
+    """Where a preview's confirm, "Ready to talk?" and unsubscribe links lead: what they do, doing nothing."""
+    return render_template("nurture/preview_link.html", what=what_the_link_does(purpose) or abort(404))

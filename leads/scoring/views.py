@@ -7,12 +7,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from leads.scoring.quarantine import ReviewError, confirm_spam, held_count, held_submissions, release
-from leads.web.access import require_roles, site_content
+from leads.web.access import site_content
 from leads.web.forms import ActionForm
 from leads.web.labels import in_words
 
-bp = Blueprint("quarantine", __name__, url_prefix="/studio/quarantine")
-bp.before_request(require_roles("marketer", "admin"))
+# A child of the studio audience's blueprint, whose sign-in and role check covers it.
+bp = Blueprint("quarantine", __name__, url_prefix="/quarantine")
 
 # What a release sent the prospect, as the reviewer reads it after the route.
 MAILED = {
@@ -24,7 +24,7 @@ MAILED = {
 
 @bp.get("")
 def queue() -> str:
-    return render_template("quarantine/queue.html", held=held_submissions(), count=held_count(),
+    return render_template("scoring/quarantine.html", held=held_submissions(), count=held_count(),
                            model=site_content().questionnaire_or_none(), action=ActionForm())
 
 
@@ -40,7 +40,7 @@ def release_one(submission_id: int) -> Response:
     else:
         flash(f"Released: routed as of its arrival, to “{in_words('route', review.route)}”.{MAILED[review.mailed]}",
               "info")
-    return redirect(url_for("quarantine.queue"), 303)
+    return redirect(url_for("studio.quarantine.queue"), 303)
 
 
 @bp.post("/<int:submission_id>/spam")
@@ -51,4 +51,4 @@ def spam(submission_id: int) -> Response:
         flash(str(exc), "error")
     else:
         flash("Confirmed as spam: it stays out.", "info")
-    return redirect(url_for("quarantine.queue"), 303)
+    return redirect(url_for("studio.quarantine.queue"), 303)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -42,3 +43,19 @@ def require_roles(*roles: str, enforce_two_factor: bool = True) -> Callable[[], 
         return None
 
     return guard
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
+# The admin audience: pages of several capabilities (the team, deliveries, privacy, reassigning leads) register
+# as its children, so that this one check covers them all.
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+admin_bp.before_request(require_roles("admin"))
