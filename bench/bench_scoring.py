@@ -129,9 +129,8 @@ def replay_cost(submissions: int, repeat: int) -> dict[str, float]:
     from flask_migrate import upgrade
 
     from leads import create_app
-    from leads.extensions import db
+    from leads.extensions import db, site_content
     from leads.scoring.replay import _stored, replay
-    from leads.web.access import site_content
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'replay.db'}"

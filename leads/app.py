@@ -15,7 +15,7 @@ from leads.accounts import views as accounts
 from leads.booking import views as booking
 from leads.config import PROJECT_ROOT, load_config
 from leads.delivery import views as delivery
-from leads.extensions import csrf, db, limiter, login_manager, migrate
+from leads.extensions import CONTENT, csrf, db, limiter, login_manager, migrate
 from leads.inbox import views as inbox
 from leads.models import User
 from leads.nurture import views as nurture
@@ -76,7 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             return None
         return user
 
-    app.extensions["doorstep.content"] = Content(
+    app.extensions[CONTENT] = Content(
         Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions()
     )
 

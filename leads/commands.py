@@ -11,8 +11,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from leads.config import CONTENT_DIR
+from leads.extensions import site_content
 from leads.publishing.articles import STAGES
-from leads.publishing.content import Content
 
 users_cli = click.Group("users", help="Manage the team's accounts.")
 content_cli = click.Group("content", help="Check what marketers wrote, or start a new article.")
@@ -104,7 +104,7 @@ def demo_load_command() -> None:
     """Create demo users and leads, only when the database has no users yet."""
     from leads.demo import load_demo
 
-    content: Content = current_app.extensions["doorstep.content"]
+    content = site_content()
     logins = load_demo(content.questionnaire(), content.directory)
     if not logins:
         click.echo("The database already has users; no demo data loaded.")
@@ -126,7 +126,7 @@ def rescore_command(mode: str, limit: int, days: int | None) -> None:
     from leads import clock
     from leads.scoring.replay import replay, submissions_to_replay
 
-    content: Content = current_app.extensions["doorstep.content"]
+    content = site_content()
     # A broken file would leave an earlier version in service: rescoring must use the file as written.
     if content.questionnaire_problem is not None:
         raise click.ClickException(f"the questionnaire file has problems; fix them first:\n"

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from leads import create_app
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.publishing.check import load_personas
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -352,7 +352,7 @@ def make_lead(app: Flask, ready_answers: dict[str, Any]):  # type: ignore[no-unt
         values = {**ready_answers, "name": name or f"Lead {n}", "email": f"lead{n}@buyer{n}.example",
                   "company": f"Company {n}", **answers}
         with app.app_context():
-            model = app.extensions["doorstep.content"].questionnaire()
+            model = site_content(app).questionnaire()
             submission = submit_answers(model, values, Arrival(context or {}), now=at)
             lead = submission.lead
             return SimpleNamespace(id=lead.id, name=lead.name, email=lead.email, route=lead.route,

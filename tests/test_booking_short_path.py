@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.models import FunnelTotal, Lead, OutboxMessage, QuestionnaireDraft, Submission
 from leads.questionnaire import parse_questionnaire
 from tests.conftest import CONTENT_DIR, csrf_token, form_data, persona_answers, walk_questionnaire
@@ -62,7 +62,7 @@ def test_the_short_path_asks_what_the_models_rules_read_and_the_contact_details_
         app: Flask, client: FlaskClient) -> None:
     html = client.get(BOOK).get_data(as_text=True)
     with app.app_context():
-        model = app.extensions["doorstep.content"].questionnaire()
+        model = site_content(app).questionnaire()
     shown = [q.id for q in model.booking_questions if q.show_if is None]
     assert asked_on(html) == shown
     # The gates' and disqualifiers' questions, the choices that carry points, and how to reach them.
@@ -97,7 +97,7 @@ def test_a_ready_buyer_who_chose_book_sees_the_reps_free_times_at_once(app: Flas
         alerts = db.session.scalars(sa.select(OutboxMessage.recipient).where(
             OutboxMessage.topic == "lead.sales_ready")).all()
         assert alerts == [rep.email]
-        with_steps = [step.id for step in app.extensions["doorstep.content"].questionnaire().steps]
+        with_steps = [step.id for step in site_content(app).questionnaire().steps]
     counted = funnel(app)
     assert counted["started"] == counted["sent"] == counted["sales_ready"] == 1
     # A shortcut through the steps: each counts once, so no stage of the funnel exceeds the one before it.

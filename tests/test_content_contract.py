@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from leads.extensions import site_content
 from leads.publishing.check import check_everything
 from leads.questionnaire import EXPECTED_QUESTIONS, ModelError, parse_questionnaire
-from leads.web.access import site_content
 from tests.conftest import CONTENT_DIR
 
 GOOD = (CONTENT_DIR / "questionnaire.yaml").read_text(encoding="utf-8")

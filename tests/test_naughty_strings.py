@@ -39,7 +39,7 @@ from werkzeug.wrappers import Response
 
 from leads.delivery import endpoints as delivery
 from leads.delivery.worker import run
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.models import Lead, Submission
 from leads.questionnaire import Questionnaire
 from leads.questionnaire.quality import quality_reasons
@@ -78,7 +78,7 @@ def csv_cell(value: str) -> str:
 
 def model_of(app: Flask) -> Questionnaire:
     with app.app_context():  # a model loaded afresh is kept in the database
-        return app.extensions["doorstep.content"].questionnaire()  # type: ignore[no-any-return]
+        return site_content(app).questionnaire()  # type: ignore[no-any-return]
 
 
 def free_text_answers(model: Questionnaire, text: str, name_text: str | None = None) -> dict[str, str]:

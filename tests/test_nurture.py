@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 
 from leads.delivery.worker import run
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.models import Consent, Lead, LeadEvent, NurtureSend, NurtureSubscription, OutboxMessage, Suppression
 from leads.nurture.sending import queue_due_emails
 from tests.conftest import Auth, MovingClock, csrf_token, persona_answers, walk_questionnaire
@@ -181,7 +181,7 @@ def test_an_unticked_box_sends_nothing_but_the_storage_consent_is_recorded(app: 
     assert outbox(app) == [] and subscription(app, researcher["email"]) is None
     with app.app_context():
         [consent] = db.session.scalars(sa.select(Consent)).all()
-        label = app.extensions["doorstep.content"].questionnaire().question("consent").label
+        label = site_content(app).questionnaire().question("consent").label
         assert (consent.kind, consent.wording, consent.source) == ("storage", label, "questionnaire:consent")
         assert consent.confirmed_at is None and researcher["email"] not in consent.address_hash
 
@@ -194,7 +194,7 @@ def test_both_consents_are_recorded_with_wording_hash_time_and_keyed_address(app
 
     with app.app_context():
         consents = {c.kind: c for c in db.session.scalars(sa.select(Consent))}
-        model = app.extensions["doorstep.content"].questionnaire()
+        model = site_content(app).questionnaire()
     marketing = consents["marketing"]
     assert marketing.wording == model.question("email_reading").label
     assert marketing.wording == "Email me this reading list and an occasional article that fits what I wrote"
@@ -219,7 +219,7 @@ def test_the_reading_list_seen_arrives_at_once_then_the_sequence_without_repeati
     text, html = parts(reading)
     for slug in listed.payload["articles"]:
         with app.app_context():
-            title = app.extensions["doorstep.content"].articles.get(slug).title
+            title = site_content(app).articles.get(slug).title
         assert title in text
     assert "Ready to talk?" in text and "Ready to talk?" in html
 
@@ -451,7 +451,7 @@ def test_a_click_is_an_article_read_that_promotes_a_lead_near_the_threshold_and_
     opt_in(client, near_threshold())
     with app.app_context():
         lead = db.session.scalar(sa.select(Lead).where(Lead.email == "near@threshold.example"))
-        model = app.extensions["doorstep.content"].questionnaire()
+        model = site_content(app).questionnaire()
         assert (lead.route, lead.score, lead.owner_id) == ("nurture", model.sales_ready_threshold - 1, None)
     work(app)
     confirm(client, link_in(smtp_server.inbox.wait_for(1)[0], "confirm"))
@@ -512,7 +512,7 @@ def test_a_read_from_an_email_shows_in_the_journey_by_its_title(app: Flask, conf
     Auth(staff).login(make_user("marketer").email)
     with app.app_context():
         lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.email == researcher["email"]))
-        title = app.extensions["doorstep.content"].articles.get(slug).title
+        title = site_content(app).articles.get(slug).title
     page = staff.get(f"/studio/leads/{lead_id}").get_data(as_text=True)
     assert "Read “”" not in page
     assert f"Read “{escape(title)}” from an email" in page
@@ -577,7 +577,7 @@ def test_a_click_never_undoes_sales_sending_a_lead_back_but_ready_to_talk_does(
         lead = db.session.get(Lead, lead_id)
         assert (lead.route, lead.status) == ("nurture", "not_ready")
         assert [e.kind for e in lead.events].count("promoted") == 0
-        assert replay(app.extensions["doorstep.content"].questionnaire()).changes == []
+        assert replay(site_content(app).questionnaire()).changes == []
     path = f"/email/ready/{ready}"
     answered = client.post(path, data={"csrf_token": csrf_token(client, path), "talk_now": "yes",
                                        "timeline": "this_month"})
@@ -602,7 +602,7 @@ def test_a_replay_of_an_unchanged_model_scores_a_click_as_of_the_click(
     reads = [EngagementEvent("article_read", arrived, "decision", "a"),
              EngagementEvent("article_read", arrived, "consideration", "b")]  # five points, at arrival
     with app.app_context():
-        model = app.extensions["doorstep.content"].questionnaire()
+        model = site_content(app).questionnaire()
         lead_id = submit_answers(model, answers, Arrival({}, reads), now=arrived).lead_id
         assert db.session.get(Lead, lead_id).route == "nurture"
     clock.move(days=90)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from leads import create_app
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.nurture.links import BadLink, Links
 from leads.nurture.sequences import DEFAULT_TRACK, as_plain_text, linked, load_sequences, parse_delay
 from tests.conftest import CONTENT_DIR, doorstep
@@ -145,7 +145,7 @@ def test_the_nurture_job_waits_while_no_questionnaire_has_ever_loaded(content_co
                       "CONTENT_DIR": str(content_copy)})
     with app.app_context():
         try:
-            assert app.extensions["doorstep.content"].questionnaire_or_none() is None
+            assert site_content(app).questionnaire_or_none() is None
             assert queue_due_emails() == 0  # the worker's periodic job goes on; nothing is lost, the emails wait
         finally:
             db.engine.dispose()

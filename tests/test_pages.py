@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 
 from leads import create_app
 from leads.clock import now
+from leads.extensions import site_content
 from leads.web import security
-from leads.web.access import site_content
 
 
 def test_home_lists_the_published_articles(client: FlaskClient, app: Flask) -> None:

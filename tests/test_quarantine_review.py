@@ -121,8 +121,8 @@ def test_the_queue_in_chromium(app: Flask, page, live_server: str, submit, make_
 
 def test_a_replay_keeps_a_confirmed_spam_out_and_a_released_submission_routed(
         app: Flask, client: FlaskClient, submit, auth, make_user, ready_answers) -> None:
+    from leads.extensions import site_content
     from leads.scoring.replay import replay
-    from leads.web.access import site_content
 
     make_user("sales")
     spam_id = _held(app, submit, ready_answers | {"name": "Spam Person"})

@@ -9,9 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import orm
 
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.models import Assignment, Lead, OutboxMessage
-from leads.web.access import site_content
 
 
 def _lead(app: Flask, email: str) -> Lead | None:

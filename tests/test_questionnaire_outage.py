@@ -15,11 +15,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.models import Submission
 from leads.questionnaire import load_questionnaire
 from leads.questionnaire.submissions import Arrival, submit_answers
-from leads.web.access import site_content
 from tests.conftest import CONTENT_DIR, Auth, walk_questionnaire
 
 # One malformed value, as in issue 10: before, it answered 500 on the questionnaire, inbox and studio.

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.models import Lead, LeadEvent, Submission
 from leads.publishing.check import load_personas
 from leads.questionnaire import load_questionnaire
@@ -99,7 +99,7 @@ def test_an_unchanged_model_changes_nothing(stored_personas: Flask) -> None:
 
 def test_rescore_refuses_while_the_questionnaire_file_has_problems(stored_personas: Flask, content_copy: Path) -> None:
     with stored_personas.app_context():  # a good version is kept, which the site would serve meanwhile
-        stored_personas.extensions["doorstep.content"].questionnaire()
+        site_content(stored_personas).questionnaire()
     path = content_copy / "questionnaire.yaml"
     path.write_text(path.read_text().replace("sales_ready: 45", "sales_ready: lots"))
     before = _routes(stored_personas)

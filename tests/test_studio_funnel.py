@@ -25,7 +25,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.inbox.workflow import change_status
 from leads.models import ArticleDay, CampaignDay, FunnelDay, FunnelSplit, FunnelTotal, Lead, Meeting, Submission
 from leads.studio.funnel import AFTER_QUESTIONNAIRE
@@ -212,7 +212,7 @@ def more_journeys(app: Flask, clock: MovingClock, journeys: dict[str, int], make
     walk_questionnaire(f, ready_answers | {"email": "f@buyer.example"})
     walk_questionnaire(g, ready_answers | {"email": "g@buyer.example"}, website="https://spam.example")
     with app.app_context():
-        model = app.extensions["doorstep.content"].questionnaire()
+        model = site_content(app).questionnaire()
         submit_answers(model, ready_answers | {"email": "e@buyer.example"}, Arrival({"utm_campaign": "api"}))
         ids = journeys | {name: lead_id(app, f"{name}@buyer.example") for name in "defg"}
         change_status(ids["f"], "contacted", rep.id)
@@ -337,7 +337,7 @@ class Buyer:
 
         self.app, self.clock, self.rep_id = app, clock, rep_id
         with app.app_context():
-            model = app.extensions["doorstep.content"].questionnaire()
+            model = site_content(app).questionnaire()
             answers = persona_answers("Revenue leader with a deadline") | {"email": email}
             self.lead_id = submit_answers(model, answers, Arrival({"utm_campaign": "spring"})).lead_id
             db.session.commit()
@@ -408,7 +408,7 @@ def funnel_rows_over(app: Flask, first: dt.date, last: dt.date) -> list[Any]:
     from leads.studio.reports import FunnelFilters, funnel_report
 
     with app.app_context():
-        model = app.extensions["doorstep.content"].questionnaire()
+        model = site_content(app).questionnaire()
         return funnel_report(Period(first, last), FunnelFilters(),
                              funnel_stages([(step.id, step.title) for step in model.steps])).rows
 

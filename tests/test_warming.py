@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask.testing import FlaskClient
 
+from leads.extensions import site_content
 from leads.questionnaire.submissions import Arrival, submit_answers
 from leads.scoring.score import EngagementEvent, event_rows
 from tests.conftest import MovingClock, persona_answers
@@ -39,7 +40,7 @@ def test_the_lead_page_shows_engagement_decayed_to_now(make_app, make_user, read
     events = [EngagementEvent("article_read", now - dt.timedelta(hours=1), "decision", "a"),
               EngagementEvent("article_read", now - dt.timedelta(hours=2), "decision", "b")]
     with app.app_context():
-        model = app.extensions["doorstep.content"].questionnaire()
+        model = site_content(app).questionnaire()
         submission = submit_answers(model, ready_answers, Arrival({}, events), now=now)
         lead_id, engagement = submission.lead_id, submission.engagement
         owner = submission.lead.owner

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.inbox.statuses import NOT_READY_REASONS, can_move, moves_from
 from leads.inbox.workflow import WorkflowError, add_note, assign_leads, change_status
 from leads.models import Assignment, Lead, LeadEvent
@@ -200,7 +200,7 @@ def test_round_robin_is_fair_over_a_thousand_leads_with_weights_and_an_away_rep(
     reps = {make_user("sales", weight=w).id: w for w in (1, 2, 3)}
     away = make_user("sales", weight=5, away=True)
     with app.app_context():
-        model = app.extensions["doorstep.content"].questionnaire()
+        model = site_content(app).questionnaire()
         for n in range(1000):
             submit_answers(model, {**ready_answers, "email": f"buyer{n}@fair.example"})
         owners = Counter(db.session.scalars(sa.select(Lead.owner_id)).all())

@@ -32,7 +32,7 @@ from leads.dates import ZONES as ZONES  # booking's pages and forms take the zon
 from leads.dates import zone_or_default as zone_or_default
 from leads.delivery.outbox import announce, ring_doorbell
 from leads.delivery.schedule import GIVE_UP_AFTER
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.inbox.statuses import AWAITING_MEETING, CONTACTED, MEETING_SET, NEW, OPEN
 from leads.inbox.workflow import hand_to
 from leads.models import Lead, LeadEvent, Meeting, OutboxMessage, User
@@ -79,7 +79,7 @@ class Offer:
 
 def conversation() -> Conversation | None:
     """The model's question about talking to us, and the answer that asks: the one place booking learns it."""
-    model = current_app.extensions["doorstep.content"].questionnaire_or_none()
+    model = site_content().questionnaire_or_none()
     return model.conversation if model is not None else None
 
 

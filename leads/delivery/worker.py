@@ -39,7 +39,7 @@ from leads.delivery.outbox import DOORBELL
 from leads.delivery.payload import encode as encode_body
 from leads.delivery.payload import lead_link, receipt_summary, webhook_body
 from leads.delivery.webhooks import post, signed_headers
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.models import DeliveryAttempt, Lead, OutboxMessage, User, WebhookEndpoint
 from leads.nurture.consent import suppress
 from leads.nurture.sending import deliver_nurture
@@ -190,7 +190,7 @@ def lead_facts(lead: Lead, site_url: str) -> dict[str, Any]:
 
 def _lead_alert(topic: str, lead: Lead, site_url: str, facts: dict[str, Any]) -> Alert:
     latest = lead.submissions[-1] if lead.submissions else None
-    model = current_app.extensions["doorstep.content"].questionnaire()
+    model = site_content().questionnaire()
     labels = {q.id: q.label for q in model.questions if q.id in OWN_WORDS}
     return sales_alert(topic, {"name": lead.name, "email": lead.email, "company": lead.company},
                        latest.answers if latest else {}, latest.receipt if latest else [], labels,

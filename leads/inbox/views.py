@@ -39,6 +39,7 @@ from leads.booking.meetings import (
     record_outcome,
     upcoming_meeting,
 )
+from leads.extensions import site_content
 from leads.inbox.forms import AlertsForm, BulkForm, InboxFilterForm, NoteForm, StatusForm
 from leads.inbox.reading import (
     EXPORT_HEADER,
@@ -62,7 +63,7 @@ from leads.inbox.workflow import WorkflowError, add_note, assign_leads, change_s
 from leads.models import Lead
 from leads.privacy import audit
 from leads.questionnaire import BUYING_STAGE
-from leads.web.access import article_titles, require_roles, safe_next, site_content
+from leads.web.access import require_roles, safe_next
 from leads.web.filters import human_date
 from leads.web.spreadsheet import csv_lines
 
@@ -162,7 +163,8 @@ def _lead_page(lead: Lead, status_form: StatusForm | None = None, note_form: Not
                                   *(SelectChoice(k, v) for k, v in NOT_READY_REASONS.items())]
     model = site_content().questionnaire_or_none()  # without one, the page shows the answers as stored
     return render_template(
-        "inbox/lead.html", lead=lead, submission=lead.latest, model=model, journey=journey(lead, article_titles()),
+        "inbox/lead.html", lead=lead, submission=lead.latest, model=model,
+        journey=journey(lead, site_content().article_titles()),
         in_inbox=in_inbox(lead), way_out=way_out(lead),
         engagement_now=engagement_as_of(lead.latest, model, clock.now()) if lead.latest else 0,
         notes=notes(lead), status_form=status_form, note_form=note_form or NoteForm(formdata=None),

@@ -13,9 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 
 from leads import clock
+from leads.extensions import site_content
 from leads.nurture import recommend_reading
 from leads.nurture.sending import Composed, compose
 from leads.nurture.sequences import SequenceEmail
@@ -87,7 +88,7 @@ def email_previews() -> Overview:
 
 def examples(now: dt.datetime) -> list[Example]:
     """The personas who would be nurtured ("not yet" buyers too), in the file's order; a stand-in without any."""
-    directory = current_app.extensions["doorstep.content"].directory
+    directory = site_content().directory
     try:
         personas = load_personas(directory / PERSONAS_FILE, now)
     except ContentError:
@@ -107,7 +108,7 @@ def preview_for(key: str, example_number: int | None) -> Shown | None:
     if email is None and track not in (READING_LIST_KEY, CONFIRMATION_KEY):
         return None
     now = clock.now()
-    content = current_app.extensions["doorstep.content"]
+    content = site_content()
     model: Questionnaire | None = content.questionnaire_or_none()
     people = examples(now)
     example = next((e for e in people if e.number == example_number), None) or next(

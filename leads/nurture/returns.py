@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from leads import clock
 from leads.booking.meetings import book_url, can_book
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.models import Lead, LeadEvent, Submission
 from leads.nurture.links import BadLink
 from leads.nurture.subscriptions import NothingToDo, links
@@ -50,7 +49,7 @@ def record_click(token: str) -> str:
         LeadEvent.data["slug"].as_string() == slug).limit(1))
     if already is None:
         now = clock.now()
-        article = current_app.extensions["doorstep.content"].fresh_articles().get(slug)
+        article = site_content().fresh_articles().get(slug)
         stage = article.stage if article is not None else None
         db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="article_read",
                                  data={"slug": slug, "stage": stage, "via": "email"}))
@@ -76,7 +75,7 @@ def reconsider(lead: Lead, latest: Submission, now: dt.datetime, why: Mapping[st
 
     The submission keeps the moment it was scored as of (``SCORED_AT``), so that a replay of an unchanged
     model scores it the same way and moves nobody."""
-    model = current_app.extensions["doorstep.content"].questionnaire()
+    model = site_content().questionnaire()
     result, route = rescore_one(latest.answers, latest.context, [], model, now)
     for row in (lead, latest):
         record_score(row, result)
@@ -114,7 +113,7 @@ def gate_questions(model: Questionnaire) -> list[Question]:
 
 def open_recheck(token: str) -> Recheck:
     lead, latest = _ready_lead(token)
-    model = current_app.extensions["doorstep.content"].questionnaire()
+    model = site_content().questionnaire()
     form = questionnaire_form(model, _as_posted(latest.answers))
     return _recheck(lead, gate_questions(model), form)
 
@@ -127,7 +126,7 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
     path that re-routes the same answers.
     """
     lead, latest = _ready_lead(token)
-    model = current_app.extensions["doorstep.content"].questionnaire()
+    model = site_content().questionnaire()
     questions = gate_questions(model)
     if lead.route != NURTURE:  # with sales already (or held back): an old email's form moves nothing
         return _recheck(lead, questions, questionnaire_form(model, _as_posted(latest.answers)))

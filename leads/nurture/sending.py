@@ -24,7 +24,7 @@ from leads.delivery import Undeliverable
 from leads.delivery.email import build_email, message_id, send_email
 from leads.delivery.outbox import ring_doorbell
 from leads.delivery.schedule import GIVE_UP_AFTER
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.inbox.statuses import LABELS
 from leads.models import Lead, LeadEvent, NurtureSend, NurtureSubscription, OutboxMessage, Submission, Suppression
 from leads.nurture import recommend_reading
@@ -60,7 +60,7 @@ def queue_due_emails(now: dt.datetime | None = None, only_worker: bool = True) -
     from leads.delivery.jobs import only_worker as lock_for
 
     now = now or clock.now()
-    if current_app.extensions["doorstep.content"].questionnaire_or_none() is None:
+    if site_content().questionnaire_or_none() is None:
         log.warning("Nurture emails wait: no version of the questionnaire has loaded to match articles with.")
         return 0
     queued = 0
@@ -89,7 +89,7 @@ def due_rows(now: dt.datetime) -> sa.Select[int, str, int, str, str, str, str]:
 
 
 def _queue(due: Sequence[Any], now: dt.datetime) -> int:
-    content = current_app.extensions["doorstep.content"]
+    content = site_content()
     model = content.questionnaire()
     articles = content.fresh_articles().published(now)
     tracks = sequences().tracks
@@ -242,7 +242,7 @@ def compose(topic: str, name: str, payload: Mapping[str, Any], to: MailLinks) ->
     if topic == CONFIRM:
         return _render(f"Please confirm: your reading list from {site}", name,
                        {"kind": "confirm", "confirm_url": to.confirm()}, "")
-    index = current_app.extensions["doorstep.content"].fresh_articles()
+    index = site_content().fresh_articles()
     found = [a for slug in payload.get("articles") or () if (a := index.get(str(slug))) is not None]
     urls = {a.slug: to.read(a.slug) for a in found}
     unsubscribe = to.unsubscribe()

@@ -18,7 +18,7 @@ from flask import current_app
 from leads import clock
 from leads.delivery.outbox import ring_doorbell
 from leads.delivery.schedule import GIVE_UP_AFTER
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.models import Consent, Lead, LeadEvent, NurtureSend, NurtureSubscription, OutboxMessage, Submission
 from leads.nurture import recommend_reading
 from leads.nurture.consent import (
@@ -33,7 +33,6 @@ from leads.nurture.consent import (
 from leads.nurture.links import BadLink, Links
 from leads.nurture.sequences import Sequences
 from leads.privacy.people import address_key
-from leads.publishing.content import Content
 from leads.questionnaire import Questionnaire
 from leads.scoring.routing import lead_route
 from leads.scoring.score import NURTURE
@@ -59,7 +58,7 @@ def links() -> Links:
 
 def sequences() -> Sequences:
     """The email sequences as the files are now, read again when one changes (``Content.email_sequences``)."""
-    content: Content = current_app.extensions["doorstep.content"]
+    content = site_content()
     return content.email_sequences()
 
 
@@ -108,7 +107,7 @@ def _queue_confirmation(model: Questionnaire, answers: Mapping[str, Any], lead: 
     if found is not None and found.state == "active":
         return "already"  # already reading by email: the sequence goes on as it was
     db.session.flush()  # the consent's id, for the subscription
-    articles = current_app.extensions["doorstep.content"].fresh_articles().published(now)
+    articles = site_content().fresh_articles().published(now)
     read = read_before_answering(submission.context)
     reading = [article.slug for article in recommend_reading(articles, answers, model, read=read)]
     matching = [track.id for track in model.nurture_tracks if track.when.holds(answers)]

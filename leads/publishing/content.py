@@ -207,6 +207,10 @@ class Content:
             self.articles.refresh()
         return self.articles
 
+    def article_titles(self) -> dict[str, str]:
+        """Each article's title by its slug, drafts included: the team's pages name articles, not files."""
+        return {article.slug: article.title for article in self.fresh_articles().all()}
+
     def edition(self, now: dt.datetime) -> str:
         """Changes whenever what the public pages show may change: an article or the stage guides."""
         return f"{self.fresh_articles().edition(now)}.{self.stage_guides().version}"

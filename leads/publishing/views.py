@@ -13,10 +13,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from leads.clock import now
-from leads.extensions import csrf
+from leads.extensions import csrf, site_content
 from leads.publishing.articles import STAGES, Article
 from leads.publishing.articles.card import HEIGHT, WIDTH, CardFolder, SocialCard
-from leads.web.access import site_content
 from leads.web.assets import YEAR
 from leads.web.caching import public_page
 from leads.web.tracking import count_page_view

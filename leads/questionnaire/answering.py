@@ -17,9 +17,8 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from leads import clock
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.publishing.articles import ArticleIndex
-from leads.publishing.content import Content
 from leads.publishing.visits import Visit
 from leads.questionnaire import Question, Questionnaire, Step
 from leads.questionnaire.drafts import Draft, add_to_context, close_draft, save_draft, sent_submission
@@ -333,7 +332,7 @@ def _engagement(visit: Visit, articles: ArticleIndex) -> list[EngagementEvent]:
 
 
 def _articles() -> ArticleIndex:
-    content: Content = current_app.extensions["doorstep.content"]
+    content = site_content()
     return content.fresh_articles()
 
 

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from leads import clock
 from leads.booking.meetings import can_book, conversation
 from leads.booking.views import booking_context
-from leads.extensions import db, limiter
+from leads.extensions import db, limiter, site_content
 from leads.models import Submission
 from leads.nurture import recommend_reading
 from leads.nurture.subscriptions import read_before_answering
@@ -42,7 +42,6 @@ from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
 from leads.scoring.hand_raise import HandRaiseError, offers_hand_raise, raise_hand
 from leads.scoring.routing import QUARANTINED
 from leads.scoring.score import NURTURE, SALES_READY, WARMING
-from leads.web.access import site_content
 from leads.web.tracking import external_referrer, read_visit, tracking_declined, utm_from
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/questionnaire")

@@ -11,12 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
 
 from leads import clock
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.models import LeadEvent, Submission
-from leads.publishing.content import Content
 from leads.questionnaire import Questionnaire
 from leads.questionnaire.submissions import latest_submission_id
 from leads.scoring.handover import change_route, decided_at, record_score, the_prospect
@@ -50,7 +48,7 @@ def raise_hand(source: str, *, submission_id: int | None = None, lead_id: int | 
     it back, say): then it is the prospect's new decision, and routes the lead again."""
     now = now or clock.now()
     if model is None:
-        content: Content = current_app.extensions["doorstep.content"]
+        content = site_content()
         model = content.questionnaire()
     submission = _submission(submission_id, lead_id)
     if _raised_since_last_decision(submission):

@@ -6,8 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from leads.extensions import site_content
 from leads.scoring.quarantine import ReviewError, confirm_spam, held_count, held_submissions, release
-from leads.web.access import site_content
 from leads.web.forms import ActionForm
 from leads.web.labels import in_words
 

@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.inbox.statuses import CONTACTED, LOST, MEETING_SET, WON
 from leads.models import (
     ArticleDay,
@@ -433,7 +433,7 @@ class _StepsOfVersions:
     """The later steps of each model version a submission was scored with, loaded once per version."""
 
     def __init__(self) -> None:
-        self.current = current_app.extensions["doorstep.content"].questionnaire_or_none()
+        self.current = site_content().questionnaire_or_none()
         self.found: dict[str, list[str]] = {}
 
     def of(self, version: str) -> list[str]:

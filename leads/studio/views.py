@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from leads.clock import now
+from leads.extensions import site_content
 from leads.inbox.reading import journey
 from leads.inbox.statuses import LABELS, NOT_READY_REASONS
 from leads.questionnaire import Questionnaire
@@ -45,7 +46,7 @@ from leads.studio.reports import (
 )
 from leads.studio.versions import diff_lines
 from leads.studio.waits import in_words
-from leads.web.access import article_titles, require_roles, site_content
+from leads.web.access import require_roles
 from leads.web.spreadsheet import csv_lines
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -110,7 +111,7 @@ def _steps(model: Questionnaire | None) -> list[tuple[str, str]]:
 def funnel() -> ResponseReturnValue:
     form = StudioPeriodForm(formdata=request.args)
     period = _period(form)
-    titles = article_titles()
+    titles = site_content().article_titles()
     if period is None:
         form.offer({}, titles)
         return render_template("studio/funnel.html", form=form, report=None, titles=titles), 400
@@ -129,7 +130,7 @@ def attribution() -> ResponseReturnValue:
     form = StudioPeriodForm(formdata=request.args)
     form.offer({}, {})
     period = _period(form)
-    titles = article_titles()
+    titles = site_content().article_titles()
     if period is None:
         return render_template("studio/attribution.html", form=form, report=None, titles=titles), 400
     report = attribution_report(period)
@@ -161,7 +162,8 @@ def leads() -> ResponseReturnValue:
 def lead(lead_id: int) -> ResponseReturnValue:
     found = any_lead(lead_id) or abort(404)
     return render_template("studio/lead.html", lead=found, submission=found.latest if found.submissions else None,
-                           model=site_content().questionnaire_or_none(), journey=journey(found, article_titles()),
+                           model=site_content().questionnaire_or_none(),
+                           journey=journey(found, site_content().article_titles()),
                            labels=LABELS, reasons=NOT_READY_REASONS)
 
 

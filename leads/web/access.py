@@ -1,27 +1,17 @@
-"""The web shell: one blueprint per audience, each view thin."""
+"""Who may see a page: the sign-in and role check each audience's blueprint runs once, the admin audience's
+blueprint, and the one rule for where a sign-in may send someone next."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from leads.accounts.two_factor import admins_need_two_factor
 from leads.extensions import login_manager
-from leads.publishing.content import Content
-
-
-def site_content() -> Content:
-    content: Content = current_app.extensions["doorstep.content"]
-    return content
-
-
-def article_titles() -> dict[str, str]:
-    """Each article's title by its slug, drafts included: the team's pages name articles, not files."""
-    return {article.slug: article.title for article in site_content().fresh_articles().all()}
 
 
 def require_roles(*roles: str, enforce_two_factor: bool = True) -> Callable[[], ResponseReturnValue | None]:

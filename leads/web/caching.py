@@ -34,6 +34,7 @@ from flask_login import current_user, login_fresh, login_remembered, user_access
 from werkzeug.wrappers import Response
 
 from leads.clock import now
+from leads.extensions import site_content
 from leads.publishing.content import Content
 
 SIGNED_IN = "private, no-store"
@@ -148,7 +149,7 @@ def _mark_shareable(response: Response, etag: str, last_modified: dt.datetime) -
 
 def register(app: Flask, package_dir: Path) -> None:
     build, built_at = build_fingerprint(app, package_dir)
-    app.extensions[STATE_KEY] = CachingState(build, built_at, app.extensions["doorstep.content"])
+    app.extensions[STATE_KEY] = CachingState(build, built_at, site_content(app))
     user_accessed.connect(_note_user_loaded, app)
 
     @app.after_request

@@ -67,7 +67,7 @@ def error_page(code: int, title: str, detail: str) -> tuple[str, int, dict[str, 
     articles = []
     if code == 404:
         from leads.clock import now
-        from leads.web.access import site_content
+        from leads.extensions import site_content
 
         articles = site_content().fresh_articles().published(now())[:3]
     return render_template("errors/error.html", code=code, title=title, detail=detail, articles=articles), code, {}

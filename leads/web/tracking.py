@@ -19,10 +19,10 @@ from flask import Flask, Request, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from leads import clock
+from leads.extensions import site_content
 from leads.publishing.visits import Visit
 from leads.studio import counts as studio_counts
 from leads.studio.counts import Arrived
-from leads.web.access import site_content
 from leads.web.caching import signed_in
 from leads.web.text_input import clean_text
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.models import Lead, Meeting, NurtureSubscription, Suppression
 from leads.nurture import recommend_reading
 from tests.conftest import persona_answers
@@ -26,7 +26,7 @@ NOT_YET = "Budget holder with a near deadline who did not ask to talk"
 def first_pick(journey: Journey, answers: dict[str, Any]) -> str:
     """The article her reading list would open with, had she not read it already."""
     with journey.app.app_context():
-        content = journey.app.extensions["doorstep.content"]
+        content = site_content(journey.app)
         articles = content.fresh_articles().published(journey.clock())
         return recommend_reading(articles, answers, content.questionnaire())[0].slug
 
