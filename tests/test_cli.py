@@ -13,7 +13,7 @@ from flask import Flask
 
 from leads.extensions import db
 from leads.models import Lead, User
-from tests.conftest import doorstep
+from tests.fixtures.app import doorstep
 
 
 def test_users_create_stores_a_hashed_password(app: Flask, runner) -> None:

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from flask import Flask
 
 from leads.extensions import db
-from tests.conftest import ON_POSTGRES
+from tests.fixtures.app import ON_POSTGRES
 
 
 def _ours(name: str | None, type_: str, parent_names: object) -> bool:

@@ -68,7 +68,7 @@ def _sign_in_remembered(sender: Flask, user: User) -> None:
 
     Flask-Login 0.6 restores them without the session identifier that "strong" protection checks,
     so their very next request would sign them out again and delete the cookie (upstream issue
-    #685; tests/test_cookies.py fails when that changes). ``login_user`` writes the whole sign-in.
+    #685; tests/web/test_cookies.py fails when that changes). ``login_user`` writes the whole sign-in.
     """
     login_user(user, remember=True, fresh=False)
 

@@ -115,7 +115,7 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Response]:
     signed in, or when rendering it changed the visitor's session: it showed (and so removed) a
     flashed message, or started a session for a form's CSRF token. A public page draws no form
     of its own for visitors: a CSRF token from a session the visitor already holds would change
-    nothing to notice (tests/test_page_cache.py holds every public page to it).
+    nothing to notice (tests/web/test_page_cache.py holds every public page to it).
     """
 
     @functools.wraps(view)

@@ -17,7 +17,7 @@ anything but a sign-in (a CSRF token, the questionnaire's start) is taken for a 
 every request that loads the user. Flask-Login then marks the session modified and deletes a
 remember-me cookie the visitor never had. The outcome for the visitor is right (nobody is
 signed in); only these two cookies would be wasted. ``flask-login`` is pinned below 0.7 in
-pyproject.toml, and tests/test_cookies.py fails once upstream stops doing this, so that the
+pyproject.toml, and tests/web/test_cookies.py fails once upstream stops doing this, so that the
 workaround can go.
 
 Flask also adds ``Vary: Cookie`` to every response whose session was touched, and Flask-Login

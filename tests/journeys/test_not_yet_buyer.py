@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from leads.extensions import db, site_content
 from leads.models import Lead, Meeting, NurtureSubscription, Suppression
 from leads.nurture import recommend_reading
-from tests.conftest import persona_answers
+from tests.fixtures.factories import persona_answers
 from tests.journeys.conftest import Journey
 
 pytestmark = pytest.mark.browser

@@ -27,7 +27,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ON_POSTGRES, ROOT, free_port, persona_answers
+from tests.fixtures.app import ON_POSTGRES, ROOT
+from tests.fixtures.factories import persona_answers
+from tests.fixtures.mail import free_port
 from tests.journeys.conftest import Walk, report
 
 pytestmark = pytest.mark.browser

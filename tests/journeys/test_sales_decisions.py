@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from leads.extensions import db
 from leads.models import Lead, OutboxMessage
-from tests.conftest import persona_answers
+from tests.fixtures.factories import persona_answers
 from tests.journeys.conftest import Journey
 from tests.journeys.walks import from_an_article
 
