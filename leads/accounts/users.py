@@ -13,6 +13,7 @@ from leads import clock
 from leads.dates import ZONES
 from leads.extensions import db
 from leads.models import ALERT_CHOICES, ROLES, Assignment, Lead, User
+from leads.privacy import audit
 from leads.scoring.handover import round_robin_window
 from leads.scoring.score import SALES_READY
 
@@ -40,7 +41,9 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def create_user(email: str, name: str, role: str, password: str) -> User:
+def create_user(email: str, name: str, role: str, password: str, actor_id: int | None = None) -> User:
+    """A new account; one an admin created (``actor_id``) is recorded in the audit log in the same transaction,
+    while the command line and the demo create theirs unrecorded."""
     email = email.strip().lower()
     if role not in ROLES:
         raise UserError(f"Role must be one of {', '.join(ROLES)}.")
@@ -52,12 +55,16 @@ def create_user(email: str, name: str, role: str, password: str) -> User:
         raise UserError(f"There is already an account for {email}.")
     user = User(email=email, name=name.strip() or email, role=role, password_hash=generate_password_hash(password))
     db.session.add(user)
+    if actor_id is not None:
+        db.session.flush()  # the entry names the account by id
+        audit.note(actor_id, "user.created", f"user #{user.id}", {"role": user.role})
     db.session.commit()
     return user
 
 
 def update_user(user_id: int, actor_id: int, role: str, active: bool, away: bool, weight: int) -> User:
-    """Change an account; an admin cannot lock themselves out by deactivating or demoting their own."""
+    """Change an account, recorded in the audit log as ``actor_id``'s act; an admin cannot lock themselves out
+    by deactivating or demoting their own."""
     user = db.session.get(User, user_id)
     if user is None:
         raise UserError("That account no longer exists.")
@@ -70,6 +77,8 @@ def update_user(user_id: int, actor_id: int, role: str, active: bool, away: bool
     if (user.away and not away) or (not user.active and active):
         user.available_since = clock.now()  # back: the round robin weighs their count from now, not from before
     user.role, user.active, user.away, user.weight = role, active, away, weight
+    audit.note(actor_id, "user.changed", f"user #{user.id}",
+               {"role": user.role, "active": user.active, "away": user.away, "weight": user.weight})
     db.session.commit()
     return user
 

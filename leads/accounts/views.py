@@ -46,7 +46,6 @@ from leads.dates import ZONES, zone_of
 from leads.extensions import limiter
 from leads.inbox.statuses import LABELS, PIPELINE
 from leads.models import ROLES, User
-from leads.privacy import audit
 from leads.scoring.handover import round_robin_window
 from leads.web.access import require_roles, safe_next
 from leads.web.labels import in_words
@@ -252,11 +251,10 @@ def create() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = create_user(form.email.data or "", form.name.data or "", form.role.data or "",
-                               form.password.data or "")
+                               form.password.data or "", current_user.id)
         except UserError as exc:
             form.form_errors.append(str(exc))
         else:
-            audit.record(current_user.id, "user.created", f"user #{user.id}", {"role": user.role})
             flash(f"Created {user.name} ({in_words('role', user.role)}).", "info")
             return redirect(url_for("admin.team.users"), code=303)
     return _users_page(form, 400)
@@ -272,8 +270,6 @@ def update(user_id: int) -> ResponseReturnValue:
         except UserError as exc:
             flash(str(exc), "error")
         else:
-            audit.record(current_user.id, "user.changed", f"user #{user.id}",
-                         {"role": user.role, "active": user.active, "away": user.away, "weight": user.weight})
             flash(f"Saved {user.name}.", "info")
             return redirect(url_for("admin.team.users"), code=303)
     for errors in form.errors.values():

@@ -15,6 +15,7 @@ from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.delivery.webhooks import new_secret
 from leads.extensions import db
 from leads.models import OutboxMessage, WebhookEndpoint
+from leads.privacy import audit
 
 PAGE_SIZE = 50
 
@@ -40,17 +41,23 @@ def endpoint(endpoint_id: int) -> WebhookEndpoint | None:
     return db.session.get(WebhookEndpoint, endpoint_id)
 
 
-def create_endpoint(url: str, events: Sequence[str], description: str = "") -> WebhookEndpoint:
-    """Add an endpoint with a fresh secret; the caller shows the secret once, as it is never shown again."""
+def create_endpoint(url: str, events: Sequence[str], description: str = "",
+                    actor_id: int | None = None) -> WebhookEndpoint:
+    """Add an endpoint with a fresh secret; the caller shows the secret once, as it is never shown again.
+    ``actor_id`` is the admin who acted, whose action the audit log records in the same transaction (here
+    and in each admin action below)."""
     added = WebhookEndpoint(url=url, events=_known(events), description=description, secret=new_secret(),
                             created_at=clock.now())
     db.session.add(added)
+    if actor_id is not None:
+        db.session.flush()  # the entry names the endpoint by id
+        audit.note(actor_id, "webhook.created", f"endpoint #{added.id}", {"events": added.events})
     db.session.commit()
     return added
 
 
 def update_endpoint(endpoint_id: int, url: str, events: Sequence[str], description: str,
-                    paused: bool) -> WebhookEndpoint:
+                    paused: bool, actor_id: int | None = None) -> WebhookEndpoint:
     """Change an endpoint; pausing holds its messages (they wait, and go when it is resumed). Resuming one the
     outbox paused (it answered 410 Gone) forgets why; the message that met the 410 is replayed from the log."""
     found = _endpoint(endpoint_id)
@@ -58,14 +65,18 @@ def update_endpoint(endpoint_id: int, url: str, events: Sequence[str], descripti
     if not paused:
         found.paused_reason = ""
         ring_doorbell()  # what it held is due now
+    if actor_id is not None:
+        audit.note(actor_id, "webhook.changed", f"endpoint #{endpoint_id}", {"paused": paused})
     db.session.commit()
     return found
 
 
-def rotate_secret(endpoint_id: int) -> WebhookEndpoint:
+def rotate_secret(endpoint_id: int, actor_id: int | None = None) -> WebhookEndpoint:
     """A new secret from the next delivery on, retries included; the old one stops working at once."""
     found = _endpoint(endpoint_id)
     found.secret = new_secret()
+    if actor_id is not None:
+        audit.note(actor_id, "webhook.secret_rotated", f"endpoint #{endpoint_id}")
     db.session.commit()
     return found
 
@@ -107,18 +118,20 @@ def message(message_id: int) -> OutboxMessage | None:
     return db.session.get(OutboxMessage, message_id)
 
 
-def replay(message_id: int) -> OutboxMessage:
+def replay(message_id: int, actor_id: int | None = None) -> OutboxMessage:
     """Send one message again, now, with a fresh 72 hours and the same idempotency key."""
     found = db.session.get(OutboxMessage, message_id)
     if found is None:
         raise DeliveryError("That message no longer exists.")
     _revive(found, clock.now())
     ring_doorbell()
+    if actor_id is not None:
+        audit.note(actor_id, "delivery.replayed", f"message #{message_id}")
     db.session.commit()
     return found
 
 
-def replay_dead(endpoint_id: int) -> int:
+def replay_dead(endpoint_id: int, actor_id: int | None = None) -> int:
     """Send again every message an endpoint gave up on; say how many."""
     _endpoint(endpoint_id)
     now = clock.now()
@@ -127,6 +140,8 @@ def replay_dead(endpoint_id: int) -> int:
     for found in dead:
         _revive(found, now)
     ring_doorbell()
+    if actor_id is not None:
+        audit.note(actor_id, "webhook.replayed", f"endpoint #{endpoint_id}", {"messages": len(dead)})
     db.session.commit()
     return len(dead)
 

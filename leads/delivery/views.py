@@ -23,7 +23,6 @@ from leads.delivery import endpoints as delivery
 from leads.delivery import mailbox as kept_mail
 from leads.delivery.forms import EndpointForm
 from leads.models import WebhookEndpoint
-from leads.privacy import audit
 from leads.web.forms import ActionForm
 
 bp = Blueprint("delivery", __name__)
@@ -55,11 +54,11 @@ def add_endpoint() -> ResponseReturnValue:
     form = EndpointForm(TOPICS)
     if form.validate_on_submit():
         try:
-            added = delivery.create_endpoint(form.url.data or "", form.events.data or [], form.description.data or "")
+            added = delivery.create_endpoint(form.url.data or "", form.events.data or [], form.description.data or "",
+                                             current_user.id)
         except delivery.DeliveryError as exc:
             form.form_errors.append(str(exc))
         else:
-            audit.record(current_user.id, "webhook.created", f"endpoint #{added.id}", {"events": added.events})
             # Shown on this response only: the secret never goes into a redirect, a flash or a log.
             return _endpoint_page(added, secret=added.secret, code=201)
     return _endpoints_page(form, 400)
@@ -77,12 +76,10 @@ def edit_endpoint(endpoint_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             delivery.update_endpoint(endpoint_id, form.url.data or "", form.events.data or [],
-                                     form.description.data or "", bool(form.paused.data))
+                                     form.description.data or "", bool(form.paused.data), current_user.id)
         except delivery.DeliveryError as exc:
             form.form_errors.append(str(exc))
         else:
-            audit.record(current_user.id, "webhook.changed", f"endpoint #{endpoint_id}",
-                         {"paused": bool(form.paused.data)})
             flash("Saved the endpoint.", "info")
             return redirect(url_for("admin.delivery.endpoint", endpoint_id=endpoint_id), code=303)
     return _endpoint_page(found, form, code=400)
@@ -91,8 +88,7 @@ def edit_endpoint(endpoint_id: int) -> ResponseReturnValue:
 @bp.post("/endpoints/<int:endpoint_id>/secret")
 def rotate_secret(endpoint_id: int) -> ResponseReturnValue:
     delivery.endpoint(endpoint_id) or abort(404)
-    rotated = delivery.rotate_secret(endpoint_id)
-    audit.record(current_user.id, "webhook.secret_rotated", f"endpoint #{endpoint_id}")
+    rotated = delivery.rotate_secret(endpoint_id, current_user.id)
     return _endpoint_page(rotated, secret=rotated.secret)
 
 
@@ -107,8 +103,7 @@ def ping_endpoint(endpoint_id: int) -> ResponseReturnValue:
 @bp.post("/endpoints/<int:endpoint_id>/replay")
 def replay_dead(endpoint_id: int) -> ResponseReturnValue:
     delivery.endpoint(endpoint_id) or abort(404)
-    count = delivery.replay_dead(endpoint_id)
-    audit.record(current_user.id, "webhook.replayed", f"endpoint #{endpoint_id}", {"messages": count})
+    count = delivery.replay_dead(endpoint_id, current_user.id)
     flash(f"Sending {count} message{'s' if count != 1 else ''} again.", "info")
     return redirect(url_for("admin.delivery.deliveries", webhook=endpoint_id), code=303)
 
@@ -133,8 +128,7 @@ def delivery_detail(message_id: int) -> tuple[str, int]:
 @bp.post("/deliveries/<int:message_id>/replay")
 def replay(message_id: int) -> ResponseReturnValue:
     delivery.message(message_id) or abort(404)
-    delivery.replay(message_id)
-    audit.record(current_user.id, "delivery.replayed", f"message #{message_id}")
+    delivery.replay(message_id, current_user.id)
     flash("Sending it again now, under the same idempotency key.", "info")
     return redirect(url_for("admin.delivery.delivery_detail", message_id=message_id), code=303)
 

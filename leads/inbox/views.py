@@ -61,7 +61,6 @@ from leads.inbox.reading import (
 from leads.inbox.statuses import LABELS, LEAVING, NOT_READY_REASONS, PIPELINE, moves_from
 from leads.inbox.workflow import WorkflowError, add_note, assign_leads, change_status, change_statuses
 from leads.models import Lead
-from leads.privacy import audit
 from leads.questionnaire import BUYING_STAGE
 from leads.web.access import require_roles, safe_next
 from leads.web.filters import human_date
@@ -284,7 +283,6 @@ def assign() -> ResponseReturnValue:
         flash(str(exc), "error")
         return redirect(back, code=303)
     if result.changed:
-        audit.record(current_user.id, "leads.reassigned", f"user #{form.rep.data}", {"leads": sorted(result.changed)})
         flash(f"Assigned {len(result.changed)} lead{'s' if len(result.changed) != 1 else ''}.", "info")
     for kept in result.meetings_kept.values():
         flash(f"{kept.lead.name}'s conversation on {human_date(kept.start)} stays with {kept.rep.name}: the "

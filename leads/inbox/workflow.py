@@ -14,6 +14,7 @@ from leads.delivery.outbox import announce
 from leads.extensions import db
 from leads.inbox.statuses import LABELS, NOT_READY, NOT_READY_REASONS, SPAM, can_move
 from leads.models import Assignment, Lead, LeadEvent, Meeting, User
+from leads.privacy import audit
 from leads.scoring.handover import THE_TEAM, change_route
 from leads.scoring.routing import QUARANTINED
 from leads.scoring.score import NURTURE, SALES_READY
@@ -98,6 +99,8 @@ def assign_leads(lead_ids: Sequence[int], rep_id: int, actor_id: int) -> BulkRes
             result.changed.append(lead_id)
             if kept is not None:
                 result.meetings_kept[lead_id] = kept
+    if result.changed:
+        audit.note(actor_id, "leads.reassigned", f"user #{rep.id}", {"leads": sorted(result.changed)})
     db.session.commit()
     return result
 

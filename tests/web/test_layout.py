@@ -233,15 +233,17 @@ def test_the_audit_log_a_kept_mail_and_its_invitation_fit_a_320px_phone(chromium
 
     from leads.delivery.mailbox import mailbox_mails
     from leads.delivery.worker import run
-    from leads.privacy.audit import record
+    from leads.extensions import db
+    from leads.privacy.audit import note
     from leads.privacy.requests import ask_for_link
 
     admin = make_user("admin", name=LONG_NAME, email="konstantinopoulou-whitfield.admin@team.example")
     make_user("sales")
     lead = make_lead(name=LONG_NAME, email=LONG_EMAIL, company=LONG_COMPANY)
     with app.app_context():
-        record(admin.id, "leads.reassigned", f"user #{admin.id}", {"leads": list(range(1000, 1040)),
-                                                                   "reason": LONG_COMPANY * 3})
+        note(admin.id, "leads.reassigned", f"user #{admin.id}", {"leads": list(range(1000, 1040)),
+                                                                 "reason": LONG_COMPANY * 3})
+        db.session.commit()
         ask_for_link(lead.email, "erase")
         run(threading.Event(), 0, once=True)
         keys = [mail.key for mail in mailbox_mails()]
