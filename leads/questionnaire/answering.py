@@ -1,7 +1,9 @@
 """Answering the questionnaire: one step at a time, kept in a draft, then scored, routed and stored.
 
-``take_step`` is the whole of it. The view hands it what the browser posted and what the request
-says about the prospect (a ``Visitor``), and maps the ``StepOutcome`` to a redirect or a page.
+``take_step`` is the whole of it (``take_booking`` for the short path). The view hands it what the browser
+posted and what the request says about the prospect (a ``Visitor``), and maps the ``StepOutcome`` to a
+redirect or a page. Each is one transaction: the draft, the funnel's counts and a sent submission commit
+together, once.
 """
 
 from __future__ import annotations
@@ -78,10 +80,11 @@ def first_page(model: Questionnaire, draft: Draft | None) -> tuple[Step, Questio
 
 def take_step(model: Questionnaire, draft: Draft | None, current: Step, posted: MultiDict[str, str],
               visitor: Visitor) -> StepOutcome:
-    """Keep what this step posted, then go back, save for later, show the step again, go on, or send."""
+    """Keep what this step posted, then go back, save for later, show the step again, go on, or send. Commits."""
     outcome = _take_step(model, draft, current, posted, visitor)
     if outcome.kind != "sent":
         _count_progress(draft, outcome.draft, [outcome.step] if outcome.kind == "next" else [], visitor)
+    db.session.commit()
     return outcome
 
 
@@ -89,7 +92,8 @@ def _count_progress(before: Draft | None, draft: Draft | None, reached: Sequence
                     timed: bool = True) -> None:
     """Count a start and each step reached for the first time in the studio's funnel; the draft keeps what
     was counted (and how the prospect arrived), so that a step taken again is not counted twice. Steps the
-    short path of "Book" passes over count as reached, untimed, so that each stage stays at most the one before."""
+    short path of "Book" passes over count as reached, untimed, so that each stage stays at most the one before.
+    The caller commits."""
     if draft is None:
         return
     now = clock.now()
@@ -116,7 +120,6 @@ def _count_progress(before: Draft | None, draft: Draft | None, reached: Sequence
         changes["reached"] = counted
     if changes:
         add_to_context(draft, changes)
-        db.session.commit()
 
 
 @dataclass(frozen=True)
@@ -216,7 +219,7 @@ def _send(model: Questionnaire, draft: Draft, last: Step, this_step: Mapping[str
 
 def _store(model: Questionnaire, draft: Draft, last: Step, this_step: Mapping[str, list[str]],
            form: QuestionnaireForm, visitor: Visitor) -> StepOutcome:
-    """Checked answers: score, route and store them, and close the draft they came in."""
+    """Checked answers: score, route and store them, and close the draft they came in; the caller commits."""
     now = clock.now()
     arrival = _arrival(draft, visitor, now)
     held_for = _held_for(draft, form, arrival)
@@ -225,7 +228,6 @@ def _store(model: Questionnaire, draft: Draft, last: Step, this_step: Mapping[st
                                    BurstRule(config["BURST_LIMIT"], config["BURST_MINUTES"]))
     submission_id = submission.id  # read now: the commit expires the object
     if close_draft(draft, this_step, submission_id, now):
-        db.session.commit()
         return StepOutcome("sent", last, draft, submission_id=submission_id)
     # A second click while the first post was being stored: keep nothing, show what the first stored.
     db.session.rollback()
@@ -261,7 +263,14 @@ def take_booking(model: Questionnaire, draft: Draft | None, posted: MultiDict[st
     for. Answers that make them ready (or are to be held for a person to check) are sent at once, through the
     same scoring, routing and storing as the full questionnaire, and the result page offers the rep's times.
     Any others go on to the full questionnaire at its first step with a required question left, every answer
-    kept in the draft (``next``). Funnel counts: a start, and on the way out the steps passed over."""
+    kept in the draft (``next``). Funnel counts: a start, and on the way out the steps passed over. Commits."""
+    outcome = _take_booking(model, draft, posted, visitor)
+    db.session.commit()
+    return outcome
+
+
+def _take_booking(model: Questionnaire, draft: Draft | None, posted: MultiDict[str, str],
+                  visitor: Visitor) -> StepOutcome:
     page = booking_step(model)
     asking = {model.conversation.question: [model.conversation.asks]} if model.conversation else {}
     read = _read_page(model, draft, page, posted, visitor, asking)

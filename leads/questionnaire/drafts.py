@@ -80,7 +80,7 @@ def save_draft(
     context: Mapping[str, Any] | None = None,
     started_at: dt.datetime | None = None,
 ) -> Draft:
-    """Keep what was typed on one step, creating the draft on the first save."""
+    """Keep what was typed on one step, creating the draft on the first save; the caller commits."""
     now = clock.now()
     typed_lists = {k: list(v) for k, v in typed.items()}
     if draft is None:
@@ -91,13 +91,11 @@ def save_draft(
             sa.insert(QuestionnaireDraft).values(token=token, started_at=started, updated_at=now, step=step,
                                                  answers=answers, context=merged).returning(QuestionnaireDraft.id)
         ).scalar_one()
-        db.session.commit()
         return Draft(draft_id, token, started, now, step, answers, merged)
     answers = {**draft.answers, **typed_lists}
     merged = {**draft.context, **context} if context else draft.context
     db.session.execute(sa.update(QuestionnaireDraft).where(QuestionnaireDraft.id == draft.id)
                        .values(answers=answers, context=merged, step=step, updated_at=now))
-    db.session.commit()
     return Draft(draft.id, draft.token, draft.started_at, now, step, answers, merged)
 
 
