@@ -15,7 +15,7 @@ from leads.extensions import db
 from leads.inbox.statuses import LABELS, NOT_READY, NOT_READY_REASONS, SPAM, can_move
 from leads.models import Assignment, Lead, LeadEvent, Meeting, User
 from leads.privacy import audit
-from leads.scoring.handover import THE_TEAM, change_route
+from leads.scoring.handover import THE_TEAM, assign, change_route
 from leads.scoring.routing import QUARANTINED
 from leads.scoring.score import NURTURE, SALES_READY
 from leads.studio.counts import count_status_move
@@ -118,9 +118,7 @@ def hand_to(lead: Lead, rep: User, reason: str, now: dt.datetime, actor_id: int 
     if kept is not None:
         facts["meeting"] = {"meeting_id": kept.id, "start": kept.start.isoformat(), "rep": kept.rep.name}
     _give_turn_back(lead)
-    lead.owner_id = rep.id
-    db.session.add(Assignment(lead_id=lead.id, user_id=rep.id, at=now, reason=reason))
-    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="assigned", actor_id=actor_id, data=facts))
+    assign(lead, rep.id, now, facts, actor_id)
     announce("lead.assigned", lead, now, facts)
     return kept
 

@@ -129,10 +129,17 @@ def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[st
     if pick is None:
         _add(LeadEvent, lead_id=lead.id, at=now, kind="unassigned", data={"reason": "No sales rep is available"})
     else:
-        lead.owner_id = pick.rep.id
-        _add(Assignment, lead_id=lead.id, user_id=pick.rep.id, at=now, reason=pick.reason)
-        _add(LeadEvent, lead_id=lead.id, at=now, kind="assigned", data={"to": pick.rep.name, "reason": pick.reason})
+        assign(lead, pick.rep.id, now, {"to": pick.rep.name, "reason": pick.reason})
     announce("lead.sales_ready", lead, now, {"score": lead.score, "from": before, **why})
+
+
+def assign(lead: Lead, rep_id: int, now: dt.datetime, facts: Mapping[str, Any], actor_id: int | None = None) -> None:
+    """The one way a lead gets an owner, whether the round robin, a booking, the service level or an admin chose
+    the rep: the assignment the round robin counts (with ``facts["reason"]``), and the ``assigned`` event with
+    ``facts`` (to whom, why, and from whom) and who acted. The caller announces what it needs to and commits."""
+    lead.owner_id = rep_id
+    _add(Assignment, lead_id=lead.id, user_id=rep_id, at=now, reason=facts["reason"])
+    _add(LeadEvent, lead_id=lead.id, at=now, kind="assigned", actor_id=actor_id, data=dict(facts))
 
 
 def _add(row: type[LeadEvent | Assignment], **values: Any) -> None:
