@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from leads import clock
 from leads.delivery.schedule import GIVE_UP_AFTER
+from leads.scoring.score import SCORED_DIMENSIONS
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,8 +24,6 @@ NAMING_CONVENTION = {
 
 ROLES = ("admin", "marketer", "sales")
 VERDICTS = ("sales_ready", "nurture", "disqualified", "quarantined")
-# The dimensions whose points a lead and a submission keep in columns of their own (the receipt keeps all).
-SCORED_DIMENSIONS = ("fit", "intent", "engagement")
 ALERT_CHOICES = ("each", "digest")
 LEAD_STATUSES = ("new", "contacted", "meeting_set", "won", "lost", "not_ready", "spam")
 
@@ -105,7 +104,24 @@ class User(Base):
         return bool(self.totp_secret)
 
 
-class Lead(Base):
+class ScoredPoints:
+    """The points of each dimension in ``SCORED_DIMENSIONS``, in columns of their own on a lead and a submission.
+
+    Written out once, here, because typed columns are declared one by one (and a new one needs a migration);
+    everything else that lists the dimensions reads ``SCORED_DIMENSIONS`` or ``points``.
+    """
+
+    fit: Mapped[int] = mapped_column(default=0)
+    intent: Mapped[int] = mapped_column(default=0)
+    engagement: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def points(self) -> dict[str, int]:
+        """Points by dimension, in the declared order."""
+        return {dimension: getattr(self, dimension) for dimension in SCORED_DIMENSIONS}
+
+
+class Lead(ScoredPoints, Base):
     """One person, however many times they answer; the latest submission sets the route."""
 
     __tablename__ = "leads"
@@ -120,9 +136,6 @@ class Lead(Base):
     stage: Mapped[str] = mapped_column(sa.String(40), default="")
     source: Mapped[str] = mapped_column(sa.String(100), default="")
     landing_article: Mapped[str] = mapped_column(sa.String(200), default="")
-    fit: Mapped[int] = mapped_column(default=0)
-    intent: Mapped[int] = mapped_column(default=0)
-    engagement: Mapped[int] = mapped_column(default=0)
     score: Mapped[int] = mapped_column(default=0)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
@@ -172,7 +185,7 @@ class Lead(Base):
         return self.submissions[-1]
 
 
-class Submission(Base):
+class Submission(ScoredPoints, Base):
     """One completed questionnaire: the raw answers, their context, and the scored receipt."""
 
     __tablename__ = "submissions"
@@ -183,9 +196,6 @@ class Submission(Base):
     answers: Mapped[dict[str, Any]]
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
     model_version: Mapped[str] = mapped_column(sa.String(64))
-    fit: Mapped[int] = mapped_column(default=0)
-    intent: Mapped[int] = mapped_column(default=0)
-    engagement: Mapped[int] = mapped_column(default=0)
     total: Mapped[int] = mapped_column(default=0)
     verdict: Mapped[str] = mapped_column(sa.String(20))
     receipt: Mapped[list[Any]] = mapped_column(default=list)

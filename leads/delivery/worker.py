@@ -170,8 +170,8 @@ def _webhook_body(message: OutboxMessage, lead: Lead | None, site_url: str) -> d
     if message.topic == PING or lead is None:
         return webhook_body(message.topic, message.created_at, message.payload)
     latest = lead.submissions[-1] if lead.submissions else None
-    submission = ({c: getattr(latest, c) for c in ("model_version", "verdict", "total", "fit", "intent",
-                                                    "engagement", "gates_missed", "receipt")} if latest else {})
+    submission = ({**{c: getattr(latest, c) for c in ("model_version", "verdict", "total", "gates_missed", "receipt")},
+                   **latest.points} if latest else {})
     return webhook_body(message.topic, message.created_at, facts, lead_facts(lead, site_url),
                         latest.answers if latest else {}, receipt_summary(submission))
 
@@ -182,7 +182,7 @@ def lead_facts(lead: Lead, site_url: str) -> dict[str, Any]:
     return {
         "id": lead.id, "name": lead.name, "email": lead.email, "company": lead.company, "job_role": lead.job_role,
         "route": lead.route, "status": lead.status, "stage": lead.stage, "source": lead.source,
-        "score": lead.score, "fit": lead.fit, "intent": lead.intent, "engagement": lead.engagement,
+        "score": lead.score, **lead.points,
         "owner": owner, "created_at": lead.created_at.isoformat(), "routed_at": lead.routed_at.isoformat(),
         "url": lead_link(site_url, lead.id),
     }

@@ -22,7 +22,14 @@ from leads.inbox.search import matching
 from leads.inbox.statuses import AWAITING_MEETING, LABELS, LEAVING, PIPELINE
 from leads.models import InboxCount, Lead, LeadEvent, LeadRead, Meeting, Submission
 from leads.questionnaire import Questionnaire
-from leads.scoring.score import NURTURE, SALES_READY, WARMING, engagement_now, events_from_rows
+from leads.scoring.score import (
+    NURTURE,
+    SALES_READY,
+    SCORED_DIMENSIONS,
+    WARMING,
+    engagement_now,
+    events_from_rows,
+)
 
 PAGE_SIZE = 50
 OWNERS = ("everyone", "mine", "unassigned")
@@ -231,15 +238,15 @@ def export_leads(filters: InboxFilters, viewer_id: int, batch: int = 500) -> Ite
         filters = replace(filters, after=encode_cursor(leads[-1], filters.sort))
 
 
-EXPORT_HEADER = ("id", "name", "email", "company", "role", "status", "owner", "score", "fit", "intent",
-                 "engagement", "buying stage", "source", "landing article", "arrived (UTC)")
+EXPORT_HEADER = ("id", "name", "email", "company", "role", "status", "owner", "score", *SCORED_DIMENSIONS,
+                 "buying stage", "source", "landing article", "arrived (UTC)")
 
 
 def export_rows(filters: InboxFilters, viewer_id: int) -> Iterator[tuple[Any, ...]]:
     """The filtered view as plain rows for a CSV file, in the order shown on screen."""
     for lead in export_leads(filters, viewer_id):
         yield (lead.id, lead.name, lead.email, lead.company, lead.job_role, LABELS.get(lead.status, lead.status),
-               lead.owner.name if lead.owner else "", lead.score, lead.fit, lead.intent, lead.engagement,
+               lead.owner.name if lead.owner else "", lead.score, *lead.points.values(),
                lead.stage, lead.source, lead.landing_article,
                lead.routed_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"))
 

@@ -31,9 +31,9 @@ from leads import clock
 from leads.delivery.outbox import announce
 from leads.extensions import db
 from leads.inbox.statuses import NEW, SPAM
-from leads.models import SCORED_DIMENSIONS, Assignment, Lead, LeadEvent, Submission, User
+from leads.models import Assignment, Lead, LeadEvent, Submission, User
 from leads.scoring.routing import Pick, Rep, choose_rep
-from leads.scoring.score import SALES_READY, ScoreResult
+from leads.scoring.score import SALES_READY, SCORED_DIMENSIONS, ScoreResult
 from leads.studio.counts import count_sales_ready
 
 

@@ -17,8 +17,12 @@ DISQUALIFIED = "disqualified"
 # Ready on every count, but the prospect declined a conversation: sales may look, read-only, and never call.
 WARMING = "warming"
 VERDICTS = (SALES_READY, WARMING, NURTURE, DISQUALIFIED)
+# The dimensions whose points a lead and a submission keep in columns of their own (``leads.models.ScoredPoints``),
+# beside the receipt, which keeps every dimension of the model: the one list that webhooks, exports and pages read.
+SCORED_DIMENSIONS = ("fit", "intent", "engagement")
 
-__all__ = ["DISQUALIFIED", "NURTURE", "SALES_READY", "VERDICTS", "WARMING", "EngagementEvent", "ReceiptItem",
+__all__ = ["DISQUALIFIED", "NURTURE", "SALES_READY", "SCORED_DIMENSIONS", "VERDICTS", "WARMING", "EngagementEvent",
+           "ReceiptItem",
            "ScoreResult", "Threshold", "decayed", "engagement_now", "event_rows", "events_from_rows", "phrase_pattern",
            "score"]
 
