@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from leads import clock
 from leads.delivery.schedule import GIVE_UP_AFTER
-from leads.scoring.score import SCORED_DIMENSIONS
+from leads.scoring.routing import Route
+from leads.scoring.score import SCORED_DIMENSIONS, Verdict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,7 +25,7 @@ NAMING_CONVENTION = {
 }
 
 ROLES = ("admin", "marketer", "sales")
-VERDICTS = ("sales_ready", "nurture", "disqualified", "quarantined")
+ROUTES = tuple(route.value for route in Route)
 ALERT_CHOICES = ("each", "digest")
 LEAD_STATUSES = ("new", "contacted", "meeting_set", "won", "lost", "not_ready", "spam")
 
@@ -45,10 +47,18 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
         return value
 
 
+def _stored_by_value(kind: type[StrEnum]) -> sa.Enum:
+    """A string enum in a VARCHAR(20) column as its values, so the stored values and the schema stay as they were
+    (no enum type of the database's, no constraint of its own); rows read back as the enum's members."""
+    return sa.Enum(kind, native_enum=False, create_constraint=False, length=20,
+                   values_callable=lambda members: [member.value for member in members])
+
+
 class Base(orm.DeclarativeBase):
     registry = orm.registry(
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
-        type_annotation_map={dt.datetime: UTCDateTime, dict[str, Any]: sa.JSON, list[Any]: sa.JSON},
+        type_annotation_map={dt.datetime: UTCDateTime, dict[str, Any]: sa.JSON, list[Any]: sa.JSON,
+                             Route: _stored_by_value(Route), Verdict: _stored_by_value(Verdict)},
     )
 
 
@@ -131,7 +141,7 @@ class Lead(ScoredPoints, Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     company: Mapped[str] = mapped_column(sa.String(200), default="")
     job_role: Mapped[str] = mapped_column(sa.String(100), default="")
-    route: Mapped[str] = mapped_column(sa.String(20))
+    route: Mapped[Route]
     status: Mapped[str] = mapped_column(sa.String(20), default="new")
     stage: Mapped[str] = mapped_column(sa.String(40), default="")
     source: Mapped[str] = mapped_column(sa.String(100), default="")
@@ -158,7 +168,7 @@ class Lead(ScoredPoints, Base):
     )
 
     __table_args__ = (
-        sa.CheckConstraint(f"route IN {VERDICTS!r}", name="route"),
+        sa.CheckConstraint(f"route IN {ROUTES!r}", name="route"),
         sa.CheckConstraint(f"status IN {LEAD_STATUSES!r}", name="status"),
         # The inbox lists one route, newest first, paged by (routed_at, id).
         sa.Index("ix_leads_route_routed_at_id", "route", "routed_at", "id"),
@@ -197,7 +207,7 @@ class Submission(ScoredPoints, Base):
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
     model_version: Mapped[str] = mapped_column(sa.String(64))
     total: Mapped[int] = mapped_column(default=0)
-    verdict: Mapped[str] = mapped_column(sa.String(20))
+    verdict: Mapped[Verdict]
     receipt: Mapped[list[Any]] = mapped_column(default=list)
     gates_missed: Mapped[list[Any]] = mapped_column(default=list)
     quarantine_reasons: Mapped[list[Any]] = mapped_column(default=list)

@@ -15,7 +15,7 @@ from leads.extensions import db
 from leads.models import ALERT_CHOICES, ROLES, Assignment, Lead, User
 from leads.privacy import audit
 from leads.scoring.handover import round_robin_window
-from leads.scoring.score import SALES_READY
+from leads.scoring.routing import Route
 
 MIN_PASSWORD_LENGTH = 12
 MAX_WEIGHT = 10
@@ -128,7 +128,7 @@ def rep_counts() -> dict[int, dict[str, int]]:
     """Per rep: inbox leads by status, and assignments that count for the round robin (within its window)."""
     counts: dict[int, dict[str, int]] = {}
     for owner_id, status, n in db.session.execute(
-        sa.select(Lead.owner_id, Lead.status, sa.func.count()).where(Lead.route == SALES_READY,
+        sa.select(Lead.owner_id, Lead.status, sa.func.count()).where(Lead.route == Route.SALES_READY,
                                                                      Lead.owner_id.is_not(None))
         .group_by(Lead.owner_id, Lead.status)
     ):

@@ -38,8 +38,7 @@ from leads.inbox.workflow import hand_to
 from leads.models import Lead, LeadEvent, Meeting, OutboxMessage, User
 from leads.questionnaire.model import Conversation
 from leads.scoring.handover import THE_TEAM, change_route, next_rep, the_prospect
-from leads.scoring.routing import Pick, Rep
-from leads.scoring.score import NURTURE, SALES_READY
+from leads.scoring.routing import Pick, Rep, Route
 from leads.studio.counts import count_booking
 
 log = logging.getLogger(__name__)
@@ -93,7 +92,8 @@ def can_book(lead: Lead) -> bool:
     """Sales-ready and asked to talk; or sent back to nurture after missing a meeting (they may book again)."""
     if not wants_meeting(lead):
         return False
-    return lead.route == SALES_READY or (lead.route == NURTURE and last_meeting(lead.id, "no_show") is not None)
+    return lead.route == Route.SALES_READY or (lead.route == Route.NURTURE
+                                               and last_meeting(lead.id, "no_show") is not None)
 
 
 def last_meeting(lead_id: int, status: str | None = None) -> Meeting | None:
@@ -143,9 +143,9 @@ def book(lead_id: int, rep_id: int | None, start: dt.datetime, zone: str) -> Mee
     # The meeting's rep gets the lead, and is the one rep alerted: booking again after a missed meeting brings
     # the lead back to sales through the hand-over, straight to them, never via the round robin's next turn.
     # A booking is the prospect's own act, so it brings back a lead sales had sent back.
-    if lead.route != SALES_READY:
-        change_route(lead, SALES_READY, now, {"by": "booking", "reason": "Booked a meeting again"}, the_prospect(now),
-                     to=pick)
+    if lead.route != Route.SALES_READY:
+        change_route(lead, Route.SALES_READY, now, {"by": "booking", "reason": "Booked a meeting again"},
+                     the_prospect(now), to=pick)
     elif lead.owner_id != rep.id:
         hand_to(lead, rep, pick.reason, now)
     if lead.first_booked_at is None:
@@ -307,7 +307,7 @@ def record_outcome(lead_id: int, meeting_id: int, outcome: str, actor_id: int) -
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind=f"meeting_{outcome}", actor_id=actor_id, data=facts))
     if outcome == "no_show":
         if lead.status in MAIL_NEEDS["rebook"]:  # a lead sales have closed stays as they left it
-            change_route(lead, NURTURE, now, {"by": "no_show", "reason": "Did not come to the booked meeting",
+            change_route(lead, Route.NURTURE, now, {"by": "no_show", "reason": "Did not come to the booked meeting",
                                               "meeting_id": meeting.id}, THE_TEAM)
             queue_mail(meeting, "rebook", lead.email, now)
         announce("meeting.no_show", lead, now, facts)

@@ -15,7 +15,7 @@ from leads.delivery.outbox import ring_doorbell
 from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.extensions import db
 from leads.models import Lead, LeadEvent, Meeting, OutboxMessage
-from leads.scoring.score import SALES_READY
+from leads.scoring.routing import Route
 
 # The journey's event for a mail of free times (the nudge, or the one after a review): one per hand-over.
 TIMES_MAILED = "booking_nudge"
@@ -62,7 +62,7 @@ def nudge_unbooked(now: dt.datetime) -> int:
                                            LeadEvent.at >= Lead.routed_at)
     booked = sa.select(Meeting.id).where(Meeting.lead_id == Lead.id, Meeting.created_at >= Lead.routed_at)
     waiting = db.session.scalars(sa.select(Lead).where(
-        Lead.route == SALES_READY, Lead.status.in_(MAIL_NEEDS["nudge"]), Lead.routed_at <= now - wait,
+        Lead.route == Route.SALES_READY, Lead.status.in_(MAIL_NEEDS["nudge"]), Lead.routed_at <= now - wait,
         Lead.routed_at > now - wait - NUDGE_AT_MOST_AFTER, ~sa.exists(nudged), ~sa.exists(booked))
         .order_by(Lead.routed_at).limit(100)).all()
     return sum(mail_free_times(lead, now) for lead in waiting)

@@ -52,6 +52,7 @@ from leads.booking.meetings import (
 from leads.dates import ZONES, zone_or_default
 from leads.extensions import limiter
 from leads.models import Lead, Meeting, Submission
+from leads.scoring.score import Verdict
 from leads.web.forms import ActionForm
 
 bp = Blueprint("booking", __name__, url_prefix="/book")
@@ -95,7 +96,7 @@ def bad_link(error: LinkError) -> ResponseReturnValue:
 def booking_context(submission: Submission) -> dict[str, object]:
     """On a ready buyer's result page: the booked meeting, or the slots to book one, when they asked to talk."""
     lead = submission.lead
-    if submission.verdict != "sales_ready" or not can_book(lead):
+    if submission.verdict != Verdict.SALES_READY or not can_book(lead):
         return {}
     if (booked := upcoming_meeting(lead.id)) is not None:
         return {"booked": booked, "booked_url": url_for("booking.meeting", token=meeting_token(booked)),

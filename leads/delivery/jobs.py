@@ -24,7 +24,7 @@ from leads.inbox.workflow import hand_to
 from leads.models import Assignment, Lead, LeadEvent, OutboxMessage, User
 from leads.privacy import retention
 from leads.scoring.handover import next_rep
-from leads.scoring.score import SALES_READY
+from leads.scoring.routing import Route
 
 
 def scheduled_work() -> None:
@@ -85,7 +85,7 @@ def queue_digests() -> int:
         lead_ids = db.session.scalars(
             sa.select(Assignment.lead_id).join(Lead, Lead.id == Assignment.lead_id)
             .where(Assignment.user_id == rep.id, Assignment.at >= since, Assignment.at < now,
-                   Lead.owner_id == rep.id, Lead.route == SALES_READY)
+                   Lead.owner_id == rep.id, Lead.route == Route.SALES_READY)
             .group_by(Assignment.lead_id).order_by(sa.func.min(Assignment.at))).all()
         if lead_ids:
             db.session.add(OutboxMessage(topic=DIGEST, channel="email", recipient=rep.email, created_at=now,
@@ -119,7 +119,7 @@ def check_service_level() -> int:
     alerted = sa.select(LeadEvent.id).where(LeadEvent.lead_id == Lead.id, LeadEvent.kind == "sla_missed",
                                             LeadEvent.at >= Lead.routed_at)
     waiting = db.session.scalars(sa.select(Lead).where(
-        Lead.route == SALES_READY, Lead.status == NEW, Lead.routed_at <= now - dt.timedelta(hours=allowed),
+        Lead.route == Route.SALES_READY, Lead.status == NEW, Lead.routed_at <= now - dt.timedelta(hours=allowed),
         ~sa.exists(alerted)).order_by(Lead.routed_at).limit(200)).all()
     late = [lead for lead in waiting if is_late(lead.routed_at, now, allowed, hours)]
     for lead in late:

@@ -22,14 +22,8 @@ from leads.inbox.search import matching
 from leads.inbox.statuses import AWAITING_MEETING, LABELS, LEAVING, PIPELINE
 from leads.models import InboxCount, Lead, LeadEvent, LeadRead, Meeting, Submission
 from leads.questionnaire import Questionnaire
-from leads.scoring.score import (
-    NURTURE,
-    SALES_READY,
-    SCORED_DIMENSIONS,
-    WARMING,
-    engagement_now,
-    events_from_rows,
-)
+from leads.scoring.routing import Route
+from leads.scoring.score import SCORED_DIMENSIONS, Verdict, engagement_now, events_from_rows
 
 PAGE_SIZE = 50
 OWNERS = ("everyone", "mine", "unassigned")
@@ -104,15 +98,15 @@ def decode_cursor(text: str, sort: str) -> tuple[Any, int]:
 
 def _handed_over() -> sa.ColumnElement[bool]:
     """Leads that were ever handed to sales (the inbox's own, and the ones that left it)."""
-    return sa.or_(Lead.route == SALES_READY, Lead.first_sales_ready_at.is_not(None))
+    return sa.or_(Lead.route == Route.SALES_READY, Lead.first_sales_ready_at.is_not(None))
 
 
 def _place(where: str) -> sa.ColumnElement[bool]:
     if where == "out":
-        return sa.and_(Lead.first_sales_ready_at.is_not(None), Lead.route != SALES_READY)
+        return sa.and_(Lead.first_sales_ready_at.is_not(None), Lead.route != Route.SALES_READY)
     if where == "both":
         return _handed_over()
-    return Lead.route == SALES_READY
+    return Lead.route == Route.SALES_READY
 
 
 def _filtered(filters: InboxFilters, viewer_id: int) -> sa.Select[Lead]:
@@ -259,7 +253,8 @@ def status_counts() -> dict[str, int]:
 
 def stored_stages() -> list[str]:
     """The buying stages stored on sales-ready leads: what the stage filter offers while no model names them."""
-    query = sa.select(Lead.stage).where(Lead.route == SALES_READY, Lead.stage != "").distinct().order_by(Lead.stage)
+    query = (sa.select(Lead.stage).where(Lead.route == Route.SALES_READY, Lead.stage != "").distinct()
+             .order_by(Lead.stage))
     return list(db.session.scalars(query))
 
 
@@ -267,14 +262,14 @@ def sales_lead(lead_id: int) -> Lead | None:
     """A lead sales may open: one in the inbox, or one that was handed to them once (read-only now). A lead
     that never reached sales (nurture, held, not a buyer) is none of their business."""
     lead = db.session.get(Lead, lead_id)
-    if lead is None or (lead.route != SALES_READY and lead.first_sales_ready_at is None):
+    if lead is None or (lead.route != Route.SALES_READY and lead.first_sales_ready_at is None):
         return None
     return lead
 
 
 def in_inbox(lead: Lead) -> bool:
     """Sales work the leads in the inbox; the others they may only read."""
-    return lead.route == SALES_READY
+    return lead.route == Route.SALES_READY
 
 
 def elsewhere_matching(filters: InboxFilters, viewer_id: int) -> int:
@@ -289,7 +284,7 @@ def way_out(lead: Lead) -> LeadEvent | None:
     """What took a lead sales once had out of the inbox: the latest such move, with who made it."""
     if in_inbox(lead):
         return None
-    left = sa.or_(sa.and_(LeadEvent.kind == "rerouted", LeadEvent.data["from"].as_string() == SALES_READY),
+    left = sa.or_(sa.and_(LeadEvent.kind == "rerouted", LeadEvent.data["from"].as_string() == Route.SALES_READY),
                   sa.and_(LeadEvent.kind == "status", LeadEvent.data["to"].as_string().in_(LEAVING)))
     return db.session.scalar(sa.select(LeadEvent).where(LeadEvent.lead_id == lead.id, left)
                              .options(orm.selectinload(LeadEvent.actor)).order_by(LeadEvent.id.desc()).limit(1))
@@ -392,7 +387,7 @@ def warming_leads(limit: int = PAGE_SIZE) -> list[tuple[Lead, Submission]]:
     says so. Sales may read them, never act: the lead itself stays in nurture."""
     latest = sa.select(sa.func.max(Submission.id)).group_by(Submission.lead_id).scalar_subquery()
     query = (sa.select(Lead, Submission).join(Submission, Submission.lead_id == Lead.id)
-             .where(Submission.id.in_(latest), Submission.verdict == WARMING, Lead.route == NURTURE)
+             .where(Submission.id.in_(latest), Submission.verdict == Verdict.WARMING, Lead.route == Route.NURTURE)
              .order_by(Submission.created_at.desc(), Submission.id.desc()).limit(limit))
     return [(row[0], row[1]) for row in db.session.execute(query)]
 

@@ -16,8 +16,7 @@ from leads.inbox.statuses import LABELS, NOT_READY, NOT_READY_REASONS, SPAM, can
 from leads.models import Assignment, Lead, LeadEvent, Meeting, User
 from leads.privacy import audit
 from leads.scoring.handover import THE_TEAM, assign, change_route
-from leads.scoring.routing import QUARANTINED
-from leads.scoring.score import NURTURE, SALES_READY
+from leads.scoring.routing import Route
 from leads.studio.counts import count_status_move
 
 MAX_NOTE_LENGTH = 5000
@@ -47,7 +46,7 @@ def change_statuses(lead_ids: Sequence[int], target: str, actor_id: int, reason:
     """The same move for many leads; those that cannot make it are skipped with the reason why."""
     result = BulkResult()
     now = clock.now()
-    leads = db.session.scalars(sa.select(Lead).where(Lead.id.in_(lead_ids), Lead.route == SALES_READY)).all()
+    leads = db.session.scalars(sa.select(Lead).where(Lead.id.in_(lead_ids), Lead.route == Route.SALES_READY)).all()
     found = {lead.id: lead for lead in leads}
     for lead_id in dict.fromkeys(lead_ids):
         lead = found.get(lead_id)
@@ -87,7 +86,7 @@ def assign_leads(lead_ids: Sequence[int], rep_id: int, actor_id: int) -> BulkRes
     now = clock.now()
     result = BulkResult()
     leads = {lead.id: lead for lead in db.session.scalars(
-        sa.select(Lead).where(Lead.id.in_(lead_ids), Lead.route == SALES_READY))}
+        sa.select(Lead).where(Lead.id.in_(lead_ids), Lead.route == Route.SALES_READY))}
     for lead_id in dict.fromkeys(lead_ids):
         lead = leads.get(lead_id)
         if lead is None:
@@ -132,7 +131,7 @@ def _meeting_elsewhere(lead: Lead, rep: User, now: dt.datetime) -> Meeting | Non
 
 def _inbox_lead(lead_id: int) -> Lead:
     lead = db.session.get(Lead, lead_id)
-    if lead is None or lead.route != SALES_READY:
+    if lead is None or lead.route != Route.SALES_READY:
         raise WorkflowError("That lead is no longer in the inbox.")
     return lead
 
@@ -147,12 +146,12 @@ def _move(lead: Lead, target: str, actor_id: int, reason: str, now: dt.datetime)
         if reason not in NOT_READY_REASONS:
             raise WorkflowError("Choose why the lead is not ready; the reason helps tune the scoring.")
         data["reason"] = reason
-        change_route(lead, NURTURE, now, {"by": "sales", "status": target, "reason": reason}, THE_TEAM)
+        change_route(lead, Route.NURTURE, now, {"by": "sales", "status": target, "reason": reason}, THE_TEAM)
     elif target == SPAM:
         if lead.owner is not None:
             data["turn_returned_to"] = lead.owner.name
         _give_turn_back(lead)
-        change_route(lead, QUARANTINED, now, {"by": "sales", "status": target}, THE_TEAM)
+        change_route(lead, Route.QUARANTINED, now, {"by": "sales", "status": target}, THE_TEAM)
     count_status_move(lead, target, now)
     lead.status = target
     lead.first_contact_at = lead.first_contact_at or now  # speed to lead: sales' first act on it

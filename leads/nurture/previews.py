@@ -24,8 +24,8 @@ from leads.nurture.subscriptions import CONFIRM, READING_LIST_KEY, SEQUENCE, seq
 from leads.publishing.check import PERSONAS_FILE, load_personas
 from leads.publishing.problems import ContentError, Problem
 from leads.questionnaire import EMAIL, NAME, Questionnaire
-from leads.scoring.routing import lead_route
-from leads.scoring.score import NURTURE
+from leads.scoring.routing import Route, lead_route
+from leads.scoring.score import Verdict
 
 CONFIRMATION_KEY = "confirmation"
 # The prospect of last resort, when personas.yaml has none who would be nurtured.
@@ -93,7 +93,8 @@ def examples(now: dt.datetime) -> list[Example]:
         personas = load_personas(directory / PERSONAS_FILE, now)
     except ContentError:
         personas = []  # the file's problems are content check's to report; a preview still has someone
-    nurtured = [p for p in personas if lead_route(p.expect) == NURTURE]
+    verdicts = {verdict.value: verdict for verdict in Verdict}
+    nurtured = [p for p in personas if p.expect in verdicts and lead_route(verdicts[p.expect]) == Route.NURTURE]
     found = [Example(n, p.name, {**STAND_IN, **p.answers}) for n, p in enumerate(nurtured)]
     return found or [Example(0, "An example prospect", STAND_IN)]
 

@@ -26,8 +26,8 @@ from leads.questionnaire import Question, Questionnaire
 from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
 from leads.scoring.handover import THE_MODEL, Mover, change_route, record_score, the_prospect
 from leads.scoring.replay import SCORED_AT, rescore_one
-from leads.scoring.routing import QUARANTINED, lead_route
-from leads.scoring.score import NURTURE, SALES_READY, EngagementEvent, event_rows
+from leads.scoring.routing import Route, lead_route
+from leads.scoring.score import EngagementEvent, Verdict, event_rows
 from leads.studio.counts import RECHECK_VIA
 
 
@@ -61,30 +61,30 @@ def record_click(token: str) -> str:
 def _engagement(lead: Lead, event: EngagementEvent, now: dt.datetime) -> None:
     """Add ``event`` to the latest submission's engagement (where a replay reads it too), and score again."""
     # The submission that set the route: one held back for review since then moved nothing.
-    latest = next((s for s in reversed(lead.submissions) if s.verdict != QUARANTINED), None)
-    if latest is None or lead.route != NURTURE:
+    latest = next((s for s in reversed(lead.submissions) if s.verdict != Verdict.HELD), None)
+    if latest is None or lead.route != Route.NURTURE:
         return
     latest.context = {**latest.context, "events": [*(latest.context.get("events") or ()), *event_rows([event])]}
     # Reading is engagement the model scores, not a decision: it never overrides one sales made.
     reconsider(lead, latest, now, {"by": "article_read", "slug": event.ref}, THE_MODEL)
 
 
-def reconsider(lead: Lead, latest: Submission, now: dt.datetime, why: Mapping[str, Any], mover: Mover) -> str:
+def reconsider(lead: Lead, latest: Submission, now: dt.datetime, why: Mapping[str, Any], mover: Mover) -> Verdict:
     """Score the lead's latest submission again as of now and move the lead if its route changed and ``mover``
     may; the caller commits. The one path by which a return (a click or a re-check) re-routes a lead.
 
     The submission keeps the moment it was scored as of (``SCORED_AT``), so that a replay of an unchanged
     model scores it the same way and moves nobody."""
     model = site_content().questionnaire()
-    result, route = rescore_one(latest.answers, latest.context, [], model, now)
+    result, verdict = rescore_one(latest.answers, latest.context, [], model, now)
     for row in (lead, latest):
         record_score(row, result)
-    latest.verdict, latest.receipt, latest.gates_missed = route, result.receipt_rows(), list(result.gates_missed)
+    latest.verdict, latest.receipt, latest.gates_missed = verdict, result.receipt_rows(), list(result.gates_missed)
     latest.model_version = result.model_version
     latest.context = {**latest.context, SCORED_AT: now.isoformat()}
     # The submission keeps its verdict ("warming" included); the lead takes the route that verdict means.
-    change_route(lead, lead_route(route), now, {**why, "submission_id": latest.id}, mover)
-    return route
+    change_route(lead, lead_route(verdict), now, {**why, "submission_id": latest.id}, mover)
+    return verdict
 
 
 # --- "Ready to talk?" -----------------------------------------------------------------------------
@@ -97,7 +97,7 @@ class Recheck:
     lead_name: str
     questions: list[Question]
     form: QuestionnaireForm
-    route: str = NURTURE
+    route: Route = Route.NURTURE
     booking_url: str = ""  # where a lead who can now book picks a time
 
 
@@ -128,7 +128,7 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
     lead, latest = _ready_lead(token)
     model = site_content().questionnaire()
     questions = gate_questions(model)
-    if lead.route != NURTURE:  # with sales already (or held back): an old email's form moves nothing
+    if lead.route != Route.NURTURE:  # with sales already (or held back): an old email's form moves nothing
         return _recheck(lead, questions, questionnaire_form(model, _as_posted(latest.answers)))
     typed = {**_as_posted(latest.answers), **{q.id: posted.getlist(q.id) for q in questions}}
     form = questionnaire_form(model, typed)
@@ -137,7 +137,7 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
     now = clock.now()
     answers = {**latest.answers, **{q.id: form.answers.get(q.id) for q in questions}}
     again = Submission(lead=lead, created_at=now, answers=answers, model_version=latest.model_version,
-                       context={**latest.context, "via": RECHECK_VIA}, verdict=lead.route,
+                       context={**latest.context, "via": RECHECK_VIA}, verdict=latest.verdict,
                        client_key=latest.client_key)
     db.session.add(again)
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="rechecked", data={q.id: answers.get(q.id)
@@ -151,7 +151,7 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
 def _ready_lead(token: str) -> tuple[Lead, Submission]:
     payload = links().read("ready", token)
     lead = db.session.get(Lead, payload.get("l"))
-    latest = next((s for s in reversed(lead.submissions) if s.verdict != QUARANTINED), None) if lead else None
+    latest = next((s for s in reversed(lead.submissions) if s.verdict != Verdict.HELD), None) if lead else None
     if lead is None or latest is None or address_key(lead.email) != payload.get("h"):
         raise NothingToDo("We no longer hold your answers, so please tell us where you stand again.")
     return lead, latest
@@ -168,4 +168,4 @@ def _as_posted(answers: Mapping[str, Any]) -> dict[str, list[str]]:
     return posted
 
 
-__all__ = ["SALES_READY", "answer_recheck", "open_recheck", "record_click"]
+__all__ = ["answer_recheck", "open_recheck", "record_click"]

@@ -40,7 +40,7 @@ from leads.nurture.subscriptions import (
     sequences,
 )
 from leads.privacy.people import address_key
-from leads.scoring.score import NURTURE
+from leads.scoring.routing import Route
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +144,8 @@ def _stop_reason(row: Any) -> str | None:
         return str(row.reason)  # unsubscribed, or bounced
     if row.status in BOOKED_STATUSES:
         return "booked"
-    if row.route != NURTURE:
-        return "with sales" if row.route == "sales_ready" else "left nurture"
+    if row.route != Route.NURTURE:
+        return "with sales" if row.route == Route.SALES_READY else "left nurture"
     return None
 
 
@@ -190,7 +190,7 @@ def deliver_nurture(message: OutboxMessage, lead: Lead | None, config: Mapping[s
     if message.topic in MARKETING_TOPICS:
         if (stopped := suppression(lead.email)) is not None:
             raise Undeliverable(f"Not sent: the address is suppressed ({stopped.reason}).")
-        if lead.route != NURTURE:
+        if lead.route != Route.NURTURE:
             raise Undeliverable("Not sent: the lead is no longer in nurture.")
     composed = compose(message.topic, lead.name, message.payload, SignedLinks.of(lead))
     headers = {"X-Doorstep-Event": message.topic}

@@ -34,8 +34,7 @@ from leads.nurture.links import BadLink, Links
 from leads.nurture.sequences import Sequences
 from leads.privacy.people import address_key
 from leads.questionnaire import Questionnaire
-from leads.scoring.routing import lead_route
-from leads.scoring.score import NURTURE
+from leads.scoring.routing import Route
 from leads.studio.counts import journey_of
 
 CONFIRM = "nurture.confirm"
@@ -62,21 +61,21 @@ def sequences() -> Sequences:
     return content.email_sequences()
 
 
-def start_opt_in(model: Questionnaire, answers: Mapping[str, Any], lead: Lead, submission: Submission, route: str,
+def start_opt_in(model: Questionnaire, answers: Mapping[str, Any], lead: Lead, submission: Submission, route: Route,
                  now: dt.datetime) -> None:
     """Record the submission's consents; a nurture lead who ticked the reading box gets the confirmation mail.
 
-    ``route`` is the submission's route: a "not yet" buyer's ``warming`` is a nurture lead too (``lead_route``).
-    Answers held for review (``quarantined``) have their consents recorded here, as given, and are offered
-    the reading when a person releases them (``offer_reading``). The caller commits, with the submission:
-    the consent, the subscription and the mail are written or lost together with it.
+    ``route`` is the one the submission's verdict gives its lead (``lead_route``: a "not yet" buyer's ``warming``
+    is a nurture lead too). Answers held for review have their consents recorded here, as given, and are
+    offered the reading when a person releases them (``offer_reading``). The caller commits, with the
+    submission: the consent, the subscription and the mail are written or lost together with it.
     """
     marketing = record_submission_consents(model, dict(answers), lead, submission, now)
     if marketing is not None:
         _offer(model, answers, lead, submission, marketing, route, now)
 
 
-def offer_reading(model: Questionnaire, lead: Lead, submission: Submission, route: str, now: dt.datetime) -> str:
+def offer_reading(model: Questionnaire, lead: Lead, submission: Submission, route: Route, now: dt.datetime) -> str:
     """Answers held for review that a person has released: the reading box ticked with them (its consent as
     recorded when they arrived, in the words shown then) asks for the confirmation mail now, as
     ``start_opt_in`` would have, for a lead whose ``route`` is nurture. Returns what the box led to
@@ -87,10 +86,10 @@ def offer_reading(model: Questionnaire, lead: Lead, submission: Submission, rout
 
 
 def _offer(model: Questionnaire, answers: Mapping[str, Any], lead: Lead, submission: Submission, marketing: Consent,
-           route: str, now: dt.datetime) -> str:
+           route: Route, now: dt.datetime) -> str:
     """The reading by email for a ticked box: a confirmation queued if the lead is nurtured, kept in the
     submission's context (``BY_EMAIL``) so that the result page promises a mail only when one was queued."""
-    if lead_route(route) != NURTURE:
+    if route != Route.NURTURE:
         return ""
     outcome = _queue_confirmation(model, answers, lead, submission, marketing, now)
     submission.context = {**submission.context, BY_EMAIL: outcome}

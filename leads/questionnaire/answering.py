@@ -27,8 +27,8 @@ from leads.questionnaire.drafts import Draft, add_to_context, close_draft, save_
 from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
 from leads.questionnaire.quality import quality_reasons
 from leads.questionnaire.submissions import Arrival, BurstRule, record_submission
-from leads.scoring.routing import route_lead
-from leads.scoring.score import SALES_READY, EngagementEvent, score
+from leads.scoring.routing import submission_verdict
+from leads.scoring.score import EngagementEvent, Verdict, score
 from leads.studio.counts import count_start, count_step
 
 DOUBLED = "Some answers arrived twice. Please check them and send the page again."
@@ -305,7 +305,7 @@ def _sends_now(model: Questionnaire, draft: Draft, form: QuestionnaireForm, visi
     arrival = _arrival(draft, visitor, now)
     if _held_for(draft, form, arrival):
         return True
-    return route_lead(score(form.answers, arrival.events, model, now)) == SALES_READY
+    return submission_verdict(score(form.answers, arrival.events, model, now)) == Verdict.SALES_READY
 
 
 def _arrival(draft: Draft, visitor: Visitor, now: dt.datetime) -> Arrival:

@@ -17,8 +17,8 @@ from leads.nurture.subscriptions import start_opt_in
 from leads.questionnaire import BUYING_STAGE, COMPANY, EMAIL, NAME, ROLE, Questionnaire
 from leads.questionnaire.quality import alike, burst_reason
 from leads.scoring.handover import change_route, record_score, the_prospect
-from leads.scoring.routing import QUARANTINED, lead_route, route_lead
-from leads.scoring.score import EngagementEvent, event_rows, score
+from leads.scoring.routing import Route, lead_route, submission_verdict
+from leads.scoring.score import EngagementEvent, Verdict, event_rows, score
 from leads.studio.counts import count_submission
 
 # A burst reads at most this many times its limit of the address's latest submissions, to compare answers.
@@ -68,32 +68,32 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
         if reason := burst_reason(sum(alike(earlier, answers) for earlier in recent), burst.limit, burst.minutes):
             reasons.append(reason)
     result = score(answers, arrival.events, model, now)
-    route = route_lead(result, reasons)
+    verdict = submission_verdict(result, reasons)
     email = str(answers[EMAIL]).strip().lower()
 
     lead = db.session.scalar(sa.select(Lead).where(Lead.email == email))
-    held_back = route == QUARANTINED and lead is not None
+    held_back = verdict == Verdict.HELD and lead is not None
     if lead is None:
-        lead = Lead(email=email, created_at=now, routed_at=now, route=lead_route(route))
+        lead = Lead(email=email, created_at=now, routed_at=now, route=lead_route(verdict))
         db.session.add(lead)
     if not held_back:
         take_answers(lead, answers, arrival.context)
         record_score(lead, result)
     submission = Submission(lead=lead, created_at=now, answers=dict(answers),
                             context={**arrival.context, "events": event_rows(arrival.events)},
-                            model_version=model.version, verdict=route, receipt=result.receipt_rows(),
+                            model_version=model.version, verdict=verdict, receipt=result.receipt_rows(),
                             gates_missed=list(result.gates_missed), quarantine_reasons=reasons,
                             client_key=arrival.client_key)
     record_score(submission, result)
     db.session.add_all([submission, LeadEvent(lead=lead, at=now, kind="submitted",
-                                              data={"route": route, "score": result.total})])
+                                              data={"route": verdict, "score": result.total})])
     db.session.flush()  # the hand-over's alert names the lead and the submission by id
     if not held_back:
-        change_route(lead, lead_route(route), now, {"by": "submission", "submission_id": submission.id},
+        change_route(lead, lead_route(verdict), now, {"by": "submission", "submission_id": submission.id},
                      the_prospect(now))
-    if route != QUARANTINED:  # one held back counts when a person releases it
+    if verdict != Verdict.HELD:  # one held back counts when a person releases it
         count_submission(submission.context, now, arrival.start_counted, model)
-    start_opt_in(model, answers, lead, submission, route if not held_back else QUARANTINED, now)
+    start_opt_in(model, answers, lead, submission, lead_route(verdict) if not held_back else Route.QUARANTINED, now)
     return submission
 
 

@@ -40,8 +40,8 @@ from leads.questionnaire.answering import (
 from leads.questionnaire.drafts import DRAFT_LIFETIME, Draft, open_draft
 from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
 from leads.scoring.hand_raise import HandRaiseError, offers_hand_raise, raise_hand
-from leads.scoring.routing import QUARANTINED
-from leads.scoring.score import NURTURE, SALES_READY, WARMING
+from leads.scoring.routing import Route
+from leads.scoring.score import Verdict
 from leads.web.tracking import external_referrer, read_visit, tracking_declined, utm_from
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/questionnaire")
@@ -177,11 +177,12 @@ def _next_step(submission: Submission) -> str:
     """What the result page offers, for where the lead stands now: "ready" (a conversation), "reading", "held"
     (a person reads the answers first) or "other". Ready answers whose lead sales sent back get reading."""
     lead = submission.lead
-    if submission.verdict == QUARANTINED:
+    if submission.verdict == Verdict.HELD:
         return "held"
-    if submission.verdict == SALES_READY and (lead.route == SALES_READY or can_book(lead)):
+    if submission.verdict == Verdict.SALES_READY and (lead.route == Route.SALES_READY or can_book(lead)):
         return "ready"
-    if submission.verdict in (NURTURE, WARMING) or (submission.verdict == SALES_READY and lead.route == NURTURE):
+    if submission.verdict in (Verdict.NURTURE, Verdict.WARMING) or (submission.verdict == Verdict.SALES_READY
+                                                                   and lead.route == Route.NURTURE):
         return "reading"
     return "other"
 
@@ -204,7 +205,7 @@ def talk_now() -> Response:
     except HandRaiseError as exc:
         flash(str(exc), "info")
         return redirect(url_for("questionnaire.result"), 303)
-    if raised.route != "sales_ready":
+    if raised.verdict != Verdict.SALES_READY:
         flash("Thanks for telling us. From your answers, a call isn't the most useful next step yet, so here is"
               " reading that fits. When things change, tell us where you stand again.", "info")
     return redirect(url_for("questionnaire.result"), 303)

@@ -19,8 +19,8 @@ from leads.questionnaire import Questionnaire
 from leads.questionnaire.submissions import latest_submission_id
 from leads.scoring.handover import change_route, decided_at, record_score, the_prospect
 from leads.scoring.model_versions import model_of_version
-from leads.scoring.routing import QUARANTINED, SPAM, lead_route, route_lead
-from leads.scoring.score import NURTURE, SALES_READY, WARMING, events_from_rows, score
+from leads.scoring.routing import Route, lead_route, submission_verdict
+from leads.scoring.score import Verdict, events_from_rows, score
 
 HAND_RAISED = "hand_raised"
 
@@ -31,11 +31,11 @@ class HandRaiseError(Exception):
 
 @dataclass(frozen=True)
 class HandRaise:
-    """What the hand-raise did: the submission's route now, and whether it had been raised before."""
+    """What the hand-raise did: the submission's verdict now, and whether it had been raised before."""
 
     submission_id: int
     lead_id: int
-    route: str
+    verdict: Verdict
     already: bool = False
 
 
@@ -53,7 +53,7 @@ def raise_hand(source: str, *, submission_id: int | None = None, lead_id: int | 
     submission = _submission(submission_id, lead_id)
     if _raised_since_last_decision(submission):
         return HandRaise(submission.id, submission.lead_id, submission.verdict, already=True)
-    if submission.verdict in (QUARANTINED, SPAM):
+    if submission.verdict in (Verdict.HELD, Verdict.SPAM):
         raise HandRaiseError("Your answers are still being checked; we will be in touch once they are.")
     model = model_of_version(submission.model_version, model)
     conversation = model.conversation
@@ -62,23 +62,23 @@ def raise_hand(source: str, *, submission_id: int | None = None, lead_id: int | 
     answers = {**submission.answers, conversation.question: conversation.asks}
     # As of arrival, like a replay: only the answer about a conversation has changed.
     result = score(answers, events_from_rows(submission.context.get("events") or ()), model, submission.created_at)
-    route = route_lead(result, ())
+    verdict = submission_verdict(result)
     submission.answers = answers
     submission.context = {**submission.context, HAND_RAISED: {"at": now.isoformat(), "source": source[:40]}}
-    submission.verdict = route
+    submission.verdict = verdict
     submission.receipt = result.receipt_rows()
     submission.gates_missed = list(result.gates_missed)
     record_score(submission, result)
     lead = submission.lead
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind=HAND_RAISED,
-                             data={"source": source[:40], "submission_id": submission.id, "route": route}))
+                             data={"source": source[:40], "submission_id": submission.id, "route": verdict}))
     if latest_submission_id(lead.id) == submission.id:
         record_score(lead, result)
-        change_route(lead, lead_route(route), now, {"by": HAND_RAISED, "source": source[:40],
+        change_route(lead, lead_route(verdict), now, {"by": HAND_RAISED, "source": source[:40],
                                                     "submission_id": submission.id}, the_prospect(now))
     lead_key = lead.id
     db.session.commit()
-    return HandRaise(submission.id, lead_key, route)
+    return HandRaise(submission.id, lead_key, verdict)
 
 
 def offers_hand_raise(submission: Submission) -> bool:
@@ -86,7 +86,8 @@ def offers_hand_raise(submission: Submission) -> bool:
     change the next step. Only while the lead is being nurtured (never while it is with sales), never for
     answers held for a person to check, refused as spam or ruled out by a disqualifier; and not twice, unless
     sales decided about the lead since (sent it back as not ready, say): then the way back is offered again."""
-    if submission.verdict not in (SALES_READY, NURTURE, WARMING) or submission.lead.route != NURTURE:
+    if (submission.verdict not in (Verdict.SALES_READY, Verdict.NURTURE, Verdict.WARMING)
+            or submission.lead.route != Route.NURTURE):
         return False
     return not _raised_since_last_decision(submission)
 

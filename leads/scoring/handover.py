@@ -32,8 +32,8 @@ from leads.delivery.outbox import announce
 from leads.extensions import db
 from leads.inbox.statuses import NEW, SPAM
 from leads.models import Assignment, Lead, LeadEvent, Submission, User
-from leads.scoring.routing import Pick, Rep, choose_rep
-from leads.scoring.score import SALES_READY, SCORED_DIMENSIONS, ScoreResult
+from leads.scoring.routing import Pick, Rep, Route, choose_rep
+from leads.scoring.score import SCORED_DIMENSIONS, ScoreResult
 from leads.studio.counts import count_sales_ready
 
 
@@ -90,7 +90,7 @@ def record_score(row: Lead | Submission, result: ScoreResult) -> None:
         row.total = result.total
 
 
-def change_route(lead: Lead, route: str, now: dt.datetime, why: Mapping[str, Any], mover: Mover,
+def change_route(lead: Lead, route: Route, now: dt.datetime, why: Mapping[str, Any], mover: Mover,
                  to: Pick | None = None) -> bool:
     """Move a stored ``lead`` to ``route``, logging the change; a lead that becomes ready (or is ready
     with no owner) is handed over to sales. ``why`` says what moved it, on the event and the alert;
@@ -101,14 +101,14 @@ def change_route(lead: Lead, route: str, now: dt.datetime, why: Mapping[str, Any
     A prospect's act that a person's decision outranks is logged on the lead as ``route_kept``; a model's
     is not (a rescore lists the leads it left alone, and would log them again on every run)."""
     before = lead.route
-    hand_over = route == SALES_READY and (before != SALES_READY or lead.owner_id is None)
+    hand_over = route == Route.SALES_READY and (before != Route.SALES_READY or lead.owner_id is None)
     if (before != route or hand_over) and not may_move(lead, mover):
         if mover.who == "prospect" and before != route:
             _add(LeadEvent, lead_id=lead.id, at=now, kind="route_kept",
                  data={**why, "from": before, "to": route, "status": lead.status})
         return False
     if before is not None and before != route:
-        _add(LeadEvent, lead_id=lead.id, at=now, kind="promoted" if route == SALES_READY else "rerouted",
+        _add(LeadEvent, lead_id=lead.id, at=now, kind="promoted" if route == Route.SALES_READY else "rerouted",
              data={**why, "from": before, "to": route})
     if hand_over:
         _hand_over(lead, now, before, why, to)
@@ -124,7 +124,7 @@ def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[st
     if lead.first_sales_ready_at is None:  # the funnel's sales-ready stage: each person once, however they came
         lead.first_sales_ready_at = now
         count_sales_ready(lead, now)
-    if before is not None and before != SALES_READY:
+    if before is not None and before != Route.SALES_READY:
         lead.status = NEW
     if pick is None:
         _add(LeadEvent, lead_id=lead.id, at=now, kind="unassigned", data={"reason": "No sales rep is available"})

@@ -27,8 +27,8 @@ from leads.questionnaire import Questionnaire
 from leads.questionnaire.submissions import latest_submission_id, take_answers
 from leads.scoring.handover import change_route, record_score, the_prospect
 from leads.scoring.model_versions import model_of_version
-from leads.scoring.routing import QUARANTINED, SPAM, lead_route, route_lead
-from leads.scoring.score import SALES_READY, events_from_rows, score
+from leads.scoring.routing import Route, lead_route, submission_verdict
+from leads.scoring.score import Verdict, events_from_rows, score
 from leads.studio.counts import count_submission, has_draft
 
 PAGE = 50
@@ -42,21 +42,21 @@ class ReviewError(Exception):
 class Review:
     submission_id: int
     lead_id: int
-    route: str
+    verdict: Verdict
     # What the release mailed the prospect: "" (nothing), "confirmation" (the reading box) or "times" (to book).
     mailed: str = ""
 
 
 def held_submissions(limit: int = PAGE) -> list[Submission]:
     """Submissions waiting for a person, oldest first, with their leads."""
-    query = (sa.select(Submission).where(Submission.verdict == QUARANTINED)
+    query = (sa.select(Submission).where(Submission.verdict == Verdict.HELD)
              .options(orm.joinedload(Submission.lead)).order_by(Submission.created_at, Submission.id).limit(limit))
     return list(db.session.scalars(query))
 
 
 def held_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Submission)
-                             .where(Submission.verdict == QUARANTINED)) or 0
+                             .where(Submission.verdict == Verdict.HELD)) or 0
 
 
 def release(submission_id: int, reviewer_id: int, model: Questionnaire, now: dt.datetime | None = None) -> Review:
@@ -66,9 +66,9 @@ def release(submission_id: int, reviewer_id: int, model: Questionnaire, now: dt.
     model = model_of_version(submission.model_version, model)
     result = score(submission.answers, events_from_rows(submission.context.get("events") or ()), model,
                    submission.created_at)
-    route = route_lead(result, ())
+    verdict = submission_verdict(result)
     reasons = list(submission.quarantine_reasons)
-    submission.verdict = route
+    submission.verdict = verdict
     submission.receipt = result.receipt_rows()
     submission.gates_missed = list(result.gates_missed)
     # Cleared, so a replay routes it as released; the reasons stay on the record of the review.
@@ -77,21 +77,21 @@ def release(submission_id: int, reviewer_id: int, model: Questionnaire, now: dt.
     record_score(submission, result)
     lead = submission.lead
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="released", actor_id=reviewer.id,
-                             data={"by": reviewer.name, "submission_id": submission.id, "route": route,
+                             data={"by": reviewer.name, "submission_id": submission.id, "route": verdict,
                                    "reasons": reasons}))
     if latest_submission_id(lead.id) == submission.id:
         take_answers(lead, submission.answers, submission.context)
         record_score(lead, result)
         db.session.flush()
         # The prospect acted when the answers arrived: a decision sales made since then stands.
-        change_route(lead, lead_route(route), now,
+        change_route(lead, lead_route(verdict), now,
                      {"by": "release", "released_by": reviewer.name, "submission_id": submission.id},
                      the_prospect(submission.created_at))
         mailed = _answer_the_prospect(model, submission, now)
     else:  # newer answers came since, and what they asked for was answered then
         mailed = ""
     count_submission(submission.context, submission.created_at, has_draft(submission.id), model)
-    review = Review(submission.id, lead.id, route, mailed)
+    review = Review(submission.id, lead.id, verdict, mailed)
     db.session.commit()
     return review
 
@@ -100,7 +100,7 @@ def _answer_the_prospect(model: Questionnaire, submission: Submission, now: dt.d
     """What the released answers asked for, now that a person has looked, for the lead where it now stands
     (a decision sales made since the answers arrived may have kept it elsewhere); what was mailed, if anything."""
     lead = submission.lead
-    if lead.route == SALES_READY:
+    if lead.route == Route.SALES_READY:
         return "times" if mail_free_times(lead, now, "after_review") else ""
     return "confirmation" if offer_reading(model, lead, submission, lead.route, now) == ASKED else ""
 
@@ -109,12 +109,12 @@ def confirm_spam(submission_id: int, reviewer_id: int, now: dt.datetime | None =
     """Keep the held submission out for good, logging who said so. Commits."""
     now = now or clock.now()
     submission, reviewer = _held(submission_id, reviewer_id)
-    submission.verdict = SPAM
+    submission.verdict = Verdict.SPAM
     submission.context = {**submission.context,
-                          "review": _record(SPAM, reviewer, now, list(submission.quarantine_reasons))}
+                          "review": _record(Verdict.SPAM, reviewer, now, list(submission.quarantine_reasons))}
     db.session.add(LeadEvent(lead_id=submission.lead_id, at=now, kind="confirmed_spam", actor_id=reviewer.id,
                              data={"by": reviewer.name, "submission_id": submission.id}))
-    review = Review(submission.id, submission.lead_id, SPAM)
+    review = Review(submission.id, submission.lead_id, Verdict.SPAM)
     db.session.commit()
     return review
 
@@ -124,7 +124,7 @@ def _held(submission_id: int, reviewer_id: int) -> tuple[Submission, User]:
     reviewer = db.session.get(User, reviewer_id)
     if submission is None or reviewer is None:
         raise ReviewError("That submission is no longer there.")
-    if submission.verdict != QUARANTINED:
+    if submission.verdict != Verdict.HELD:
         raise ReviewError("Someone has already reviewed that submission.")
     return submission, reviewer
 

@@ -21,8 +21,8 @@ from leads.extensions import db
 from leads.models import Lead, Submission
 from leads.questionnaire import Questionnaire
 from leads.scoring.handover import THE_MODEL, change_route, model_may_move, stored_points
-from leads.scoring.routing import QUARANTINED, SPAM, lead_route, route_lead
-from leads.scoring.score import ScoreResult, events_from_rows, score
+from leads.scoring.routing import Route, lead_route, submission_verdict
+from leads.scoring.score import ScoreResult, Verdict, events_from_rows, score
 
 BATCH = 2000
 # A submission scored again after it arrived (a click, as of then) keeps that moment here, in its context.
@@ -34,8 +34,8 @@ class RouteChange:
     lead_id: int
     name: str
     email: str
-    before: str
-    after: str
+    before: Route
+    after: Route
     score_before: int
     score_after: int
 
@@ -50,17 +50,17 @@ class ReplayReport:
     kept: list[RouteChange] = field(default_factory=list)
     applied: bool = False
 
-    def counts(self) -> list[tuple[str, str, int]]:
+    def counts(self) -> list[tuple[Route, Route, int]]:
         """(from, to, leads) for each kind of route change, most common first."""
         tally = Counter((c.before, c.after) for c in self.changes)
         return [(before, after, n) for (before, after), n in tally.most_common()]
 
 
 def rescore_one(answers: Mapping[str, Any], context: Mapping[str, Any], quarantine_reasons: Sequence[str],
-                model: Questionnaire, at: dt.datetime) -> tuple[ScoreResult, str]:
+                model: Questionnaire, at: dt.datetime) -> tuple[ScoreResult, Verdict]:
     """A stored submission scored again as of the moment it arrived, with the events stored alongside it."""
     result = score(answers, events_from_rows(context.get("events") or ()), model, at)
-    return result, route_lead(result, quarantine_reasons)
+    return result, submission_verdict(result, quarantine_reasons)
 
 
 def scored_as_of(created_at: dt.datetime, context: Mapping[str, Any]) -> dt.datetime:
@@ -72,8 +72,8 @@ def scored_as_of(created_at: dt.datetime, context: Mapping[str, Any]) -> dt.date
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
-def _lead_routes(latest: Mapping[int, tuple[ScoreResult, str]]) -> dict[int, tuple[ScoreResult, str]]:
-    return {lead_id: (result, lead_route(route)) for lead_id, (result, route) in latest.items()}
+def _lead_routes(latest: Mapping[int, tuple[ScoreResult, Verdict]]) -> dict[int, tuple[ScoreResult, Route]]:
+    return {lead_id: (result, lead_route(verdict)) for lead_id, (result, verdict) in latest.items()}
 
 
 def _stored(batch: int, since: dt.datetime | None = None) -> Iterator[sa.Row[Any]]:
@@ -113,23 +113,23 @@ def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], 
     if since is not None:
         lead_query = lead_query.where(Lead.id.in_(_answered_since(since)))
     leads = {row.id: row for row in db.session.execute(lead_query)}
-    latest: dict[int, tuple[ScoreResult, str]] = {}
+    verdicts: dict[int, tuple[ScoreResult, Verdict]] = {}
     updates: list[dict[str, Any]] = []
     for row in _stored(batch, since):
-        result, route = rescore_one(row.answers, row.context, row.quarantine_reasons, model,
-                                    scored_as_of(row.created_at, row.context))
-        if row.verdict == SPAM:  # a person's call stands: it stays out
-            route = SPAM
-        held = route in (QUARANTINED, SPAM)
-        if not held or row.lead_id not in latest:
-            latest[row.lead_id] = (result, QUARANTINED if held else route)
+        result, verdict = rescore_one(row.answers, row.context, row.quarantine_reasons, model,
+                                      scored_as_of(row.created_at, row.context))
+        if row.verdict == Verdict.SPAM:  # a person's call stands: it stays out
+            verdict = Verdict.SPAM
+        held = verdict in (Verdict.HELD, Verdict.SPAM)
+        if not held or row.lead_id not in verdicts:
+            verdicts[row.lead_id] = (result, Verdict.HELD if held else verdict)
         if apply:
-            updates.append(_score_columns(row.id, result, route))
+            updates.append(_score_columns(row.id, result, verdict))
         report.submissions += 1
         if progress:
             progress(1)
-    report.leads = len(latest)
-    latest = _lead_routes(latest)
+    report.leads = len(verdicts)
+    latest = _lead_routes(verdicts)
     for lead_id, (result, route) in latest.items():
         lead = leads[lead_id]
         if route != lead.route:
@@ -140,13 +140,13 @@ def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], 
     return report
 
 
-def _score_columns(submission_id: int, result: ScoreResult, route: str) -> dict[str, Any]:
-    return {"id": submission_id, **stored_points(result), "total": result.total, "verdict": route,
+def _score_columns(submission_id: int, result: ScoreResult, verdict: Verdict) -> dict[str, Any]:
+    return {"id": submission_id, **stored_points(result), "total": result.total, "verdict": verdict,
             "receipt": result.receipt_rows(), "gates_missed": list(result.gates_missed),
             "model_version": result.model_version}
 
 
-def _write(model: Questionnaire, updates: list[dict[str, Any]], latest: Mapping[int, tuple[ScoreResult, str]],
+def _write(model: Questionnaire, updates: list[dict[str, Any]], latest: Mapping[int, tuple[ScoreResult, Route]],
            changes: Sequence[RouteChange]) -> None:
     now = clock.now()
     for start in range(0, len(updates), BATCH):

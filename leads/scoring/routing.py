@@ -1,14 +1,23 @@
-"""Routing: where a scored submission goes, and which sales rep gets a ready lead."""
+"""Routing: a submission's verdict, the route it gives its lead, and which sales rep gets a ready lead."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
-from leads.scoring.score import NURTURE, VERDICTS, WARMING, ScoreResult
+from leads.scoring.score import VERDICTS, ScoreResult, Verdict
 
-QUARANTINED = "quarantined"
-SPAM = "spam"  # a held submission a person confirmed as spam: it stays out, replays included
+
+class Route(StrEnum):
+    """Where a lead is now: with sales, nurtured with reading, ruled out, or kept out (its answers held for a
+    person to check, or spam). It follows the lead's latest verdict (``lead_route``) unless a person decided
+    otherwise, and it changes only through ``leads.scoring.handover.change_route``."""
+
+    SALES_READY = "sales_ready"
+    NURTURE = "nurture"
+    DISQUALIFIED = "disqualified"
+    QUARANTINED = "quarantined"
 
 
 @dataclass(frozen=True)
@@ -28,17 +37,28 @@ class Pick:
     reason: str
 
 
-def route_lead(result: ScoreResult, quarantine_reasons: Sequence[str] = ()) -> str:
-    """The route for a submission: suspect ones are held back before any scoring verdict counts."""
+def submission_verdict(result: ScoreResult, quarantine_reasons: Sequence[str] = ()) -> Verdict:
+    """The verdict a submission keeps: suspect answers are held back before any scoring verdict counts."""
     if quarantine_reasons:
-        return QUARANTINED
-    return result.verdict if result.verdict in VERDICTS else NURTURE
+        return Verdict.HELD
+    return result.verdict if result.verdict in VERDICTS else Verdict.NURTURE
 
 
-def lead_route(route: str) -> str:
-    """The route a lead takes for its submission's route. A warming prospect said "not yet", so the lead is
-    nurtured (never called); the submission keeps "warming", which is what sales may read."""
-    return NURTURE if route == WARMING else route
+_ROUTE_OF = {
+    Verdict.SALES_READY: Route.SALES_READY,
+    # A warming prospect said "not yet", so the lead is nurtured (never called); the submission keeps "warming",
+    # which is what sales may read.
+    Verdict.WARMING: Route.NURTURE,
+    Verdict.NURTURE: Route.NURTURE,
+    Verdict.DISQUALIFIED: Route.DISQUALIFIED,
+    Verdict.HELD: Route.QUARANTINED,
+    Verdict.SPAM: Route.QUARANTINED,
+}
+
+
+def lead_route(verdict: Verdict) -> Route:
+    """The route a lead takes for its latest submission's verdict: the one mapping from one to the other."""
+    return _ROUTE_OF[verdict]
 
 
 def choose_rep(reps: Sequence[Rep], assigned: Mapping[int, int]) -> Pick | None:

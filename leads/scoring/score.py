@@ -7,24 +7,34 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from leads.questionnaire import Question, Questionnaire, phrase_pattern
 
-SALES_READY = "sales_ready"
-NURTURE = "nurture"
-DISQUALIFIED = "disqualified"
-# Ready on every count, but the prospect declined a conversation: sales may look, read-only, and never call.
-WARMING = "warming"
-VERDICTS = (SALES_READY, WARMING, NURTURE, DISQUALIFIED)
+
+class Verdict(StrEnum):
+    """What was decided about one submission's answers, as the submission keeps it. The scoring gives the first
+    four (``VERDICTS``); the spam checks hold answers back, and the person who reads them may confirm them as spam.
+    A lead's route (``routing.Route``) is another thing: where the lead is now, which ``routing.lead_route``
+    derives from its latest verdict and which people's decisions may keep elsewhere."""
+
+    SALES_READY = "sales_ready"
+    # Ready on every count, but the prospect declined a conversation: sales may look, read-only, and never call.
+    WARMING = "warming"
+    NURTURE = "nurture"
+    DISQUALIFIED = "disqualified"
+    HELD = "quarantined"  # held back for a person to check, before any scoring verdict counts
+    SPAM = "spam"  # held answers a person confirmed as spam: they stay out, replays included
+
+
+VERDICTS = (Verdict.SALES_READY, Verdict.WARMING, Verdict.NURTURE, Verdict.DISQUALIFIED)
 # The dimensions whose points a lead and a submission keep in columns of their own (``leads.models.ScoredPoints``),
 # beside the receipt, which keeps every dimension of the model: the one list that webhooks, exports and pages read.
 SCORED_DIMENSIONS = ("fit", "intent", "engagement")
 
-__all__ = ["DISQUALIFIED", "NURTURE", "SALES_READY", "SCORED_DIMENSIONS", "VERDICTS", "WARMING", "EngagementEvent",
-           "ReceiptItem",
-           "ScoreResult", "Threshold", "decayed", "engagement_now", "event_rows", "events_from_rows", "phrase_pattern",
-           "score"]
+__all__ = ["SCORED_DIMENSIONS", "VERDICTS", "EngagementEvent", "ReceiptItem", "ScoreResult", "Threshold", "Verdict",
+           "decayed", "engagement_now", "event_rows", "events_from_rows", "phrase_pattern", "score"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,7 @@ class Threshold:
 class ScoreResult:
     points: Mapping[str, int]
     total: int
-    verdict: str
+    verdict: Verdict
     receipt: tuple[ReceiptItem, ...]
     gates_met: tuple[str, ...] = ()
     gates_missed: tuple[str, ...] = ()
@@ -91,7 +101,7 @@ class ScoreResult:
     @property
     def near_miss(self) -> bool:
         """Ready on one count but not the other: enough points with a gate or minimum missed, or the reverse."""
-        if self.verdict != NURTURE:
+        if self.verdict != Verdict.NURTURE:
             return False
         return (self.total >= self.threshold) != (not self.gates_missed and not self.minimums_missed)
 
@@ -153,12 +163,12 @@ def score(
                                t.dimension, "met" if t.met else "missed", 0) for t in thresholds)
     declined = model.conversation is not None and model.conversation.declined(answers)
     if disqualified_by:
-        verdict = DISQUALIFIED
+        verdict = Verdict.DISQUALIFIED
     elif all(t.met for t in thresholds) and not gates_missed:
         # "Not yet" is respected: a ready prospect who declined a conversation is never sent to sales.
-        verdict = WARMING if declined else SALES_READY
+        verdict = Verdict.WARMING if declined else Verdict.SALES_READY
     else:
-        verdict = NURTURE
+        verdict = Verdict.NURTURE
     return ScoreResult(
         points=raw,
         total=total,

@@ -38,7 +38,7 @@ def release_one(submission_id: int) -> Response:
     except ReviewError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Released: routed as of its arrival, to “{in_words('route', review.route)}”.{MAILED[review.mailed]}",
+        flash(f"Released: routed as of its arrival, to “{in_words('route', review.verdict)}”.{MAILED[review.mailed]}",
               "info")
     return redirect(url_for("studio.quarantine.queue"), 303)
 

@@ -53,8 +53,7 @@ from leads.models import (
 )
 from leads.questionnaire import Questionnaire
 from leads.scoring.model_versions import model_of_version
-from leads.scoring.routing import QUARANTINED, SPAM
-from leads.scoring.score import SALES_READY
+from leads.scoring.score import Verdict
 from leads.studio import funnel
 from leads.studio.waits import wait_bucket
 
@@ -68,7 +67,7 @@ SPOKEN_TO = (CONTACTED, MEETING_SET, WON, LOST)
 # A "Ready to talk?" re-check is stored as a submission with this "via": earlier answers, not a questionnaire.
 RECHECK_VIA = "ready to talk"
 # Submissions whose answers moved nothing: held for review, or confirmed as spam.
-HELD = (QUARANTINED, SPAM)
+HELD = (Verdict.HELD, Verdict.SPAM)
 
 
 @dataclass(frozen=True)
@@ -236,7 +235,7 @@ def count_sales_ready(lead: Lead, at: dt.datetime) -> None:
     """The person became sales-ready for the first time, at ``at`` (their ``first_sales_ready_at``)."""
     context = ready_context(lead)
     count_stage(funnel.SALES_READY, at, journey_of(context)[0])
-    count_touches(SALES_READY, at, context)
+    count_touches(funnel.SALES_READY, at, context)
 
 
 def count_status_move(lead: Lead, after: str, at: dt.datetime) -> None:
@@ -390,7 +389,7 @@ class _Tally:
         arrived, ready_at = journey_of(context)[0], row.first_sales_ready_at
         if ready_at is not None:
             self.stage(funnel.SALES_READY, team_day(ready_at), arrived)
-            self.touches(SALES_READY, team_day(ready_at), context)
+            self.touches(funnel.SALES_READY, team_day(ready_at), context)
         began = min((at for at in (row.first_booked_at, row.moved_at) if at is not None), default=None)
         if began is not None:
             self.stage(funnel.IN_CONVERSATION, team_day(began), arrived, wait_bucket(_since(ready_at, began)))

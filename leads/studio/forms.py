@@ -15,6 +15,7 @@ from wtforms import (
     validators,
 )
 
+from leads.scoring.routing import Route
 from leads.web.forms import DayField, WholeNumberField
 from leads.web.labels import ROUTES
 
@@ -66,7 +67,7 @@ class StudioLeadsForm(FlaskForm):
                     description="Name, email, company or their own words")
     route = SelectField("Where they are", default="", choices=[
         SelectChoice("", "Every lead"),
-        *(SelectChoice(route, ROUTES[route]) for route in ("sales_ready", "nurture", "disqualified", "quarantined"))])
+        *(SelectChoice(route.value, ROUTES[route]) for route in Route)])
     after = WholeNumberField("After", validators=[validators.Optional(), validators.NumberRange(min=1)])
 
 

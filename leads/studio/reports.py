@@ -29,22 +29,23 @@ from leads.models import (
     Meeting,
     Submission,
 )
-from leads.scoring.score import SALES_READY
+from leads.scoring.routing import Route
+from leads.scoring.score import Verdict
 from leads.studio import funnel
 from leads.studio.calibration import NO_SHOW, OUTCOMES, Calibration, Outcome, calibrate
 from leads.studio.counts import READ, START
 from leads.studio.funnel import FunnelRow, Period, Stage, funnel_rows
 
 LEADS_PAGE = 50
-ROUTES = ("sales_ready", "nurture", "disqualified", "quarantined")
 SPLITS = ("source", "medium", "campaign", "landing")
 TREND_STAGES = (funnel.STARTED, funnel.SENT, funnel.SALES_READY)
 TOUCH_ORDER = ("first", "last", "any")
 
 
-def route_counts() -> dict[str, int]:
-    rows = db.session.execute(sa.select(Lead.route, sa.func.count()).group_by(Lead.route)).all()
-    return dict(rows)
+def route_counts() -> dict[Route, int]:
+    """Leads on each route, every route in order, none left out."""
+    found = {route: n for route, n in db.session.execute(sa.select(Lead.route, sa.func.count()).group_by(Lead.route))}
+    return {route: found.get(route, 0) for route in Route}
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def attribution_report(period: Period) -> Attribution:
             row.readers += int(n)
         elif measure == START and touch == "any":
             row.starts += int(n)
-        elif measure == SALES_READY:
+        elif measure == funnel.SALES_READY:
             row.sales_ready[touch] = int(n)
         elif measure == WON:
             row.won[touch] = int(n)
@@ -163,7 +164,7 @@ def attribution_report(period: Period) -> Attribution:
         row_c = campaigns.setdefault(campaign, CampaignRow(campaign))
         if measure == START and touch == "any":
             row_c.starts = int(n)
-        elif measure == SALES_READY:
+        elif measure == funnel.SALES_READY:
             row_c.sales_ready[touch] = int(n)
         elif measure == WON:
             row_c.won[touch] = int(n)
@@ -181,7 +182,7 @@ def calibration_report() -> Calibration:
               .distinct())
     ended = sa.union_all(recorded, missed).subquery()
     scored = (sa.select(Submission.lead_id, sa.func.max(Submission.id).label("id"))
-              .where(Submission.lead_id.in_(sa.select(ended.c.id)), Submission.verdict == SALES_READY)
+              .where(Submission.lead_id.in_(sa.select(ended.c.id)), Submission.verdict == Verdict.SALES_READY)
               .group_by(Submission.lead_id)).subquery()
     rows = db.session.execute(
         sa.select(ended.c.id, ended.c.status, Submission.total, Submission.model_version, Submission.receipt)

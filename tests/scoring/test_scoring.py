@@ -10,8 +10,8 @@ import pytest
 from leads.nurture import recommend_reading
 from leads.publishing.check import load_personas, run_personas
 from leads.questionnaire import load_questionnaire
-from leads.scoring.routing import QUARANTINED, Rep, choose_rep, route_lead
-from leads.scoring.score import DISQUALIFIED, NURTURE, SALES_READY, EngagementEvent, decayed, phrase_pattern, score
+from leads.scoring.routing import Rep, choose_rep, submission_verdict
+from leads.scoring.score import EngagementEvent, Verdict, decayed, phrase_pattern, score
 from tests.fixtures.app import ROOT
 
 CONTENT = ROOT / "content"
@@ -40,7 +40,7 @@ def test_receipt_points_add_up_to_each_dimension_and_the_total(case) -> None:
 
 def test_ready_buyer_is_sales_ready_with_the_words_that_fired_in_the_receipt() -> None:
     result = score(persona("Revenue leader with a deadline"), (), MODEL, NOW)
-    assert result.verdict == SALES_READY
+    assert result.verdict == Verdict.SALES_READY
     assert result.total >= MODEL.sales_ready_threshold
     assert result.gates_missed == ()
     said = persona("Revenue leader with a deadline")["current_situation"]
@@ -51,7 +51,7 @@ def test_ready_buyer_is_sales_ready_with_the_words_that_fired_in_the_receipt() -
 
 def test_researcher_is_nurtured_and_told_which_gate_was_missed() -> None:
     result = score(persona("Early researcher"), (), MODEL, NOW)
-    assert result.verdict == NURTURE
+    assert result.verdict == Verdict.NURTURE
     assert result.gates_missed == ("asked_or_soon",)
 
 
@@ -59,20 +59,20 @@ def test_high_points_without_the_gate_stay_in_nurture_as_a_near_miss() -> None:
     answers = persona("Revenue leader with a deadline") | {"talk_now": "not_yet", "timeline": "this_year"}
     result = score(answers, (), MODEL, NOW)
     assert result.total >= MODEL.sales_ready_threshold
-    assert result.verdict == NURTURE
+    assert result.verdict == Verdict.NURTURE
     assert result.near_miss
 
 
 def test_disqualifier_wins_over_any_point_total() -> None:
     answers = persona("Revenue leader with a deadline") | {"role": "student"}
     result = score(answers, (), MODEL, NOW)
-    assert result.verdict == DISQUALIFIED
+    assert result.verdict == Verdict.DISQUALIFIED
     assert result.disqualified_by == ("not_a_buyer",)
 
 
 def test_competitor_email_domain_is_disqualified() -> None:
     answers = persona("Revenue leader with a deadline") | {"email": "spy@RivalSoft.example"}
-    assert score(answers, (), MODEL, NOW).verdict == DISQUALIFIED
+    assert score(answers, (), MODEL, NOW).verdict == Verdict.DISQUALIFIED
 
 
 def test_dimension_cap_shows_as_a_receipt_line() -> None:
@@ -118,8 +118,8 @@ def test_recent_reading_earns_more_engagement_than_old_reading() -> None:
 
 def test_quarantine_reasons_hold_a_submission_back_whatever_its_verdict() -> None:
     result = score(persona("Revenue leader with a deadline"), (), MODEL, NOW)
-    assert route_lead(result, ["honeypot"]) == QUARANTINED
-    assert route_lead(result) == SALES_READY
+    assert submission_verdict(result, ["honeypot"]) == Verdict.HELD
+    assert submission_verdict(result) == Verdict.SALES_READY
 
 
 def test_round_robin_follows_weights_and_skips_reps_who_are_away() -> None:

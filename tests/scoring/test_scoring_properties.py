@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leads.questionnaire import Question, load_questionnaire
-from leads.scoring.score import DISQUALIFIED, VERDICTS, EngagementEvent, decayed, score
+from leads.scoring.score import VERDICTS, EngagementEvent, Verdict, decayed, score
 from tests.fixtures.app import ROOT
 
 CONTENT = ROOT / "content"
@@ -110,7 +110,7 @@ def test_reading_one_more_article_never_lowers_the_score(given_answers: dict[str
                                            {"challenges": "We sell backlinks and SEO services"}]))
 def test_a_disqualifier_always_wins(given_answers: dict[str, Any], history, disqualifying: dict[str, str]) -> None:
     result = score(given_answers | disqualifying, history, MODEL, NOW)
-    assert result.verdict == DISQUALIFIED and result.disqualified_by
+    assert result.verdict == Verdict.DISQUALIFIED and result.disqualified_by
 
 
 @PROPERTIES
