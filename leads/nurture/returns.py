@@ -1,8 +1,8 @@
 """Returns that wake sales: a click on an article counts as engagement, and "Ready to talk?" re-checks the gates.
 
-Either way the lead is scored again by the existing rescore (``rescore_one``) and any change of route goes
-through ``change_route``, so a lead who comes back ready is handed over and sales are alerted exactly as
-for a new submission.
+Either way the lead's answers are scored again as of now (``rescore``) and any change of route goes through
+``change_route``, so a lead who comes back ready is handed over and sales are alerted exactly as for a new
+submission.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from leads.nurture.subscriptions import NothingToDo, links
 from leads.privacy.people import address_key
 from leads.questionnaire import Question, Questionnaire
 from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
-from leads.scoring.handover import THE_MODEL, Mover, change_route, record_score, the_prospect
-from leads.scoring.replay import SCORED_AT, rescore_one
-from leads.scoring.routing import Route, lead_route
-from leads.scoring.score import EngagementEvent, Verdict, event_rows
+from leads.scoring.handover import THE_MODEL, the_prospect
+from leads.scoring.rescore import rescore
+from leads.scoring.routing import Route
+from leads.scoring.score import HELD_BACK, EngagementEvent, event_rows
 from leads.studio.counts import RECHECK_VIA
 
 
@@ -60,31 +60,18 @@ def record_click(token: str) -> str:
 
 def _engagement(lead: Lead, event: EngagementEvent, now: dt.datetime) -> None:
     """Add ``event`` to the latest submission's engagement (where a replay reads it too), and score again."""
-    # The submission that set the route: one held back for review since then moved nothing.
-    latest = next((s for s in reversed(lead.submissions) if s.verdict != Verdict.HELD), None)
+    latest = _route_setter(lead)
     if latest is None or lead.route != Route.NURTURE:
         return
     latest.context = {**latest.context, "events": [*(latest.context.get("events") or ()), *event_rows([event])]}
     # Reading is engagement the model scores, not a decision: it never overrides one sales made.
-    reconsider(lead, latest, now, {"by": "article_read", "slug": event.ref}, THE_MODEL)
+    rescore(latest, site_content().questionnaire(), now, {"by": "article_read", "slug": event.ref},
+            mover=THE_MODEL, now=now)
 
 
-def reconsider(lead: Lead, latest: Submission, now: dt.datetime, why: Mapping[str, Any], mover: Mover) -> Verdict:
-    """Score the lead's latest submission again as of now and move the lead if its route changed and ``mover``
-    may; the caller commits. The one path by which a return (a click or a re-check) re-routes a lead.
-
-    The submission keeps the moment it was scored as of (``SCORED_AT``), so that a replay of an unchanged
-    model scores it the same way and moves nobody."""
-    model = site_content().questionnaire()
-    result, verdict = rescore_one(latest.answers, latest.context, [], model, now)
-    for row in (lead, latest):
-        record_score(row, result)
-    latest.verdict, latest.receipt, latest.gates_missed = verdict, result.receipt_rows(), list(result.gates_missed)
-    latest.model_version = result.model_version
-    latest.context = {**latest.context, SCORED_AT: now.isoformat()}
-    # The submission keeps its verdict ("warming" included); the lead takes the route that verdict means.
-    change_route(lead, lead_route(verdict), now, {**why, "submission_id": latest.id}, mover)
-    return verdict
+def _route_setter(lead: Lead) -> Submission | None:
+    """The submission that set the lead's route: answers held back for review (or spam) since then moved nothing."""
+    return next((s for s in reversed(lead.submissions) if s.verdict not in HELD_BACK), None)
 
 
 # --- "Ready to talk?" -----------------------------------------------------------------------------
@@ -136,6 +123,7 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
         return _recheck(lead, questions, form)
     now = clock.now()
     answers = {**latest.answers, **{q.id: form.answers.get(q.id) for q in questions}}
+    # Scored just below; until then it says what the answers it copies said.
     again = Submission(lead=lead, created_at=now, answers=answers, model_version=latest.model_version,
                        context={**latest.context, "via": RECHECK_VIA}, verdict=latest.verdict,
                        client_key=latest.client_key)
@@ -143,7 +131,7 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="rechecked", data={q.id: answers.get(q.id)
                                                                               for q in questions}))
     db.session.flush()
-    reconsider(lead, again, now, {"by": "ready to talk"}, the_prospect(now))  # their own answers, just given
+    rescore(again, model, now, {"by": "ready to talk"}, mover=the_prospect(now), now=now)  # their own answers
     db.session.commit()
     return _recheck(lead, questions, form)
 
@@ -151,7 +139,7 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
 def _ready_lead(token: str) -> tuple[Lead, Submission]:
     payload = links().read("ready", token)
     lead = db.session.get(Lead, payload.get("l"))
-    latest = next((s for s in reversed(lead.submissions) if s.verdict != Verdict.HELD), None) if lead else None
+    latest = _route_setter(lead) if lead else None
     if lead is None or latest is None or address_key(lead.email) != payload.get("h"):
         raise NothingToDo("We no longer hold your answers, so please tell us where you stand again.")
     return lead, latest

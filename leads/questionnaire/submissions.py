@@ -16,7 +16,8 @@ from leads.models import Lead, LeadEvent, Submission
 from leads.nurture.subscriptions import start_opt_in
 from leads.questionnaire import BUYING_STAGE, COMPANY, EMAIL, NAME, ROLE, Questionnaire
 from leads.questionnaire.quality import alike, burst_reason
-from leads.scoring.handover import change_route, record_score, the_prospect
+from leads.scoring.handover import change_route, the_prospect
+from leads.scoring.rescore import lead_columns, record, submission_columns
 from leads.scoring.routing import Route, lead_route, submission_verdict
 from leads.scoring.score import EngagementEvent, Verdict, event_rows, score
 from leads.studio.counts import count_submission
@@ -73,24 +74,22 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
 
     lead = db.session.scalar(sa.select(Lead).where(Lead.email == email))
     held_back = verdict == Verdict.HELD and lead is not None
-    if lead is None:
-        lead = Lead(email=email, created_at=now, routed_at=now, route=lead_route(verdict))
+    if lead is None:  # its first route is the hand-over's to set, below
+        lead = Lead(email=email, created_at=now, routed_at=now)
         db.session.add(lead)
     if not held_back:
         take_answers(lead, answers, arrival.context)
-        record_score(lead, result)
+        record(lead, lead_columns(result))
     submission = Submission(lead=lead, created_at=now, answers=dict(answers),
                             context={**arrival.context, "events": event_rows(arrival.events)},
-                            model_version=model.version, verdict=verdict, receipt=result.receipt_rows(),
-                            gates_missed=list(result.gates_missed), quarantine_reasons=reasons,
-                            client_key=arrival.client_key)
-    record_score(submission, result)
+                            quarantine_reasons=reasons, client_key=arrival.client_key,
+                            **submission_columns(result, verdict))
     db.session.add_all([submission, LeadEvent(lead=lead, at=now, kind="submitted",
                                               data={"route": verdict, "score": result.total})])
-    db.session.flush()  # the hand-over's alert names the lead and the submission by id
-    if not held_back:
-        change_route(lead, lead_route(verdict), now, {"by": "submission", "submission_id": submission.id},
-                     the_prospect(now))
+    if held_back:
+        db.session.flush()  # the consents below name the submission by id
+    else:
+        change_route(lead, lead_route(verdict), now, {"by": "submission"}, the_prospect(now), submission=submission)
     if verdict != Verdict.HELD:  # one held back counts when a person releases it
         count_submission(submission.context, now, arrival.start_counted, model)
     start_opt_in(model, answers, lead, submission, lead_route(verdict) if not held_back else Route.QUARANTINED, now)
@@ -112,7 +111,3 @@ def _recent_from(client_key: str, since: dt.datetime, most: int) -> sa.Select[tu
     return sa.select(Submission.answers).where(Submission.client_key == client_key, Submission.created_at >= since) \
         .order_by(Submission.id.desc()).limit(most)
 
-
-def latest_submission_id(lead_id: int) -> int | None:
-    """The lead's latest submission: the one whose answers the lead shows, and whose route it takes."""
-    return db.session.scalar(sa.select(sa.func.max(Submission.id)).where(Submission.lead_id == lead_id))

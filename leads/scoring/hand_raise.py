@@ -16,11 +16,11 @@ from leads import clock
 from leads.extensions import db, site_content
 from leads.models import LeadEvent, Submission
 from leads.questionnaire import Questionnaire
-from leads.questionnaire.submissions import latest_submission_id
-from leads.scoring.handover import change_route, decided_at, record_score, the_prospect
+from leads.scoring.handover import decided_at, the_prospect
 from leads.scoring.model_versions import model_of_version
-from leads.scoring.routing import Route, lead_route, submission_verdict
-from leads.scoring.score import Verdict, events_from_rows, score
+from leads.scoring.rescore import rescore
+from leads.scoring.routing import Route
+from leads.scoring.score import HELD_BACK, Verdict
 
 HAND_RAISED = "hand_raised"
 
@@ -53,30 +53,21 @@ def raise_hand(source: str, *, submission_id: int | None = None, lead_id: int | 
     submission = _submission(submission_id, lead_id)
     if _raised_since_last_decision(submission):
         return HandRaise(submission.id, submission.lead_id, submission.verdict, already=True)
-    if submission.verdict in (Verdict.HELD, Verdict.SPAM):
+    if submission.verdict in HELD_BACK:
         raise HandRaiseError("Your answers are still being checked; we will be in touch once they are.")
     model = model_of_version(submission.model_version, model)
     conversation = model.conversation
     if conversation is None:
         raise HandRaiseError("This questionnaire has no question about talking to us.")
-    answers = {**submission.answers, conversation.question: conversation.asks}
-    # As of arrival, like a replay: only the answer about a conversation has changed.
-    result = score(answers, events_from_rows(submission.context.get("events") or ()), model, submission.created_at)
-    verdict = submission_verdict(result)
-    submission.answers = answers
+    submission.answers = {**submission.answers, conversation.question: conversation.asks}
     submission.context = {**submission.context, HAND_RAISED: {"at": now.isoformat(), "source": source[:40]}}
-    submission.verdict = verdict
-    submission.receipt = result.receipt_rows()
-    submission.gates_missed = list(result.gates_missed)
-    record_score(submission, result)
-    lead = submission.lead
-    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind=HAND_RAISED,
-                             data={"source": source[:40], "submission_id": submission.id, "route": verdict}))
-    if latest_submission_id(lead.id) == submission.id:
-        record_score(lead, result)
-        change_route(lead, lead_route(verdict), now, {"by": HAND_RAISED, "source": source[:40],
-                                                    "submission_id": submission.id}, the_prospect(now))
-    lead_key = lead.id
+    lead_key = submission.lead_id
+    raised = LeadEvent(lead_id=lead_key, at=now, kind=HAND_RAISED)  # before the route change it causes
+    db.session.add(raised)
+    # As of arrival, like a replay: only the answer about a conversation has changed.
+    verdict = rescore(submission, model, submission.created_at, {"by": HAND_RAISED, "source": source[:40]},
+                      mover=the_prospect(now), now=now)
+    raised.data = {"source": source[:40], "submission_id": submission.id, "route": verdict}
     db.session.commit()
     return HandRaise(submission.id, lead_key, verdict)
 

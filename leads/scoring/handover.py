@@ -33,7 +33,6 @@ from leads.extensions import db
 from leads.inbox.statuses import NEW, SPAM
 from leads.models import Assignment, Lead, LeadEvent, Submission, User
 from leads.scoring.routing import Pick, Rep, Route, choose_rep
-from leads.scoring.score import SCORED_DIMENSIONS, ScoreResult
 from leads.studio.counts import count_sales_ready
 
 
@@ -75,32 +74,23 @@ def decided_at(lead_id: int) -> dt.datetime | None:
                              .where(LeadEvent.lead_id == lead_id, LeadEvent.kind == "status"))
 
 
-def stored_points(result: ScoreResult) -> dict[str, int]:
-    """The points of each dimension that leads and submissions keep in a column of their own."""
-    return {dimension: result.points.get(dimension, 0) for dimension in SCORED_DIMENSIONS}
-
-
-def record_score(row: Lead | Submission, result: ScoreResult) -> None:
-    """Write a score onto a lead or a submission: the points of each stored dimension, and the total."""
-    for dimension, points in stored_points(result).items():
-        setattr(row, dimension, points)
-    if isinstance(row, Lead):
-        row.score = result.total
-    else:
-        row.total = result.total
-
-
 def change_route(lead: Lead, route: Route, now: dt.datetime, why: Mapping[str, Any], mover: Mover,
-                 to: Pick | None = None) -> bool:
-    """Move a stored ``lead`` to ``route``, logging the change; a lead that becomes ready (or is ready
-    with no owner) is handed over to sales. ``why`` says what moved it, on the event and the alert;
-    ``mover`` who did, which decides whether it may (``may_move``). Returns whether the lead moved.
-    ``to`` is the rep the hand-over goes to when that is already decided (a booked meeting is with them),
-    instead of whoever's turn it is: the rep who will hold the meeting is the one alerted.
+                 to: Pick | None = None, submission: Submission | None = None) -> bool:
+    """Move ``lead`` to ``route``, logging the change; a lead that becomes ready (or is ready with no owner)
+    is handed over to sales. ``why`` says what moved it, on the event and the alert, with the ``submission``
+    whose answers did, if answers did; ``mover`` who did, which decides whether it may (``may_move``).
+    Returns whether the lead moved. ``to`` is the rep the hand-over goes to when that is already decided (a
+    booked meeting is with them), instead of whoever's turn it is: the rep who will hold the meeting is the
+    one alerted. A new lead, not stored yet, takes its first route here too.
 
     A prospect's act that a person's decision outranks is logged on the lead as ``route_kept``; a model's
     is not (a rescore lists the leads it left alone, and would log them again on every run)."""
-    before = lead.route
+    before: Route | None = lead.route  # None for a new lead, not stored yet
+    if before is None:
+        lead.route = route  # its first route: nobody has decided anything about it yet
+    # What the caller added comes first (a new lead and its answers, its own events): what follows names it by id.
+    db.session.flush()
+    why = {**why, **_named(submission)}
     hand_over = route == Route.SALES_READY and (before != Route.SALES_READY or lead.owner_id is None)
     if (before != route or hand_over) and not may_move(lead, mover):
         if mover.who == "prospect" and before != route:
@@ -114,6 +104,10 @@ def change_route(lead: Lead, route: Route, now: dt.datetime, why: Mapping[str, A
         _hand_over(lead, now, before, why, to)
     lead.route = route
     return before != route
+
+
+def _named(submission: Submission | None) -> dict[str, int]:
+    return {"submission_id": submission.id} if submission is not None else {}
 
 
 def _hand_over(lead: Lead, now: dt.datetime, before: str | None, why: Mapping[str, Any], to: Pick | None) -> None:

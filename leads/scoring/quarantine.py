@@ -24,11 +24,12 @@ from leads.extensions import db
 from leads.models import LeadEvent, Submission, User
 from leads.nurture.subscriptions import ASKED, offer_reading
 from leads.questionnaire import Questionnaire
-from leads.questionnaire.submissions import latest_submission_id, take_answers
-from leads.scoring.handover import change_route, record_score, the_prospect
+from leads.questionnaire.submissions import take_answers
+from leads.scoring.handover import the_prospect
 from leads.scoring.model_versions import model_of_version
-from leads.scoring.routing import Route, lead_route, submission_verdict
-from leads.scoring.score import Verdict, events_from_rows, score
+from leads.scoring.rescore import rescore, speaks_for_lead
+from leads.scoring.routing import Route
+from leads.scoring.score import Verdict
 from leads.studio.counts import count_submission, has_draft
 
 PAGE = 50
@@ -64,32 +65,22 @@ def release(submission_id: int, reviewer_id: int, model: Questionnaire, now: dt.
     now = now or clock.now()
     submission, reviewer = _held(submission_id, reviewer_id)
     model = model_of_version(submission.model_version, model)
-    result = score(submission.answers, events_from_rows(submission.context.get("events") or ()), model,
-                   submission.created_at)
-    verdict = submission_verdict(result)
     reasons = list(submission.quarantine_reasons)
-    submission.verdict = verdict
-    submission.receipt = result.receipt_rows()
-    submission.gates_missed = list(result.gates_missed)
-    # Cleared, so a replay routes it as released; the reasons stay on the record of the review.
+    # Cleared, so that it is scored (now and by any replay) as released; the reasons stay on the review's record.
     submission.quarantine_reasons = []
     submission.context = {**submission.context, "review": _record("released", reviewer, now, reasons)}
-    record_score(submission, result)
     lead = submission.lead
-    db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="released", actor_id=reviewer.id,
-                             data={"by": reviewer.name, "submission_id": submission.id, "route": verdict,
-                                   "reasons": reasons}))
-    if latest_submission_id(lead.id) == submission.id:
+    released = LeadEvent(lead_id=lead.id, at=now, kind="released", actor_id=reviewer.id)  # before what it moves
+    db.session.add(released)
+    for_lead = speaks_for_lead(submission)
+    if for_lead:  # held answers reach the lead only now
         take_answers(lead, submission.answers, submission.context)
-        record_score(lead, result)
-        db.session.flush()
-        # The prospect acted when the answers arrived: a decision sales made since then stands.
-        change_route(lead, lead_route(verdict), now,
-                     {"by": "release", "released_by": reviewer.name, "submission_id": submission.id},
-                     the_prospect(submission.created_at))
-        mailed = _answer_the_prospect(model, submission, now)
-    else:  # newer answers came since, and what they asked for was answered then
-        mailed = ""
+    # As of arrival, as if never held; the prospect acted then, so a decision sales made since then stands.
+    verdict = rescore(submission, model, submission.created_at, {"by": "release", "released_by": reviewer.name},
+                      mover=the_prospect(submission.created_at), now=now)
+    released.data = {"by": reviewer.name, "submission_id": submission.id, "route": verdict, "reasons": reasons}
+    # Newer answers that came since were answered then.
+    mailed = _answer_the_prospect(model, submission, now) if for_lead else ""
     count_submission(submission.context, submission.created_at, has_draft(submission.id), model)
     review = Review(submission.id, lead.id, verdict, mailed)
     db.session.commit()

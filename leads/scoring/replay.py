@@ -20,13 +20,12 @@ from leads import clock
 from leads.extensions import db
 from leads.models import Lead, Submission
 from leads.questionnaire import Questionnaire
-from leads.scoring.handover import THE_MODEL, change_route, model_may_move, stored_points
-from leads.scoring.routing import Route, lead_route, submission_verdict
-from leads.scoring.score import ScoreResult, Verdict, events_from_rows, score
+from leads.scoring.handover import THE_MODEL, change_route, model_may_move
+from leads.scoring.rescore import lead_columns, score_again, scored_as_of, submission_columns
+from leads.scoring.routing import Route, lead_route
+from leads.scoring.score import HELD_BACK, ScoreResult, Verdict
 
 BATCH = 2000
-# A submission scored again after it arrived (a click, as of then) keeps that moment here, in its context.
-SCORED_AT = "scored_at"
 
 
 @dataclass(frozen=True)
@@ -54,22 +53,6 @@ class ReplayReport:
         """(from, to, leads) for each kind of route change, most common first."""
         tally = Counter((c.before, c.after) for c in self.changes)
         return [(before, after, n) for (before, after), n in tally.most_common()]
-
-
-def rescore_one(answers: Mapping[str, Any], context: Mapping[str, Any], quarantine_reasons: Sequence[str],
-                model: Questionnaire, at: dt.datetime) -> tuple[ScoreResult, Verdict]:
-    """A stored submission scored again as of the moment it arrived, with the events stored alongside it."""
-    result = score(answers, events_from_rows(context.get("events") or ()), model, at)
-    return result, submission_verdict(result, quarantine_reasons)
-
-
-def scored_as_of(created_at: dt.datetime, context: Mapping[str, Any]) -> dt.datetime:
-    """The moment a stored submission's score was computed as of: when it arrived, unless scored again since."""
-    try:
-        at = dt.datetime.fromisoformat(str(context[SCORED_AT]))
-    except (KeyError, ValueError):
-        return created_at
-    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
 def _lead_routes(latest: Mapping[int, tuple[ScoreResult, Verdict]]) -> dict[int, tuple[ScoreResult, Route]]:
@@ -116,15 +99,14 @@ def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], 
     verdicts: dict[int, tuple[ScoreResult, Verdict]] = {}
     updates: list[dict[str, Any]] = []
     for row in _stored(batch, since):
-        result, verdict = rescore_one(row.answers, row.context, row.quarantine_reasons, model,
+        # Row by row as ``rescore`` does one submission, written in bulk below.
+        result, verdict = score_again(row.answers, row.context, row.quarantine_reasons, row.verdict, model,
                                       scored_as_of(row.created_at, row.context))
-        if row.verdict == Verdict.SPAM:  # a person's call stands: it stays out
-            verdict = Verdict.SPAM
-        held = verdict in (Verdict.HELD, Verdict.SPAM)
+        held = verdict in HELD_BACK
         if not held or row.lead_id not in verdicts:
             verdicts[row.lead_id] = (result, Verdict.HELD if held else verdict)
         if apply:
-            updates.append(_score_columns(row.id, result, verdict))
+            updates.append({"id": row.id, **submission_columns(result, verdict)})
         report.submissions += 1
         if progress:
             progress(1)
@@ -140,12 +122,6 @@ def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], 
     return report
 
 
-def _score_columns(submission_id: int, result: ScoreResult, verdict: Verdict) -> dict[str, Any]:
-    return {"id": submission_id, **stored_points(result), "total": result.total, "verdict": verdict,
-            "receipt": result.receipt_rows(), "gates_missed": list(result.gates_missed),
-            "model_version": result.model_version}
-
-
 def _write(model: Questionnaire, updates: list[dict[str, Any]], latest: Mapping[int, tuple[ScoreResult, Route]],
            changes: Sequence[RouteChange]) -> None:
     now = clock.now()
@@ -154,8 +130,7 @@ def _write(model: Questionnaire, updates: list[dict[str, Any]], latest: Mapping[
     changed = {change.lead_id: change for change in changes}
     # Scores in bulk, routes never: the leads whose route changes go through the hand-over like any other
     # move, and those a person decided about keep theirs (their score is the new model's all the same).
-    lead_rows = [{"id": lead_id, **stored_points(result), "score": result.total}
-                 for lead_id, (result, _route) in latest.items()]
+    lead_rows = [{"id": lead_id, **lead_columns(result)} for lead_id, (result, _route) in latest.items()]
     for start in range(0, len(lead_rows), BATCH):
         db.session.execute(sa.update(Lead), lead_rows[start:start + BATCH])
     for lead in db.session.scalars(sa.select(Lead).where(Lead.id.in_(changed))):

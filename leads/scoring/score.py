@@ -29,12 +29,14 @@ class Verdict(StrEnum):
 
 
 VERDICTS = (Verdict.SALES_READY, Verdict.WARMING, Verdict.NURTURE, Verdict.DISQUALIFIED)
+# Answers that move nothing: a lead's route follows its latest submission with any other verdict.
+HELD_BACK = (Verdict.HELD, Verdict.SPAM)
 # The dimensions whose points a lead and a submission keep in columns of their own (``leads.models.ScoredPoints``),
 # beside the receipt, which keeps every dimension of the model: the one list that webhooks, exports and pages read.
 SCORED_DIMENSIONS = ("fit", "intent", "engagement")
 
-__all__ = ["SCORED_DIMENSIONS", "VERDICTS", "EngagementEvent", "ReceiptItem", "ScoreResult", "Threshold", "Verdict",
-           "decayed", "engagement_now", "event_rows", "events_from_rows", "phrase_pattern", "score"]
+__all__ = ["HELD_BACK", "SCORED_DIMENSIONS", "VERDICTS", "EngagementEvent", "ReceiptItem", "ScoreResult", "Threshold",
+           "Verdict", "decayed", "engagement_now", "event_rows", "events_from_rows", "phrase_pattern", "score"]
 
 
 @dataclass(frozen=True)

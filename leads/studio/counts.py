@@ -53,7 +53,7 @@ from leads.models import (
 )
 from leads.questionnaire import Questionnaire
 from leads.scoring.model_versions import model_of_version
-from leads.scoring.score import Verdict
+from leads.scoring.score import HELD_BACK
 from leads.studio import funnel
 from leads.studio.waits import wait_bucket
 
@@ -66,8 +66,6 @@ TOUCHES = ("any", "first", "last")
 SPOKEN_TO = (CONTACTED, MEETING_SET, WON, LOST)
 # A "Ready to talk?" re-check is stored as a submission with this "via": earlier answers, not a questionnaire.
 RECHECK_VIA = "ready to talk"
-# Submissions whose answers moved nothing: held for review, or confirmed as spam.
-HELD = (Verdict.HELD, Verdict.SPAM)
 
 
 @dataclass(frozen=True)
@@ -293,7 +291,7 @@ def _ready_context(submissions: Iterable[tuple[dt.datetime, str, Mapping[str, An
     earliest such if none had; the latest if the lead was never sales-ready)."""
     found: Mapping[str, Any] | None = None
     for created_at, verdict, context in submissions:
-        if verdict not in HELD and (found is None or ready_at is None or created_at <= ready_at):
+        if verdict not in HELD_BACK and (found is None or ready_at is None or created_at <= ready_at):
             found = context or {}
     return found or {}
 
@@ -409,7 +407,7 @@ class _Tally:
 
 _SENT = sa.select(Submission.created_at, Submission.context, Submission.model_version,
                   sa.exists().where(QuestionnaireDraft.submission_id == Submission.id).label("from_draft")
-                  ).where(Submission.verdict.not_in(HELD))
+                  ).where(Submission.verdict.not_in(HELD_BACK))
 
 
 def _firsts(name: str, *where: sa.ColumnElement[bool]) -> sa.Subquery:
