@@ -26,10 +26,10 @@ from werkzeug.serving import make_server
 
 from leads import create_app
 from leads.extensions import db
+from tests.fixtures.browser import answer_questionnaire
 from tests.fixtures.clocks import MovingClock
 from tests.fixtures.factories import PASSWORD
 from tests.fixtures.mail import Inbox, free_port, running_smtp
-from tests.questionnaire.test_browser import answer_questionnaire
 
 PHONE = {"viewport": {"width": 320, "height": 720}, "is_mobile": True, "has_touch": True}
 PAGE_WIDTH = "Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0)"
