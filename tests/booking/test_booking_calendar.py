@@ -22,6 +22,8 @@ from leads.models import Availability, Meeting
 from tests.fixtures.clocks import FixedClock
 from tests.fixtures.factories import book_through, csrf_token, slot_values, token_for
 
+pytestmark = pytest.mark.subprocess  # each test starts Radicale
+
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any], fixed_clock: FixedClock) -> dict[str, Any]:

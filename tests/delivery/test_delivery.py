@@ -272,6 +272,7 @@ def wait_until(condition: Any, timeout: float = 60.0) -> bool:
     return condition()
 
 
+@pytest.mark.subprocess
 def test_a_running_worker_picks_up_a_new_alert_and_stops_on_sigterm(app_config, make_user, make_lead,
                                                                    smtp_server) -> None:
     make_user("sales")
@@ -287,6 +288,7 @@ def test_a_running_worker_picks_up_a_new_alert_and_stops_on_sigterm(app_config, 
     assert "stopped after 1 deliveries" in err
 
 
+@pytest.mark.subprocess
 def test_worker_killed_mid_batch_loses_nothing_and_repeats_only_under_the_same_key(
         app: Flask, app_config, receiver: WebhookReceiver) -> None:
     endpoint_id = subscribe(app, receiver)
@@ -311,6 +313,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_repeats_only_under_the_same_k
     assert {m.status for m in messages(app, channel="webhook")} == {"sent"}
 
 
+@pytest.mark.subprocess
 @pytest.mark.postgres
 @pytest.mark.skipif(not ON_POSTGRES, reason="several workers share the outbox on PostgreSQL only")
 def test_four_workers_on_postgresql_deliver_each_webhook_exactly_once(app: Flask, app_config,

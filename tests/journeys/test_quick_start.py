@@ -32,7 +32,7 @@ from tests.fixtures.factories import persona_answers
 from tests.fixtures.mail import free_port
 from tests.journeys.conftest import Walk, report
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.quick_start, pytest.mark.browser]
 
 # Installing from an empty .venv downloads every dependency; a cold cache on a loaded machine is slow.
 START_SECONDS = 900
