@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 
 from leads.booking.invite import Invite, invite_ics
 from leads.booking.meetings import MAIL_NEEDS, book_url, meeting_url
@@ -62,7 +62,7 @@ def meeting_mail(payload: dict[str, Any], stamp: dt.datetime) -> MeetingMail:
     rep_zone = zone_of(rep)
     shown_zone = zone if context["audience"] == "prospect" else rep_zone
     context.update(meeting=meeting, rep=rep, when=when_text(start, shown_zone), manage_url=meeting_url(meeting),
-                   lead_url=f"{current_app.config['SITE_URL'].rstrip('/')}/inbox/leads/{lead.id}")
+                   lead_url=url_for("inbox.lead_detail", lead_id=lead.id, _external=True))
     other = rep.name if context["audience"] == "prospect" else lead.name
     subjects = {
         "booked": f"Booked: a conversation with {other}, {context['when']}",

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 
 from leads import clock
 from leads.booking import links
@@ -334,7 +334,7 @@ def book_token(lead_id: int) -> str:
 
 def book_url(lead_id: int) -> str:
     """The absolute booking link, for mails (this helper's and others': nurture's "Ready to talk?", hand-raise)."""
-    return f"{current_app.config['SITE_URL'].rstrip('/')}/book/{book_token(lead_id)}"
+    return url_for("booking.pick", token=book_token(lead_id), _external=True)
 
 
 def lead_from_token(token: str) -> Lead:
@@ -350,7 +350,7 @@ def meeting_token(meeting: Meeting) -> str:
 
 
 def meeting_url(meeting: Meeting) -> str:
-    return f"{current_app.config['SITE_URL'].rstrip('/')}/book/meeting/{meeting_token(meeting)}"
+    return url_for("booking.meeting", token=meeting_token(meeting), _external=True)
 
 
 def meeting_from_token(token: str) -> Meeting:

@@ -25,7 +25,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import orm
 
 from leads import clock
@@ -37,7 +37,7 @@ from leads.delivery.alerts import Alert, sales_alert
 from leads.delivery.email import Bounced, build_email, message_id, send_email
 from leads.delivery.outbox import DOORBELL
 from leads.delivery.payload import encode as encode_body
-from leads.delivery.payload import lead_link, receipt_summary, webhook_body
+from leads.delivery.payload import receipt_summary, webhook_body
 from leads.delivery.webhooks import post, signed_headers
 from leads.extensions import db, site_content
 from leads.models import DeliveryAttempt, Lead, OutboxMessage, User, WebhookEndpoint
@@ -137,7 +137,7 @@ def deliver(message: OutboxMessage) -> str:
         endpoint = message.endpoint
         if endpoint is None:
             raise Undeliverable("The endpoint was removed.")
-        body = encode_body(_webhook_body(message, lead, config["SITE_URL"]))
+        body = encode_body(_webhook_body(message, lead))
         # The real time, even under a test's CLOCK: receivers check it against their own clocks (5 minutes).
         headers = signed_headers(endpoint.secret, message.key, dt.datetime.now(dt.UTC), body)
         response = post(endpoint.url, headers, body, float(config["WEBHOOK_TIMEOUT_SECONDS"]))
@@ -152,7 +152,7 @@ def deliver(message: OutboxMessage) -> str:
     if message.topic == DIGEST:
         return send_email(_digest_email(message, config), config)
     if message.topic == LINK_TOPIC:
-        if (mail := link_mail(message, config["SITE_URL"])) is None:
+        if (mail := link_mail(message)) is None:
             return "Not mailed: nothing is kept about this address, and the request no longer keeps it either."
         subject, context = mail
         return send_email(_email(message, config, "privacy_link", subject, dict(context)), config)
@@ -165,18 +165,18 @@ def deliver(message: OutboxMessage) -> str:
     return send_email(_alert_email(message, lead, config), config)
 
 
-def _webhook_body(message: OutboxMessage, lead: Lead | None, site_url: str) -> dict[str, Any]:
+def _webhook_body(message: OutboxMessage, lead: Lead | None) -> dict[str, Any]:
     facts = {k: v for k, v in message.payload.items() if k != "lead_id"}
     if message.topic == PING or lead is None:
         return webhook_body(message.topic, message.created_at, message.payload)
     latest = lead.submissions[-1] if lead.submissions else None
     submission = ({c: getattr(latest, c) for c in ("model_version", "verdict", "total", "fit", "intent",
                                                     "engagement", "gates_missed", "receipt")} if latest else {})
-    return webhook_body(message.topic, message.created_at, facts, lead_facts(lead, site_url),
+    return webhook_body(message.topic, message.created_at, facts, lead_facts(lead),
                         latest.answers if latest else {}, receipt_summary(submission))
 
 
-def lead_facts(lead: Lead, site_url: str) -> dict[str, Any]:
+def lead_facts(lead: Lead) -> dict[str, Any]:
     """The lead as a receiver sees it: who, where it stands, its scores, its owner, and its page."""
     owner = {"name": lead.owner.name, "email": lead.owner.email} if lead.owner else None
     return {
@@ -184,28 +184,33 @@ def lead_facts(lead: Lead, site_url: str) -> dict[str, Any]:
         "route": lead.route, "status": lead.status, "stage": lead.stage, "source": lead.source,
         "score": lead.score, "fit": lead.fit, "intent": lead.intent, "engagement": lead.engagement,
         "owner": owner, "created_at": lead.created_at.isoformat(), "routed_at": lead.routed_at.isoformat(),
-        "url": lead_link(site_url, lead.id),
+        "url": lead_url(lead.id),
     }
 
 
-def _lead_alert(topic: str, lead: Lead, site_url: str, facts: dict[str, Any]) -> Alert:
+def lead_url(lead_id: int) -> str:
+    """The lead page in the inbox, absolute, for alerts and webhooks."""
+    return url_for("inbox.lead_detail", lead_id=lead_id, _external=True)
+
+
+def _lead_alert(topic: str, lead: Lead, facts: dict[str, Any]) -> Alert:
     latest = lead.submissions[-1] if lead.submissions else None
     model = site_content().questionnaire()
     labels = {q.id: q.label for q in model.questions if q.id in OWN_WORDS}
     return sales_alert(topic, {"name": lead.name, "email": lead.email, "company": lead.company},
                        latest.answers if latest else {}, latest.receipt if latest else [], labels,
-                       lead_link(site_url, lead.id), facts)
+                       lead_url(lead.id), facts)
 
 
 def _alert_email(message: OutboxMessage, lead: Lead, config: Any) -> EmailMessage:
-    alert = _lead_alert(message.topic, lead, config["SITE_URL"], message.payload)
+    alert = _lead_alert(message.topic, lead, message.payload)
     return _email(message, config, "alert", alert.subject, {"alert": alert})
 
 
 def _digest_email(message: OutboxMessage, config: Any) -> EmailMessage:
     """One mail for the leads handed to a rep since the last digest, each as its own alert would say it."""
     leads = [db.session.get(Lead, lead_id) for lead_id in message.payload["lead_ids"]]
-    alerts = [_lead_alert("lead.sales_ready", lead, config["SITE_URL"], {}) for lead in leads if lead is not None]
+    alerts = [_lead_alert("lead.sales_ready", lead, {}) for lead in leads if lead is not None]
     if not alerts:
         raise Undeliverable("None of its leads exists any more.")
     subject = f"{len(alerts)} lead{'s' if len(alerts) != 1 else ''} for you since your last digest"

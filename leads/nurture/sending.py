@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import markdown
 import nh3
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 
 from leads import clock
 from leads.delivery import Undeliverable
@@ -47,12 +47,14 @@ log = logging.getLogger(__name__)
 BATCH = 1000
 # A lead with a meeting on the calendar has booked: the sequence has done its work.
 BOOKED_STATUSES = tuple(s for s in ("meeting_set", "won") if s in LABELS)
-EMAIL_PATHS = {"confirm": "confirm", "unsubscribe": "unsubscribe", "read": "read", "ready": "ready"}
+# The page each kind of link opens.
+LINK_PAGES = {"confirm": "nurture.confirmation_page", "unsubscribe": "nurture.unsubscribe_page", "read": "nurture.read",
+              "ready": "nurture.ready"}
 
 
 def link(purpose: str, token: str) -> str:
-    """An absolute link of a nurture mail; the worker has no request, so it is built from ``SITE_URL``."""
-    return f"{str(current_app.config['SITE_URL']).rstrip('/')}/email/{EMAIL_PATHS[purpose]}/{token}"
+    """An absolute link of a nurture mail."""
+    return url_for(LINK_PAGES[purpose], token=token, _external=True)
 
 
 def queue_due_emails(now: dt.datetime | None = None, only_worker: bool = True) -> int:
@@ -261,8 +263,7 @@ def compose(topic: str, name: str, payload: Mapping[str, Any], to: MailLinks) ->
 
 def _render(subject: str, name: str, context: dict[str, Any], unsubscribe: str) -> Composed:
     env = current_app.jinja_env
-    context = {**context, "subject": subject, "name": name, "site_name": current_app.config["SITE_NAME"],
-               "site_url": current_app.config["SITE_URL"]}
+    context = {**context, "subject": subject, "name": name, "site_name": current_app.config["SITE_NAME"]}
     return Composed(subject, env.get_template("email/nurture.txt").render(context),
                     env.get_template("email/nurture.html").render(context), unsubscribe)
 

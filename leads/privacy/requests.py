@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from leads import clock
@@ -60,7 +60,7 @@ def ask_for_link(email: str, purpose: str) -> None:
     db.session.commit()
 
 
-def link_mail(message: OutboxMessage, site_url: str) -> tuple[str, Mapping[str, Any]] | None:
+def link_mail(message: OutboxMessage) -> tuple[str, Mapping[str, Any]] | None:
     """The subject and template context of the mail; the link is signed as it is sent, so it expires from then.
 
     None when Doorstep holds nothing about the address (other requests for a link aside): no mail goes, and
@@ -75,7 +75,7 @@ def link_mail(message: OutboxMessage, site_url: str) -> tuple[str, Mapping[str, 
     message.lead_id = person.lead_ids[0] if person.lead_ids else None
     purpose = str(message.payload.get("purpose"))
     token = link_token(message.recipient, purpose)
-    link = f"{site_url.rstrip('/')}/privacy/your-data/{purpose}/{token}"
+    link = url_for(f"privacy.{purpose}_by_link", token=token, _external=True)
     hours = float(current_app.config["PRIVACY_LINK_HOURS"])
     subject = "Your copy of your data" if purpose == "export" else "Confirm that we should erase your data"
     return subject, {"purpose": purpose, "link": link, "hours": f"{hours:g}", "subject": subject}
