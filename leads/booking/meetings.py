@@ -9,16 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, url_for
 
-from leads import clock
-from leads.booking import links
+from leads import clock, links
 from leads.booking.availability import (
     SHOWN_SLOTS,
     BookingError,
@@ -319,17 +318,32 @@ def meetings_of(lead_id: int) -> Sequence[Meeting]:
     return db.session.scalars(sa.select(Meeting).where(Meeting.lead_id == lead_id).order_by(Meeting.start)).all()
 
 
-def _secret() -> str:
-    return str(current_app.config["SECRET_KEY"])
+class BookLink(TypedDict):
+    """A lead's booking link: no login, for this lead only."""
+
+    lead_id: int
 
 
-def _max_age() -> float:
-    return float(current_app.config["BOOKING_LINK_DAYS"]) * 86400
+class MeetingLink(TypedDict):
+    """A meeting's link to move or cancel it; the UID keeps it from opening another meeting with the same id."""
+
+    meeting_id: int
+    uid: str
+
+
+def _booking_days(config: Mapping[str, Any]) -> dt.timedelta:
+    return dt.timedelta(days=float(config["BOOKING_LINK_DAYS"]))
+
+
+# Until BOOKING_LINK_DAYS after this change, links in mails name their lead "lead" and their meeting "meeting".
+BOOK = links.Purpose("doorstep.booking.book", BookLink, _booking_days, links.renamed({"lead": "lead_id"}))
+MEETING = links.Purpose("doorstep.booking.meeting", MeetingLink, _booking_days,
+                        links.renamed({"meeting": "meeting_id"}))
 
 
 def book_token(lead_id: int) -> str:
     """The signed per-lead booking link's token (``/book/<token>``): no login, expires, for this lead only."""
-    return links.sign(_secret(), links.BOOK, {"lead": lead_id}, clock.now())
+    return links.sign(BOOK, BookLink(lead_id=lead_id))
 
 
 def book_url(lead_id: int) -> str:
@@ -338,15 +352,14 @@ def book_url(lead_id: int) -> str:
 
 
 def lead_from_token(token: str) -> Lead:
-    value = links.read(_secret(), links.BOOK, token, _max_age(), clock.now())
-    lead = db.session.get(Lead, value.get("lead")) if isinstance(value.get("lead"), int) else None
+    lead = db.session.get(Lead, links.read(BOOK, token)["lead_id"])
     if lead is None:
         raise links.LinkError("This link is not valid any more.")
     return lead
 
 
 def meeting_token(meeting: Meeting) -> str:
-    return links.sign(_secret(), links.MEETING, {"meeting": meeting.id, "uid": meeting.uid}, clock.now())
+    return links.sign(MEETING, MeetingLink(meeting_id=meeting.id, uid=meeting.uid))
 
 
 def meeting_url(meeting: Meeting) -> str:
@@ -354,9 +367,9 @@ def meeting_url(meeting: Meeting) -> str:
 
 
 def meeting_from_token(token: str) -> Meeting:
-    value = links.read(_secret(), links.MEETING, token, _max_age(), clock.now())
-    meeting = db.session.get(Meeting, value.get("meeting")) if isinstance(value.get("meeting"), int) else None
-    if meeting is None or meeting.uid != value.get("uid"):
+    signed = links.read(MEETING, token)
+    meeting = db.session.get(Meeting, signed["meeting_id"])
+    if meeting is None or meeting.uid != signed["uid"]:
         raise links.LinkError("This link is not valid any more.")
     return meeting
 

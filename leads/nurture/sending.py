@@ -19,7 +19,7 @@ import nh3
 import sqlalchemy as sa
 from flask import current_app, url_for
 
-from leads import clock
+from leads import clock, links
 from leads.delivery import Undeliverable
 from leads.delivery.email import build_email, message_id, send_email
 from leads.delivery.outbox import ring_doorbell
@@ -32,10 +32,15 @@ from leads.nurture.consent import suppression
 from leads.nurture.sequences import SequenceEmail, as_plain_text, linked
 from leads.nurture.subscriptions import (
     CONFIRM,
+    CONFIRM_LINK,
     MARKETING_TOPICS,
+    READ_LINK,
     READING_LIST_KEY,
+    READY_LINK,
     SEQUENCE,
-    links,
+    UNSUBSCRIBE_LINK,
+    HolderLink,
+    ReadLink,
     read_before_answering,
     sequences,
 )
@@ -47,14 +52,6 @@ log = logging.getLogger(__name__)
 BATCH = 1000
 # A lead with a meeting on the calendar has booked: the sequence has done its work.
 BOOKED_STATUSES = tuple(s for s in ("meeting_set", "won") if s in LABELS)
-# The page each kind of link opens.
-LINK_PAGES = {"confirm": "nurture.confirmation_page", "unsubscribe": "nurture.unsubscribe_page", "read": "nurture.read",
-              "ready": "nurture.ready"}
-
-
-def link(purpose: str, token: str) -> str:
-    """An absolute link of a nurture mail."""
-    return url_for(LINK_PAGES[purpose], token=token, _external=True)
 
 
 def queue_due_emails(now: dt.datetime | None = None, only_worker: bool = True) -> int:
@@ -225,16 +222,20 @@ class SignedLinks:
         return cls(lead.id, address_key(lead.email))
 
     def confirm(self) -> str:
-        return link("confirm", links().make("confirm", {"l": self.lead_id, "h": self.address_hash}))
+        token = links.sign(CONFIRM_LINK, HolderLink(lead_id=self.lead_id, address_hash=self.address_hash))
+        return url_for("nurture.confirmation_page", token=token, _external=True)
 
     def read(self, slug: str) -> str:
-        return link("read", links().make("read", {"l": self.lead_id, "s": slug}))
+        token = links.sign(READ_LINK, ReadLink(lead_id=self.lead_id, slug=slug))
+        return url_for("nurture.read", token=token, _external=True)
 
     def ready(self) -> str:
-        return link("ready", links().make("ready", {"l": self.lead_id, "h": self.address_hash}))
+        token = links.sign(READY_LINK, HolderLink(lead_id=self.lead_id, address_hash=self.address_hash))
+        return url_for("nurture.ready", token=token, _external=True)
 
     def unsubscribe(self) -> str:
-        return link("unsubscribe", links().make("unsubscribe", {"l": self.lead_id, "h": self.address_hash}))
+        token = links.sign(UNSUBSCRIBE_LINK, HolderLink(lead_id=self.lead_id, address_hash=self.address_hash))
+        return url_for("nurture.unsubscribe_page", token=token, _external=True)
 
 
 def compose(topic: str, name: str, payload: Mapping[str, Any], to: MailLinks) -> Composed:
