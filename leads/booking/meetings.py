@@ -29,12 +29,11 @@ from leads.booking.availability import (
 )
 from leads.dates import ZONES as ZONES  # booking's pages and forms take the zones from here
 from leads.dates import zone_or_default as zone_or_default
-from leads.delivery.outbox import announce, ring_doorbell
-from leads.delivery.schedule import GIVE_UP_AFTER
+from leads.delivery.outbox import announce, post
 from leads.extensions import db, site_content
 from leads.inbox.statuses import AWAITING_MEETING, CONTACTED, MEETING_SET, NEW, OPEN
 from leads.inbox.workflow import hand_to
-from leads.models import Lead, LeadEvent, Meeting, OutboxMessage, User
+from leads.models import Lead, LeadEvent, Meeting, User
 from leads.questionnaire.model import Conversation
 from leads.scoring.handover import THE_TEAM, change_route, next_rep, the_prospect
 from leads.scoring.routing import Pick, Rep
@@ -392,10 +391,7 @@ def mail_both(meeting: Meeting, lead: Lead, rep: User, kind: str, now: dt.dateti
 def queue_mail(meeting: Meeting, kind: str, recipient: str, now: dt.datetime, audience: str = "prospect",
            extra: dict[str, Any] | None = None) -> None:
     """One meeting mail in the outbox, carrying the meeting as it is now: a later change sends its own."""
-    db.session.add(OutboxMessage(
-        topic=MEETING_MAIL, channel="email", recipient=recipient, created_at=now, next_attempt_at=now,
-        give_up_at=now + GIVE_UP_AFTER,
-        payload={"lead_id": meeting.lead_id, "meeting_id": meeting.id, "kind": kind, "audience": audience,
-                 "start": meeting.start.isoformat(), "end": meeting.end.isoformat(), "sequence": meeting.sequence,
-                 "timezone": meeting.timezone, **(extra or {})}))
-    ring_doorbell()
+    post(MEETING_MAIL, recipient, {
+        "lead_id": meeting.lead_id, "meeting_id": meeting.id, "kind": kind, "audience": audience,
+        "start": meeting.start.isoformat(), "end": meeting.end.isoformat(), "sequence": meeting.sequence,
+        "timezone": meeting.timezone, **(extra or {})}, at=now)

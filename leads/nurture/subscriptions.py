@@ -16,10 +16,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from leads import clock, links
-from leads.delivery.outbox import ring_doorbell
-from leads.delivery.schedule import GIVE_UP_AFTER
+from leads.delivery.outbox import post
 from leads.extensions import db, site_content
-from leads.models import Consent, Lead, LeadEvent, NurtureSend, NurtureSubscription, OutboxMessage, Submission
+from leads.models import Consent, Lead, LeadEvent, NurtureSend, NurtureSubscription, Submission
 from leads.nurture import recommend_reading
 from leads.nurture.consent import (
     MARKETING,
@@ -140,8 +139,7 @@ def _queue_confirmation(model: Questionnaire, answers: Mapping[str, Any], lead: 
     found.state, found.address_hash, found.reading, found.consent_id = "pending", address, reading, marketing.id
     found.track = sequences().track_for(matching)
     found.stopped_at, found.stop_reason, found.next_email_at = None, "", None
-    db.session.add(_mail(CONFIRM, lead, now))
-    ring_doorbell()
+    post(CONFIRM, lead.email, {"lead_id": lead.id}, at=now)
     return ASKED
 
 
@@ -182,11 +180,10 @@ def confirm(token: str) -> Confirmed:
         db.session.execute(sa.update(Consent).where(Consent.id == subscription.consent_id).values(confirmed_at=now))
     lift_suppression(subscription.address_hash)  # a new, confirmed yes outweighs an earlier unsubscribe
     reading = list(subscription.reading)
-    db.session.add(_mail(READING_LIST, lead, now, {"email": READING_LIST_KEY, "articles": reading}))
+    post(READING_LIST, lead.email, {"lead_id": lead.id, "email": READING_LIST_KEY, "articles": reading}, at=now)
     db.session.add_all([NurtureSend(lead_id=lead.id, email=READING_LIST_KEY, article=slug, at=now) for slug in reading])
     subscription.next_email_at = _first_due(subscription.track, now)
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="nurture_confirmed", data={"track": subscription.track}))
-    ring_doorbell()
     db.session.commit()
     return Confirmed("confirmed", lead.name)
 
@@ -271,11 +268,6 @@ def _first_due(track: str, now: dt.datetime, skip: int = 0) -> dt.datetime | Non
 def _stop(subscription: NurtureSubscription, reason: str, now: dt.datetime) -> None:
     subscription.state, subscription.stop_reason, subscription.stopped_at = "stopped", reason, now
     subscription.next_email_at = None
-
-
-def _mail(topic: str, lead: Lead, now: dt.datetime, payload: Mapping[str, Any] | None = None) -> OutboxMessage:
-    return OutboxMessage(topic=topic, channel="email", recipient=lead.email, created_at=now, next_attempt_at=now,
-                         give_up_at=now + GIVE_UP_AFTER, payload={"lead_id": lead.id, **(payload or {})})
 
 
 __all__ = ["NURTURE_TOPICS", "NothingToDo", "confirm", "confirmation", "offer_reading", "resubscribe",

@@ -13,14 +13,17 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import Flask, current_app, url_for
 
-from leads import clock, links
-from leads.delivery.outbox import ring_doorbell
-from leads.delivery.schedule import GIVE_UP_AFTER
+from leads import links
+from leads.delivery import NothingToSend, Undeliverable
+from leads.delivery.email import Mail, mail_from
+from leads.delivery.outbox import post
+from leads.delivery.registry import renders, schedule
 from leads.extensions import db
 from leads.models import OutboxMessage
 from leads.privacy.data_map import find_person
+from leads.privacy.retention import purge_when_due
 
 # What a link lets its holder do; each is signed with a salt of its own, so one cannot stand for the other.
 PURPOSES = {
@@ -28,6 +31,11 @@ PURPOSES = {
     "erase": "Erase my data",
 }
 LINK_TOPIC = "privacy.link"
+
+
+def register(app: Flask) -> None:
+    renders(app, data_link_mail, LINK_TOPIC)
+    schedule(app, purge_when_due)
 
 
 class DataLink(TypedDict):
@@ -63,30 +71,28 @@ def address_of(token: str, purpose: str) -> str:
 
 def ask_for_link(email: str, purpose: str) -> None:
     """Queue the request; whether there is anything on this address is the worker's question, not the asker's."""
-    now = clock.now()
-    db.session.add(OutboxMessage(topic=LINK_TOPIC, channel="email", recipient=email.strip().lower(),
-                                 payload={"purpose": purpose}, created_at=now, next_attempt_at=now,
-                                 give_up_at=now + GIVE_UP_AFTER))
-    ring_doorbell()
+    post(LINK_TOPIC, email.strip().lower(), {"purpose": purpose})
     db.session.commit()
 
 
-def link_mail(message: OutboxMessage) -> tuple[str, Mapping[str, Any]] | None:
-    """The subject and template context of the mail; the link is signed as it is sent, so it expires from then.
+def data_link_mail(message: OutboxMessage) -> Mail:
+    """The mail with the link; the link is signed as it is sent, so it expires from then.
 
-    None when Doorstep holds nothing about the address (other requests for a link aside): no mail goes, and
-    the request forgets the address. Otherwise the request is filed under the person's lead, for an export
-    or an erasure to find. The caller commits.
+    NothingToSend when Doorstep holds nothing about the address (other requests for a link aside): no mail
+    goes, and the request forgets the address. Otherwise the request is filed under the person's lead, for an
+    export or an erasure to find. The worker commits.
     """
     person = find_person(message.recipient)
     others = sa.exists().where(OutboxMessage.recipient == person.email, OutboxMessage.topic != LINK_TOPIC)
     if not person.lead_ids and not db.session.scalar(sa.select(others)):
         message.recipient = ""
-        return None
+        raise NothingToSend("Not mailed: nothing is kept about this address, and the request no longer keeps it "
+                            "either.")
     message.lead_id = person.lead_ids[0] if person.lead_ids else None
     purpose = str(message.payload.get("purpose"))
-    token = link_token(message.recipient, purpose)
-    link = url_for(f"privacy.{purpose}_by_link", token=token, _external=True)
+    if purpose not in LINKS:
+        raise Undeliverable(f"No such request as {purpose!r}.")
+    link = url_for(f"privacy.{purpose}_by_link", token=link_token(message.recipient, purpose), _external=True)
     hours = float(current_app.config["PRIVACY_LINK_HOURS"])
     subject = "Your copy of your data" if purpose == "export" else "Confirm that we should erase your data"
-    return subject, {"purpose": purpose, "link": link, "hours": f"{hours:g}", "subject": subject}
+    return mail_from("privacy_link", subject, {"purpose": purpose, "link": link, "hours": f"{hours:g}"})
