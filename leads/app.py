@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from leads import cli
+from leads import commands
 from leads.accounts import views as accounts
 from leads.booking import mails as meeting_mails
 from leads.booking import views as booking
@@ -98,7 +98,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cookies.register(app)
     caching.register(app, Path(__file__).resolve().parent)
     tracking.register(app)
-    cli.register(app)
+    commands.register(app)
     page_cache.register(app)  # it wraps the finished app's WSGI callable
     trust_proxies(app)  # outermost, so that every layer sees the real client, scheme and host
     return app
