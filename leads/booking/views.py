@@ -31,7 +31,6 @@ from leads.booking.availability import (
 )
 from leads.booking.availability import Slot as OfferedSlot
 from leads.booking.forms import AvailabilityForm, ConfirmForm, SlotForm, ZoneForm
-from leads.booking.links import LinkError
 from leads.booking.mails import when_text
 from leads.booking.meetings import (
     Offer,
@@ -51,6 +50,7 @@ from leads.booking.meetings import (
 )
 from leads.dates import ZONES, zone_or_default
 from leads.extensions import limiter
+from leads.links import LinkError
 from leads.models import Lead, Meeting, Submission
 from leads.web.forms import ActionForm
 
