@@ -221,7 +221,7 @@ class Doorbell:
         try:
             for _ in self.connection.notifies(timeout=seconds, stop_after=1):
                 pass
-        except Exception as exc:  # psycopg's errors, the server gone among them: back to polling
+        except Exception as exc:  # noqa: BLE001 - psycopg's errors, the server gone among them: back to polling
             log.warning("Outbox worker polls: the LISTEN connection failed: %s", exc)
             self.close()
 
