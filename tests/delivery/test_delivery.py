@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from leads.delivery import endpoints as delivery
+from leads.delivery.outbox import Webhook, post_many
 from leads.delivery.worker import run
 from leads.extensions import db
 from leads.inbox.workflow import assign_leads, change_status
@@ -256,11 +257,11 @@ def worker_process(app_config: dict[str, Any], *args: str) -> subprocess.Popen[s
 def add_pings(app: Flask, endpoint_id: int, count: int) -> list[str]:
     """Many messages at once, written straight to the outbox as the app would."""
     with app.app_context():
-        rows = [OutboxMessage(topic="endpoint.ping", payload={"n": n}, channel="webhook", endpoint_id=endpoint_id)
-                for n in range(count)]
-        db.session.add_all(rows)
+        before = db.session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
+        post_many("endpoint.ping", [(Webhook(endpoint_id), {"n": n}) for n in range(count)])
         db.session.commit()
-        return [row.key for row in rows]
+        return list(db.session.scalars(sa.select(OutboxMessage.key).where(OutboxMessage.id > before)
+                                       .order_by(OutboxMessage.id)))
 
 
 def wait_until(condition: Any, timeout: float = 60.0) -> bool:
