@@ -55,10 +55,12 @@ SLOW_FAMILIES := browser or naughty or subprocess or servers or quick_start
 test-fast: install-test lint
 	DOORSTEP_ENV=test $(BIN)/python -m pytest -m "not ($(SLOW_FAMILIES))" $(PYTEST_ARGS)
 
-# Static checks, part of `make test`: ruff (mistakes and dated idioms) and mypy (strict types).
+# Static checks, part of `make test`: ruff (mistakes and dated idioms), mypy (strict types) and import-linter (the
+# architecture: the pure core stays plain Python, services never import views, only the factory wires views).
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The colours of highlighted code, as a static stylesheet: the CSP forbids inline styles.
 code-css: install

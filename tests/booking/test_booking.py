@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 
 from leads.booking.meetings import MEETING_MAIL, book_token, meeting_token
-from leads.delivery.jobs import meeting_work
+from leads.booking.reminders import meeting_work
 from leads.extensions import db
 from leads.models import Assignment, FunnelTotal, Lead, LeadEvent, Meeting, OutboxMessage, User
 from leads.studio.counts import backfill

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 
 from leads.booking.meetings import meeting_token
-from leads.delivery.jobs import meeting_work
+from leads.booking.reminders import meeting_work
 from leads.extensions import db
 from leads.models import Availability, Meeting
 from tests.fixtures.clocks import FixedClock

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from leads.delivery import endpoints as delivery
+from leads.delivery.outbox import Webhook, post_many
 from leads.delivery.worker import run
 from leads.extensions import db
 from leads.inbox.workflow import assign_leads, change_status
@@ -255,11 +256,11 @@ def worker_process(app_config: dict[str, Any], *args: str) -> subprocess.Popen[s
 def add_pings(app: Flask, endpoint_id: int, count: int) -> list[str]:
     """Many messages at once, written straight to the outbox as the app would."""
     with app.app_context():
-        rows = [OutboxMessage(topic="endpoint.ping", payload={"n": n}, channel="webhook", endpoint_id=endpoint_id)
-                for n in range(count)]
-        db.session.add_all(rows)
+        before = db.session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
+        post_many("endpoint.ping", [(Webhook(endpoint_id), {"n": n}) for n in range(count)])
         db.session.commit()
-        return [row.key for row in rows]
+        return list(db.session.scalars(sa.select(OutboxMessage.key).where(OutboxMessage.id > before)
+                                       .order_by(OutboxMessage.id)))
 
 
 @pytest.mark.subprocess
@@ -330,7 +331,7 @@ def test_four_workers_on_postgresql_deliver_each_webhook_exactly_once(app: Flask
 
 def test_a_ready_lead_still_new_past_the_service_level_alerts_the_admins_once(
         make_app, make_user, make_lead, clock: MovingClock, smtp_server) -> None:
-    from leads.delivery.jobs import check_service_level
+    from leads.inbox.alerts import check_service_level
 
     app = make_app(SLA_WORKING_HOURS=2, WORKING_HOURS="00:00-23:59", WORKING_DAYS="Mon-Sun")
     make_user("sales")
@@ -383,7 +384,7 @@ def test_mail_is_sent_with_the_configured_smtp_login(make_app, make_user, make_l
 
 def test_with_reassignment_on_a_late_lead_goes_to_the_next_rep_with_the_reason_logged(
         make_app, make_user, make_lead, clock: MovingClock, smtp_server) -> None:
-    from leads.delivery.jobs import check_service_level
+    from leads.inbox.alerts import check_service_level
     from leads.models import Lead, LeadEvent
 
     app = make_app(SLA_WORKING_HOURS=2, SLA_REASSIGN=True, WORKING_HOURS="00:00-23:59", WORKING_DAYS="Mon-Sun")
@@ -413,7 +414,7 @@ def test_a_rep_who_chose_the_digest_gets_one_mail_a_day_for_their_new_leads(
         make_app, make_user, make_lead, clock: MovingClock, smtp_server, receiver: WebhookReceiver) -> None:
     import datetime as dt
 
-    from leads.delivery.jobs import queue_digests
+    from leads.inbox.alerts import queue_digests
 
     rep = make_user("sales", name="Digest Dee")
     client = make_app().test_client()
