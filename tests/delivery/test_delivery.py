@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -264,15 +263,7 @@ def add_pings(app: Flask, endpoint_id: int, count: int) -> list[str]:
                                        .order_by(OutboxMessage.id)))
 
 
-def wait_until(condition: Any, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
+@pytest.mark.subprocess
 def test_a_running_worker_picks_up_a_new_alert_and_stops_on_sigterm(app_config, make_user, make_lead,
                                                                    smtp_server) -> None:
     make_user("sales")
@@ -288,13 +279,14 @@ def test_a_running_worker_picks_up_a_new_alert_and_stops_on_sigterm(app_config, 
     assert "stopped after 1 deliveries" in err
 
 
+@pytest.mark.subprocess
 def test_worker_killed_mid_batch_loses_nothing_and_repeats_only_under_the_same_key(
         app: Flask, app_config, receiver: WebhookReceiver) -> None:
     endpoint_id = subscribe(app, receiver)
     keys = add_pings(app, endpoint_id, 30)
     receiver.delay = 0.05
     worker = worker_process(app_config)
-    assert wait_until(lambda: len(receiver.ids()) >= 5)
+    assert receiver.wait_until(lambda ids: len(ids) >= 5)
     worker.send_signal(signal.SIGKILL)
     worker.communicate(timeout=10)
     assert len(set(receiver.ids())) < len(keys), "the worker finished before it was killed"
@@ -302,7 +294,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_repeats_only_under_the_same_k
     receiver.delay = 0
     survivor = worker_process(app_config)
     try:
-        assert wait_until(lambda: set(receiver.ids()) == set(keys))
+        assert receiver.wait_until(lambda ids: set(ids) == set(keys))
     finally:
         survivor.send_signal(signal.SIGTERM)
         survivor.communicate(timeout=30)
@@ -312,6 +304,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_repeats_only_under_the_same_k
     assert {m.status for m in messages(app, channel="webhook")} == {"sent"}
 
 
+@pytest.mark.subprocess
 @pytest.mark.postgres
 @pytest.mark.skipif(not ON_POSTGRES, reason="several workers share the outbox on PostgreSQL only")
 def test_four_workers_on_postgresql_deliver_each_webhook_exactly_once(app: Flask, app_config,
@@ -320,7 +313,7 @@ def test_four_workers_on_postgresql_deliver_each_webhook_exactly_once(app: Flask
     keys = add_pings(app, endpoint_id, 1000)  # as many as the issue asks
     workers = [worker_process(app_config) for _ in range(4)]
     try:
-        assert wait_until(lambda: len(receiver.ids()) >= len(keys), timeout=180)
+        assert receiver.wait_until(lambda ids: len(ids) >= len(keys), timeout=180)
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)

@@ -47,6 +47,8 @@ from leads.web.text_input import clean_text
 from tests.fixtures.app import REQUIRE_BROWSER, ROOT
 from tests.fixtures.factories import walk_questionnaire
 
+pytestmark = pytest.mark.naughty
+
 BLNS = ROOT.parent / "shared" / "data" / "blns" / "blns.json"
 # The list has a few control characters but no NUL, which PostgreSQL refuses: these cover the rule's edges.
 CONTROL_STRINGS = [
