@@ -220,7 +220,7 @@ class Arrivals:
         self.at: dict[str, float] = {}
         self.lock = threading.Condition()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         import email
 
         subject = str(email.message_from_bytes(envelope.content)["Subject"])

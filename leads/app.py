@@ -10,15 +10,19 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from leads import cli
+from leads import commands
 from leads.accounts import views as accounts
+from leads.booking import mails as meeting_mails
 from leads.booking import views as booking
 from leads.config import PROJECT_ROOT, load_config
 from leads.delivery import views as delivery
 from leads.extensions import CONTENT, csrf, db, limiter, login_manager, migrate
+from leads.inbox import alerts as sales_alerts
 from leads.inbox import views as inbox
 from leads.models import User
+from leads.nurture import sending as nurture_mails
 from leads.nurture import views as nurture
+from leads.privacy import requests as data_requests
 from leads.privacy import views as privacy
 from leads.publishing import views as publishing
 from leads.publishing.content import Content
@@ -38,6 +42,9 @@ for child in (accounts.team_bp, delivery.bp, privacy.admin_bp, inbox.admin_bp):
     admin_bp.register_blueprint(child)
 PUBLIC = (publishing.bp, questionnaire.bp, booking.bp, nurture.bp, privacy.bp, accounts.bp)
 AUDIENCES = (inbox.bp, studio.bp, admin_bp, accounts.account_bp)
+# What each capability mails (the renderers of its topics) and the work the clock makes due, handed to delivery
+# so that delivery imports none of them; the worker's scheduled work runs in this order.
+SENDERS = (sales_alerts, meeting_mails, nurture_mails, data_requests)
 
 SITE_DIR = PROJECT_ROOT / "site"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -82,6 +89,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in (*PUBLIC, *AUDIENCES):
         app.register_blueprint(blueprint)
+    for sender in SENDERS:
+        sender.register(app)
     errors.register(app)
     filters.register(app)
     security.register(app)
@@ -89,7 +98,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cookies.register(app)
     caching.register(app, Path(__file__).resolve().parent)
     tracking.register(app)
-    cli.register(app)
+    commands.register(app)
     page_cache.register(app)  # it wraps the finished app's WSGI callable
     trust_proxies(app)  # outermost, so that every layer sees the real client, scheme and host
     return app

@@ -12,7 +12,6 @@ from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from leads import clock
-from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.scoring.routing import Route
 from leads.scoring.score import SCORED_DIMENSIONS, Verdict
 
@@ -293,8 +292,9 @@ class OutboxMessage(Base):
     lead_id: Mapped[int | None] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
-    # Retries stop here (72 hours after the event, or after an admin's replay) and the message is dead.
-    give_up_at: Mapped[dt.datetime] = mapped_column(default=lambda: clock.now() + GIVE_UP_AFTER)
+    # Retries stop here (72 hours after the event, or after an admin's replay) and the message is dead; set by
+    # leads.delivery.outbox.post, which writes every row.
+    give_up_at: Mapped[dt.datetime]
 
     endpoint: Mapped[WebhookEndpoint | None] = relationship()
     tries: Mapped[list[DeliveryAttempt]] = relationship(

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 
 from leads.booking.availability import (
     availability_row,
@@ -31,7 +31,7 @@ def calendar_ics(meeting: Meeting, stamp: dt.datetime) -> str:
         uid=meeting.uid, sequence=meeting.sequence, start=meeting.start, end=meeting.end,
         zone=zone_of(rep),
         summary=f"{current_app.config['SITE_NAME']}: {lead.name} and {rep.name}",
-        description=f"Lead page: {current_app.config['SITE_URL'].rstrip('/')}/inbox/leads/{lead.id}",
+        description=f"Lead page: {url_for('inbox.lead_detail', lead_id=lead.id, _external=True)}",
         organizer_name=rep.name, organizer_email=rep.email, attendee_name=lead.name, attendee_email=lead.email,
         canceled=meeting.status == "canceled"), stamp, stored=True)
 

@@ -1,4 +1,6 @@
-"""The meeting mails the outbox worker sends: what each says, to the prospect or the rep, with its invitation."""
+"""The meeting mails the outbox worker sends: what each says, to the prospect or the rep, with its invitation; and
+what booking hands delivery at app creation (``register``): the renderer of these mails, and the meetings' work
+the clock makes due."""
 
 from __future__ import annotations
 
@@ -6,16 +8,26 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app, url_for
 
+from leads import clock
 from leads.booking.invite import Invite, invite_ics
-from leads.booking.meetings import MAIL_NEEDS, book_url, meeting_url
+from leads.booking.meetings import MAIL_NEEDS, MEETING_MAIL, book_url, meeting_url
+from leads.booking.reminders import meeting_work
 from leads.dates import ZONES as ZONES  # booking's pages and forms take the zones from here
 from leads.dates import Reader, show, zone_of
 from leads.dates import zone_or_default as zone_or_default
+from leads.delivery import Undeliverable
+from leads.delivery.email import Mail, mail_from
+from leads.delivery.registry import renders, schedule
 from leads.extensions import db
 from leads.inbox.statuses import LABELS
-from leads.models import Lead, Meeting
+from leads.models import Lead, Meeting, OutboxMessage
+
+
+def register(app: Flask) -> None:
+    renders(app, meeting_message, MEETING_MAIL)
+    schedule(app, meeting_work)
 
 
 class NoLongerDue(LookupError):
@@ -62,7 +74,7 @@ def meeting_mail(payload: dict[str, Any], stamp: dt.datetime) -> MeetingMail:
     rep_zone = zone_of(rep)
     shown_zone = zone if context["audience"] == "prospect" else rep_zone
     context.update(meeting=meeting, rep=rep, when=when_text(start, shown_zone), manage_url=meeting_url(meeting),
-                   lead_url=f"{current_app.config['SITE_URL'].rstrip('/')}/inbox/leads/{lead.id}")
+                   lead_url=url_for("inbox.lead_detail", lead_id=lead.id, _external=True))
     other = rep.name if context["audience"] == "prospect" else lead.name
     subjects = {
         "booked": f"Booked: a conversation with {other}, {context['when']}",
@@ -82,3 +94,12 @@ def meeting_mail(payload: dict[str, Any], stamp: dt.datetime) -> MeetingMail:
         organizer_name=rep.name, organizer_email=rep.email, attendee_name=lead.name, attendee_email=lead.email,
         canceled=kind == "canceled")
     return MeetingMail(subject, context, invite_ics(invite, stamp), "CANCEL" if invite.canceled else "REQUEST")
+
+
+def meeting_message(message: OutboxMessage) -> Mail:
+    """An invite, a change, a reminder or a booking link; invites carry the iCalendar part calendars read."""
+    try:
+        mail = meeting_mail(message.payload, clock.now())
+    except LookupError as exc:
+        raise Undeliverable(str(exc)) from None
+    return mail_from("meeting", mail.subject, mail.context, calendar=mail.ics, method=mail.method)

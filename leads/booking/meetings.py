@@ -9,16 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 
-from leads import clock
-from leads.booking import links
+from leads import clock, links
 from leads.booking.availability import (
     SHOWN_SLOTS,
     BookingError,
@@ -30,12 +29,11 @@ from leads.booking.availability import (
 )
 from leads.dates import ZONES as ZONES  # booking's pages and forms take the zones from here
 from leads.dates import zone_or_default as zone_or_default
-from leads.delivery.outbox import announce, ring_doorbell
-from leads.delivery.schedule import GIVE_UP_AFTER
+from leads.delivery.outbox import announce, post
 from leads.extensions import db, site_content
 from leads.inbox.statuses import AWAITING_MEETING, CONTACTED, MEETING_SET, NEW, OPEN
 from leads.inbox.workflow import hand_to
-from leads.models import Lead, LeadEvent, Meeting, OutboxMessage, User
+from leads.models import Lead, LeadEvent, Meeting, User
 from leads.questionnaire.model import Conversation
 from leads.scoring.handover import THE_TEAM, change_route, next_rep, the_prospect
 from leads.scoring.routing import Pick, Rep, Route
@@ -319,44 +317,58 @@ def meetings_of(lead_id: int) -> Sequence[Meeting]:
     return db.session.scalars(sa.select(Meeting).where(Meeting.lead_id == lead_id).order_by(Meeting.start)).all()
 
 
-def _secret() -> str:
-    return str(current_app.config["SECRET_KEY"])
+class BookLink(TypedDict):
+    """A lead's booking link: no login, for this lead only."""
+
+    lead_id: int
 
 
-def _max_age() -> float:
-    return float(current_app.config["BOOKING_LINK_DAYS"]) * 86400
+class MeetingLink(TypedDict):
+    """A meeting's link to move or cancel it; the UID keeps it from opening another meeting with the same id."""
+
+    meeting_id: int
+    uid: str
+
+
+def _booking_days(config: Mapping[str, Any]) -> dt.timedelta:
+    return dt.timedelta(days=float(config["BOOKING_LINK_DAYS"]))
+
+
+# Until BOOKING_LINK_DAYS after this change, links in mails name their lead "lead" and their meeting "meeting".
+BOOK = links.Purpose("doorstep.booking.book", BookLink, _booking_days, links.renamed({"lead": "lead_id"}))
+MEETING = links.Purpose("doorstep.booking.meeting", MeetingLink, _booking_days,
+                        links.renamed({"meeting": "meeting_id"}))
 
 
 def book_token(lead_id: int) -> str:
     """The signed per-lead booking link's token (``/book/<token>``): no login, expires, for this lead only."""
-    return links.sign(_secret(), links.BOOK, {"lead": lead_id}, clock.now())
+    return links.sign(BOOK, BookLink(lead_id=lead_id))
 
 
 def book_url(lead_id: int) -> str:
     """The absolute booking link, for mails (this helper's and others': nurture's "Ready to talk?", hand-raise)."""
-    return f"{current_app.config['SITE_URL'].rstrip('/')}/book/{book_token(lead_id)}"
+    return url_for("booking.pick", token=book_token(lead_id), _external=True)
 
 
 def lead_from_token(token: str) -> Lead:
-    value = links.read(_secret(), links.BOOK, token, _max_age(), clock.now())
-    lead = db.session.get(Lead, value.get("lead")) if isinstance(value.get("lead"), int) else None
+    lead = db.session.get(Lead, links.read(BOOK, token)["lead_id"])
     if lead is None:
         raise links.LinkError("This link is not valid any more.")
     return lead
 
 
 def meeting_token(meeting: Meeting) -> str:
-    return links.sign(_secret(), links.MEETING, {"meeting": meeting.id, "uid": meeting.uid}, clock.now())
+    return links.sign(MEETING, MeetingLink(meeting_id=meeting.id, uid=meeting.uid))
 
 
 def meeting_url(meeting: Meeting) -> str:
-    return f"{current_app.config['SITE_URL'].rstrip('/')}/book/meeting/{meeting_token(meeting)}"
+    return url_for("booking.meeting", token=meeting_token(meeting), _external=True)
 
 
 def meeting_from_token(token: str) -> Meeting:
-    value = links.read(_secret(), links.MEETING, token, _max_age(), clock.now())
-    meeting = db.session.get(Meeting, value.get("meeting")) if isinstance(value.get("meeting"), int) else None
-    if meeting is None or meeting.uid != value.get("uid"):
+    signed = links.read(MEETING, token)
+    meeting = db.session.get(Meeting, signed["meeting_id"])
+    if meeting is None or meeting.uid != signed["uid"]:
         raise links.LinkError("This link is not valid any more.")
     return meeting
 
@@ -379,10 +391,7 @@ def mail_both(meeting: Meeting, lead: Lead, rep: User, kind: str, now: dt.dateti
 def queue_mail(meeting: Meeting, kind: str, recipient: str, now: dt.datetime, audience: str = "prospect",
            extra: dict[str, Any] | None = None) -> None:
     """One meeting mail in the outbox, carrying the meeting as it is now: a later change sends its own."""
-    db.session.add(OutboxMessage(
-        topic=MEETING_MAIL, channel="email", recipient=recipient, created_at=now, next_attempt_at=now,
-        give_up_at=now + GIVE_UP_AFTER,
-        payload={"lead_id": meeting.lead_id, "meeting_id": meeting.id, "kind": kind, "audience": audience,
-                 "start": meeting.start.isoformat(), "end": meeting.end.isoformat(), "sequence": meeting.sequence,
-                 "timezone": meeting.timezone, **(extra or {})}))
-    ring_doorbell()
+    post(MEETING_MAIL, recipient, {
+        "lead_id": meeting.lead_id, "meeting_id": meeting.id, "kind": kind, "audience": audience,
+        "start": meeting.start.isoformat(), "end": meeting.end.isoformat(), "sequence": meeting.sequence,
+        "timezone": meeting.timezone, **(extra or {})}, at=now)

@@ -8,13 +8,15 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import current_app
 
+from leads import clock
+from leads.booking.calendar_sync import sync_calendars
 from leads.booking.meetings import MAIL_NEEDS, MEETING_MAIL, can_book, mail_both, meeting_facts, offer, upcoming_meeting
 from leads.dates import ZONES as ZONES  # booking's pages and forms take the zones from here
 from leads.dates import zone_or_default as zone_or_default
-from leads.delivery.outbox import ring_doorbell
-from leads.delivery.schedule import GIVE_UP_AFTER
+from leads.delivery.jobs import only_worker
+from leads.delivery.outbox import post
 from leads.extensions import db
-from leads.models import Lead, LeadEvent, Meeting, OutboxMessage
+from leads.models import Lead, LeadEvent, Meeting
 from leads.scoring.routing import Route
 
 # The journey's event for a mail of free times (the nudge, or the one after a review): one per hand-over.
@@ -27,6 +29,19 @@ REMINDERS = (("reminder_day", dt.timedelta(hours=24), "reminded_day"),
 
 # Leads older than this when the nudge first runs are left alone: one mail soon after, never a late chase.
 NUDGE_AT_MOST_AFTER = dt.timedelta(days=2)
+
+
+def meeting_work() -> int:
+    """Reminders before meetings, one nudge to ready leads who have not booked, and reps' calendars brought up
+    to date; one worker at a time on PostgreSQL. Says how many reminders and nudges were queued."""
+    if not only_worker("meetings"):
+        db.session.rollback()
+        return 0
+    now = clock.now()
+    queued = send_reminders(now) + nudge_unbooked(now)
+    sync_calendars(now)
+    db.session.commit()
+    return queued
 
 
 def send_reminders(now: dt.datetime) -> int:
@@ -78,12 +93,8 @@ def mail_free_times(lead: Lead, now: dt.datetime, kind: str = "nudge") -> bool:
     shown = offer(lead, now, limit=3)
     zone = zone_or_default(lead.latest.context.get("timezone") if isinstance(lead.latest.context, dict)
                            else None, current_app.config["WORKING_TIMEZONE"])
-    db.session.add(OutboxMessage(
-        topic=MEETING_MAIL, channel="email", recipient=lead.email, created_at=now, next_attempt_at=now,
-        give_up_at=now + GIVE_UP_AFTER,
-        payload={"lead_id": lead.id, "kind": kind, "audience": "prospect", "timezone": zone,
-                 "slots": [slot.start.isoformat() for slot in shown.slots]}))
+    post(MEETING_MAIL, lead.email, {"lead_id": lead.id, "kind": kind, "audience": "prospect", "timezone": zone,
+                                    "slots": [slot.start.isoformat() for slot in shown.slots]}, at=now)
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind=TIMES_MAILED, data={"slots": len(shown.slots),
                                                                               "mail": kind}))
-    ring_doorbell()
     return True

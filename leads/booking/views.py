@@ -29,15 +29,12 @@ from leads.booking.availability import (
     rep_slots,
     save_availability,
 )
-from leads.booking.availability import Slot as OfferedSlot
-from leads.booking.forms import AvailabilityForm, ConfirmForm, SlotForm, ZoneForm
-from leads.booking.links import LinkError
+from leads.booking.forms import AvailabilityForm, ConfirmForm
 from leads.booking.mails import when_text
 from leads.booking.meetings import (
     Offer,
     SlotTaken,
     book,
-    book_token,
     can_book,
     cancel,
     check_booking,
@@ -49,41 +46,23 @@ from leads.booking.meetings import (
     reschedule,
     upcoming_meeting,
 )
+from leads.booking.picker import chosen_zone, slots_context
 from leads.dates import ZONES, zone_or_default
 from leads.extensions import limiter
-from leads.models import Lead, Meeting, Submission
-from leads.scoring.score import Verdict
+from leads.links import LinkError
+from leads.models import Lead, Meeting
 from leads.web.forms import ActionForm
 
 bp = Blueprint("booking", __name__, url_prefix="/book")
 # A rep's availability, among the inbox's pages: a child of its blueprint, whose sign-in and role check covers it.
 inbox_bp = Blueprint("booking", __name__)
 
-# The zones people pick from: Area/City names and UTC, not the legacy aliases (US/Eastern, Etc/GMT+5…).
-SORTED_ZONES = sorted(z for z in ZONES if z == "UTC" or ("/" in z and z.split("/")[0] in {
-    "Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}))
 # Only for a real CSRF failure (a page kept open across a session's end, cookies cleared): the choice is kept.
 EXPIRED = "This page had been open a long time, so we couldn't accept that. Please press the button once more."
 
 
 def _booking_limit() -> str:
     return str(current_app.config["BOOKING_RATE_LIMIT"])
-
-
-def _zone() -> str:
-    return zone_or_default(request.values.get("tz"), current_app.config["WORKING_TIMEZONE"])
-
-
-def _slot_form(slots: list[OfferedSlot], zone: str, chosen: str = "") -> SlotForm:
-    form = SlotForm(formdata=None, tz=zone, slot=chosen or None)
-    form.slot.choices = [(slot.value, when_text(slot.start, zone).rsplit(" (", 1)[0]) for slot in slots]
-    return form
-
-
-def slots_context(shown: Offer, zone: str, action: str, limit: int | None = None) -> dict[str, object]:
-    """What the slot picker needs, on the booking, meeting and result pages alike."""
-    return {"offer": shown, "zone": zone, "zone_form": ZoneForm(SORTED_ZONES, formdata=None, tz=zone),
-            "slot_form": _slot_form(shown.slots[:limit], zone), "slot_action": action}
 
 
 @bp.errorhandler(LinkError)
@@ -93,27 +72,12 @@ def bad_link(error: LinkError) -> ResponseReturnValue:
     return page, 410 if error.expired else 404
 
 
-def booking_context(submission: Submission) -> dict[str, object]:
-    """On a ready buyer's result page: the booked meeting, or the slots to book one, when they asked to talk."""
-    lead = submission.lead
-    if submission.verdict != Verdict.SALES_READY or not can_book(lead):
-        return {}
-    if (booked := upcoming_meeting(lead.id)) is not None:
-        return {"booked": booked, "booked_url": url_for("booking.meeting", token=meeting_token(booked)),
-                "booked_when": when_text(booked.start, booked.timezone)}
-    shown = offer(lead)
-    if not shown.slots:  # nobody can take a meeting: the page promises a reply instead
-        return {}
-    token = book_token(lead.id)
-    return {**slots_context(shown, _zone(), url_for("booking.confirm", token=token), limit=12), "book_token": token}
-
-
 def _pick_page(token: str, lead: Lead, message: str = "", code: int = 200) -> ResponseReturnValue:
     if not can_book(lead):
         return render_template("booking/closed.html", lead=lead), 410
     if (booked := upcoming_meeting(lead.id)) is not None:
         return redirect(url_for("booking.meeting", token=meeting_token(booked)))
-    zone = _zone()
+    zone = chosen_zone()
     context = slots_context(offer(lead), zone, url_for("booking.confirm", token=token))
     return render_template("booking/pick.html", lead=lead, token=token, message=message, **context), code
 
@@ -134,7 +98,7 @@ def confirm(token: str) -> ResponseReturnValue:
         return _confirm_page(lead, form, url_for("booking.confirm", token=token), token)
     try:
         rep_id, start = parse_slot(form.slot.data or "")
-        meeting = book(lead.id, rep_id, start, _zone())
+        meeting = book(lead.id, rep_id, start, chosen_zone())
     except SlotTaken as exc:
         return _pick_page(token, lead, str(exc), 409)
     except BookingError as exc:
@@ -158,7 +122,7 @@ def _confirm_page(lead: Lead, form: ConfirmForm, action: str, back: str, moving:
     except BookingError as exc:
         text = "Choose one of the times shown." if not form.slot.data else str(exc)
         return _meeting_page(moving, text, 400) if moving is not None else _pick_page(back, lead, text, 400)
-    zone = _zone()
+    zone = chosen_zone()
     form.tz.data = zone
     return render_template("booking/confirm.html", lead=lead, form=form, action=action, when=when_text(start, zone),
                            moving=moving, message=message, back=url_for("booking.meeting", token=back) if moving
@@ -192,7 +156,7 @@ def move(token: str) -> ResponseReturnValue:
         return _confirm_page(found.lead, form, action, token, moving=found)
     try:
         rep_id, start = parse_slot(form.slot.data or "")
-        reschedule(found.id, rep_id, start, _zone())
+        reschedule(found.id, rep_id, start, chosen_zone())
     except SlotTaken as exc:
         return _meeting_page(found, str(exc), 409)
     except BookingError as exc:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from leads import clock
 from leads.delivery import PING, TOPICS
-from leads.delivery.outbox import ring_doorbell
+from leads.delivery.outbox import Webhook, post, ring_doorbell
 from leads.delivery.schedule import GIVE_UP_AFTER
 from leads.delivery.webhooks import new_secret
 from leads.extensions import db
@@ -81,17 +81,11 @@ def rotate_secret(endpoint_id: int, actor_id: int | None = None) -> WebhookEndpo
     return found
 
 
-def ping(endpoint_id: int) -> OutboxMessage:
+def ping(endpoint_id: int) -> None:
     """A test message to one endpoint, through the outbox like any other, so the log shows how it went."""
     found = _endpoint(endpoint_id)
-    now = clock.now()
-    message = OutboxMessage(topic=PING, payload={"endpoint_id": found.id, "message": "Test from Doorstep"},
-                            channel="webhook", endpoint_id=found.id, created_at=now, next_attempt_at=now,
-                            give_up_at=now + GIVE_UP_AFTER)
-    db.session.add(message)
-    ring_doorbell()
+    post(PING, Webhook(found.id), {"endpoint_id": found.id, "message": "Test from Doorstep"})
     db.session.commit()
-    return message
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,6 @@ SCHEMA_VERSION = 1
 TOP_REASONS = 5
 
 
-def lead_link(site_url: str, lead_id: int) -> str:
-    """The lead page in the inbox (the route ``inbox.lead_detail``), absolute, for mails and webhooks."""
-    return f"{site_url.rstrip('/')}/inbox/leads/{lead_id}"
-
-
 def why_ready(receipt: Sequence[Mapping[str, Any]], limit: int = TOP_REASONS) -> list[dict[str, Any]]:
     """The rules that counted most: positive points, biggest first, as the inbox shows them."""
     counted = sorted((row for row in receipt if row.get("points", 0) > 0), key=lambda row: -int(row["points"]))

@@ -16,9 +16,10 @@ from typing import Any
 from flask import url_for
 
 from leads import clock
+from leads.delivery.email import Mail
 from leads.extensions import site_content
 from leads.nurture import recommend_reading
-from leads.nurture.sending import Composed, compose
+from leads.nurture.sending import compose
 from leads.nurture.sequences import SequenceEmail
 from leads.nurture.subscriptions import CONFIRM, READING_LIST_KEY, SEQUENCE, sequences
 from leads.publishing.check import PERSONAS_FILE, load_personas
@@ -60,7 +61,7 @@ class Shown:
     key: str
     email: SequenceEmail | None
     example: Example
-    composed: Composed
+    composed: Mail
     examples: Sequence[Example] = field(default_factory=list)
 
 

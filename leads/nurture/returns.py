@@ -15,12 +15,11 @@ from typing import Any
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
-from leads import clock
+from leads import clock, links
 from leads.booking.meetings import book_url, can_book
 from leads.extensions import db, site_content
 from leads.models import Lead, LeadEvent, Submission
-from leads.nurture.links import BadLink
-from leads.nurture.subscriptions import NothingToDo, links
+from leads.nurture.subscriptions import READ_LINK, READY_LINK, NothingToDo
 from leads.privacy.people import address_key
 from leads.questionnaire import Question, Questionnaire
 from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
@@ -35,13 +34,13 @@ def record_click(token: str) -> str:
     """The article a signed link points to; the first click of a lead on it is an ``article_read`` event that
     may promote them. An expired link still leads to its article, counting nothing."""
     try:
-        payload = links().read("read", token)
-    except BadLink as exc:
-        if isinstance(exc.expired, dict) and exc.expired.get("s"):
-            return str(exc.expired["s"])
+        payload = links.read(READ_LINK, token)
+    except links.LinkError as exc:
+        if exc.payload is not None and exc.payload.get("slug"):
+            return str(exc.payload["slug"])
         raise
-    slug = str(payload.get("s") or "")
-    lead = db.session.get(Lead, payload.get("l"))
+    slug = payload["slug"]
+    lead = db.session.get(Lead, payload["lead_id"])
     if lead is None or not slug:
         return slug
     already = db.session.scalar(sa.select(LeadEvent.id).where(
@@ -137,10 +136,10 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
 
 
 def _ready_lead(token: str) -> tuple[Lead, Submission]:
-    payload = links().read("ready", token)
-    lead = db.session.get(Lead, payload.get("l"))
+    payload = links.read(READY_LINK, token)
+    lead = db.session.get(Lead, payload["lead_id"])
     latest = _route_setter(lead) if lead else None
-    if lead is None or latest is None or address_key(lead.email) != payload.get("h"):
+    if lead is None or latest is None or address_key(lead.email) != payload["address_hash"]:
         raise NothingToDo("We no longer hold your answers, so please tell us where you stand again.")
     return lead, latest
 

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from leads.extensions import csrf
-from leads.nurture.links import BadLink
+from leads.links import LinkError
 from leads.nurture.previews import email_previews, preview_for, what_the_link_does
 from leads.nurture.returns import answer_recheck, open_recheck, record_click
 from leads.nurture.subscriptions import (
@@ -30,7 +30,7 @@ studio_bp = Blueprint("emails", __name__, url_prefix="/emails")
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
-@bp.errorhandler(BadLink)
+@bp.errorhandler(LinkError)
 @bp.errorhandler(NothingToDo)
 def bad_link(error: ValueError) -> ResponseReturnValue:
     return render_template("nurture/message.html", title="That link does not work", message=str(error)), 400, PRIVATE

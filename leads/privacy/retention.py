@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from leads import clock
+from leads.delivery.jobs import only_worker
 from leads.extensions import db
 from leads.models import Lead, LeadEvent, QuestionnaireDraft, Submission
 from leads.privacy import audit
@@ -67,6 +69,16 @@ def due(config: Mapping[str, Any], now: dt.datetime | None = None) -> bool:
         return False
     _last_run[key] = now
     return True
+
+
+def purge_when_due() -> dict[str, int]:
+    """Purge what outlived its retention window, when this process has not looked lately; one worker at a time
+    (the worker's scheduled work runs it)."""
+    config = current_app.config
+    if not due(config) or not only_worker("retention"):
+        db.session.rollback()
+        return {}
+    return purge_expired(Windows.from_config(config))
 
 
 def purge_expired(windows: Windows, now: dt.datetime | None = None) -> dict[str, int]:

@@ -18,10 +18,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from leads.extensions import limiter
+from leads.links import LinkError
 from leads.privacy import audit, people
 from leads.privacy.data_map import PERSONAL_DATA
 from leads.privacy.forms import DataRequestForm, EraseForm, FindPersonForm
-from leads.privacy.requests import ask_for_link, read_token
+from leads.privacy.requests import address_of, ask_for_link
 from leads.privacy.retention import Windows
 from leads.web.errors import error_page
 
@@ -62,19 +63,19 @@ EXPIRED = ("This link has expired or is not valid",
            "Links work for a limited time. Ask for a new one on the “your data” page.")
 
 
+@bp.errorhandler(LinkError)
+def bad_link(error: LinkError) -> ResponseReturnValue:
+    return error_page(400, *EXPIRED)
+
+
 @bp.get("/your-data/export/<token>")
 def export_by_link(token: str) -> ResponseReturnValue:
-    email = read_token(token, "export")
-    if email is None:
-        return error_page(400, *EXPIRED)
-    return _zip(people.export_archive(email), "your-data.zip")
+    return _zip(people.export_archive(address_of(token, "export")), "your-data.zip")
 
 
 @bp.route("/your-data/erase/<token>", methods=["GET", "POST"])
 def erase_by_link(token: str) -> ResponseReturnValue:
-    email = read_token(token, "erase")
-    if email is None:
-        return error_page(400, *EXPIRED)
+    email = address_of(token, "erase")
     form = EraseForm()
     if form.validate_on_submit():
         people.erase_person(email, None, "request")

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file, send_from_directory, url_for
 from flask_login import current_user
@@ -180,14 +180,6 @@ def media(filename: str) -> Response:
     return send_from_directory(site_content().directory / "media", filename, max_age=86400)
 
 
-@bp.app_template_global()
-def absolute_url(path: str) -> str:
-    """``path`` on the public address (DOORSTEP_SITE_URL), for canonical links, feeds and sitemaps."""
-    if path.startswith(("https://", "http://")):
-        return path
-    return str(current_app.config["SITE_URL"]).rstrip("/") + path
-
-
 def social_card(article: Article) -> SocialCard:
     """What ``article``'s card shows: its title, its stage in the site's words, and the site's name."""
     stage = site_content().stage_guides()[article.stage].name if article.stage else ""
@@ -208,14 +200,19 @@ class ShareImage:
 def share_image(article: Article) -> ShareImage:
     """The article's own ``image`` where link previews can show it (a PNG, JPEG, GIF or WebP), else its card."""
     if article.image and urlsplit(article.image).path.lower().endswith(SHAREABLE_IMAGES):
-        return ShareImage(absolute_url(article.image), article.image_alt or "")
-    url = url_for("public.card", slug=article.slug, digest=social_card(article).digest)
-    return ShareImage(absolute_url(url), article.title, "image/png", WIDTH, HEIGHT)
+        return ShareImage(image_url(article.image), article.image_alt or "")
+    url = url_for("public.card", slug=article.slug, digest=social_card(article).digest, _external=True)
+    return ShareImage(url, article.title, "image/png", WIDTH, HEIGHT)
+
+
+def image_url(image: str) -> str:
+    """An article's ``image`` as a link preview needs it: absolute, a path on this site resolved against it."""
+    return urljoin(url_for("public.home", _external=True), image)
 
 
 def blog_posting(article: Article) -> dict[str, Any]:
     """The schema.org BlogPosting of ``article``; the template embeds it with ``tojson``."""
-    url = absolute_url(url_for("public.article", slug=article.slug))
+    url = url_for("public.article", slug=article.slug, _external=True)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
@@ -235,5 +232,5 @@ def blog_posting(article: Article) -> dict[str, Any]:
     if article.tags:
         data["keywords"] = ", ".join(article.tags)
     if article.image:
-        data["image"] = absolute_url(article.image)
+        data["image"] = image_url(article.image)
     return data

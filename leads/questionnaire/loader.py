@@ -450,7 +450,7 @@ class QuestionnaireLoader(ValueReader):
             return None
         owner = "alternatives"
         before = spec.get("before")
-        if before not in step_ids:
+        if not isinstance(before, str) or before not in step_ids:
             self.doc.error(spec, f"{owner}: before must be a step id, not {quoted(before)}",
                            key="before" if "before" in spec else None)
         items = []

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from leads import clock
 from leads.booking.meetings import can_book, conversation
-from leads.booking.views import booking_context
+from leads.booking.picker import booking_context
 from leads.extensions import db, limiter, site_content
 from leads.models import Submission
 from leads.nurture import recommend_reading

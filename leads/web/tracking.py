@@ -47,7 +47,9 @@ def _serializer() -> URLSafeSerializer:
 
 @functools.lru_cache(maxsize=4)
 def _serializer_for(secret_key: str | bytes) -> URLSafeSerializer:
-    # Building one costs more than signing a visit; questionnaire pages need two per request.
+    # Not a link (leads/links.py signs those): a cookie only this site reads back, which the browser expires,
+    # whose keys vary with the visit. Building one costs more than signing a visit; questionnaire pages need two
+    # per request.
     return URLSafeSerializer(secret_key, salt="doorstep-visit")
 
 

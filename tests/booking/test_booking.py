@@ -16,13 +16,21 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 
 from leads.booking.meetings import MEETING_MAIL, book_token, meeting_token
-from leads.delivery.jobs import meeting_work
+from leads.booking.reminders import meeting_work
 from leads.extensions import db
 from leads.models import Assignment, FunnelTotal, Lead, LeadEvent, Meeting, OutboxMessage, User
 from leads.studio.counts import backfill
 from leads.studio.reports import calibration_report
 from tests.fixtures.clocks import MONDAY_8AM, FixedClock
-from tests.fixtures.factories import csrf_token, persona_answers, walk_questionnaire
+from tests.fixtures.factories import (
+    book_through,
+    csrf_token,
+    open_confirm,
+    persona_answers,
+    slot_values,
+    token_for,
+    walk_questionnaire,
+)
 
 
 @pytest.fixture
@@ -33,24 +41,6 @@ def app_config(app_config: dict[str, Any], fixed_clock: FixedClock) -> dict[str,
 @pytest.fixture
 def rep(make_user) -> SimpleNamespace:  # type: ignore[no-untyped-def]
     return make_user("sales", name="Riley Rep")
-
-
-def slot_values(html: str) -> list[str]:
-    return re.findall(r'name="slot"[^>]*type="radio" value="([^"]+)"', html)
-
-
-def open_confirm(client: FlaskClient, token: str, value: str, tz: str = "Europe/Berlin") -> str:
-    """The confirmation page of a time on offer; its CSRF token."""
-    page = client.get(f"/book/{token}/confirm", query_string={"slot": value, "tz": tz})
-    assert page.status_code == 200, page.get_data(as_text=True)
-    token_value = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
-    assert token_value
-    return token_value.group(1)
-
-
-def book_through(client: FlaskClient, token: str, value: str, tz: str = "Europe/Berlin") -> Any:
-    csrf = open_confirm(client, token, value, tz)
-    return client.post(f"/book/{token}/confirm", data={"slot": value, "tz": tz, "csrf_token": csrf})
 
 
 def mails(app: Flask, kind: str | None = None) -> list[OutboxMessage]:
@@ -69,11 +59,6 @@ def deliver_all(app: Flask) -> list[str]:
             pass
         rows = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.topic == MEETING_MAIL)).all()
         return [f"{row.payload['kind']}: {row.last_error}" for row in rows if row.status != "sent"]
-
-
-def token_for(app: Flask, lead_id: int) -> str:
-    with app.app_context():
-        return book_token(lead_id)
 
 
 def test_a_ready_buyer_who_asked_to_talk_books_from_the_result_page(app: Flask, client: FlaskClient, rep,

@@ -16,12 +16,13 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 
 from leads.booking.meetings import meeting_token
-from leads.delivery.jobs import meeting_work
+from leads.booking.reminders import meeting_work
 from leads.extensions import db
 from leads.models import Availability, Meeting
-from tests.booking.test_booking import book_through, slot_values, token_for
 from tests.fixtures.clocks import FixedClock
-from tests.fixtures.factories import csrf_token
+from tests.fixtures.factories import book_through, csrf_token, slot_values, token_for
+
+pytestmark = pytest.mark.subprocess  # each test starts Radicale
 
 
 @pytest.fixture

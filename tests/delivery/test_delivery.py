@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from leads.delivery import endpoints as delivery
+from leads.delivery.outbox import Webhook, post_many
 from leads.delivery.worker import run
 from leads.extensions import db
 from leads.inbox.workflow import assign_leads, change_status
@@ -256,22 +256,14 @@ def worker_process(app_config: dict[str, Any], *args: str) -> subprocess.Popen[s
 def add_pings(app: Flask, endpoint_id: int, count: int) -> list[str]:
     """Many messages at once, written straight to the outbox as the app would."""
     with app.app_context():
-        rows = [OutboxMessage(topic="endpoint.ping", payload={"n": n}, channel="webhook", endpoint_id=endpoint_id)
-                for n in range(count)]
-        db.session.add_all(rows)
+        before = db.session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
+        post_many("endpoint.ping", [(Webhook(endpoint_id), {"n": n}) for n in range(count)])
         db.session.commit()
-        return [row.key for row in rows]
+        return list(db.session.scalars(sa.select(OutboxMessage.key).where(OutboxMessage.id > before)
+                                       .order_by(OutboxMessage.id)))
 
 
-def wait_until(condition: Any, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
+@pytest.mark.subprocess
 def test_a_running_worker_picks_up_a_new_alert_and_stops_on_sigterm(app_config, make_user, make_lead,
                                                                    smtp_server) -> None:
     make_user("sales")
@@ -287,13 +279,14 @@ def test_a_running_worker_picks_up_a_new_alert_and_stops_on_sigterm(app_config, 
     assert "stopped after 1 deliveries" in err
 
 
+@pytest.mark.subprocess
 def test_worker_killed_mid_batch_loses_nothing_and_repeats_only_under_the_same_key(
         app: Flask, app_config, receiver: WebhookReceiver) -> None:
     endpoint_id = subscribe(app, receiver)
     keys = add_pings(app, endpoint_id, 30)
     receiver.delay = 0.05
     worker = worker_process(app_config)
-    assert wait_until(lambda: len(receiver.ids()) >= 5)
+    assert receiver.wait_until(lambda ids: len(ids) >= 5)
     worker.send_signal(signal.SIGKILL)
     worker.communicate(timeout=10)
     assert len(set(receiver.ids())) < len(keys), "the worker finished before it was killed"
@@ -301,7 +294,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_repeats_only_under_the_same_k
     receiver.delay = 0
     survivor = worker_process(app_config)
     try:
-        assert wait_until(lambda: set(receiver.ids()) == set(keys))
+        assert receiver.wait_until(lambda ids: set(ids) == set(keys))
     finally:
         survivor.send_signal(signal.SIGTERM)
         survivor.communicate(timeout=30)
@@ -311,6 +304,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_repeats_only_under_the_same_k
     assert {m.status for m in messages(app, channel="webhook")} == {"sent"}
 
 
+@pytest.mark.subprocess
 @pytest.mark.postgres
 @pytest.mark.skipif(not ON_POSTGRES, reason="several workers share the outbox on PostgreSQL only")
 def test_four_workers_on_postgresql_deliver_each_webhook_exactly_once(app: Flask, app_config,
@@ -319,7 +313,7 @@ def test_four_workers_on_postgresql_deliver_each_webhook_exactly_once(app: Flask
     keys = add_pings(app, endpoint_id, 1000)  # as many as the issue asks
     workers = [worker_process(app_config) for _ in range(4)]
     try:
-        assert wait_until(lambda: len(receiver.ids()) >= len(keys), timeout=180)
+        assert receiver.wait_until(lambda ids: len(ids) >= len(keys), timeout=180)
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
@@ -337,7 +331,7 @@ def test_four_workers_on_postgresql_deliver_each_webhook_exactly_once(app: Flask
 
 def test_a_ready_lead_still_new_past_the_service_level_alerts_the_admins_once(
         make_app, make_user, make_lead, clock: MovingClock, smtp_server) -> None:
-    from leads.delivery.jobs import check_service_level
+    from leads.inbox.alerts import check_service_level
 
     app = make_app(SLA_WORKING_HOURS=2, WORKING_HOURS="00:00-23:59", WORKING_DAYS="Mon-Sun")
     make_user("sales")
@@ -390,7 +384,7 @@ def test_mail_is_sent_with_the_configured_smtp_login(make_app, make_user, make_l
 
 def test_with_reassignment_on_a_late_lead_goes_to_the_next_rep_with_the_reason_logged(
         make_app, make_user, make_lead, clock: MovingClock, smtp_server) -> None:
-    from leads.delivery.jobs import check_service_level
+    from leads.inbox.alerts import check_service_level
     from leads.models import Lead, LeadEvent
 
     app = make_app(SLA_WORKING_HOURS=2, SLA_REASSIGN=True, WORKING_HOURS="00:00-23:59", WORKING_DAYS="Mon-Sun")
@@ -420,7 +414,7 @@ def test_a_rep_who_chose_the_digest_gets_one_mail_a_day_for_their_new_leads(
         make_app, make_user, make_lead, clock: MovingClock, smtp_server, receiver: WebhookReceiver) -> None:
     import datetime as dt
 
-    from leads.delivery.jobs import queue_digests
+    from leads.inbox.alerts import queue_digests
 
     rep = make_user("sales", name="Digest Dee")
     client = make_app().test_client()

@@ -26,6 +26,7 @@ from bench.stack import (
 from tests.fixtures.app import REQUIRE_SERVERS
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(("unit", "instance"), [(WEB_UNIT, ""), (WORKER_UNIT, "1")], ids=["web", "outbox worker"])
 def test_systemd_accepts_the_unit(unit: Path, instance: str, tmp_path: Path) -> None:
     if shutil.which("systemd-analyze") is None:
@@ -38,6 +39,7 @@ def test_systemd_accepts_the_unit(unit: Path, instance: str, tmp_path: Path) -> 
     assert checked.returncode == 0 and checked.stderr == "", checked.stderr
 
 
+@pytest.mark.subprocess
 def test_nginx_takes_the_shipped_site_without_a_warning(tmp_path: Path) -> None:
     missing = [tool for tool in ("nginx", "openssl")
                if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists()]

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 
 from leads.extensions import db, site_content
 from leads.models import FunnelTotal, Submission
+from tests.fixtures.browser import fill_step
 from tests.fixtures.factories import persona_answers
 from tests.journeys.conftest import Journey
-from tests.journeys.test_ready_buyer_books import book_the_first_time
-from tests.questionnaire.test_browser import fill_step
+from tests.journeys.walks import book_the_first_time
 
 pytestmark = pytest.mark.browser
 

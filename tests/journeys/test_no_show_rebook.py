@@ -13,7 +13,7 @@ from leads import clock
 from leads.extensions import db
 from leads.models import Lead, Meeting, OutboxMessage
 from tests.journeys.conftest import Journey
-from tests.journeys.test_ready_buyer_books import book_the_first_time
+from tests.journeys.walks import book_the_first_time
 
 pytestmark = pytest.mark.browser
 

@@ -27,14 +27,6 @@ def choose_a_time(page: Any, which: int = 0) -> str:
     return label
 
 
-def book_the_first_time(page: Any) -> None:
-    """Book the first time offered, from the page that offers the times."""
-    choose_a_time(page)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Book this time").click()
-    assert page.locator("#meeting-time").is_visible()
-
-
 def invite(mail: Mail, method: str) -> Any:
     """The mail's calendar event, checked to be the method given; the VEVENT."""
     calendar = mail.ics

@@ -560,8 +560,9 @@ def test_ready_to_talk_asks_only_the_gates_and_a_yes_hands_the_lead_to_sales(app
 
 def test_a_click_never_undoes_sales_sending_a_lead_back_but_ready_to_talk_does(
         app: Flask, client: FlaskClient, make_user: Any, ready_answers: dict[str, Any]) -> None:
+    from leads import links
     from leads.inbox.workflow import change_status
-    from leads.nurture.subscriptions import links
+    from leads.nurture.subscriptions import READ_LINK, READY_LINK, HolderLink, ReadLink
     from leads.privacy.people import address_key
     from leads.scoring.replay import replay
 
@@ -570,8 +571,8 @@ def test_a_click_never_undoes_sales_sending_a_lead_back_but_ready_to_talk_does(
     with app.app_context():
         lead = db.session.scalar(sa.select(Lead).where(Lead.email == "back@buyer.example"))
         change_status(lead.id, "not_ready", rep.id, "no_budget")
-        read = links().make("read", {"l": lead.id, "s": "qualifying-by-the-gap"})
-        ready = links().make("ready", {"l": lead.id, "h": address_key(lead.email)})
+        read = links.sign(READ_LINK, ReadLink(lead_id=lead.id, slug="qualifying-by-the-gap"))
+        ready = links.sign(READY_LINK, HolderLink(lead_id=lead.id, address_hash=address_key(lead.email)))
         lead_id = lead.id
     assert app.test_client().get(f"/email/read/{read}").status_code == 302  # reading is engagement, not a decision
     with app.app_context():
@@ -592,8 +593,9 @@ def test_a_click_never_undoes_sales_sending_a_lead_back_but_ready_to_talk_does(
 def test_a_replay_of_an_unchanged_model_scores_a_click_as_of_the_click(
         app: Flask, clock: MovingClock) -> None:
     """Reads long before a click have faded by the time it is scored; a replay must not count them afresh."""
+    from leads import links
     from leads.nurture.returns import record_click
-    from leads.nurture.subscriptions import links
+    from leads.nurture.subscriptions import READ_LINK, ReadLink
     from leads.questionnaire.submissions import Arrival, submit_answers
     from leads.scoring.replay import replay
     from leads.scoring.score import EngagementEvent
@@ -608,7 +610,7 @@ def test_a_replay_of_an_unchanged_model_scores_a_click_as_of_the_click(
         assert db.session.get(Lead, lead_id).route == "nurture"
     clock.move(days=90)
     with app.test_request_context():
-        record_click(links().make("read", {"l": lead_id, "s": "why-cold-outbound-fails"}))
+        record_click(links.sign(READ_LINK, ReadLink(lead_id=lead_id, slug="why-cold-outbound-fails")))
         lead = db.session.get(Lead, lead_id)
         assert lead.route == "nurture" and lead.score < model.sales_ready_threshold
         assert replay(model).changes == []

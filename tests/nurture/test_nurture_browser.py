@@ -9,8 +9,7 @@ import pytest
 from flask import Flask
 
 from leads.extensions import db
-from tests.web.test_accessibility import audited, axe_script  # noqa: F401 - the accessibility suite's fixtures
-from tests.web.test_layout import wider_than
+from tests.fixtures.page_checks import wider_than
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +30,7 @@ def email_links(app: Flask, make_lead: Any, researcher_answers: dict[str, Any]) 
                 } | {"broken": "/email/ready/not-a-token"}
 
 
-def test_the_nurture_pages_pass_axe(audited: Any, email_links: dict[str, str]) -> None:  # noqa: F811
+def test_the_nurture_pages_pass_axe(audited: Any, email_links: dict[str, str]) -> None:
     found = []
     for name in ("confirm", "ready", "unsubscribe", "broken"):
         found += audited.audit(email_links[name])

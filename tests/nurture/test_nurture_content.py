@@ -9,7 +9,6 @@ import pytest
 
 from leads import create_app
 from leads.extensions import db, site_content
-from leads.nurture.links import BadLink, Links
 from leads.nurture.sequences import DEFAULT_TRACK, as_plain_text, linked, load_sequences, parse_delay
 from tests.fixtures.app import CONTENT_DIR, doorstep
 
@@ -121,19 +120,6 @@ def test_article_links_by_slug_become_urls_in_html_and_words_with_urls_in_text()
     urls = {"qualifying-by-the-gap": "https://x.example/email/read/t"}
     assert linked(body, urls) == "Read [the gap](https://x.example/email/read/t) and gone."
     assert as_plain_text(body, urls) == "Read the gap (https://x.example/email/read/t) and gone."
-
-
-def test_a_signed_link_works_only_for_its_purpose_and_unchanged() -> None:
-    links = Links("secret")
-    token = links.make("read", {"l": 1, "s": "qualifying-by-the-gap"})
-    assert links.read("read", token) == {"l": 1, "s": "qualifying-by-the-gap"}
-    for purpose in ("confirm", "unsubscribe", "ready"):
-        with pytest.raises(BadLink):
-            links.read(purpose, token)
-    with pytest.raises(BadLink):
-        links.read("read", token[:-2] + ("xy" if not token.endswith("xy") else "zz"))
-    with pytest.raises(BadLink):
-        Links("another secret").read("read", token)
 
 
 def test_the_nurture_job_waits_while_no_questionnaire_has_ever_loaded(content_copy: Path, database_url: str) -> None:

@@ -6,39 +6,10 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.browser import answer_questionnaire, fill_step
 from tests.fixtures.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def fill_step(page: Any, answers: dict[str, Any]) -> None:
-    """Fill in whichever of ``answers`` the current step asks."""
-    for key, value in answers.items():
-        if value is True:
-            if page.locator(f"#{key}").count():
-                page.check(f"#{key}")
-        elif isinstance(value, list):
-            for v in value:
-                if page.locator(f"input[name={key}][value='{v}']").count():
-                    page.check(f"input[name={key}][value='{v}']")
-        elif page.locator(f"input[type=radio][name={key}]").count():
-            page.check(f"input[name={key}][value='{value}']")
-        elif page.locator(f"#{key}").count():
-            page.fill(f"#{key}", str(value))
-
-
-def answer_questionnaire(page: Any, answers: dict[str, Any]) -> None:
-    """Step through to the end: fill each step, press Next, and send on the last one."""
-    for _ in range(12):
-        fill_step(page, answers)
-        send = page.get_by_role("button", name="Send my answers")
-        if send.count():
-            send.click()
-            page.wait_for_url("**/questionnaire/result")
-            return
-        with page.expect_navigation():  # each step is a real form post, answered by a new page
-            page.get_by_role("button", name="Next").click()
-    raise AssertionError("the questionnaire never reached its last step")
 
 
 def test_ready_buyer_reads_answers_and_reaches_the_sales_inbox(

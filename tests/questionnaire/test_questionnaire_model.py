@@ -108,6 +108,7 @@ MALFORMED = [
     ("  declines: [not_yet]", "  declines: [later]", "declines",
      "conversation: declines 'later' is not an option of 'talk_now'"),
     ("  before: deciding", "  before: nowhere", "nowhere", "alternatives: before must be a step id, not 'nowhere'"),
+    ("  before: deciding", "  before: []", "[]", "alternatives: before must be a step id, not an empty list"),
     ("    - title: Hire help\n      text: An agency", "    - title: Hire help\n      txt: An agency", "title: Hire",
      "alternatives, option 4: give it a title and a text"),
     ("    gap: 3\n", "    gap: 9\n", "gap", "lexicon group 'owned_budget': gap must be at most 5 words, not 9"),

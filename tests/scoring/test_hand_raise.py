@@ -82,6 +82,7 @@ def test_talk_now_needs_the_csrf_token_and_a_submission(client: FlaskClient, sub
     assert client.get("/questionnaire/result/talk").status_code == 405
 
 
+@pytest.mark.browser
 def test_the_talk_now_button_in_chromium(app: Flask, client: FlaskClient, page, live_server: str,
                                          make_user) -> None:
     make_user("sales", name="Riley Rep")

@@ -101,6 +101,7 @@ def test_confirm_as_spam_keeps_it_out(app: Flask, client: FlaskClient, submit, a
         assert db.session.scalar(sa.select(LeadEvent.actor_id).where(LeadEvent.kind == "confirmed_spam")) == admin.id
 
 
+@pytest.mark.browser
 def test_the_queue_in_chromium(app: Flask, page, live_server: str, submit, make_user, ready_answers) -> None:
     from tests.fixtures.browser import sign_in
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.fixtures.browser import sign_in
-from tests.web.test_accessibility import axe_script  # noqa: F401 - the fixture that finds axe-core
+from tests.fixtures.page_checks import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def content_dir(content_copy: Path) -> Path:
 
 
 @pytest.fixture(params=list(WIDTHS), ids=list(WIDTHS))
-def studio_page(request: pytest.FixtureRequest, axe_script: Path, chromium: Any, live_server: str, make_user,  # noqa: F811
+def studio_page(request: pytest.FixtureRequest, axe_script: Path, chromium: Any, live_server: str, make_user,
                 make_lead, client) -> Any:
     width, height = WIDTHS[request.param]
     context = chromium.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
@@ -49,10 +49,7 @@ def studio_page(request: pytest.FixtureRequest, axe_script: Path, chromium: Any,
 
     def audit(path: str) -> list[str]:
         page.goto(live_server + path)
-        page.add_script_tag(path=str(axe_script))
-        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-        found = [f"{path} at {width}px: {v['id']}: {v['help']} -> {[n['target'] for n in v['nodes'][:3]]}"
-                 for v in result["violations"]]
+        found = axe_violations(page, axe_script, f"{path} at {width}px")
         if page.evaluate("() => document.documentElement.scrollWidth") > width:
             found.append(f"{path} at {width}px: the page scrolls sideways")
         return found

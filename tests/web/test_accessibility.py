@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fixtures.app import REQUIRE_BROWSER, ROOT
 from tests.fixtures.browser import show_result, sign_in
 from tests.fixtures.factories import draft_steps, persona_answers
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = {"phone": (375, 812), "desktop": (1280, 800)}
 PUBLIC_PAGES = ["/", "/articles/qualifying-by-the-gap", "/articles/scoring-readiness-with-rules", "/articles/",
                 "/tags/discovery", "/stages/awareness", "/search?q=discovery", "/search?q=zzzz-nothing",
                 "/no-such-page", "/login", "/questionnaire", "/privacy", "/privacy/your-data"]
@@ -23,49 +19,6 @@ TEAM_PAGES = {"admin": ["/inbox", "/inbox/leads/{lead}", "/admin/users", "/studi
                         "/admin/audit", "/account"], "marketer": ["/studio"]}
 RESULTS = {"sales_ready": "Revenue leader with a deadline", "nurture": "Early researcher",
            "disqualified": "Student writing a thesis"}
-
-
-@pytest.fixture(scope="session")
-def axe_script() -> Path:
-    """axe-core's browser build, found at run time: it is a dev tool, not part of the project.
-
-    .ci/run installs it with npm and passes its path in DOORSTEP_AXE_JS.
-    """
-    candidates = [os.environ.get("DOORSTEP_AXE_JS", ""),
-                  str(ROOT / "node_modules/axe-core/axe.min.js")]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    message = "axe-core not found: set DOORSTEP_AXE_JS to axe.min.js (npm install axe-core@4)"
-    if REQUIRE_BROWSER:
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
-@pytest.fixture(params=list(WIDTHS), ids=list(WIDTHS))
-def audited(request: pytest.FixtureRequest, axe_script: Path, chromium: Any, live_server: str):  # type: ignore[no-untyped-def]
-    """A page in its own browser context at one width, and a function that audits what it shows.
-
-    The context bypasses our strict CSP only so that axe can be injected; the app's CSP is unchanged.
-    """
-    width, height = WIDTHS[request.param]
-    context = chromium.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-
-    def audit(path: str | None = None) -> list[str]:
-        if path is not None:
-            page.goto(live_server + path)
-        page.add_script_tag(path=str(axe_script))
-        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-        return [f"{page.url} at {width}px: {v['id']} ({v['impact']}): {v['help']} -> "
-                + "; ".join(node["target"][0] if len(node["target"]) == 1 else str(node["target"])
-                            for node in v["nodes"][:5])
-                for v in result["violations"]]
-
-    page.audit = audit
-    yield page
-    context.close()
 
 
 def test_public_pages_have_no_accessibility_violations(audited: Any) -> None:

@@ -168,7 +168,7 @@ def _post_in_chunks(base: str, path: str, body: bytes, cookie: str) -> tuple[int
 @pytest.mark.parametrize(("size", "status"), [(300_000, 413), (20, 303)])
 def test_a_body_sent_in_chunks_is_read_whole_and_refused_with_413_past_the_limit(
         live_server: str, size: int, status: int) -> None:
-    first = urllib.request.urlopen(live_server + "/questionnaire")  # noqa: S310  a loopback test server
+    first = urllib.request.urlopen(live_server + "/questionnaire")
     cookie = "; ".join(c.split(";")[0] for c in first.headers.get_all("Set-Cookie"))
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', first.read().decode()).group(1)
     body = (f"csrf_token={token}&role=founder&company_size=1-10&current_situation=" + "x" * size).encode()

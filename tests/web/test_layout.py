@@ -10,6 +10,7 @@ from flask import Flask
 from tests.fixtures.app import CONTENT_DIR
 from tests.fixtures.browser import show_result, sign_in
 from tests.fixtures.factories import draft_steps, persona_answers
+from tests.fixtures.page_checks import wider_than
 
 pytestmark = pytest.mark.browser
 
@@ -58,15 +59,6 @@ def team(make_user, make_lead) -> dict[str, Any]:  # type: ignore[no-untyped-def
     lead = make_lead(name=LONG_NAME, email=LONG_EMAIL, company=LONG_COMPANY)
     make_lead()
     return {"users": users, "lead": lead.id}
-
-
-# A phone shrinks a page that is too wide to fit it, so the window then reports more than the screen's width.
-PAGE_WIDTH = "Math.max(document.documentElement.scrollWidth, window.innerWidth)"
-
-
-def wider_than(page: Any, width: int) -> str | None:
-    page_width = page.evaluate(PAGE_WIDTH)
-    return f"{page.url} is {page_width}px wide" if page_width > width else None
 
 
 def pages_wider_than(page: Any, base: str, paths: list[str], width: int) -> list[str]:

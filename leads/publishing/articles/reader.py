@@ -58,7 +58,7 @@ def load_article(path: Path, media: MediaLibrary) -> LoadedFile:
 
     try:
         body = render_body(front.body, media)
-    except Exception as exc:  # a renderer bug on odd input must not take the site down
+    except Exception as exc:  # noqa: BLE001 - a renderer bug on odd input must not take the site down
         problems.append(Problem(path, front.body_start_line, f"cannot render the Markdown: {exc!r}", "error"))
         return LoadedFile(path, digest, None, tuple(problems), front)
 

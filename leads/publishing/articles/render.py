@@ -172,7 +172,7 @@ class _ImageAndLinkExtension(Extension):
         super().__init__()
         self.media = media
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         # Priority 1 runs after inline patterns (20) and the footnote and toc processors.
         md.treeprocessors.register(_ImageAndLinkProcessor(md, self.media), "doorstep_media", 1)
 
