@@ -18,7 +18,8 @@ from leads.privacy.requests import LINKS as DATA_LINKS
 from leads.privacy.requests import DataLink
 from tests.fixtures.clocks import MONDAY_8AM, FixedClock, MovingClock
 
-NURTURE = {"confirm": CONFIRM_LINK, "unsubscribe": UNSUBSCRIBE_LINK, "read": READ_LINK, "ready": READY_LINK}
+NURTURE: dict[str, links.Purpose[Any]] = {
+    "confirm": CONFIRM_LINK, "unsubscribe": UNSUBSCRIBE_LINK, "read": READ_LINK, "ready": READY_LINK}
 
 
 def bare_app(clock: Any, secret: str = "secret") -> Flask:
@@ -43,7 +44,8 @@ def signing(clock: FixedClock) -> Iterator[Flask]:
 def test_a_link_reads_back_only_under_its_own_purpose_and_secret(signing: Flask, clock: FixedClock) -> None:
     token = links.sign(BOOK, BookLink(lead_id=7))
     assert links.read(BOOK, token) == {"lead_id": 7}
-    for purpose in (MEETING, READ_LINK, DATA_LINKS["export"]):
+    others: tuple[links.Purpose[Any], ...] = (MEETING, READ_LINK, DATA_LINKS["export"])
+    for purpose in others:
         with pytest.raises(links.LinkError) as refused:
             links.read(purpose, token)
         assert not refused.value.expired
@@ -66,7 +68,7 @@ def test_a_nurture_link_works_only_for_its_own_purpose(signing: Flask) -> None:
 @pytest.mark.parametrize("change", [lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
                                     lambda t: t.replace(".", "x", 1), lambda t: "",
                                     lambda t: ("f" if t[0] != "f" else "g") + t[1:]])
-def test_an_altered_link_is_refused(signing: Flask, change) -> None:  # type: ignore[no-untyped-def]
+def test_an_altered_link_is_refused(signing: Flask, change) -> None:
     token = links.sign(MEETING, MeetingLink(meeting_id=1, uid="u"))
     with pytest.raises(links.LinkError) as refused:
         links.read(MEETING, change(token))

@@ -20,7 +20,7 @@ from tests.fixtures.factories import PASSWORD, csrf_token
 NEW_PASSWORD = "violet staircase harbour 1987"
 
 
-def _sign_in(client: FlaskClient, email: str, remember: bool = False):  # type: ignore[no-untyped-def]
+def _sign_in(client: FlaskClient, email: str, remember: bool = False):
     data = {"csrf_token": csrf_token(client, "/login"), "email": email, "password": PASSWORD}
     if remember:
         data["remember"] = "y"
@@ -42,7 +42,7 @@ def _enrol(client: FlaskClient) -> tuple[str, list[str]]:
     return secret.group(1), codes
 
 
-def _code(client: FlaskClient, code: str):  # type: ignore[no-untyped-def]
+def _code(client: FlaskClient, code: str):
     return client.post("/login/code", data={"csrf_token": csrf_token(client, "/login/code"), "code": code})
 
 
@@ -54,7 +54,7 @@ def clock(app: Flask) -> MovingClock:
 
 
 def test_enrolment_then_sign_in_asks_for_the_code_and_refuses_a_wrong_or_reused_one(
-        app: Flask, client: FlaskClient, make_user, clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, make_user, clock: MovingClock) -> None:
     user = make_user("sales")
     _sign_in(client, user.email)
     secret, _ = _enrol(client)
@@ -75,7 +75,7 @@ def test_enrolment_then_sign_in_asks_for_the_code_and_refuses_a_wrong_or_reused_
 
 
 def test_the_two_factor_secret_is_stored_encrypted_and_a_copy_of_the_database_alone_cannot_make_codes(
-        app: Flask, client: FlaskClient, make_user, make_app, clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, make_user, make_app, clock: MovingClock) -> None:
     user = make_user("sales")
     _sign_in(client, user.email)
     secret, _ = _enrol(client)
@@ -94,7 +94,7 @@ def test_the_two_factor_secret_is_stored_encrypted_and_a_copy_of_the_database_al
     assert _code(other_key, pyotp.TOTP(secret).at(clock())).status_code == 401  # the key is not in the database
 
 
-def test_a_recovery_code_signs_in_once(client: FlaskClient, make_user, clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
+def test_a_recovery_code_signs_in_once(client: FlaskClient, make_user, clock: MovingClock) -> None:
     user = make_user("marketer")
     _sign_in(client, user.email)
     _, codes = _enrol(client)
@@ -110,7 +110,7 @@ def test_the_code_page_without_a_password_first_goes_back_to_sign_in(client: Fla
 
 
 def test_keep_me_signed_in_with_two_factor_survives_a_browser_restart(client: FlaskClient, make_user,
-                                                                      clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
+                                                                      clock: MovingClock) -> None:
     user = make_user("sales")
     _sign_in(client, user.email)
     secret, _ = _enrol(client)
@@ -125,7 +125,7 @@ def test_keep_me_signed_in_with_two_factor_survives_a_browser_restart(client: Fl
     assert client.get_cookie("remember_token") is not None
 
 
-def test_a_password_change_signs_out_every_other_session_and_remember_cookie(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_password_change_signs_out_every_other_session_and_remember_cookie(app: Flask, make_user) -> None:
     user = make_user("sales")
     here, laptop, phone = app.test_client(), app.test_client(), app.test_client()
     for client in (here, laptop, phone):
@@ -140,10 +140,10 @@ def test_a_password_change_signs_out_every_other_session_and_remember_cookie(app
     assert laptop.get("/inbox").headers["Location"].startswith("/login")
     assert phone.get("/inbox").headers["Location"].startswith("/login")
     with app.app_context():
-        assert db.session.get(User, user.id).session_version == 1  # type: ignore[union-attr]
+        assert db.session.get(User, user.id).session_version == 1
 
 
-def test_a_weak_or_unproven_password_change_is_refused_with_a_message(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_weak_or_unproven_password_change_is_refused_with_a_message(client: FlaskClient, make_user) -> None:
     user = make_user("sales")
     _sign_in(client, user.email)
     for current, new, message in ((PASSWORD, "password123", "Use at least 12"),
@@ -154,7 +154,7 @@ def test_a_weak_or_unproven_password_change_is_refused_with_a_message(client: Fl
 
 
 def test_an_admin_can_require_two_factor_for_admins(app: Flask, client: FlaskClient, make_user,
-                                                   clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
+                                                   clock: MovingClock) -> None:
     admin = make_user("admin")
     _sign_in(client, admin.email)
     # The switch lives where admins manage the team's accounts, not in the audit log.
@@ -179,7 +179,7 @@ def test_an_admin_can_require_two_factor_for_admins(app: Flask, client: FlaskCli
 
 
 def test_the_audit_log_records_admin_actions_without_personal_data(app: Flask, client: FlaskClient, make_user,
-                                                                   make_lead) -> None:  # type: ignore[no-untyped-def]
+                                                                   make_lead) -> None:
     admin = make_user("admin")
     rep = make_user("sales")
     _sign_in(client, admin.email)
@@ -219,7 +219,7 @@ PUBLIC = [("GET", "/privacy"), ("GET", "/privacy/your-data"), ("POST", "/privacy
 
 @pytest.mark.parametrize("role", [None, "sales", "marketer", "admin"])
 def test_access_matrix_of_the_new_pages(app: Flask, client: FlaskClient, make_user, make_lead,
-                                        role: str | None) -> None:  # type: ignore[no-untyped-def]
+                                        role: str | None) -> None:
     lead = make_lead()
     if role:
         _sign_in(client, make_user(role).email)
@@ -237,7 +237,7 @@ def test_access_matrix_of_the_new_pages(app: Flask, client: FlaskClient, make_us
             assert response.status_code in (200, 303, 400), (url, role, response.status_code)
 
 
-def test_every_new_form_checks_csrf(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_every_new_form_checks_csrf(client: FlaskClient, make_user) -> None:
     _sign_in(client, make_user("admin").email)
     for path in ("/admin/privacy/erase", "/admin/policy", "/account/password", "/account/time-zone",
                  "/privacy/your-data"):
@@ -255,7 +255,7 @@ def test_enrolment_time_uses_the_clock(app: Flask, clock: MovingClock) -> None:
 
 
 def test_an_operator_can_reset_two_factor_for_someone_locked_out(app: Flask, client: FlaskClient, make_user,
-                                                                 clock: MovingClock) -> None:  # type: ignore[no-untyped-def]
+                                                                 clock: MovingClock) -> None:
     user = make_user("sales")
     _sign_in(client, user.email)
     _enrol(client)
@@ -274,7 +274,7 @@ TIMES = re.compile(r"<time [^>]*>([^<]*)</time>")
 
 
 def test_every_team_member_reads_times_in_their_own_zone_in_one_style(app: Flask, client: FlaskClient, make_user,
-                                                                      make_lead) -> None:  # type: ignore[no-untyped-def]
+                                                                      make_lead) -> None:
     from leads.models import Meeting
 
     rep = make_user("sales", name="Nora New-York")
@@ -304,4 +304,4 @@ def test_every_team_member_reads_times_in_their_own_zone_in_one_style(app: Flask
     audit = admin.get("/admin/audit").get_data(as_text=True)
     assert TIMES.findall(audit) and [t for t in TIMES.findall(audit) if not ONE_STYLE.match(t)] == []
     with app.app_context():
-        assert db.session.get(User, rep.id).timezone == "America/New_York"  # type: ignore[union-attr]
+        assert db.session.get(User, rep.id).timezone == "America/New_York"

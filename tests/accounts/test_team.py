@@ -75,7 +75,7 @@ def test_only_sales_reps_have_a_weight_field_on_the_team_page(client: FlaskClien
 
 @pytest.mark.browser
 def test_admin_saves_a_marketer_without_a_weight_field_and_their_weight_is_kept(
-    app: Flask, live_server: str, page, make_user  # type: ignore[no-untyped-def]
+    app: Flask, live_server: str, page, make_user
 ) -> None:
     admin, marketer = make_user("admin"), make_user("marketer", name="Mo Marketer", weight=4)
     sign_in(page, live_server, admin.email)

@@ -39,7 +39,7 @@ def app_config(app_config: dict[str, Any], fixed_clock: FixedClock) -> dict[str,
 
 
 @pytest.fixture
-def rep(make_user) -> SimpleNamespace:  # type: ignore[no-untyped-def]
+def rep(make_user) -> SimpleNamespace:
     return make_user("sales", name="Riley Rep")
 
 
@@ -62,7 +62,7 @@ def deliver_all(app: Flask) -> list[str]:
 
 
 def test_a_ready_buyer_who_asked_to_talk_books_from_the_result_page(app: Flask, client: FlaskClient, rep,
-                                                                    ready_answers) -> None:  # type: ignore[no-untyped-def]
+                                                                    ready_answers) -> None:
     page = walk_questionnaire(client, ready_answers, follow=True)
     html = page.get_data(as_text=True)
     assert "Pick a time to talk with Riley Rep" in html
@@ -93,14 +93,14 @@ def test_a_ready_buyer_who_asked_to_talk_books_from_the_result_page(app: Flask, 
     assert "Your conversation is booked" in again and 'name="slot"' not in again
 
 
-def test_a_prospect_who_said_not_yet_is_offered_no_slots(client: FlaskClient, rep) -> None:  # type: ignore[no-untyped-def]
+def test_a_prospect_who_said_not_yet_is_offered_no_slots(client: FlaskClient, rep) -> None:
     answers = persona_answers("Budget holder with a near deadline who did not ask to talk")
     html = walk_questionnaire(client, answers, follow=True).get_data(as_text=True)
     assert 'name="slot"' not in html and "Pick a time" not in html
 
 
 def test_two_prospects_racing_for_one_slot_one_wins_the_other_sees_fresh_slots(
-        app: Flask, make_lead, rep) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, make_lead, rep) -> None:
     first, second = make_lead(), make_lead()
     one, two = app.test_client(), app.test_client()
     value = f"{rep.id}@20261207T100000Z"
@@ -117,7 +117,7 @@ def test_two_prospects_racing_for_one_slot_one_wins_the_other_sees_fresh_slots(
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 1
 
 
-def test_many_prospects_posting_the_same_slot_at_once_get_one_meeting(app: Flask, make_lead, rep) -> None:  # type: ignore[no-untyped-def]
+def test_many_prospects_posting_the_same_slot_at_once_get_one_meeting(app: Flask, make_lead, rep) -> None:
     leads = [make_lead() for _ in range(6)]
     value = f"{rep.id}@20261207T110000Z"
     ready = []
@@ -146,7 +146,7 @@ def test_many_prospects_posting_the_same_slot_at_once_get_one_meeting(app: Flask
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 1
 
 
-def test_the_database_refuses_a_second_meeting_in_one_reps_slot(app: Flask, make_lead, rep) -> None:  # type: ignore[no-untyped-def]
+def test_the_database_refuses_a_second_meeting_in_one_reps_slot(app: Flask, make_lead, rep) -> None:
     lead = make_lead()
     start = dt.datetime(2026, 12, 8, 10, tzinfo=dt.UTC)
     with app.app_context():
@@ -160,7 +160,7 @@ def test_the_database_refuses_a_second_meeting_in_one_reps_slot(app: Flask, make
 
 @pytest.mark.parametrize("where", ["/book/{book}", "/book/{book}/confirm?slot=1@20261207T100000Z",
                                    "/book/meeting/{meeting}", "/book/meeting/{meeting}/move?slot=1@20261207T100000Z"])
-def test_altered_links_are_refused_plainly(app: Flask, client: FlaskClient, make_lead, rep, where: str) -> None:  # type: ignore[no-untyped-def]
+def test_altered_links_are_refused_plainly(app: Flask, client: FlaskClient, make_lead, rep, where: str) -> None:
     lead = make_lead()
     response = book_through(client, token_for(app, lead.id), f"{rep.id}@20261207T100000Z")
     assert response.status_code == 303
@@ -180,7 +180,7 @@ def test_altered_links_are_refused_plainly(app: Flask, client: FlaskClient, make
 
 
 def test_cancel_and_move_links_refuse_a_post_whose_link_was_altered(app: Flask, client: FlaskClient, make_lead,
-                                                                     rep) -> None:  # type: ignore[no-untyped-def]
+                                                                     rep) -> None:
     lead = make_lead()
     assert book_through(client, token_for(app, lead.id), f"{rep.id}@20261207T100000Z").status_code == 303
     with app.app_context():
@@ -194,7 +194,7 @@ def test_cancel_and_move_links_refuse_a_post_whose_link_was_altered(app: Flask, 
         assert db.session.scalar(sa.select(Meeting.status)) == "booked"
 
 
-def test_links_expire(app: Flask, client: FlaskClient, make_lead, rep, fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+def test_links_expire(app: Flask, client: FlaskClient, make_lead, rep, fixed_clock: FixedClock) -> None:
     lead = make_lead()
     token = token_for(app, lead.id)
     fixed_clock.move(days=61)
@@ -203,7 +203,7 @@ def test_links_expire(app: Flask, client: FlaskClient, make_lead, rep, fixed_clo
 
 
 def test_rescheduling_keeps_the_event_and_raises_its_sequence_and_cancel_sends_cancel(
-        app: Flask, client: FlaskClient, make_lead, rep) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, make_lead, rep) -> None:
     lead = make_lead()
     assert book_through(client, token_for(app, lead.id), f"{rep.id}@20261207T100000Z").status_code == 303
     with app.app_context():
@@ -242,7 +242,7 @@ def test_rescheduling_keeps_the_event_and_raises_its_sequence_and_cancel_sends_c
     assert deliver_all(app) == []
 
 
-def test_invites_reach_the_smtp_server_and_parse_back(app_config, make_app, make_lead, rep, mail_config,  # type: ignore[no-untyped-def]
+def test_invites_reach_the_smtp_server_and_parse_back(app_config, make_app, make_lead, rep, mail_config,
                                                      smtp_server) -> None:
     from leads.delivery.worker import deliver_next
 
@@ -268,7 +268,7 @@ def test_invites_reach_the_smtp_server_and_parse_back(app_config, make_app, make
         meeting = db.session.scalar(sa.select(Meeting))
         assert meeting is not None
         assert str(event["uid"]) == meeting.uid
-    assert int(event["sequence"]) == 0
+    assert event.decoded("sequence") == 0
     assert event.decoded("dtstart") == dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC)
     assert event["dtstart"].params.get("TZID") == "UTC" or event.decoded("dtstart").tzinfo is not None
     assert str(event["organizer"]) == f"mailto:{rep.email}"
@@ -278,7 +278,7 @@ def test_invites_reach_the_smtp_server_and_parse_back(app_config, make_app, make
 
 
 def test_reminders_go_a_day_and_an_hour_before_at_the_clock(app: Flask, client: FlaskClient, make_lead, rep,
-                                                          fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+                                                          fixed_clock: FixedClock) -> None:
     lead = make_lead()
     assert book_through(client, token_for(app, lead.id), f"{rep.id}@20261209T100000Z").status_code == 303
     with app.app_context():
@@ -303,7 +303,7 @@ def test_reminders_go_a_day_and_an_hour_before_at_the_clock(app: Flask, client: 
 
 
 def test_one_nudge_with_slots_to_a_ready_lead_who_did_not_book(app: Flask, make_lead, rep,
-                                                               fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+                                                               fixed_clock: FixedClock) -> None:
     lead = make_lead()
     fixed_clock.move(minutes=29)
     with app.app_context():
@@ -324,14 +324,14 @@ def test_one_nudge_with_slots_to_a_ready_lead_who_did_not_book(app: Flask, make_
 
 
 def test_team_slots_when_the_owner_has_none_and_booking_reassigns_with_the_reason(
-        app: Flask, client: FlaskClient, make_user, make_lead) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, make_user, make_lead) -> None:
     from leads.models import Availability
 
     busy = make_user("sales", name="Busy Bee")
     lead = make_lead()
     free = make_user("sales", name="Free Fox")
     with app.app_context():
-        assert db.session.get(Lead, lead.id).owner_id == busy.id  # type: ignore[union-attr]
+        assert db.session.get(Lead, lead.id).owner_id == busy.id
         db.session.add(Availability(user_id=busy.id, hours={}, days_off=[]))
         db.session.commit()
     html = client.get(f"/book/{token_for(app, lead.id)}").get_data(as_text=True)
@@ -351,7 +351,7 @@ def test_team_slots_when_the_owner_has_none_and_booking_reassigns_with_the_reaso
 
 
 def test_a_no_show_goes_back_to_nurture_and_gets_a_friendly_link_to_book_again(
-        app: Flask, client: FlaskClient, auth, make_lead, rep, fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, auth, make_lead, rep, fixed_clock: FixedClock) -> None:
     lead = make_lead()
     prospect = app.test_client()
     assert book_through(prospect, token_for(app, lead.id), f"{rep.id}@20261207T100000Z").status_code == 303
@@ -390,7 +390,7 @@ def test_a_no_show_goes_back_to_nurture_and_gets_a_friendly_link_to_book_again(
 
 
 def test_the_inbox_filters_meetings_and_shows_not_booked_yet(app: Flask, client: FlaskClient, auth, make_lead,
-                                                            rep) -> None:  # type: ignore[no-untyped-def]
+                                                            rep) -> None:
     booked = make_lead(name="Booked Betty")
     make_lead(name="Waiting Wanda")
     assert book_through(app.test_client(), token_for(app, booked.id), f"{rep.id}@20261207T100000Z").status_code == 303
@@ -405,7 +405,7 @@ def test_the_inbox_filters_meetings_and_shows_not_booked_yet(app: Flask, client:
 
 
 def test_reps_keep_their_availability_and_admins_may_edit_anyones(app: Flask, client: FlaskClient, auth, make_user,
-                                                                 rep) -> None:  # type: ignore[no-untyped-def]
+                                                                 rep) -> None:
     from leads.models import Availability
 
     other = make_user("sales", name="Other Rep")
@@ -441,7 +441,7 @@ def test_reps_keep_their_availability_and_admins_may_edit_anyones(app: Flask, cl
 
 
 def test_the_round_robin_counts_a_window_and_does_not_flood_a_new_rep(app: Flask, make_user, make_lead,
-                                                                     fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+                                                                     fixed_clock: FixedClock) -> None:
     veteran = make_user("sales", name="Veteran")
     with app.app_context():
         user = db.session.get(User, veteran.id)
@@ -467,7 +467,7 @@ def test_the_round_robin_counts_a_window_and_does_not_flood_a_new_rep(app: Flask
 
 
 def test_speed_to_lead_is_kept_per_lead_and_shown_per_rep_on_the_team_page(
-        app: Flask, client: FlaskClient, auth, make_user, make_lead, rep, fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, auth, make_user, make_lead, rep, fixed_clock: FixedClock) -> None:
     lead = make_lead()
     fixed_clock.move(minutes=45)
     assert book_through(app.test_client(), token_for(app, lead.id), f"{rep.id}@20261207T113000Z").status_code == 303
@@ -485,7 +485,7 @@ def test_speed_to_lead_is_kept_per_lead_and_shown_per_rep_on_the_team_page(
 
 
 def test_what_the_prospect_typed_is_escaped_on_the_pages_in_the_mails_and_in_the_invite(
-        app: Flask, client: FlaskClient, make_lead, rep) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, make_lead, rep) -> None:
     name = '<script>alert("x")</script> O\'Brien; DESCRIPTION:evil'
     lead = make_lead(name=name)
     token = token_for(app, lead.id)
@@ -513,7 +513,7 @@ def test_what_the_prospect_typed_is_escaped_on_the_pages_in_the_mails_and_in_the
 
 
 def test_a_rep_back_from_away_is_weighed_from_their_return_not_flooded(app: Flask, make_user, make_lead,
-                                                                      fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+                                                                      fixed_clock: FixedClock) -> None:
     from leads.accounts.users import update_user
 
     admin = make_user("admin")
@@ -535,7 +535,7 @@ def test_a_rep_back_from_away_is_weighed_from_their_return_not_flooded(app: Flas
 
 
 def test_a_first_booking_begins_the_conversation_in_the_funnel_and_the_backfill_agrees(
-        app: Flask, client: FlaskClient, rep, ready_answers) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, rep, ready_answers) -> None:
     value = slot_values(walk_questionnaire(client, ready_answers, follow=True).get_data(as_text=True))[0]
     with app.app_context():
         lead = db.session.scalar(sa.select(Lead))
@@ -575,13 +575,13 @@ def booked_meeting(app: Flask) -> tuple[int, str]:
 
 
 def test_the_cancel_button_cancels_with_what_its_form_posts_and_the_lead_is_not_meeting_set_any_more(
-        app: Flask, client: FlaskClient, auth, make_lead, rep) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, auth, make_lead, rep) -> None:
     lead = make_lead(name="Cancel Carla")
     prospect = app.test_client()
     assert book_through(prospect, token_for(app, lead.id), f"{rep.id}@20261207T100000Z").status_code == 303
     _, token = booked_meeting(app)
     with app.app_context():
-        assert db.session.get(Lead, lead.id).status == "meeting_set"  # type: ignore[union-attr]
+        assert db.session.get(Lead, lead.id).status == "meeting_set"
     page = prospect.get(f"/book/meeting/{token}").get_data(as_text=True)
     fields = posted_by_form(page, f"/book/meeting/{token}/cancel")
     assert list(fields) == ["csrf_token"]  # the button: nothing to fill in, nothing else validated
@@ -601,7 +601,7 @@ def test_the_cancel_button_cancels_with_what_its_form_posts_and_the_lead_is_not_
     assert "Cancel Carla" in client.get("/inbox?meeting=none").get_data(as_text=True)
 
 
-def test_only_a_real_csrf_failure_says_the_page_had_expired(app: Flask, make_lead, rep) -> None:  # type: ignore[no-untyped-def]
+def test_only_a_real_csrf_failure_says_the_page_had_expired(app: Flask, make_lead, rep) -> None:
     lead = make_lead()
     prospect = app.test_client()
     assert book_through(prospect, token_for(app, lead.id), f"{rep.id}@20261207T100000Z").status_code == 303
@@ -633,7 +633,7 @@ def test_only_a_real_csrf_failure_says_the_page_had_expired(app: Flask, make_lea
     "{other}@20261207T100000Z",  # another rep than the lead's
 ])
 def test_the_confirm_page_refuses_at_once_a_time_never_offered_and_shows_the_free_ones(
-        app: Flask, client: FlaskClient, make_user, make_lead, rep, value: str) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, make_user, make_lead, rep, value: str) -> None:
     lead = make_lead()
     other = make_user("sales", name="Other Rep")
     token = token_for(app, lead.id)
@@ -646,7 +646,7 @@ def test_the_confirm_page_refuses_at_once_a_time_never_offered_and_shows_the_fre
 
 
 def test_the_move_page_refuses_at_once_a_time_the_rep_does_not_offer(app: Flask, client: FlaskClient, make_lead,
-                                                                     rep) -> None:  # type: ignore[no-untyped-def]
+                                                                     rep) -> None:
     lead = make_lead()
     assert book_through(client, token_for(app, lead.id), f"{rep.id}@20261207T100000Z").status_code == 303
     _, token = booked_meeting(app)
@@ -671,7 +671,7 @@ def close_lead(app: Flask, lead_id: int, status: str, actor_id: int) -> None:
 
 @pytest.mark.parametrize("status", ["won", "lost", "meeting_set"])
 def test_no_booking_nudge_to_a_lead_sales_have_won_lost_or_met(app: Flask, make_lead, rep, status: str,
-                                                                fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+                                                                fixed_clock: FixedClock) -> None:
     lead, waiting = make_lead(), make_lead()
     close_lead(app, lead.id, status, rep.id)
     fixed_clock.move(minutes=31)
@@ -681,7 +681,7 @@ def test_no_booking_nudge_to_a_lead_sales_have_won_lost_or_met(app: Flask, make_
 
 
 def test_no_reminders_for_a_lead_marked_lost_and_none_sent_that_were_written_before(
-        app: Flask, client: FlaskClient, make_lead, rep, fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, make_lead, rep, fixed_clock: FixedClock) -> None:
     lost, written = make_lead(), make_lead()
     assert book_through(client, token_for(app, lost.id), f"{rep.id}@20261209T100000Z").status_code == 303
     assert book_through(app.test_client(), token_for(app, written.id),
@@ -698,7 +698,7 @@ def test_no_reminders_for_a_lead_marked_lost_and_none_sent_that_were_written_bef
 
 
 def test_a_no_show_of_a_lead_already_won_sends_no_rebook_mail_and_keeps_it_won(
-        app: Flask, make_lead, rep, fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, make_lead, rep, fixed_clock: FixedClock) -> None:
     from leads.booking.meetings import record_outcome
 
     lead = make_lead()
@@ -730,7 +730,7 @@ def last_outbox_id(app: Flask) -> int:
 
 
 def test_rebooking_after_a_no_show_alerts_one_rep_and_it_is_the_meetings_rep(
-        app: Flask, make_user, make_lead, rep, fixed_clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, make_user, make_lead, rep, fixed_clock: FixedClock) -> None:
     from leads.booking.meetings import record_outcome
 
     lead = make_lead()
@@ -754,7 +754,7 @@ def test_rebooking_after_a_no_show_alerts_one_rep_and_it_is_the_meetings_rep(
 
 
 def test_reassigning_a_lead_whose_meeting_is_with_another_rep_says_the_meeting_stays(
-        app: Flask, client: FlaskClient, auth, make_user, make_lead, rep) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, auth, make_user, make_lead, rep) -> None:
     from leads.delivery.mailbox import mailbox_mails
 
     lead = make_lead(name="Moved Mona")
@@ -777,7 +777,7 @@ def test_reassigning_a_lead_whose_meeting_is_with_another_rep_says_the_meeting_s
         moved = db.session.get(Lead, lead.id)
         assert moved is not None and moved.owner_id == newcomer.id
     with app.app_context():
-        db.session.get(User, newcomer.id).timezone = "Europe/Berlin"  # type: ignore[union-attr]
+        db.session.get(User, newcomer.id).timezone = "Europe/Berlin"
         db.session.commit()
     deliver_all(app)
     with app.app_context():

@@ -35,7 +35,7 @@ def press_tab_until(page: Any, check: str, limit: int = 400) -> None:
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_a_ready_buyer_books_by_keyboard_alone(app: Flask, client: FlaskClient, chromium: Any, live_server: str,
-                                              make_user, ready_answers: dict[str, Any], width: int) -> None:  # type: ignore[no-untyped-def]
+                                              make_user, ready_answers: dict[str, Any], width: int) -> None:
     make_user("sales", name="Riley Rep")
     context = chromium.new_context(viewport={"width": width, "height": 800}, timezone_id="Europe/Berlin",
                                    is_mobile=width < 500)
@@ -67,7 +67,7 @@ def test_a_ready_buyer_books_by_keyboard_alone(app: Flask, client: FlaskClient, 
 
 def test_without_javascript_the_time_zone_select_works_and_booking_too(
         app: Flask, client: FlaskClient, chromium: Any, live_server: str, make_user,
-        ready_answers: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+        ready_answers: dict[str, Any]) -> None:
     make_user("sales", name="Riley Rep")
     context = chromium.new_context(java_script_enabled=False, timezone_id="Asia/Tokyo")
     page = context.new_page()
@@ -90,7 +90,7 @@ def test_without_javascript_the_time_zone_select_works_and_booking_too(
 
 
 def test_the_mailed_link_cancels_in_a_fresh_browser_with_one_click(app: Flask, chromium: Any, live_server: str,
-                                                                   make_user, make_lead) -> None:  # type: ignore[no-untyped-def]
+                                                                   make_user, make_lead) -> None:
     from leads.booking.meetings import book, meeting_url
 
     rep = make_user("sales", name="Riley Rep")

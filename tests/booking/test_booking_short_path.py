@@ -23,7 +23,7 @@ BOOK = "/questionnaire/book"
 
 
 @pytest.fixture
-def rep(make_user):  # type: ignore[no-untyped-def]
+def rep(make_user):
     return make_user("sales", name="Riley Rep")
 
 

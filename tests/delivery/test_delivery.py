@@ -479,7 +479,7 @@ def test_when_a_receiver_answers_again_its_other_waiting_messages_go_at_once(
 ])
 def test_a_mail_refused_for_good_ends_at_once_and_suppresses_the_address(
         make_app, make_user, make_lead, refusing_smtp, clock: MovingClock,
-        reply: str, ends: bool, suppressed: bool) -> None:  # type: ignore[no-untyped-def]
+        reply: str, ends: bool, suppressed: bool) -> None:
     from leads.nurture.consent import suppression
 
     app = make_app(SMTP_PORT=refusing_smtp.port)
@@ -529,7 +529,7 @@ def test_an_endpoint_answering_410_gone_is_paused_with_the_reason_and_its_messag
 
 
 def test_the_worker_logs_every_failed_try_with_when_it_tries_again(app: Flask, make_lead, receiver: WebhookReceiver,
-                                                                  clock: MovingClock, caplog) -> None:  # type: ignore[no-untyped-def]
+                                                                  clock: MovingClock, caplog) -> None:
     import logging
 
     subscribe(app, receiver)

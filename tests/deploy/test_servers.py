@@ -15,6 +15,7 @@ import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -61,11 +62,11 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield started
 
 
-def _query(running: Stack, sql: str) -> list[sa.Row[tuple[object, ...]]]:
+def _query(running: Stack, sql: str) -> list[tuple[Any, ...]]:
     engine = sa.create_engine(running.database_url)
     try:
         with engine.connect() as conn:
-            return list(conn.execute(sa.text(sql)))
+            return [tuple(row) for row in conn.execute(sa.text(sql))]
     finally:
         engine.dispose()
 
@@ -167,7 +168,7 @@ def test_public_pages_are_cached_by_nginx_but_never_for_a_session(running: Stack
 
 def test_a_content_deploy_is_seen_by_both_servers(running: Stack) -> None:
     source = (running.content_dirs[0] / "articles" / f"{ARTICLE}.md").read_text()
-    old_title = re.search(r"^title: (.+)$", source, re.M).group(1)  # type: ignore[union-attr]
+    old_title = re.search(r"^title: (.+)$", source, re.M).group(1)
     with Visitor(running, "127.0.0.4") as reader:
         reader.request("GET", f"/articles/{ARTICLE}")  # cached by nginx under the old title
     edited = source.replace(f"title: {old_title}", "title: Qualifying by the gap, revised", 1)

@@ -49,7 +49,7 @@ def test_a_rebook_after_a_no_show_alerts_exactly_the_meetings_rep(journey: Journ
     journey.open_every_link(sorry)
     with journey.app.app_context():
         since = db.session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
-        assert db.session.get(Lead, lead_id).route == "nurture"  # type: ignore[union-attr]
+        assert db.session.get(Lead, lead_id).route == "nurture"
 
     journey.step("from that mail, in a fresh browser, the buyer books again")
     again = journey.open(sorry.link("pick another time"))

@@ -38,7 +38,7 @@ def lead_of(journey: Journey, email: str) -> tuple[str, str, str, int, bool]:
         assert lead is not None
         subscription = db.session.get(NurtureSubscription, lead.id)
         meetings = db.session.scalar(sa.select(sa.func.count()).select_from(Meeting).where(Meeting.lead_id == lead.id))
-        suppressed = db.session.scalar(sa.select(sa.func.count()).select_from(Suppression)) > 0
+        suppressed = (db.session.scalar(sa.select(sa.func.count()).select_from(Suppression)) or 0) > 0
         return (lead.route, lead.latest.verdict, subscription.state if subscription else "", meetings or 0,
                 suppressed)
 

@@ -57,7 +57,8 @@ class QuickStart:
     def __init__(self, folder: Path, port: int) -> None:
         environment = {key: value for key, value in os.environ.items()
                        if not key.startswith(("DOORSTEP_", "FLASK_", "VIRTUAL_ENV")) and key != "DATABASE_URL"}
-        self.folder, self.url, self.output = folder, f"http://127.0.0.1:{port}", []
+        self.folder, self.url = folder, f"http://127.0.0.1:{port}"
+        self.output: list[str] = []
         self.process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=folder, env=environment,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         start_new_session=True)

@@ -32,7 +32,7 @@ def content_dir(content_copy: Path) -> Path:
 
 def lead_state(journey: Journey, email: str) -> tuple[str, str, int]:
     with journey.app.app_context():
-        lead = db.session.scalar(sa.select(Lead).where(Lead.email == email))
+        lead = db.session.scalars(sa.select(Lead).where(Lead.email == email)).one()
         alerts = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
             OutboxMessage.topic == "lead.sales_ready", OutboxMessage.lead_id == lead.id,
             OutboxMessage.channel == "email"))

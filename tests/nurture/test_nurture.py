@@ -641,7 +641,7 @@ def test_sequence_email_bodies_render_markdown_with_signed_article_links(app: Fl
     from leads.nurture.subscriptions import sequences
 
     with app.test_request_context():
-        lead = db.session.scalar(sa.select(Lead).where(Lead.email == researcher["email"]))
+        lead = db.session.scalars(sa.select(Lead).where(Lead.email == researcher["email"])).one()
         email = sequences().email("early/01-the-research-before-the-call")
         assert email is not None and email.articles == ("buyers-research-before-they-call",)
         carried = [*email.articles, "qualifying-by-the-gap"]

@@ -24,7 +24,7 @@ def email_links(app: Flask, make_lead: Any, researcher_answers: dict[str, Any]) 
 
     make_lead(**{**researcher_answers, "email_reading": True})
     with app.app_context():
-        signed = SignedLinks.of(db.session.scalar(sa.select(Lead)))
+        signed = SignedLinks.of(db.session.scalars(sa.select(Lead)).one())
         return {name: urlsplit(url).path for name, url in
                 (("confirm", signed.confirm()), ("unsubscribe", signed.unsubscribe()), ("ready", signed.ready()))
                 } | {"broken": "/email/ready/not-a-token"}

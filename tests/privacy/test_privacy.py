@@ -74,7 +74,7 @@ def test_every_table_with_a_lead_or_an_address_is_in_the_personal_data_map() -> 
 
 
 @pytest.fixture
-def admin_client(app: Flask, make_user, auth, client: FlaskClient) -> FlaskClient:  # type: ignore[no-untyped-def]
+def admin_client(app: Flask, make_user, auth, client: FlaskClient) -> FlaskClient:
     admin = make_user("admin")
     make_user("sales")  # a rep, so that the ready lead is handed over and alerted about
     auth.login(admin.email)
@@ -136,7 +136,7 @@ def test_erasure_leaves_nothing_of_the_person_but_a_tombstone_and_they_can_come_
     assert len(_search(app, WORDS[1])) == 1
 
 
-def test_erasing_without_ticking_the_box_erases_nothing(app: Flask, admin_client: FlaskClient, make_lead) -> None:  # type: ignore[no-untyped-def]
+def test_erasing_without_ticking_the_box_erases_nothing(app: Flask, admin_client: FlaskClient, make_lead) -> None:
     lead = make_lead()
     token = csrf_token(admin_client, "/admin/privacy")
     admin_client.post("/admin/privacy/erase", data={"csrf_token": token, "email": lead.email})
@@ -145,7 +145,7 @@ def test_erasing_without_ticking_the_box_erases_nothing(app: Flask, admin_client
 
 
 def test_the_data_request_page_answers_alike_and_does_the_same_work_for_known_and_unknown_addresses(
-        app: Flask, client: FlaskClient, make_lead) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, make_lead) -> None:
     from leads.delivery.email import local_mailbox
 
     lead = make_lead()
@@ -188,7 +188,7 @@ def test_bad_data_requests_get_a_message_not_an_error(client: FlaskClient) -> No
 
 
 def test_a_prospect_gets_a_mailed_link_to_their_data_and_can_erase_it(app: Flask, client: FlaskClient,
-                                                                     make_lead) -> None:  # type: ignore[no-untyped-def]
+                                                                     make_lead) -> None:
     lead = make_lead(name=NAME)
     for purpose in ("export", "erase"):
         token = csrf_token(client, "/privacy/your-data")
@@ -200,7 +200,7 @@ def test_a_prospect_gets_a_mailed_link_to_their_data_and_can_erase_it(app: Flask
     assert len(mails) == 2
     links = {}
     for mail in mails:
-        text = mail.get_payload()[0].get_payload(decode=True).decode()
+        text = mail.get_payload(0).get_payload(decode=True).decode()
         link = next(word for word in text.split() if "/privacy/your-data/" in word)
         links[link.split("/privacy/your-data/")[1].split("/")[0]] = link.split(app.config["SITE_URL"])[1]
 
@@ -224,7 +224,7 @@ def test_a_prospect_gets_a_mailed_link_to_their_data_and_can_erase_it(app: Flask
             "how"] == "request"
 
 
-def test_a_link_expires(app: Flask, client: FlaskClient, make_lead) -> None:  # type: ignore[no-untyped-def]
+def test_a_link_expires(app: Flask, client: FlaskClient, make_lead) -> None:
     lead = make_lead()
     moving = MovingClock()
     app.config["CLOCK"] = moving
@@ -238,7 +238,7 @@ def test_a_link_expires(app: Flask, client: FlaskClient, make_lead) -> None:  # 
     assert client.get(f"/privacy/your-data/export/{token}").status_code == 400
 
 
-def test_the_privacy_page_states_the_configured_windows(make_app) -> None:  # type: ignore[no-untyped-def]
+def test_the_privacy_page_states_the_configured_windows(make_app) -> None:
     other = make_app(RETENTION_DRAFT_DAYS=17, RETENTION_HELD_DAYS=45, RETENTION_NURTURE_MONTHS=13)
     page = other.test_client().get("/privacy").get_data(as_text=True)
     assert "17 days" in page and "45 days" in page and "13 months" in page
@@ -249,7 +249,7 @@ def test_the_privacy_page_states_the_configured_windows(make_app) -> None:  # ty
 
 
 def test_retention_purges_each_kind_after_its_window_and_logs_counts(app: Flask, make_lead, client: FlaskClient,
-                                                                     ready_answers: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+                                                                     ready_answers: dict[str, Any]) -> None:
     from leads.privacy.retention import Windows, purge_expired
     from tests.fixtures.factories import draft_steps
 
@@ -263,7 +263,7 @@ def test_retention_purges_each_kind_after_its_window_and_logs_counts(app: Flask,
     held = make_lead(**persona("Student writing a thesis"))
     draft_steps(client, ready_answers)  # an unsent draft
     with app.app_context():
-        routes = {lead_id: db.session.get(Lead, lead_id).route for lead_id in (ready.id, nurture.id, held.id)}  # type: ignore[union-attr]
+        routes = {lead_id: db.session.get(Lead, lead_id).route for lead_id in (ready.id, nurture.id, held.id)}
     windows = Windows.from_config(app.config)
 
     def purge() -> dict[str, int]:
@@ -313,7 +313,7 @@ def test_nurture_cutoff_counts_calendar_months() -> None:
 
 
 def test_what_a_prospect_typed_is_data_in_the_export_never_a_formula(app: Flask, admin_client: FlaskClient,
-                                                                    make_lead) -> None:  # type: ignore[no-untyped-def]
+                                                                    make_lead) -> None:
     lead = make_lead(name='=HYPERLINK("http://evil.example","<b>Click</b>")')
     token = csrf_token(admin_client, "/admin/privacy")
     archive = zipfile.ZipFile(io.BytesIO(admin_client.post("/admin/privacy/export", data={

@@ -7,6 +7,7 @@ import re
 import pytest
 from flask import Flask, Response
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from leads import create_app
 from leads.clock import now
@@ -61,7 +62,7 @@ def test_pages_carry_no_inline_script_or_style(client: FlaskClient) -> None:
         assert "<script>" not in html and " style=" not in html and "<style" not in html
 
 
-def _assert_security_headers(response: Response, what: str) -> None:
+def _assert_security_headers(response: TestResponse, what: str) -> None:
     for name, value in security.HEADERS.items():
         assert response.headers.getlist(name) == [value], f"{what}: {name}"
 

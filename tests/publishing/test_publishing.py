@@ -220,7 +220,7 @@ def test_feed_is_atom_listing_exactly_the_published_articles(
     assert response.mimetype == "application/atom+xml"
     root = ET.fromstring(response.data)
     assert root.tag == f"{ATOM}feed"
-    links = {entry.find(f"{ATOM}link").get("href") for entry in root.iter(f"{ATOM}entry")}  # type: ignore[union-attr]
+    links = {entry.find(f"{ATOM}link").get("href") for entry in root.iter(f"{ATOM}entry")}
     expected = published_slugs(articles_dir) - set(hidden_articles)
     assert links == {f"http://127.0.0.1:5000/articles/{slug}" for slug in expected}
     for entry in root.iter(f"{ATOM}entry"):

@@ -16,7 +16,7 @@ from leads.web.tracking import COOKIE
 from tests.fixtures.factories import walk_questionnaire
 
 
-def read(client: FlaskClient, page: str, referrer: str = "", **headers: str):  # type: ignore[no-untyped-def]
+def read(client: FlaskClient, page: str, referrer: str = "", **headers: str):
     """What site.js does after a public page loads: report the page view to the beacon."""
     return client.post("/visit", data={"page": page, "referrer": referrer}, headers=headers)
 

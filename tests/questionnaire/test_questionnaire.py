@@ -125,8 +125,8 @@ def test_malformed_email_is_explained_and_other_answers_kept(client: FlaskClient
     assert "Please enter an email address" in html
     assert 'value="Northwind Freight"' in html
     first_step = client.get("/questionnaire", follow_redirects=True)
-    first_step = client.get(first_step.request.path.rsplit("/", 1)[0] + "/situation").get_data(as_text=True)
-    assert "Our reps are wasting time on cold lists" in first_step
+    situation = client.get(first_step.request.path.rsplit("/", 1)[0] + "/situation").get_data(as_text=True)
+    assert "Our reps are wasting time on cold lists" in situation
 
 
 def test_twenty_thousand_character_answer_is_refused_politely(submit, ready_answers) -> None:

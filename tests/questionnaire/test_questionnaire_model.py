@@ -156,7 +156,7 @@ def test_a_malformed_value_is_reported_at_its_line(old: str, new: str, at: str, 
 
 # --- any value swapped for one of another type: a ModelError naming lines, or a model of sound types --
 
-def _value_spans(node: yaml.Node) -> Iterator[tuple[int, int]]:
+def _value_spans(node: yaml.Node | None) -> Iterator[tuple[int, int]]:
     """Where each value of the file is written (a scalar, a list or a mapping), as offsets into its text."""
     if isinstance(node, yaml.MappingNode):
         for _key, value in node.value:

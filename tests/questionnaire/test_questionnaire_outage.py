@@ -39,10 +39,10 @@ def edit_questionnaire(content: Path, text: str) -> None:
 
 
 @pytest.fixture
-def never_loaded(make_app, content_copy: Path) -> Flask:  # type: ignore[no-untyped-def]
+def never_loaded(make_app, content_copy: Path) -> Flask:
     """A worker whose questionnaire file is broken, with no good version ever loaded or kept anywhere."""
     break_questionnaire(content_copy)
-    return make_app(CONTENT_DIR=str(content_copy))  # type: ignore[no-any-return]
+    return make_app(CONTENT_DIR=str(content_copy))
 
 
 def _stored_lead(app: Flask, answers: dict[str, Any]) -> int:

@@ -30,7 +30,7 @@ def _posted_values(question: Question) -> st.SearchStrategy[list[str]]:
 
 
 POSTS = st.fixed_dictionaries({}, optional={q.id: _posted_values(q) for q in MODEL.questions})
-KINDS = {"consent": bool, "multiple_choice": list, "number": (int, type(None))}
+KINDS: dict[str, type | tuple[type, ...]] = {"consent": bool, "multiple_choice": list, "number": (int, type(None))}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

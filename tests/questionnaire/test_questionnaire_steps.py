@@ -16,7 +16,7 @@ from tests.fixtures.factories import csrf_token, form_data
 STEP_URL = re.compile(r"/questionnaire/continue/([\w-]+)/(\w+)$")
 
 
-def post_step(client: FlaskClient, url: str, answers: dict[str, Any], action: str = "next", **extra: Any):  # type: ignore[no-untyped-def]
+def post_step(client: FlaskClient, url: str, answers: dict[str, Any], action: str = "next", **extra: Any):
     data = form_data(answers) | {"action": action, "csrf_token": csrf_token(client, url)} | extra
     return client.post(url, data=data)
 
@@ -158,7 +158,7 @@ def test_a_step_posted_with_an_expired_token_comes_back_filled_in_and_keeps_noth
 
 
 def test_the_step_before_deciding_shows_the_options_with_article_links_and_asks_nothing_more(
-        client, researcher_answers) -> None:  # type: ignore[no-untyped-def]
+        client, researcher_answers) -> None:
     from tests.fixtures.factories import draft_steps
 
     steps = draft_steps(client, researcher_answers | {"buying_stage": "comparing"})

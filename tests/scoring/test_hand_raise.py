@@ -9,13 +9,15 @@ from flask.testing import FlaskClient
 
 from leads.extensions import db
 from leads.models import Lead, LeadEvent, OutboxMessage, Submission
+from leads.scoring.routing import Route
+from leads.scoring.score import Verdict
 from tests.fixtures.browser import show_result
 from tests.fixtures.factories import csrf_token, persona_answers
 
 NOT_YET = "Budget holder with a near deadline who did not ask to talk"
 
 
-def _state(app: Flask, email: str) -> tuple[str, list[str], list[str], int]:
+def _state(app: Flask, email: str) -> tuple[Route, list[Verdict], list[str], int]:
     with app.app_context():
         lead = db.session.scalar(sa.select(Lead).where(Lead.email == email))
         assert lead is not None
@@ -137,7 +139,7 @@ def test_a_hand_raised_again_after_sales_sent_the_lead_back_is_a_new_decision(
     token = csrf_token(client, "/questionnaire/result")
     client.post("/questionnaire/result/talk", data={"csrf_token": token})
     with app.app_context():
-        lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.email == answers["email"]))
+        lead_id = db.session.scalars(sa.select(Lead.id).where(Lead.email == answers["email"])).one()
         change_status(lead_id, "not_ready", rep.id, "no_timeline")
     assert _state(app, answers["email"])[0] == "nurture"
     client.post("/questionnaire/result/talk", data={"csrf_token": token})  # weeks later, from the same page

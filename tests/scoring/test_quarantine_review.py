@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -31,7 +32,7 @@ def _release(app: Flask, make_user, submission_id: int) -> str:
     return marketer.get("/studio/quarantine").get_data(as_text=True)
 
 
-def _held(app: Flask, submit, answers: dict) -> int:
+def _held(app: Flask, submit, answers: dict[str, Any]) -> int:
     submit(answers | {"email": "dana@mailinator.com"})
     with app.app_context():
         submission = db.session.scalar(sa.select(Submission).order_by(Submission.id.desc()))
@@ -147,7 +148,7 @@ def test_a_release_never_undoes_what_sales_decided_after_the_answers_arrived(
     answers = ready_answers | {"email": "dana@buyer.example"}
     submit(answers)
     with app.app_context():
-        lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.email == "dana@buyer.example"))
+        lead_id = db.session.scalars(sa.select(Lead.id).where(Lead.email == "dana@buyer.example")).one()
     if not decided_first:
         with app.app_context():
             change_status(lead_id, "not_ready", rep.id, "no_budget")
@@ -176,7 +177,7 @@ def test_new_answers_from_a_lead_sales_marked_spam_stay_out(app: Flask, submit, 
     answers = ready_answers | {"email": "again@spam.example"}
     submit(answers)
     with app.app_context():
-        lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.email == "again@spam.example"))
+        lead_id = db.session.scalars(sa.select(Lead.id).where(Lead.email == "again@spam.example")).one()
         change_status(lead_id, "spam", rep.id)
     submit(answers)
     with app.app_context():
@@ -227,7 +228,7 @@ def test_a_released_ready_buyer_who_asked_to_talk_is_mailed_a_link_to_book_and_t
     assert "a link to pick a time" in page and "the reading list you asked for follows instead" in page
     assert "Pick a time" not in page and "talk now" not in page
     with app.app_context():
-        submission_id = db.session.scalar(sa.select(Submission.id).where(Submission.verdict == "quarantined"))
+        submission_id = db.session.scalars(sa.select(Submission.id).where(Submission.verdict == "quarantined")).one()
 
     review = _release(app, make_user, submission_id)
     assert "to “With sales”. They asked to talk: a link to pick a time is on its way to them." in review

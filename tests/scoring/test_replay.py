@@ -41,7 +41,7 @@ def _expected_changes(content: Path, threshold: int) -> dict[str, tuple[str, str
     old = load_questionnaire(content / "questionnaire.yaml")
     _set_threshold(content, threshold)
     new = load_questionnaire(content / "questionnaire.yaml")
-    changes = {}
+    changes: dict[str, tuple[str, str]] = {}
     for persona in load_personas(content / "personas.yaml", at):
         before, after = (score(persona.answers, persona.events, m, at).verdict for m in (old, new))
         if before != after:
@@ -123,7 +123,7 @@ def _decide(app: Flask, names: list[str], status: str, reason: str = "") -> None
         rep_id = db.session.scalar(sa.select(User.id).where(User.role == "sales")) or create_user(
             "rep@team.example", "Rita Rep", "sales", "correct horse battery staple").id
         for name in names:
-            change_status(db.session.scalar(sa.select(Lead.id).where(Lead.name == name)), status, rep_id, reason)
+            change_status(db.session.scalars(sa.select(Lead.id).where(Lead.name == name)).one(), status, rep_id, reason)
 
 
 def _ready_names(app: Flask) -> list[str]:

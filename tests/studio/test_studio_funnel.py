@@ -221,7 +221,7 @@ def more_journeys(app: Flask, clock: MovingClock, journeys: dict[str, int], make
         raise_hand("email", lead_id=ids["f"])
         raise_hand("email", lead_id=ids["c"])
         change_status(ids["f"], "contacted", rep.id)
-        held = db.session.scalar(sa.select(Submission.id).where(Submission.lead_id == ids["g"]))
+        held = db.session.scalars(sa.select(Submission.id).where(Submission.lead_id == ids["g"])).one()
         release(held, rep.id, model)
         assert {n: db.session.get(Lead, ids[n]).route for n in "cdefg"} == dict.fromkeys("cdefg", "sales_ready")
     return ids
@@ -482,7 +482,7 @@ def test_in_conversation_counts_each_person_once_whichever_path_came_first(
 
 
 @pytest.fixture
-def seller(make_user) -> int:  # type: ignore[no-untyped-def]
+def seller(make_user) -> int:
     return int(make_user("sales").id)
 
 

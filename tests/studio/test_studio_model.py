@@ -103,7 +103,7 @@ def test_a_draft_whose_personas_fail_cannot_be_published(app: Flask, client: Fla
     save_draft(client, live.replace(*RAISED))
     html = client.get("/studio/model/preview").get_data(as_text=True)
     assert "Fails" in html and "cannot be published" in html and "Publish version" not in html
-    version = re.search(r"Draft version <code>([0-9a-f]{12})</code>", html).group(1)  # type: ignore[union-attr]
+    version = re.search(r"Draft version <code>([0-9a-f]{12})</code>", html).group(1)
     response = client.post("/studio/model/publish", data={"version": version,
                                                           "csrf_token": csrf_token(client, "/studio/model")})
     assert response.status_code == 303
@@ -121,7 +121,7 @@ def test_publishing_keeps_history_with_a_diff_and_rollback_restores(app: Flask, 
     second = "# Tuned in the studio.\n" + first
     save_draft(client, second)
     html = client.get("/studio/model/preview").get_data(as_text=True)
-    version = re.search(r'name="version" type="hidden" value="([0-9a-f]{12})"', html).group(1)  # type: ignore[union-attr]
+    version = re.search(r'name="version" type="hidden" value="([0-9a-f]{12})"', html).group(1)
     token = csrf_token(client, "/studio/model")
     response = client.post("/studio/model/publish", data={"version": version, "note": "A comment",
                                                           "csrf_token": token})

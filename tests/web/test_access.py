@@ -26,7 +26,7 @@ def _protected_urls() -> list[tuple[str, str]]:
         if not rule.rule.startswith(PROTECTED_PREFIXES):
             continue
         path = re.sub(r"<int:\w+>", "1", rule.rule)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             urls.append((method, path))
     assert urls, "no protected routes found"
     return urls
@@ -109,7 +109,7 @@ def test_deactivated_user_cannot_sign_in(app: Flask, make_user, auth) -> None:
 def test_passwords_are_stored_hashed(app: Flask, make_user) -> None:
     user = make_user("sales")
     with app.app_context():
-        stored = db.session.scalar(sa.select(User.password_hash).where(User.id == user.id))
+        stored = db.session.scalars(sa.select(User.password_hash).where(User.id == user.id)).one()
     assert PASSWORD not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
 
 
@@ -149,7 +149,7 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch: pytest.Mo
 
 
 def test_every_process_of_a_development_run_signs_with_one_kept_key(monkeypatch: pytest.MonkeyPatch,
-                                                                    tmp_path) -> None:  # type: ignore[no-untyped-def]
+                                                                    tmp_path) -> None:
     """The server signs pages and the worker signs mailed links: without a set key they share one, kept in the
     instance folder, so a link the worker mails opens on the server, and so do the keys derived from it."""
     import threading
@@ -181,7 +181,7 @@ def test_production_cookies_are_secure(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- cookies are written only when something changed ---------------------------------------------
 
 
-def _cookies_set(response) -> set[str]:  # type: ignore[no-untyped-def]
+def _cookies_set(response) -> set[str]:
     return {header.split("=", 1)[0] for header in response.headers.getlist("Set-Cookie")}
 
 
@@ -210,7 +210,7 @@ def test_a_signed_in_persons_beacon_stays_private_without_loading_them(app: Flas
     auth.login(make_user("sales").email)
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+    def count(conn, cursor, statement, *args) -> None:
         statements.append(statement)
 
     with app.app_context():

@@ -64,7 +64,7 @@ def test_team_pages_have_no_violations(audited: Any, live_server: str, make_user
 
 
 def test_booking_pages_have_no_violations(audited: Any, app: Any, client: Any, live_server: str, make_user,
-                                          make_lead) -> None:  # type: ignore[no-untyped-def]
+                                          make_lead) -> None:
     from leads.booking.meetings import book_token
 
     rep = make_user("sales", name="Rita Rep")

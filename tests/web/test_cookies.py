@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from flask_login import LoginManager, UserMixin, current_user, login_user
 
 
-def _cookies_set(response) -> set[str]:  # type: ignore[no-untyped-def]
+def _cookies_set(response) -> set[str]:
     return {header.split("=", 1)[0] for header in response.headers.getlist("Set-Cookie")}
 
 
@@ -114,7 +114,7 @@ def test_a_session_changed_in_place_is_written(app: Flask, client: FlaskClient) 
 
 def test_a_cookie_the_browser_never_sent_is_not_deleted(app: Flask, client: FlaskClient) -> None:
     @app.get("/__forget")
-    def forget():  # type: ignore[no-untyped-def]
+    def forget():
         response = app.make_response("forgotten")
         response.delete_cookie("doorstep_draft")
         return response

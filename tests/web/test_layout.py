@@ -52,7 +52,7 @@ def journey(app: Flask, live_server: str) -> Journey:
 
 
 @pytest.fixture
-def team(make_user, make_lead) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def team(make_user, make_lead) -> dict[str, Any]:
     """One account per role, and a lead whose name, email and company are long enough to overflow."""
     users = {role: make_user(role) for role in STAFF_PAGES}
     users["sales"] = make_user("sales", name=LONG_NAME, email="konstantinopoulou-whitfield.sales@team.example")
@@ -219,7 +219,7 @@ def test_the_inbox_and_team_tables_show_long_email_addresses_whole_on_a_phone(
 
 
 def test_the_audit_log_a_kept_mail_and_its_invitation_fit_a_320px_phone(chromium: Any, app: Flask, live_server: str,
-                                                                       make_user, make_lead) -> None:  # type: ignore[no-untyped-def]
+                                                                       make_user, make_lead) -> None:
     """Long audit details and a plain-text mail whose lines are long signed links, at a phone's width."""
     import threading
 
@@ -250,7 +250,7 @@ def test_the_audit_log_a_kept_mail_and_its_invitation_fit_a_320px_phone(chromium
     assert too_wide == [], "\n".join(too_wide)
 
 
-def test_every_kind_of_typed_field_is_drawn_alike(chromium: Any, live_server: str, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_every_kind_of_typed_field_is_drawn_alike(chromium: Any, live_server: str, make_user) -> None:
     """A URL field (a webhook's address) looks like the email and text fields beside it, not the browser's default."""
     context = chromium.new_context(viewport={"width": 390, "height": 800})
     page = context.new_page()

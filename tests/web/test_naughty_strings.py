@@ -43,6 +43,7 @@ from leads.extensions import db, site_content
 from leads.models import Lead, Submission
 from leads.questionnaire import Questionnaire
 from leads.questionnaire.quality import quality_reasons
+from leads.scoring.routing import Route
 from leads.web.text_input import clean_text
 from tests.fixtures.app import REQUIRE_BROWSER, ROOT
 from tests.fixtures.factories import walk_questionnaire
@@ -81,7 +82,7 @@ def csv_cell(value: str) -> str:
 
 def model_of(app: Flask) -> Questionnaire:
     with app.app_context():  # a model loaded afresh is kept in the database
-        return site_content(app).questionnaire()  # type: ignore[no-any-return]
+        return site_content(app).questionnaire()
 
 
 def free_text_answers(model: Questionnaire, text: str, name_text: str | None = None) -> dict[str, str]:
@@ -282,8 +283,8 @@ def test_every_naughty_string_walks_through_with_no_server_error_and_comes_back_
     record_property("measured", (
         f"naughty strings on {database}: {len(walks)} walks, {len(server_errors.seen)} server errors, "
         f"{outcomes['acknowledged']} acknowledged / {stored} stored ({outcomes['refused']} refused as blank), "
-        f"{routes['sales_ready']} sales-ready, {routes['quarantined']} quarantined, "
-        f"{sum(routes.values()) - routes['sales_ready'] - routes['quarantined']} other; round trips checked: "
+        f"{routes[Route.SALES_READY]} sales-ready, {routes[Route.QUARANTINED]} quarantined, "
+        f"{sum(routes.values()) - routes[Route.SALES_READY] - routes[Route.QUARANTINED]} other; round trips checked: "
         f"{in_database.total()} in the database ({in_database['quarantined']} of them on quarantined leads), "
         f"{on_lead_pages} on lead pages, {in_csv} in the CSV, {by_filter} by the "
         f"source filter, {in_webhooks} in webhook payloads ({len(receiver.refused)} refused signatures); "
