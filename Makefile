@@ -10,7 +10,7 @@ export DOORSTEP_ENV ?= development
 # 5101), unless DOORSTEP_SITE_URL is set. The server and the outbox worker read it alike.
 run demo migrate check: export DOORSTEP_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint install install-test migrate demo check bench clean code-css
+.PHONY: run test test-fast lint install install-test migrate demo check bench clean code-css
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,13 +45,22 @@ run: demo
 check: install
 	$(BIN)/doorstep content check
 
+# The whole suite, every slow family included: what CI runs (.ci/run) and what a change must pass.
 test: install-test lint
 	DOORSTEP_ENV=test $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Static checks, part of `make test`: ruff (mistakes and dated idioms) and mypy (strict types).
+# The development loop: the same checks, less the slow families (pyproject's markers): Chromium, the naughty
+# strings, tests that start programs (the outbox worker, Radicale, nginx), several servers and the quick start.
+SLOW_FAMILIES := browser or naughty or subprocess or servers or quick_start
+test-fast: install-test lint
+	DOORSTEP_ENV=test $(BIN)/python -m pytest -m "not ($(SLOW_FAMILIES))" $(PYTEST_ARGS)
+
+# Static checks, part of `make test`: ruff (mistakes and dated idioms), mypy (strict types) and import-linter (the
+# architecture: the pure core stays plain Python, services never import views, only the factory wires views).
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The colours of highlighted code, as a static stylesheet: the CSP forbids inline styles.
 code-css: install

@@ -90,7 +90,7 @@ def _cumulative(mix: tuple[tuple[float, int, int], ...]) -> list[tuple[float, in
 
 def measure(directory: Path, edits: int) -> dict[str, float]:
     """Runs inside a fresh process: index, check, edit; report seconds and this process's peak RSS."""
-    from leads.articles import ArticleIndex
+    from leads.publishing.articles import ArticleIndex
 
     articles = directory / "articles"
     paths = sorted(articles.glob("*.md"))

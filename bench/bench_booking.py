@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from bench.bench_submit import Browser, _ready_buyer
 from bench.common import gunicorn, median, save, table
 from leads.booking.slots import Availability, free_slots
+from leads.extensions import site_content
 
 REPS, DAYS, BOOKINGS = 50, 14, 2000
 CLIENTS, SLOTS = 32, 20
@@ -95,11 +96,11 @@ def _prepare(url: str) -> tuple[list[str], int, dt.date]:
     from flask_migrate import upgrade
 
     from leads import create_app
+    from leads.accounts.users import create_user
+    from leads.booking.meetings import book_token
     from leads.extensions import db
     from leads.models import Availability as AvailabilityRow
-    from leads.services.booking import book_token
-    from leads.services.submissions import Arrival, submit_answers
-    from leads.services.users import create_user
+    from leads.questionnaire.submissions import Arrival, submit_answers
 
     if url.startswith("postgresql"):
         engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
@@ -117,7 +118,7 @@ def _prepare(url: str) -> tuple[list[str], int, dt.date]:
                                        meeting_minutes=30, buffer_minutes=0, notice_minutes=0, max_per_day=SLOTS,
                                        days_off=others, caldav_url="", caldav_username="", caldav_password=""))
         db.session.commit()
-        model = app.extensions["doorstep.content"].questionnaire()
+        model = site_content(app).questionnaire()
         tokens = []
         for n in range(CLIENTS):
             answers = {**_ready_buyer(), "email": f"prospect{n}@race{n}.example", "name": f"Prospect {n}"}

@@ -38,6 +38,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.common import ROOT, free_port, median, p95, save, table, wait_for_port
+from leads.extensions import site_content
 
 RECEIVER = textwrap.dedent("""
     import sys
@@ -147,8 +148,8 @@ def with_workers(url: str, port: int, endpoint_id: int, n: int, workers: int) ->
 
 def throughput(url: str, n: int) -> list[dict[str, Any]]:
     from leads import create_app
+    from leads.delivery.endpoints import create_endpoint
     from leads.extensions import db
-    from leads.services.delivery import create_endpoint
 
     port = free_port()
     receiver = subprocess.Popen([sys.executable, "-c", RECEIVER, str(port)])
@@ -180,8 +181,8 @@ def outage(url: str, n: int, seconds: float) -> dict[str, Any]:
     """The receiver down for ``seconds`` (real time) while N messages wait, then back: how long until all
     of them arrive, and whether any is lost or repeated. One worker, at its default settings."""
     from leads import create_app
+    from leads.delivery.endpoints import create_endpoint
     from leads.extensions import db
-    from leads.services.delivery import create_endpoint
 
     port = free_port()
     app = create_app({"ENV": "development", "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
@@ -219,7 +220,7 @@ class Arrivals:
         self.at: dict[str, float] = {}
         self.lock = threading.Condition()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         import email
 
         subject = str(email.message_from_bytes(envelope.content)["Subject"])
@@ -237,10 +238,10 @@ def alert_latency(url: str, samples: int) -> dict[str, Any]:
     from aiosmtpd.controller import Controller
 
     from leads import create_app
-    from leads.content_check import load_personas
+    from leads.accounts.users import create_user
     from leads.extensions import db
-    from leads.services.submissions import submit_answers
-    from leads.services.users import create_user
+    from leads.publishing.check import load_personas
+    from leads.questionnaire.submissions import submit_answers
 
     arrivals = Arrivals()
     port = free_port()
@@ -257,7 +258,7 @@ def alert_latency(url: str, samples: int) -> dict[str, Any]:
     try:
         with app.app_context():
             create_user("rep@bench.example", "Rep", "sales", "a bench password")
-            model = app.extensions["doorstep.content"].questionnaire()
+            model = site_content(app).questionnaire()
             time.sleep(3)
             for i in range(samples):
                 time.sleep(random.uniform(0.2, 1.2))  # the worker idle, at any point of its poll cycle

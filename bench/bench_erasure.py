@@ -79,8 +79,8 @@ def prepare(base_url: str, size: int, reuse: bool) -> str:
     from flask_migrate import upgrade
 
     from leads import create_app
+    from leads.accounts.users import create_user
     from leads.extensions import db
-    from leads.services.users import create_user
 
     url, kept = bench_database("postgresql", f"doorstep_bench_erasure_{size}", base_url, reuse, Path("."))
     if kept:

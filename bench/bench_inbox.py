@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.common import bench_database, median, p95, save, table, timed
-from leads.services.lead_search import search_text_for
+from leads.inbox.search import search_text_for
 
 BENCH_DIR = Path("/tmp/doorstep-bench")
 PASSWORD = "bench password not for production"
@@ -181,8 +181,8 @@ def prepare(kind: str, size: int, pg_url: str, reuse: bool) -> tuple[str, float 
     from flask_migrate import upgrade
 
     from leads import create_app
+    from leads.accounts.users import create_user
     from leads.extensions import db
-    from leads.services.users import create_user
 
     url, kept = bench_database(kind, f"inbox-{size}" if kind == "sqlite" else f"doorstep_bench_{size}", pg_url,
                                reuse, BENCH_DIR)
@@ -219,8 +219,8 @@ def operations(url: str, size: int) -> dict[str, Callable[[], Any]]:
         row = db.session.execute(sa.text(
             "SELECT id FROM leads WHERE route = 'sales_ready' ORDER BY routed_at DESC, id DESC "
             f"LIMIT 1 OFFSET {depth * PAGE - 1}")).scalar_one()
+        from leads.inbox.reading import encode_cursor
         from leads.models import Lead
-        from leads.services.inbox import encode_cursor
 
         cursor = encode_cursor(db.session.get_one(Lead, row), "newest")
         middle = db.session.get_one(Lead, db.session.scalar(sa.text(

@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.common import median, save, table
+from leads.extensions import site_content
 
 BENCH_DIR = Path("/tmp/doorstep-bench-nurture")
 T0 = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
@@ -58,15 +59,15 @@ def load(app: Any, leads: int, seed: int = 14) -> int:
     """Migrate and fill the database; return how many subscriptions are due at T0."""
     from flask_migrate import upgrade
 
-    from leads.content_check import load_personas
     from leads.extensions import db
     from leads.models import Lead, NurtureSend, NurtureSubscription, Submission, Suppression
     from leads.privacy.people import address_key
+    from leads.publishing.check import load_personas
 
     rng = random.Random(seed)
     with app.app_context():
         upgrade()
-        content = app.extensions["doorstep.content"]
+        content = site_content(app)
         slugs = [a.slug for a in content.fresh_articles().published(T0)]
         personas = load_personas(content.directory / "personas.yaml", T0)
         answers = [dict(p.answers) for p in personas if p.name in PERSONAS]

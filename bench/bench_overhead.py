@@ -34,9 +34,9 @@ def doorstep_app(tmp: str) -> Flask:
                        "DOORSTEP_SECRET_KEY": "bench-only-secret-key", "DOORSTEP_RATELIMIT_ALLOW_MEMORY": "1"})
     from flask_migrate import upgrade
 
+    from leads.accounts.users import create_user
     from leads.app import create_app
     from leads.extensions import db
-    from leads.services.users import create_user
 
     app = create_app()
     with app.app_context():

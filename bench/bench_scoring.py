@@ -62,9 +62,9 @@ def typical_answers(persona_answers: dict[str, object], n: int) -> dict[str, obj
 
 
 def score_cost(calls: int) -> dict[str, float]:
-    from leads.content_check import load_personas
+    from leads.publishing.check import load_personas
     from leads.questionnaire import load_questionnaire
-    from leads.scoring import score
+    from leads.scoring.score import score
 
     model = load_questionnaire(CONTENT / "questionnaire.yaml")
     now = dt.datetime.now(dt.UTC)
@@ -86,11 +86,11 @@ def score_cost(calls: int) -> dict[str, float]:
 
 def _fill(url: str, submissions: int) -> None:
     """Store ``submissions`` persona submissions (two per lead) straight into the tables."""
-    from leads.content_check import load_personas
     from leads.models import Lead, Submission
+    from leads.publishing.check import load_personas
     from leads.questionnaire import load_questionnaire
-    from leads.routing import lead_route
-    from leads.scoring import event_rows, score
+    from leads.scoring.routing import lead_route
+    from leads.scoring.score import SCORED_DIMENSIONS, event_rows, score
 
     model = load_questionnaire(CONTENT / "questionnaire.yaml")
     now = dt.datetime.now(dt.UTC)
@@ -102,7 +102,7 @@ def _fill(url: str, submissions: int) -> None:
         conn.execute(sa.insert(Lead), [
             {"id": i + 1, "email": f"lead{i}@bench.example", "name": f"Lead {i}", "company": "", "job_role": "",
              "route": lead_route(scored[i % len(scored)][1].verdict), "status": "new", "stage": "", "source": "",
-             "fit": 0, "intent": 0, "engagement": 0, "score": scored[i % len(scored)][1].total,
+             **dict.fromkeys(SCORED_DIMENSIONS, 0), "score": scored[i % len(scored)][1].total,
              "created_at": now, "routed_at": now}
             for i in range(leads)
         ])
@@ -112,8 +112,8 @@ def _fill(url: str, submissions: int) -> None:
             rows.append({
                 "lead_id": n % leads + 1, "created_at": now, "answers": typical_answers(dict(persona.answers), n),
                 "context": {"utm_source": "bench", "events": event_rows(persona.events)},
-                "model_version": model.version, "fit": result.points["fit"], "intent": result.points["intent"],
-                "engagement": result.points["engagement"], "total": result.total, "verdict": result.verdict,
+                "model_version": model.version, **{d: result.points.get(d, 0) for d in SCORED_DIMENSIONS},
+                "total": result.total, "verdict": result.verdict,
                 "receipt": result.receipt_rows(), "gates_missed": list(result.gates_missed),
                 "quarantine_reasons": [], "client_key": "",
             })
@@ -129,9 +129,8 @@ def replay_cost(submissions: int, repeat: int) -> dict[str, float]:
     from flask_migrate import upgrade
 
     from leads import create_app
-    from leads.extensions import db
-    from leads.services.replay import _stored, replay
-    from leads.views import site_content
+    from leads.extensions import db, site_content
+    from leads.scoring.replay import _stored, replay
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'replay.db'}"

@@ -106,8 +106,8 @@ def prepare(kind: str, size: int, pg_url: str, reuse: bool, today: dt.date) -> t
     from flask_migrate import upgrade
 
     from leads import create_app
+    from leads.accounts.users import create_user
     from leads.extensions import db
-    from leads.services.users import create_user
 
     url, kept = bench_database(kind, f"studio-{size}" if kind == "sqlite" else f"doorstep_bench_studio_{size}",
                                pg_url, reuse, BENCH_DIR)

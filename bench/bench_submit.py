@@ -120,7 +120,7 @@ class Browser:
 
 @functools.cache
 def _ready_buyer() -> dict[str, Any]:
-    from leads.content_check import load_personas
+    from leads.publishing.check import load_personas
 
     return dict(load_personas(ROOT / "content" / "personas.yaml", dt.datetime.now(dt.UTC))[0].answers)
 

@@ -1,6 +1,6 @@
 """The production stack on 127.0.0.1, from the shipped deployment files: PostgreSQL, Redis, gunicorn and nginx.
 
-Used by the several-server test (tests/test_servers.py) and ``python -m bench servers``. Each part gets a free
+Used by the several-server test (tests/deploy/test_servers.py) and ``python -m bench servers``. Each part gets a free
 port and a folder under ``workdir``; the app servers run the ``ExecStart`` of deploy/systemd/doorstep-web.service
 with deploy/doorstep.env as their environment, and nginx runs deploy/nginx/doorstep.conf with only its
 addresses and paths replaced (``site_config``), so what is tested is what ships.

@@ -10,33 +10,41 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from leads import commands, security
+from leads import commands
+from leads.accounts import views as accounts
+from leads.booking import mails as meeting_mails
+from leads.booking import views as booking
 from leads.config import PROJECT_ROOT, load_config
-from leads.content import Content
-from leads.extensions import csrf, db, limiter, login_manager, migrate
+from leads.delivery import views as delivery
+from leads.extensions import CONTENT, csrf, db, limiter, login_manager, migrate
+from leads.inbox import alerts as sales_alerts
+from leads.inbox import views as inbox
 from leads.models import User
+from leads.nurture import sending as nurture_mails
+from leads.nurture import views as nurture
+from leads.privacy import requests as data_requests
 from leads.privacy import views as privacy
-from leads.services.model_versions import StoredModelVersions
-from leads.views import (
-    admin,
-    assets,
-    auth,
-    booking,
-    caching,
-    clean_input,
-    cookies,
-    errors,
-    filters,
-    inbox,
-    nurture,
-    page_cache,
-    public,
-    quarantine,
-    questionnaire,
-    studio,
-    studio_emails,  # noqa: F401 - adds the email previews to the studio blueprint
-    tracking,
-)
+from leads.publishing import views as publishing
+from leads.publishing.content import Content
+from leads.questionnaire import views as questionnaire
+from leads.scoring import views as scoring
+from leads.scoring.model_versions import StoredModelVersions
+from leads.studio import views as studio
+from leads.web import assets, caching, clean_input, cookies, errors, filters, page_cache, security, tracking
+from leads.web.access import admin_bp
+
+# One blueprint per audience checks sign-in and role once; each capability's staff pages are its children.
+# Wired here, once, so that no capability imports another's views.
+inbox.bp.register_blueprint(booking.inbox_bp)
+studio.bp.register_blueprint(nurture.studio_bp)
+studio.bp.register_blueprint(scoring.bp)
+for child in (accounts.team_bp, delivery.bp, privacy.admin_bp, inbox.admin_bp):
+    admin_bp.register_blueprint(child)
+PUBLIC = (publishing.bp, questionnaire.bp, booking.bp, nurture.bp, privacy.bp, accounts.bp)
+AUDIENCES = (inbox.bp, studio.bp, admin_bp, accounts.account_bp)
+# What each capability mails (the renderers of its topics) and the work the clock makes due, handed to delivery
+# so that delivery imports none of them; the worker's scheduled work runs in this order.
+SENDERS = (sales_alerts, meeting_mails, nurture_mails, data_requests)
 
 SITE_DIR = PROJECT_ROOT / "site"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -75,14 +83,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             return None
         return user
 
-    app.extensions["doorstep.content"] = Content(
+    app.extensions[CONTENT] = Content(
         Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions()
     )
 
-    for module in (public, questionnaire, booking, auth, inbox, studio, quarantine, admin, nurture):
-        app.register_blueprint(module.bp)
-    for blueprint in (privacy.public_bp, privacy.admin_bp, privacy.account_bp):
+    for blueprint in (*PUBLIC, *AUDIENCES):
         app.register_blueprint(blueprint)
+    for sender in SENDERS:
+        sender.register(app)
     errors.register(app)
     filters.register(app)
     security.register(app)

@@ -1,4 +1,5 @@
-"""Doorstep's own command groups (users, content, demo, leads), which the app factory adds to the Flask CLI."""
+"""Doorstep's command groups (users, content, demo, leads, outbox, studio), which the app factory adds to its command
+line and the `doorstep` script (leads/cli.py) offers."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from leads.articles import STAGES
 from leads.config import CONTENT_DIR
-from leads.content import Content
+from leads.extensions import site_content
+from leads.publishing.articles import STAGES
 
 users_cli = click.Group("users", help="Manage the team's accounts.")
 content_cli = click.Group("content", help="Check what marketers wrote, or start a new article.")
@@ -30,7 +31,7 @@ studio_cli = click.Group("studio", help="The marketers' studio: its day summarie
 @with_appcontext
 def create_user_command(email: str, name: str, role: str, password: str) -> None:
     """Create an account."""
-    from leads.services.users import UserError, create_user
+    from leads.accounts.users import UserError, create_user
 
     try:
         user = create_user(email, name, role, password)
@@ -44,7 +45,7 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
 @with_appcontext
 def reset_two_factor_command(email: str) -> None:
     """Turn two-factor sign-in off for an account that lost its phone and its recovery codes."""
-    from leads.privacy.two_factor import TwoFactorError, reset
+    from leads.accounts.two_factor import TwoFactorError, reset
 
     try:
         reset(email)
@@ -65,7 +66,7 @@ content_dir_option = click.option(
 def check_command(content_dir: Path) -> None:
     """Validate articles, stage guides, the questionnaire, emails and personas; print path:line: message for each
     finding, once."""
-    from leads.content_check import check_everything
+    from leads.publishing.check import check_everything
 
     problems = check_everything(content_dir)
     for problem in problems:
@@ -84,7 +85,7 @@ def check_command(content_dir: Path) -> None:
 @content_dir_option
 def new_command(title: str, stage: str | None, content_dir: Path) -> None:
     """Start a draft article called TITLE, dated today, in content/articles/."""
-    from leads.articles.scaffold import new_article, slug_for
+    from leads.publishing.articles.scaffold import new_article, slug_for
 
     slug = slug_for(title)
     if not slug:
@@ -102,9 +103,9 @@ def new_command(title: str, stage: str | None, content_dir: Path) -> None:
 @with_appcontext
 def demo_load_command() -> None:
     """Create demo users and leads, only when the database has no users yet."""
-    from leads.services.demo import load_demo
+    from leads.demo import load_demo
 
-    content: Content = current_app.extensions["doorstep.content"]
+    content = site_content()
     logins = load_demo(content.questionnaire(), content.directory)
     if not logins:
         click.echo("The database already has users; no demo data loaded.")
@@ -124,9 +125,9 @@ def demo_load_command() -> None:
 def rescore_command(mode: str, limit: int, days: int | None) -> None:
     """Score every stored submission under the current model and show which leads change route."""
     from leads import clock
-    from leads.services.replay import replay, submissions_to_replay
+    from leads.scoring.replay import replay, submissions_to_replay
 
-    content: Content = current_app.extensions["doorstep.content"]
+    content = site_content()
     # A broken file would leave an earlier version in service: rescoring must use the file as written.
     if content.questionnaire_problem is not None:
         raise click.ClickException(f"the questionnaire file has problems; fix them first:\n"
@@ -170,8 +171,8 @@ def outbox_work_command(once: bool, poll: float | None) -> None:
     import signal
     import threading
 
+    from leads.delivery.jobs import scheduled_work
     from leads.delivery.worker import run, worker_name
-    from leads.services.delivery import scheduled_work
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -190,7 +191,7 @@ def studio_backfill_command() -> None:
     Run it once after upgrading; the app keeps them from then on. Page views are only ever counted
     as they happen, so those counts are kept as they are.
     """
-    from leads.services.studio_counts import backfill, backfill_rows
+    from leads.studio.counts import backfill, backfill_rows
 
     with click.progressbar(length=backfill_rows(), label="Counting stored rows", file=sys.stderr) as bar:
         read = backfill(progress=bar.update)
@@ -200,3 +201,4 @@ def studio_backfill_command() -> None:
 def register(app: Flask) -> None:
     for group in (users_cli, content_cli, demo_cli, leads_cli, outbox_cli, studio_cli):
         app.cli.add_command(group)
+

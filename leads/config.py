@@ -8,6 +8,7 @@ import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -46,6 +47,8 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         # Where articles' social cards are drawn, once each: any writable folder; losing it only costs redrawing.
         "CARD_DIR": os.environ.get("DOORSTEP_CARD_DIR", str(Path(instance_path) / "cards")),
         "SITE_NAME": os.environ.get("DOORSTEP_SITE_NAME", "Doorstep"),
+        # The public address: every absolute link (mail, webhook, calendar, feed, canonical) points here, as
+        # url_for(..., _external=True) builds it, in the outbox worker too (``site_address``).
         "SITE_URL": os.environ.get("DOORSTEP_SITE_URL", "http://127.0.0.1:5000"),
         # How many proxies (nginx, a load balancer) stand in front and set X-Forwarded-For/-Proto/-Host: the app
         # believes only the entries those proxies appended, so a client cannot forge its address. 0: no proxy.
@@ -137,6 +140,7 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         config.update(TESTING=True, SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False,
                       MIN_SECONDS_TO_COMPLETE=0.0)
     config.update(override)
+    config.update(site_address(config["SITE_URL"]))
     config["TRUSTED_PROXIES"] = _trusted_proxies(config["TRUSTED_PROXIES"])
 
     if not config["SECRET_KEY"]:
@@ -179,6 +183,23 @@ def local_secret_key(instance: Path) -> str:
     finally:
         aside.unlink()
     return path.read_text().strip()
+
+
+def site_address(site_url: str) -> dict[str, str]:
+    """``SITE_URL`` and what url_for needs of it to build absolute links outside a request: its host and port
+    (``SERVER_NAME``), the path the app is mounted under, and the scheme.
+
+    Since Flask 3.1, ``SERVER_NAME`` does not restrict which hosts are served (with subdomain and host
+    matching off, as here): a page asked for under another name (an IP address, a test's live server on
+    its own port) is served as before, and only the links point at the site. Inside a request the scheme
+    and mount path are the request's (behind a proxy, from its X-Forwarded-* headers, see ``trust_proxies``).
+    """
+    parts = urlsplit(site_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"DOORSTEP_SITE_URL must be the site's public address, such as https://leads.example.com, "
+                          f"not {site_url!r}")
+    return {"SITE_URL": site_url, "SERVER_NAME": parts.netloc, "APPLICATION_ROOT": parts.path.rstrip("/") or "/",
+            "PREFERRED_URL_SCHEME": parts.scheme}
 
 
 def _refuse_unusable_calendar_key(config: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +12,8 @@ from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from leads import clock
-from leads.delivery.schedule import GIVE_UP_AFTER
+from leads.scoring.routing import Route
+from leads.scoring.score import SCORED_DIMENSIONS, Verdict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -22,9 +24,7 @@ NAMING_CONVENTION = {
 }
 
 ROLES = ("admin", "marketer", "sales")
-VERDICTS = ("sales_ready", "nurture", "disqualified", "quarantined")
-# The dimensions whose points a lead and a submission keep in columns of their own (the receipt keeps all).
-SCORED_DIMENSIONS = ("fit", "intent", "engagement")
+ROUTES = tuple(route.value for route in Route)
 ALERT_CHOICES = ("each", "digest")
 LEAD_STATUSES = ("new", "contacted", "meeting_set", "won", "lost", "not_ready", "spam")
 
@@ -46,10 +46,18 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
         return value
 
 
+def _stored_by_value(kind: type[StrEnum]) -> sa.Enum:
+    """A string enum in a VARCHAR(20) column as its values, so the stored values and the schema stay as they were
+    (no enum type of the database's, no constraint of its own); rows read back as the enum's members."""
+    return sa.Enum(kind, native_enum=False, create_constraint=False, length=20,
+                   values_callable=lambda members: [member.value for member in members])
+
+
 class Base(orm.DeclarativeBase):
     registry = orm.registry(
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
-        type_annotation_map={dt.datetime: UTCDateTime, dict[str, Any]: sa.JSON, list[Any]: sa.JSON},
+        type_annotation_map={dt.datetime: UTCDateTime, dict[str, Any]: sa.JSON, list[Any]: sa.JSON,
+                             Route: _stored_by_value(Route), Verdict: _stored_by_value(Verdict)},
     )
 
 
@@ -105,7 +113,24 @@ class User(Base):
         return bool(self.totp_secret)
 
 
-class Lead(Base):
+class ScoredPoints:
+    """The points of each dimension in ``SCORED_DIMENSIONS``, in columns of their own on a lead and a submission.
+
+    Written out once, here, because typed columns are declared one by one (and a new one needs a migration);
+    everything else that lists the dimensions reads ``SCORED_DIMENSIONS`` or ``points``.
+    """
+
+    fit: Mapped[int] = mapped_column(default=0)
+    intent: Mapped[int] = mapped_column(default=0)
+    engagement: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def points(self) -> dict[str, int]:
+        """Points by dimension, in the declared order."""
+        return {dimension: getattr(self, dimension) for dimension in SCORED_DIMENSIONS}
+
+
+class Lead(ScoredPoints, Base):
     """One person, however many times they answer; the latest submission sets the route."""
 
     __tablename__ = "leads"
@@ -115,14 +140,11 @@ class Lead(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     company: Mapped[str] = mapped_column(sa.String(200), default="")
     job_role: Mapped[str] = mapped_column(sa.String(100), default="")
-    route: Mapped[str] = mapped_column(sa.String(20))
+    route: Mapped[Route]
     status: Mapped[str] = mapped_column(sa.String(20), default="new")
     stage: Mapped[str] = mapped_column(sa.String(40), default="")
     source: Mapped[str] = mapped_column(sa.String(100), default="")
     landing_article: Mapped[str] = mapped_column(sa.String(200), default="")
-    fit: Mapped[int] = mapped_column(default=0)
-    intent: Mapped[int] = mapped_column(default=0)
-    engagement: Mapped[int] = mapped_column(default=0)
     score: Mapped[int] = mapped_column(default=0)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
@@ -145,7 +167,7 @@ class Lead(Base):
     )
 
     __table_args__ = (
-        sa.CheckConstraint(f"route IN {VERDICTS!r}", name="route"),
+        sa.CheckConstraint(f"route IN {ROUTES!r}", name="route"),
         sa.CheckConstraint(f"status IN {LEAD_STATUSES!r}", name="status"),
         # The inbox lists one route, newest first, paged by (routed_at, id).
         sa.Index("ix_leads_route_routed_at_id", "route", "routed_at", "id"),
@@ -172,7 +194,7 @@ class Lead(Base):
         return self.submissions[-1]
 
 
-class Submission(Base):
+class Submission(ScoredPoints, Base):
     """One completed questionnaire: the raw answers, their context, and the scored receipt."""
 
     __tablename__ = "submissions"
@@ -183,11 +205,8 @@ class Submission(Base):
     answers: Mapped[dict[str, Any]]
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
     model_version: Mapped[str] = mapped_column(sa.String(64))
-    fit: Mapped[int] = mapped_column(default=0)
-    intent: Mapped[int] = mapped_column(default=0)
-    engagement: Mapped[int] = mapped_column(default=0)
     total: Mapped[int] = mapped_column(default=0)
-    verdict: Mapped[str] = mapped_column(sa.String(20))
+    verdict: Mapped[Verdict]
     receipt: Mapped[list[Any]] = mapped_column(default=list)
     gates_missed: Mapped[list[Any]] = mapped_column(default=list)
     quarantine_reasons: Mapped[list[Any]] = mapped_column(default=list)
@@ -273,8 +292,9 @@ class OutboxMessage(Base):
     lead_id: Mapped[int | None] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
-    # Retries stop here (72 hours after the event, or after an admin's replay) and the message is dead.
-    give_up_at: Mapped[dt.datetime] = mapped_column(default=lambda: clock.now() + GIVE_UP_AFTER)
+    # Retries stop here (72 hours after the event, or after an admin's replay) and the message is dead; set by
+    # leads.delivery.outbox.post, which writes every row.
+    give_up_at: Mapped[dt.datetime]
 
     endpoint: Mapped[WebhookEndpoint | None] = relationship()
     tries: Mapped[list[DeliveryAttempt]] = relationship(
@@ -399,7 +419,7 @@ class StaffPolicy(Base):
 class FunnelDay(Base):
     """People who reached one funnel stage on one day (the team's time zone), per arrival and wait bucket.
 
-    Kept as each event happens (see leads/services/studio_counts.py), so that the funnel for any
+    Kept as each event happens (see leads/studio/counts.py), so that the funnel for any
     period reads days, not page views: its size grows with days and arrival kinds, never with leads.
     ``wait_bucket`` is the time since the stage before, rounded to a bucket (leads/studio/waits.py);
     -1 when the stage has no such time.

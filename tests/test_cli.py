@@ -13,7 +13,7 @@ from flask import Flask
 
 from leads.extensions import db
 from leads.models import Lead, User
-from tests.conftest import doorstep
+from tests.fixtures.app import doorstep
 
 
 def test_users_create_stores_a_hashed_password(app: Flask, runner) -> None:
@@ -44,6 +44,7 @@ def test_content_check_passes_on_the_shipped_content() -> None:
     assert result.output == "0 errors, 0 warnings.\n"
 
 
+@pytest.mark.subprocess
 def test_content_check_run_as_the_readme_says_needs_no_secret_and_reports_a_broken_article_once(
         content_copy: Path) -> None:
     """On a server (production, no secret key in this shell) the command reads files only: no traceback, and

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 
 from leads.extensions import db
-from tests.conftest import ON_POSTGRES
+from tests.fixtures.app import ON_POSTGRES
 
 
 def _ours(name: str | None, type_: str, parent_names: object) -> bool:
@@ -31,7 +33,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app: Flask) -> None:
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="the session's PostgreSQL database is already at the head")
-def test_alerts_written_before_the_worker_existed_are_addressed_and_kept(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_alerts_written_before_the_worker_existed_are_addressed_and_kept(tmp_path) -> None:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
@@ -62,7 +64,7 @@ def test_alerts_written_before_the_worker_existed_are_addressed_and_kept(tmp_pat
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="the session's PostgreSQL database is already at the head")
-def test_zones_move_to_the_person_and_two_factor_secrets_are_encrypted_in_place_and_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_zones_move_to_the_person_and_two_factor_secrets_are_encrypted_in_place_and_back(tmp_path) -> None:
     import sqlalchemy as sa
     from flask_migrate import downgrade, upgrade
 
@@ -101,7 +103,7 @@ def test_zones_move_to_the_person_and_two_factor_secrets_are_encrypted_in_place_
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="the session's PostgreSQL database is already at the head")
-def test_leads_handed_to_sales_before_0013_keep_when_they_first_became_sales_ready(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_leads_handed_to_sales_before_0013_keep_when_they_first_became_sales_ready(tmp_path) -> None:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
@@ -133,14 +135,15 @@ def test_leads_handed_to_sales_before_0013_keep_when_they_first_became_sales_rea
             db.session.execute(sa.text(statement))
         db.session.commit()
         upgrade()
-        found = dict(db.session.execute(sa.text("SELECT id, first_sales_ready_at FROM leads")).all())
+        rows = db.session.execute(sa.text("SELECT id, first_sales_ready_at FROM leads"))
+        found: dict[int, Any] = {lead_id: at for lead_id, at in rows}
         db.engine.dispose()
     assert str(found[1]).startswith("2026-11-02 09:00") and str(found[2]).startswith("2026-11-05 10:00")
     assert found[3] is None
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="the session's PostgreSQL database is already at the head")
-def test_0015_removes_the_retired_booked_and_contacted_stages_and_keeps_the_others(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_0015_removes_the_retired_booked_and_contacted_stages_and_keeps_the_others(tmp_path) -> None:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 

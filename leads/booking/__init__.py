@@ -1,2 +1,2 @@
-"""Booking: a rep's free slots (slots.py), invites (invite.py), signed links (links.py),
-CalDAV (calendar.py) and calendar passwords at rest (passwords.py)."""
+"""Booking: a rep's free slots, invitations, CalDAV calendars and calendar passwords (pure), the meetings
+themselves (the service), and the prospect's booking pages."""

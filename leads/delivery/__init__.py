@@ -16,9 +16,11 @@ TOPICS = {
 }
 # Sent only to the endpoint an admin is testing, never subscribed to.
 PING = "endpoint.ping"
-# A rep's daily digest, instead of a mail per lead; mail only, never a webhook.
-DIGEST = "rep.digest"
 
 
 class Undeliverable(Exception):
     """Trying again cannot help (the lead or the endpoint is gone, the address refused): the message is dead at once."""
+
+
+class NothingToSend(Exception):
+    """The message is done without sending anything, for the reason given (logged as its delivery)."""

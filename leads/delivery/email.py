@@ -14,11 +14,14 @@ import mailbox
 import smtplib
 import ssl
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from flask import current_app
 
 from leads.delivery import Undeliverable
 
@@ -35,6 +38,27 @@ def permanent(code: int, reply: bytes | str) -> bool:
     """A 5xx answer about the address or the message, not about our own setup (5.7.x, tried again)."""
     text = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
     return 500 <= code < 600 and not text.lstrip().startswith("5.7.")
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One mail as the renderer of its topic writes it; the worker addresses, stamps and sends it."""
+
+    subject: str
+    text: str
+    html: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    calendar: str = ""  # an iCalendar invitation, sent as its text/calendar part
+    method: str = ""  # the invitation's METHOD: REQUEST, or CANCEL
+
+
+def mail_from(template: str, subject: str, context: Mapping[str, Any], **parts: Any) -> Mail:
+    """A mail written by the templates ``email/<template>.txt`` and ``.html`` from ``context`` (and the site's
+    name); ``parts`` are the rest of the Mail (headers, an invitation)."""
+    env, context = current_app.jinja_env, {**context, "subject": subject,
+                                           "site_name": current_app.config["SITE_NAME"]}
+    return Mail(subject, env.get_template(f"email/{template}.txt").render(context),
+                env.get_template(f"email/{template}.html").render(context), **parts)
 
 
 def message_id(key: str, site_url: str) -> str:

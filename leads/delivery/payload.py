@@ -7,14 +7,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from leads.scoring.score import SCORED_DIMENSIONS
+
 # Raised only for a change that breaks a receiver (a field removed or changing meaning); new fields do not.
 SCHEMA_VERSION = 1
 TOP_REASONS = 5
-
-
-def lead_link(site_url: str, lead_id: int) -> str:
-    """The lead page in the inbox (the route ``inbox.lead_detail``), absolute, for mails and webhooks."""
-    return f"{site_url.rstrip('/')}/inbox/leads/{lead_id}"
 
 
 def why_ready(receipt: Sequence[Mapping[str, Any]], limit: int = TOP_REASONS) -> list[dict[str, Any]]:
@@ -30,7 +27,7 @@ def receipt_summary(submission: Mapping[str, Any]) -> dict[str, Any]:
         "model_version": submission.get("model_version", ""),
         "verdict": submission.get("verdict", ""),
         "total": submission.get("total", 0),
-        "points": {name: submission.get(name, 0) for name in ("fit", "intent", "engagement")},
+        "points": {name: submission.get(name, 0) for name in SCORED_DIMENSIONS},
         "gates_missed": list(submission.get("gates_missed", [])),
         "top_reasons": why_ready(submission.get("receipt", [])),
     }

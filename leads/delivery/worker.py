@@ -5,10 +5,12 @@ Each message is claimed, sent and recorded in one transaction of its own. On Pos
 worker that dies mid-send loses its connection, the row unlocks unchanged, and the next worker sends it
 again under the same idempotency key. On SQLite one worker runs.
 
-A failure that trying again cannot mend ends the message at once, its reason in the delivery log: a
-mail server's 5xx refusal of an address (the address is then suppressed, in the one list nurture
-checks), and a webhook receiver's 410 Gone (the endpoint is then paused, with the reason, until an
-admin resumes it). Every failed try is logged, with when the next one is.
+A mail is written by the renderer its topic's capability registered (``leads.delivery.registry``); the
+worker knows no capability. A failure that trying again cannot mend ends the message at once, its reason
+in the delivery log: a mail server's 5xx refusal of an address (the capabilities that registered for it
+are told: nurture suppresses the address, in the one list it checks), and a webhook receiver's 410 Gone
+(the endpoint is then paused, with the reason, until an admin resumes it). Every failed try is logged,
+with when the next one is.
 """
 
 from __future__ import annotations
@@ -21,31 +23,22 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import orm
 
 from leads import clock
 from leads.dates import Reader, reading_as, team_zone, zone_of, zone_or_default
-from leads.delivery import DIGEST, PING, Undeliverable, schedule
-from leads.delivery.alerts import Alert, sales_alert
+from leads.delivery import PING, NothingToSend, Undeliverable, schedule, webhooks
 from leads.delivery.email import Bounced, build_email, message_id, send_email
 from leads.delivery.outbox import DOORBELL
 from leads.delivery.payload import encode as encode_body
-from leads.delivery.payload import lead_link, receipt_summary, webhook_body
-from leads.delivery.webhooks import post, signed_headers
+from leads.delivery.payload import receipt_summary, webhook_body
+from leads.delivery.registry import registry, renderer_for
 from leads.extensions import db
 from leads.models import DeliveryAttempt, Lead, OutboxMessage, User, WebhookEndpoint
-from leads.nurture.consent import suppress
-from leads.nurture.sending import deliver_nurture
-from leads.nurture.subscriptions import NURTURE_TOPICS
-from leads.privacy.people import address_key
-from leads.privacy.requests import LINK_TOPIC, link_mail
-from leads.questionnaire import OWN_WORDS
-from leads.services.booking import MEETING_MAIL, meeting_mail
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +74,12 @@ def deliver_next(name: str) -> bool:
     dead = False
     try:
         ok, detail = True, deliver(message)
+    except NothingToSend as exc:
+        ok, detail = True, str(exc)
     except Bounced as exc:
         ok, detail, dead = False, f"{exc}; no marketing mail goes there again", True
-        suppress(address_key(exc.address), "bounced", clock.now(), str(exc))
+        for handler in registry().bounce_handlers:
+            handler(exc.address, str(exc))
     except Undeliverable as exc:
         ok, detail, dead = False, str(exc), True
     except Exception as exc:  # noqa: BLE001 - any failure of the other side is logged and retried, never fatal
@@ -129,108 +125,65 @@ def _bring_forward(recovered: OutboxMessage, now: dt.datetime) -> None:
 
 
 def deliver(message: OutboxMessage) -> str:
-    """Send one message by its channel; return what the receiver said, or raise."""
-    config = current_app.config
-    lead = db.session.get(Lead, message.payload["lead_id"]) if "lead_id" in message.payload else None
+    """Send one message by its channel: a webhook signed and posted, or the mail its topic's renderer writes
+    (times in its reader's zone); return what the receiver said, or raise."""
     if message.channel == "webhook":
-        endpoint = message.endpoint
-        if endpoint is None:
-            raise Undeliverable("The endpoint was removed.")
-        body = encode_body(_webhook_body(message, lead, config["SITE_URL"]))
-        # The real time, even under a test's CLOCK: receivers check it against their own clocks (5 minutes).
-        headers = signed_headers(endpoint.secret, message.key, dt.datetime.now(dt.UTC), body)
-        response = post(endpoint.url, headers, body, float(config["WEBHOOK_TIMEOUT_SECONDS"]))
-        if response.status == GONE:
-            endpoint.paused = True
-            endpoint.paused_reason = f"The receiver answered HTTP {response.status} {response.reason}: it is gone."
-            raise Undeliverable(f"HTTP {response.status} {response.reason}: the receiver says this endpoint is gone, "
-                                "so it is paused until an admin resumes it")
-        if not response.ok:
-            raise RuntimeError(f"HTTP {response.status} {response.reason}")
-        return f"HTTP {response.status} {response.reason}"
-    if message.topic == DIGEST:
-        return send_email(_digest_email(message, config), config)
-    if message.topic == LINK_TOPIC:
-        if (mail := link_mail(message, config["SITE_URL"])) is None:
-            return "Not mailed: nothing is kept about this address, and the request no longer keeps it either."
-        subject, context = mail
-        return send_email(_email(message, config, "privacy_link", subject, dict(context)), config)
-    if message.topic in NURTURE_TOPICS:
-        return deliver_nurture(message, lead, config)
-    if message.topic == MEETING_MAIL:
-        return send_email(_meeting_email(message, config), config)
-    if lead is None:
-        raise Undeliverable("The lead no longer exists.")
-    return send_email(_alert_email(message, lead, config), config)
+        return _call_webhook(message)
+    render = renderer_for(message.topic)
+    if render is None:
+        raise Undeliverable(f"Nothing writes the mails of {message.topic!r}.")
+    with reading_as(recipient_reader(message)):
+        mail = render(message)
+    config = current_app.config
+    headers = {"X-Doorstep-Event": message.topic, **mail.headers}
+    built = build_email(config["MAIL_FROM"], message.recipient, mail.subject, mail.text, mail.html,
+                        message_id(message.key, config["SITE_URL"]), headers)
+    if mail.calendar:
+        built.add_alternative(mail.calendar, subtype="calendar", params={"method": mail.method})
+    return send_email(built, config)
 
 
-def _webhook_body(message: OutboxMessage, lead: Lead | None, site_url: str) -> dict[str, Any]:
+def _call_webhook(message: OutboxMessage) -> str:
+    config = current_app.config
+    endpoint = message.endpoint
+    if endpoint is None:
+        raise Undeliverable("The endpoint was removed.")
+    body = encode_body(_webhook_body(message))
+    # The real time, even under a test's CLOCK: receivers check it against their own clocks (5 minutes).
+    headers = webhooks.signed_headers(endpoint.secret, message.key, dt.datetime.now(dt.UTC), body)
+    response = webhooks.post(endpoint.url, headers, body, float(config["WEBHOOK_TIMEOUT_SECONDS"]))
+    if response.status == GONE:
+        endpoint.paused = True
+        endpoint.paused_reason = f"The receiver answered HTTP {response.status} {response.reason}: it is gone."
+        raise Undeliverable(f"HTTP {response.status} {response.reason}: the receiver says this endpoint is gone, "
+                            "so it is paused until an admin resumes it")
+    if not response.ok:
+        raise RuntimeError(f"HTTP {response.status} {response.reason}")
+    return f"HTTP {response.status} {response.reason}"
+
+
+def _webhook_body(message: OutboxMessage) -> dict[str, Any]:
+    lead = db.session.get(Lead, message.payload["lead_id"]) if "lead_id" in message.payload else None
     facts = {k: v for k, v in message.payload.items() if k != "lead_id"}
     if message.topic == PING or lead is None:
         return webhook_body(message.topic, message.created_at, message.payload)
     latest = lead.submissions[-1] if lead.submissions else None
-    submission = ({c: getattr(latest, c) for c in ("model_version", "verdict", "total", "fit", "intent",
-                                                    "engagement", "gates_missed", "receipt")} if latest else {})
-    return webhook_body(message.topic, message.created_at, facts, lead_facts(lead, site_url),
+    submission = ({**{c: getattr(latest, c) for c in ("model_version", "verdict", "total", "gates_missed", "receipt")},
+                   **latest.points} if latest else {})
+    return webhook_body(message.topic, message.created_at, facts, lead_facts(lead),
                         latest.answers if latest else {}, receipt_summary(submission))
 
 
-def lead_facts(lead: Lead, site_url: str) -> dict[str, Any]:
+def lead_facts(lead: Lead) -> dict[str, Any]:
     """The lead as a receiver sees it: who, where it stands, its scores, its owner, and its page."""
     owner = {"name": lead.owner.name, "email": lead.owner.email} if lead.owner else None
     return {
         "id": lead.id, "name": lead.name, "email": lead.email, "company": lead.company, "job_role": lead.job_role,
         "route": lead.route, "status": lead.status, "stage": lead.stage, "source": lead.source,
-        "score": lead.score, "fit": lead.fit, "intent": lead.intent, "engagement": lead.engagement,
+        "score": lead.score, **lead.points,
         "owner": owner, "created_at": lead.created_at.isoformat(), "routed_at": lead.routed_at.isoformat(),
-        "url": lead_link(site_url, lead.id),
+        "url": url_for("inbox.lead_detail", lead_id=lead.id, _external=True),
     }
-
-
-def _lead_alert(topic: str, lead: Lead, site_url: str, facts: dict[str, Any]) -> Alert:
-    latest = lead.submissions[-1] if lead.submissions else None
-    model = current_app.extensions["doorstep.content"].questionnaire()
-    labels = {q.id: q.label for q in model.questions if q.id in OWN_WORDS}
-    return sales_alert(topic, {"name": lead.name, "email": lead.email, "company": lead.company},
-                       latest.answers if latest else {}, latest.receipt if latest else [], labels,
-                       lead_link(site_url, lead.id), facts)
-
-
-def _alert_email(message: OutboxMessage, lead: Lead, config: Any) -> EmailMessage:
-    alert = _lead_alert(message.topic, lead, config["SITE_URL"], message.payload)
-    return _email(message, config, "alert", alert.subject, {"alert": alert})
-
-
-def _digest_email(message: OutboxMessage, config: Any) -> EmailMessage:
-    """One mail for the leads handed to a rep since the last digest, each as its own alert would say it."""
-    leads = [db.session.get(Lead, lead_id) for lead_id in message.payload["lead_ids"]]
-    alerts = [_lead_alert("lead.sales_ready", lead, config["SITE_URL"], {}) for lead in leads if lead is not None]
-    if not alerts:
-        raise Undeliverable("None of its leads exists any more.")
-    subject = f"{len(alerts)} lead{'s' if len(alerts) != 1 else ''} for you since your last digest"
-    return _email(message, config, "digest", subject, {"alerts": alerts, "subject": subject})
-
-
-def _meeting_email(message: OutboxMessage, config: Any) -> EmailMessage:
-    """An invite, a change, a reminder or a booking link; invites carry the iCalendar part calendars read."""
-    try:
-        mail = meeting_mail(message.payload, clock.now())
-    except LookupError as exc:
-        raise Undeliverable(str(exc)) from None
-    built = _email(message, config, "meeting", mail.subject, {**mail.context, "subject": mail.subject})
-    if mail.ics:
-        built.add_alternative(mail.ics, subtype="calendar", params={"method": mail.method})
-    return built
-
-
-def _email(message: OutboxMessage, config: Any, template: str, subject: str, context: dict[str, Any]) -> EmailMessage:
-    env = current_app.jinja_env
-    context = {**context, "site_name": config["SITE_NAME"]}
-    with reading_as(recipient_reader(message)):
-        text = env.get_template(f"email/{template}.txt").render(context)
-        html = env.get_template(f"email/{template}.html").render(context)
-    return build_email(config["MAIL_FROM"], message.recipient, subject, text, html,
-                       message_id(message.key, config["SITE_URL"]), {"X-Doorstep-Event": message.topic})
 
 
 def recipient_reader(message: OutboxMessage) -> Reader:
@@ -268,7 +221,7 @@ class Doorbell:
         try:
             for _ in self.connection.notifies(timeout=seconds, stop_after=1):
                 pass
-        except Exception as exc:  # psycopg's errors, the server gone among them: back to polling
+        except Exception as exc:  # noqa: BLE001 - psycopg's errors, the server gone among them: back to polling
             log.warning("Outbox worker polls: the LISTEN connection failed: %s", exc)
             self.close()
 

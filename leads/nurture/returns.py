@@ -1,8 +1,8 @@
 """Returns that wake sales: a click on an article counts as engagement, and "Ready to talk?" re-checks the gates.
 
-Either way the lead is scored again by the existing rescore (``rescore_one``) and any change of route goes
-through ``change_route``, so a lead who comes back ready is handed over and sales are alerted exactly as
-for a new submission.
+Either way the lead's answers are scored again as of now (``rescore``) and any change of route goes through
+``change_route``, so a lead who comes back ready is handed over and sales are alerted exactly as for a new
+submission.
 """
 
 from __future__ import annotations
@@ -13,36 +13,34 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from leads import clock
-from leads.extensions import db
-from leads.forms import QuestionnaireForm, questionnaire_form
+from leads import clock, links
+from leads.booking.meetings import book_url, can_book
+from leads.extensions import db, site_content
 from leads.models import Lead, LeadEvent, Submission
-from leads.nurture.links import BadLink
-from leads.nurture.subscriptions import NothingToDo, links
+from leads.nurture.subscriptions import READ_LINK, READY_LINK, NothingToDo
 from leads.privacy.people import address_key
 from leads.questionnaire import Question, Questionnaire
-from leads.routing import QUARANTINED, lead_route
-from leads.scoring import NURTURE, SALES_READY, EngagementEvent, event_rows
-from leads.services.booking import book_url, can_book
-from leads.services.handover import THE_MODEL, Mover, change_route, record_score, the_prospect
-from leads.services.replay import SCORED_AT, rescore_one
-from leads.services.studio_counts import RECHECK_VIA
+from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
+from leads.scoring.handover import THE_MODEL, the_prospect
+from leads.scoring.rescore import rescore
+from leads.scoring.routing import Route
+from leads.scoring.score import HELD_BACK, EngagementEvent, event_rows
+from leads.studio.counts import RECHECK_VIA
 
 
 def record_click(token: str) -> str:
     """The article a signed link points to; the first click of a lead on it is an ``article_read`` event that
     may promote them. An expired link still leads to its article, counting nothing."""
     try:
-        payload = links().read("read", token)
-    except BadLink as exc:
-        if isinstance(exc.expired, dict) and exc.expired.get("s"):
-            return str(exc.expired["s"])
+        payload = links.read(READ_LINK, token)
+    except links.LinkError as exc:
+        if exc.payload is not None and exc.payload.get("slug"):
+            return str(exc.payload["slug"])
         raise
-    slug = str(payload.get("s") or "")
-    lead = db.session.get(Lead, payload.get("l"))
+    slug = payload["slug"]
+    lead = db.session.get(Lead, payload["lead_id"])
     if lead is None or not slug:
         return slug
     already = db.session.scalar(sa.select(LeadEvent.id).where(
@@ -50,7 +48,7 @@ def record_click(token: str) -> str:
         LeadEvent.data["slug"].as_string() == slug).limit(1))
     if already is None:
         now = clock.now()
-        article = current_app.extensions["doorstep.content"].fresh_articles().get(slug)
+        article = site_content().fresh_articles().get(slug)
         stage = article.stage if article is not None else None
         db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="article_read",
                                  data={"slug": slug, "stage": stage, "via": "email"}))
@@ -61,31 +59,18 @@ def record_click(token: str) -> str:
 
 def _engagement(lead: Lead, event: EngagementEvent, now: dt.datetime) -> None:
     """Add ``event`` to the latest submission's engagement (where a replay reads it too), and score again."""
-    # The submission that set the route: one held back for review since then moved nothing.
-    latest = next((s for s in reversed(lead.submissions) if s.verdict != QUARANTINED), None)
-    if latest is None or lead.route != NURTURE:
+    latest = _route_setter(lead)
+    if latest is None or lead.route != Route.NURTURE:
         return
     latest.context = {**latest.context, "events": [*(latest.context.get("events") or ()), *event_rows([event])]}
     # Reading is engagement the model scores, not a decision: it never overrides one sales made.
-    reconsider(lead, latest, now, {"by": "article_read", "slug": event.ref}, THE_MODEL)
+    rescore(latest, site_content().questionnaire(), now, {"by": "article_read", "slug": event.ref},
+            mover=THE_MODEL, now=now)
 
 
-def reconsider(lead: Lead, latest: Submission, now: dt.datetime, why: Mapping[str, Any], mover: Mover) -> str:
-    """Score the lead's latest submission again as of now and move the lead if its route changed and ``mover``
-    may; the caller commits. The one path by which a return (a click or a re-check) re-routes a lead.
-
-    The submission keeps the moment it was scored as of (``SCORED_AT``), so that a replay of an unchanged
-    model scores it the same way and moves nobody."""
-    model = current_app.extensions["doorstep.content"].questionnaire()
-    result, route = rescore_one(latest.answers, latest.context, [], model, now)
-    for row in (lead, latest):
-        record_score(row, result)
-    latest.verdict, latest.receipt, latest.gates_missed = route, result.receipt_rows(), list(result.gates_missed)
-    latest.model_version = result.model_version
-    latest.context = {**latest.context, SCORED_AT: now.isoformat()}
-    # The submission keeps its verdict ("warming" included); the lead takes the route that verdict means.
-    change_route(lead, lead_route(route), now, {**why, "submission_id": latest.id}, mover)
-    return route
+def _route_setter(lead: Lead) -> Submission | None:
+    """The submission that set the lead's route: answers held back for review (or spam) since then moved nothing."""
+    return next((s for s in reversed(lead.submissions) if s.verdict not in HELD_BACK), None)
 
 
 # --- "Ready to talk?" -----------------------------------------------------------------------------
@@ -98,7 +83,7 @@ class Recheck:
     lead_name: str
     questions: list[Question]
     form: QuestionnaireForm
-    route: str = NURTURE
+    route: Route = Route.NURTURE
     booking_url: str = ""  # where a lead who can now book picks a time
 
 
@@ -114,7 +99,7 @@ def gate_questions(model: Questionnaire) -> list[Question]:
 
 def open_recheck(token: str) -> Recheck:
     lead, latest = _ready_lead(token)
-    model = current_app.extensions["doorstep.content"].questionnaire()
+    model = site_content().questionnaire()
     form = questionnaire_form(model, _as_posted(latest.answers))
     return _recheck(lead, gate_questions(model), form)
 
@@ -123,13 +108,13 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
     """Take the re-checked answers into a new submission (the rest as they were), score it and re-route.
 
     Refused answers come back with their messages and nothing is stored. These are new answers, so they
-    are a new submission; the result page's one-click hand-raise (``leads.services.hand_raise``) is the
+    are a new submission; the result page's one-click hand-raise (``leads.scoring.hand_raise``) is the
     path that re-routes the same answers.
     """
     lead, latest = _ready_lead(token)
-    model = current_app.extensions["doorstep.content"].questionnaire()
+    model = site_content().questionnaire()
     questions = gate_questions(model)
-    if lead.route != NURTURE:  # with sales already (or held back): an old email's form moves nothing
+    if lead.route != Route.NURTURE:  # with sales already (or held back): an old email's form moves nothing
         return _recheck(lead, questions, questionnaire_form(model, _as_posted(latest.answers)))
     typed = {**_as_posted(latest.answers), **{q.id: posted.getlist(q.id) for q in questions}}
     form = questionnaire_form(model, typed)
@@ -137,23 +122,24 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
         return _recheck(lead, questions, form)
     now = clock.now()
     answers = {**latest.answers, **{q.id: form.answers.get(q.id) for q in questions}}
+    # Scored just below; until then it says what the answers it copies said.
     again = Submission(lead=lead, created_at=now, answers=answers, model_version=latest.model_version,
-                       context={**latest.context, "via": RECHECK_VIA}, verdict=lead.route,
+                       context={**latest.context, "via": RECHECK_VIA}, verdict=latest.verdict,
                        client_key=latest.client_key)
     db.session.add(again)
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="rechecked", data={q.id: answers.get(q.id)
                                                                               for q in questions}))
     db.session.flush()
-    reconsider(lead, again, now, {"by": "ready to talk"}, the_prospect(now))  # their own answers, just given
+    rescore(again, model, now, {"by": "ready to talk"}, mover=the_prospect(now), now=now)  # their own answers
     db.session.commit()
     return _recheck(lead, questions, form)
 
 
 def _ready_lead(token: str) -> tuple[Lead, Submission]:
-    payload = links().read("ready", token)
-    lead = db.session.get(Lead, payload.get("l"))
-    latest = next((s for s in reversed(lead.submissions) if s.verdict != QUARANTINED), None) if lead else None
-    if lead is None or latest is None or address_key(lead.email) != payload.get("h"):
+    payload = links.read(READY_LINK, token)
+    lead = db.session.get(Lead, payload["lead_id"])
+    latest = _route_setter(lead) if lead else None
+    if lead is None or latest is None or address_key(lead.email) != payload["address_hash"]:
         raise NothingToDo("We no longer hold your answers, so please tell us where you stand again.")
     return lead, latest
 
@@ -169,4 +155,4 @@ def _as_posted(answers: Mapping[str, Any]) -> dict[str, list[str]]:
     return posted
 
 
-__all__ = ["SALES_READY", "answer_recheck", "open_recheck", "record_click"]
+__all__ = ["answer_recheck", "open_recheck", "record_click"]

@@ -2,7 +2,8 @@
 
 The job writes outbox rows (never sends): each due lead gets the next email of their track with the one
 article ``recommend_reading`` ranks first among those they have neither read nor been sent. The worker
-then renders and sends it, checking the suppressions once more just before.
+then renders them (``nurture_mail``) and sends them, checking the suppressions once more just before.
+``register`` hands both to delivery at app creation, and the suppression of an address that bounced.
 """
 
 from __future__ import annotations
@@ -17,50 +18,60 @@ from typing import Any, Protocol
 import markdown
 import nh3
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app, url_for
 
-from leads import clock
+from leads import clock, links
 from leads.delivery import Undeliverable
-from leads.delivery.email import build_email, message_id, send_email
-from leads.delivery.outbox import ring_doorbell
-from leads.delivery.schedule import GIVE_UP_AFTER
-from leads.extensions import db
+from leads.delivery.email import Mail, mail_from
+from leads.delivery.jobs import only_worker as lock_for
+from leads.delivery.outbox import post_many
+from leads.delivery.registry import on_bounce, renders, schedule
+from leads.extensions import db, site_content
+from leads.inbox.statuses import LABELS
 from leads.models import Lead, LeadEvent, NurtureSend, NurtureSubscription, OutboxMessage, Submission, Suppression
 from leads.nurture import recommend_reading
-from leads.nurture.consent import suppression
+from leads.nurture.consent import suppress, suppression
 from leads.nurture.sequences import SequenceEmail, as_plain_text, linked
 from leads.nurture.subscriptions import (
     CONFIRM,
+    CONFIRM_LINK,
     MARKETING_TOPICS,
+    NURTURE_TOPICS,
+    READ_LINK,
     READING_LIST_KEY,
+    READY_LINK,
     SEQUENCE,
-    links,
+    UNSUBSCRIBE_LINK,
+    HolderLink,
+    ReadLink,
     read_before_answering,
     sequences,
 )
 from leads.privacy.people import address_key
-from leads.scoring import NURTURE
-from leads.statuses import LABELS
+from leads.scoring.routing import Route
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000
 # A lead with a meeting on the calendar has booked: the sequence has done its work.
 BOOKED_STATUSES = tuple(s for s in ("meeting_set", "won") if s in LABELS)
-EMAIL_PATHS = {"confirm": "confirm", "unsubscribe": "unsubscribe", "read": "read", "ready": "ready"}
 
 
-def link(purpose: str, token: str) -> str:
-    """An absolute link of a nurture mail; the worker has no request, so it is built from ``SITE_URL``."""
-    return f"{str(current_app.config['SITE_URL']).rstrip('/')}/email/{EMAIL_PATHS[purpose]}/{token}"
+def register(app: Flask) -> None:
+    renders(app, nurture_mail, *NURTURE_TOPICS)
+    schedule(app, queue_due_emails)
+    on_bounce(app, suppress_bounced)
+
+
+def suppress_bounced(address: str, why: str) -> None:
+    """An address a mail server refused for good gets no marketing mail again; the worker commits."""
+    suppress(address_key(address), "bounced", clock.now(), why)
 
 
 def queue_due_emails(now: dt.datetime | None = None, only_worker: bool = True) -> int:
     """Queue every sequence email due by ``now``, a batch per transaction; return how many were queued."""
-    from leads.services.delivery import only_worker as lock_for
-
     now = now or clock.now()
-    if current_app.extensions["doorstep.content"].questionnaire_or_none() is None:
+    if site_content().questionnaire_or_none() is None:
         log.warning("Nurture emails wait: no version of the questionnaire has loaded to match articles with.")
         return 0
     queued = 0
@@ -89,7 +100,7 @@ def due_rows(now: dt.datetime) -> sa.Select[int, str, int, str, str, str, str]:
 
 
 def _queue(due: Sequence[Any], now: dt.datetime) -> int:
-    content = current_app.extensions["doorstep.content"]
+    content = site_content()
     model = content.questionnaire()
     articles = content.fresh_articles().published(now)
     tracks = sequences().tracks
@@ -98,7 +109,7 @@ def _queue(due: Sequence[Any], now: dt.datetime) -> int:
     answers, excluded = _answers_and_seen(lead_ids)
     emails = dict(db.session.execute(sa.select(Lead.id, Lead.email).where(Lead.id.in_(lead_ids))).all())
     updates: list[dict[str, Any]] = []
-    messages: list[dict[str, Any]] = []
+    messages: list[tuple[str, dict[str, Any]]] = []
     sends: list[dict[str, Any]] = []
     for row in due:
         stop = _stop_reason(row)
@@ -117,9 +128,7 @@ def _queue(due: Sequence[Any], now: dt.datetime) -> int:
         seen = excluded[row.lead_id] | set(email.articles)
         picked = [a.slug for a in recommend_reading(articles, answers.get(row.lead_id, {}), model, 1, seen)]
         carried = [*email.articles, *picked]
-        messages.append({"topic": SEQUENCE, "channel": "email", "recipient": emails[row.lead_id], "created_at": now,
-                         "next_attempt_at": now, "give_up_at": now + GIVE_UP_AFTER,
-                         "payload": {"lead_id": row.lead_id, "email": email.key, "articles": carried}})
+        messages.append((emails[row.lead_id], {"lead_id": row.lead_id, "email": email.key, "articles": carried}))
         sends += [{"lead_id": row.lead_id, "email": email.key, "article": slug, "at": now} for slug in carried or [""]]
         following = track[position] if position < min(len(track), limit) else None
         updates.append(_next(row.lead_id, position, now + following.delay if following else None, now,
@@ -127,9 +136,8 @@ def _queue(due: Sequence[Any], now: dt.datetime) -> int:
     if updates:
         db.session.execute(sa.update(NurtureSubscription), updates)
     if messages:
-        db.session.execute(sa.insert(OutboxMessage), messages)
+        post_many(SEQUENCE, messages, at=now)
         db.session.execute(sa.insert(NurtureSend), sends)
-        ring_doorbell()
     return len(messages)
 
 
@@ -144,8 +152,8 @@ def _stop_reason(row: Any) -> str | None:
         return str(row.reason)  # unsubscribed, or bounced
     if row.status in BOOKED_STATUSES:
         return "booked"
-    if row.route != NURTURE:
-        return "with sales" if row.route == "sales_ready" else "left nurture"
+    if row.route != Route.NURTURE:
+        return "with sales" if row.route == Route.SALES_READY else "left nurture"
     return None
 
 
@@ -171,35 +179,21 @@ def _answers_and_seen(lead_ids: Sequence[int]) -> tuple[dict[int, dict[str, Any]
 # --- the mails ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Composed:
-    subject: str
-    text: str
-    html: str
-    unsubscribe: str  # the one-click link; "" for the confirmation, which is no marketing
+def nurture_mail(message: OutboxMessage) -> Mail:
+    """One nurture mail, unless the lead is gone, with sales, or the address may no longer have it.
 
-
-def deliver_nurture(message: OutboxMessage, lead: Lead | None, config: Mapping[str, Any]) -> str:
-    """Send one nurture mail, unless the lead is gone, with sales, or the address may no longer have it.
-
-    A permanent refusal (SMTP 5xx) suppresses the address, as for every mail (``leads.delivery.worker``), so no
+    A permanent refusal (SMTP 5xx) suppresses the address, as for every mail (``suppress_bounced``), so no
     marketing mail is tried there again.
     """
+    lead = db.session.get(Lead, message.payload.get("lead_id"))
     if lead is None:
         raise Undeliverable("Not sent: the lead no longer exists.")
     if message.topic in MARKETING_TOPICS:
         if (stopped := suppression(lead.email)) is not None:
             raise Undeliverable(f"Not sent: the address is suppressed ({stopped.reason}).")
-        if lead.route != NURTURE:
+        if lead.route != Route.NURTURE:
             raise Undeliverable("Not sent: the lead is no longer in nurture.")
-    composed = compose(message.topic, lead.name, message.payload, SignedLinks.of(lead))
-    headers = {"X-Doorstep-Event": message.topic}
-    if composed.unsubscribe:
-        headers |= {"List-Unsubscribe": f"<{composed.unsubscribe}>",
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    mail = build_email(config["MAIL_FROM"], message.recipient, composed.subject, composed.text, composed.html,
-                       message_id(message.key, config["SITE_URL"]), headers)
-    return send_email(mail, config)
+    return compose(message.topic, lead.name, message.payload, SignedLinks.of(lead))
 
 
 class MailLinks(Protocol):
@@ -223,26 +217,30 @@ class SignedLinks:
         return cls(lead.id, address_key(lead.email))
 
     def confirm(self) -> str:
-        return link("confirm", links().make("confirm", {"l": self.lead_id, "h": self.address_hash}))
+        token = links.sign(CONFIRM_LINK, HolderLink(lead_id=self.lead_id, address_hash=self.address_hash))
+        return url_for("nurture.confirmation_page", token=token, _external=True)
 
     def read(self, slug: str) -> str:
-        return link("read", links().make("read", {"l": self.lead_id, "s": slug}))
+        token = links.sign(READ_LINK, ReadLink(lead_id=self.lead_id, slug=slug))
+        return url_for("nurture.read", token=token, _external=True)
 
     def ready(self) -> str:
-        return link("ready", links().make("ready", {"l": self.lead_id, "h": self.address_hash}))
+        token = links.sign(READY_LINK, HolderLink(lead_id=self.lead_id, address_hash=self.address_hash))
+        return url_for("nurture.ready", token=token, _external=True)
 
     def unsubscribe(self) -> str:
-        return link("unsubscribe", links().make("unsubscribe", {"l": self.lead_id, "h": self.address_hash}))
+        token = links.sign(UNSUBSCRIBE_LINK, HolderLink(lead_id=self.lead_id, address_hash=self.address_hash))
+        return url_for("nurture.unsubscribe_page", token=token, _external=True)
 
 
-def compose(topic: str, name: str, payload: Mapping[str, Any], to: MailLinks) -> Composed:
+def compose(topic: str, name: str, payload: Mapping[str, Any], to: MailLinks) -> Mail:
     """A nurture mail's subject, plain text and HTML, for a person called ``name`` with links ``to``; the one
     composition for sending and for the studio's preview (which passes links that record nothing)."""
     site = str(current_app.config["SITE_NAME"])
     if topic == CONFIRM:
         return _render(f"Please confirm: your reading list from {site}", name,
                        {"kind": "confirm", "confirm_url": to.confirm()}, "")
-    index = current_app.extensions["doorstep.content"].fresh_articles()
+    index = site_content().fresh_articles()
     found = [a for slug in payload.get("articles") or () if (a := index.get(str(slug))) is not None]
     urls = {a.slug: to.read(a.slug) for a in found}
     unsubscribe = to.unsubscribe()
@@ -259,12 +257,11 @@ def compose(topic: str, name: str, payload: Mapping[str, Any], to: MailLinks) ->
     return _render(subject, name, context, unsubscribe)
 
 
-def _render(subject: str, name: str, context: dict[str, Any], unsubscribe: str) -> Composed:
-    env = current_app.jinja_env
-    context = {**context, "subject": subject, "name": name, "site_name": current_app.config["SITE_NAME"],
-               "site_url": current_app.config["SITE_URL"]}
-    return Composed(subject, env.get_template("email/nurture.txt").render(context),
-                    env.get_template("email/nurture.html").render(context), unsubscribe)
+def _render(subject: str, name: str, context: dict[str, Any], unsubscribe: str) -> Mail:
+    """The mail; a marketing one carries the one-click unsubscribe of RFC 8058 in its headers."""
+    headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"} \
+        if unsubscribe else {}
+    return mail_from("nurture", subject, {**context, "name": name}, headers=headers)
 
 
 # What a marketer's email body may become in HTML: text, emphasis, lists and links, no images (no trackers).

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leads.located_yaml import LocatedYaml, read_file
-from leads.problems import ContentError, Problem
+from leads.publishing.located_yaml import LocatedYaml, read_file
+from leads.publishing.problems import ContentError, Problem
 
 EMAILS_DIR = "emails"
 # The track whose emails go to a lead whom no nurture track of the questionnaire matches.

@@ -8,19 +8,17 @@ here but ``start_opt_in`` and ``offer_reading`` is one transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import sqlalchemy as sa
 from flask import current_app
 
-from leads import clock
-from leads.content import Content
-from leads.delivery.outbox import ring_doorbell
-from leads.delivery.schedule import GIVE_UP_AFTER
-from leads.extensions import db
-from leads.models import Consent, Lead, LeadEvent, NurtureSend, NurtureSubscription, OutboxMessage, Submission
+from leads import clock, links
+from leads.delivery.outbox import post
+from leads.extensions import db, site_content
+from leads.models import Consent, Lead, LeadEvent, NurtureSend, NurtureSubscription, Submission
 from leads.nurture import recommend_reading
 from leads.nurture.consent import (
     MARKETING,
@@ -31,13 +29,11 @@ from leads.nurture.consent import (
     suppress,
     suppression,
 )
-from leads.nurture.links import BadLink, Links
 from leads.nurture.sequences import Sequences
 from leads.privacy.people import address_key
 from leads.questionnaire import Questionnaire
-from leads.routing import lead_route
-from leads.scoring import NURTURE
-from leads.services.studio_counts import journey_of
+from leads.scoring.routing import Route
+from leads.studio.counts import journey_of
 
 CONFIRM = "nurture.confirm"
 READING_LIST = "nurture.reading_list"
@@ -53,31 +49,55 @@ ASKED = "asked"  # the confirmation was queued
 RESUBSCRIBE_WORDING = "Send me the reading again"
 
 
-def links() -> Links:
-    return Links(str(current_app.config["SECRET_KEY"]))
+class HolderLink(TypedDict):
+    """Confirm, unsubscribe, and "Ready to talk?": the lead, and the keyed hash of the address the mail went to."""
+
+    lead_id: int
+    address_hash: str
+
+
+class ReadLink(TypedDict):
+    """An article in a mail: the lead who follows it, and the article."""
+
+    lead_id: int
+    slug: str
+
+
+def _days(days: int) -> Callable[[Mapping[str, Any]], dt.timedelta]:
+    return lambda config: dt.timedelta(days=days)
+
+
+# Nurture mails sent before links had readable keys carry "l", "h" and "s". They are read as they are until the
+# longest of these lifetimes (400 days) has passed since, when the renaming can go.
+_SINGLE_LETTERS = links.renamed({"l": "lead_id", "h": "address_hash", "s": "slug"})
+# How long each link works. Unsubscribing must keep working from an old email, so it lasts longest.
+CONFIRM_LINK = links.Purpose("doorstep-nurture-confirm", HolderLink, _days(7), _SINGLE_LETTERS)
+UNSUBSCRIBE_LINK = links.Purpose("doorstep-nurture-unsubscribe", HolderLink, _days(400), _SINGLE_LETTERS)
+READ_LINK = links.Purpose("doorstep-nurture-read", ReadLink, _days(400), _SINGLE_LETTERS)
+READY_LINK = links.Purpose("doorstep-nurture-ready", HolderLink, _days(60), _SINGLE_LETTERS)
 
 
 def sequences() -> Sequences:
     """The email sequences as the files are now, read again when one changes (``Content.email_sequences``)."""
-    content: Content = current_app.extensions["doorstep.content"]
+    content = site_content()
     return content.email_sequences()
 
 
-def start_opt_in(model: Questionnaire, answers: Mapping[str, Any], lead: Lead, submission: Submission, route: str,
+def start_opt_in(model: Questionnaire, answers: Mapping[str, Any], lead: Lead, submission: Submission, route: Route,
                  now: dt.datetime) -> None:
     """Record the submission's consents; a nurture lead who ticked the reading box gets the confirmation mail.
 
-    ``route`` is the submission's route: a "not yet" buyer's ``warming`` is a nurture lead too (``lead_route``).
-    Answers held for review (``quarantined``) have their consents recorded here, as given, and are offered
-    the reading when a person releases them (``offer_reading``). The caller commits, with the submission:
-    the consent, the subscription and the mail are written or lost together with it.
+    ``route`` is the one the submission's verdict gives its lead (``lead_route``: a "not yet" buyer's ``warming``
+    is a nurture lead too). Answers held for review have their consents recorded here, as given, and are
+    offered the reading when a person releases them (``offer_reading``). The caller commits, with the
+    submission: the consent, the subscription and the mail are written or lost together with it.
     """
     marketing = record_submission_consents(model, dict(answers), lead, submission, now)
     if marketing is not None:
         _offer(model, answers, lead, submission, marketing, route, now)
 
 
-def offer_reading(model: Questionnaire, lead: Lead, submission: Submission, route: str, now: dt.datetime) -> str:
+def offer_reading(model: Questionnaire, lead: Lead, submission: Submission, route: Route, now: dt.datetime) -> str:
     """Answers held for review that a person has released: the reading box ticked with them (its consent as
     recorded when they arrived, in the words shown then) asks for the confirmation mail now, as
     ``start_opt_in`` would have, for a lead whose ``route`` is nurture. Returns what the box led to
@@ -88,10 +108,10 @@ def offer_reading(model: Questionnaire, lead: Lead, submission: Submission, rout
 
 
 def _offer(model: Questionnaire, answers: Mapping[str, Any], lead: Lead, submission: Submission, marketing: Consent,
-           route: str, now: dt.datetime) -> str:
+           route: Route, now: dt.datetime) -> str:
     """The reading by email for a ticked box: a confirmation queued if the lead is nurtured, kept in the
     submission's context (``BY_EMAIL``) so that the result page promises a mail only when one was queued."""
-    if lead_route(route) != NURTURE:
+    if route != Route.NURTURE:
         return ""
     outcome = _queue_confirmation(model, answers, lead, submission, marketing, now)
     submission.context = {**submission.context, BY_EMAIL: outcome}
@@ -108,7 +128,7 @@ def _queue_confirmation(model: Questionnaire, answers: Mapping[str, Any], lead: 
     if found is not None and found.state == "active":
         return "already"  # already reading by email: the sequence goes on as it was
     db.session.flush()  # the consent's id, for the subscription
-    articles = current_app.extensions["doorstep.content"].fresh_articles().published(now)
+    articles = site_content().fresh_articles().published(now)
     read = read_before_answering(submission.context)
     reading = [article.slug for article in recommend_reading(articles, answers, model, read=read)]
     matching = [track.id for track in model.nurture_tracks if track.when.holds(answers)]
@@ -118,8 +138,7 @@ def _queue_confirmation(model: Questionnaire, answers: Mapping[str, Any], lead: 
     found.state, found.address_hash, found.reading, found.consent_id = "pending", address, reading, marketing.id
     found.track = sequences().track_for(matching)
     found.stopped_at, found.stop_reason, found.next_email_at = None, "", None
-    db.session.add(_mail(CONFIRM, lead, now))
-    ring_doorbell()
+    post(CONFIRM, lead.email, {"lead_id": lead.id}, at=now)
     return ASKED
 
 
@@ -145,13 +164,13 @@ class Confirmed:
 def confirmation(token: str) -> Confirmed:
     """What the confirmation link's page offers, changing nothing: a mail scanner that opens the link (as
     many do, to check it) must not confirm for the person, so confirming is the page's button (``confirm``)."""
-    lead, subscription = _linked(links().read("confirm", token))
+    lead, subscription = _linked(links.read(CONFIRM_LINK, token))
     return Confirmed(_confirmation_state(subscription), lead.name)
 
 
 def confirm(token: str) -> Confirmed:
     """The confirmation page's button: the reading list goes at once, the sequence is scheduled after it."""
-    lead, subscription = _linked(links().read("confirm", token))
+    lead, subscription = _linked(links.read(CONFIRM_LINK, token))
     if (state := _confirmation_state(subscription)) != "pending":
         return Confirmed(state, lead.name)
     now = clock.now()
@@ -160,11 +179,10 @@ def confirm(token: str) -> Confirmed:
         db.session.execute(sa.update(Consent).where(Consent.id == subscription.consent_id).values(confirmed_at=now))
     lift_suppression(subscription.address_hash)  # a new, confirmed yes outweighs an earlier unsubscribe
     reading = list(subscription.reading)
-    db.session.add(_mail(READING_LIST, lead, now, {"email": READING_LIST_KEY, "articles": reading}))
+    post(READING_LIST, lead.email, {"lead_id": lead.id, "email": READING_LIST_KEY, "articles": reading}, at=now)
     db.session.add_all([NurtureSend(lead_id=lead.id, email=READING_LIST_KEY, article=slug, at=now) for slug in reading])
     subscription.next_email_at = _first_due(subscription.track, now)
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="nurture_confirmed", data={"track": subscription.track}))
-    ring_doorbell()
     db.session.commit()
     return Confirmed("confirmed", lead.name)
 
@@ -184,18 +202,18 @@ class Unsubscribed:
 def unsubscribe_offer(token: str) -> Unsubscribed:
     """What the footer link's page offers, changing nothing: mail scanners open links to check them, so
     arriving must not unsubscribe. The page's button (or a mail client's RFC 8058 POST) does, at once."""
-    payload = links().read("unsubscribe", token)
+    payload = links.read(UNSUBSCRIBE_LINK, token)
     lead = _holder(payload)
-    stopped = suppression(str(payload.get("h") or ""), hashed=True)
+    stopped = suppression(payload["address_hash"], hashed=True)
     return Unsubscribed(lead.name if lead else "", lead is not None,
                         done=stopped is not None and stopped.reason == "unsubscribed")
 
 
 def unsubscribe(token: str) -> Unsubscribed:
     """One click, honoured at once: the address is suppressed (by keyed hash, so it outlives an erasure)."""
-    payload = links().read("unsubscribe", token)
+    payload = links.read(UNSUBSCRIBE_LINK, token)
     now = clock.now()
-    suppress(str(payload.get("h") or ""), "unsubscribed", now)
+    suppress(payload["address_hash"], "unsubscribed", now)
     lead = _holder(payload)
     if lead is not None:
         subscription = db.session.get(NurtureSubscription, lead.id)
@@ -209,7 +227,7 @@ def unsubscribe(token: str) -> Unsubscribed:
 
 def resubscribe(token: str) -> str:
     """The unsubscribe page's second thoughts: recorded as a new consent, confirmed by the signed link itself."""
-    lead, subscription = _linked(links().read("unsubscribe", token))
+    lead, subscription = _linked(links.read(UNSUBSCRIBE_LINK, token))
     now = clock.now()
     consent = record_consent(MARKETING, RESUBSCRIBE_WORDING, lead.email, now, "unsubscribe page", lead, confirmed=True)
     db.session.flush()
@@ -225,13 +243,13 @@ def resubscribe(token: str) -> str:
     return lead.name
 
 
-def _holder(payload: Mapping[str, Any]) -> Lead | None:
+def _holder(payload: HolderLink) -> Lead | None:
     """The lead a signed link names, if it still has the address the link was made for."""
-    lead = db.session.get(Lead, payload.get("l"))
-    return lead if lead is not None and address_key(lead.email) == payload.get("h") else None
+    lead = db.session.get(Lead, payload["lead_id"])
+    return lead if lead is not None and address_key(lead.email) == payload["address_hash"] else None
 
 
-def _linked(payload: Mapping[str, Any]) -> tuple[Lead, NurtureSubscription]:
+def _linked(payload: HolderLink) -> tuple[Lead, NurtureSubscription]:
     """The lead and subscription a signed link names, if the lead still has that address."""
     lead = _holder(payload)
     subscription = db.session.get(NurtureSubscription, lead.id) if lead is not None else None
@@ -251,10 +269,5 @@ def _stop(subscription: NurtureSubscription, reason: str, now: dt.datetime) -> N
     subscription.next_email_at = None
 
 
-def _mail(topic: str, lead: Lead, now: dt.datetime, payload: Mapping[str, Any] | None = None) -> OutboxMessage:
-    return OutboxMessage(topic=topic, channel="email", recipient=lead.email, created_at=now, next_attempt_at=now,
-                         give_up_at=now + GIVE_UP_AFTER, payload={"lead_id": lead.id, **(payload or {})})
-
-
-__all__ = ["NURTURE_TOPICS", "BadLink", "NothingToDo", "confirm", "confirmation", "offer_reading", "resubscribe",
+__all__ = ["NURTURE_TOPICS", "NothingToDo", "confirm", "confirmation", "offer_reading", "resubscribe",
            "start_opt_in", "unsubscribe", "unsubscribe_offer"]

@@ -1,1 +1,1 @@
-"""Privacy: the personal-data map, export, erasure, retention, and the team's sign-in safeguards and audit log."""
+"""Privacy: the personal-data map, export, erasure, retention and the audit log of admin actions."""

@@ -21,12 +21,6 @@ def note(actor_id: int | None, action: str, target: str = "", detail: Mapping[st
                               detail=dict(detail or {})))
 
 
-def record(actor_id: int | None, action: str, target: str = "", detail: Mapping[str, Any] | None = None) -> None:
-    """Log an action a service has already committed (the service's own transaction is closed)."""
-    note(actor_id, action, target, detail)
-    db.session.commit()
-
-
 def entries(before: int | None = None) -> Sequence[AuditEntry]:
     """Newest first, a page at a time (``before`` an id)."""
     query = sa.select(AuditEntry).options(orm.joinedload(AuditEntry.actor)).order_by(AuditEntry.id.desc())

@@ -20,7 +20,7 @@ from leads.extensions import db
 from leads.models import ErasureTombstone, Lead
 from leads.privacy import audit
 from leads.privacy.data_map import PERSONAL_DATA, Person, find_person
-from leads.spreadsheet import csv_lines
+from leads.web.spreadsheet import csv_lines
 
 # The lead's columns the CSV summary shows first; the JSON has everything.
 SUMMARY_FIELDS = ("name", "email", "company", "job_role", "route", "status", "stage", "source", "created_at")
@@ -71,13 +71,17 @@ def summary_rows(data: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
     return rows
 
 
-def export_archive(email: str) -> bytes:
-    """A zip of ``your-data.json`` (everything) and ``summary.csv``; what a prospect opens is escaped data."""
+def export_archive(email: str, actor_id: int | None = None) -> bytes:
+    """A zip of ``your-data.json`` (everything) and ``summary.csv``; what a prospect opens is escaped data.
+    An admin's export (``actor_id``) is recorded in the audit log; the prospect's own, by link, changes nothing."""
     data = person_data(email)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("your-data.json", json.dumps(data, indent=2, ensure_ascii=False, default=str))
         archive.writestr("summary.csv", "".join(csv_lines(("section", "field", "value"), summary_rows(data))))
+    if actor_id is not None:
+        audit.note(actor_id, "person.exported", "a person", {})
+        db.session.commit()
     return buffer.getvalue()
 
 

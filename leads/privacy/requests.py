@@ -8,19 +8,22 @@ mail, and the request forgets the address.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
-from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from flask import Flask, current_app, url_for
 
-from leads import clock
-from leads.delivery.outbox import ring_doorbell
-from leads.delivery.schedule import GIVE_UP_AFTER
+from leads import links
+from leads.delivery import NothingToSend, Undeliverable
+from leads.delivery.email import Mail, mail_from
+from leads.delivery.outbox import post
+from leads.delivery.registry import renders, schedule
 from leads.extensions import db
 from leads.models import OutboxMessage
 from leads.privacy.data_map import find_person
+from leads.privacy.retention import purge_when_due
 
 # What a link lets its holder do; each is signed with a salt of its own, so one cannot stand for the other.
 PURPOSES = {
@@ -30,52 +33,66 @@ PURPOSES = {
 LINK_TOPIC = "privacy.link"
 
 
-def _signer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"doorstep.privacy.{purpose}")
+def register(app: Flask) -> None:
+    renders(app, data_link_mail, LINK_TOPIC)
+    schedule(app, purge_when_due)
+
+
+class DataLink(TypedDict):
+    """The address whose data the link opens."""
+
+    email: str
+
+
+def _link_hours(config: Mapping[str, Any]) -> dt.timedelta:
+    return dt.timedelta(hours=float(config["PRIVACY_LINK_HOURS"]))
+
+
+def _bare_address(signed: Any) -> Any:
+    """Links mailed before links had named payloads carry the bare address; they last PRIVACY_LINK_HOURS (24 by
+    default), after which this can go."""
+    return {"email": signed} if isinstance(signed, str) else signed
+
+
+LINKS = {purpose: links.Purpose(f"doorstep.privacy.{purpose}", DataLink, _link_hours, _bare_address)
+         for purpose in PURPOSES}
 
 
 def link_token(email: str, purpose: str) -> str:
-    return _signer(purpose).dumps(email.strip().lower())
+    return links.sign(LINKS[purpose], DataLink(email=email.strip().lower()))
 
 
-def read_token(token: str, purpose: str) -> str | None:
-    """The address a link was made for, or None when it is forged, for another purpose, or expired."""
-    if purpose not in PURPOSES:
-        return None
-    max_age = int(float(current_app.config["PRIVACY_LINK_HOURS"]) * 3600)
-    try:
-        email = _signer(purpose).loads(token, max_age=max_age)
-    except BadSignature:  # SignatureExpired is one too
-        return None
-    return email if isinstance(email, str) else None
+def address_of(token: str, purpose: str) -> str:
+    """The address a link was made for; LinkError when it is forged, for another purpose, or expired."""
+    if purpose not in LINKS:
+        raise links.LinkError(links.INVALID)
+    return links.read(LINKS[purpose], token)["email"]
 
 
 def ask_for_link(email: str, purpose: str) -> None:
     """Queue the request; whether there is anything on this address is the worker's question, not the asker's."""
-    now = clock.now()
-    db.session.add(OutboxMessage(topic=LINK_TOPIC, channel="email", recipient=email.strip().lower(),
-                                 payload={"purpose": purpose}, created_at=now, next_attempt_at=now,
-                                 give_up_at=now + GIVE_UP_AFTER))
-    ring_doorbell()
+    post(LINK_TOPIC, email.strip().lower(), {"purpose": purpose})
     db.session.commit()
 
 
-def link_mail(message: OutboxMessage, site_url: str) -> tuple[str, Mapping[str, Any]] | None:
-    """The subject and template context of the mail; the link is signed as it is sent, so it expires from then.
+def data_link_mail(message: OutboxMessage) -> Mail:
+    """The mail with the link; the link is signed as it is sent, so it expires from then.
 
-    None when Doorstep holds nothing about the address (other requests for a link aside): no mail goes, and
-    the request forgets the address. Otherwise the request is filed under the person's lead, for an export
-    or an erasure to find. The caller commits.
+    NothingToSend when Doorstep holds nothing about the address (other requests for a link aside): no mail
+    goes, and the request forgets the address. Otherwise the request is filed under the person's lead, for an
+    export or an erasure to find. The worker commits.
     """
     person = find_person(message.recipient)
     others = sa.exists().where(OutboxMessage.recipient == person.email, OutboxMessage.topic != LINK_TOPIC)
     if not person.lead_ids and not db.session.scalar(sa.select(others)):
         message.recipient = ""
-        return None
+        raise NothingToSend("Not mailed: nothing is kept about this address, and the request no longer keeps it "
+                            "either.")
     message.lead_id = person.lead_ids[0] if person.lead_ids else None
     purpose = str(message.payload.get("purpose"))
-    token = link_token(message.recipient, purpose)
-    link = f"{site_url.rstrip('/')}/privacy/your-data/{purpose}/{token}"
+    if purpose not in LINKS:
+        raise Undeliverable(f"No such request as {purpose!r}.")
+    link = url_for(f"privacy.{purpose}_by_link", token=link_token(message.recipient, purpose), _external=True)
     hours = float(current_app.config["PRIVACY_LINK_HOURS"])
     subject = "Your copy of your data" if purpose == "export" else "Confirm that we should erase your data"
-    return subject, {"purpose": purpose, "link": link, "hours": f"{hours:g}", "subject": subject}
+    return mail_from("privacy_link", subject, {"purpose": purpose, "link": link, "hours": f"{hours:g}"})

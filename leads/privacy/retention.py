@@ -15,19 +15,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from leads import clock
+from leads.delivery.jobs import only_worker
 from leads.extensions import db
 from leads.models import Lead, LeadEvent, QuestionnaireDraft, Submission
 from leads.privacy import audit
 from leads.privacy.data_map import find_person
 from leads.privacy.people import forget_search_terms, remove_rows
-from leads.routing import QUARANTINED
-from leads.scoring import DISQUALIFIED, NURTURE
+from leads.scoring.routing import Route
+from leads.scoring.score import Verdict
 
 log = logging.getLogger(__name__)
 
-HELD = (QUARANTINED, DISQUALIFIED)
+# Kept for the short window: people held for review or ruled out, and such answers in a kept lead's name.
+HELD_ROUTES = (Route.QUARANTINED, Route.DISQUALIFIED)
+HELD_VERDICTS = (Verdict.HELD, Verdict.DISQUALIFIED)
 BATCH = 500  # people erased per run at most, so one run never holds a long transaction
 
 
@@ -67,19 +71,30 @@ def due(config: Mapping[str, Any], now: dt.datetime | None = None) -> bool:
     return True
 
 
+def purge_when_due() -> dict[str, int]:
+    """Purge what outlived its retention window, when this process has not looked lately; one worker at a time
+    (the worker's scheduled work runs it)."""
+    config = current_app.config
+    if not due(config) or not only_worker("retention"):
+        db.session.rollback()
+        return {}
+    return purge_expired(Windows.from_config(config))
+
+
 def purge_expired(windows: Windows, now: dt.datetime | None = None) -> dict[str, int]:
     """Purge what has outlived its window; return the counts, which also go to the audit log when not all zero."""
     now = now or clock.now()
     counts = {"drafts": _purge_drafts(now - dt.timedelta(days=windows.draft_days))}
     held_before = now - dt.timedelta(days=windows.held_days)
     counts["held_people"] = _erase_people(
-        sa.select(Lead.email).where(Lead.route.in_(HELD), Lead.routed_at < held_before))
+        sa.select(Lead.email).where(Lead.route.in_(HELD_ROUTES), Lead.routed_at < held_before))
     # A held-back submission in the name of a lead that is otherwise kept goes on its own.
     counts["held_submissions"] = db.session.connection().execute(
-        sa.delete(Submission).where(Submission.verdict.in_(HELD), Submission.created_at < held_before)).rowcount
+        sa.delete(Submission).where(Submission.verdict.in_(HELD_VERDICTS), Submission.created_at < held_before)
+    ).rowcount
     last_event = sa.select(sa.func.max(LeadEvent.at)).where(LeadEvent.lead_id == Lead.id).scalar_subquery()
     counts["nurture_people"] = _erase_people(
-        sa.select(Lead.email).where(Lead.route == NURTURE, Lead.routed_at < windows.nurture_cutoff(now),
+        sa.select(Lead.email).where(Lead.route == Route.NURTURE, Lead.routed_at < windows.nurture_cutoff(now),
                                     sa.func.coalesce(last_event, Lead.routed_at) < windows.nurture_cutoff(now)))
     if counts["held_people"] or counts["nurture_people"]:
         forget_search_terms()

@@ -1,5 +1,5 @@
-"""Privacy's pages: the public privacy page and data requests, the admins' export, erasure and audit log,
-and each team member's account (password, two-factor sign-in)."""
+"""Privacy's pages: the public privacy page and data requests, and the admins' export, erasure and audit log
+(a child of the admin audience's blueprint, whose sign-in and role check covers it)."""
 
 from __future__ import annotations
 
@@ -12,39 +12,22 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import COOKIE_NAME, current_user, login_user
+from flask_login import current_user
 
-from leads.dates import ZONES, zone_of
 from leads.extensions import limiter
-from leads.forms import (
-    CodeForm,
-    DataRequestForm,
-    EraseForm,
-    FindPersonForm,
-    PasswordChangeForm,
-    PasswordConfirmForm,
-    PolicyForm,
-    TimeZoneForm,
-)
-from leads.models import ROLES
-from leads.privacy import audit, people, two_factor
+from leads.links import LinkError
+from leads.privacy import audit, people
 from leads.privacy.data_map import PERSONAL_DATA
-from leads.privacy.requests import ask_for_link, read_token
+from leads.privacy.forms import DataRequestForm, EraseForm, FindPersonForm
+from leads.privacy.requests import address_of, ask_for_link
 from leads.privacy.retention import Windows
-from leads.services.users import UserError, choose_time_zone
-from leads.views import require_roles
-from leads.views.errors import error_page
+from leads.web.errors import error_page
 
-public_bp = Blueprint("privacy", __name__, url_prefix="/privacy")
-admin_bp = Blueprint("privacy_admin", __name__, url_prefix="/admin")
-admin_bp.before_request(require_roles("admin"))
-account_bp = Blueprint("account", __name__, url_prefix="/account")
-# Every role has an account page; an admin who must enrol in two-factor sign-in is sent here, so not back.
-account_bp.before_request(require_roles(*ROLES, enforce_two_factor=False))
+bp = Blueprint("privacy", __name__, url_prefix="/privacy")
+admin_bp = Blueprint("privacy", __name__)
 
 
 def _request_limit() -> str:
@@ -59,13 +42,13 @@ def _zip(data: bytes, name: str) -> Response:
 # --- public -----------------------------------------------------------------------------------------------
 
 
-@public_bp.get("")
+@bp.get("")
 def policy() -> tuple[str, int]:
     return render_template("privacy/policy.html", windows=Windows.from_config(current_app.config),
                            tables=PERSONAL_DATA, link_hours=f"{current_app.config['PRIVACY_LINK_HOURS']:g}"), 200
 
 
-@public_bp.route("/your-data", methods=["GET", "POST"])
+@bp.route("/your-data", methods=["GET", "POST"])
 @limiter.limit(_request_limit, methods=["POST"])
 def your_data() -> tuple[str, int]:
     form = DataRequestForm()
@@ -80,19 +63,19 @@ EXPIRED = ("This link has expired or is not valid",
            "Links work for a limited time. Ask for a new one on the “your data” page.")
 
 
-@public_bp.get("/your-data/export/<token>")
+@bp.errorhandler(LinkError)
+def bad_link(error: LinkError) -> ResponseReturnValue:
+    return error_page(400, *EXPIRED)
+
+
+@bp.get("/your-data/export/<token>")
 def export_by_link(token: str) -> ResponseReturnValue:
-    email = read_token(token, "export")
-    if email is None:
-        return error_page(400, *EXPIRED)
-    return _zip(people.export_archive(email), "your-data.zip")
+    return _zip(people.export_archive(address_of(token, "export")), "your-data.zip")
 
 
-@public_bp.route("/your-data/erase/<token>", methods=["GET", "POST"])
+@bp.route("/your-data/erase/<token>", methods=["GET", "POST"])
 def erase_by_link(token: str) -> ResponseReturnValue:
-    email = read_token(token, "erase")
-    if email is None:
-        return error_page(400, *EXPIRED)
+    email = address_of(token, "erase")
     form = EraseForm()
     if form.validate_on_submit():
         people.erase_person(email, None, "request")
@@ -123,8 +106,7 @@ def export() -> Response:
     form = FindPersonForm()
     if not form.validate_on_submit():
         abort(400, "Give the address of the person to export.")
-    archive = people.export_archive(form.email.data or "")
-    audit.record(current_user.id, "person.exported", "a person", {})
+    archive = people.export_archive(form.email.data or "", current_user.id)
     return _zip(archive, "person-data.zip")
 
 
@@ -133,109 +115,13 @@ def erase() -> ResponseReturnValue:
     found, confirm = FindPersonForm(), EraseForm()
     if not found.validate_on_submit() or not confirm.validate():
         flash("Tick the box to confirm the erasure; nothing was erased.", "error")
-        return redirect(url_for("privacy_admin.find_person"), code=303)
+        return redirect(url_for("admin.privacy.find_person"), code=303)
     erased = people.erase_person(found.email.data or "", current_user.id, "admin")
     flash(f"Erased: {sum(erased.rows.values())} records removed; the address is kept only as a keyed hash.", "info")
-    return redirect(url_for("privacy_admin.find_person"), code=303)
+    return redirect(url_for("admin.privacy.find_person"), code=303)
 
 
 @admin_bp.get("/audit")
 def audit_log() -> tuple[str, int]:
     before = request.args.get("before", type=int)
     return render_template("privacy/audit.html", entries=audit.entries(before), page_size=audit.PAGE_SIZE), 200
-
-
-@admin_bp.post("/policy")
-def change_policy() -> ResponseReturnValue:
-    form = PolicyForm()
-    if form.validate_on_submit():
-        two_factor.require_for_admins(current_user.id, bool(form.admins_need_two_factor.data))
-        flash("Saved the sign-in rule.", "info")
-    return redirect(url_for("admin.users", _anchor="security-heading"), code=303)
-
-
-# --- each team member's account -----------------------------------------------------------------------------
-
-PENDING_SECRET = "two_factor_setup"
-
-
-def _account_page(password_form: PasswordChangeForm | None = None, code_form: CodeForm | None = None,
-                  off_form: PasswordConfirmForm | None = None, codes: list[str] | None = None,
-                  zone_form: TimeZoneForm | None = None, status: int = 200) -> tuple[str, int]:
-    qr = uri = ""
-    if not current_user.two_factor:
-        secret = session.setdefault(PENDING_SECRET, two_factor.new_secret())
-        uri = two_factor.setup_uri(secret, current_user.email, current_app.config["SITE_NAME"])
-        qr = two_factor.qr_svg(uri)
-    return render_template("privacy/account.html", password_form=password_form or PasswordChangeForm(formdata=None),
-                           code_form=code_form or CodeForm(formdata=None),
-                           off_form=off_form or PasswordConfirmForm(formdata=None), qr=qr,
-                           zone_form=zone_form or TimeZoneForm(sorted(ZONES), formdata=None,
-                                                               timezone=zone_of(current_user)),
-                           secret=session.get(PENDING_SECRET, ""), codes=codes,
-                           required=current_user.role == "admin" and two_factor.admins_need_two_factor()), status
-
-
-@account_bp.get("")
-def index() -> tuple[str, int]:
-    return _account_page()
-
-
-@account_bp.post("/password")
-def password() -> ResponseReturnValue:
-    form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            user = two_factor.change_password(current_user.id, form.current.data or "", form.new.data or "")
-        except UserError as exc:
-            form.new.errors = [str(exc)]
-        else:
-            # The new session version signs out every other device; this one signs in again under it.
-            login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies)
-            flash("Password changed. Every other device is signed out.", "info")
-            return redirect(url_for("account.index"), code=303)
-    return _account_page(password_form=form, status=400)
-
-
-@account_bp.post("/time-zone")
-def time_zone() -> ResponseReturnValue:
-    form = TimeZoneForm(sorted(ZONES))
-    if form.validate_on_submit():
-        try:
-            choose_time_zone(current_user.id, form.timezone.data or "")
-        except UserError as exc:
-            form.timezone.errors = [str(exc)]
-        else:
-            flash("Saved: times are shown in your time zone now.", "info")
-            return redirect(url_for("account.index"), code=303)
-    return _account_page(zone_form=form, status=400)
-
-
-@account_bp.post("/two-factor")
-def enable_two_factor() -> ResponseReturnValue:
-    form = CodeForm()
-    secret = session.get(PENDING_SECRET)
-    if form.validate_on_submit() and secret:
-        try:
-            codes = two_factor.enable(current_user.id, secret, form.code.data or "")
-        except two_factor.TwoFactorError as exc:
-            form.code.errors = [str(exc)]
-        else:
-            session.pop(PENDING_SECRET, None)
-            flash("Two-factor sign-in is on. Keep the recovery codes below somewhere safe.", "info")
-            return _account_page(codes=codes)
-    return _account_page(code_form=form, status=400)
-
-
-@account_bp.post("/two-factor/off")
-def disable_two_factor() -> ResponseReturnValue:
-    form = PasswordConfirmForm()
-    if form.validate_on_submit():
-        try:
-            two_factor.disable(current_user.id, form.password.data or "")
-        except two_factor.TwoFactorError as exc:
-            form.password.errors = [str(exc)]
-        else:
-            flash("Two-factor sign-in is off.", "info")
-            return redirect(url_for("account.index"), code=303)
-    return _account_page(off_form=form, status=400)

@@ -6,9 +6,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from leads.language import SUPPORTED_LANGUAGES, stem_phrase
-from leads.located_yaml import LocatedYaml, read_file
-from leads.problems import ContentError, Problem
+from leads.publishing.located_yaml import LocatedYaml, read_file
+from leads.publishing.problems import ContentError, Problem
+from leads.scoring.language import SUPPORTED_LANGUAGES, stem_phrase
 
 from .model import (
     CHOICE_TYPES,
@@ -450,7 +450,7 @@ class QuestionnaireLoader(ValueReader):
             return None
         owner = "alternatives"
         before = spec.get("before")
-        if before not in step_ids:
+        if not isinstance(before, str) or before not in step_ids:
             self.doc.error(spec, f"{owner}: before must be a step id, not {quoted(before)}",
                            key="before" if "before" in spec else None)
         items = []

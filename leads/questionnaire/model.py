@@ -8,9 +8,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from leads.language import DEFAULT_LANGUAGE
-from leads.language.phrases import PhraseIndex, PhraseSpec
-from leads.problems import ContentError
+from leads.publishing.problems import ContentError
+from leads.scoring.language import DEFAULT_LANGUAGE
+from leads.scoring.language.phrases import PhraseIndex, PhraseSpec
 
 from .phrases import phrase_pattern
 
@@ -279,7 +279,7 @@ class Questionnaire:
     minimums: Mapping[str, int] = field(default_factory=dict)
     conversation: Conversation | None = None
     alternatives: Alternatives | None = None
-    # The bytes ``version`` hashes, so that a good version can be kept and served again (see leads/content.py).
+    # The bytes ``version`` hashes, so that a good version can be kept and served again (leads/publishing/content.py).
     source: bytes = field(default=b"", repr=False)
 
     @cached_property

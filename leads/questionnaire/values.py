@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any, TypeGuard
 
-from leads.located_yaml import LocatedYaml
+from leads.publishing.located_yaml import LocatedYaml
 
 # Ids name form fields, step addresses and receipt rules, so they are single words.
 ID = re.compile(r"[\w-]+")

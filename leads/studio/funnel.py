@@ -55,7 +55,7 @@ class Stage:
 
 
 # The one list of the funnel's stages after the questionnaire, in order. A capability that adds a
-# stage adds it here and counts it with leads.services.studio_counts.count_stage where it happens
+# stage adds it here and counts it with leads.studio.counts.count_stage where it happens
 # (booking counts its part of "in conversation" there); the pages and the CSV follow. A breakdown follows
 # the stage it is part of.
 AFTER_QUESTIONNAIRE: tuple[Stage, ...] = (

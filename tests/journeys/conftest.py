@@ -26,8 +26,10 @@ from werkzeug.serving import make_server
 
 from leads import create_app
 from leads.extensions import db
-from tests.conftest import PASSWORD, Inbox, MovingClock, free_port, running_smtp
-from tests.test_browser import answer_questionnaire
+from tests.fixtures.browser import answer_questionnaire
+from tests.fixtures.clocks import MovingClock
+from tests.fixtures.factories import PASSWORD
+from tests.fixtures.mail import Inbox, free_port, running_smtp
 
 PHONE = {"viewport": {"width": 320, "height": 720}, "is_mobile": True, "has_touch": True}
 PAGE_WIDTH = "Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0)"
@@ -124,7 +126,8 @@ class Walk:
 
     url: str
     chromium: Any
-    delivered: Callable[[], list[EmailMessage]]  # every mail delivered so far, oldest first
+    # Every mail delivered, oldest first, once at least ``count`` are or ``timeout`` seconds have passed.
+    delivered: Callable[[int, float], list[EmailMessage]]
     name: str = "journey"
     measured: list[str] = field(default_factory=list)
     widths: dict[str, int] = field(default_factory=dict)
@@ -191,15 +194,15 @@ class Walk:
 
     def mails(self, to: str | None = None) -> list[Mail]:
         """Every mail delivered so far, to ``to`` if given."""
-        return [Mail(m) for m in self.delivered() if to is None or to.lower() in str(m["To"]).lower()]
+        return [Mail(m) for m in self.delivered(0, 0) if to is None or to.lower() in str(m["To"]).lower()]
 
     def mail(self, to: str, subject: str = "", timeout: float = 30.0) -> Mail:
         """The next mail to ``to`` whose subject holds ``subject`` (a regular expression), once the worker has
         delivered it; each mail is handed out once."""
         pattern = re.compile(subject, re.IGNORECASE)
         deadline = time.monotonic() + timeout
+        delivered = self.delivered(0, 0)
         while True:
-            delivered = self.delivered()
             for index, message in enumerate(delivered):
                 if index not in self._taken and to.lower() in str(message["To"]).lower() \
                         and pattern.search(str(message["Subject"])):
@@ -210,7 +213,7 @@ class Walk:
             if time.monotonic() > deadline:
                 seen = [f"{m['To']}: {m['Subject']}" for m in delivered]
                 raise AssertionError(f"no mail to {to} about {subject!r} within {timeout:.0f} s; delivered: {seen}")
-            time.sleep(0.1)
+            delivered = self.delivered(len(delivered) + 1, max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
         for context in self._contexts:
@@ -226,7 +229,7 @@ class Journey(Walk):
 
     def staff(self, role: str = "sales", **fields: Any) -> tuple[SimpleNamespace, Any]:
         """A staff account, signed in through the login form in a fresh browser."""
-        from leads.services.users import create_user
+        from leads.accounts.users import create_user
 
         number = len(self._contexts) + 1
         with self.app.app_context():
@@ -249,8 +252,8 @@ def journey(request: pytest.FixtureRequest, app_config: dict[str, Any], chromium
             journey_clock: MovingClock) -> Iterator[Journey]:
     """The app on a real port (its SITE_URL), the outbox worker in a thread with the clock's scheduled work,
     and mail sent over SMTP to a real server on 127.0.0.1."""
+    from leads.delivery.jobs import scheduled_work
     from leads.delivery.worker import run
-    from leads.services.delivery import scheduled_work
 
     inbox = Inbox()
     smtp = running_smtp(inbox)
@@ -273,7 +276,7 @@ def journey(request: pytest.FixtureRequest, app_config: dict[str, Any], chromium
 
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
-    journey = Journey(app=app, url=url, clock=journey_clock, chromium=chromium, delivered=lambda: inbox.wait_for(0, 0),
+    journey = Journey(app=app, url=url, clock=journey_clock, chromium=chromium, delivered=inbox.wait_for,
                       name=request.node.name)
     try:
         yield journey

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.models import FunnelTotal, Submission
-from tests.conftest import persona_answers
+from tests.fixtures.browser import fill_step
+from tests.fixtures.factories import persona_answers
 from tests.journeys.conftest import Journey
-from tests.journeys.test_ready_buyer_books import book_the_first_time
-from tests.test_browser import fill_step
+from tests.journeys.walks import book_the_first_time
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def test_book_from_an_article_books_a_ready_buyer_and_walks_the_others_on(journe
                                                                           ready_answers: dict[str, Any]) -> None:
     rep, _ = journey.staff("sales", name="Riley Rep")
     with journey.app.app_context():
-        model = journey.app.extensions["doorstep.content"].questionnaire()
+        model = site_content(journey.app).questionnaire()
         short = [q.id for q in model.booking_questions]
         steps = [step.id for step in model.steps]
 

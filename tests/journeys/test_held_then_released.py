@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from leads.extensions import db
 from leads.models import Consent, Lead, NurtureSubscription, OutboxMessage
-from tests.conftest import persona_answers
+from tests.fixtures.factories import persona_answers
 from tests.journeys.conftest import Journey
 from tests.journeys.walks import book_the_first_time
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from leads.extensions import db
 from leads.models import Consent, Lead, LeadEvent, NurtureSend, NurtureSubscription, OutboxMessage, Suppression
-from tests.conftest import persona_answers
+from tests.fixtures.factories import persona_answers
 from tests.journeys.conftest import Journey
 
 pytestmark = pytest.mark.browser

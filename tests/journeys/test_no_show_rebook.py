@@ -13,7 +13,7 @@ from leads import clock
 from leads.extensions import db
 from leads.models import Lead, Meeting, OutboxMessage
 from tests.journeys.conftest import Journey
-from tests.journeys.test_ready_buyer_books import book_the_first_time
+from tests.journeys.walks import book_the_first_time
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def test_a_rebook_after_a_no_show_alerts_exactly_the_meetings_rep(journey: Journ
     journey.open_every_link(sorry)
     with journey.app.app_context():
         since = db.session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
-        assert db.session.get(Lead, lead_id).route == "nurture"  # type: ignore[union-attr]
+        assert db.session.get(Lead, lead_id).route == "nurture"
 
     journey.step("from that mail, in a fresh browser, the buyer books again")
     again = journey.open(sorry.link("pick another time"))

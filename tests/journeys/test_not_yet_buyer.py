@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from leads.extensions import db
+from leads.extensions import db, site_content
 from leads.models import Lead, Meeting, NurtureSubscription, Suppression
 from leads.nurture import recommend_reading
-from tests.conftest import persona_answers
+from tests.fixtures.factories import persona_answers
 from tests.journeys.conftest import Journey
 
 pytestmark = pytest.mark.browser
@@ -26,7 +26,7 @@ NOT_YET = "Budget holder with a near deadline who did not ask to talk"
 def first_pick(journey: Journey, answers: dict[str, Any]) -> str:
     """The article her reading list would open with, had she not read it already."""
     with journey.app.app_context():
-        content = journey.app.extensions["doorstep.content"]
+        content = site_content(journey.app)
         articles = content.fresh_articles().published(journey.clock())
         return recommend_reading(articles, answers, content.questionnaire())[0].slug
 
@@ -38,7 +38,7 @@ def lead_of(journey: Journey, email: str) -> tuple[str, str, str, int, bool]:
         assert lead is not None
         subscription = db.session.get(NurtureSubscription, lead.id)
         meetings = db.session.scalar(sa.select(sa.func.count()).select_from(Meeting).where(Meeting.lead_id == lead.id))
-        suppressed = db.session.scalar(sa.select(sa.func.count()).select_from(Suppression)) > 0
+        suppressed = (db.session.scalar(sa.select(sa.func.count()).select_from(Suppression)) or 0) > 0
         return (lead.route, lead.latest.verdict, subscription.state if subscription else "", meetings or 0,
                 suppressed)
 

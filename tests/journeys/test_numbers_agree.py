@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from leads.extensions import db
 from leads.models import Lead, Meeting
-from tests.conftest import persona_answers
+from tests.fixtures.factories import persona_answers
 from tests.journeys.conftest import Journey, Mail
 from tests.journeys.walks import book_the_first_time, from_an_article
 

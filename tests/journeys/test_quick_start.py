@@ -27,10 +27,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ON_POSTGRES, ROOT, free_port, persona_answers
+from tests.fixtures.app import ON_POSTGRES, ROOT
+from tests.fixtures.factories import persona_answers
+from tests.fixtures.mail import free_port
 from tests.journeys.conftest import Walk, report
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.quick_start, pytest.mark.browser]
 
 # Installing from an empty .venv downloads every dependency; a cold cache on a loaded machine is slow.
 START_SECONDS = 900
@@ -55,7 +57,8 @@ class QuickStart:
     def __init__(self, folder: Path, port: int) -> None:
         environment = {key: value for key, value in os.environ.items()
                        if not key.startswith(("DOORSTEP_", "FLASK_", "VIRTUAL_ENV")) and key != "DATABASE_URL"}
-        self.folder, self.url, self.output = folder, f"http://127.0.0.1:{port}", []
+        self.folder, self.url = folder, f"http://127.0.0.1:{port}"
+        self.output: list[str] = []
         self.process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=folder, env=environment,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         start_new_session=True)
@@ -77,7 +80,7 @@ class QuickStart:
                     if response.status == 200:
                         return
             except (urllib.error.URLError, OSError):
-                time.sleep(0.5)
+                time.sleep(0.5)  # make run is a process of its own, on its own real clock: nothing says when it serves
         pytest.fail("make run did not serve in time:\n" + "\n".join(self.output[-40:]), pytrace=False)
 
     def login(self, role: str) -> tuple[str, str]:
@@ -87,8 +90,14 @@ class QuickStart:
                 return match.group(1), match.group(2)
         raise AssertionError(f"make run printed no {role} login:\n" + "\n".join(self.output[:40]))
 
-    def mails(self) -> list[EmailMessage]:
-        """What the development mailbox holds, oldest first."""
+    def mails(self, count: int = 0, timeout: float = 0.0) -> list[EmailMessage]:
+        """What the development mailbox holds, oldest first, once it holds ``count`` or ``timeout`` has passed."""
+        deadline = time.monotonic() + timeout
+        while len(found := self._mailbox()) < count and time.monotonic() < deadline:
+            time.sleep(0.2)  # the worker is a process of its own, writing files: nothing tells us when one arrives
+        return found
+
+    def _mailbox(self) -> list[EmailMessage]:
         folder = self.folder / "instance" / "mailbox"
         if not folder.exists():
             return []
@@ -140,7 +149,7 @@ def test_make_run_on_another_port_mails_links_that_open(request: pytest.FixtureR
 def read_the_intro(page: Any) -> None:
     """Take as long as a person at least takes: a development server holds answers sent within
     ``DOORSTEP_MIN_SECONDS_TO_COMPLETE`` (5 s) of the start as likely automated, and its clock is real."""
-    page.wait_for_timeout(FASTEST_PERSON_SECONDS * 1000)
+    page.wait_for_timeout(FASTEST_PERSON_SECONDS * 1000)  # real time: `make run` takes no test clock
 
 
 def walk_the_quick_start(walk: Walk, quick_start: QuickStart) -> None:

@@ -27,14 +27,6 @@ def choose_a_time(page: Any, which: int = 0) -> str:
     return label
 
 
-def book_the_first_time(page: Any) -> None:
-    """Book the first time offered, from the page that offers the times."""
-    choose_a_time(page)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Book this time").click()
-    assert page.locator("#meeting-time").is_visible()
-
-
 def invite(mail: Mail, method: str) -> Any:
     """The mail's calendar event, checked to be the method given; the VEVENT."""
     calendar = mail.ics
@@ -77,7 +69,7 @@ def test_a_ready_buyer_books_moves_and_cancels_with_both_sides_told(journey: Jou
     booked, rep_booked = both_sides(journey, buyer, rep.email, r"^Booked:")
     event = invite(booked, "REQUEST")
     assert invite(rep_booked, "REQUEST")["uid"] == event["uid"]
-    assert int(event["sequence"]) == 0 and str(event["organizer"]) == f"mailto:{rep.email}"
+    assert event.decoded("sequence") == 0 and str(event["organizer"]) == f"mailto:{rep.email}"
     first_start = event.decoded("dtstart")
     journey.note(f"invite: UID {event['uid']}, SEQUENCE 0, {first_start.isoformat()}")
 
@@ -90,7 +82,7 @@ def test_a_ready_buyer_books_moves_and_cancels_with_both_sides_told(journey: Jou
     moved, rep_moved = both_sides(journey, buyer, rep.email, r"^Moved:")
     event = invite(moved, "REQUEST")
     assert event["uid"] == invite(rep_moved, "REQUEST")["uid"] == invite(booked, "REQUEST")["uid"]
-    assert int(event["sequence"]) == 1 and event.decoded("dtstart") != first_start
+    assert event.decoded("sequence") == 1 and event.decoded("dtstart") != first_start
     journey.note(f"invite: UID {event['uid']}, SEQUENCE 1, {event.decoded('dtstart').isoformat()}")
 
     journey.step("from the moved mail, in a fresh browser, they cancel it with one click")
@@ -101,7 +93,7 @@ def test_a_ready_buyer_books_moves_and_cancels_with_both_sides_told(journey: Jou
     assert "expired" not in canceling.content() and "open a long time" not in canceling.content()
     canceled, rep_canceled = both_sides(journey, buyer, rep.email, r"^Canceled:")
     event = invite(canceled, "CANCEL")
-    assert int(event["sequence"]) == 2 and event["uid"] == invite(rep_canceled, "CANCEL")["uid"]
+    assert event.decoded("sequence") == 2 and event["uid"] == invite(rep_canceled, "CANCEL")["uid"]
     journey.note(f"cancel: UID {event['uid']}, SEQUENCE 2, METHOD:CANCEL")
 
     journey.step("the rep's inbox no longer says the meeting is set")

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from leads.extensions import db
 from leads.models import Lead, OutboxMessage
-from tests.conftest import persona_answers
+from tests.fixtures.factories import persona_answers
 from tests.journeys.conftest import Journey
 from tests.journeys.walks import from_an_article
 
@@ -32,7 +32,7 @@ def content_dir(content_copy: Path) -> Path:
 
 def lead_state(journey: Journey, email: str) -> tuple[str, str, int]:
     with journey.app.app_context():
-        lead = db.session.scalar(sa.select(Lead).where(Lead.email == email))
+        lead = db.session.scalars(sa.select(Lead).where(Lead.email == email)).one()
         alerts = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
             OutboxMessage.topic == "lead.sales_ready", OutboxMessage.lead_id == lead.id,
             OutboxMessage.channel == "email"))

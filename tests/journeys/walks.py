@@ -28,4 +28,6 @@ def book_the_first_time(page: Any) -> str:
         page.get_by_role("button", name="Continue").click()
     with page.expect_navigation():
         page.get_by_role("button", name="Book this time").click()
-    return str(page.inner_text("#meeting-time"))
+    meeting = page.locator("#meeting-time")
+    assert meeting.is_visible()
+    return str(meeting.inner_text())

@@ -1,0 +1,25 @@
+"""What the clock, not a change, makes due, run by the outbox worker between deliveries: the jobs capabilities
+scheduled at app creation (the service level and the reps' digests, meetings' reminders and calendars, nurture
+emails whose day has come, retention), each in its turn, one worker at a time on PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from leads.delivery.registry import registry
+from leads.extensions import db
+
+
+def scheduled_work() -> None:
+    """Run every scheduled job once, in the order they were scheduled."""
+    for job in registry().jobs:
+        job()
+
+
+def only_worker(job: str) -> bool:
+    """On PostgreSQL, one worker at a time does ``job``: a lock held until this transaction ends (and the
+    next worker then sees what it wrote). SQLite runs one worker."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(
+        sa.func.hashtext(f"doorstep.{job}")))))

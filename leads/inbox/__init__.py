@@ -1,0 +1,1 @@
+"""The sales inbox: a lead's statuses, sales' moves, notes and reassignment, search, and its pages."""

@@ -1,0 +1,34 @@
+"""Privacy's forms: a prospect's data request, an erasure's confirmation, and the admins' search for a person."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectChoice,
+    validators,
+)
+
+
+class DataRequestForm(FlaskForm):
+    """A prospect asking for their data, or for its erasure: the link goes to the address, never to the page."""
+
+    email = EmailField("Your email address", validators=[validators.InputRequired("Enter your email address."),
+                                                          validators.Length(max=254), validators.Email(
+                                                              "Enter an email address like name@example.com.")],
+                       render_kw={"autocomplete": "email"})
+    purpose = RadioField("What would you like?", choices=[
+        SelectChoice("export", "A copy of everything you hold about me"),
+        SelectChoice("erase", "Erase everything you hold about me"),
+    ], validators=[validators.InputRequired("Choose one of the two.")])
+
+
+class EraseForm(FlaskForm):
+    confirm = BooleanField("Yes, erase everything about this person. This cannot be undone.",
+                           validators=[validators.InputRequired("Tick the box to confirm.")])
+
+
+class FindPersonForm(FlaskForm):
+    email = EmailField("Email address", validators=[validators.InputRequired(), validators.Length(max=254)])

@@ -1,1 +1,0 @@
-"""Services: the only functions that commit. Each one is one transaction."""

@@ -1,0 +1,259 @@
+"""The marketers' studio: what converts (funnel, attribution, calibration), every lead, and the scoring model."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from leads.clock import now
+from leads.extensions import site_content
+from leads.inbox.reading import journey
+from leads.inbox.statuses import LABELS, NOT_READY_REASONS
+from leads.questionnaire import Questionnaire
+from leads.studio import model_publishing as publishing
+from leads.studio.charts import bar_chart, column_chart
+from leads.studio.counts import team_day
+from leads.studio.forms import ModelDraftForm, PublishForm, RollbackForm, StudioLeadsForm, StudioPeriodForm
+from leads.studio.funnel import (
+    IN_CONVERSATION,
+    SALES_READY,
+    SENT,
+    STARTED,
+    WON,
+    Period,
+    PeriodError,
+    funnel_stages,
+    period_for,
+)
+from leads.studio.reports import (
+    FunnelFilters,
+    Table,
+    any_lead,
+    articles_table,
+    attribution_report,
+    bands_table,
+    calibration_report,
+    campaigns_table,
+    days_table,
+    funnel_report,
+    funnel_table,
+    leads_page,
+    route_counts,
+)
+from leads.studio.versions import diff_lines
+from leads.studio.waits import in_words
+from leads.web.access import require_roles
+from leads.web.spreadsheet import csv_lines
+
+bp = Blueprint("studio", __name__, url_prefix="/studio")
+bp.before_request(require_roles("marketer", "admin"))
+
+
+@bp.context_processor
+def chart_tools() -> dict[str, Any]:
+    return {"bar_chart": bar_chart, "column_chart": column_chart, "in_words": in_words,
+            "pairs": lambda labels, values: list(zip(labels, values, strict=True))}
+
+
+@bp.app_template_filter("title_of")
+def title_of(slug: str, titles: dict[str, str]) -> str:
+    return titles.get(slug, slug)
+
+
+# What the overview shows of the funnel: the same report as the funnel page's default view, so they agree; its
+# stages only, each at most the one before (the funnel page breaks "in conversation" down by booking).
+OVERVIEW_STAGES = (STARTED, SENT, SALES_READY, IN_CONVERSATION, WON)
+
+
+@bp.get("")
+def index() -> str:
+    content = site_content()
+    index = content.fresh_articles()
+    model = content.questionnaire_or_none()  # the page that shows why it is missing must not need it
+    report = funnel_report(period_for(team_day(now())), FunnelFilters(), funnel_stages(_steps(model)))
+    return render_template(
+        "studio/index.html",
+        model=model,
+        model_problem=content.questionnaire_problem,
+        stages_problem=content.stage_guides_problem,
+        articles=index.all(),
+        problems=index.problems,
+        content_dir=content.directory,  # problems name files as marketers know them, from the content folder
+        now=now(),
+        counts=route_counts(),
+        funnel=[row for row in report.rows if row.stage.id in OVERVIEW_STAGES],
+        period=report.period,
+    )
+
+
+def _period(form: StudioPeriodForm) -> Period | None:
+    """The period the form asks for; None (with the reason on the form) when it cannot be shown."""
+    if not form.validate():
+        return None
+    custom = form.days.data == "custom"
+    try:
+        return period_for(team_day(now()), None if custom else int(form.days.data or 30),
+                          form.start.data if custom else None, form.end.data if custom else None)
+    except PeriodError as exc:
+        form.end.errors = [str(exc)]
+        return None
+
+
+def _steps(model: Questionnaire | None) -> list[tuple[str, str]]:
+    return [(step.id, step.title) for step in model.steps] if model else []
+
+
+@bp.get("/funnel")
+def funnel() -> ResponseReturnValue:
+    form = StudioPeriodForm(formdata=request.args)
+    period = _period(form)
+    titles = site_content().article_titles()
+    if period is None:
+        form.offer({}, titles)
+        return render_template("studio/funnel.html", form=form, report=None, titles=titles), 400
+    filters = FunnelFilters(*(form[name].data or "" for name in ("source", "medium", "campaign", "landing")))
+    report = funnel_report(period, filters, funnel_stages(_steps(site_content().questionnaire_or_none())))
+    form.offer(report.choices, titles)
+    if request.args.get("format") in ("csv", "days-csv"):
+        by_stage = request.args["format"] == "csv"
+        return _csv("funnel" if by_stage else "funnel-days", funnel_table(report) if by_stage else days_table(report),
+                    period)
+    return render_template("studio/funnel.html", form=form, report=report, titles=titles)
+
+
+@bp.get("/attribution")
+def attribution() -> ResponseReturnValue:
+    form = StudioPeriodForm(formdata=request.args)
+    form.offer({}, {})
+    period = _period(form)
+    titles = site_content().article_titles()
+    if period is None:
+        return render_template("studio/attribution.html", form=form, report=None, titles=titles), 400
+    report = attribution_report(period)
+    if request.args.get("format") in ("csv", "campaigns-csv"):
+        by_article = request.args["format"] == "csv"
+        return _csv("attribution" if by_article else "attribution-campaigns",
+                    articles_table(report, titles) if by_article else campaigns_table(report), period)
+    return render_template("studio/attribution.html", form=form, report=report, titles=titles)
+
+
+@bp.get("/calibration")
+def calibration() -> ResponseReturnValue:
+    report = calibration_report()
+    if request.args.get("format") == "csv":
+        return _csv("calibration", bands_table(report), None)
+    return render_template("studio/calibration.html", report=report, reasons=NOT_READY_REASONS)
+
+
+@bp.get("/leads")
+def leads() -> ResponseReturnValue:
+    form = StudioLeadsForm(formdata=request.args)
+    if not form.validate():
+        return render_template("studio/leads.html", form=form, page=None), 400
+    page = leads_page(form.route.data or "", form.q.data or "", form.after.data)
+    return render_template("studio/leads.html", form=form, page=page, labels=LABELS)
+
+
+@bp.get("/leads/<int:lead_id>")
+def lead(lead_id: int) -> ResponseReturnValue:
+    found = any_lead(lead_id) or abort(404)
+    return render_template("studio/lead.html", lead=found, submission=found.latest if found.submissions else None,
+                           model=site_content().questionnaire_or_none(),
+                           journey=journey(found, site_content().article_titles()),
+                           labels=LABELS, reasons=NOT_READY_REASONS)
+
+
+@bp.route("/model", methods=["GET", "POST"])
+def model_draft() -> ResponseReturnValue:
+    content = site_content()
+    form = ModelDraftForm(data={"source": publishing.draft_source(content)} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            publishing.save_draft_model(content, form.source.data or "")
+        except publishing.PublishError as exc:
+            form.source.errors = [str(exc)]
+        else:
+            flash("Draft saved. Here is what publishing it would do.", "info")
+            return redirect(url_for("studio.model_preview"), code=303)
+    return render_template("studio/model.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/model/check")
+def model_check() -> ResponseReturnValue:
+    """For the editor's script: the problems of the text posted, as ``line: message``."""
+    source = request.get_json(silent=True)
+    if not isinstance(source, dict) or not isinstance(source.get("source"), str):
+        return jsonify(problems=["1: send the model as JSON: {\"source\": \"...\"}"]), 400
+    return jsonify(problems=publishing.source_problems(source["source"], site_content().directory))
+
+
+@bp.get("/model/preview")
+def model_preview() -> ResponseReturnValue:
+    content = site_content()
+    days = request.args.get("days", type=int) or publishing.DEFAULT_DAYS
+    if not 1 <= days <= 3 * 366:
+        days = publishing.DEFAULT_DAYS
+        flash("Choose a period of 1 to 1,098 days; showing 90.", "error")
+    preview = publishing.preview(content, publishing.draft_source(content), days)
+    form = PublishForm(data={"version": preview.model.version if preview.model else ""})
+    return render_template("studio/preview.html", preview=preview, days=days, form=form,
+                           live=content.questionnaire_or_none())
+
+
+@bp.post("/model/publish")
+def model_publish() -> ResponseReturnValue:
+    content = site_content()
+    form = PublishForm()
+    source = publishing.draft_source(content)
+    if form.validate_on_submit():
+        try:
+            if publishing.source_version(source) != form.version.data:
+                raise publishing.PublishError("The draft changed since you previewed it; check it again.")
+            version = publishing.publish(content, source, current_user.id, form.note.data or "")
+        except publishing.PublishError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"Published version {version}; new answers are scored with it.", "info")
+            return redirect(url_for("studio.versions"), code=303)
+    return redirect(url_for("studio.model_preview"), code=303)
+
+
+@bp.get("/models")
+def versions() -> str:
+    live = site_content().questionnaire_or_none()
+    return render_template("studio/versions.html", versions=publishing.history(), live=live, form=RollbackForm())
+
+
+@bp.get("/models/<version>")
+def version(version: str) -> ResponseReturnValue:
+    source = publishing.version_source(version)
+    if source is None:
+        abort(404)
+    against = request.args.get("against", "")
+    before = publishing.version_source(against) if against else None
+    return render_template("studio/version.html", version=version, source=source, against=against,
+                           diff=diff_lines(before, source) if before is not None else None,
+                           versions=publishing.history(), form=RollbackForm())
+
+
+@bp.post("/models/<version>/rollback")
+def rollback(version: str) -> ResponseReturnValue:
+    form = RollbackForm()
+    if form.validate_on_submit():
+        try:
+            publishing.rollback(site_content(), version, current_user.id)
+        except publishing.PublishError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"Version {version} is live again.", "info")
+    return redirect(url_for("studio.versions"), code=303)
+
+
+def _csv(name: str, data: Table, period: Period | None) -> Response:
+    days = f"-{period.start:%Y%m%d}-{period.end:%Y%m%d}" if period else f"-{dt.date.today():%Y%m%d}"
+    return Response(csv_lines(*data), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}{days}.csv"'})

@@ -1,0 +1,74 @@
+"""Friendly error pages: a clear message and a 4xx, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from leads.questionnaire import ModelError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Something in that request didn't look right", "Please go back and try again."),
+    403: ("That page isn't part of your role", "Ask an admin if you think you should have access."),
+    404: ("We couldn't find that page", "It may have moved. The articles below are a good place to start."),
+    405: ("That action isn't available here", "Please use the links on the page."),
+    413: ("That was more than we can accept", "Please shorten your answers and send them again."),
+    429: ("That's a lot of requests in a short time", "Please wait a minute and try again."),
+    500: ("Something went wrong on our side", "We've been told about it. Please try again in a moment."),
+}
+# No version of the questionnaire can be served: the file is broken and no good one was ever kept.
+UPDATING = ("The questionnaire is being updated",
+            "Please come back in a few minutes. Answers you saved for later are kept.")
+UPDATING_RETRY_SECONDS = 300
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError):  # type: ignore[no-untyped-def]
+        # The questionnaire's blueprint has its own handler, which keeps the answers on the page.
+        return error_page(400, "Your session expired", "Please reload the page and try again.")
+
+    @app.errorhandler(ModelError)
+    def questionnaire_updating(error: ModelError):  # type: ignore[no-untyped-def]
+        # The problems are in the log (once, when the file was read) and on the studio page.
+        return updating_page()
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        # An error handler that needed the questionnaire (the questionnaire's own CSRF one) arrives as a 500.
+        if isinstance(error, InternalServerError) and isinstance(error.original_exception, ModelError):
+            return updating_page()
+        code = error.code or 500
+        title, detail = MESSAGES.get(code, (error.name, error.description or ""))
+        response = error_page(code, title, detail)
+        if code == 429:
+            response[2]["Retry-After"] = "60"
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):  # type: ignore[no-untyped-def]
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_page(500, *MESSAGES[500])
+
+
+def updating_page() -> tuple[str, int, dict[str, str]]:
+    """503, and when to try again, for a questionnaire with no version to serve (leads/publishing/content.py)."""
+    response = error_page(503, *UPDATING)
+    response[2]["Retry-After"] = str(UPDATING_RETRY_SECONDS)
+    return response
+
+
+def error_page(code: int, title: str, detail: str) -> tuple[str, int, dict[str, str]]:
+    articles = []
+    if code == 404:
+        from leads.clock import now
+        from leads.extensions import site_content
+
+        articles = site_content().fresh_articles().published(now())[:3]
+    return render_template("errors/error.html", code=code, title=title, detail=detail, articles=articles), code, {}
+

@@ -1,0 +1,1 @@
+"""The outbox: mail, webhooks, retries and the admins' delivery pages."""

@@ -1,0 +1,1 @@
+"""The shipped deployment: its files, and several servers behind nginx."""

@@ -1,0 +1,1 @@
+"""The questionnaire, walked step by step."""

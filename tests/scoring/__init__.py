@@ -1,0 +1,1 @@
+"""Scoring, routing, rescoring, the hand-raise and the quarantine review."""
