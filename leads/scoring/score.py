@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from leads.questionnaire import Question, Questionnaire, phrase_pattern
+from leads.scoring.language.phrases import PhraseMatch
 
 
 class Verdict(StrEnum):
@@ -204,19 +205,20 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
         for match in index.find(text):
             group_at = match.spec.group
             group = model.lexicon[group_at]
-            key = (group_at, match.stems, bool(match.negated_by))
+            key = (group_at, match.stems, match.context is not None)
             spans = counted.setdefault((group_at, q.id), [])
             if key in phrases_seen or any(first <= match.last_word and match.first_word <= last
                                           for first, last in spans):
                 continue
-            # A phrase counts once where it is affirmed, and is shown once where it is negated; the words a
-            # negated phrase covers count for no other phrase of its group ("budget hasn't been approved").
+            # A phrase counts once where it is affirmed, and is shown once where it is negated, hypothetical, in
+            # the past, asked or hedged; the words such a phrase covers count for no other phrase of its group
+            # ("budget hasn't been approved").
             phrases_seen.add(key)
             spans.append((match.first_word, match.last_word))
-            if match.negated_by:
-                excerpt, mark = _excerpt(text, (match.cue_start, match.end))
-                items.append(ReceiptItem(f"lexicon:{group.id}", f"negated: {group.label}", group.dimension, excerpt,
-                                         0, q.id, (match.start, match.end), mark))
+            if match.context is not None:
+                excerpt, mark = _excerpt(text, (min(match.cue_start, match.start), max(match.cue_end, match.end)))
+                items.append(ReceiptItem(f"lexicon:{group.id}", f"{match.context}: {group.label}{_typos(match)}",
+                                         group.dimension, excerpt, 0, q.id, (match.start, match.end), mark))
                 continue
             points = min(group.points, group.cap - earned[group_at])
             earned[group_at] += points
@@ -228,7 +230,7 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
                     continue
             if not points:
                 cap_line[group_at] = len(items)
-            label = group.label if points else f"{group.label} (cap reached)"
+            label = group.label + _typos(match) if points else f"{group.label} (cap reached)"
             excerpt, mark = _excerpt(text, (match.start, match.end))
             items.append(ReceiptItem(f"lexicon:{group.id}", label, group.dimension, excerpt, points, q.id,
                                      (match.start, match.end), mark))
@@ -237,6 +239,13 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
             line = items[cap_line[group_at]]
             items[cap_line[group_at]] = dataclasses.replace(line, label=f"{line.label[:-1]}; {n} more)")
     return items
+
+
+def _typos(match: PhraseMatch) -> str:
+    """The words read as typos, as written, so sales see what the prospect typed: ' ("budjet" read as budget)'."""
+    if not match.typos:
+        return ""
+    return " (" + ", ".join(f"“{written}” read as {word}" for written, word in match.typos) + ")"
 
 
 def _excerpt(text: str, span: tuple[int, int], width: int = 40) -> tuple[str, tuple[int, int]]:
