@@ -86,8 +86,8 @@ DEFAULT_TRIGGERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "es": ("quizás", "quizá", "tal vez", "a lo mejor", "podría", "posiblemente", "probablemente"),
     },
     "past": {
-        "en": ("last year", "last quarter", "last month", "used to", "years ago", "months ago", "year ago",
-               "back then", "previously", "formerly", "in the past", "at the time"),
+        "en": ("last year", "last quarter", "last month", "used to", "years ago", "months ago", "year ago", "back in",
+               "back when", "in those days", "back then", "previously", "formerly", "in the past", "at the time"),
         "de": ("früher", "damals", "letztes jahr", "letzten jahr", "im letzten jahr", "vor zwei jahren",
                "vor jahren", "vor einem jahr", "ehemals", "bisher"),
         "fr": ("avant", "autrefois", "auparavant", "l'an dernier", "l'année dernière", "l'an passé", "il y a",
