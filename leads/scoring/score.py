@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from leads.questionnaire import Question, Questionnaire, phrase_pattern
+from leads.scoring.language.context import Context
 from leads.scoring.language.phrases import PhraseMatch
 
 
@@ -36,8 +37,9 @@ HELD_BACK = (Verdict.HELD, Verdict.SPAM)
 # beside the receipt, which keeps every dimension of the model: the one list that webhooks, exports and pages read.
 SCORED_DIMENSIONS = ("fit", "intent", "engagement")
 
-__all__ = ["HELD_BACK", "SCORED_DIMENSIONS", "VERDICTS", "EngagementEvent", "ReceiptItem", "ScoreResult", "Threshold",
-           "Verdict", "decayed", "engagement_now", "event_rows", "events_from_rows", "phrase_pattern", "score"]
+__all__ = ["CONTEXTS", "HELD_BACK", "SCORED_DIMENSIONS", "VERDICTS", "EngagementEvent", "ReceiptItem", "ScoreResult",
+           "Threshold", "Verdict", "decayed", "engagement_now", "event_rows", "events_from_rows", "phrase_pattern",
+           "score", "voided_by"]
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,29 @@ class ReceiptItem:
     question: str = ""
     span: tuple[int, int] | None = None
     mark: tuple[int, int] | None = None  # the matched words' place in ``input``, to highlight
+    # Why a phrase the prospect wrote earns nothing: "negated", "hypothetical", "in the past", "asked", "hedged".
+    context: str = ""
 
     def row(self) -> dict[str, Any]:
         """As dataclasses.asdict would give it, without its generic deep copy (a receipt holds only scalars)."""
         return {"rule": self.rule, "label": self.label, "dimension": self.dimension, "input": self.input,
-                "points": self.points, "question": self.question, "span": self.span, "mark": self.mark}
+                "points": self.points, "question": self.question, "span": self.span, "mark": self.mark,
+                "context": self.context}
+
+
+CONTEXTS = tuple(c.value for c in Context)
+
+
+def voided_by(row: Mapping[str, Any]) -> str:
+    """Why a stored receipt line's phrase earns nothing ("hypothetical", ...), or "" for any other line. Rows
+    kept before receipts said so in a field of their own name it in their label ("negated: ...")."""
+    if row.get("points") or not str(row.get("rule", "")).startswith("lexicon:"):
+        return ""
+    context = str(row.get("context") or "")
+    if context:
+        return context
+    prefix = str(row.get("label", "")).partition(":")[0]
+    return prefix if prefix in CONTEXTS else ""
 
 
 @dataclass(frozen=True)
@@ -218,7 +238,8 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
             if match.context is not None:
                 excerpt, mark = _excerpt(text, (min(match.cue_start, match.start), max(match.cue_end, match.end)))
                 items.append(ReceiptItem(f"lexicon:{group.id}", f"{match.context}: {group.label}{_typos(match)}",
-                                         group.dimension, excerpt, 0, q.id, (match.start, match.end), mark))
+                                         group.dimension, excerpt, 0, q.id, (match.start, match.end), mark,
+                                         str(match.context)))
                 continue
             points = min(group.points, group.cap - earned[group_at])
             earned[group_at] += points
