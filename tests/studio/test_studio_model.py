@@ -129,7 +129,8 @@ def test_a_draft_that_changes_more_than_thresholds_is_scored_again_and_agrees_wi
         app: Flask, client: FlaskClient, stored, marketer, runner, content_copy: Path) -> None:
     live = (content_copy / "questionnaire.yaml").read_text()
     # Thresholds and a lexicon group's points: the stored points no longer hold, so every answer is scored again.
-    draft = live.replace(*RAISED).replace("    points: 5\n    cap: 5\n    gap: 3", "    points: 25\n    cap: 25\n    gap: 3")
+    draft = live.replace(*RAISED).replace("    points: 5\n    cap: 5\n    gap: 3",
+                                          "    points: 25\n    cap: 25\n    gap: 3")
     assert draft.count("points: 25") == 1
     save_draft(client, draft)
     html = replayed(app, client)
