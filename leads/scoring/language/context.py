@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from .detect import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from .words import BREAK
 
 
 class Context(StrEnum):
@@ -174,7 +175,8 @@ class ContextRules:
             if compiled.kind == "negation" or compiled.kind == "not_a_trigger" and compiled.words[0] in cues:
                 self._add(everywhere, compiled)
         # One table per text language: its triggers, English ones, and negation everywhere.
-        self._tables: dict[str, tuple[dict[str, list[_Trigger]], list[_Trigger], tuple[str, ...]]] = {}
+        self._tables: dict[str, tuple[dict[str, list[_Trigger]], list[_Trigger], tuple[str, ...],
+                                      frozenset[str]]] = {}
         for language in SUPPORTED_LANGUAGES:
             by_first: dict[str, list[_Trigger]] = {}
             endings: list[_Trigger] = []
@@ -187,7 +189,8 @@ class ContextRules:
                     known = by_first.setdefault(first, [])
                     known.extend(t for t in listed if t not in known)
                 endings.extend(t for t in source_lists.endings if t not in endings)
-            self._tables[language] = (by_first, endings, tuple(t.words[0][1:] for t in endings))
+            suffixes = tuple(t.words[0][1:] for t in endings)
+            self._tables[language] = (by_first, endings, suffixes, frozenset(x[-2:] for x in suffixes))
 
     @staticmethod
     def _add(lists: _Lists, trigger: _Trigger) -> None:
@@ -196,20 +199,21 @@ class ContextRules:
         else:
             lists.by_first.setdefault(trigger.words[0], []).append(trigger)
 
-    def marks(self, words: Sequence[str], breaks: Sequence[bool], language: str) -> Marks:
+    def marks(self, words: Sequence[str], keys: Sequence[str], language: str) -> Marks:
         """Each word in a scope, mapped to its context and the position of the trigger that set it.
 
-        ``breaks`` tells which words end a clause (punctuation, a contrast). The receipt shows one reason, so
-        negation wins, then a question, a hypothetical, a hedge, the past.
+        ``keys`` are the words' stems, where ``BREAK`` ends a clause (punctuation, a contrast). The receipt shows
+        one reason, so negation wins, then a question, a hypothetical, a hedge, the past.
         """
         found = self._find(words, language)
         question = "?" in words
         if not found and not question:
             return {}
+        breaks = [k == BREAK for k in keys]
         marks: Marks = {}
         n = len(words)
-        has_present = any(f.kind == "present" for f in found) or any(
-            b and words[i] not in _PUNCTUATION for i, b in enumerate(breaks))
+        has_present = any(f.kind == "past" for f in found) and (any(f.kind == "present" for f in found) or any(
+            b and words[i] not in _PUNCTUATION for i, b in enumerate(breaks)))
         for f in sorted(found, key=lambda f: _ORDER.get(f.kind, 9)):
             if f.kind != "negation" and f.end < n and words[f.end] == "," and (f.start == 0 or breaks[f.start - 1]):
                 # A trigger set off by a comma at a clause's start ("Avant, nous…", "Maybe, we…") speaks of
@@ -234,14 +238,17 @@ class ContextRules:
 
     def _find(self, words: Sequence[str], language: str) -> list[_Found]:
         """The triggers in ``words``; pseudo-triggers hide the triggers they hold."""
-        by_first, endings, suffixes = self._tables.get(language) or self._tables[DEFAULT_LANGUAGE]
+        by_first, endings, suffixes, tails = self._tables.get(language) or self._tables[DEFAULT_LANGUAGE]
+        # The few words that may start a trigger, found in one pass (a word's last two letters rule out most).
+        at = [i for i, word in enumerate(words) if word in by_first or word[-2:] in tails and word.endswith(suffixes)]
+        if not at:
+            return []
         found: list[_Found] = []
         hidden_until = -1  # a pseudo-trigger hides the triggers that start inside it
         n = len(words)
-        for i, word in enumerate(words):
+        for i in at:
+            word = words[i]
             listed = by_first.get(word)
-            if listed is None and not word.endswith(suffixes):
-                continue
             here: list[tuple[int, str, int]] = []  # (one past its last word, kind, where its scope starts)
             for trigger in listed or ():
                 end = i + len(trigger.words)

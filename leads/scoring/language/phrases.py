@@ -96,6 +96,8 @@ class PhraseIndex:
         if not words:
             return []
         language = detect_language(text, words)
+        has_colon = ":" in words
+        has_month = self.months and not MONTHS.isdisjoint(words)
         found: dict[int, PhraseMatch] = {}  # each phrase where it is affirmed, else where it first stood
         voided: list[PhraseMatch] = []
         marks: Marks | None = None
@@ -103,8 +105,10 @@ class PhraseIndex:
             index = self.by_language.get(lang)
             if not index:
                 continue
-            keys = _note_style(words, stems(words, lang))
-            if self.months:
+            keys = stems(words, lang)
+            if has_colon:
+                keys = _note_style(words, keys)
+            if has_month:
                 keys = [MONTH if w in MONTHS else k for w, k in zip(words, keys, strict=True)]
             read_as = self.typos.read(words, keys, lang) if lang == language else {}
             for i, typo_stem in read_as.items():
@@ -116,7 +120,7 @@ class PhraseIndex:
             if not viable:
                 continue
             if marks is None:
-                marks = self.context.marks(words, [k == BREAK for k in keys], language)
+                marks = self.context.marks(words, keys, language)
             for i, key in enumerate(keys):
                 candidates = viable.get(key)
                 if candidates is None:
@@ -183,7 +187,7 @@ def _match(text: str, spans: Sequence[tuple[int, int]], compiled: _Compiled, pos
     typos = tuple((text[spans[p][0]:spans[p][1]], read_as[p][0]) for p in positions if p in read_as)
     # The phrase's own words, and the words in its gaps ("budget hasn't been approved"): a trigger among them,
     # or one whose scope reaches them, sets the context; a trigger that is one of the phrase's words does not.
-    for p in range(first, last + 1):
+    for p in range(first, last + 1) if marks else ():
         mark = marks.get(p)
         # A negation cue among the phrase's own words is the phrase ("never call back", "nobody can tell").
         if mark is not None and not (mark[0] is Context.NEGATED and mark[1] in positions):

@@ -43,28 +43,39 @@ class TypoReader:
                       for language, words in words_by_language.items()}
         self.choices = {language: list(words) for language, words in self.words.items()}
         self.stems = {language: frozenset(words.values()) for language, words in words_by_language.items()}
-        self._cache: dict[str, dict[str, tuple[str, str] | None]] = {}
+        # Per language: the words seen that are no typo, and those that are, with what they read as.
+        self._clean: dict[str, set[str]] = {}
+        self._typos: dict[str, dict[str, tuple[str, str]]] = {}
 
     def read(self, words: Sequence[str], keys: Sequence[str], language: str) -> dict[int, tuple[str, str]]:
         """Position -> (the lexicon word it reads as, that word's stem), for each word that is a typo of one."""
-        choices = self.choices.get(language)
-        if not choices:
+        if language not in self.choices:
             return {}
-        lexicon_stems = self.stems[language]
-        cache = self._cache.setdefault(language, {})
-        found: dict[int, tuple[str, str]] = {}
-        for i, (word, key) in enumerate(zip(words, keys, strict=True)):
-            if len(word) < MIN_LETTERS - MAX_EDITS or key in lexicon_stems or key == BREAK:
-                continue
-            if word in cache:
-                hit = cache[word]
-            else:
-                if len(cache) >= _CACHE_WORDS:
-                    cache.clear()
-                hit = cache[word] = self._nearest(word, language)
+        clean = self._clean.setdefault(language, set())
+        typos = self._typos.setdefault(language, {})
+        hits: dict[str, tuple[str, str]] = {}
+        # Set arithmetic first: nearly every word of a text was seen before, and is no typo.
+        for word in set(words) - clean:
+            hit = typos.get(word)
+            if hit is None and word not in typos:
+                if len(clean) + len(typos) >= _CACHE_WORDS:
+                    clean.clear()
+                    typos.clear()
+                hit = self._typo_of(word, keys[words.index(word)], language)
+                if hit is None:
+                    clean.add(word)
+                    continue
+                typos[word] = hit
             if hit is not None:
-                found[i] = hit
-        return found
+                hits[word] = hit
+        if not hits:
+            return {}
+        return {i: hits[word] for i, word in enumerate(words) if word in hits}
+
+    def _typo_of(self, word: str, key: str, language: str) -> tuple[str, str] | None:
+        if len(word) < MIN_LETTERS - MAX_EDITS or key in self.stems[language] or key == BREAK:
+            return None
+        return self._nearest(word, language)
 
     def _nearest(self, word: str, language: str) -> tuple[str, str] | None:
         if not word.isalpha():
