@@ -25,7 +25,7 @@ from leads import clock
 from leads.delivery.outbox import ring_doorbell
 from leads.delivery.registry import asks
 from leads.extensions import db, site_content
-from leads.models import WhatIf
+from leads.models import Lead, WhatIf
 from leads.questionnaire import ModelError, parse_questionnaire
 from leads.scoring.replay import ReplayReport, RouteChange, replay, submissions_to_replay
 from leads.scoring.routing import Route
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 LISTED = 500  # route changes kept by name; the counts cover them all
 FRESH = dt.timedelta(minutes=10)  # a result this recent answers the same question again
+KEEP = dt.timedelta(days=1)  # finished replays older than this are cleared
 STALE = dt.timedelta(minutes=2)  # a running replay silent this long lost its worker: it is run again
 PROGRESS_EVERY = 0.5  # seconds between two progress writes
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -92,6 +93,8 @@ def ask_again(run_id: int, user_id: int | None) -> WhatIf | None:
 
 def _queue(source: str, draft_version: str, live_version: str, days: int, user_id: int | None,
            now: dt.datetime) -> WhatIf:
+    # Finished replays answer for ``FRESH`` only: older ones (each holds a draft) are cleared as new ones come.
+    db.session.execute(sa.delete(WhatIf).where(WhatIf.status.in_((DONE, FAILED)), WhatIf.finished_at < now - KEEP))
     run = WhatIf(draft_version=draft_version, live_version=live_version, source=source, days=days,
                  since=now - dt.timedelta(days=days), requested_by_id=user_id, requested_at=now)
     db.session.add(run)
@@ -105,10 +108,13 @@ def result_of(run: WhatIf) -> WhatIfResult | None:
     if run.status != DONE:
         return None
     data = run.result
+    ids = {int(c[0]) for key in ("changes", "kept") for c in data.get(key, [])}
+    people = {row.id: (row.name, row.email) for row in db.session.execute(
+        sa.select(Lead.id, Lead.name, Lead.email).where(Lead.id.in_(ids)))} if ids else {}
 
     def changes(key: str) -> list[RouteChange]:
-        return [RouteChange(int(c[0]), str(c[1]), str(c[2]), Route(c[3]), Route(c[4]), int(c[5]), int(c[6]))
-                for c in data.get(key, [])]
+        return [RouteChange(int(c[0]), *people[int(c[0])], Route(c[1]), Route(c[2]), int(c[3]), int(c[4]))
+                for c in data.get(key, []) if int(c[0]) in people]  # an erased lead is gone from here too
 
     return WhatIfResult(int(data.get("submissions", 0)), int(data.get("leads", 0)),
                         [(Route(a), Route(b), int(n)) for a, b, n in data.get("counts", [])],
@@ -203,8 +209,8 @@ def _finish(run_id: int, status: str, report: ReplayReport | None = None, second
 
 
 def _row(change: RouteChange) -> list[Any]:
-    return [change.lead_id, change.name, change.email, str(change.before), str(change.after), change.score_before,
-            change.score_after]
+    # Lead ids, never names or addresses: the page looks them up, so an erased lead leaves nothing here.
+    return [change.lead_id, str(change.before), str(change.after), change.score_before, change.score_after]
 
 
 def register(app: Flask) -> None:

@@ -169,6 +169,12 @@ def test_the_preview_answers_at_once_and_the_what_if_shows_its_progress(app: Fla
     status = client.get(f"/studio/model/what-if/{run_id}").get_json()
     assert status["status"] == "done" and status["percent"] == 100 and status["done"] == status["total"] > 0
     assert client.get("/studio/model/what-if/999999").status_code == 404
+    with app.app_context():
+        from leads.models import WhatIf
+
+        kept = str(db.session.get(WhatIf, run_id).result)
+    # Lead ids only, never a name or an address: an erased lead leaves nothing in a kept replay.
+    assert "@" not in kept and not any(name in kept for name in stored)
 
 
 def test_a_stopping_worker_hands_the_what_if_back_and_a_silent_one_loses_it(app: Flask, client: FlaskClient,
