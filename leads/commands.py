@@ -171,7 +171,7 @@ def outbox_work_command(once: bool, poll: float | None) -> None:
     import signal
     import threading
 
-    from leads.delivery.jobs import scheduled_work
+    from leads.delivery.jobs import scheduled_work, waiting_work
     from leads.delivery.worker import run, worker_name
 
     stop = threading.Event()
@@ -179,7 +179,7 @@ def outbox_work_command(once: bool, poll: float | None) -> None:
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"Outbox worker {worker_name()} started.", err=True)
     tried = run(stop, poll if poll is not None else current_app.config["OUTBOX_POLL_SECONDS"], once,
-                between=scheduled_work)
+                between=scheduled_work, idle=lambda: waiting_work(stop))
     click.echo(f"Outbox worker {worker_name()} stopped after {tried} deliveries.", err=True)
 
 

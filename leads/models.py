@@ -522,6 +522,37 @@ class ModelPublication(Base):
     published_by: Mapped[User | None] = relationship()
 
 
+WHAT_IF_STATUSES = ("queued", "running", "done", "failed")
+
+
+class WhatIf(Base):
+    """A replay of the stored answers under a draft model, asked for on the studio's preview and run by the
+    outbox worker, so that the page answers at once; the preview shows its progress, then its result."""
+
+    __tablename__ = "what_ifs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_version: Mapped[str] = mapped_column(sa.String(64))
+    live_version: Mapped[str] = mapped_column(sa.String(64), default="")
+    source: Mapped[str] = mapped_column(sa.Text)  # the draft as asked for: it may be edited meanwhile
+    days: Mapped[int]
+    since: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    done: Mapped[int] = mapped_column(default=0)  # submissions replayed so far, of ``total``
+    total: Mapped[int] = mapped_column(default=0)
+    reused_scores: Mapped[bool] = mapped_column(default=False)  # thresholds only: the stored scores, not a replay
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    heartbeat_at: Mapped[dt.datetime | None]  # a running replay's last sign of life: a dead worker's is picked up
+
+    __table_args__ = (sa.Index("ix_what_ifs_status_requested_at", "status", "requested_at"),
+                      sa.Index("ix_what_ifs_draft_version_days", "draft_version", "days"))
+
+
 MEETING_STATUSES = ("booked", "canceled", "held", "no_show")
 
 

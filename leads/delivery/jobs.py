@@ -4,6 +4,8 @@ emails whose day has come, retention), each in its turn, one worker at a time on
 
 from __future__ import annotations
 
+import threading
+
 import sqlalchemy as sa
 
 from leads.delivery.registry import registry
@@ -14,6 +16,12 @@ def scheduled_work() -> None:
     """Run every scheduled job once, in the order they were scheduled."""
     for job in registry().jobs:
         job()
+
+
+def waiting_work(stop: threading.Event) -> None:
+    """Every task a page asked for (``registry.asks``), once: looked for whenever the worker is idle."""
+    for task in registry().tasks:
+        task(stop)
 
 
 def only_worker(job: str) -> bool:

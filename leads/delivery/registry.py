@@ -4,6 +4,7 @@ here, so that delivery imports no capability: each capability imports delivery, 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +20,9 @@ Renderer = Callable[[OutboxMessage], Mail]
 Job = Callable[[], object]
 # Told of each address a mail server refused for good, with the server's words.
 BounceHandler = Callable[[str, str], None]
+# Work a person waits for, asked for by a row (the studio's what-if): looked for whenever the worker is idle, not on
+# the clock's schedule; it may hand the work to a thread of its own, which stops when the event is set.
+Task = Callable[[threading.Event], object]
 
 KEY = "doorstep.delivery"
 
@@ -28,6 +32,7 @@ class Registry:
     renderers: dict[str, Renderer] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list)
     bounce_handlers: list[BounceHandler] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -48,6 +53,11 @@ def renders(app: Flask, renderer: Renderer, *topics: str) -> None:
 def schedule(app: Flask, job: Job) -> None:
     """Run ``job`` with the worker's scheduled work, after those scheduled before it."""
     registry(app).jobs.append(job)
+
+
+def asks(app: Flask, task: Task) -> None:
+    """Run ``task`` each time the worker is idle: for work a page asked for and a person waits on."""
+    registry(app).tasks.append(task)
 
 
 def on_bounce(app: Flask, handler: BounceHandler) -> None:

@@ -232,28 +232,33 @@ class Doorbell:
 
 
 def run(stop: threading.Event, poll_seconds: float, once: bool = False,
-        between: Callable[[], object] | None = None, between_seconds: float = 30.0) -> int:
+        between: Callable[[], object] | None = None, between_seconds: float = 30.0,
+        idle: Callable[[], object] | None = None) -> int:
     """Deliver until ``stop`` is set (or, with ``once``, until nothing is due); return how many were tried.
 
     An idle worker looks again every ``poll_seconds``; ``between`` runs when idle, at most every
-    ``between_seconds`` (the service level and the digests, which the clock rather than a change makes due).
+    ``between_seconds`` (the service level and the digests, which the clock rather than a change makes due);
+    ``idle`` runs every time it is idle (work a page asked for, such as the studio's what-if).
     """
     doorbell = Doorbell(stop) if not once else None
     try:
-        return _deliver_until_stopped(stop, poll_seconds, doorbell, between, between_seconds)
+        return _deliver_until_stopped(stop, poll_seconds, doorbell, between, between_seconds, idle)
     finally:
         if doorbell is not None:
             doorbell.close()
 
 
 def _deliver_until_stopped(stop: threading.Event, poll_seconds: float, doorbell: Doorbell | None,
-                           between: Callable[[], object] | None, between_seconds: float) -> int:
+                           between: Callable[[], object] | None, between_seconds: float,
+                           idle: Callable[[], object] | None = None) -> int:
     name, tried, between_at = worker_name(), 0, -math.inf
     while not stop.is_set():
         try:
             if deliver_next(name):
                 tried += 1
                 continue
+            if idle is not None:
+                idle()
             if between is not None and time.monotonic() - between_at >= between_seconds:
                 between_at = time.monotonic()
                 between()

@@ -9,6 +9,8 @@ from typing import Any
 from leads.publishing.located_yaml import LocatedYaml, read_file
 from leads.publishing.problems import ContentError, Problem
 from leads.scoring.language import SUPPORTED_LANGUAGES, stem_phrase
+from leads.scoring.language.context import KINDS as CONTEXT_KINDS
+from leads.scoring.language.context import trigger_words
 
 from .model import (
     CHOICE_TYPES,
@@ -122,6 +124,7 @@ class QuestionnaireLoader(ValueReader):
             minimums=minimums,
             conversation=self.conversation(),
             alternatives=self.alternatives({s.id for s in steps}),
+            context_triggers=self.context_triggers(),
         )
         self.check_show_ifs(model)
         return model
@@ -494,6 +497,38 @@ class QuestionnaireLoader(ValueReader):
             groups.append(LexiconGroup(gid, self.text(g, "label", owner) or gid, str(dim), points, cap, phrases,
                                        translations, gap))
         return tuple(groups)
+
+    def context_triggers(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """context: {hypothetical: {en: [...], de: [...]}, past: ..., ...}: trigger words added to the built-in
+        ones (leads/scoring/language/context.py), which void a lexicon phrase in their scope."""
+        raw = self.mapping(self.data, "context", "", "trigger lists (hypothetical, hedge, past, ...)") or {}
+        result: dict[str, dict[str, tuple[str, ...]]] = {}
+        for kind in raw:
+            owner = f"context, {kind}"
+            if kind not in CONTEXT_KINDS:
+                self.doc.error(raw, f"context: {quoted(kind)} is not a trigger list"
+                                    f" ({', '.join(CONTEXT_KINDS)})", key=kind)
+                continue
+            by_language = self.mapping(raw, kind, "context", "language to triggers") or {}
+            for language in by_language:
+                if language not in SUPPORTED_LANGUAGES:
+                    self.doc.error(by_language, f"{owner}: {quoted(language)} is not a supported language"
+                                                f" ({', '.join(SUPPORTED_LANGUAGES)})", key=language)
+                    continue
+                where = f"{owner}, {language}"
+                triggers = tuple(t.lower() for t in self.texts(by_language, language, where, "trigger",
+                                                                "has no triggers"))
+                listed = by_language.get(language)
+                for index, trigger in enumerate(triggers):
+                    words = trigger_words(trigger)
+                    problem = ("has no words" if not words or words[0] in ("", "*") else
+                               f"has more than {MAX_PHRASE_WORDS} words" if len(words) > MAX_PHRASE_WORDS else
+                               "must name an ending of at least 2 letters after *"
+                               if words[0].startswith("*") and len(words[0]) < 3 else "")
+                    if problem and isinstance(listed, list):
+                        self.doc.error(listed, f"{where}: trigger {trigger!r} {problem}", key=index)
+                result.setdefault(str(kind), {})[str(language)] = triggers
+        return result
 
     def texts(self, spec: dict[str, Any], key: str, owner: str, what: str, when_empty: str) -> tuple[str, ...]:
         """A list of text (phrases, tags); an item that is not text is reported at its line, a missing list too."""

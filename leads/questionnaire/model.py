@@ -279,6 +279,8 @@ class Questionnaire:
     minimums: Mapping[str, int] = field(default_factory=dict)
     conversation: Conversation | None = None
     alternatives: Alternatives | None = None
+    # Trigger words the file adds to the built-in ones, by list ("hypothetical", "past", ...) and language.
+    context_triggers: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     # The bytes ``version`` hashes, so that a good version can be kept and served again (leads/publishing/content.py).
     source: bytes = field(default=b"", repr=False)
 
@@ -294,9 +296,10 @@ class Questionnaire:
     @cached_property
     def phrase_index(self) -> PhraseIndex:
         """Every lexicon phrase, stemmed and indexed once per model (score() is called per submission)."""
-        return PhraseIndex(PhraseSpec(n, language, phrase, group.gap)
-                           for n, group in enumerate(self.lexicon)
-                           for language, phrases in group.by_language() for phrase in phrases)
+        return PhraseIndex((PhraseSpec(n, language, phrase, group.gap)
+                            for n, group in enumerate(self.lexicon)
+                            for language, phrases in group.by_language() for phrase in phrases),
+                           self.context_triggers)
 
     def question(self, question_id: str) -> Question:
         for q in self.questions:

@@ -8,6 +8,7 @@ the click that scored it again), so a replay of an unchanged model moves nobody.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -23,7 +24,7 @@ from leads.questionnaire import Questionnaire
 from leads.scoring.handover import THE_MODEL, change_route, model_may_move
 from leads.scoring.rescore import lead_columns, score_again, scored_as_of, submission_columns
 from leads.scoring.routing import Route, lead_route
-from leads.scoring.score import HELD_BACK, ScoreResult, Verdict
+from leads.scoring.score import HELD_BACK, SCORED_DIMENSIONS, ScoreResult, Verdict
 
 BATCH = 2000
 
@@ -48,6 +49,7 @@ class ReplayReport:
     # Leads the model would move but a person decided about: they keep their route.
     kept: list[RouteChange] = field(default_factory=list)
     applied: bool = False
+    reused_scores: bool = False  # the draft changed only thresholds: stored points were read, nothing scored
 
     def counts(self) -> list[tuple[Route, Route, int]]:
         """(from, to, leads) for each kind of route change, most common first."""
@@ -59,10 +61,33 @@ def _lead_routes(latest: Mapping[int, tuple[ScoreResult, Verdict]]) -> dict[int,
     return {lead_id: (result, lead_route(verdict)) for lead_id, (result, verdict) in latest.items()}
 
 
+def thresholds_only(draft: Questionnaire, live: Questionnaire) -> bool:
+    """Does ``draft`` differ from ``live`` only in its thresholds (the total and the dimensions' minimums)? Then
+    every answer scored under ``live`` keeps its points, and only its verdict is decided again."""
+    same = dataclasses.replace(draft, sales_ready_threshold=live.sales_ready_threshold, minimums=live.minimums,
+                               version=live.version, source=live.source, path=live.path,
+                               threshold_line=live.threshold_line)
+    return same == live and set(draft.minimums) <= set(SCORED_DIMENSIONS)
+
+
+def verdict_under(model: Questionnaire, row: Any) -> tuple[ScoreResult, Verdict]:
+    """A stored submission's verdict under ``model``'s thresholds, from the points it keeps (see thresholds_only)."""
+    points = {dimension: getattr(row, dimension) for dimension in SCORED_DIMENSIONS}
+    verdict = Verdict(row.verdict)
+    if verdict not in (*HELD_BACK, Verdict.DISQUALIFIED):
+        ready = (row.total >= model.sales_ready_threshold and not row.gates_missed
+                 and all(points.get(dimension, 0) >= needed for dimension, needed in model.minimums.items()))
+        declined = model.conversation is not None and model.conversation.declined(row.answers)
+        verdict = (Verdict.WARMING if declined else Verdict.SALES_READY) if ready else Verdict.NURTURE
+    return ScoreResult(points, row.total, verdict, (), threshold=model.sales_ready_threshold,
+                       model_version=model.version), verdict
+
+
 def _stored(batch: int, since: dt.datetime | None = None) -> Iterator[sa.Row[Any]]:
     query = (
         sa.select(Submission.id, Submission.lead_id, Submission.created_at, Submission.answers, Submission.context,
-                  Submission.quarantine_reasons, Submission.verdict)
+                  Submission.quarantine_reasons, Submission.verdict, Submission.model_version, Submission.total,
+                  Submission.gates_missed, *(getattr(Submission, d) for d in SCORED_DIMENSIONS))
         .order_by(Submission.lead_id, Submission.id)
         .execution_options(yield_per=batch)
     )
@@ -84,14 +109,19 @@ def submissions_to_replay(since: dt.datetime | None = None) -> int:
 
 
 def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], None] | None = None,
-           batch: int = BATCH, since: dt.datetime | None = None) -> ReplayReport:
+           batch: int = BATCH, since: dt.datetime | None = None,
+           scored_by: Questionnaire | None = None) -> ReplayReport:
     """Re-score every submission; a lead's route follows its latest submission that was not held back.
 
     With ``since``, only the leads who answered since then are replayed (all their submissions, so a
     lead's route is decided as in a full replay). With ``apply`` the new scores, routes and a
     timeline event per changed lead are written in one transaction; without it nothing is written.
+    ``scored_by``, for a dry run, is the model that stored scores came from when ``model`` changes only its
+    thresholds: the submissions it scored keep their points, and only their verdicts are decided again.
     """
-    report = ReplayReport(model.version, applied=apply)
+    reuse = (scored_by.version if scored_by is not None and not apply and thresholds_only(model, scored_by)
+             else None)
+    report = ReplayReport(model.version, applied=apply, reused_scores=reuse is not None)
     lead_query = sa.select(Lead.id, Lead.name, Lead.email, Lead.route, Lead.score, Lead.status)
     if since is not None:
         lead_query = lead_query.where(Lead.id.in_(_answered_since(since)))
@@ -100,8 +130,11 @@ def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], 
     updates: list[dict[str, Any]] = []
     for row in _stored(batch, since):
         # Row by row as ``rescore`` does one submission, written in bulk below.
-        result, verdict = score_again(row.answers, row.context, row.quarantine_reasons, row.verdict, model,
-                                      scored_as_of(row.created_at, row.context))
+        if row.model_version == reuse:
+            result, verdict = verdict_under(model, row)
+        else:
+            result, verdict = score_again(row.answers, row.context, row.quarantine_reasons, row.verdict, model,
+                                          scored_as_of(row.created_at, row.context))
         held = verdict in HELD_BACK
         if not held or row.lead_id not in verdicts:
             verdicts[row.lead_id] = (result, Verdict.HELD if held else verdict)

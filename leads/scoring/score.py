@@ -11,6 +11,8 @@ from enum import StrEnum
 from typing import Any
 
 from leads.questionnaire import Question, Questionnaire, phrase_pattern
+from leads.scoring.language.context import Context
+from leads.scoring.language.phrases import PhraseMatch
 
 
 class Verdict(StrEnum):
@@ -35,8 +37,9 @@ HELD_BACK = (Verdict.HELD, Verdict.SPAM)
 # beside the receipt, which keeps every dimension of the model: the one list that webhooks, exports and pages read.
 SCORED_DIMENSIONS = ("fit", "intent", "engagement")
 
-__all__ = ["HELD_BACK", "SCORED_DIMENSIONS", "VERDICTS", "EngagementEvent", "ReceiptItem", "ScoreResult", "Threshold",
-           "Verdict", "decayed", "engagement_now", "event_rows", "events_from_rows", "phrase_pattern", "score"]
+__all__ = ["CONTEXTS", "HELD_BACK", "SCORED_DIMENSIONS", "VERDICTS", "EngagementEvent", "ReceiptItem", "ScoreResult",
+           "Threshold", "Verdict", "decayed", "engagement_now", "event_rows", "events_from_rows", "phrase_pattern",
+           "score", "voided_by"]
 
 
 @dataclass(frozen=True)
@@ -61,11 +64,29 @@ class ReceiptItem:
     question: str = ""
     span: tuple[int, int] | None = None
     mark: tuple[int, int] | None = None  # the matched words' place in ``input``, to highlight
+    # Why a phrase the prospect wrote earns nothing: "negated", "hypothetical", "in the past", "asked", "hedged".
+    context: str = ""
 
     def row(self) -> dict[str, Any]:
         """As dataclasses.asdict would give it, without its generic deep copy (a receipt holds only scalars)."""
         return {"rule": self.rule, "label": self.label, "dimension": self.dimension, "input": self.input,
-                "points": self.points, "question": self.question, "span": self.span, "mark": self.mark}
+                "points": self.points, "question": self.question, "span": self.span, "mark": self.mark,
+                "context": self.context}
+
+
+CONTEXTS = tuple(c.value for c in Context)
+
+
+def voided_by(row: Mapping[str, Any]) -> str:
+    """Why a stored receipt line's phrase earns nothing ("hypothetical", ...), or "" for any other line. Rows
+    kept before receipts said so in a field of their own name it in their label ("negated: ...")."""
+    if row.get("points") or not str(row.get("rule", "")).startswith("lexicon:"):
+        return ""
+    context = str(row.get("context") or "")
+    if context:
+        return context
+    prefix = str(row.get("label", "")).partition(":")[0]
+    return prefix if prefix in CONTEXTS else ""
 
 
 @dataclass(frozen=True)
@@ -204,19 +225,21 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
         for match in index.find(text):
             group_at = match.spec.group
             group = model.lexicon[group_at]
-            key = (group_at, match.stems, bool(match.negated_by))
+            key = (group_at, match.stems, match.context is not None)
             spans = counted.setdefault((group_at, q.id), [])
             if key in phrases_seen or any(first <= match.last_word and match.first_word <= last
                                           for first, last in spans):
                 continue
-            # A phrase counts once where it is affirmed, and is shown once where it is negated; the words a
-            # negated phrase covers count for no other phrase of its group ("budget hasn't been approved").
+            # A phrase counts once where it is affirmed, and is shown once where it is negated, hypothetical, in
+            # the past, asked or hedged; the words such a phrase covers count for no other phrase of its group
+            # ("budget hasn't been approved").
             phrases_seen.add(key)
             spans.append((match.first_word, match.last_word))
-            if match.negated_by:
-                excerpt, mark = _excerpt(text, (match.cue_start, match.end))
-                items.append(ReceiptItem(f"lexicon:{group.id}", f"negated: {group.label}", group.dimension, excerpt,
-                                         0, q.id, (match.start, match.end), mark))
+            if match.context is not None:
+                excerpt, mark = _excerpt(text, (min(match.cue_start, match.start), max(match.cue_end, match.end)))
+                items.append(ReceiptItem(f"lexicon:{group.id}", f"{match.context}: {group.label}{_typos(match)}",
+                                         group.dimension, excerpt, 0, q.id, (match.start, match.end), mark,
+                                         str(match.context)))
                 continue
             points = min(group.points, group.cap - earned[group_at])
             earned[group_at] += points
@@ -228,7 +251,7 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
                     continue
             if not points:
                 cap_line[group_at] = len(items)
-            label = group.label if points else f"{group.label} (cap reached)"
+            label = group.label + _typos(match) if points else f"{group.label} (cap reached)"
             excerpt, mark = _excerpt(text, (match.start, match.end))
             items.append(ReceiptItem(f"lexicon:{group.id}", label, group.dimension, excerpt, points, q.id,
                                      (match.start, match.end), mark))
@@ -237,6 +260,13 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
             line = items[cap_line[group_at]]
             items[cap_line[group_at]] = dataclasses.replace(line, label=f"{line.label[:-1]}; {n} more)")
     return items
+
+
+def _typos(match: PhraseMatch) -> str:
+    """The words read as typos, as written, so sales see what the prospect typed: ' ("budjet" read as budget)'."""
+    if not match.typos:
+        return ""
+    return " (" + ", ".join(f"“{written}” read as {word}" for written, word in match.typos) + ")"
 
 
 def _excerpt(text: str, span: tuple[int, int], width: int = 40) -> tuple[str, tuple[int, int]]:

@@ -1,4 +1,6 @@
-"""Calibration: did "sales-ready" prove right, once sales knew? By score band, by rule and by model version.
+"""Calibration: did "sales-ready" prove right, once sales knew? By score band, by answer (each option of each
+question apart: founders and sales leaders are not lumped together), by lexicon group, by other rule and by
+model version.
 
 Sales-ready proved right when sales took the lead to an end as a real buyer (won or lost); it
 proved wrong when sales sent it back as not ready, or the prospect missed the meeting. A rate
@@ -8,8 +10,9 @@ over fewer than ``ENOUGH`` outcomes says more about chance than the model, so no
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 ENOUGH = 5
 BAND = 10
@@ -27,8 +30,34 @@ class Outcome:
     outcome: str
     score: int
     model_version: str
-    rules: tuple[str, ...] = ()  # labels of the rules that fired
+    rules: tuple[str, ...] = ()  # other rules that fired (bands, engagement), by label
     reason: str = ""  # why not ready, as sales chose it
+    answers: tuple[str, ...] = ()  # the answer options that earned points: "Which best describes your role? Founder"
+    groups: tuple[str, ...] = ()  # the lexicon groups their own words fired: "States a concrete pain"
+
+
+def fired_rules(receipt: Iterable[Mapping[str, Any]]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """A stored receipt's lines that earned points, sorted into answer options, lexicon groups and other rules,
+    each named as the marketer reads it. A group is one row whatever its line said besides ("(cap reached)",
+    a typo read as a word), and one option is one row."""
+    answers, groups, rules = [], [], []
+    for row in receipt:
+        if not isinstance(row, Mapping) or not row.get("points"):
+            continue
+        rule, label = str(row.get("rule", "")), str(row.get("label", ""))
+        if rule.startswith("lexicon:"):
+            groups.append(_group_label(label))
+        elif "=" in rule:
+            answers.append(f"{label} {row.get('input', '')}".strip())
+        elif label:
+            rules.append(label)
+    return tuple(dict.fromkeys(answers)), tuple(dict.fromkeys(groups)), tuple(dict.fromkeys(rules))
+
+
+def _group_label(label: str) -> str:
+    for suffix in (" (cap reached", " (\u201c"):
+        label = label.split(suffix)[0]
+    return label
 
 
 @dataclass
@@ -57,6 +86,8 @@ class Calibration:
     by_rule: list[Tally]
     by_version: list[Tally]
     reasons: list[tuple[str, int]]
+    by_answer: list[Tally] = field(default_factory=list)
+    by_group: list[Tally] = field(default_factory=list)
 
     @property
     def enough(self) -> bool:
@@ -79,12 +110,14 @@ def _tallies(pairs: Iterable[tuple[str, str]], order: Sequence[str] | None = Non
 
 
 def calibrate(outcomes: Sequence[Outcome]) -> Calibration:
-    """The calibration tables for these outcomes; rules are ranked by how often they fired."""
+    """The calibration tables for these outcomes; answers, groups and rules are ranked by how often they fired."""
     bands = sorted({o.score // BAND for o in outcomes}, reverse=True)
     return Calibration(
         outcomes=len(outcomes),
         by_band=_tallies(((band_of(o.score), o.outcome) for o in outcomes), [band_of(b * BAND) for b in bands]),
         by_rule=_tallies((rule, o.outcome) for o in outcomes for rule in dict.fromkeys(o.rules)),
+        by_answer=_tallies((answer, o.outcome) for o in outcomes for answer in dict.fromkeys(o.answers)),
+        by_group=_tallies((group, o.outcome) for o in outcomes for group in dict.fromkeys(o.groups)),
         by_version=_tallies((o.model_version, o.outcome) for o in outcomes),
         reasons=Counter(o.reason for o in outcomes if o.outcome == NOT_READY and o.reason).most_common(),
     )

@@ -86,5 +86,9 @@ class PublishForm(FlaskForm):
     note = StringField("What changed (optional)", validators=[validators.Length(max=200)])
 
 
+class WhatIfAgainForm(FlaskForm):
+    """Replay the same draft again (newer answers since, or a replay that failed): the button is all of it."""
+
+
 class RollbackForm(FlaskForm):
     """Publish an earlier version again: the button is all of it."""

@@ -25,7 +25,6 @@ from leads.publishing.content import QUESTIONNAIRE_FILE, Content
 from leads.publishing.problems import ContentError, Problem
 from leads.questionnaire import ModelError, Questionnaire, model_version, parse_questionnaire
 from leads.scoring.model_versions import StoredModelVersions
-from leads.scoring.replay import ReplayReport, replay
 
 DRAFT_FILE = "questionnaire.draft.yaml"
 MAX_SOURCE = 500_000
@@ -50,13 +49,12 @@ class PersonaResult:
 
 @dataclass
 class Preview:
-    """What publishing a draft would do: its problems, its personas, and the leads that would move."""
+    """What publishing a draft would do: its problems and its personas. The leads that would move are the
+    what-if's (``leads.studio.what_if``), which the worker replays."""
 
     model: Questionnaire | None
     problems: list[Problem] = field(default_factory=list)
     personas: list[PersonaResult] = field(default_factory=list)
-    report: ReplayReport | None = None
-    since: dt.datetime | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -99,9 +97,9 @@ def source_problems(source: str, directory: Path) -> list[str]:
     return []
 
 
-def preview(content: Content, source: str, days: int = DEFAULT_DAYS, now: dt.datetime | None = None) -> Preview:
-    """Load ``source``, run `content check`'s model checks and the personas, and replay the leads who
-    answered in the last ``days`` days under it (as ``doorstep leads rescore --dry-run --days`` does)."""
+def preview(content: Content, source: str, now: dt.datetime | None = None) -> Preview:
+    """Load ``source``, run `content check`'s model checks and the personas: quick enough for the page. The
+    replay of the stored answers is the what-if's, in the worker."""
     now = now or clock.now()
     try:
         _check_size(source)
@@ -112,8 +110,6 @@ def preview(content: Content, source: str, days: int = DEFAULT_DAYS, now: dt.dat
         return Preview(None, list(exc.problems))
     found = Preview(model, check_model(model, content.directory, _slugs(content), now))
     found.personas = _persona_results(model, content.directory, now)
-    found.since = now - dt.timedelta(days=days)
-    found.report = replay(model, since=found.since)
     return found
 
 

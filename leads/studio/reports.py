@@ -32,7 +32,7 @@ from leads.models import (
 from leads.scoring.routing import Route
 from leads.scoring.score import Verdict
 from leads.studio import funnel
-from leads.studio.calibration import NO_SHOW, OUTCOMES, Calibration, Outcome, calibrate
+from leads.studio.calibration import NO_SHOW, OUTCOMES, Calibration, Outcome, calibrate, fired_rules
 from leads.studio.counts import READ, START
 from leads.studio.funnel import FunnelRow, Period, Stage, funnel_rows
 
@@ -189,12 +189,11 @@ def calibration_report() -> Calibration:
         .join(scored, scored.c.lead_id == ended.c.id).join(Submission, Submission.id == scored.c.id))
     found = [(row.id, row.status, row.total, row.model_version, row.receipt) for row in rows]
     reasons = _not_ready_reasons([lead_id for lead_id, status, *_ in found if status == NOT_READY])
-    return calibrate([
-        Outcome(status, total, version, tuple(str(item.get("label", "")) for item in receipt or ()
-                                              if isinstance(item, dict) and item.get("points")),
-                reasons.get(lead_id, ""))
-        for lead_id, status, total, version, receipt in found
-    ])
+    outcomes = []
+    for lead_id, status, total, version, receipt in found:
+        answers, groups, rules = fired_rules(receipt or ())
+        outcomes.append(Outcome(status, total, version, rules, reasons.get(lead_id, ""), answers, groups))
+    return calibrate(outcomes)
 
 
 def _not_ready_reasons(lead_ids: Sequence[int]) -> dict[int, str]:

@@ -15,9 +15,17 @@ from leads.inbox.reading import journey
 from leads.inbox.statuses import LABELS, NOT_READY_REASONS
 from leads.questionnaire import Questionnaire
 from leads.studio import model_publishing as publishing
+from leads.studio import what_if
 from leads.studio.charts import bar_chart, column_chart
 from leads.studio.counts import team_day
-from leads.studio.forms import ModelDraftForm, PublishForm, RollbackForm, StudioLeadsForm, StudioPeriodForm
+from leads.studio.forms import (
+    ModelDraftForm,
+    PublishForm,
+    RollbackForm,
+    StudioLeadsForm,
+    StudioPeriodForm,
+    WhatIfAgainForm,
+)
 from leads.studio.funnel import (
     IN_CONVERSATION,
     SALES_READY,
@@ -198,10 +206,29 @@ def model_preview() -> ResponseReturnValue:
     if not 1 <= days <= 3 * 366:
         days = publishing.DEFAULT_DAYS
         flash("Choose a period of 1 to 1,098 days; showing 90.", "error")
-    preview = publishing.preview(content, publishing.draft_source(content), days)
+    source = publishing.draft_source(content)
+    preview = publishing.preview(content, source)
+    run = what_if.ask(source, preview.model.version, days, current_user.id) if preview.model else None
     form = PublishForm(data={"version": preview.model.version if preview.model else ""})
-    return render_template("studio/preview.html", preview=preview, days=days, form=form,
+    return render_template("studio/preview.html", preview=preview, days=days, form=form, run=run,
+                           result=what_if.result_of(run) if run else None, again=WhatIfAgainForm(),
                            live=content.questionnaire_or_none())
+
+
+@bp.get("/model/what-if/<int:run_id>")
+def what_if_status(run_id: int) -> ResponseReturnValue:
+    """For the preview's script: how far the replay got."""
+    run = what_if.find(run_id) or abort(404)
+    return jsonify(what_if.status_of(run))
+
+
+@bp.post("/model/what-if/<int:run_id>/again")
+def what_if_again(run_id: int) -> ResponseReturnValue:
+    form = WhatIfAgainForm()
+    if not form.validate_on_submit():
+        abort(400)
+    run = what_if.ask_again(run_id, current_user.id) or abort(404)
+    return redirect(url_for("studio.model_preview", days=run.days), code=303)
 
 
 @bp.post("/model/publish")

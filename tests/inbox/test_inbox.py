@@ -91,6 +91,13 @@ def test_filters(app: Flask, make_user, make_lead, filters: dict[str, Any], expe
         ("churn", ["Ola Acme"]),
         ("losing deals", ["Dana Whitfield"]),
         ("wasting", ["Ola Acme", "Dana Whitfield"]),
+        ("waste", ["Ola Acme", "Dana Whitfield"]),  # the same stems as site search
+        ("wasted deal", ["Dana Whitfield"]),
+        ("lose deal", ["Dana Whitfield"]),
+        ("verschwendet", ["Ilse Keller"]),
+        ("perdiendo", ["Jean Petit", "Rosa Diaz"]),  # "perd": perdons, perdemos
+        ("zebras", []),
+        ("clientes", ["Jean Petit"]),
         ("nothing-matches-this", []),
         ('"*) OR 1=1 --', []),
         ("NEAR(a b) ^ : * '", []),
@@ -103,6 +110,9 @@ def test_search_finds_names_emails_companies_and_own_words(app: Flask, make_user
               current_situation="We keep losing deals and wasting time on cold lists.")
     make_lead("Ola Acme", at=T0 + dt.timedelta(hours=1), company="Acme Ltd", current_situation="We sell to hospitals.",
               challenges="Churn is high and we are wasting time on the wrong people.")
+    make_lead("Ilse Keller", at=T0 - dt.timedelta(hours=1), current_situation="Wir verschwenden Zeit mit Kontakten.")
+    make_lead("Jean Petit", at=T0 - dt.timedelta(hours=2), current_situation="Nous perdons des clients chaque mois.")
+    make_lead("Rosa Diaz", at=T0 - dt.timedelta(hours=3), current_situation="Perdemos ventas cada semana.")
     assert names(app, rep.id, q=query) == expected
 
 
@@ -288,10 +298,30 @@ def test_the_lead_page_shows_every_stored_value_in_words(app: Flask, client: Fla
     assert "Asked to talk" in html and "Some future kind" in html
     assert "Sla missed" not in html and ">Rechecked<" not in html
     assert "Sales or revenue leader at" in html and "Answered the questionnaire: " in html and ", with sales" in html
-    # A negated phrase is shown on the receipt, but not marked as a signal that scored.
+    # A negated phrase is shown on the receipt, but not marked as a signal that scored: it is marked apart.
     assert negated, "the answers should carry a negated phrase"
-    row = html[html.index(negated[0]["label"]):]
+    row = html[html.index(f'<td class="rule">{negated[0]["label"]}'):]
     assert "<mark>" not in row[:row.index("</tr>")]
+    assert '<mark class="voided" title="negated: Owns or has a budget">' in row[:row.index("</tr>")]
+
+
+def test_the_lead_page_marks_phrases_that_earned_nothing_apart_with_why(app: Flask, client: FlaskClient, make_user,
+                                                                        make_lead, auth) -> None:
+    auth.login(make_user("sales").email)
+    lead = make_lead("Context Cleo", challenges="If we had a budget approved we would buy. Last year we missed "
+                                                "quota, now we are ahead. Is procurement needed? All good "
+                                                "otherwise <b>really</b>.")
+    html = client.get(f"/inbox/leads/{lead.id}").get_data(as_text=True)
+    words = html[html.index('class="own-words"'):]
+    words = words[:words.index("</dl>")]
+    assert "<mark>" in words  # the phrases that scored, as before
+    for reason, phrase in (("hypothetical: Owns or has a budget", "budget approved"),
+                           ("in the past: States a concrete pain", "missed quota"),
+                           ("asked: Names a decision process", "procurement")):
+        assert (f'<mark class="voided" title="{reason}">{phrase}<span class="visually-hidden"> ({reason}, no points)'
+                "</span></mark>") in words
+    assert "&lt;b&gt;really&lt;/b&gt;" in words and "<b>" not in words
+    assert "earned nothing (negated, hypothetical, in the past, asked or hedged)" in html
 
 
 def test_bulk_status_change_needs_csrf_and_reports_what_it_did(app: Flask, client: FlaskClient, make_user,

@@ -63,3 +63,28 @@ def test_sales_filters_searches_works_a_lead_and_exports(live_server: str, page:
     rows = list(csv.reader(io.StringIO(Path(download_info.value.path()).read_text(encoding="utf-8"))))
     assert [r[1] for r in rows[1:]] == ["Omar Other", "Dana Whitfield"]
     assert rows[2][5] == "Meeting set"
+
+
+def test_the_lead_page_marks_what_earned_nothing_apart_with_why_on_hover(live_server: str, page: Any, make_user,
+                                                                         make_lead) -> None:
+    rep = make_user("sales")
+    lead = make_lead("Hana Hypothetical", challenges="If we had a budget approved we would buy. "
+                                                     "Last year we missed quota, now we are ahead.")
+    page.goto(live_server + f"/inbox/leads/{lead.id}")
+    page.fill("#email", rep.email)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector(".own-words")
+    voided = page.locator(".own-words mark.voided")
+    titles = {voided.nth(i).get_attribute("title") for i in range(voided.count())}
+    assert {"hypothetical: Owns or has a budget", "in the past: States a concrete pain"} <= titles
+    budget = page.locator('.own-words mark.voided[title="hypothetical: Owns or has a budget"]')
+    # Seen apart from the signals: no highlight, a dashed underline; read out with its reason.
+    style = budget.evaluate("m => [getComputedStyle(m).backgroundColor, getComputedStyle(m).borderBottomStyle]")
+    assert style == ["rgba(0, 0, 0, 0)", "dashed"]
+    assert budget.inner_text().startswith("budget approved")
+    assert "(hypothetical: Owns or has a budget, no points)" in budget.text_content()
+    scored = page.locator(".own-words mark:not(.voided)").first
+    assert scored.evaluate("m => getComputedStyle(m).backgroundColor") != "rgba(0, 0, 0, 0)"
+    budget.hover()
+    assert page.locator(".own-words-key").is_visible()

@@ -250,9 +250,9 @@ def journey_clock() -> MovingClock:
 @pytest.fixture
 def journey(request: pytest.FixtureRequest, app_config: dict[str, Any], chromium: Any,
             journey_clock: MovingClock) -> Iterator[Journey]:
-    """The app on a real port (its SITE_URL), the outbox worker in a thread with the clock's scheduled work,
-    and mail sent over SMTP to a real server on 127.0.0.1."""
-    from leads.delivery.jobs import scheduled_work
+    """The app on a real port (its SITE_URL), the outbox worker in a thread with the clock's scheduled work and
+    the work pages ask of it (the studio's what-if), and mail sent over SMTP to a real server on 127.0.0.1."""
+    from leads.delivery.jobs import scheduled_work, waiting_work
     from leads.delivery.worker import run
 
     inbox = Inbox()
@@ -272,7 +272,7 @@ def journey(request: pytest.FixtureRequest, app_config: dict[str, Any], chromium
 
     def work() -> None:
         with app.app_context():
-            run(stop, 0.05, between=scheduled_work, between_seconds=0.2)
+            run(stop, 0.05, between=scheduled_work, between_seconds=0.2, idle=lambda: waiting_work(stop))
 
     worker = threading.Thread(target=work, daemon=True)
     worker.start()

@@ -87,6 +87,9 @@ def test_a_lead_sales_send_back_stays_findable_and_no_model_undoes_it(journey: J
     with studio.expect_navigation():
         studio.get_by_role("button", name="Save draft").click()
     assert "The draft is the same as the live model." in studio.inner_text("body")
+    # The page answers at once; the worker replays, and the page shows the result when it is ready.
+    assert studio.locator("progress#what-if-bar").count() == 1 or studio.locator("#what-if-summary").count() == 1
+    studio.wait_for_selector("#what-if-summary", timeout=20_000)
     assert "No lead would change route." in studio.inner_text("body")
     kept = studio.inner_text("#kept")
     assert "Left alone: 1 lead" in kept and "Bea Budgetless" in kept and "Reading list" in kept

@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leads.questionnaire import Question, load_questionnaire
+from leads.scoring.language import tokens
+from leads.scoring.language.context import DEFAULT_TRIGGERS
 from leads.scoring.score import VERDICTS, EngagementEvent, Verdict, decayed, score
 from tests.fixtures.app import ROOT
 
@@ -130,15 +132,19 @@ def test_engagement_only_fades_as_time_passes(given_answers: dict[str, Any], his
 
 # --- negation and language ---------------------------------------------------------------------
 
-# Negation cues as prospects write them, per language (see leads/scoring/language/negation.py).
+# Negation cues as prospects write them, per language (see leads/scoring/language/context.py).
 CUES = {
     "en": ["no", "not", "never", "without", "isn't", "hasn't been", "don't have", "we do not"],
     "de": ["kein", "nicht", "nie", "ohne", "ist nicht"],
     "fr": ["pas", "jamais", "sans", "ce n'est pas"],
     "es": ["no", "nunca", "sin", "no es"],
 }
-LANGUAGE_PHRASES = [(language, phrase.replace("#", "3")) for group in MODEL.lexicon
-                    for language, phrases in group.by_language() for phrase in phrases]
+NEGATION_WORDS = {w for words in DEFAULT_TRIGGERS["negation"].values() for w in words}
+# Phrases that hold a negation themselves ("never call back", "not enough leads") state a pain by it: a cue before
+# them ("not not enough leads") is no sentence a prospect writes.
+LANGUAGE_PHRASES = [(language, phrase.replace("m#", "March").replace("#", "3")) for group in MODEL.lexicon
+                    for language, phrases in group.by_language() for phrase in phrases
+                    if not any(w in NEGATION_WORDS or w.endswith(("n't", "n’t")) for w in tokens(phrase)[0])]
 FILLER = ["we", "the", "team", "our", "customers", "today", "and", "with", "sales", "people", "really", "a", "of"]
 FREE_TEXT = [q.id for q in MODEL.questions if q.lexicon]
 BASE = {"role": "sales_leader", "company_size": "51-250", "buying_stage": "comparing", "timeline": "this_year",
@@ -172,6 +178,38 @@ def test_adding_not_before_a_positive_phrase_never_raises_the_score(parts: list[
     before = score({**BASE, question: text}, (), MODEL, NOW).total
     after = score({**BASE, question: negated}, (), MODEL, NOW).total
     assert after <= before
+
+
+@PROPERTIES
+@given(sentence, st.data(), st.sampled_from(FREE_TEXT), st.sampled_from(["if", "would", "If", "we would"]))
+def test_adding_if_or_would_before_a_positive_phrase_never_raises_the_score(parts: list[str], data: st.DataObject,
+                                                                             question: str, trigger: str) -> None:
+    at = data.draw(st.integers(0, len(parts) - 1))
+    text = " ".join(parts)
+    hypothetical = " ".join([*parts[:at], trigger, *parts[at:]])
+    before = score({**BASE, question: text}, (), MODEL, NOW).total
+    after = score({**BASE, question: hypothetical}, (), MODEL, NOW).total
+    assert after <= before
+
+
+@PROPERTIES
+@given(sentence, st.sampled_from(FREE_TEXT), st.sampled_from(["{}?", "Do you think {}?", "Is it true that {}?"]))
+def test_wrapping_a_statement_in_a_question_never_raises_the_score(parts: list[str], question: str,
+                                                                  wrap: str) -> None:
+    text = " ".join(parts)
+    before = score({**BASE, question: text}, (), MODEL, NOW).total
+    after = score({**BASE, question: wrap.format(text)}, (), MODEL, NOW).total
+    assert after <= before
+
+
+@PROPERTIES
+@given(sentence, sentence, st.sampled_from(FREE_TEXT),
+       st.sampled_from([", but", "; however,", ", although", " but", ". But"]))
+def test_a_contrast_never_lowers_the_part_after_it(first: list[str], then: list[str], question: str,
+                                                   contrast: str) -> None:
+    after_alone = _lexicon_points(" ".join(then), question)
+    both = _lexicon_points(f"{' '.join(first)}{contrast} {' '.join(then)}", question)
+    assert both >= after_alone
 
 
 @PROPERTIES

@@ -75,3 +75,22 @@ def test_the_editor_lists_problems_as_line_and_message_while_typing(studio_page:
     item = studio_page.locator("#model-problems li").first
     item.wait_for()
     assert item.inner_text().startswith(f"{line}: ")
+
+
+def test_the_what_if_shows_progress_then_its_result_without_a_reload(studio_page: Any, live_server: str,
+                                                                      client) -> None:
+    import threading
+
+    from leads.studio import what_if
+
+    studio_page.goto(live_server + "/studio/model/preview")
+    bar = studio_page.locator("progress#what-if-bar")
+    assert bar.is_visible() and "Waiting for the worker" in studio_page.inner_text("#what-if-label")
+    assert studio_page.locator("#what-if-summary").count() == 0
+    # The outbox worker, idle, picks the replay up in a thread of its own; the page's script sees it finish.
+    with client.application.app_context():
+        assert what_if.start_next(client.application, threading.Event())
+    studio_page.wait_for_selector("#what-if-summary", timeout=15_000)
+    assert "submissions from" in studio_page.inner_text("#what-if-summary")
+    assert "No lead would change route." in studio_page.inner_text("main")
+    assert studio_page.locator("progress#what-if-bar").count() == 0

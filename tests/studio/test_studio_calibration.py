@@ -1,4 +1,5 @@
-"""Calibration: was "sales-ready" right, by score band, rule and model version; no rate from too few outcomes."""
+"""Calibration: was "sales-ready" right, by score band, answer, lexicon group, rule and model version; no rate from
+too few outcomes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from leads.inbox.workflow import change_status
-from leads.studio.calibration import ENOUGH, Outcome, band_of, calibrate
+from leads.studio.calibration import ENOUGH, Outcome, band_of, calibrate, fired_rules
 
 
 def test_no_outcomes_gives_no_rate() -> None:
@@ -41,6 +42,35 @@ def test_many_outcomes_rate_each_band_rule_and_version() -> None:
     assert report.reasons == [("no_timeline", 5), ("no_budget", 1)]
 
 
+def test_answers_count_option_by_option_and_own_words_by_lexicon_group() -> None:
+    def row(rule: str, label: str, given: str, points: int) -> dict[str, object]:
+        return {"rule": rule, "label": label, "input": given, "points": points}
+
+    founder = [row("role=founder", "Which best describes your role?", "Founder or executive", 10),
+               row("lexicon:pain", "States a concrete pain", "…losing deals…", 4),
+               row("lexicon:pain", "States a concrete pain (cap reached)", "…churn…", 0),
+               row("lexicon:owned_budget", "hypothetical: Owns or has a budget", "if we had a budget", 0),
+               row("engagement:return_visit", "Came back 2 times", "", 4)]
+    leader = [row("role=sales_leader", "Which best describes your role?", "Sales or revenue leader", 12),
+              row("lexicon:pain", "States a concrete pain (\u201cloosing\u201d read as losing)", "…", 4),
+              row("lexicon:owned_budget", "Owns or has a budget", "budget approved", 5)]
+    assert fired_rules(founder) == (("Which best describes your role? Founder or executive",),
+                                    ("States a concrete pain",), ("Came back 2 times",))
+    outcomes = ([Outcome("won", 60, "v", *_fired(leader))] * 3 + [Outcome("not_ready", 50, "v", *_fired(founder))] * 2)
+    report = calibrate(outcomes)
+    answers = {t.name: dict(t.outcomes) for t in report.by_answer}
+    assert answers == {"Which best describes your role? Sales or revenue leader": {"won": 3},
+                       "Which best describes your role? Founder or executive": {"not_ready": 2}}
+    groups = {t.name: dict(t.outcomes) for t in report.by_group}
+    assert groups == {"States a concrete pain": {"won": 3, "not_ready": 2}, "Owns or has a budget": {"won": 3}}
+    assert [t.name for t in report.by_group] == ["States a concrete pain", "Owns or has a budget"]
+
+
+def _fired(receipt: list[dict[str, object]]) -> tuple[tuple[str, ...], str, tuple[str, ...], tuple[str, ...]]:
+    answers, groups, rules = fired_rules(receipt)
+    return rules, "", answers, groups
+
+
 @pytest.mark.parametrize("points, band", [(0, "0–9"), (45, "40–49"), (109, "100–109")])
 def test_bands_are_ten_points_wide(points: int, band: str) -> None:
     assert band_of(points) == band
@@ -64,4 +94,8 @@ def test_the_page_counts_sales_outcomes_and_waits_for_enough(app: Flask, client:
     assert f"{ENOUGH + 1} outcomes so far" in html
     assert re.search(r'id="versions".*?<td class="num" data-label="Proved right">67%</td>', html, re.S)
     assert "Not the person who decides: <strong>2</strong>" in html
+    answers = html[html.index('id="answers"'):]
+    answers = answers[:answers.index("</table>")]
+    assert "Which best describes your role? Sales or revenue leader</th>" in answers
+    assert 'id="groups"' in html
     assert client.get("/studio/calibration?format=csv").get_data(as_text=True).splitlines()[1].endswith(",66.7")

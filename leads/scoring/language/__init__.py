@@ -1,4 +1,5 @@
-"""The prospect's language: which of the supported languages a text is in, its words as stems, and negation.
+"""The prospect's language: which of the supported languages a text is in, its words as stems, and the context
+around a phrase (negated, hypothetical, in the past, asked, hedged).
 
 Scoring (leads/scoring/score.py) and the site search (leads/publishing/articles/search.py) both read text through here,
 so "budgets" finds "budget" and "the budget is approved" matches "budget approved" the same way in both.

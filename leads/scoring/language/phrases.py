@@ -1,14 +1,26 @@
-"""Lexicon phrases matched on stems, across small gaps, with negation: the index a model compiles once."""
+"""Lexicon phrases matched on stems, across small gaps, typos and note-style labels, each with its context (negated,
+hypothetical, in the past, asked, hedged): the index a model compiles once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .context import Context, ContextRules, Marks
 from .detect import DEFAULT_LANGUAGE, detect_language
-from .negation import cue_positions, negated_positions
+from .typos import TypoReader
 from .words import BREAK, stem_phrase, stems, tokens
+
+MONTH = "m#"  # in a phrase: a month's name in any of the four languages ("by m#", "antes de m#")
+# "May" is left out: it is a hedge ("we may need") far more often than a deadline.
+MONTHS = frozenset(
+    "january february march april june july august september october november december "
+    "januar februar märz april juni juli oktober dezember "
+    "janvier février mars avril juin juillet août septembre octobre novembre décembre "
+    "enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre".split())
+LABEL_WORDS = 2  # "Budget: approved", "Decision maker: me": a colon after a short label joins, not breaks
+_FILLER = ""  # a word that matches nothing but counts in a gap
 
 
 @dataclass(frozen=True)
@@ -22,7 +34,7 @@ class PhraseSpec:
 
 
 class PhraseMatch(NamedTuple):
-    """Where a phrase matched: characters and words of the text, and the cue that negates it, if one does.
+    """Where a phrase matched: characters and words of the text, and the context that voids it, if one does.
     (A named tuple: texts full of signals make a dozen of these each, and tuples are built fastest.)"""
 
     spec: PhraseSpec
@@ -30,9 +42,16 @@ class PhraseMatch(NamedTuple):
     end: int
     first_word: int
     last_word: int
-    negated_by: str = ""
-    cue_start: int = -1  # where the negating cue starts, so the receipt shows it with the phrase
+    context: Context | None = None
+    cue: str = ""  # the trigger's words as written ("if", "last year", "?")
+    cue_start: int = -1  # where the trigger stands, so the receipt shows it with the phrase
+    cue_end: int = -1
     stems: tuple[str, ...] = ()  # what it matched on: "urgent" and "urgently" are one phrase
+    typos: tuple[tuple[str, str], ...] = ()  # (as written, the lexicon's word) for each word read as a typo
+
+    @property
+    def negated_by(self) -> str:
+        return self.cue if self.context is Context.NEGATED else ""
 
 
 @dataclass(frozen=True)
@@ -46,57 +65,101 @@ class _Compiled:
 class PhraseIndex:
     """Every phrase of a model, by language and first stem, so one pass over a text's words finds them all."""
 
-    def __init__(self, specs: Iterable[PhraseSpec]) -> None:
+    def __init__(self, specs: Iterable[PhraseSpec],
+                 triggers: Mapping[str, Mapping[str, Iterable[str]]] | None = None) -> None:
         self.by_language: dict[str, dict[str, list[_Compiled]]] = {}
+        self.context = ContextRules(triggers)
         written: set[tuple[int, str, tuple[str, ...]]] = set()
+        words_by_language: dict[str, dict[str, str]] = {}
         for number, spec in enumerate(specs):
-            phrase_stems = stem_phrase(spec.phrase, spec.language)
+            phrase_stems = tuple(MONTH if s == "m" else s for s in stem_phrase(spec.phrase.replace("m#", "m"),
+                                                                                 spec.language))
             # "waste time", "wasting time" and "wasted time" are one phrase once stemmed: index it once.
             if phrase_stems and (spec.group, spec.language, phrase_stems) not in written:
                 written.add((spec.group, spec.language, phrase_stems))
                 self.by_language.setdefault(spec.language, {}).setdefault(phrase_stems[0], []).append(
                     _Compiled(number, spec, phrase_stems, frozenset(phrase_stems[1:])))
+                words = tokens(spec.phrase)[0]
+                if len(words) == len(phrase_stems):
+                    words_by_language.setdefault(spec.language, {}).update(zip(words, phrase_stems, strict=True))
+        self.months = any(MONTH in c.stems for index in self.by_language.values() for listed in index.values()
+                          for c in listed)
+        self.typos = TypoReader(words_by_language)
 
     def find(self, text: str) -> list[PhraseMatch]:
-        """Every phrase that matches ``text``, each at its first place, negated or not, in text order.
+        """Every phrase that matches ``text``, each at its first place, in context or not, in text order.
 
         English phrases are tried on every text (prospects mix in English words); the phrases of the
-        text's own language too, when it is another.
+        text's own language too, when it is another. Typos are read in the text's own language only.
         """
         words, spans = tokens(text)
         if not words:
             return []
         language = detect_language(text, words)
-        cues = cue_positions(words)
-        found: dict[int, PhraseMatch] = {}
-        negated: dict[int, int] | None = None
+        has_colon = ":" in words
+        has_month = self.months and not MONTHS.isdisjoint(words)
+        found: dict[int, PhraseMatch] = {}  # each phrase where it is affirmed, else where it first stood
+        voided: list[PhraseMatch] = []
+        marks: Marks | None = None
         for lang in (DEFAULT_LANGUAGE, language) if language != DEFAULT_LANGUAGE else (DEFAULT_LANGUAGE,):
             index = self.by_language.get(lang)
             if not index:
                 continue
             keys = stems(words, lang)
+            if has_colon:
+                keys = _note_style(words, keys)
+            if has_month:
+                keys = [MONTH if w in MONTHS else k for w, k in zip(words, keys, strict=True)]
+            read_as = self.typos.read(words, keys, lang) if lang == language else {}
+            for i, typo_stem in read_as.items():
+                keys[i] = typo_stem[1]
             present = set(keys)
             # Only phrases whose every stem is in the text can match: found once per text, not per word.
             viable = {first: ok for first in present.intersection(index)
                       if (ok := [c for c in index[first] if c.rest <= present])}
             if not viable:
                 continue
-            if negated is None:
-                negated = negated_positions(keys, cues)
+            if marks is None:
+                marks = self.context.marks(words, keys, language)
             for i, key in enumerate(keys):
                 candidates = viable.get(key)
                 if candidates is None:
                     continue
                 for compiled in candidates:
                     number = compiled.number
-                    if number in found:
+                    earlier = found.get(number)
+                    if earlier is not None and earlier.context is None:
                         continue
                     positions = [i] if len(compiled.stems) == 1 else _follow(keys, i, compiled.stems,
                                                                              compiled.spec.gap)
-                    if positions is not None:
-                        found[number] = _match(words, spans, compiled, positions, negated, cues)
+                    if positions is None:
+                        continue
+                    match = _match(text, spans, compiled, positions, marks, read_as)
+                    if earlier is None:
+                        found[number] = match
+                    elif match.context is None:
+                        # Voided where it first stood, affirmed later ("not short on demos, short on demos
+                        # that close"): both show, and the later one counts.
+                        voided.append(earlier)
+                        found[number] = match
         # Longest first where two start together, so a negated long phrase is not undercut by a short one in it.
-        return sorted(found.values(), key=lambda m: (m.start, -m.end))
+        return sorted([*voided, *found.values()], key=lambda m: (m.start, -m.end))
+
+
+def _note_style(words: Sequence[str], keys: list[str]) -> list[str]:
+    """A colon right after a short label ("Budget: approved", "Decision: me and the CEO") reads as the
+    sentence it stands for: it joins label and value instead of ending the clause. (A dash needs nothing:
+    it is no word, so "Timeline - ASAP" already reads as "Timeline ASAP".)"""
+    since_break = 0
+    for i, key in enumerate(keys):
+        if key != BREAK:
+            since_break += 1
+        elif words[i] == ":" and 0 < since_break <= LABEL_WORDS and i + 1 < len(keys) and keys[i + 1] != BREAK:
+            keys[i] = _FILLER
+            since_break = LABEL_WORDS + 1
+        else:
+            since_break = 0
+    return keys
 
 
 def _follow(keys: Sequence[str], first: int, wanted: tuple[str, ...], gap: int) -> list[int] | None:
@@ -116,17 +179,20 @@ def _follow(keys: Sequence[str], first: int, wanted: tuple[str, ...], gap: int) 
     return positions
 
 
-def _match(words: Sequence[str], spans: Sequence[tuple[int, int]], compiled: _Compiled, positions: list[int],
-           negated: dict[int, int], cues: Sequence[int]) -> PhraseMatch:
+def _match(text: str, spans: Sequence[tuple[int, int]], compiled: _Compiled, positions: list[int],
+           marks: Marks, read_as: Mapping[int, tuple[str, str]]) -> PhraseMatch:
     spec = compiled.spec
     first, last = positions[0], positions[-1]
     start, end = spans[first][0], spans[last][1]
-    cue = negated.get(first, -1)
-    if cue < 0:
-        # A cue in a gap between the phrase's words ("budget hasn't been approved") negates it too.
-        inside = [k for k in cues if first < k < last and k not in positions]
-        cue = inside[0] if inside else -1
-    if cue < 0:
-        return PhraseMatch(spec, start, end, first, last, stems=compiled.stems)
-    return PhraseMatch(spec, start, end, first, last, words[cue], spans[cue][0], compiled.stems)
-
+    typos = tuple((text[spans[p][0]:spans[p][1]], read_as[p][0]) for p in positions if p in read_as)
+    # The phrase's own words, and the words in its gaps ("budget hasn't been approved"): a trigger among them,
+    # or one whose scope reaches them, sets the context; a trigger that is one of the phrase's words does not.
+    for p in range(first, last + 1) if marks else ():
+        mark = marks.get(p)
+        # A negation cue among the phrase's own words is the phrase ("never call back", "nobody can tell").
+        if mark is not None and not (mark[0] is Context.NEGATED and mark[1] in positions):
+            context, cue_first, cue_last = mark
+            cue_start, cue_end = spans[cue_first][0], spans[cue_last - 1][1]
+            return PhraseMatch(spec, start, end, first, last, context, text[cue_start:cue_end], cue_start, cue_end,
+                               compiled.stems, typos)
+    return PhraseMatch(spec, start, end, first, last, stems=compiled.stems, typos=typos)

@@ -11,9 +11,9 @@ NUMBER = "#"  # in a phrase: any word holding a digit ("book # demos a week")
 QUARTER = "q#"  # in a phrase: a quarter of the year, Q1 to Q4 ("go live by q#"), not any number
 BREAK = "|"  # a clause break: punctuation, or a word such as "but" that starts a new thought
 
-# Letters and digits; English "n't" stays on its word ("isn't"), other apostrophes split ("c'est" is c, est);
-# a percent sign; clause punctuation.
-TOKEN = re.compile(r"\w+(?:['’]t\b)?|[%.;:!?,()]")
+# A number with its decimals ("1.5x", "9,5"); letters and digits; English "n't" and "'d" stay on their word
+# ("isn't", "we'd"), other apostrophes split ("c'est" is c, est); a percent sign; clause punctuation.
+TOKEN = re.compile(r"\d+(?:[.,]\d+)+\w*|\w+(?:['’][td]\b)?|[%.;:!?,()]")
 _QUARTER = re.compile(r"q[1-4]|q#")
 _BREAK_WORDS = frozenset({"but", "however", "although", "though", "aber", "jedoch", "sondern", "mais", "cependant",
                           "pero", "sino", "aunque"})

@@ -49,3 +49,37 @@
 
   document.addEventListener("DOMContentLoaded", setup);
 })();
+
+// The preview's what-if: the worker replays the stored answers; this moves the progress bar and shows the result
+// when it is ready. Without it, the page refreshes itself every few seconds (a <noscript> refresh).
+(function () {
+  "use strict";
+
+  function setup() {
+    var box = document.querySelector("[data-what-if]");
+    var bar = document.getElementById("what-if-bar");
+    var label = document.getElementById("what-if-label");
+    if (!box || !bar || !label || !window.fetch) { return; }
+
+    function poll() {
+      fetch(box.getAttribute("data-what-if"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (run) {
+          if (run.status === "done" || run.status === "failed") { window.location.reload(); return; }
+          bar.value = run.percent;
+          bar.textContent = run.percent + "%";
+          if (run.status === "running" && run.total) {
+            label.firstChild.nodeValue = "Replaying " + run.total.toLocaleString("en") + " submissions: " +
+              run.done.toLocaleString("en") + " done. The result appears here when it is ready; you may leave " +
+              "the page and come back.";
+          }
+          setTimeout(poll, 1000);
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    }
+
+    setTimeout(poll, 500);
+  }
+
+  document.addEventListener("DOMContentLoaded", setup);
+})();
