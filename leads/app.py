@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from leads import commands
 from leads.accounts import views as accounts
+from leads.api import views as api
 from leads.booking import mails as meeting_mails
 from leads.booking import views as booking
 from leads.config import PROJECT_ROOT, load_config
@@ -38,9 +39,11 @@ from leads.web.access import admin_bp
 inbox.bp.register_blueprint(booking.inbox_bp)
 studio.bp.register_blueprint(nurture.studio_bp)
 studio.bp.register_blueprint(scoring.bp)
-for child in (accounts.team_bp, delivery.bp, privacy.admin_bp, inbox.admin_bp):
+for child in (accounts.team_bp, delivery.bp, privacy.admin_bp, inbox.admin_bp, api.admin_bp):
     admin_bp.register_blueprint(child)
 PUBLIC = (publishing.bp, questionnaire.bp, booking.bp, nurture.bp, privacy.bp, accounts.bp)
+# Other systems: the REST API, authenticated by integration tokens (leads/api).
+MACHINES = (api.bp,)
 AUDIENCES = (inbox.bp, studio.bp, admin_bp, accounts.account_bp)
 # What each capability mails (the renderers of its topics) and the work the clock makes due, handed to delivery
 # so that delivery imports none of them; the worker's scheduled work runs in this order.
@@ -87,7 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions()
     )
 
-    for blueprint in (*PUBLIC, *AUDIENCES):
+    for blueprint in (*PUBLIC, *AUDIENCES, *MACHINES):
         app.register_blueprint(blueprint)
     for sender in SENDERS:
         sender.register(app)

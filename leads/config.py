@@ -128,6 +128,8 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "BOOKING_NUDGE_MINUTES": float(os.environ.get("DOORSTEP_BOOKING_NUDGE_MINUTES", "30")),
         # Booking, moving and canceling posts per address (the slot check is cheap; this stops a flood).
         "BOOKING_RATE_LIMIT": os.environ.get("DOORSTEP_BOOKING_RATE_LIMIT", "30 per minute"),
+        # REST API calls per integration token (all of its calls together), counted in the rate-limit store.
+        "API_RATE_LIMIT": os.environ.get("DOORSTEP_API_RATE_LIMIT", "120 per minute;5000 per hour"),
         # How long a signed booking, reschedule or cancel link works.
         "BOOKING_LINK_DAYS": int(os.environ.get("DOORSTEP_BOOKING_LINK_DAYS", "60")),
         # A Fernet key (base64, 32 bytes) for reps' calendar passwords; empty derives one from the secret key.

@@ -20,7 +20,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from leads import clock
-from leads.booking.meetings import can_book, conversation
+from leads.booking.meetings import conversation
 from leads.booking.picker import booking_context
 from leads.extensions import db, limiter, site_content
 from leads.models import Submission
@@ -33,6 +33,7 @@ from leads.questionnaire.answering import (
     Visitor,
     booking_step,
     first_page,
+    next_step,
     refill,
     take_booking,
     take_step,
@@ -40,7 +41,6 @@ from leads.questionnaire.answering import (
 from leads.questionnaire.drafts import DRAFT_LIFETIME, Draft, open_draft
 from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
 from leads.scoring.hand_raise import HandRaiseError, offers_hand_raise, raise_hand
-from leads.scoring.routing import Route
 from leads.scoring.score import Verdict
 from leads.web.tracking import external_referrer, read_visit, tracking_declined, utm_from
 
@@ -161,7 +161,7 @@ def result() -> Response | str:
     submission = db.session.get(Submission, submission_id) if isinstance(submission_id, int) else None
     if submission is None:
         return redirect(url_for("questionnaire.start"))
-    shown = _next_step(submission)
+    shown = next_step(submission)
     reading = []
     if shown == "reading":  # warming and nurture both get reading, never a promised call
         articles = site_content().fresh_articles().published(clock.now())
@@ -171,20 +171,6 @@ def result() -> Response | str:
     return render_template("questionnaire/result.html", submission=submission, next_step=shown, reading=reading,
                            talk_now=offers_hand_raise(submission), **held,
                            reply_hours=current_app.config["SALES_REPLY_HOURS"], **booking_context(submission))
-
-
-def _next_step(submission: Submission) -> str:
-    """What the result page offers, for where the lead stands now: "ready" (a conversation), "reading", "held"
-    (a person reads the answers first) or "other". Ready answers whose lead sales sent back get reading."""
-    lead = submission.lead
-    if submission.verdict == Verdict.HELD:
-        return "held"
-    if submission.verdict == Verdict.SALES_READY and (lead.route == Route.SALES_READY or can_book(lead)):
-        return "ready"
-    if submission.verdict in (Verdict.NURTURE, Verdict.WARMING) or (submission.verdict == Verdict.SALES_READY
-                                                                   and lead.route == Route.NURTURE):
-        return "reading"
-    return "other"
 
 
 def _asked_while_held(submission: Submission) -> dict[str, bool]:
