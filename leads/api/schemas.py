@@ -206,7 +206,8 @@ class SubmissionResult(BaseModel):
 
 
 class BookingIn(Closed):
-    slot: Annotated[str, StringConstraints(max_length=60)] = Field(description="One of the ``slots`` offered")
+    slot: Annotated[str, StringConstraints(pattern=r"^(team|[0-9]{1,10})@[0-9]{8}T[0-9]{6}Z$")] = Field(
+        description="One of the ``slots`` offered")
     timezone: Annotated[str, StringConstraints(max_length=64)] = Field(
         default="", description="The prospect's IANA zone, for their invitation")
 

@@ -226,7 +226,7 @@ def book_slot(caller: Caller, lead_id: int, given: out.BookingIn) -> out.Meeting
     try:
         rep_id, start = parse_slot(given.slot)
     except BookingError as exc:
-        raise ApiProblem(422, "Not a time offered", str(exc), {"slot": [str(exc)]}) from None
+        raise ApiProblem(409, "Not a time offered", str(exc), {"slot": [str(exc)]}) from None
     with _audited(caller, "meeting.booked", f"lead #{lead_id}"):
         try:
             meeting = book(lead_id, rep_id, start, zone_or_default(given.timezone))

@@ -131,14 +131,14 @@ def list_leads(query: out.LeadFilters) -> out.LeadPage:
     return service.leads_page(query)
 
 
-@bp.get("/leads/<int:lead_id>")
+@bp.get("/leads/<int(min=1, max=2147483647):lead_id>")
 @operation("leads:read", "leads", HTTP_200=out.LeadDetail, HTTP_404=out.Problem)
 def get_lead(lead_id: int) -> out.LeadDetail:
     """One lead, with its latest answers, their score receipt, and its journey"""
     return service.lead_detail(lead_id)
 
 
-@bp.post("/leads/<int:lead_id>/status")
+@bp.post("/leads/<int(min=1, max=2147483647):lead_id>/status")
 @operation("leads:write", "leads", HTTP_200=out.LeadDetail, HTTP_404=out.Problem, HTTP_409=out.Problem)
 def change_status(lead_id: int, json: out.StatusChange) -> out.LeadDetail:
     """Move an inbox lead, as sales do
@@ -168,14 +168,14 @@ def submit_answers(json: out.AnswersIn) -> tuple[out.SubmissionResult, int]:
     return service.submit_answers(_caller(), json, request.remote_addr or ""), 201
 
 
-@bp.get("/leads/<int:lead_id>/slots")
+@bp.get("/leads/<int(min=1, max=2147483647):lead_id>/slots")
 @operation("bookings:write", "bookings", HTTP_200=out.SlotList, HTTP_404=out.Problem, HTTP_409=out.Problem)
 def list_slots(lead_id: int) -> out.SlotList:
     """The times a ready buyer who asked to talk may book now"""
     return service.offered_slots(lead_id)
 
 
-@bp.post("/leads/<int:lead_id>/meetings")
+@bp.post("/leads/<int(min=1, max=2147483647):lead_id>/meetings")
 @operation("bookings:write", "bookings", HTTP_201=out.MeetingOut, HTTP_404=out.Problem, HTTP_409=out.Problem)
 def book_meeting(lead_id: int, json: out.BookingIn) -> tuple[out.MeetingOut, int]:
     """Book one of the times offered
