@@ -48,7 +48,7 @@ def test_the_api_keeps_its_documented_promises(api_schema, make_token, method, p
     @given(case=operation.as_strategy(mode, headers=headers))
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-    def check(case: schemathesis.Case) -> None:
+    def check(case):
         case.call_and_validate()
 
     check()
