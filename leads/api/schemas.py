@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
 
 # What a token may do; an admin gives each token the fewest it needs.
 SCOPES = {
@@ -17,7 +18,24 @@ SCOPES = {
 }
 PROBLEM_TYPE = "about:blank"
 
-Text = Annotated[str, StringConstraints(max_length=2000)]
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """Only the text the document promises (pydantic alone would also read 0 or "0" as a Unix time)."""
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise ValueError("Give a date as YYYY-MM-DD.")
+    return value
+
+
+def _iso_datetime(value: Any) -> Any:
+    if not isinstance(value, str) or not ISO_DATE.match(value) or len(value) <= 10:
+        raise ValueError("Give a date and time as ISO 8601, such as 2026-12-07T09:30:00Z.")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_date)]
+Moment = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
 
 
 class Closed(BaseModel):
@@ -51,8 +69,8 @@ class LeadFilters(Closed):
     owner: Literal["everyone", "unassigned"] = "everyone"
     score_min: int | None = Field(default=None, ge=-100_000, le=100_000)
     score_max: int | None = Field(default=None, ge=-100_000, le=100_000)
-    arrived_from: dt.date | None = None
-    arrived_to: dt.date | None = None
+    arrived_from: Day | None = None
+    arrived_to: Day | None = None
     stage: Annotated[str, StringConstraints(max_length=40)] = ""
     source: Annotated[str, StringConstraints(max_length=100)] = ""
     landing: Annotated[str, StringConstraints(max_length=200)] = ""
@@ -145,12 +163,12 @@ class StatusChange(Closed):
 class OutcomeIn(Closed):
     """A closed deal, from the CRM: name the lead by ``lead_id`` or by ``email``."""
 
-    lead_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    lead_id: StrictInt | None = Field(default=None, ge=1, le=2**31 - 1)
     email: Annotated[str, StringConstraints(max_length=254)] | None = None
     outcome: Literal["won", "lost"]
     amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
-    closed_on: dt.date | None = Field(default=None, description="The day the deal closed; today if left out")
+    closed_on: Day | None = Field(default=None, description="The day the deal closed; today if left out")
 
 
 # --- answers and bookings -------------------------------------------------------------------------------------
@@ -175,7 +193,7 @@ class AnswersIn(Closed):
     """A prospect's answers to the questionnaire (``GET /questionnaire``), by question id."""
 
     answers: dict[Annotated[str, StringConstraints(max_length=100)], Answer] = Field(max_length=200)
-    started_at: dt.datetime = Field(description="When the prospect opened your form: the site holds answers sent "
+    started_at: Moment = Field(description="When the prospect opened your form: the site holds answers sent "
                                                 "faster than a person reads them for review, and so does the API")
     prospect_address: Annotated[str, StringConstraints(max_length=45)] = Field(
         default="", description="The prospect's IP address, for the burst check (only a keyed hash is kept); "

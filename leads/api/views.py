@@ -58,11 +58,12 @@ spec = SpecTree(
 )
 
 
-def operation(scope: str, tag: str, **responses: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def operation(scope: str, tag: str, takes_json: bool = False,
+              **responses: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Validated by SpecTree and documented with ``scope``; a call without a token, with a revoked one, or with
-    one lacking ``scope`` is refused before the view runs (``authenticate``)."""
+    one lacking ``scope`` is refused before the view runs (``authenticate``), and so is a body not in JSON."""
     documented = Response(HTTP_400=out.Problem, HTTP_401=out.Problem, HTTP_403=out.Problem, HTTP_429=out.Problem,
-                          **responses)
+                          **({"HTTP_415": out.Problem} if takes_json else {}), **responses)
 
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         SCOPE_OF[f"api.{view.__name__}"] = scope
@@ -100,6 +101,9 @@ def authenticate() -> ResponseReturnValue | None:
     if caller is None:
         return problem(401, "The token is not valid", "It is unknown or was revoked; ask an admin for a new one.",
                        headers={"WWW-Authenticate": 'Bearer realm="doorstep", error="invalid_token"'})
+    if request.method == "POST" and request.mimetype != "application/json":
+        # SpecTree reads a form-encoded body as no body at all, so only JSON is taken.
+        return problem(415, "Send JSON", "The body must be JSON, with Content-Type: application/json.")
     needed = SCOPE_OF.get(request.endpoint or "", "")
     if needed not in caller.scopes:
         return problem(403, "The token lacks a scope", f"This call needs the {needed} scope.",
@@ -139,7 +143,7 @@ def get_lead(lead_id: int) -> out.LeadDetail:
 
 
 @bp.post("/leads/<int(min=1, max=2147483647):lead_id>/status")
-@operation("leads:write", "leads", HTTP_200=out.LeadDetail, HTTP_404=out.Problem, HTTP_409=out.Problem)
+@operation("leads:write", "leads", takes_json=True, HTTP_200=out.LeadDetail, HTTP_404=out.Problem, HTTP_409=out.Problem)
 def change_status(lead_id: int, json: out.StatusChange) -> out.LeadDetail:
     """Move an inbox lead, as sales do
 
@@ -149,7 +153,7 @@ def change_status(lead_id: int, json: out.StatusChange) -> out.LeadDetail:
 
 
 @bp.post("/outcomes")
-@operation("leads:write", "leads", HTTP_200=out.LeadDetail, HTTP_404=out.Problem, HTTP_409=out.Problem)
+@operation("leads:write", "leads", takes_json=True, HTTP_200=out.LeadDetail, HTTP_404=out.Problem, HTTP_409=out.Problem)
 def record_outcome(json: out.OutcomeIn) -> out.LeadDetail:
     """Record a won or lost deal, by lead id or email
 
@@ -159,7 +163,7 @@ def record_outcome(json: out.OutcomeIn) -> out.LeadDetail:
 
 
 @bp.post("/submissions")
-@operation("answers:submit", "answers", HTTP_201=out.SubmissionResult, HTTP_503=out.Problem)
+@operation("answers:submit", "answers", takes_json=True, HTTP_201=out.SubmissionResult, HTTP_503=out.Problem)
 def submit_answers(json: out.AnswersIn) -> tuple[out.SubmissionResult, int]:
     """Send a prospect's answers, as the site's questionnaire does
 
@@ -176,7 +180,8 @@ def list_slots(lead_id: int) -> out.SlotList:
 
 
 @bp.post("/leads/<int(min=1, max=2147483647):lead_id>/meetings")
-@operation("bookings:write", "bookings", HTTP_201=out.MeetingOut, HTTP_404=out.Problem, HTTP_409=out.Problem)
+@operation("bookings:write", "bookings", takes_json=True, HTTP_201=out.MeetingOut, HTTP_404=out.Problem,
+           HTTP_409=out.Problem)
 def book_meeting(lead_id: int, json: out.BookingIn) -> tuple[out.MeetingOut, int]:
     """Book one of the times offered
 

@@ -132,6 +132,8 @@ def test_a_deal_from_the_crm_lands_where_a_reps_click_lands(app, client, make_le
     assert client.post("/api/v1/outcomes", headers=headers,
                        json={"lead_id": by_id.id, "outcome": "won"}).status_code == 409
     assert client.post("/api/v1/outcomes", headers=headers, json={"outcome": "won"}).status_code == 422
+    shown = client.get(f"/inbox/leads/{by_email.id}").get_data(as_text=True)
+    assert "12500.50 EUR" in shown and "by CRM (token #" in shown and "through the API" in shown
     assert client.post("/api/v1/outcomes", headers=headers,
                        json={"email": "nobody@nowhere.example", "outcome": "won"}).status_code == 404
     with app.app_context():
@@ -238,3 +240,13 @@ def test_a_browser_session_cannot_call_the_api(app, client, make_user, auth, mak
     auth.login(admin.email, PASSWORD)
     lead = make_lead()
     assert client.post(f"/api/v1/leads/{lead.id}/status", json={"status": "contacted"}).status_code == 401
+
+
+def test_a_body_in_anything_but_json_is_refused_plainly(client, make_token):
+    headers = bearer(make_token("leads:write"))
+    form = client.post("/api/v1/outcomes", headers=headers, data={"email": "a@b.example", "outcome": "won"})
+    assert form.status_code == 415 and form.mimetype == "application/problem+json"
+    broken = client.post("/api/v1/outcomes", headers={**headers, "Content-Type": "multipart/form-data"}, data="{}")
+    assert broken.status_code == 415
+    not_json = client.post("/api/v1/outcomes", headers={**headers, "Content-Type": "application/json"}, data="{")
+    assert not_json.status_code == 422
