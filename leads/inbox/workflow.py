@@ -57,7 +57,18 @@ def change_status(lead_id: int, target: str, actor_id: int | None, reason: str =
 
 def record_deal(lead_id: int, deal: Deal, actor_id: int | None, by: str = "") -> Lead:
     """The lead's deal closed: the same move to won or lost as sales' own, with the amount and closing day kept.
-    Reporting the same outcome again changes nothing (a CRM retries its webhooks); another one is refused."""
+    Reporting the same outcome again changes nothing and commits nothing (a CRM retries its webhooks); another
+    one is refused."""
+    lead = db.session.get(Lead, lead_id)
+    if lead is not None and lead.status == deal.outcome:
+        return lead
+    lead = close_deal(lead_id, deal, actor_id, by)
+    db.session.commit()
+    return lead
+
+
+def close_deal(lead_id: int, deal: Deal, actor_id: int | None, by: str = "") -> Lead:
+    """``record_deal`` without the commit, for an import of many (each checked before anything changes)."""
     if deal.outcome not in (WON, LOST):
         raise WorkflowError("An outcome is won or lost.")
     lead = db.session.get(Lead, lead_id)
@@ -68,7 +79,6 @@ def record_deal(lead_id: int, deal: Deal, actor_id: int | None, by: str = "") ->
              "amount": None if deal.amount is None else str(deal.amount)}
     _move(lead, deal.outcome, actor_id, "", clock.now(), by, facts)
     lead.deal_amount, lead.deal_currency, lead.deal_closed_on = deal.amount, deal.currency, deal.closed_on
-    db.session.commit()
     return lead
 
 

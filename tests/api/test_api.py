@@ -13,7 +13,7 @@ from leads.api.schemas import SCOPES
 from leads.extensions import db
 from leads.models import AuditEntry, FunnelTotal, Lead, LeadEvent
 from leads.studio.reports import calibration_report
-from tests.api.conftest import bearer
+from tests.fixtures.api import bearer
 from tests.fixtures.factories import PASSWORD, csrf_token
 
 

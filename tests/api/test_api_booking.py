@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from leads.booking.meetings import MEETING_MAIL
 from leads.extensions import db
 from leads.models import AuditEntry, Lead, OutboxMessage
-from tests.api.conftest import bearer
+from tests.fixtures.api import bearer
 from tests.fixtures.clocks import MONDAY_8AM, FixedClock
 
 

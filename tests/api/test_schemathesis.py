@@ -14,7 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.config import SchemathesisConfig
 
-from tests.api.conftest import bearer
+from tests.fixtures.api import bearer
 
 # Enough cases to walk every schema's branches, few enough for CI on both databases.
 EXAMPLES = 40
