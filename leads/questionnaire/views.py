@@ -42,6 +42,7 @@ from leads.questionnaire.drafts import DRAFT_LIFETIME, Draft, open_draft
 from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
 from leads.scoring.hand_raise import HandRaiseError, offers_hand_raise, raise_hand
 from leads.scoring.score import Verdict
+from leads.web.embedding import arrival_referrer, cookie_options, host_page
 from leads.web.tracking import external_referrer, read_visit, tracking_declined, utm_from
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/questionnaire")
@@ -104,8 +105,10 @@ def _note_arrival() -> None:
     """Before a first answer: when the prospect started, and the campaign and referrer of the link that opened it."""
     session.setdefault("questionnaire_started", clock.now().isoformat())
     if not tracking_declined(request):
-        session["questionnaire_entry"] = {**utm_from(request.args),
-                                          "referrer": external_referrer(request.referrer, request.host)}
+        # Framed on a team's page, the prospect arrived on that page: its address, referrer and UTM tags.
+        session["questionnaire_entry"] = {**utm_from(request.args), "landing_page": host_page(),
+                                          "referrer": external_referrer(arrival_referrer(request.referrer),
+                                                                        request.host)}
 
 
 def _book_page(model: Questionnaire, form: QuestionnaireForm, draft: Draft | None, status: int = 200,
@@ -226,7 +229,7 @@ def _show(model: Questionnaire, outcome: StepOutcome) -> Response:
         session["submission_id"] = outcome.submission_id
         session.pop("questionnaire_started", None)
         response = redirect(url_for("questionnaire.result"), 303)
-        response.delete_cookie(DRAFT_COOKIE)
+        response.delete_cookie(DRAFT_COOKIE, **cookie_options())
         return response
     if outcome.kind == "again" or draft is None:
         assert outcome.form is not None
@@ -278,7 +281,7 @@ def _alternatives(model: Questionnaire, current: Step) -> list[tuple[Alternative
 
 def _remember(response: Response, draft: Draft) -> Response:
     response.set_cookie(DRAFT_COOKIE, draft.token, max_age=int(DRAFT_LIFETIME.total_seconds()), httponly=True,
-                        samesite="Lax", secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+                        **cookie_options())
     return response
 
 
