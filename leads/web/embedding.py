@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, Response, current_app, has_request_context, request, session
 
 EMBEDDABLE = frozenset({"questionnaire", "booking"})
 # The host page's origin, once its first framed request said which it was (one of the allowed ones).
@@ -85,6 +85,13 @@ def register(app: Flask) -> None:
         origin = host_origin()
         if origin and session.get(HOST_ORIGIN) != origin:
             session[HOST_ORIGIN] = origin
+
+    @app.after_request
+    def vary_by_frame(response: Response) -> Response:
+        """A framed page differs from the same page on the site (no header, partitioned cookies): caches key both."""
+        if embeddable():
+            response.vary.add("Sec-Fetch-Dest")
+        return response
 
     @app.context_processor
     def embed_context() -> dict[str, Any]:

@@ -28,7 +28,8 @@ HOST_PAGE = """<!doctype html><html lang="en"><head><title>Partner pricing</titl
   });
 </script>
 <script src="DOORSTEP/embed.js" async></script>
-<div id="embed" data-doorstep="KIND"></div>
+INLINE
+<p><button type="button" id="open" data-doorstep-open="questionnaire">Talk to us</button></p>
 </body></html>"""
 
 
@@ -72,7 +73,9 @@ def _host_site(doorstep: str, port: int = 0) -> tuple[Any, str]:
     def pricing() -> str:
         from flask import request
 
-        return HOST_PAGE.replace("DOORSTEP", doorstep).replace("KIND", request.args.get("kind", "questionnaire"))
+        kind = request.args.get("kind", "questionnaire")
+        inline = f'<div id="embed" data-doorstep="{kind}"></div>' if kind != "none" else ""
+        return HOST_PAGE.replace("DOORSTEP", doorstep).replace("INLINE", inline)
 
     server, bound = _serve(host, port)
     return server, f"http://127.0.0.1:{bound}"
@@ -143,6 +146,27 @@ def test_a_site_not_on_the_list_cannot_frame_it(chromium, doorstep):
             page.wait_for_timeout(100)
         assert framed == ["chrome-error://chromewebdata/"], "the browser refused to show the frame"
         assert page.evaluate("window.heard") == []
+    finally:
+        page.close()
+        server.shutdown()
+
+
+@pytest.mark.browser
+def test_any_element_opens_the_questionnaire_in_a_pop_up(chromium, doorstep, host_port):
+    server, host = _host_site(doorstep, host_port)
+    page = chromium.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{host}/pricing?kind=none&utm_source=partner")
+        page.locator("#open").click()
+        dialog = page.locator("dialog[open]")
+        popup = page.frame_locator("dialog[open] iframe")
+        popup.get_by_role("button", name="Next").wait_for()
+        page.wait_for_function("window.heard.some(function (e) { return e.type === 'doorstep:step'; })")
+        step = page.evaluate("window.heard.find(function (e) { return e.type === 'doorstep:step'; })")
+        assert step["position"] == 1 and step["total"] > 1
+        dialog.get_by_role("button", name="Close").click()
+        page.locator("dialog").wait_for(state="detached")  # closed, and taken off the page
     finally:
         page.close()
         server.shutdown()
