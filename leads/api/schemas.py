@@ -150,7 +150,7 @@ class LeadDetail(LeadSummary):
 
 
 class LeadPage(BaseModel):
-    leads: list[LeadSummary]
+    leads: list[LeadDetail]
     next: str | None = Field(description="Pass as ``after`` for the next page; null on the last")
 
 

@@ -94,13 +94,15 @@ def _submission(found: Submission) -> out.SubmissionOut:
 
 
 def leads_page(filters: out.LeadFilters) -> out.LeadPage:
-    """A keyset page of the inbox's leads, filtered as the inbox filters them."""
+    """A keyset page of the inbox's leads, filtered as the inbox filters them, each with its latest answers, their
+    receipt and its journey."""
     fields = filters.model_dump(exclude={"limit"})
     try:
         page = inbox_page(InboxFilters(**fields), NO_VIEWER, filters.limit)
     except CursorError as exc:
         raise ApiProblem(400, "Bad cursor", str(exc), {"after": [str(exc)]}) from None
-    return out.LeadPage(leads=[out.LeadSummary(**_summary(lead)) for lead in page.leads], next=page.next_after)
+    titles = site_content().article_titles()
+    return out.LeadPage(leads=[_detail(lead, titles) for lead in page.leads], next=page.next_after)
 
 
 def lead_detail(lead_id: int) -> out.LeadDetail:
@@ -108,10 +110,13 @@ def lead_detail(lead_id: int) -> out.LeadDetail:
     lead = db.session.get(Lead, lead_id)
     if lead is None:
         raise _not_found("lead with that id")
-    steps = journey(lead, site_content().article_titles())
+    return _detail(lead, site_content().article_titles())
+
+
+def _detail(lead: Lead, titles: Mapping[str, str]) -> out.LeadDetail:
     return out.LeadDetail(**_summary(lead), submission=_submission(lead.latest) if lead.submissions else None,
                           journey=[out.JourneyStep(at=s.at, kind=s.kind, data=dict(s.data), actor=s.actor)
-                                   for s in steps])
+                                   for s in journey(lead, titles)])
 
 
 # --- moving leads --------------------------------------------------------------------------------------------

@@ -71,11 +71,15 @@ def test_every_operation_refuses_a_missing_revoked_or_under_scoped_token(client,
         assert "WWW-Authenticate" in response.headers
 
 
-def test_leads_are_filtered_and_keyset_paged_as_in_the_inbox(client, make_lead, make_token):
+def test_leads_are_filtered_and_keyset_paged_as_in_the_inbox_each_with_receipt_answers_and_journey(
+        client, make_lead, make_token):
     made = [make_lead(), make_lead(name="Ximena Quartermaine"), make_lead()]
     headers = bearer(make_token("leads:read"))
     first = client.get("/api/v1/leads?limit=2", headers=headers).get_json()
     assert [lead["id"] for lead in first["leads"]] == [made[2].id, made[1].id]
+    newest = first["leads"][0]
+    assert newest["submission"]["receipt"] and newest["submission"]["answers"]["email"] == made[2].email
+    assert [step["kind"] for step in newest["journey"]][:1] == ["submitted"]
     second = client.get("/api/v1/leads", query_string={"limit": 2, "after": first["next"]}, headers=headers).get_json()
     assert [lead["id"] for lead in second["leads"]] == [made[0].id] and second["next"] is None
     searched = client.get("/api/v1/leads", query_string={"q": "Quartermaine"}, headers=headers).get_json()
