@@ -63,7 +63,7 @@ class Problem(BaseModel):
 
 
 class LeadFilters(Closed):
-    """The inbox's filters; ``after`` is the ``next`` cursor of the page before."""
+    """The inbox's filters; after is the next cursor of the page before."""
 
     status: Literal["", "new", "contacted", "meeting_set", "won", "lost", "not_ready", "spam"] = ""
     owner: Literal["everyone", "unassigned"] = "everyone"
@@ -151,7 +151,7 @@ class LeadDetail(LeadSummary):
 
 class LeadPage(BaseModel):
     leads: list[LeadDetail]
-    next: str | None = Field(description="Pass as ``after`` for the next page; null on the last")
+    next: str | None = Field(description="Pass as after for the next page; null on the last")
 
 
 class StatusChange(Closed):
@@ -161,7 +161,7 @@ class StatusChange(Closed):
 
 
 class OutcomeIn(Closed):
-    """A closed deal, from the CRM: name the lead by ``lead_id`` or by ``email``."""
+    """A closed deal, from the CRM: name the lead by lead_id or by email."""
 
     lead_id: StrictInt | None = Field(default=None, ge=1, le=2**31 - 1)
     email: Annotated[str, StringConstraints(max_length=254)] | None = None
@@ -190,7 +190,7 @@ class Arrival(Closed):
 
 
 class AnswersIn(Closed):
-    """A prospect's answers to the questionnaire (``GET /questionnaire``), by question id."""
+    """A prospect's answers to the questionnaire (GET /questionnaire), by question id."""
 
     answers: dict[Annotated[str, StringConstraints(max_length=100)], Answer] = Field(max_length=200)
     started_at: Moment = Field(description="When the prospect opened your form: the site holds answers sent "
@@ -216,7 +216,7 @@ class SubmissionResult(BaseModel):
     verdict: str
     route: str
     next_step: Literal["ready", "reading", "held", "other"] = Field(
-        description="What the site's result page would offer: ready (a conversation: the times are in ``slots`` "
+        description="What the site's result page would offer: ready (a conversation: the times are in slots "
                     "when they asked to talk), reading, held (a person reads the answers first) or other")
     scores: Scores
     receipt: list[ReceiptLine]
@@ -225,7 +225,7 @@ class SubmissionResult(BaseModel):
 
 class BookingIn(Closed):
     slot: Annotated[str, StringConstraints(pattern=r"^(team|[0-9]{1,10})@[0-9]{8}T[0-9]{6}Z$")] = Field(
-        description="One of the ``slots`` offered")
+        description="One of the slots offered")
     timezone: Annotated[str, StringConstraints(max_length=64)] = Field(
         default="", description="The prospect's IANA zone, for their invitation")
 

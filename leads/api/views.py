@@ -52,7 +52,7 @@ spec = SpecTree(
     naming_strategy=lambda model: model.__name__, nested_naming_strategy=lambda _parent, child: child,
     description="Leads with their receipts, answers and journeys; status moves and won or lost deals; answers "
                 "sent as the site's questionnaire takes them; and booking. Every call carries an integration "
-                "token (`Authorization: Bearer dst_…`) that an admin made with the scopes it needs.",
+                "token (Authorization: Bearer dst_…) that an admin made with the scopes it needs.",
     security_schemes=[SecurityScheme(name="token", data=SecuritySchemeData(
         type=SecureType.HTTP, scheme="bearer", description="An integration token made by an admin"))],
 )
@@ -130,8 +130,8 @@ def refused(error: ApiProblem) -> WerkzeugResponse:
 def list_leads(query: out.LeadFilters) -> out.LeadPage:
     """Leads, filtered and paged as in the inbox
 
-    Newest first (or by score), 50 a page unless ``limit`` says otherwise; pass ``next`` back as ``after`` for
-    the next page. ``where`` chooses the inbox's leads, those sales once had that left it, or both."""
+    Newest first (or by score), 50 a page unless limit says otherwise; pass next back as after for
+    the next page. where chooses the inbox's leads, those sales once had that left it, or both."""
     return service.leads_page(query)
 
 
