@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Callable
 from importlib.metadata import version
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -24,6 +25,7 @@ from leads.api.tokens import Caller, TokenError, all_tokens, caller_of, create_t
 from leads.extensions import csrf, limiter, site_content
 from leads.web.errors import problem
 from leads.web.forms import ActionForm
+from leads.web.text_input import holds_unwanted
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # No API request is authenticated by a cookie: each must carry a bearer token (see leads/api/__init__.py).
@@ -101,15 +103,42 @@ def authenticate() -> ResponseReturnValue | None:
     if caller is None:
         return problem(401, "The token is not valid", "It is unknown or was revoked; ask an admin for a new one.",
                        headers={"WWW-Authenticate": 'Bearer realm="doorstep", error="invalid_token"'})
-    if request.method == "POST" and request.mimetype != "application/json":
-        # SpecTree reads a form-encoded body as no body at all, so only JSON is taken.
-        return problem(415, "Send JSON", "The body must be JSON, with Content-Type: application/json.")
     needed = SCOPE_OF.get(request.endpoint or "", "")
     if needed not in caller.scopes:
         return problem(403, "The token lacks a scope", f"This call needs the {needed} scope.",
                        headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{needed}"'})
+    if request.method == "POST" and request.mimetype != "application/json":
+        # SpecTree reads a form-encoded body as no body at all, so only JSON is taken.
+        return problem(415, "Send JSON", "The body must be JSON, with Content-Type: application/json.")
+    unwanted = _unwanted_text()
+    if unwanted:
+        return problem(422, "Control characters are not taken",
+                       "Text may not hold invisible control characters; the site's forms remove them, the API says so.",
+                       [{"field": field, "message": "Holds a control character."} for field in unwanted[:20]])
     g.api_caller = caller
     return None
+
+
+def _unwanted_text() -> list[str]:
+    """The query parameters and JSON fields whose text holds a character the site's text rule removes (the
+    query as sent: ``request.args`` already went through that rule, which would change what the schema checks)."""
+    found = [name for name, value in parse_qsl(request.query_string.decode("utf-8", "replace"), keep_blank_values=True)
+             if holds_unwanted(name) or holds_unwanted(value)]
+    if request.method == "POST" and request.is_json:
+        found += _unwanted_in(request.get_json(silent=True), "")
+    return found
+
+
+def _unwanted_in(value: Any, path: str) -> list[str]:
+    if isinstance(value, str):
+        return [path or "body"] if holds_unwanted(value) else []
+    if isinstance(value, dict):
+        return [found for key, item in value.items()
+                for found in ([f"{path}.{key}".lstrip(".")] if holds_unwanted(str(key)) else [])
+                + _unwanted_in(item, f"{path}.{key}".lstrip("."))]
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in _unwanted_in(item, f"{path}.{index}")]
+    return []
 
 
 def _caller() -> Caller:

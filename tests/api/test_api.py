@@ -254,3 +254,15 @@ def test_a_body_in_anything_but_json_is_refused_plainly(client, make_token):
     assert broken.status_code == 415
     not_json = client.post("/api/v1/outcomes", headers={**headers, "Content-Type": "application/json"}, data="{")
     assert not_json.status_code == 422
+
+
+def test_control_characters_are_refused_not_silently_removed(client, make_token):
+    headers = bearer(make_token())
+    query = client.get("/api/v1/leads", query_string={"stage": "a\x1fb"}, headers=headers)
+    assert query.status_code == 422 and query.get_json()["errors"] == [
+        {"field": "stage", "message": "Holds a control character."}]
+    body = client.post("/api/v1/outcomes", headers=headers, json={"email": "a\u0000@b.example", "outcome": "won"})
+    assert body.status_code == 422 and body.get_json()["errors"][0]["field"] == "email"
+    answers = client.post("/api/v1/submissions", headers=headers, json={
+        "answers": {"name": ["x", "y\x7f"]}, "started_at": "2026-12-07T08:00:00Z"})
+    assert answers.get_json()["errors"][0]["field"] == "answers.name.1"
