@@ -12,10 +12,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from leads import commands
 from leads.accounts import views as accounts
+from leads.api import views as api
 from leads.booking import mails as meeting_mails
 from leads.booking import views as booking
 from leads.config import PROJECT_ROOT, load_config
 from leads.delivery import views as delivery
+from leads.embeds import views as embeds
 from leads.extensions import CONTENT, csrf, db, limiter, login_manager, migrate
 from leads.inbox import alerts as sales_alerts
 from leads.inbox import views as inbox
@@ -31,7 +33,18 @@ from leads.scoring import views as scoring
 from leads.scoring.model_versions import StoredModelVersions
 from leads.studio import views as studio
 from leads.studio import what_if
-from leads.web import assets, caching, clean_input, cookies, errors, filters, page_cache, security, tracking
+from leads.web import (
+    assets,
+    caching,
+    clean_input,
+    cookies,
+    embedding,
+    errors,
+    filters,
+    page_cache,
+    security,
+    tracking,
+)
 from leads.web.access import admin_bp
 
 # One blueprint per audience checks sign-in and role once; each capability's staff pages are its children.
@@ -39,9 +52,12 @@ from leads.web.access import admin_bp
 inbox.bp.register_blueprint(booking.inbox_bp)
 studio.bp.register_blueprint(nurture.studio_bp)
 studio.bp.register_blueprint(scoring.bp)
-for child in (accounts.team_bp, delivery.bp, privacy.admin_bp, inbox.admin_bp):
+studio.bp.register_blueprint(embeds.studio_bp)
+for child in (accounts.team_bp, delivery.bp, privacy.admin_bp, inbox.admin_bp, api.admin_bp):
     admin_bp.register_blueprint(child)
-PUBLIC = (publishing.bp, questionnaire.bp, booking.bp, nurture.bp, privacy.bp, accounts.bp)
+PUBLIC = (publishing.bp, questionnaire.bp, booking.bp, nurture.bp, privacy.bp, accounts.bp, embeds.bp)
+# Other systems: the REST API, authenticated by integration tokens (leads/api).
+MACHINES = (api.bp,)
 AUDIENCES = (inbox.bp, studio.bp, admin_bp, accounts.account_bp)
 # What each capability mails (the renderers of its topics), the work the clock makes due and the work a page asks
 # the worker for (the studio's what-if), handed to delivery so that delivery imports none of them; the worker's
@@ -89,13 +105,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions()
     )
 
-    for blueprint in (*PUBLIC, *AUDIENCES):
+    for blueprint in (*PUBLIC, *AUDIENCES, *MACHINES):
         app.register_blueprint(blueprint)
     for sender in SENDERS:
         sender.register(app)
     errors.register(app)
     filters.register(app)
     security.register(app)
+    embedding.register(app)
     assets.register(app)
     cookies.register(app)
     caching.register(app, Path(__file__).resolve().parent)

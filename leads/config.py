@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -128,6 +129,11 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         "BOOKING_NUDGE_MINUTES": float(os.environ.get("DOORSTEP_BOOKING_NUDGE_MINUTES", "30")),
         # Booking, moving and canceling posts per address (the slot check is cheap; this stops a flood).
         "BOOKING_RATE_LIMIT": os.environ.get("DOORSTEP_BOOKING_RATE_LIMIT", "30 per minute"),
+        # The origins (https://www.example.com) whose pages may frame the questionnaire and booking: the embed's
+        # frame-ancestors and the only targets and senders of its postMessage events. Empty: nobody may frame them.
+        "EMBED_ORIGINS": os.environ.get("DOORSTEP_EMBED_ORIGINS", ""),
+        # REST API calls per integration token (all of its calls together), counted in the rate-limit store.
+        "API_RATE_LIMIT": os.environ.get("DOORSTEP_API_RATE_LIMIT", "120 per minute;5000 per hour"),
         # How long a signed booking, reschedule or cancel link works.
         "BOOKING_LINK_DAYS": int(os.environ.get("DOORSTEP_BOOKING_LINK_DAYS", "60")),
         # A Fernet key (base64, 32 bytes) for reps' calendar passwords; empty derives one from the secret key.
@@ -142,6 +148,7 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
     config.update(override)
     config.update(site_address(config["SITE_URL"]))
     config["TRUSTED_PROXIES"] = _trusted_proxies(config["TRUSTED_PROXIES"])
+    config["EMBED_ORIGINS"] = embed_origins(config["EMBED_ORIGINS"])
 
     if not config["SECRET_KEY"]:
         if config["DOORSTEP_ENV"] == "production":
@@ -183,6 +190,21 @@ def local_secret_key(instance: Path) -> str:
     finally:
         aside.unlink()
     return path.read_text().strip()
+
+
+def embed_origins(given: str | Sequence[str]) -> tuple[str, ...]:
+    """``DOORSTEP_EMBED_ORIGINS`` as origins (scheme, host and port; separated by commas or spaces), each checked:
+    a path, a wildcard or a typo would otherwise widen or silently break who may frame the pages."""
+    names = given.replace(",", " ").split() if isinstance(given, str) else list(given)
+    origins: list[str] = []
+    for name in names:
+        parts = urlsplit(name)
+        if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/")
+                or parts.query or parts.fragment or parts.username or "*" in name):
+            raise ConfigError(f"DOORSTEP_EMBED_ORIGINS takes origins such as https://www.example.com, not {name!r}")
+        port = f":{parts.port}" if parts.port else ""
+        origins.append(f"{parts.scheme}://{parts.hostname}{port}")
+    return tuple(dict.fromkeys(origins))
 
 
 def site_address(site_url: str) -> dict[str, str]:

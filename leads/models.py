@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -157,6 +158,10 @@ class Lead(ScoredPoints, Base):
     # When the lead first became sales-ready, by whatever way: the funnel counts each person there once, and
     # sales may always open a lead that was once theirs, with its history.
     first_sales_ready_at: Mapped[dt.datetime | None] = mapped_column()
+    # The deal, once sales or the CRM closed it (won or lost): its amount, currency (ISO 4217) and closing day.
+    deal_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    deal_currency: Mapped[str] = mapped_column(sa.String(3), default="", server_default="")
+    deal_closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
 
     owner: Mapped[User | None] = relationship()
     submissions: Mapped[list[Submission]] = relationship(
@@ -407,6 +412,27 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     actor: Mapped[User | None] = relationship()
+
+
+class IntegrationToken(Base):
+    """A key another system (a CRM, n8n, Zapier, a site's own form) uses for the REST API, with its scopes.
+
+    Only a SHA-256 hash of the token is kept: it is shown once, when an admin makes it."""
+
+    __tablename__ = "integration_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    scopes: Mapped[list[Any]] = mapped_column(default=list)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The token's first characters, so that admins can tell which one a system holds.
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
+
+    created_by: Mapped[User | None] = relationship()
 
 
 class StaffPolicy(Base):

@@ -18,6 +18,9 @@ AWAITING_MEETING = (NEW, CONTACTED)
 # These take the lead out of the inbox: back to nurture, or into quarantine.
 LEAVING = (NOT_READY, SPAM)
 
+# A status event's "by" when an integration (the CRM, through the API) made the move for sales.
+INTEGRATION = "integration"
+
 LABELS = {
     NEW: "New",
     CONTACTED: "Contacted",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from leads import clock
 from leads.delivery.outbox import announce
 from leads.extensions import db
-from leads.inbox.statuses import LABELS, NOT_READY, NOT_READY_REASONS, SPAM, can_move
+from leads.inbox.statuses import INTEGRATION, LABELS, LOST, NOT_READY, NOT_READY_REASONS, SPAM, WON, can_move
 from leads.models import Assignment, Lead, LeadEvent, Meeting, User
 from leads.privacy import audit
 from leads.scoring.handover import THE_TEAM, assign, change_route
@@ -34,11 +35,50 @@ class BulkResult:
     meetings_kept: dict[int, Meeting] = field(default_factory=dict)
 
 
-def change_status(lead_id: int, target: str, actor_id: int, reason: str = "") -> Lead:
-    """Move one inbox lead to ``target``; "not ready" needs a reason code and sends the lead to nurture."""
+@dataclass(frozen=True)
+class Deal:
+    """How a deal closed, as sales or the CRM report it: won or lost, for how much, on which day."""
+
+    outcome: str
+    closed_on: dt.date
+    amount: Decimal | None = None
+    currency: str = ""
+
+
+def change_status(lead_id: int, target: str, actor_id: int | None, reason: str = "", by: str = "") -> Lead:
+    """Move one inbox lead to ``target``; "not ready" needs a reason code and sends the lead to nurture.
+
+    ``by`` names the integration that made the move when no person did (``actor_id`` None)."""
     lead = _inbox_lead(lead_id)
-    _move(lead, target, actor_id, reason, clock.now())
+    _move(lead, target, actor_id, reason, clock.now(), by)
     db.session.commit()
+    return lead
+
+
+def record_deal(lead_id: int, deal: Deal, actor_id: int | None, by: str = "") -> Lead:
+    """The lead's deal closed: the same move to won or lost as sales' own, with the amount and closing day kept.
+    Reporting the same outcome again changes nothing and commits nothing (a CRM retries its webhooks); another
+    one is refused."""
+    lead = db.session.get(Lead, lead_id)
+    if lead is not None and lead.status == deal.outcome:
+        return lead
+    lead = close_deal(lead_id, deal, actor_id, by)
+    db.session.commit()
+    return lead
+
+
+def close_deal(lead_id: int, deal: Deal, actor_id: int | None, by: str = "") -> Lead:
+    """``record_deal`` without the commit, for an import of many (each checked before anything changes)."""
+    if deal.outcome not in (WON, LOST):
+        raise WorkflowError("An outcome is won or lost.")
+    lead = db.session.get(Lead, lead_id)
+    if lead is not None and lead.status == deal.outcome:
+        return lead
+    lead = _inbox_lead(lead_id)
+    facts = {"closed_on": deal.closed_on.isoformat(), "currency": deal.currency,
+             "amount": None if deal.amount is None else str(deal.amount)}
+    _move(lead, deal.outcome, actor_id, "", clock.now(), by, facts)
+    lead.deal_amount, lead.deal_currency, lead.deal_closed_on = deal.amount, deal.currency, deal.closed_on
     return lead
 
 
@@ -136,12 +176,15 @@ def _inbox_lead(lead_id: int) -> Lead:
     return lead
 
 
-def _move(lead: Lead, target: str, actor_id: int, reason: str, now: dt.datetime) -> None:
+def _move(lead: Lead, target: str, actor_id: int | None, reason: str, now: dt.datetime, by: str = "",
+          facts: dict[str, Any] | None = None) -> None:
     if target not in LABELS:
         raise WorkflowError("Choose one of the statuses offered.")
     if not can_move(lead.status, target):
         raise WorkflowError(f"A lead marked {LABELS[lead.status].lower()} can't move to {LABELS[target].lower()}.")
-    data: dict[str, str] = {"from": lead.status, "to": target}
+    data: dict[str, Any] = {"from": lead.status, "to": target, **(facts or {})}
+    if by:  # an integration acting for sales (the CRM, say): it counts as sales' own move
+        data.update({"by": INTEGRATION, "integration": by})
     if target == NOT_READY:
         if reason not in NOT_READY_REASONS:
             raise WorkflowError("Choose why the lead is not ready; the reason helps tune the scoring.")

@@ -19,7 +19,9 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from leads import clock
+from leads.booking.meetings import can_book
 from leads.extensions import db, site_content
+from leads.models import Submission
 from leads.publishing.articles import ArticleIndex
 from leads.publishing.visits import Visit
 from leads.questionnaire import Question, Questionnaire, Step
@@ -27,7 +29,7 @@ from leads.questionnaire.drafts import Draft, add_to_context, close_draft, save_
 from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
 from leads.questionnaire.quality import quality_reasons
 from leads.questionnaire.submissions import Arrival, BurstRule, record_submission
-from leads.scoring.routing import submission_verdict
+from leads.scoring.routing import Route, submission_verdict
 from leads.scoring.score import EngagementEvent, Verdict, score
 from leads.studio.counts import count_start, count_step
 
@@ -359,3 +361,54 @@ def _neighbour(model: Questionnaire, current: Step, answers: Mapping[str, Any], 
     index = steps.index(current) + offset
     return steps[index] if 0 <= index < len(steps) else current
 
+
+NextStep = Literal["ready", "reading", "held", "other"]
+
+
+def next_step(submission: Submission) -> NextStep:
+    """What the result page offers, for where the lead stands now: "ready" (a conversation), "reading", "held"
+    (a person reads the answers first) or "other". Ready answers whose lead sales sent back get reading."""
+    lead = submission.lead
+    if submission.verdict == Verdict.HELD:
+        return "held"
+    if submission.verdict == Verdict.SALES_READY and (lead.route == Route.SALES_READY or can_book(lead)):
+        return "ready"
+    if submission.verdict in (Verdict.NURTURE, Verdict.WARMING) or (submission.verdict == Verdict.SALES_READY
+                                                                   and lead.route == Route.NURTURE):
+        return "reading"
+    return "other"
+
+
+# --- Headless: answers from another system's form, through the REST API ---------------------------------------
+
+
+class AnswersRefused(ValueError):
+    """Answers the questionnaire would not take, with each question's messages as the site shows them."""
+
+    def __init__(self, errors: Mapping[str, list[str]]) -> None:
+        super().__init__("Some answers need fixing.")
+        self.errors = dict(errors)
+
+
+def take_headless(model: Questionnaire, typed: Mapping[str, list[str]], visitor: Visitor,
+                  seconds_to_complete: float) -> int:
+    """Answers another system collected, all at once: checked by the same form as the site's steps, held by the
+    same quality and burst checks, then scored, routed and stored by ``record_submission`` as a site submission
+    is; the id of the stored submission. ``seconds_to_complete`` is the time from the other form's opening.
+    Raises AnswersRefused with the site's messages. The caller commits (with its audit entry)."""
+    form = questionnaire_form(model, typed)
+    if not form.check(model.visible_questions(form.answers)):
+        raise AnswersRefused({field.name: list(field.errors) for field in form if field.errors})
+    now = clock.now()
+    context: dict[str, Any] = {"seconds_to_complete": round(seconds_to_complete, 1)}
+    if visitor.tracking_declined:
+        context["tracking"] = f"off ({visitor.tracking_declined})"
+    else:
+        context.update({k: v for k, v in visitor.entry.items() if v})
+    arrival = Arrival(context, (), _client_key(visitor.address))
+    held_for = quality_reasons(form.answers, honeypot=bool(form.website.data), seconds_to_complete=seconds_to_complete,
+                               min_seconds=current_app.config["MIN_SECONDS_TO_COMPLETE"])
+    config = current_app.config
+    submission = record_submission(model, form.answers, arrival, held_for, now,
+                                   BurstRule(config["BURST_LIMIT"], config["BURST_MINUTES"]))
+    return submission.id

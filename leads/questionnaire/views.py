@@ -20,7 +20,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from leads import clock
-from leads.booking.meetings import can_book, conversation
+from leads.booking.meetings import conversation
 from leads.booking.picker import booking_context
 from leads.extensions import db, limiter, site_content
 from leads.models import Submission
@@ -33,6 +33,7 @@ from leads.questionnaire.answering import (
     Visitor,
     booking_step,
     first_page,
+    next_step,
     refill,
     take_booking,
     take_step,
@@ -40,8 +41,8 @@ from leads.questionnaire.answering import (
 from leads.questionnaire.drafts import DRAFT_LIFETIME, Draft, open_draft
 from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
 from leads.scoring.hand_raise import HandRaiseError, offers_hand_raise, raise_hand
-from leads.scoring.routing import Route
 from leads.scoring.score import Verdict
+from leads.web.embedding import arrival_referrer, cookie_options, host_page
 from leads.web.tracking import external_referrer, read_visit, tracking_declined, utm_from
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/questionnaire")
@@ -104,8 +105,10 @@ def _note_arrival() -> None:
     """Before a first answer: when the prospect started, and the campaign and referrer of the link that opened it."""
     session.setdefault("questionnaire_started", clock.now().isoformat())
     if not tracking_declined(request):
-        session["questionnaire_entry"] = {**utm_from(request.args),
-                                          "referrer": external_referrer(request.referrer, request.host)}
+        # Framed on a team's page, the prospect arrived on that page: its address, referrer and UTM tags.
+        session["questionnaire_entry"] = {**utm_from(request.args), "landing_page": host_page(),
+                                          "referrer": external_referrer(arrival_referrer(request.referrer),
+                                                                        request.host)}
 
 
 def _book_page(model: Questionnaire, form: QuestionnaireForm, draft: Draft | None, status: int = 200,
@@ -161,7 +164,7 @@ def result() -> Response | str:
     submission = db.session.get(Submission, submission_id) if isinstance(submission_id, int) else None
     if submission is None:
         return redirect(url_for("questionnaire.start"))
-    shown = _next_step(submission)
+    shown = next_step(submission)
     reading = []
     if shown == "reading":  # warming and nurture both get reading, never a promised call
         articles = site_content().fresh_articles().published(clock.now())
@@ -171,20 +174,6 @@ def result() -> Response | str:
     return render_template("questionnaire/result.html", submission=submission, next_step=shown, reading=reading,
                            talk_now=offers_hand_raise(submission), **held,
                            reply_hours=current_app.config["SALES_REPLY_HOURS"], **booking_context(submission))
-
-
-def _next_step(submission: Submission) -> str:
-    """What the result page offers, for where the lead stands now: "ready" (a conversation), "reading", "held"
-    (a person reads the answers first) or "other". Ready answers whose lead sales sent back get reading."""
-    lead = submission.lead
-    if submission.verdict == Verdict.HELD:
-        return "held"
-    if submission.verdict == Verdict.SALES_READY and (lead.route == Route.SALES_READY or can_book(lead)):
-        return "ready"
-    if submission.verdict in (Verdict.NURTURE, Verdict.WARMING) or (submission.verdict == Verdict.SALES_READY
-                                                                   and lead.route == Route.NURTURE):
-        return "reading"
-    return "other"
 
 
 def _asked_while_held(submission: Submission) -> dict[str, bool]:
@@ -240,7 +229,7 @@ def _show(model: Questionnaire, outcome: StepOutcome) -> Response:
         session["submission_id"] = outcome.submission_id
         session.pop("questionnaire_started", None)
         response = redirect(url_for("questionnaire.result"), 303)
-        response.delete_cookie(DRAFT_COOKIE)
+        response.delete_cookie(DRAFT_COOKIE, **cookie_options())
         return response
     if outcome.kind == "again" or draft is None:
         assert outcome.form is not None
@@ -292,7 +281,7 @@ def _alternatives(model: Questionnaire, current: Step) -> list[tuple[Alternative
 
 def _remember(response: Response, draft: Draft) -> Response:
     response.set_cookie(DRAFT_COOKIE, draft.token, max_age=int(DRAFT_LIFETIME.total_seconds()), httponly=True,
-                        samesite="Lax", secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+                        **cookie_options())
     return response
 
 

@@ -39,7 +39,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from leads.extensions import db, site_content
-from leads.inbox.statuses import CONTACTED, LOST, MEETING_SET, WON
+from leads.inbox.statuses import CONTACTED, INTEGRATION, LOST, MEETING_SET, WON
 from leads.models import (
     ArticleDay,
     CampaignDay,
@@ -263,8 +263,10 @@ def count_booking(lead: Lead, at: dt.datetime) -> None:
     count_stage(funnel.BOOKED, began or at, arrived, waited)
 
 
-# The status events that count: sales (a person, not a booking) moving a lead to a conversation; any win.
-_SALES_MOVE = (LeadEvent.kind == "status", LeadEvent.actor_id.is_not(None),
+# The status events that count: sales (a person, or the CRM for them; not a booking) moving a lead to a
+# conversation; any win.
+_SALES_MOVE = (LeadEvent.kind == "status",
+               sa.or_(LeadEvent.actor_id.is_not(None), LeadEvent.data["by"].as_string() == INTEGRATION),
                LeadEvent.data["to"].as_string().in_(SPOKEN_TO))
 _WON = (LeadEvent.kind == "status", LeadEvent.data["to"].as_string() == WON)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     Field,
     HiddenField,
@@ -92,3 +93,17 @@ class WhatIfAgainForm(FlaskForm):
 
 class RollbackForm(FlaskForm):
     """Publish an earlier version again: the button is all of it."""
+
+
+class OutcomesUploadForm(FlaskForm):
+    """A CRM's export of won and lost deals, to preview before anything is recorded."""
+
+    file = FileField("CSV file", validators=[FileRequired("Choose the CSV file to read.")],
+                     description="Columns: email, outcome (won or lost), amount, date (YYYY-MM-DD), and currency if "
+                                 "you like. At most 2,000 rows.")
+
+
+class OutcomesImportForm(FlaskForm):
+    """The previewed file, posted back as it was read, to record."""
+
+    csv = HiddenField(validators=[validators.InputRequired(), validators.Length(max=250_000)])

@@ -20,6 +20,8 @@ from leads.studio.charts import bar_chart, column_chart
 from leads.studio.counts import team_day
 from leads.studio.forms import (
     ModelDraftForm,
+    OutcomesImportForm,
+    OutcomesUploadForm,
     PublishForm,
     RollbackForm,
     StudioLeadsForm,
@@ -37,6 +39,7 @@ from leads.studio.funnel import (
     funnel_stages,
     period_for,
 )
+from leads.studio.outcomes import import_outcomes, preview_outcomes
 from leads.studio.reports import (
     FunnelFilters,
     Table,
@@ -284,3 +287,37 @@ def _csv(name: str, data: Table, period: Period | None) -> Response:
     days = f"-{period.start:%Y%m%d}-{period.end:%Y%m%d}" if period else f"-{dt.date.today():%Y%m%d}"
     return Response(csv_lines(*data), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}{days}.csv"'})
+
+
+# --- won and lost deals from a CRM's CSV export ------------------------------------------------------------
+
+
+@bp.get("/outcomes")
+def outcomes() -> str:
+    return render_template("studio/outcomes.html", form=OutcomesUploadForm(formdata=None))
+
+
+@bp.post("/outcomes")
+def outcomes_preview() -> ResponseReturnValue:
+    """The file read against the leads; nothing is recorded until the preview is confirmed."""
+    form = OutcomesUploadForm()
+    if form.validate_on_submit():
+        try:
+            text = form.file.data.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.file.errors = ["Save the file as CSV in UTF-8 (your spreadsheet offers it) and choose it again."]
+        else:
+            confirm = OutcomesImportForm(formdata=None, data={"csv": text})
+            return render_template("studio/outcomes.html", form=form, preview=preview_outcomes(text),
+                                   confirm=confirm)
+    return render_template("studio/outcomes.html", form=form), 400
+
+
+@bp.post("/outcomes/import")
+def outcomes_import() -> ResponseReturnValue:
+    form = OutcomesImportForm()
+    if not form.validate_on_submit():
+        flash("That preview could not be read back; choose the file again.", "error")
+        return redirect(url_for("studio.outcomes"), code=303)
+    done = import_outcomes(form.csv.data or "", current_user.id)
+    return render_template("studio/outcomes.html", form=OutcomesUploadForm(formdata=None), done=done)

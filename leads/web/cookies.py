@@ -35,6 +35,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, Se
 from itsdangerous import BadSignature
 
 from leads.web.caching import FILE_ENDPOINTS
+from leads.web.embedding import framed
 
 
 class LoadedSession(SecureCookieSession):
@@ -53,6 +54,16 @@ class SessionCookies(SecureCookieSessionInterface):
         if isinstance(session, LoadedSession) and session:  # read from a valid cookie
             session.cookie = request.cookies.get(self.get_cookie_name(app), "")
         return session
+
+    # In a frame on an allowed site the session (and its CSRF secret) lives in a partitioned cookie (embedding.py).
+    def get_cookie_samesite(self, app: Flask) -> str | None:
+        return "None" if framed() else super().get_cookie_samesite(app)
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return True if framed() else super().get_cookie_secure(app)
+
+    def get_cookie_partitioned(self, app: Flask) -> bool:
+        return True if framed() else super().get_cookie_partitioned(app)
 
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
         if session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]:

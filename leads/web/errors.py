@@ -1,12 +1,15 @@
-"""Friendly error pages: a clear message and a 4xx, never a stack trace."""
+"""Friendly error pages, and problem details for the API: a clear message and a 4xx, never a stack trace."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
 
 from leads.questionnaire import ModelError
 
@@ -25,6 +28,8 @@ MESSAGES = {
 UPDATING = ("The questionnaire is being updated",
             "Please come back in a few minutes. Answers you saved for later are kept.")
 UPDATING_RETRY_SECONDS = 300
+# Under this path the REST API answers every error as RFC 9457 problem details, not as a page.
+API_PREFIX = "/api/"
 
 
 def register(app: Flask) -> None:
@@ -36,6 +41,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(ModelError)
     def questionnaire_updating(error: ModelError):  # type: ignore[no-untyped-def]
         # The problems are in the log (once, when the file was read) and on the studio page.
+        if request.path.startswith(API_PREFIX):
+            return problem(503, *UPDATING, headers={"Retry-After": str(UPDATING_RETRY_SECONDS)})
         return updating_page()
 
     @app.errorhandler(HTTPException)
@@ -44,6 +51,11 @@ def register(app: Flask) -> None:
         if isinstance(error, InternalServerError) and isinstance(error.original_exception, ModelError):
             return updating_page()
         code = error.code or 500
+        if request.path.startswith(API_PREFIX):
+            api_response = problem(code, error.name, error.description or "", headers=dict(error.get_headers()))
+            if code == 429:
+                api_response.headers["Retry-After"] = "60"
+            return api_response
         title, detail = MESSAGES.get(code, (error.name, error.description or ""))
         response = error_page(code, title, detail)
         if code == 429:
@@ -53,6 +65,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]
         log.exception("Unhandled error on %s %s", request.method, request.path)
+        if request.path.startswith(API_PREFIX):
+            return problem(500, MESSAGES[500][0], MESSAGES[500][1])
         return error_page(500, *MESSAGES[500])
 
 
@@ -72,3 +86,15 @@ def error_page(code: int, title: str, detail: str) -> tuple[str, int, dict[str, 
         articles = site_content().fresh_articles().published(now())[:3]
     return render_template("errors/error.html", code=code, title=title, detail=detail, articles=articles), code, {}
 
+
+
+def problem(status: int, title: str, detail: str = "", errors: Sequence[Mapping[str, Any]] = (),
+            headers: Mapping[str, str] | None = None) -> Response:
+    """An RFC 9457 problem details response: what went wrong, and for a bad request each field to fix."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "errors": list(errors)}
+    response = current_app.response_class(current_app.json.dumps(body), status=status,
+                                          mimetype="application/problem+json")
+    for name, value in (headers or {}).items():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response

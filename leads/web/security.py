@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
+from leads.web.embedding import embeddable
+
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
@@ -37,10 +39,20 @@ def register(app: Flask) -> None:
     if app.config["DOORSTEP_ENV"] == "production":
         fixed.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
     names = frozenset(name.lower() for name, _ in fixed)
+    origins = app.config["EMBED_ORIGINS"]
+    # The pages other sites may frame: only the allowed origins, and no X-Frame-Options, which cannot list them
+    # (browsers that read frame-ancestors ignore it anyway).
+    framable = [(name, value) for name, value in fixed if name != "X-Frame-Options"]
+    framable = [(name, value.replace("frame-ancestors 'none'", f"frame-ancestors 'self' {' '.join(origins)}"))
+                if name == "Content-Security-Policy" else (name, value) for name, value in framable]
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         headers = response.headers
+        if embeddable():
+            for name, value in framable:
+                headers.setdefault(name, value)
+            return response
         if any(name.lower() in names for name, _ in headers):
             for name, value in fixed:  # a view that set one of these keeps its own value
                 headers.setdefault(name, value)

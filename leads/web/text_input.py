@@ -18,3 +18,8 @@ _UNWANTED = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef{_NONC
 def clean_text(value: str) -> str:
     """``value`` without the characters the rule removes; unchanged when it has none."""
     return _UNWANTED.sub("", value)
+
+
+def holds_unwanted(value: str) -> bool:
+    """Whether ``value`` holds a character the rule removes."""
+    return _UNWANTED.search(value) is not None

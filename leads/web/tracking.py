@@ -24,6 +24,7 @@ from leads.publishing.visits import Visit
 from leads.studio import counts as studio_counts
 from leads.studio.counts import Arrived
 from leads.web.caching import signed_in
+from leads.web.embedding import arrival_referrer, cookie_options
 from leads.web.text_input import clean_text
 
 COOKIE = "doorstep_visit"
@@ -77,16 +78,14 @@ def external_referrer(referrer: str | None, host: str) -> str:
 
 
 def remember(response: Response, visit: Visit) -> Response:
-    response.set_cookie(
-        COOKIE, _serializer().dumps(visit.to_cookie()), max_age=COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
-        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
-    )
+    response.set_cookie(COOKIE, _serializer().dumps(visit.to_cookie()), max_age=COOKIE_DAYS * 86400, httponly=True,
+                        **cookie_options())
     return response
 
 
 def forget(response: Response) -> Response:
     if COOKIE in request.cookies:
-        response.delete_cookie(COOKIE)
+        response.delete_cookie(COOKIE, **cookie_options())
     return response
 
 
@@ -119,6 +118,7 @@ def register(app: Flask) -> None:
             return forget(response)
         if response.status_code != 200:
             return response
+        # Framed on a team's page, the arrival is that page's (the embed passes its referrer and UTM tags).
         visit = read_visit(request).after(clock.now(), utm=utm_from(request.args),
-                                          referrer=external_referrer(request.referrer, request.host))
+                                          referrer=external_referrer(arrival_referrer(request.referrer), request.host))
         return remember(response, visit)

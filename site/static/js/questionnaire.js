@@ -1,4 +1,4 @@
-// Progressive enhancement for the questionnaire: a Copy button for the continue-later link.
+// Progressive enhancement: a Copy button for the continue-later link (and the studio's embed snippets).
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
@@ -10,8 +10,9 @@
       button.addEventListener("click", function (event) {
         var field = document.querySelector(event.currentTarget.getAttribute("data-copy"));
         var status = document.querySelector(".copy-status");
+        var copied = event.currentTarget.getAttribute("data-copied") || "Link copied.";
         navigator.clipboard.writeText(field.value).then(function () {
-          if (status) { status.textContent = "Link copied."; }
+          if (status) { status.textContent = copied; }
         }, function () {
           field.select();
           if (status) { status.textContent = "Select the link and copy it."; }
