@@ -13,10 +13,11 @@ pytestmark = pytest.mark.browser
 
 PUBLIC_PAGES = ["/", "/articles/qualifying-by-the-gap", "/articles/scoring-readiness-with-rules", "/articles/",
                 "/tags/discovery", "/stages/awareness", "/search?q=discovery", "/search?q=zzzz-nothing",
-                "/no-such-page", "/login", "/questionnaire", "/privacy", "/privacy/your-data"]
+                "/no-such-page", "/login", "/questionnaire", "/privacy", "/privacy/your-data", "/api/v1/"]
 TEAM_PAGES = {"admin": ["/inbox", "/inbox/leads/{lead}", "/admin/users", "/studio", "/admin/endpoints",
                         "/admin/deliveries", "/admin/mailbox", "/inbox/alerts", "/admin/privacy/leads/{lead}",
-                        "/admin/audit", "/account"], "marketer": ["/studio"]}
+                        "/admin/audit", "/admin/integrations", "/account"],
+              "marketer": ["/studio", "/studio/outcomes", "/studio/embed"]}
 RESULTS = {"sales_ready": "Revenue leader with a deadline", "nurture": "Early researcher",
            "disqualified": "Student writing a thesis"}
 

@@ -22,11 +22,11 @@ RESULTS = {"sales_ready": READY, "nurture": "Early researcher", "disqualified": 
 ARTICLES = sorted(f"/articles/{path.stem}" for path in (CONTENT_DIR / "articles").glob("*.md"))
 PUBLIC_PAGES = ["/", "/articles/", *ARTICLES, "/tags/discovery", "/stages/awareness", "/search?q=discovery",
                 "/search?q=zzzz-nothing", "/login", "/no-such-page", "/questionnaire", "/privacy",
-                "/privacy/your-data"]
+                "/privacy/your-data", "/api/v1/"]
 STAFF_PAGES = {"sales": ["/inbox", "/inbox/leads/{lead}", "/account"],
                "admin": ["/inbox", "/inbox/leads/{lead}", "/admin/users", "/admin/privacy/leads/{lead}",
-                         "/admin/audit"],
-               "marketer": ["/studio"]}
+                         "/admin/audit", "/admin/integrations"],
+               "marketer": ["/studio", "/studio/outcomes", "/studio/embed", "/studio/calibration"]}
 CODE_ARTICLE = "/articles/scoring-readiness-with-rules"
 
 
