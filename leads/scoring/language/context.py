@@ -112,7 +112,9 @@ DEFAULT_TRIGGERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "de": ("nicht nur", "wenn möglich", "würden gern", "würden gerne", "hätten gern", "hätten gerne"),
         "fr": ("non seulement", "pas seulement", "pas uniquement", "sans cesse", "sans doute", "avant la", "avant le",
                "avant l", "avant de", "avant que", "avant fin", "avant d", "si possible", "voudrions", "aimerions",
-               "souhaiterions"),
+               "souhaiterions",
+               # After "être", "si" is "so" ("c'est si urgent"), never "if".
+               "est si", "sont si", "était si", "étaient si", "devient si"),
         # "once" is eleven in Spanish, never the English trigger that English lists apply to every text.
         "es": ("no solo", "no sólo", "sin duda", "antes de", "antes del", "antes que", "si es posible", "nos gustaría",
                "querríamos", "once"),
