@@ -207,6 +207,16 @@ def score(
     )
 
 
+def _within(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
+    """Whether the stems ``part`` all stand in ``whole``, in their order ("lose renewal" in "lose the renewal")."""
+    rest = iter(whole)
+    return all(stem in rest for stem in part)
+
+
+def _overlaps(match: PhraseMatch, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(first <= match.last_word and match.first_word <= last for first, last in spans)
+
+
 def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
                    visible: Sequence[Question]) -> list[ReceiptItem]:
     """Points for the prospect's own words: each phrase counts once, where it first occurs, and words another
@@ -215,7 +225,9 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
     items: list[ReceiptItem] = []
     earned = [0] * len(model.lexicon)
     counted: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (group, question) -> (first, last word) counted
+    voided: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (group, question) -> (first, last word) voided
     phrases_seen: set[tuple[int, tuple[str, ...], bool]] = set()
+    affirmed: dict[int, list[tuple[str, ...]]] = {}  # group -> the stems of each phrase it counted
     more: dict[int, int] = {}  # group -> phrases heard past its cap, beyond the one listed
     cap_line: dict[int, int] = {}  # group -> where its "(cap reached)" line stands in items
     for q in visible:
@@ -226,21 +238,29 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
             group_at = match.spec.group
             group = model.lexicon[group_at]
             key = (group_at, match.stems, match.context is not None)
+            voided_spans = voided.setdefault((group_at, q.id), [])
             spans = counted.setdefault((group_at, q.id), [])
-            if key in phrases_seen or any(first <= match.last_word and match.first_word <= last
-                                          for first, last in spans):
-                continue
             # A phrase counts once where it is affirmed, and is shown once where it is negated, hypothetical, in
-            # the past, asked or hedged; the words such a phrase covers count for no other phrase of its group
-            # ("budget hasn't been approved").
+            # the past, asked or hedged; the words a voided phrase covers count for no other phrase of its group
+            # ("budget hasn't been approved"). Affirmed phrases are told apart by their words, not where they
+            # stand: one that says again part of another of its group ("hard deadline … deadline") counts once, so
+            # that which occurrence is read first never changes the points.
+            if key in phrases_seen or _overlaps(match, voided_spans):
+                continue
+            if match.context is not None and _overlaps(match, spans):
+                continue
+            if match.context is None and any(_within(match.stems, other) or _within(other, match.stems)
+                                             for other in affirmed.get(group_at, ())):
+                continue
             phrases_seen.add(key)
-            spans.append((match.first_word, match.last_word))
+            (voided_spans if match.context is not None else spans).append((match.first_word, match.last_word))
             if match.context is not None:
                 excerpt, mark = _excerpt(text, (min(match.cue_start, match.start), max(match.cue_end, match.end)))
                 items.append(ReceiptItem(f"lexicon:{group.id}", f"{match.context}: {group.label}{_typos(match)}",
                                          group.dimension, excerpt, 0, q.id, (match.start, match.end), mark,
                                          str(match.context)))
                 continue
+            affirmed.setdefault(group_at, []).append(match.stems)
             points = min(group.points, group.cap - earned[group_at])
             earned[group_at] += points
             if not points:

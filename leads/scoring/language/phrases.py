@@ -189,8 +189,9 @@ def _match(text: str, spans: Sequence[tuple[int, int]], compiled: _Compiled, pos
     # or one whose scope reaches them, sets the context; a trigger that is one of the phrase's words does not.
     for p in range(first, last + 1) if marks else ():
         mark = marks.get(p)
-        # A negation cue among the phrase's own words is the phrase ("never call back", "nobody can tell").
-        if mark is not None and not (mark[0] is Context.NEGATED and mark[1] in positions):
+        # A trigger that shares a word with the phrase is the phrase ("never call back", "nobody can tell"; "back"
+        # of "call back in a week" is no past "back in").
+        if mark is not None and not any(mark[1] <= q < mark[2] for q in positions):
             context, cue_first, cue_last = mark
             cue_start, cue_end = spans[cue_first][0], spans[cue_last - 1][1]
             return PhraseMatch(spec, start, end, first, last, context, text[cue_start:cue_end], cue_start, cue_end,
