@@ -207,6 +207,17 @@ def score(
     )
 
 
+def _said_again(stems: tuple[str, ...], counted: Sequence[tuple[tuple[str, ...], frozenset[str]]]) -> bool:
+    """Whether a phrase's stems stand inside one already counted, or hold one (the sets rule most out at once)."""
+    if not counted:
+        return False
+    mine = frozenset(stems)
+    for other, theirs in counted:
+        if mine <= theirs and _within(stems, other) or theirs <= mine and _within(other, stems):
+            return True
+    return False
+
+
 def _within(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
     """Whether the stems ``part`` all stand in ``whole``, in their order ("lose renewal" in "lose the renewal")."""
     rest = iter(whole)
@@ -227,7 +238,7 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
     counted: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (group, question) -> (first, last word) counted
     voided: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (group, question) -> (first, last word) voided
     phrases_seen: set[tuple[int, tuple[str, ...], bool]] = set()
-    affirmed: dict[int, list[tuple[str, ...]]] = {}  # group -> the stems of each phrase it counted
+    affirmed: dict[int, list[tuple[tuple[str, ...], frozenset[str]]]] = {}  # group -> each counted phrase's stems
     more: dict[int, int] = {}  # group -> phrases heard past its cap, beyond the one listed
     cap_line: dict[int, int] = {}  # group -> where its "(cap reached)" line stands in items
     for q in visible:
@@ -249,8 +260,7 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
                 continue
             if match.context is not None and _overlaps(match, spans):
                 continue
-            if match.context is None and any(_within(match.stems, other) or _within(other, match.stems)
-                                             for other in affirmed.get(group_at, ())):
+            if match.context is None and _said_again(match.stems, affirmed.get(group_at, ())):
                 continue
             phrases_seen.add(key)
             (voided_spans if match.context is not None else spans).append((match.first_word, match.last_word))
@@ -260,7 +270,7 @@ def _lexicon_items(answers: Mapping[str, Any], model: Questionnaire,
                                          group.dimension, excerpt, 0, q.id, (match.start, match.end), mark,
                                          str(match.context)))
                 continue
-            affirmed.setdefault(group_at, []).append(match.stems)
+            affirmed.setdefault(group_at, []).append((match.stems, frozenset(match.stems)))
             points = min(group.points, group.cap - earned[group_at])
             earned[group_at] += points
             if not points:
