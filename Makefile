@@ -10,7 +10,7 @@ export DOORSTEP_ENV ?= development
 # 5101), unless DOORSTEP_SITE_URL is set. The server and the outbox worker read it alike.
 run demo migrate check: export DOORSTEP_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-fast lint install install-test migrate demo check bench clean code-css
+.PHONY: run test test-fast lint install install-test translations migrate demo check bench clean code-css
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,20 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+# The translations (leads/translations/<lang>/LC_MESSAGES/messages.po) are compiled when they change.
+CATALOGS := $(wildcard leads/translations/*/LC_MESSAGES/messages.po)
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+install: $(VENV)/.installed $(CATALOGS:.po=.mo)
+install-test: $(VENV)/.installed-test $(CATALOGS:.po=.mo)
+
+# After changing words in code or templates: gather them into the template catalog and every language's
+# catalog, where translators find the new ones empty (and changed ones marked fuzzy).
+translations: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output --omit-header -o leads/translations/messages.pot .
+	$(BIN)/pybabel -q update -i leads/translations/messages.pot -d leads/translations --no-location --ignore-obsolete
+	$(MAKE) install
 
 migrate: install
 	$(BIN)/doorstep db upgrade

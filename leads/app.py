@@ -41,6 +41,7 @@ from leads.web import (
     embedding,
     errors,
     filters,
+    locale,
     page_cache,
     security,
     tracking,
@@ -56,6 +57,9 @@ studio.bp.register_blueprint(embeds.studio_bp)
 for child in (accounts.team_bp, delivery.bp, privacy.admin_bp, inbox.admin_bp, api.admin_bp):
     admin_bp.register_blueprint(child)
 PUBLIC = (publishing.bp, questionnaire.bp, booking.bp, nurture.bp, privacy.bp, accounts.bp, embeds.bp)
+# The public pages a prospect reads in their language, each also under /de/, /fr/, ... (leads.web.locale);
+# the sign-in and the embed's script are one page each.
+SPOKEN = (publishing.bp, questionnaire.bp, booking.bp, nurture.bp, privacy.bp)
 # Other systems: the REST API, authenticated by integration tokens (leads/api).
 MACHINES = (api.bp,)
 AUDIENCES = (inbox.bp, studio.bp, admin_bp, accounts.account_bp)
@@ -107,6 +111,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in (*PUBLIC, *AUDIENCES, *MACHINES):
         app.register_blueprint(blueprint)
+    locale.register(app, SPOKEN)
     for sender in SENDERS:
         sender.register(app)
     errors.register(app)

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
+from leads.languages import CODES as SHIPPED_LANGUAGES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # What marketers write, unless DOORSTEP_CONTENT_DIR says otherwise (the app and `doorstep content` read it alike).
 CONTENT_DIR = PROJECT_ROOT / "content"
@@ -54,6 +56,9 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         # How many proxies (nginx, a load balancer) stand in front and set X-Forwarded-For/-Proto/-Host: the app
         # believes only the entries those proxies appended, so a client cannot forge its address. 0: no proxy.
         "TRUSTED_PROXIES": os.environ.get("DOORSTEP_TRUSTED_PROXIES", "0"),
+        # The language of the site's bare URLs (every other shipped one is under /de/, /fr/, ...): a code of
+        # leads.languages.SHIPPED.
+        "DEFAULT_LANGUAGE": os.environ.get("DOORSTEP_DEFAULT_LANGUAGE", "en"),
         "SALES_REPLY_HOURS": int(os.environ.get("DOORSTEP_SALES_REPLY_HOURS", "24")),
         # How long browsers and CDNs may reuse a public page before asking again (with its ETag).
         "PUBLIC_CACHE_SECONDS": int(os.environ.get("DOORSTEP_PUBLIC_CACHE_SECONDS", "60")),
@@ -149,6 +154,9 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
     config.update(site_address(config["SITE_URL"]))
     config["TRUSTED_PROXIES"] = _trusted_proxies(config["TRUSTED_PROXIES"])
     config["EMBED_ORIGINS"] = embed_origins(config["EMBED_ORIGINS"])
+    if config["DEFAULT_LANGUAGE"] not in SHIPPED_LANGUAGES:
+        raise ConfigError(f"DOORSTEP_DEFAULT_LANGUAGE takes one of {', '.join(SHIPPED_LANGUAGES)},"
+                          f" not {config['DEFAULT_LANGUAGE']!r}")
 
     if not config["SECRET_KEY"]:
         if config["DOORSTEP_ENV"] == "production":

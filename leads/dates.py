@@ -26,12 +26,14 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from babel import dates as cldr
 from flask import current_app, g, has_request_context
+from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
-# The site's languages, each with the CLDR locale whose formats it reads. English is written in British style
-# (day before month, a 24-hour clock), as the site's copy is; issue 24 adds German, French and Spanish here.
-LANGUAGES = {"en": "en_GB"}
-DEFAULT_LANGUAGE = "en"
+from leads import languages
+
+# The site's languages, each with the CLDR locale whose formats it reads (``leads.languages``).
+LANGUAGES = {code: languages.locale_of(code) for code in languages.CODES}
+DEFAULT_LANGUAGE = languages.FALLBACK
 STYLES = ("date", "datetime", "meeting", "day")
 ZONES = frozenset(available_timezones())
 
@@ -104,16 +106,25 @@ def reader() -> Reader:
     if isinstance(chosen, Reader):
         return chosen
     if has_request_context() and current_user.is_authenticated:
-        return Reader(zone_of(current_user))
-    return Reader(team_zone())
+        return Reader(zone_of(current_user), spoken_language())
+    return Reader(team_zone(), spoken_language())
+
+
+def spoken_language() -> str:
+    """The language of the page or mail being drawn (Flask-Babel's, which ``leads.web.locale`` selects)."""
+    locale = get_locale()
+    language = locale.language if locale is not None else ""
+    return language if languages.is_shipped(language) else str(current_app.config["DEFAULT_LANGUAGE"])
 
 
 @contextmanager
 def reading_as(who: Reader) -> Iterator[Reader]:
-    """Draw pages or mails for ``who`` inside the block; the reader before it is back afterwards."""
+    """Draw pages or mails for ``who`` inside the block, in their language (its words through Flask-Babel, its
+    links through ``leads.web.locale``); the reader before it is back afterwards."""
     before = g.get("doorstep_reader")
     g.doorstep_reader = who
     try:
-        yield who
+        with force_locale(who.language):
+            yield who
     finally:
         g.doorstep_reader = before

@@ -90,6 +90,9 @@ class User(Base):
     # The IANA zone they read every time in (pages and mails) and, for a rep, work their hours in; "" until they
     # choose one: the team's working zone (leads.dates.zone_of).
     timezone: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    # The language their pages and mails are in (a code of ``leads.languages.SHIPPED``); "" until they choose
+    # one: their browser's, else the site's default.
+    language: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")
 
     __table_args__ = (sa.CheckConstraint(f"role IN {ROLES!r}", name="role"),)
 
@@ -162,6 +165,9 @@ class Lead(ScoredPoints, Base):
     deal_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
     deal_currency: Mapped[str] = mapped_column(sa.String(3), default="", server_default="")
     deal_closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # The language the prospect last answered in, as they saw the questionnaire: every mail, reminder and page
+    # sent to them afterwards speaks it.
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
 
     owner: Mapped[User | None] = relationship()
     submissions: Mapped[list[Submission]] = relationship(
@@ -188,6 +194,8 @@ class Lead(ScoredPoints, Base):
         sa.Index("ix_leads_route_source_score_id", "route", "source", "score", "id"),
         sa.Index("ix_leads_route_landing_routed_at_id", "route", "landing_article", "routed_at", "id"),
         sa.Index("ix_leads_route_landing_score_id", "route", "landing_article", "score", "id"),
+        sa.Index("ix_leads_route_language_routed_at_id", "route", "language", "routed_at", "id"),
+        sa.Index("ix_leads_route_language_score_id", "route", "language", "score", "id"),
         # The inbox's "no longer in the inbox" view: leads once handed to sales, newest first.
         sa.Index("ix_leads_handed_over_routed_at_id", "routed_at", "id",
                  postgresql_where=sa.text("first_sales_ready_at IS NOT NULL"),
@@ -217,6 +225,9 @@ class Submission(ScoredPoints, Base):
     quarantine_reasons: Mapped[list[Any]] = mapped_column(default=list)
     # A keyed hash of the sender's address, never the address itself: enough to count bursts.
     client_key: Mapped[str] = mapped_column(sa.String(32), default="")
+    # The language of the questionnaire the prospect saw (not the one their free text was written in, which
+    # scoring detects for itself).
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
 
     lead: Mapped[Lead] = relationship(back_populates="submissions")
 
@@ -660,6 +671,8 @@ class Consent(Base):
     submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id", ondelete="SET NULL"))
     wording: Mapped[str] = mapped_column(sa.Text)
     wording_hash: Mapped[str] = mapped_column(sa.String(64))
+    # The language the wording was shown in.
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     address_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
     given_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     source: Mapped[str] = mapped_column(sa.String(60))

@@ -10,7 +10,8 @@ the bare Flask baseline with this cache, under half of it without). The contract
   ``Set-Cookie``. Status, headers and body are kept exactly as Flask sent them, after every hook.
 - **Served:** to a GET or HEAD for the same path and query that carries neither cookie, while
   the page's ETag is still the current edition: the page, or a 304 when the request's ETag or
-  date matches. Everything else goes to Flask.
+  date matches. Everything else goes to Flask, and so does a bare URL asked by a visitor who
+  would rather read another language (``locale.may_move``): Flask sends them to it.
 - **Dropped:** once the edition moves on (an article file changed, a scheduled article went
   live), when next asked for; past ``PAGE_CACHE_SIZE`` pages, the least recently kept go first.
 
@@ -37,6 +38,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.http import is_resource_modified, parse_cookie, parse_date
 
 from leads.web.caching import current_edition
+from leads.web.locale import may_move
 
 PAGE_CACHE_SIZE = 512
 EXTENSION_KEY = "doorstep.page_cache"
@@ -72,6 +74,7 @@ class PageCache:
         self.size = size
         self.personal_cookies = (app.config["SESSION_COOKIE_NAME"],
                                  app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME))
+        self.default_language = str(app.config["DEFAULT_LANGUAGE"])
         self._pages: OrderedDict[str, CachedPage] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -95,7 +98,7 @@ class PageCache:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
-        if method not in ("GET", "HEAD") or self.personal(environ):
+        if method not in ("GET", "HEAD") or self.personal(environ) or may_move(environ, self.default_language):
             return self.wsgi_app(environ, start_response)
         query = environ.get("QUERY_STRING", "")
         key = environ.get("PATH_INFO", "") + ("?" + query if query else "")

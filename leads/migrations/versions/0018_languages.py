@@ -1,0 +1,37 @@
+"""Languages: the one a team member reads in, the one a prospect saw (per submission, per lead, per consent)
+
+Everything stored before this revision was shown in English, the only language Doorstep spoke, so existing
+submissions, leads and consents are 'en'; a team member's language starts unset ('': their browser's).
+
+Revision ID: 0018
+Revises: 0017
+Create Date: 2026-12-07 04:00:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0018'
+down_revision = '0017'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('users') as batch:
+        batch.add_column(sa.Column('language', sa.String(length=8), server_default='', nullable=False))
+    for table in ('leads', 'submissions', 'consents'):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column('language', sa.String(length=8), server_default='en', nullable=False))
+    op.create_index('ix_leads_route_language_routed_at_id', 'leads', ['route', 'language', 'routed_at', 'id'])
+    op.create_index('ix_leads_route_language_score_id', 'leads', ['route', 'language', 'score', 'id'])
+
+
+def downgrade() -> None:
+    op.drop_index('ix_leads_route_language_score_id', table_name='leads')
+    op.drop_index('ix_leads_route_language_routed_at_id', table_name='leads')
+    for table in ('consents', 'submissions', 'leads', 'users'):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column('language')
