@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.fixtures.caldav",
     "tests.fixtures.measured",
     "tests.fixtures.api",
+    "tests.fixtures.languages",
 ]
 
 # A test that uses one of these fixtures is of that slow family, and must say so: else the fast run would start it.
