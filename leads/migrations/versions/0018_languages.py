@@ -19,12 +19,12 @@ branch_labels = None
 depends_on = None
 
 
+# Not in batch: SQLite adds and (3.35 and later) drops a column in place, where a batch would rebuild tables that
+# other rows refer to.
 def upgrade() -> None:
-    with op.batch_alter_table('users') as batch:
-        batch.add_column(sa.Column('language', sa.String(length=8), server_default='', nullable=False))
+    op.add_column('users', sa.Column('language', sa.String(length=8), server_default='', nullable=False))
     for table in ('leads', 'submissions', 'consents'):
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column('language', sa.String(length=8), server_default='en', nullable=False))
+        op.add_column(table, sa.Column('language', sa.String(length=8), server_default='en', nullable=False))
     op.create_index('ix_leads_route_language_routed_at_id', 'leads', ['route', 'language', 'routed_at', 'id'])
     op.create_index('ix_leads_route_language_score_id', 'leads', ['route', 'language', 'score', 'id'])
 
@@ -33,5 +33,4 @@ def downgrade() -> None:
     op.drop_index('ix_leads_route_language_score_id', table_name='leads')
     op.drop_index('ix_leads_route_language_routed_at_id', table_name='leads')
     for table in ('consents', 'submissions', 'leads', 'users'):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column('language')
+        op.drop_column(table, 'language')
