@@ -18,10 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import shutil
-import subprocess
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -47,6 +44,7 @@ from leads.scoring.routing import Route
 from leads.web.text_input import clean_text
 from tests.fixtures.app import REQUIRE_BROWSER, ROOT
 from tests.fixtures.factories import walk_questionnaire
+from tests.fixtures.page_checks import nu_html_errors
 
 pytestmark = pytest.mark.naughty
 
@@ -296,35 +294,6 @@ def test_every_naughty_string_walks_through_with_no_server_error_and_comes_back_
     assert len(export) == len(ready) > len(walks) * 0.9, "nearly every walk should reach the inbox"
     assert receiver.refused == []
     assert mismatches == [], "\n".join(mismatches[:40])
-
-
-@pytest.fixture(scope="session")
-def vnu_jar() -> Path:
-    """The Nu Html Checker, found at run time: a dev tool, not part of the project.
-
-    .ci/run installs it with npm (vnu-jar, without its Java download) and Debian's Java, and passes
-    its path in DOORSTEP_VNU_JAR.
-    """
-    jar = os.environ.get("DOORSTEP_VNU_JAR", "")
-    if jar and Path(jar).is_file() and shutil.which("java"):
-        return Path(jar)
-    message = ("Nu Html Checker not found: set DOORSTEP_VNU_JAR to vnu.jar (npm install --ignore-scripts "
-               "vnu-jar) and install java (apt-get install default-jre-headless)")
-    if REQUIRE_BROWSER:
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
-def nu_html_errors(jar: Path, pages: dict[str, str], folder: Path) -> list[str]:
-    """The Nu Html Checker's errors on each page, saved as a file named after it."""
-    files = []
-    for name, html in pages.items():
-        files.append(folder / (re.sub(r"\W+", "-", name).strip("-") + ".html"))
-        files[-1].write_text(html, encoding="utf-8")
-    run = subprocess.run(["java", "-jar", str(jar), "--format", "json", "--stdout", "--exit-zero-always",
-                          *map(str, files)], capture_output=True, text=True, check=True, timeout=600)
-    return [f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m['message']} [{m.get('extract', '')!r}]"
-            for m in json.loads(run.stdout)["messages"] if m["type"] in ("error", "non-document-error")]
 
 
 def buckets(strings: list[str], count: int) -> list[list[str]]:
