@@ -26,6 +26,7 @@ from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Request, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from leads.web.text_input import clean_text
@@ -65,9 +66,9 @@ def _utf8(encoded: bytes) -> bool:
     return True
 
 
-UNREADABLE = "Your browser sent characters we couldn't read. Please check your answers and send them again."
-UNREADABLE_LINK = ("The address of this page holds characters we couldn't read. Please check the link, or go to "
-                   "the page without what follows its “?”.")
+UNREADABLE = _l("Your browser sent characters we couldn't read. Please check your answers and send them again.")
+UNREADABLE_LINK = _l("The address of this page holds characters we couldn't read. Please check the link, or go to "
+                     "the page without what follows its “?”.")
 
 
 def register(app: Flask) -> None:
@@ -81,6 +82,6 @@ def register(app: Flask) -> None:
         if isinstance(request, CleanRequest) and (request.unreadable_query or request.unreadable):
             from leads.web.errors import error_page
 
-            return error_page(400, "We couldn't read that page",
+            return error_page(400, _l("We couldn't read that page"),
                               UNREADABLE_LINK if request.unreadable_query else UNREADABLE)
         return None

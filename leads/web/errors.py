@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Flask, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
@@ -15,18 +16,19 @@ from leads.questionnaire import ModelError
 
 log = logging.getLogger(__name__)
 
+# Lazy: each is drawn in the language of the request that meets it.
 MESSAGES = {
-    400: ("Something in that request didn't look right", "Please go back and try again."),
-    403: ("That page isn't part of your role", "Ask an admin if you think you should have access."),
-    404: ("We couldn't find that page", "It may have moved. The articles below are a good place to start."),
-    405: ("That action isn't available here", "Please use the links on the page."),
-    413: ("That was more than we can accept", "Please shorten your answers and send them again."),
-    429: ("That's a lot of requests in a short time", "Please wait a minute and try again."),
-    500: ("Something went wrong on our side", "We've been told about it. Please try again in a moment."),
+    400: (_l("Something in that request didn't look right"), _l("Please go back and try again.")),
+    403: (_l("That page isn't part of your role"), _l("Ask an admin if you think you should have access.")),
+    404: (_l("We couldn't find that page"), _l("It may have moved. The articles below are a good place to start.")),
+    405: (_l("That action isn't available here"), _l("Please use the links on the page.")),
+    413: (_l("That was more than we can accept"), _l("Please shorten your answers and send them again.")),
+    429: (_l("That's a lot of requests in a short time"), _l("Please wait a minute and try again.")),
+    500: (_l("Something went wrong on our side"), _l("We've been told about it. Please try again in a moment.")),
 }
 # No version of the questionnaire can be served: the file is broken and no good one was ever kept.
-UPDATING = ("The questionnaire is being updated",
-            "Please come back in a few minutes. Answers you saved for later are kept.")
+UPDATING = (_l("The questionnaire is being updated"),
+            _l("Please come back in a few minutes. Answers you saved for later are kept."))
 UPDATING_RETRY_SECONDS = 300
 # Under this path the REST API answers every error as RFC 9457 problem details, not as a page.
 API_PREFIX = "/api/"
@@ -36,7 +38,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):  # type: ignore[no-untyped-def]
         # The questionnaire's blueprint has its own handler, which keeps the answers on the page.
-        return error_page(400, "Your session expired", "Please reload the page and try again.")
+        return error_page(400, _l("Your session expired"), _l("Please reload the page and try again."))
 
     @app.errorhandler(ModelError)
     def questionnaire_updating(error: ModelError):  # type: ignore[no-untyped-def]
@@ -77,21 +79,23 @@ def updating_page() -> tuple[str, int, dict[str, str]]:
     return response
 
 
-def error_page(code: int, title: str, detail: str) -> tuple[str, int, dict[str, str]]:
+def error_page(code: int, title: object, detail: object) -> tuple[str, int, dict[str, str]]:
+    """A friendly page for ``code``; ``title`` and ``detail`` are words (lazy ones are drawn now)."""
     articles = []
     if code == 404:
         from leads.clock import now
         from leads.extensions import site_content
 
         articles = site_content().fresh_articles().published(now())[:3]
-    return render_template("errors/error.html", code=code, title=title, detail=detail, articles=articles), code, {}
+    return (render_template("errors/error.html", code=code, title=str(title), detail=str(detail), articles=articles),
+            code, {})
 
 
 
-def problem(status: int, title: str, detail: str = "", errors: Sequence[Mapping[str, Any]] = (),
+def problem(status: int, title: object, detail: object = "", errors: Sequence[Mapping[str, Any]] = (),
             headers: Mapping[str, str] | None = None) -> Response:
     """An RFC 9457 problem details response: what went wrong, and for a bad request each field to fix."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "errors": list(errors)}
+    body = {"type": "about:blank", "title": str(title), "status": status, "detail": str(detail), "errors": list(errors)}
     response = current_app.response_class(current_app.json.dumps(body), status=status,
                                           mimetype="application/problem+json")
     for name, value in (headers or {}).items():

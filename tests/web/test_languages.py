@@ -133,3 +133,12 @@ def test_a_mail_drawn_for_a_german_reader_has_german_dates_and_german_links(app:
     assert words == "Ihre Daten|de"
     with app.app_context():
         assert url_for("questionnaire.start", _external=True).endswith("/questionnaire")
+
+
+@pytest.mark.parametrize("code", [code for code in languages.CODES if code != languages.FALLBACK])
+def test_an_error_page_speaks_the_language_of_its_url(client: FlaskClient, english_left, code: str) -> None:
+    missing = client.get(f"/{code}/articles/no-such-article")
+    assert missing.status_code == 404
+    html = missing.get_data(as_text=True)
+    assert html_lang(html) == code
+    assert english_left(html, code) == []

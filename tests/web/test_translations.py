@@ -20,7 +20,8 @@ from leads import languages
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = ROOT / "leads" / "translations"
 TEMPLATES = ROOT / "site" / "templates"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
+            "lazy_ngettext": (1, 2)}
 
 # What prospects read: the public pages, the questionnaire, booking, the email and privacy pages, their mails.
 PROSPECT_TEMPLATES = [
@@ -34,7 +35,7 @@ PROSPECT_TEMPLATES = [
     "email/meeting.*", "email/nurture.*", "email/privacy_link.*",
 ]
 # Code whose words reach prospects: forms, messages, mail subjects, the invitation.
-PROSPECT_CODE: list[str] = []
+PROSPECT_CODE: list[str] = ["leads/web/errors.py", "leads/web/clean_input.py", "leads/web/forms.py"]
 
 
 def prospect_strings() -> set[str]:
