@@ -144,9 +144,10 @@ class Walk:
 
     # --- browsers -------------------------------------------------------------------------------------------
 
-    def browser(self) -> Any:
-        """A new browser with no cookies, 320 px wide: every page it loads is measured."""
-        context = self.chromium.new_context(**PHONE)
+    def browser(self, **options: Any) -> Any:
+        """A new browser with no cookies, 320 px wide (and Playwright's ``options``, such as a ``locale``): every
+        page it loads is measured."""
+        context = self.chromium.new_context(**PHONE | options)
         self._contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
