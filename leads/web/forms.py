@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -40,7 +41,7 @@ class WholeNumberField(IntegerField):
             return
         written = self.WRITTEN.fullmatch(text)
         if written is None:
-            raise ValueError("Please enter a whole number, such as 12.")
+            raise ValueError(_("Please enter a whole number, such as 12."))
         self.data = int(re.sub(r"[, ]", "", written["digits"]))
 
 
@@ -51,4 +52,4 @@ class DayField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("Please enter a date such as 2026-03-31.") from None
+            raise ValueError(_("Please enter a date such as 2026-03-31.")) from None
