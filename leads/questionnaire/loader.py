@@ -196,7 +196,8 @@ class QuestionnaireLoader(ValueReader):
         return tuple(
             Problem(path, line, f"{owner}: {key} has no {code} ({languages.name_of(code)}) translation, so"
                                 f" {self.default_language} is shown there", "warning")
-            for owner, key, line, given in self.wordings for code in offered[1:] if code not in given)
+            for owner, key, line, given in sorted(self.wordings, key=lambda wording: wording[2])
+            for code in offered[1:] if code not in given)
 
     # --- the sections
 
