@@ -17,8 +17,7 @@ from typing import Any, Literal
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import lazy_gettext, ngettext
 from werkzeug.datastructures import MultiDict
 
 from leads import clock
@@ -36,8 +35,8 @@ from leads.scoring.routing import Route, submission_verdict
 from leads.scoring.score import EngagementEvent, Verdict, score
 from leads.studio.counts import count_start, count_step
 
-DOUBLED = _l("Some answers arrived twice. Please check them and send the page again.")
-EXPIRED = _l("Your page had been open a long time, so please send it once more.")
+DOUBLED = lazy_gettext("Some answers arrived twice. Please check them and send the page again.")
+EXPIRED = lazy_gettext("Your page had been open a long time, so please send it once more.")
 
 
 @dataclass(frozen=True)
@@ -252,8 +251,8 @@ def _held_for(draft: Draft, form: QuestionnaireForm, arrival: Arrival) -> list[s
 
 # --- "Book a conversation": the short path ------------------------------------------------------------------
 
-MORE_QUESTIONS = _l("Thank you. A few more questions about where you stand, so that we can find the right next "
-                    "step for you. Your answers so far are kept.")
+MORE_QUESTIONS = lazy_gettext("Thank you. A few more questions about where you stand, so that we can find the right"
+                              " next step for you. Your answers so far are kept.")
 
 
 BOOKING_STEP = "book"

@@ -6,9 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -76,8 +75,8 @@ def _field_for(question: Question) -> Field:
     render_kw: dict[str, Any] = {"autocomplete": question.autocomplete} if question.autocomplete else {}
     if question.max_length:
         checks.append(validators.Length(min=question.min_length or -1, max=question.max_length,
-                                        message=_l("Please keep this under %(num)s characters.",
-                                                   num=format_decimal(question.max_length))))
+                                        message=lazy_gettext("Please keep this under %(num)s characters.",
+                                                             num=format_decimal(question.max_length))))
     choices = [SelectChoice(o.value, o.label) for o in question.options]
     match question.type:
         case "single_choice":
@@ -90,12 +89,13 @@ def _field_for(question: Question) -> Field:
             return TextAreaField(question.label, validators=checks, render_kw={**render_kw, "rows": 4},
                                  filters=[_strip], **kwargs)
         case "email":
-            checks.append(validators.Email(message=_l("Please enter an email address such as name@company.com."),
-                                           check_deliverability=False))
+            checks.append(validators.Email(
+                message=lazy_gettext("Please enter an email address such as name@company.com."),
+                check_deliverability=False))
             return EmailField(question.label, validators=checks, render_kw=render_kw, filters=[_strip], **kwargs)
         case "number":
             checks.append(validators.NumberRange(min=question.min, max=question.max,
-                                                 message=_l("Please enter a number in the range given.")))
+                                                 message=lazy_gettext("Please enter a number in the range given.")))
             return WholeNumberField(question.label, validators=checks, render_kw={**render_kw, "inputmode": "numeric"},
                                     **kwargs)
         case "consent":
@@ -135,7 +135,8 @@ class QuestionnaireForm(FlaskForm):
     _found: dict[str, list[str]] | None = None  # every field's errors, once validated
 
     # A trap for bots: people never see it, so anything typed here holds the answers for review.
-    website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
+    website = StringField(lazy_gettext("Leave this field empty"),
+                          render_kw={"autocomplete": "off", "tabindex": "-1"})
 
     @cached_property
     def answers(self) -> dict[str, Any]:
