@@ -328,3 +328,16 @@ def test_a_questionnaire_written_in_one_language_sends_the_others_to_it(english_
     page = client.get("/questionnaire", headers={"Accept-Language": "de"})
     assert page.status_code == 200  # not sent on to /de/: the page does not exist in German
     assert 'hreflang="de"' not in page.get_data(as_text=True)
+
+
+def test_content_check_reads_plain_texts_in_the_default_language_it_is_given(content_copy: Path) -> None:
+    from tests.fixtures.app import doorstep
+
+    path = content_copy / "questionnaire.yaml"
+    path.write_text(GOOD.replace("      en: Where you are today\n", ""), encoding="utf-8")
+    english = doorstep("content", "check", "--content-dir", str(content_copy))
+    assert english.exit_code == 1 and "give its text in en, the site's default language" in english.output
+    german = doorstep("content", "check", "--content-dir", str(content_copy),
+                      env={"DOORSTEP_DEFAULT_LANGUAGE": "de"})
+    assert german.exit_code == 0, german.output
+    assert "step 'situation': title has no en (English) translation, so de is shown there" in german.output
