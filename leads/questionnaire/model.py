@@ -332,6 +332,8 @@ class Questionnaire:
         and the options step in that language where the file gives it, else in the default language's words.
         Ids, values, points and rules are the same, so answers score and route as in any other language. A
         language the file does not offer is the model itself."""
+        if self.loaded is not None:  # from the model as loaded, so that a missing text falls back to its words
+            return self.loaded.in_language(language)
         if language == self.language or language not in self.languages:
             return self
         made = self._in_languages.get(language)

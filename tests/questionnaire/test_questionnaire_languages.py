@@ -74,6 +74,7 @@ def test_a_text_is_shown_in_the_language_asked_for_and_a_missing_one_in_the_defa
     assert email.help == "We only write about your answers."  # untranslated: the whole English text
     assert [(o.value, o.label) for o in german.question("timeline").options] == [("soon", "Bald"), ("later", "Later")]
     assert model.question("email").label == "Work email"  # the model as loaded stays in the default language
+    assert german.in_language("en") is model and german.in_language("de") is german
 
 
 def test_every_language_scores_and_routes_the_same_answers_alike() -> None:
