@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
 
+from leads import languages
+
 # What a token may do; an admin gives each token the fewest it needs.
 SCOPES = {
     "leads:read": "Read leads, with their receipts, answers and journeys, and the questionnaire",
@@ -189,6 +191,15 @@ class Arrival(Closed):
     page: Annotated[str, StringConstraints(max_length=2000)] = Field(default="", description="The page with your form")
 
 
+# A shipped language's code, or "" for the site's default.
+LanguageCode = Annotated[str, StringConstraints(pattern=f"^({'|'.join(languages.CODES)})?$")]
+
+
+class QuestionnaireQuery(Closed):
+    language: LanguageCode = Field(default="", description="The language of the texts (the site's default if left "
+                                                            "out, or if the questionnaire is not written in it)")
+
+
 class AnswersIn(Closed):
     """A prospect's answers to the questionnaire (GET /questionnaire), by question id."""
 
@@ -201,6 +212,10 @@ class AnswersIn(Closed):
     website: Annotated[str, StringConstraints(max_length=200)] = Field(
         default="", description="Your form's hidden trap field for bots, as typed: anything there holds the answers")
     arrival: Arrival = Field(default_factory=Arrival)
+    language: LanguageCode = Field(
+        default="", description="The language your form showed the questions in (GET /questionnaire?language=): "
+                                "kept with the answers, the prospect's mails follow it, and the consent is recorded "
+                                "in its wording")
 
 
 class Slot(BaseModel):
@@ -275,6 +290,8 @@ class StepOut(BaseModel):
 
 class QuestionnaireOut(BaseModel):
     version: str
+    language: str = Field(description="The language of these texts")
+    languages: list[str] = Field(description="The languages the questionnaire is written in, the default first")
     title: str
     intro: str
     steps: list[StepOut]

@@ -181,8 +181,8 @@ def _slots(shown: list[Slot], rep_name: str) -> list[out.Slot]:
 
 
 def submit_answers(caller: Caller, given: out.AnswersIn, caller_address: str) -> out.SubmissionResult:
-    """Answers from another system's form, taken as the site takes them."""
-    model = site_content().questionnaire()
+    """Answers from another system's form, taken as the site takes them, in the language the form showed."""
+    model = site_content().questionnaire().in_language(given.language)
     unknown = sorted(set(given.answers) - {q.id for q in model.questions})
     if unknown:
         raise ApiProblem(422, "Unknown questions", "Answer the questions of GET /api/v1/questionnaire.",
@@ -248,7 +248,8 @@ def book_slot(caller: Caller, lead_id: int, given: out.BookingIn) -> out.Meeting
 
 
 def questionnaire(model: Questionnaire) -> out.QuestionnaireOut:
-    return out.QuestionnaireOut(version=model.version, title=model.title, intro=model.intro, steps=[
+    return out.QuestionnaireOut(version=model.version, language=model.language, languages=list(model.languages),
+                                title=model.title, intro=model.intro, steps=[
         out.StepOut(id=step.id, title=step.title, intro=step.intro, questions=[
             out.QuestionOut(id=q.id, type=q.type, label=q.label, required=q.required, help=q.help,
                             options=[out.OptionOut(value=o.value, label=o.label) for o in q.options],

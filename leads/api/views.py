@@ -220,9 +220,11 @@ def book_meeting(lead_id: int, json: out.BookingIn) -> tuple[out.MeetingOut, int
 
 @bp.get("/questionnaire")
 @operation("leads:read", "questionnaire", HTTP_200=out.QuestionnaireOut, HTTP_503=out.Problem)
-def get_questionnaire() -> out.QuestionnaireOut:
-    """The questionnaire: its steps and questions, with the answers each accepts"""
-    return service.questionnaire(site_content().questionnaire())
+def get_questionnaire(query: out.QuestionnaireQuery) -> out.QuestionnaireOut:
+    """The questionnaire: its steps and questions, with the answers each accepts
+
+    In the language asked for, where the questionnaire is written in it; send that language with the answers."""
+    return service.questionnaire(site_content().questionnaire().in_language(query.language))
 
 
 # --- the document and its reference page ---------------------------------------------------------------------

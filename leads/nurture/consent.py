@@ -12,6 +12,7 @@ import hashlib
 
 import sqlalchemy as sa
 
+from leads import languages
 from leads.extensions import db
 from leads.models import Consent, Lead, Submission, Suppression
 from leads.privacy.people import address_key
@@ -26,9 +27,12 @@ def wording_hash(wording: str) -> str:
 
 
 def record_consent(kind: str, wording: str, email: str, now: dt.datetime, source: str, lead: Lead | None = None,
-                   submission: Submission | None = None, confirmed: bool = False) -> Consent:
-    """Add one consent as given; marketing consent is confirmed later, by the link sent to the address."""
-    consent = Consent(kind=kind, wording=wording, wording_hash=wording_hash(wording), address_hash=address_key(email),
+                   submission: Submission | None = None, confirmed: bool = False,
+                   language: str = languages.FALLBACK) -> Consent:
+    """Add one consent as given, in the ``wording`` shown, in ``language``; marketing consent is confirmed later,
+    by the link sent to the address."""
+    consent = Consent(kind=kind, wording=wording, wording_hash=wording_hash(wording), language=language,
+                      address_hash=address_key(email),
                       given_at=now, source=source, lead_id=lead.id if lead else None,
                       submission_id=submission.id if submission else None, confirmed_at=now if confirmed else None)
     db.session.add(consent)
@@ -37,14 +41,15 @@ def record_consent(kind: str, wording: str, email: str, now: dt.datetime, source
 
 def record_submission_consents(model: Questionnaire, answers: dict[str, object], lead: Lead,
                                submission: Submission, now: dt.datetime) -> Consent | None:
-    """Record every consent box ticked in a submission, with its label as the wording; return the marketing one."""
+    """Record every consent box ticked in a submission, with its label as the wording, as shown: ``model`` is the
+    questionnaire in the language the prospect read (``Questionnaire.in_language``). Return the marketing one."""
     marketing = None
     for question in model.questions:
         if question.type != "consent" or answers.get(question.id) is not True:
             continue
         kind = MARKETING if question.id == EMAIL_READING else STORAGE
         consent = record_consent(kind, question.label, lead.email, now, f"questionnaire:{question.id}", lead,
-                                 submission)
+                                 submission, language=model.language)
         if kind == MARKETING:
             marketing = consent
     return marketing

@@ -124,7 +124,7 @@ def answer_recheck(token: str, posted: MultiDict[str, str]) -> Recheck:
     answers = {**latest.answers, **{q.id: form.answers.get(q.id) for q in questions}}
     # Scored just below; until then it says what the answers it copies said.
     again = Submission(lead=lead, created_at=now, answers=answers, model_version=latest.model_version,
-                       context={**latest.context, "via": RECHECK_VIA}, verdict=latest.verdict,
+                       context={**latest.context, "via": RECHECK_VIA}, verdict=latest.verdict, language=latest.language,
                        client_key=latest.client_key)
     db.session.add(again)
     db.session.add(LeadEvent(lead_id=lead.id, at=now, kind="rechecked", data={q.id: answers.get(q.id)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from leads import languages
 from leads.nurture.sequences import load_sequences
 from leads.publishing.articles import Problem, check_articles
 from leads.publishing.content import QUESTIONNAIRE_FILE, STAGE_GUIDES_FILE
@@ -64,8 +65,10 @@ def run_personas(model: Questionnaire, personas: list[Persona], now: dt.datetime
     return [(p, score(p.answers, p.events, model, now)) for p in personas]
 
 
-def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Problem]:
-    """Every problem in the content folder, each once: each file is read once, and nothing is logged."""
+def check_everything(directory: Path, now: dt.datetime | None = None,
+                     default_language: str = languages.FALLBACK) -> list[Problem]:
+    """Every problem in the content folder, each once: each file is read once, and nothing is logged.
+    ``default_language`` is the site's, which the questionnaire's plain texts are in."""
     now = now or dt.datetime.now(dt.UTC)
     articles = check_articles(directory)
     problems = list(articles.problems)
@@ -74,7 +77,7 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
     except ContentError as exc:
         problems += exc.problems
     try:
-        model = load_questionnaire(directory / QUESTIONNAIRE_FILE)
+        model = load_questionnaire(directory / QUESTIONNAIRE_FILE, default_language)
     except ModelError as exc:
         return problems + exc.problems
     return problems + check_model(model, directory, articles.slugs, now)
@@ -84,7 +87,8 @@ def check_model(model: Questionnaire, directory: Path, slugs: Collection[str], n
     """What `content check` finds in a questionnaire that loaded: unasked questions, unreachable verdicts,
     options and emails linking to no article (of ``slugs``), and personas routed otherwise than they expect
     (for a draft as for the file)."""
-    problems = unasked_questions(model) + unreachable_verdicts(model) + missing_option_articles(model, slugs)
+    problems = list(model.warnings)  # texts with no translation into a language the questionnaire is offered in
+    problems += unasked_questions(model) + unreachable_verdicts(model) + missing_option_articles(model, slugs)
     problems += email_sequence_problems(directory, model, slugs)
     personas_path = directory / PERSONAS_FILE
     if not personas_path.exists():

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
+from leads import languages
 from leads.nurture.sequences import EMAILS_DIR, Sequences, load_sequences
 from leads.publishing.articles import ArticleIndex
 from leads.publishing.problems import ContentError, Problem
@@ -119,8 +120,11 @@ class Content:
     (``PLAIN_GUIDES``), so public pages always have words for each stage.
     """
 
-    def __init__(self, directory: Path, check_seconds: float = 0.0, kept: KeptVersions | None = None) -> None:
+    def __init__(self, directory: Path, check_seconds: float = 0.0, kept: KeptVersions | None = None,
+                 default_language: str = languages.FALLBACK) -> None:
         self.directory = Path(directory)
+        # The language of the content's plain texts (the questionnaire's), which every other falls back to.
+        self.default_language = default_language
         self.articles = ArticleIndex(self.directory / "articles")
         # The article check stats every file; with thousands of articles it is worth doing at
         # most once per ``check_seconds`` rather than on every request (0 means every request).
@@ -147,7 +151,7 @@ class Content:
         return self._questionnaire.get()
 
     def _load_questionnaire(self, path: Path) -> Questionnaire:
-        model = load_questionnaire(path)
+        model = load_questionnaire(path, self.default_language)
         # Only a new version costs a write: the file is read again on every change, not every request.
         if self._kept is not None and model.version != self._kept_version:
             self._kept.keep(model.version, model.source)
@@ -158,7 +162,7 @@ class Content:
         """The newest kept version that still loads, for a process that has never loaded the file."""
         for source in self._kept.newest() if self._kept is not None else []:
             try:
-                model = parse_questionnaire(source, self.directory / QUESTIONNAIRE_FILE)
+                model = parse_questionnaire(source, self.directory / QUESTIONNAIRE_FILE, self.default_language)
             except ModelError as exc:
                 log.warning("kept questionnaire version %s no longer loads: %s", model_version(source), exc)
                 continue

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext, ngettext
 from werkzeug.datastructures import MultiDict
 
 from leads import clock
@@ -25,7 +27,7 @@ from leads.models import Submission
 from leads.publishing.articles import ArticleIndex
 from leads.publishing.visits import Visit
 from leads.questionnaire import Question, Questionnaire, Step
-from leads.questionnaire.drafts import Draft, add_to_context, close_draft, save_draft, sent_submission
+from leads.questionnaire.drafts import LANGUAGE, Draft, add_to_context, close_draft, save_draft, sent_submission
 from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
 from leads.questionnaire.quality import quality_reasons
 from leads.questionnaire.submissions import Arrival, BurstRule, record_submission
@@ -33,8 +35,8 @@ from leads.scoring.routing import Route, submission_verdict
 from leads.scoring.score import EngagementEvent, Verdict, score
 from leads.studio.counts import count_start, count_step
 
-DOUBLED = "Some answers arrived twice. Please check them and send the page again."
-EXPIRED = "Your page had been open a long time, so please send it once more."
+DOUBLED = lazy_gettext("Some answers arrived twice. Please check them and send the page again.")
+EXPIRED = lazy_gettext("Your page had been open a long time, so please send it once more.")
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ def _read_page(model: Questionnaire, draft: Draft | None, page: Step, posted: Mu
         typed[question_id] = this_page[question_id] = typed[question_id][:1]
     form = questionnaire_form(model, {**typed, "website": posted.getlist("website")})
     context: dict[str, Any] = {"honeypot": True} if form.website.data else {}
+    context[LANGUAGE] = model.language  # a draft carries on in the language it was last answered in
     if draft is None:
         context["entry"] = dict(visitor.entry)
     shown = [q for q in page.questions if q.shown(form.answers)]
@@ -186,8 +189,9 @@ def _take_step(model: Questionnaire, draft: Draft | None, current: Step, posted:
 
 def _opened(step: Step, draft: Draft, form: QuestionnaireForm, revealed: Sequence[Question]) -> StepOutcome:
     """The step again: an answer on it opened more questions, to answer before going on."""
-    more = "one more question" if len(revealed) == 1 else "a few more questions"
-    return _again(step, draft, form, note=f"Thanks. Your answer opened {more} on this page.")
+    note = ngettext("Thanks. Your answer opened one more question on this page.",
+                    "Thanks. Your answer opened a few more questions on this page.", len(revealed))
+    return _again(step, draft, form, note=note)
 
 
 def refill(model: Questionnaire, draft: Draft | None, current: Step, posted: MultiDict[str, str]) -> StepOutcome:
@@ -200,12 +204,12 @@ def _with_step(draft: Draft | None, current: Step, posted: MultiDict[str, str]) 
     return {**(draft.answers if draft else {}), **{q.id: posted.getlist(q.id) for q in current.questions}}
 
 
-def _again(step: Step, draft: Draft | None, form: QuestionnaireForm, *, problem: str = "",
+def _again(step: Step, draft: Draft | None, form: QuestionnaireForm, *, problem: object = "",
            note: str = "") -> StepOutcome:
     """The step once more with no answer marked wrong, and one line saying why."""
     form.check([])
     if problem:
-        form.form_errors.append(problem)
+        form.form_errors.append(str(problem))
     return StepOutcome("again", step, draft, form, note=note)
 
 
@@ -247,8 +251,8 @@ def _held_for(draft: Draft, form: QuestionnaireForm, arrival: Arrival) -> list[s
 
 # --- "Book a conversation": the short path ------------------------------------------------------------------
 
-MORE_QUESTIONS = ("Thank you. A few more questions about where you stand, so that we can find the right next "
-                  "step for you. Your answers so far are kept.")
+MORE_QUESTIONS = lazy_gettext("Thank you. A few more questions about where you stand, so that we can find the right"
+                              " next step for you. Your answers so far are kept.")
 
 
 BOOKING_STEP = "book"
@@ -256,7 +260,7 @@ BOOKING_STEP = "book"
 
 def booking_step(model: Questionnaire) -> Step:
     """The short path's one page: the model's booking questions (see ``Questionnaire.booking_questions``)."""
-    return Step(BOOKING_STEP, "Book a conversation", model.booking_questions)
+    return Step(BOOKING_STEP, _("Book a conversation"), model.booking_questions)
 
 
 def take_booking(model: Questionnaire, draft: Draft | None, posted: MultiDict[str, str],
@@ -297,7 +301,7 @@ def _take_booking(model: Questionnaire, draft: Draft | None, posted: MultiDict[s
                                          (None, "", []) for q in s.questions)), steps[0])
     saved = save_draft(saved, {}, rest.id)
     _count_progress(saved, saved, steps[1:steps.index(rest) + 1], visitor, timed=False)
-    return StepOutcome("next", rest, saved, note=MORE_QUESTIONS)
+    return StepOutcome("next", rest, saved, note=str(MORE_QUESTIONS))
 
 
 def _sends_now(model: Questionnaire, draft: Draft, form: QuestionnaireForm, visitor: Visitor) -> bool:

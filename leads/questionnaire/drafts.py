@@ -20,6 +20,8 @@ from leads.extensions import db
 from leads.models import QuestionnaireDraft
 
 DRAFT_LIFETIME = dt.timedelta(days=30)
+# In the draft's context: the language of the questionnaire the prospect answered its last page in.
+LANGUAGE = "language"
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")  # as secrets.token_urlsafe writes them
 
 
@@ -38,6 +40,11 @@ class Draft:
     @property
     def expires_at(self) -> dt.datetime:
         return self.updated_at + DRAFT_LIFETIME
+
+    @property
+    def language(self) -> str:
+        """The language it was last answered in (its continue-later link opens in it); "" before it was kept."""
+        return str(self.context.get(LANGUAGE) or "")
 
 
 def open_draft(token: str, now: dt.datetime | None = None) -> Draft | None:

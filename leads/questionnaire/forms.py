@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
+from flask_babel import format_decimal, lazy_gettext
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -31,7 +33,7 @@ class KnownChoices:
         allowed = {str(choice.value) for choice in field.choices or []}
         chosen = field.data if isinstance(field.data, list) else [field.data]
         if any(v not in (None, "") and str(v) not in allowed for v in chosen):
-            raise StopValidation("Please pick one of the options shown.")
+            raise StopValidation(_("Please pick one of the options shown."))
 
 
 class RequiredWhenShown:
@@ -61,10 +63,10 @@ class RequiredWhenShown:
 
 def _required_message(question: Question) -> str:
     if question.type == "consent":
-        return "Please tick this box so that we may keep your answers."
+        return str(_("Please tick this box so that we may keep your answers."))
     if question.type in CHOICE_TYPES:
-        return "Please choose an answer."
-    return "Please answer this question."
+        return str(_("Please choose an answer."))
+    return str(_("Please answer this question."))
 
 
 def _field_for(question: Question) -> Field:
@@ -73,7 +75,8 @@ def _field_for(question: Question) -> Field:
     render_kw: dict[str, Any] = {"autocomplete": question.autocomplete} if question.autocomplete else {}
     if question.max_length:
         checks.append(validators.Length(min=question.min_length or -1, max=question.max_length,
-                                        message=f"Please keep this under {question.max_length:,} characters."))
+                                        message=lazy_gettext("Please keep this under %(num)s characters.",
+                                                             num=format_decimal(question.max_length))))
     choices = [SelectChoice(o.value, o.label) for o in question.options]
     match question.type:
         case "single_choice":
@@ -86,12 +89,13 @@ def _field_for(question: Question) -> Field:
             return TextAreaField(question.label, validators=checks, render_kw={**render_kw, "rows": 4},
                                  filters=[_strip], **kwargs)
         case "email":
-            checks.append(validators.Email(message="Please enter an email address such as name@company.com.",
-                                           check_deliverability=False))
+            checks.append(validators.Email(
+                message=lazy_gettext("Please enter an email address such as name@company.com."),
+                check_deliverability=False))
             return EmailField(question.label, validators=checks, render_kw=render_kw, filters=[_strip], **kwargs)
         case "number":
             checks.append(validators.NumberRange(min=question.min, max=question.max,
-                                                 message="Please enter a number in the range given."))
+                                                 message=lazy_gettext("Please enter a number in the range given.")))
             return WholeNumberField(question.label, validators=checks, render_kw={**render_kw, "inputmode": "numeric"},
                                     **kwargs)
         case "consent":
@@ -131,7 +135,8 @@ class QuestionnaireForm(FlaskForm):
     _found: dict[str, list[str]] | None = None  # every field's errors, once validated
 
     # A trap for bots: people never see it, so anything typed here holds the answers for review.
-    website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    website = StringField(lazy_gettext("Leave this field empty"),
+                          render_kw={"autocomplete": "off", "tabindex": "-1"})
 
     @cached_property
     def answers(self) -> dict[str, Any]:
@@ -160,12 +165,15 @@ class QuestionnaireForm(FlaskForm):
 
 def questionnaire_form(model: Questionnaire, typed: Mapping[str, Sequence[str]]) -> QuestionnaireForm:
     """The questionnaire's form filled in with ``typed``: the strings a browser posted, per question id."""
-    form_class = _FORM_CLASSES.get(model.version)
+    # One class per model version and language: the labels are the questions' in the language shown.
+    key = (model.version, model.language)
+    form_class = _FORM_CLASSES.get(key)
     if form_class is None:
         attrs: dict[str, Any] = {q.id: _field_for(q) for q in model.questions}
-        form_class = type(f"QuestionnaireForm_{model.version}", (QuestionnaireForm,), {**attrs, "model": model})
-        _FORM_CLASSES[model.version] = form_class
+        form_class = type(f"QuestionnaireForm_{model.version}_{model.language}", (QuestionnaireForm,),
+                          {**attrs, "model": model})
+        _FORM_CLASSES[key] = form_class
     return form_class(formdata=MultiDict([(key, value) for key, values in typed.items() for value in values]))
 
 
-_FORM_CLASSES: dict[str, type[QuestionnaireForm]] = {}
+_FORM_CLASSES: dict[tuple[str, str], type[QuestionnaireForm]] = {}

@@ -1,11 +1,31 @@
-"""Loads the questionnaire file: YAML with line numbers in, a checked Questionnaire (or every problem) out."""
+"""Loads the questionnaire file: YAML with line numbers in, a checked Questionnaire (or every problem) out.
+
+**Languages.** Every text a prospect reads (the title and intro, each step's title and intro, each question's
+label and help, each option's label, and the options step's title, intro and each option's title and text)
+is either plain text, in the site's default language (``DOORSTEP_DEFAULT_LANGUAGE``), or a mapping of language
+codes to text::
+
+    label:
+      en: Which best describes your role?
+      de: Was beschreibt Ihre Rolle am besten?
+
+A mapping must give the default language's text; its other keys must be languages the site ships
+(``leads.languages.CODES``), else the file is refused. The questionnaire is offered in every language the
+file gives a text in: a text without one of them is a warning (``Questionnaire.warnings``, listed by
+`doorstep content check`), and the page shows that whole text in the default language instead.
+``Questionnaire.in_language`` gives the model a prospect reading one language sees. Option values, ids,
+points, rules and the lexicon are the same in every language, so scoring, personas and reports do not
+change; the labels only staff read (dimensions, lexicon groups, gates, tracks) are plain text.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from leads import languages
 from leads.publishing.located_yaml import LocatedYaml, read_file
 from leads.publishing.problems import ContentError, Problem
 from leads.scoring.language import SUPPORTED_LANGUAGES, stem_phrase
@@ -47,18 +67,19 @@ def model_version(source: bytes) -> str:
     return hashlib.sha256(source).hexdigest()[:12]
 
 
-def load_questionnaire(path: Path) -> Questionnaire:
+def load_questionnaire(path: Path, default_language: str = languages.FALLBACK) -> Questionnaire:
     """Load and validate the questionnaire file; raise ModelError naming file and line."""
     path = Path(path)
     try:
         source = read_file(path)
     except ContentError as exc:
         raise ModelError(exc.problems) from exc
-    return parse_questionnaire(source, path)
+    return parse_questionnaire(source, path, default_language)
 
 
-def parse_questionnaire(source: bytes, path: Path) -> Questionnaire:
+def parse_questionnaire(source: bytes, path: Path, default_language: str = languages.FALLBACK) -> Questionnaire:
     """The questionnaire in ``source`` (the bytes of ``path``); raise ModelError naming file and line.
+    Plain texts are in ``default_language``, the site's (see the module's docstring for the others).
 
     Whatever the bytes hold, the only exception is ModelError: a value of the wrong type or shape
     is one of its problems, at the value's line.
@@ -70,7 +91,7 @@ def parse_questionnaire(source: bytes, path: Path) -> Questionnaire:
         raise ModelError(exc.problems) from exc
     if not isinstance(data, dict):
         raise ModelError([Problem(path, 1, "the file must be a mapping of sections")])
-    model = QuestionnaireLoader(doc, data).questionnaire(source)
+    model = QuestionnaireLoader(doc, data, default_language).questionnaire(source)
     if doc.problems:
         raise ModelError(sorted(doc.problems, key=lambda p: p.line))
     return model
@@ -85,9 +106,12 @@ class QuestionnaireLoader(ValueReader):
     any problem refuses the whole model.
     """
 
-    def __init__(self, doc: LocatedYaml, data: dict[str, Any]) -> None:
+    def __init__(self, doc: LocatedYaml, data: dict[str, Any], default_language: str = languages.FALLBACK) -> None:
         super().__init__(doc)
         self.data = data
+        self.default_language = default_language
+        # Every prospect-facing text read: (who owns it, its key, its line, its translations), for the warnings.
+        self.wordings: list[tuple[str, str, int, dict[str, str]]] = []
         self.question_ids: dict[str, Question] = {}
         self.dimension_ids: set[str] = set()
         # show_if conditions are checked once every question is known: (question, where, owner).
@@ -105,9 +129,11 @@ class QuestionnaireLoader(ValueReader):
             self.doc.error(d, "thresholds: give sales_ready, the score from which a lead goes to sales",
                            key="thresholds")
         minimums = self.minimums(thresholds or {})
+        title, title_in = self.wording(d, "title", "questionnaire")
+        intro, intro_in = self.wording(d, "intro", "questionnaire")
         model = Questionnaire(
-            title=self.text(d, "title", "") or "Questionnaire",
-            intro=self.text(d, "intro", ""),
+            title=title or "Questionnaire",
+            intro=intro,
             steps=steps,
             dimensions=dimensions,
             sales_ready_threshold=threshold,
@@ -125,9 +151,53 @@ class QuestionnaireLoader(ValueReader):
             conversation=self.conversation(),
             alternatives=self.alternatives({s.id for s in steps}),
             context_triggers=self.context_triggers(),
+            language=self.default_language,
+            translated=translated(title=title_in, intro=intro_in),
         )
         self.check_show_ifs(model)
-        return model
+        offered = self.languages()
+        return replace(model, languages=offered, warnings=self.missing_translations(offered))
+
+    # --- the texts prospects read, in each language
+
+    def wording(self, spec: dict[str, Any], key: str, owner: str) -> tuple[str, dict[str, str]]:
+        """A text prospects read: plain, in the default language, or {en: ..., de: ...}; its default language's
+        words and its translations. A language the site does not ship is a problem at its line."""
+        value = spec.get(key)
+        if not isinstance(value, dict):
+            text = self.text(spec, key, owner)
+            if is_text(text):
+                self.wordings.append((owner, key, self.doc.line(spec, key=key), {}))
+            return text, {}
+        given: dict[str, str] = {}
+        for code, text in value.items():
+            if not languages.is_shipped(code):
+                self.doc.error(value, f"{owner}, {key}: {quoted(code)} is not a language the site ships"
+                                      f" ({', '.join(languages.CODES)})", key=code)
+            elif not isinstance(text, str):
+                self.doc.error(value, f"{owner}, {key}, {code}: must be text, not {quoted(text)}", key=code)
+            elif text.strip():
+                given[str(code)] = text
+        main = given.pop(self.default_language, "")
+        if not main:
+            self.doc.error(spec, f"{owner}, {key}: give its text in {self.default_language}, the site's default"
+                                 " language, which every other language falls back to", key=key)
+        self.wordings.append((owner, key, self.doc.line(spec, key=key), given))
+        return main, given
+
+    def languages(self) -> tuple[str, ...]:
+        """The languages the file gives texts in, the default first: the questionnaire is offered in these."""
+        used = {code for *_, given in self.wordings for code in given}
+        return (self.default_language, *(code for code in languages.CODES if code in used))
+
+    def missing_translations(self, offered: tuple[str, ...]) -> tuple[Problem, ...]:
+        """One warning per text and language it lacks: the page shows that text in the default language."""
+        path = self.doc.path
+        return tuple(
+            Problem(path, line, f"{owner}: {key} has no {code} ({languages.name_of(code)}) translation, so"
+                                f" {self.default_language} is shown there", "warning")
+            for owner, key, line, given in sorted(self.wordings, key=lambda wording: wording[2])
+            for code in offered[1:] if code not in given)
 
     # --- the sections
 
@@ -180,7 +250,9 @@ class QuestionnaireLoader(ValueReader):
             questions = tuple(q for q in (self.question(entries, i, sid) for i in range(len(entries))) if q)
             if listed is not None and not questions:
                 self.doc.error(s, f"step {sid!r} has no questions")
-            steps.append(Step(sid, self.text(s, "title", owner) or sid, questions, self.text(s, "intro", owner)))
+            title, title_in = self.wording(s, "title", owner)
+            intro, intro_in = self.wording(s, "intro", owner)
+            steps.append(Step(sid, title or sid, questions, intro, translated(title=title_in, intro=intro_in)))
         return tuple(steps)
 
     def question(self, items: list[Any], index: int, step: str) -> Question | None:
@@ -207,13 +279,15 @@ class QuestionnaireLoader(ValueReader):
         if low is not None and high is not None and low > high:
             self.doc.error(q, f"{owner}: min ({low}) must not be more than max ({high})", key="min")
         show_if = q.get("show_if")
+        label, label_in = self.wording(q, "label", owner)
+        help_text, help_in = self.wording(q, "help", owner)
         question = Question(
             id=qid,
             type=qtype,
-            label=self.text(q, "label", owner) or qid,
+            label=label or qid,
             step=step,
             required=self.flag(q, "required", owner),
-            help=self.text(q, "help", owner),
+            help=help_text,
             options=options,
             bands=self.bands(q, owner),
             min_length=min_length,
@@ -223,6 +297,7 @@ class QuestionnaireLoader(ValueReader):
             lexicon=self.flag(q, "lexicon", owner),
             show_if=Condition(show_if) if show_if is not None else None,
             autocomplete=self.text(q, "autocomplete", owner),
+            translated=translated(label=label_in, help=help_in),
         )
         if show_if is not None:
             self.show_ifs.append((question, q, f"{owner}, show_if"))
@@ -244,14 +319,15 @@ class QuestionnaireLoader(ValueReader):
                 continue
             value = str(raw_value)
             unknown = set(o) - {"value", "label", "points"}
-            if unknown or not isinstance(o.get("label", ""), str):
+            if unknown or not isinstance(o.get("label", ""), str | dict):
                 self.doc.error(o, f"{owner}, option {value!r}: unexpected {sorted(map(str, unknown)) or 'label'}"
                                   " (quote labels that contain a comma or start with yes/no)")
             if any(x.value == value for x in options):
                 self.doc.error(o, f"{owner}: duplicate option {value!r}")
-            label = o.get("label")
+            label, label_in = self.wording(o, "label", f"{owner}, option {value!r}") \
+                if isinstance(o.get("label", ""), str | dict) else ("", {})
             points = self.points(o, f"{owner}, option {value!r}")
-            options.append(Option(value, label if is_text(label) else value, points))
+            options.append(Option(value, label if is_text(label) else value, points, translated(label=label_in)))
         return tuple(options)
 
     def bands(self, q: dict[str, Any], owner: str) -> tuple[Band, ...]:
@@ -462,14 +538,22 @@ class QuestionnaireLoader(ValueReader):
             self.doc.error(spec, f"{owner}: list the options, e.g. doing nothing, building it, buying a tool")
         for index, item in enumerate(listed):
             where = f"{owner}, option {index + 1}"
-            if not isinstance(item, dict) or not is_text(item.get("title")) or not is_text(item.get("text")):
+            if not isinstance(item, dict) or not all(isinstance(item.get(k), str | dict) for k in ("title", "text")):
+                self.doc.error(listed, f"{where}: give it a title and a text", key=index)
+                continue
+            title, title_in = self.wording(item, "title", where)
+            text, text_in = self.wording(item, "text", where)
+            if not title or not text:
                 self.doc.error(listed, f"{where}: give it a title and a text", key=index)
                 continue
             articles = self.texts(item, "articles", where, "article slug", "lists no articles") \
                 if "articles" in item else ()
-            items.append(Alternative(item["title"], item["text"], articles, self.doc.line(item)))
-        return Alternatives(str(before), self.text(spec, "title", owner) or "Your options",
-                            self.text(spec, "intro", owner), tuple(items), self.doc.line(spec))
+            items.append(Alternative(title, text, articles, self.doc.line(item), translated(title=title_in,
+                                                                                             text=text_in)))
+        title, title_in = self.wording(spec, "title", owner)
+        intro, intro_in = self.wording(spec, "intro", owner)
+        return Alternatives(str(before), title or "Your options", intro, tuple(items), self.doc.line(spec),
+                            translated(title=title_in, intro=intro_in))
 
     def lexicon(self) -> tuple[LexiconGroup, ...]:
         groups, ids = [], set()
@@ -582,3 +666,12 @@ class QuestionnaireLoader(ValueReader):
             tags = self.texts(t, "tags", owner, "tag", "lists no tags")
             tracks.append(NurtureTrack(tid, self.text(t, "label", owner) or tid, self.when(t, owner), tags))
         return tuple(tracks)
+
+
+def translated(**fields: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Each field's translations regrouped by language, as the model keeps them: {"de": {"label": ...}}."""
+    by_language: dict[str, dict[str, str]] = {}
+    for name, given in fields.items():
+        for code, text in given.items():
+            by_language.setdefault(code, {})[name] = text
+    return by_language

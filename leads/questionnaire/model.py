@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from leads.publishing.problems import ContentError
+from leads.publishing.problems import ContentError, Problem
 from leads.scoring.language import DEFAULT_LANGUAGE
 from leads.scoring.language.phrases import PhraseIndex, PhraseSpec
 
@@ -23,6 +23,16 @@ MAX_PHRASE_WORDS = 5
 DEFAULT_MAX_LENGTH = {"short_text": 200, "long_text": 2000, "email": 254}
 
 Answers = Mapping[str, Any]
+# What a prospect reads, in each language the file gives besides the one a model shows: {"de": {"label": "…"}}.
+# A field a language lacks keeps the default language's text, so a page falls back one whole text at a time.
+Translated = Mapping[str, Mapping[str, str]]
+Worded = TypeVar("Worded")
+
+
+def reworded(thing: Worded, words: Mapping[str, str], **more: Any) -> Worded:
+    """A copy of ``thing`` (a dataclass) with the texts of ``words`` in place of its own."""
+    changes: dict[str, Any] = {**words, **more}
+    return replace(thing, **changes)  # type: ignore[type-var]
 
 
 class ModelError(ContentError):
@@ -122,6 +132,10 @@ class Option:
     value: str
     label: str
     points: Mapping[str, int] = field(default_factory=dict)
+    translated: Translated = field(default_factory=dict)
+
+    def in_language(self, language: str) -> Option:
+        return reworded(self, self.translated.get(language, {}))
 
 
 @dataclass(frozen=True)
@@ -150,6 +164,12 @@ class Question:
     lexicon: bool = False
     show_if: Condition | None = None
     autocomplete: str = ""
+    translated: Translated = field(default_factory=dict)
+
+    def in_language(self, language: str) -> Question:
+        """The question as a prospect reading ``language`` sees it: its label, help and option labels."""
+        return reworded(self, self.translated.get(language, {}),
+                       options=tuple(o.in_language(language) for o in self.options))
 
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == value), None)
@@ -164,6 +184,11 @@ class Step:
     title: str
     questions: tuple[Question, ...]
     intro: str = ""
+    translated: Translated = field(default_factory=dict)
+
+    def in_language(self, language: str) -> Step:
+        return reworded(self, self.translated.get(language, {}),
+                       questions=tuple(q.in_language(language) for q in self.questions))
 
 
 @dataclass(frozen=True)
@@ -245,6 +270,10 @@ class Alternative:
     text: str
     articles: tuple[str, ...] = ()
     line: int = 0
+    translated: Translated = field(default_factory=dict)
+
+    def in_language(self, language: str) -> Alternative:
+        return reworded(self, self.translated.get(language, {}))
 
 
 @dataclass(frozen=True)
@@ -256,6 +285,11 @@ class Alternatives:
     intro: str
     items: tuple[Alternative, ...]
     line: int = 0
+    translated: Translated = field(default_factory=dict)
+
+    def in_language(self, language: str) -> Alternatives:
+        return reworded(self, self.translated.get(language, {}),
+                       items=tuple(item.in_language(language) for item in self.items))
 
 
 @dataclass(frozen=True)
@@ -283,6 +317,37 @@ class Questionnaire:
     context_triggers: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     # The bytes ``version`` hashes, so that a good version can be kept and served again (leads/publishing/content.py).
     source: bytes = field(default=b"", repr=False)
+    # The language its prospect-facing texts are in (the site's default, as loaded), and every language the file
+    # gives texts in, that one first: the questionnaire is offered in those.
+    language: str = "en"
+    languages: tuple[str, ...] = ("en",)
+    translated: Translated = field(default_factory=dict)
+    # What `content check` lists without refusing the model: texts with no translation into one of ``languages``.
+    warnings: tuple[Problem, ...] = ()
+    # The model as loaded, when this one is it in another language: scoring reads that one's phrase index.
+    loaded: Questionnaire | None = field(default=None, repr=False, compare=False)
+
+    def in_language(self, language: str) -> Questionnaire:
+        """The questionnaire a prospect reading ``language`` sees: every prompt, hint, option label, step title
+        and the options step in that language where the file gives it, else in the default language's words.
+        Ids, values, points and rules are the same, so answers score and route as in any other language. A
+        language the file does not offer is the model itself."""
+        if self.loaded is not None:  # from the model as loaded, so that a missing text falls back to its words
+            return self.loaded.in_language(language)
+        if language == self.language or language not in self.languages:
+            return self
+        made = self._in_languages.get(language)
+        if made is None:
+            made = reworded(self, self.translated.get(language, {}), language=language,
+                           steps=tuple(s.in_language(language) for s in self.steps),
+                           alternatives=self.alternatives.in_language(language) if self.alternatives else None,
+                           loaded=self)
+            self._in_languages[language] = made
+        return made
+
+    @cached_property
+    def _in_languages(self) -> dict[str, Questionnaire]:
+        return {}
 
     @cached_property
     def questions(self) -> tuple[Question, ...]:
@@ -296,6 +361,8 @@ class Questionnaire:
     @cached_property
     def phrase_index(self) -> PhraseIndex:
         """Every lexicon phrase, stemmed and indexed once per model (score() is called per submission)."""
+        if self.loaded is not None:  # the same phrases in every language the questions are shown in
+            return self.loaded.phrase_index
         return PhraseIndex((PhraseSpec(n, language, phrase, group.gap)
                             for n, group in enumerate(self.lexicon)
                             for language, phrases in group.by_language() for phrase in phrases),

@@ -78,9 +78,9 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
         lead = Lead(email=email, created_at=now, routed_at=now)
         db.session.add(lead)
     if not held_back:
-        take_answers(lead, answers, arrival.context)
+        take_answers(lead, answers, arrival.context, model.language)
         record(lead, lead_columns(result))
-    submission = Submission(lead=lead, created_at=now, answers=dict(answers),
+    submission = Submission(lead=lead, created_at=now, answers=dict(answers), language=model.language,
                             context={**arrival.context, "events": event_rows(arrival.events)},
                             quarantine_reasons=reasons, client_key=arrival.client_key,
                             **submission_columns(result, verdict))
@@ -96,8 +96,10 @@ def record_submission(model: Questionnaire, answers: Mapping[str, Any], arrival:
     return submission
 
 
-def take_answers(lead: Lead, answers: Mapping[str, Any], context: Mapping[str, Any]) -> None:
-    """The lead's own columns after a submission: new answers win, blanks keep what the lead had."""
+def take_answers(lead: Lead, answers: Mapping[str, Any], context: Mapping[str, Any], language: str) -> None:
+    """The lead's own columns after a submission: new answers win, blanks keep what the lead had; the lead is
+    spoken to in ``language`` from now on, the one the questionnaire was shown in."""
+    lead.language = language
     lead.name = str(answers.get(NAME) or lead.name or "")[:200]
     lead.company = str(answers.get(COMPANY) or lead.company or "")[:200]
     lead.job_role = str(answers.get(ROLE) or lead.job_role or "")[:100]

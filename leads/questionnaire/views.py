@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
@@ -42,6 +43,7 @@ from leads.questionnaire.drafts import DRAFT_LIFETIME, Draft, open_draft
 from leads.questionnaire.forms import QuestionnaireForm, questionnaire_form
 from leads.scoring.hand_raise import HandRaiseError, offers_hand_raise, raise_hand
 from leads.scoring.score import Verdict
+from leads.web import locale
 from leads.web.embedding import arrival_referrer, cookie_options, host_page
 from leads.web.tracking import external_referrer, read_visit, tracking_declined, utm_from
 
@@ -58,6 +60,22 @@ def _step_limit() -> str:
     return str(current_app.config["STEP_RATE_LIMIT"])
 
 
+def _questionnaire() -> Questionnaire:
+    """The questionnaire in the language of the page (its texts, its form's labels, the consent wording)."""
+    return site_content().questionnaire().in_language(locale.current_language())
+
+
+@bp.before_request
+def offered_languages() -> Response | None:
+    """The questionnaire exists in the languages its file gives texts in: the switcher offers those, and a page
+    asked for in another is shown in the site's default language instead."""
+    model = site_content().questionnaire()
+    locale.offer(model.languages)
+    if locale.current_language() not in model.languages and request.method == "GET":
+        return redirect(locale.language_url(model.language), 302)
+    return None
+
+
 def _not_sending() -> bool:
     """Only the post that sends the answers counts against the submission limit; steps have their own."""
     model = site_content().questionnaire()
@@ -69,12 +87,12 @@ def _not_sending() -> bool:
 @limiter.limit(_step_limit, methods=["POST"])
 @limiter.limit(_submit_limit, methods=["POST"], exempt_when=_not_sending)
 def start() -> Response:
-    model = site_content().questionnaire()
+    model = _questionnaire()
     if request.method == "POST":
         return _answer(model, model.steps[0], None)
     draft = open_draft(request.cookies.get(DRAFT_COOKIE, ""))
     if draft is not None:
-        return redirect(url_for("questionnaire.step", token=draft.token, step_id=first_page(model, draft)[0].id))
+        return _carry_on(model, draft)
     _note_arrival()
     first, form = first_page(model, None)
     return _step_page(model, first, form, None)
@@ -86,7 +104,7 @@ def start() -> Response:
 def book() -> Response:
     """ "Book a conversation": the questions readiness needs, then the rep's times, or else the full questionnaire
     with the answers kept (``take_booking``). A draft in progress is carried on, not started again."""
-    model = site_content().questionnaire()
+    model = _questionnaire()
     draft = open_draft(request.cookies.get(DRAFT_COOKIE, ""))
     if request.method == "POST":
         outcome = take_booking(model, draft, request.form, _visitor(draft))
@@ -126,9 +144,14 @@ def resume(token: str) -> Response:
     draft = _draft_or_none(token)
     if draft is None:
         return redirect(url_for("questionnaire.start"))
-    model = site_content().questionnaire()
-    response = redirect(url_for("questionnaire.step", token=token, step_id=first_page(model, draft)[0].id))
-    return _remember(response, draft)
+    return _remember(_carry_on(_questionnaire(), draft), draft)
+
+
+def _carry_on(model: Questionnaire, draft: Draft) -> Response:
+    """Back to where a draft was left, in the language it was being answered in."""
+    language = draft.language if draft.language in model.languages else None
+    return redirect(url_for("questionnaire.step", token=draft.token, step_id=first_page(model, draft)[0].id,
+                            lang=language))
 
 
 @bp.route("/continue/<token>/<step_id>", methods=["GET", "POST"])
@@ -138,7 +161,7 @@ def step(token: str, step_id: str) -> Response:
     draft = _draft_or_none(token)
     if draft is None:
         return redirect(url_for("questionnaire.start"))
-    model = site_content().questionnaire()
+    model = _questionnaire()
     current = model.step(step_id) or abort(404)
     if request.method == "POST":
         return _answer(model, current, draft)
@@ -168,7 +191,7 @@ def result() -> Response | str:
     reading = []
     if shown == "reading":  # warming and nurture both get reading, never a promised call
         articles = site_content().fresh_articles().published(clock.now())
-        reading = recommend_reading(articles, submission.answers, site_content().questionnaire(),
+        reading = recommend_reading(articles, submission.answers, _questionnaire(),
                                     read=read_before_answering(submission.context))
     held = _asked_while_held(submission) if shown == "held" else {}
     return render_template("questionnaire/result.html", submission=submission, next_step=shown, reading=reading,
@@ -195,15 +218,15 @@ def talk_now() -> Response:
         flash(str(exc), "info")
         return redirect(url_for("questionnaire.result"), 303)
     if raised.verdict != Verdict.SALES_READY:
-        flash("Thanks for telling us. From your answers, a call isn't the most useful next step yet, so here is"
-              " reading that fits. When things change, tell us where you stand again.", "info")
+        flash(_("Thanks for telling us. From your answers, a call isn't the most useful next step yet, so here is"
+                " reading that fits. When things change, tell us where you stand again."), "info")
     return redirect(url_for("questionnaire.result"), 303)
 
 
 @bp.errorhandler(CSRFError)
 def csrf_failed(error: CSRFError) -> Response:
     """A step posted with an expired or missing token: show it again, filled in, and keep nothing."""
-    model = site_content().questionnaire()
+    model = _questionnaire()
     args = request.view_args or {}
     if request.endpoint == "questionnaire.book":
         draft = open_draft(request.cookies.get(DRAFT_COOKIE, ""))
@@ -288,5 +311,5 @@ def _remember(response: Response, draft: Draft) -> Response:
 def _draft_or_none(token: str) -> Draft | None:
     draft = open_draft(token)
     if draft is None:
-        flash("That questionnaire link has been used or has expired, so here is a fresh start.", "info")
+        flash(_("That questionnaire link has been used or has expired, so here is a fresh start."), "info")
     return draft

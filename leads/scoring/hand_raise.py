@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from leads import clock
 from leads.extensions import db, site_content
@@ -54,11 +55,11 @@ def raise_hand(source: str, *, submission_id: int | None = None, lead_id: int | 
     if _raised_since_last_decision(submission):
         return HandRaise(submission.id, submission.lead_id, submission.verdict, already=True)
     if submission.verdict in HELD_BACK:
-        raise HandRaiseError("Your answers are still being checked; we will be in touch once they are.")
+        raise HandRaiseError(_("Your answers are still being checked; we will be in touch once they are."))
     model = model_of_version(submission.model_version, model)
     conversation = model.conversation
     if conversation is None:
-        raise HandRaiseError("This questionnaire has no question about talking to us.")
+        raise HandRaiseError(_("This questionnaire has no question about talking to us."))
     submission.answers = {**submission.answers, conversation.question: conversation.asks}
     submission.context = {**submission.context, HAND_RAISED: {"at": now.isoformat(), "source": source[:40]}}
     lead_key = submission.lead_id
@@ -102,6 +103,6 @@ def _submission(submission_id: int | None, lead_id: int | None) -> Submission:
         submission = db.session.scalar(sa.select(Submission).where(Submission.lead_id == lead_id)
                                        .order_by(Submission.id.desc()).limit(1))
     if submission is None:
-        raise HandRaiseError("We could not find your answers. Please tell us where you stand again.")
+        raise HandRaiseError(_("We could not find your answers. Please tell us where you stand again."))
     return submission
 

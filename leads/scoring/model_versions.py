@@ -69,7 +69,7 @@ def model_of_version(version: str, current: Questionnaire) -> Questionnaire:
     if source is None:
         return current
     try:
-        return parse_questionnaire(source.encode("utf-8"), current.path or Path("questionnaire.yaml"))
+        return parse_questionnaire(source.encode("utf-8"), current.path or Path("questionnaire.yaml"), current.language)
     except ModelError as exc:
         log.warning("kept questionnaire version %s no longer loads: %s", version, exc)
         return current

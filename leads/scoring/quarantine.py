@@ -74,7 +74,7 @@ def release(submission_id: int, reviewer_id: int, model: Questionnaire, now: dt.
     db.session.add(released)
     for_lead = speaks_for_lead(submission)
     if for_lead:  # held answers reach the lead only now
-        take_answers(lead, submission.answers, submission.context)
+        take_answers(lead, submission.answers, submission.context, submission.language)
     # As of arrival, as if never held; the prospect acted then, so a decision sales made since then stands.
     verdict = rescore(submission, model, submission.created_at, {"by": "release", "released_by": reviewer.name},
                       mover=the_prospect(submission.created_at), now=now)

@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from leads import clock
+from leads import clock, languages
 from leads.extensions import db
 from leads.models import ModelPublication, ModelVersion
 from leads.publishing.check import PERSONAS_FILE, check_model, load_personas, run_personas
@@ -85,11 +85,11 @@ def save_draft_model(content: Content, source: str) -> None:
     _write(draft_path(content), source)
 
 
-def source_problems(source: str, directory: Path) -> list[str]:
+def source_problems(source: str, directory: Path, default_language: str = languages.FALLBACK) -> list[str]:
     """Why ``source`` does not load, as ``line: message``; [] when it does. Fast enough for every keystroke."""
     try:
         _check_size(source)
-        parse_questionnaire(source.encode("utf-8"), directory / DRAFT_FILE)
+        parse_questionnaire(source.encode("utf-8"), directory / DRAFT_FILE, default_language)
     except PublishError as exc:
         return [f"1: {exc}"]
     except ModelError as exc:
@@ -103,7 +103,7 @@ def preview(content: Content, source: str, now: dt.datetime | None = None) -> Pr
     now = now or clock.now()
     try:
         _check_size(source)
-        model = parse_questionnaire(source.encode("utf-8"), content.directory / DRAFT_FILE)
+        model = parse_questionnaire(source.encode("utf-8"), content.directory / DRAFT_FILE, content.default_language)
     except PublishError as exc:
         return Preview(None, [Problem(content.directory / DRAFT_FILE, 1, str(exc))])
     except ModelError as exc:
@@ -135,7 +135,8 @@ def publish(content: Content, source: str, user_id: int | None, note: str = "",
     now = now or clock.now()
     try:
         _check_size(source)
-        model = parse_questionnaire(source.encode("utf-8"), content.directory / QUESTIONNAIRE_FILE)
+        model = parse_questionnaire(source.encode("utf-8"), content.directory / QUESTIONNAIRE_FILE,
+                                    content.default_language)
     except ModelError as exc:
         raise PublishError(f"The model has problems; fix them first: {exc.problems[0]}") from exc
     checked = Preview(model, check_model(model, content.directory, _slugs(content), now),

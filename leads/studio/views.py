@@ -199,7 +199,8 @@ def model_check() -> ResponseReturnValue:
     source = request.get_json(silent=True)
     if not isinstance(source, dict) or not isinstance(source.get("source"), str):
         return jsonify(problems=["1: send the model as JSON: {\"source\": \"...\"}"]), 400
-    return jsonify(problems=publishing.source_problems(source["source"], site_content().directory))
+    return jsonify(problems=publishing.source_problems(source["source"], site_content().directory,
+                                                               site_content().default_language))
 
 
 @bp.get("/model/preview")

@@ -154,7 +154,8 @@ def run(run_id: int, stop: threading.Event | None = None) -> None:
         return
     source, since = run_row.source, run_row.since
     try:
-        draft = parse_questionnaire(source.encode("utf-8"), site_content().directory / "questionnaire.draft.yaml")
+        draft = parse_questionnaire(source.encode("utf-8"), site_content().directory / "questionnaire.draft.yaml",
+                                    site_content().default_language)
     except ModelError as exc:
         _finish(run_id, FAILED, error="; ".join(f"{p.line}: {p.message}" for p in exc.problems))
         return

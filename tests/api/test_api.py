@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from leads.api.schemas import SCOPES
 from leads.extensions import db
-from leads.models import AuditEntry, FunnelTotal, Lead, LeadEvent
+from leads.models import AuditEntry, Consent, FunnelTotal, Lead, LeadEvent
 from leads.studio.reports import calibration_report
 from tests.fixtures.api import bearer
 from tests.fixtures.factories import PASSWORD, csrf_token
@@ -266,3 +266,23 @@ def test_control_characters_are_refused_not_silently_removed(client, make_token)
     answers = client.post("/api/v1/submissions", headers=headers, json={
         "answers": {"name": ["x", "y\x7f"]}, "started_at": "2026-12-07T08:00:00Z"})
     assert answers.get_json()["errors"][0]["field"] == "answers.name.1"
+
+
+def test_a_form_elsewhere_reads_the_questionnaire_in_german_and_its_answers_keep_that_language(
+        app, client, make_token, ready_answers):
+    german = client.get("/api/v1/questionnaire", query_string={"language": "de"},
+                        headers=bearer(make_token("leads:read"))).get_json()
+    assert german["language"] == "de" and german["languages"] == ["en", "de", "fr", "es"]
+    assert german["steps"][0]["title"] == "Wo Sie heute stehen"
+    refused = client.get("/api/v1/questionnaire", query_string={"language": "it"},
+                         headers=bearer(make_token("leads:read")))
+    assert refused.status_code == 422
+    sent = _headless(client, bearer(make_token("answers:submit")), {**ready_answers, "email": "api-de@buyer.example"},
+                     language="de")
+    assert sent.status_code == 201, sent.get_json()
+    with app.app_context():
+        lead = db.session.scalar(sa.select(Lead).where(Lead.email == "api-de@buyer.example"))
+        assert lead is not None and lead.language == "de" and lead.latest.language == "de"
+        consent = db.session.scalar(sa.select(Consent).where(Consent.lead_id == lead.id, Consent.kind == "storage"))
+        assert (consent.language, consent.wording) == (
+            "de", "Ich bin einverstanden, dass Sie meine Antworten speichern und mich dazu kontaktieren.")

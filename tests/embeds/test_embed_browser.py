@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from markupsafe import escape
 from werkzeug.serving import make_server
 
 from leads.config import site_address
@@ -74,7 +75,8 @@ def _host_site(doorstep: str, port: int = 0) -> tuple[Any, str]:
         from flask import request
 
         kind = request.args.get("kind", "questionnaire")
-        inline = f'<div id="embed" data-doorstep="{kind}"></div>' if kind != "none" else ""
+        lang = f' data-doorstep-lang="{escape(request.args["lang"])}"' if "lang" in request.args else ""
+        inline = f'<div id="embed" data-doorstep="{kind}"{lang}></div>' if kind != "none" else ""
         return HOST_PAGE.replace("DOORSTEP", doorstep).replace("INLINE", inline)
 
     server, bound = _serve(host, port)
@@ -167,6 +169,24 @@ def test_any_element_opens_the_questionnaire_in_a_pop_up(chromium, doorstep, hos
         assert step["position"] == 1 and step["total"] > 1
         dialog.get_by_role("button", name="Close").click()
         page.locator("dialog").wait_for(state="detached")  # closed, and taken off the page
+    finally:
+        page.close()
+        server.shutdown()
+
+
+@pytest.mark.browser
+def test_the_embed_shows_the_questionnaire_in_the_language_its_element_names(chromium, doorstep, host_port):
+    server, host = _host_site(doorstep, host_port)
+    page = chromium.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{host}/pricing?lang=de")
+        frame = page.frame_locator("#embed iframe")
+        frame.get_by_role("button", name="Weiter").wait_for()
+        inner = next(f for f in page.frames if f.url.startswith(doorstep))
+        assert inner.url.startswith(f"{doorstep}/de/questionnaire")
+        assert inner.evaluate("document.documentElement.lang") == "de"
+        assert frame.locator("legend.step-title").inner_text() == "Wo Sie heute stehen"
     finally:
         page.close()
         server.shutdown()

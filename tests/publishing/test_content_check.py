@@ -110,5 +110,5 @@ def test_an_option_of_the_fifth_step_that_links_a_missing_article_is_reported(tm
     text = GOOD.replace("articles: [running-a-discovery-call]", "articles: [no-such-article]")
     path.write_text(text, encoding="utf-8")
     found = [str(p) for p in check_everything(tmp_path / "content")]
-    assert found == [f"{path}:{_line(text, 'title: Hire help')}: error: alternatives, option 'Hire help':"
+    assert found == [f"{path}:{_line(text, 'en: Hire help') - 1}: error: alternatives, option 'Hire help':"
                      " there is no article 'no-such-article' in articles/"]

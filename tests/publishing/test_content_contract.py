@@ -15,7 +15,8 @@ from tests.fixtures.app import CONTENT_DIR
 GOOD = (CONTENT_DIR / "questionnaire.yaml").read_text(encoding="utf-8")
 EMAIL_QUESTION = """      - id: email
         type: email
-        label: Work email
+        label: {en: Work email, de: Geschäftliche E-Mail-Adresse, fr: Adresse e-mail professionnelle,
+                es: Correo electrónico profesional}
         required: true
 """
 RENAMED = GOOD.replace("      - id: email\n", "      - id: work_email\n")
@@ -88,7 +89,8 @@ def test_a_question_the_site_reads_must_have_a_type_it_can_read(old: str, new: s
 
 def test_leaving_out_a_question_the_site_can_do_without_is_a_warning(content_copy: Path) -> None:
     path = content_copy / "questionnaire.yaml"
-    company = "      - id: company\n        type: short_text\n        label: Company\n        required: true\n"
+    company = ("      - id: company\n        type: short_text\n"
+               "        label: {en: Company, de: Unternehmen, fr: Entreprise, es: Empresa}\n        required: true\n")
     text = GOOD.replace(company, "").replace("        max_length: 120\n        autocomplete: organization\n", "")
     path.write_text(text, encoding="utf-8")
     [warning] = check_everything(content_copy)

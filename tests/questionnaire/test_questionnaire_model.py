@@ -44,6 +44,12 @@ def _problem(text: str) -> str:
     return str(info.value)
 
 
+FOUNDER = "          - value: founder\n            points: {fit: 10}\n"
+HIRE_HELP = ("    - title:\n        en: Hire help\n        de: Unterstützung holen\n        fr: Se faire accompagner\n"
+             "        es: Contratar ayuda\n")
+YOUR_NAME = "        label: {en: Your name, de: Ihr Name, fr: Votre nom, es: Su nombre}\n"
+
+
 def _line_of(text: str, needle: str) -> int:
     return text.splitlines().index(next(line for line in text.splitlines() if needle in line)) + 1
 
@@ -51,10 +57,8 @@ def _line_of(text: str, needle: str) -> int:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("{value: founder, label: Founder or executive, points: {fit: 10}}",
-         "{value: founder, label: Founder or executive, points: {fit: ten}}", "must be a whole number"),
-        ("{value: founder, label: Founder or executive, points: {fit: 10}}",
-         "{value: founder, label: Founder or executive, points: {reach: 10}}", "unknown dimension 'reach'"),
+        (FOUNDER, FOUNDER.replace("{fit: 10}", "{fit: ten}"), "must be a whole number"),
+        (FOUNDER, FOUNDER.replace("{fit: 10}", "{reach: 10}"), "unknown dimension 'reach'"),
         ("      - id: company_size\n", "      - id: role\n", "duplicate question id 'role'"),
         ("{question: talk_now, equals: \"yes\"}", "{question: talk_later, equals: \"yes\"}",
          "unknown question 'talk_later'"),
@@ -109,7 +113,7 @@ MALFORMED = [
      "conversation: declines 'later' is not an option of 'talk_now'"),
     ("  before: deciding", "  before: nowhere", "nowhere", "alternatives: before must be a step id, not 'nowhere'"),
     ("  before: deciding", "  before: []", "[]", "alternatives: before must be a step id, not an empty list"),
-    ("    - title: Hire help\n      text: An agency", "    - title: Hire help\n      txt: An agency", "title: Hire",
+    (HIRE_HELP + "      text:", HIRE_HELP + "      txt:", "title:",
      "alternatives, option 4: give it a title and a text"),
     ("    gap: 3\n", "    gap: 9\n", "gap", "lexicon group 'owned_budget': gap must be at most 5 words, not 9"),
     ("        min: 0\n", "        min: abc\n", "min",
@@ -120,9 +124,9 @@ MALFORMED = [
      "min_length", "question 'name': min_length (50) must not be more than max_length (10)"),
     ("        max_length: 120\n        autocomplete: name\n", "        max_length: -1\n", "max_length",
      "question 'name': max_length must be a whole number, 0 or more, not -1"),
-    ("        label: Your name\n", "        label: [Your, name]\n", "label",
+    (YOUR_NAME, "        label: [Your, name]\n", "label",
      "question 'name': label must be text, not a list"),
-    ("        label: Your name\n        required: true\n", "        label: Your name\n        required: 'yes'\n",
+    (YOUR_NAME + "        required: true\n", YOUR_NAME + "        required: 'yes'\n",
      "required", "question 'name': required must be true or false, not 'yes'"),
     ("fit: {label: Fit, cap: 40}", "fit: {label: Fit, cap: true}", "cap",
      "dimension 'fit': cap must be a positive whole number, not True"),
@@ -139,8 +143,7 @@ MALFORMED = [
      "gate 'asked_or_soon': question must be a question id, not a list"),
     ("show_if: {question: buying_stage, not_in: [researching]}", "show_if: {any: 3}", "show_if",
      "question 'budget', show_if: any must be a list of conditions, not 3"),
-    ("{value: founder, label: Founder or executive, points: {fit: 10}}",
-     "{value: [founder], label: Founder or executive, points: {fit: 10}}", "[founder]",
+    (FOUNDER, FOUNDER.replace("value: founder", "value: [founder]"), "[founder]",
      "question 'role', option 1: value must be text or a whole number, not a list"),
 ]
 

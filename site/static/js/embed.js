@@ -4,6 +4,8 @@
 // The frame gets this page's address, referrer and UTM tags, so the lead's first touch is this page. It resizes
 // to its content and sends events, which the element holding it dispatches (they bubble to document):
 // doorstep:step, doorstep:sent and doorstep:booked. Messages are taken from Doorstep's origin and that frame only.
+// data-doorstep-lang="de" on the element shows it in that language (one the site ships); without it, the frame
+// speaks the visitor's language as the site's own pages do.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -13,9 +15,11 @@
   var UTM = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
   var frames = [];
 
-  function frameUrl(kind) {
+  function frameUrl(kind, container) {
     var page = new URL(window.location.href);
-    var url = new URL(PATHS[kind] || PATHS.questionnaire, origin);
+    var lang = (container.getAttribute("data-doorstep-lang") || "").toLowerCase();
+    var prefix = /^[a-z]{2}$/.test(lang) ? "/" + lang : "";
+    var url = new URL(prefix + (PATHS[kind] || PATHS.questionnaire), origin);
     page.hash = "";
     url.searchParams.set("host", page.href.slice(0, 500));
     if (document.referrer) { url.searchParams.set("ref", document.referrer.slice(0, 500)); }
@@ -28,7 +32,7 @@
 
   function place(kind, container) {
     var frame = document.createElement("iframe");
-    frame.src = frameUrl(kind);
+    frame.src = frameUrl(kind, container);
     frame.title = container.getAttribute("data-doorstep-title") || (kind === "book" ? "Book a conversation" : "Questionnaire");
     frame.style.width = "100%";
     frame.style.border = "0";
@@ -57,8 +61,9 @@
     found.container.dispatchEvent(new CustomEvent(data.type, { detail: data, bubbles: true }));
   });
 
-  function popup(kind) {
+  function popup(kind, opener) {
     var dialog = document.createElement("dialog");
+    dialog.setAttribute("data-doorstep-lang", opener.getAttribute("data-doorstep-lang") || "");
     dialog.setAttribute("aria-label", kind === "book" ? "Book a conversation" : "Questionnaire");
     dialog.style.width = "min(720px, 96vw)";
     dialog.style.maxHeight = "92vh";
@@ -81,7 +86,7 @@
     var opener = event.target.closest && event.target.closest("[data-doorstep-open]");
     if (!opener) { return; }
     event.preventDefault();
-    popup(opener.getAttribute("data-doorstep-open"));
+    popup(opener.getAttribute("data-doorstep-open"), opener);
   });
 
   function start() {

@@ -25,7 +25,7 @@
     // Pages that are not part of the walk (an article, the privacy notice) open beside the host page.
     var links = document.querySelectorAll("a[href]");
     for (var i = 0; i < links.length; i++) {
-      var path = links[i].pathname || "";
+      var path = (links[i].pathname || "").replace(/^\/[a-z]{2}(?=\/)/, "");  // the walk in any language
       if (path.indexOf("/questionnaire") !== 0 && path.indexOf("/book") !== 0) {
         links[i].target = "_blank";
         links[i].rel = "noopener";

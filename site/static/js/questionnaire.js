@@ -10,12 +10,14 @@
       button.addEventListener("click", function (event) {
         var field = document.querySelector(event.currentTarget.getAttribute("data-copy"));
         var status = document.querySelector(".copy-status");
+        // The page gives the words, in its language: data-copied and data-copy-failed.
         var copied = event.currentTarget.getAttribute("data-copied") || "Link copied.";
+        var failed = event.currentTarget.getAttribute("data-copy-failed") || "Select the link and copy it.";
         navigator.clipboard.writeText(field.value).then(function () {
           if (status) { status.textContent = copied; }
         }, function () {
           field.select();
-          if (status) { status.textContent = "Select the link and copy it."; }
+          if (status) { status.textContent = failed; }
         });
       });
     }
