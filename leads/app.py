@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from leads import commands
+from leads import commands, languages
 from leads.accounts import views as accounts
 from leads.api import views as api
 from leads.booking import mails as meeting_mails
@@ -106,7 +106,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return user
 
     app.extensions[CONTENT] = Content(
-        Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions()
+        Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions(),
+        translated=tuple(code for code in languages.CODES if code != app.config["DEFAULT_LANGUAGE"]),
     )
 
     for blueprint in (*PUBLIC, *AUDIENCES, *MACHINES):

@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from leads import languages
 from leads.config import CONTENT_DIR
 from leads.extensions import site_content
 from leads.publishing.articles import STAGES
@@ -63,12 +64,15 @@ content_dir_option = click.option(
 
 @content_cli.command("check")
 @content_dir_option
-def check_command(content_dir: Path) -> None:
+@click.option("--default-language", envvar="DOORSTEP_DEFAULT_LANGUAGE", default=languages.FALLBACK,
+              type=click.Choice(languages.CODES), show_default="DOORSTEP_DEFAULT_LANGUAGE, else en",
+              help="The language content is written in; the site's others are its translations.")
+def check_command(content_dir: Path, default_language: str) -> None:
     """Validate articles, stage guides, the questionnaire, emails and personas; print path:line: message for each
     finding, once."""
     from leads.publishing.check import check_everything
 
-    problems = check_everything(content_dir)
+    problems = check_everything(content_dir, default_language=default_language)
     for problem in problems:
         click.echo(str(problem))
     errors = sum(1 for p in problems if p.severity == "error")

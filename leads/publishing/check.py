@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from leads.nurture.sequences import load_sequences
+from leads import languages
+from leads.nurture.sequences import TRANSLATED, load_sequences
 from leads.publishing.articles import Problem, check_articles
 from leads.publishing.content import QUESTIONNAIRE_FILE, STAGE_GUIDES_FILE
 from leads.publishing.located_yaml import LocatedYaml, read_file
@@ -64,8 +65,10 @@ def run_personas(model: Questionnaire, personas: list[Persona], now: dt.datetime
     return [(p, score(p.answers, p.events, model, now)) for p in personas]
 
 
-def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Problem]:
-    """Every problem in the content folder, each once: each file is read once, and nothing is logged."""
+def check_everything(directory: Path, now: dt.datetime | None = None,
+                     default_language: str = languages.FALLBACK) -> list[Problem]:
+    """Every problem in the content folder, each once: each file is read once, and nothing is logged. Content
+    is written in ``default_language`` and translated into the site's other languages."""
     now = now or dt.datetime.now(dt.UTC)
     articles = check_articles(directory)
     problems = list(articles.problems)
@@ -77,15 +80,17 @@ def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Pr
         model = load_questionnaire(directory / QUESTIONNAIRE_FILE)
     except ModelError as exc:
         return problems + exc.problems
-    return problems + check_model(model, directory, articles.slugs, now)
+    translated = tuple(code for code in languages.CODES if code != default_language)
+    return problems + check_model(model, directory, articles.slugs, now, translated)
 
 
-def check_model(model: Questionnaire, directory: Path, slugs: Collection[str], now: dt.datetime) -> list[Problem]:
+def check_model(model: Questionnaire, directory: Path, slugs: Collection[str], now: dt.datetime,
+                translated: Collection[str] = TRANSLATED) -> list[Problem]:
     """What `content check` finds in a questionnaire that loaded: unasked questions, unreachable verdicts,
     options and emails linking to no article (of ``slugs``), and personas routed otherwise than they expect
     (for a draft as for the file)."""
     problems = unasked_questions(model) + unreachable_verdicts(model) + missing_option_articles(model, slugs)
-    problems += email_sequence_problems(directory, model, slugs)
+    problems += email_sequence_problems(directory, model, slugs, translated)
     personas_path = directory / PERSONAS_FILE
     if not personas_path.exists():
         return problems
@@ -119,9 +124,12 @@ def missing_option_articles(model: Questionnaire, slugs: Collection[str]) -> lis
             for item in model.alternatives.items for slug in item.articles if slug not in slugs]
 
 
-def email_sequence_problems(directory: Path, model: Questionnaire, slugs: Collection[str]) -> list[Problem]:
-    """Every nurture email file: its fields, and its links by slug to articles that exist."""
-    return load_sequences(directory, [track.id for track in model.nurture_tracks], slugs).problems
+def email_sequence_problems(directory: Path, model: Questionnaire, slugs: Collection[str],
+                            translated: Collection[str] = TRANSLATED) -> list[Problem]:
+    """Every nurture email file: its fields, its links by slug to articles that exist, and its translations into
+    the site's other languages."""
+    return load_sequences(directory, [track.id for track in model.nurture_tracks], slugs,
+                          translated).problems
 
 
 def unasked_questions(model: Questionnaire) -> list[Problem]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
-from leads.nurture.sequences import EMAILS_DIR, Sequences, load_sequences
+from leads.nurture.sequences import EMAILS_DIR, TRANSLATED, Sequences, load_sequences
 from leads.publishing.articles import ArticleIndex
 from leads.publishing.problems import ContentError, Problem
 from leads.publishing.stage_guides import PLAIN_GUIDES, StageGuides, load_stage_guides
@@ -119,8 +119,11 @@ class Content:
     (``PLAIN_GUIDES``), so public pages always have words for each stage.
     """
 
-    def __init__(self, directory: Path, check_seconds: float = 0.0, kept: KeptVersions | None = None) -> None:
+    def __init__(self, directory: Path, check_seconds: float = 0.0, kept: KeptVersions | None = None,
+                 translated: tuple[str, ...] = TRANSLATED) -> None:
         self.directory = Path(directory)
+        # The languages content is translated into: the site's but its default, in which it is written.
+        self.translated = translated
         self.articles = ArticleIndex(self.directory / "articles")
         # The article check stats every file; with thousands of articles it is worth doing at
         # most once per ``check_seconds`` rather than on every request (0 means every request).
@@ -195,7 +198,8 @@ class Content:
         if stamp != self._emails_stamp:
             with self._emails_lock:
                 if stamp != self._emails_stamp:
-                    found = load_sequences(self.directory, tracks, [a.slug for a in articles.all()])
+                    found = load_sequences(self.directory, tracks, [a.slug for a in articles.all()],
+                                           self.translated)
                     _log_new(found.problems, self._emails.problems)
                     self._emails, self._emails_stamp = found, stamp
         return self._emails

@@ -34,7 +34,13 @@ PROSPECT_TEMPLATES = [
     "email/meeting.*", "email/nurture.*", "email/privacy_link.*",
 ]
 # Code whose words reach prospects: forms, messages, mail subjects, the invitation.
-PROSPECT_CODE: list[str] = []
+PROSPECT_CODE: list[str] = [
+    "leads/links.py",
+    "leads/booking/availability.py", "leads/booking/forms.py", "leads/booking/mails.py", "leads/booking/meetings.py",
+    "leads/booking/picker.py", "leads/booking/views.py",
+    "leads/nurture/returns.py", "leads/nurture/sending.py", "leads/nurture/subscriptions.py", "leads/nurture/views.py",
+    "leads/privacy/data_map.py", "leads/privacy/forms.py", "leads/privacy/requests.py", "leads/privacy/views.py",
+]
 
 
 def prospect_strings() -> set[str]:
