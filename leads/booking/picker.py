@@ -58,16 +58,19 @@ def _zone_names(locale: str, day: dt.date) -> tuple[tuple[str, str, str], ...]:
 
 def zone_choices(chosen: str) -> dict[str, ZoneChoices]:
     """The time zones a prospect picks from, named in their language by Babel (CLDR), not as IANA names: the
-    likely ones first (the one shown now, the team's, and those of the reader's own country), then every zone
-    by country. The value sent stays the IANA name."""
+    likely ones first (the one shown now, the team's, and those of the reader's own country), then every other
+    zone by country. The value sent stays the IANA name."""
     locale = reader().locale
     named = _zone_names(locale, clock.now().date())
     home = Locale.parse(locale).territory or ""
     likely = [chosen, zone_or_default(current_app.config["WORKING_TIMEZONE"])]
     likely += [zone for zone, _label, country in named if country and country == home]
     labels = {zone: label for zone, label, _country in named}
-    suggested = [(zone, labels.get(zone, zone.replace("_", " "))) for zone in dict.fromkeys(likely)]
-    return {_("Suggested"): suggested, _("All time zones"): [(zone, label) for zone, label, _c in named]}
+    first = dict.fromkeys(likely)
+    suggested = [(zone, labels.get(zone, zone.replace("_", " "))) for zone in first]
+    # Each zone once: a select may hold only one selected option, and one name per value reads best.
+    return {_("Suggested"): suggested,
+            _("All time zones"): [(zone, label) for zone, label, _c in named if zone not in first]}
 
 
 def chosen_zone() -> str:

@@ -191,6 +191,7 @@ def test_the_zone_picker_names_zones_in_french_and_sends_iana_names(app: Flask, 
     assert "America/New_York</option>" not in select and "Europe/Berlin</option>" not in select
     # Not the raw IANA names any more, and no legacy aliases.
     assert "US/Eastern" not in select
+    assert select.count('value="America/New_York"') == 1 and select.count(" selected") == 1
 
 
 def test_who_reads_a_mail_a_member_without_a_language_gets_the_sites_default(app: Flask, make_user) -> None:
