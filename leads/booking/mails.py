@@ -98,7 +98,7 @@ def meeting_mail(payload: dict[str, Any], stamp: dt.datetime) -> MeetingMail:
         description=_("A conversation about what %(lead)s wrote. Move or cancel it: %(url)s", lead=lead.name,
                       url=meeting_url(meeting)),
         organizer_name=rep.name, organizer_email=rep.email, attendee_name=lead.name, attendee_email=lead.email,
-        canceled=kind == "canceled")
+        canceled=kind == "canceled", language=spoken_language())
     return MeetingMail(subject, context, invite_ics(invite, stamp), "CANCEL" if invite.canceled else "REQUEST")
 
 

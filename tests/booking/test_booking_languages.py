@@ -114,11 +114,13 @@ def test_the_invitation_speaks_german_to_a_german_prospect_and_english_to_the_re
     mails = {mail.to: mail for mail in delivered(app) if mail.invitation is not None}
     german = next(iter(Calendar.from_ical(mails[lead.email].invitation.ics).walk("VEVENT")))
     assert str(german["summary"]).endswith(": Dana Doe und Riley Rep")
+    assert german["summary"].params["LANGUAGE"] == "de"
     description = str(german["description"])
     assert description.startswith("Ein Gespräch über das, was Dana Doe geschrieben hat. Verschieben oder absagen:")
     assert "/de/book/meeting/" in description
     english = next(iter(Calendar.from_ical(mails[rep.email].invitation.ics).walk("VEVENT")))
     assert str(english["summary"]).endswith(": Dana Doe and Riley Rep")
+    assert english["summary"].params["LANGUAGE"] == "en"
     assert "A conversation about what Dana Doe wrote" in str(english["description"])
 
 
