@@ -54,7 +54,7 @@ def invite_ics(invite: Invite, stamp: dt.datetime, stored: bool = False) -> str:
     event.add("dtstamp", stamp.astimezone(dt.UTC))
     for name, moment in (("dtstart", invite.start), ("dtend", invite.end)):
         event.add(name, moment.astimezone(zone).replace(tzinfo=None), parameters={"TZID": zone_id})
-    words = {"LANGUAGE": invite.language} if invite.language else None
+    words = {"LANGUAGE": invite.language} if invite.language else {}
     event.add("summary", invite.summary, parameters=words)
     event.add("description", invite.description, parameters=words)
     event.add("status", "CANCELLED" if invite.canceled else "CONFIRMED")
