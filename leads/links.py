@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast, get_type_hints
 
 from flask import current_app
+from flask_babel import lazy_gettext
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from leads import clock
@@ -35,8 +36,10 @@ class LinkError(ValueError):
         self.expired, self.payload = expired, payload
 
 
-INVALID = "This link is not valid: it may have been cut short or changed. Please use the link as it was sent."
-EXPIRED = "This link has expired."
+# Lazy: the words are those of the language spoken when a page shows them (``str(error)``).
+INVALID = lazy_gettext("This link is not valid: it may have been cut short or changed. Please use the link as it "
+                       "was sent.")
+EXPIRED = lazy_gettext("This link has expired.")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext
 
 from leads.booking.calendar import CalendarAccount, busy_times
 from leads.booking.passwords import decrypt, encrypt, secret_box
@@ -50,7 +51,7 @@ def parse_slot(value: str) -> tuple[int | None, dt.datetime]:
         start = dt.datetime.strptime(when, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
         rep_id = None if who == "team" else int(who)
     except ValueError:
-        raise BookingError("Please choose one of the times shown.") from None
+        raise BookingError(lazy_gettext("Please choose one of the times shown.")) from None
     return rep_id, start
 
 

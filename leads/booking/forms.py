@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from datetime import time as dt_time
 from typing import Any
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
@@ -31,12 +32,14 @@ class ZoneForm(FlaskForm):
     class Meta:
         csrf = False
 
-    tz = SelectField("Times shown in", validate_choice=False,
-                     description="Your browser's time zone is chosen for you when it can be detected.")
+    tz = SelectField(lazy_gettext("Times shown in"), validate_choice=False,
+                     description=lazy_gettext("Your browser's time zone is chosen for you when it can be detected."))
 
-    def __init__(self, zones: Iterable[str], **kwargs: Any) -> None:
+    def __init__(self, zones: Mapping[str, Iterable[tuple[str, str]]], **kwargs: Any) -> None:
+        """``zones``: (IANA name, the name shown) in groups, each group under its heading."""
         super().__init__(**kwargs)
-        self.tz.choices = [SelectChoice(zone, zone.replace("_", " ")) for zone in zones]
+        self.tz.choices = {group: [SelectChoice(value, label) for value, label in choices]
+                           for group, choices in zones.items()}
 
 
 class SlotForm(FlaskForm):
@@ -45,15 +48,15 @@ class SlotForm(FlaskForm):
     class Meta:
         csrf = False
 
-    slot = RadioField("Choose a time", validate_choice=False,
-                      validators=[validators.InputRequired("Choose one of the times shown.")])
+    slot = RadioField(lazy_gettext("Choose a time"), validate_choice=False,
+                      validators=[validators.InputRequired(lazy_gettext("Choose one of the times shown."))])
     tz = HiddenField()
 
 
 class ConfirmForm(FlaskForm):
     """Booking (or moving) the chosen time: the slot and zone travel with the CSRF token."""
 
-    slot = HiddenField(validators=[validators.InputRequired("Choose one of the times shown.")])
+    slot = HiddenField(validators=[validators.InputRequired(lazy_gettext("Choose one of the times shown."))])
     tz = HiddenField()
 
 

@@ -29,6 +29,8 @@ class Invite:
     attendee_name: str
     attendee_email: str
     canceled: bool = False
+    # The language the summary and description are written in (RFC 5545's LANGUAGE parameter): its reader's.
+    language: str = ""
 
 
 def invite_ics(invite: Invite, stamp: dt.datetime, stored: bool = False) -> str:
@@ -52,8 +54,9 @@ def invite_ics(invite: Invite, stamp: dt.datetime, stored: bool = False) -> str:
     event.add("dtstamp", stamp.astimezone(dt.UTC))
     for name, moment in (("dtstart", invite.start), ("dtend", invite.end)):
         event.add(name, moment.astimezone(zone).replace(tzinfo=None), parameters={"TZID": zone_id})
-    event.add("summary", invite.summary)
-    event.add("description", invite.description)
+    words = {"LANGUAGE": invite.language} if invite.language else {}
+    event.add("summary", invite.summary, parameters=words)
+    event.add("description", invite.description, parameters=words)
     event.add("status", "CANCELLED" if invite.canceled else "CONFIRMED")
     organizer = vCalAddress(f"mailto:{invite.organizer_email}")
     organizer.params["cn"] = vText(invite.organizer_name)

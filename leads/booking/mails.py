@@ -5,17 +5,19 @@ the clock makes due."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, url_for
+from flask_babel import gettext as _
 
 from leads import clock
 from leads.booking.invite import Invite, invite_ics
 from leads.booking.meetings import MAIL_NEEDS, MEETING_MAIL, book_url, meeting_url
 from leads.booking.reminders import meeting_work
 from leads.dates import ZONES as ZONES  # booking's pages and forms take the zones from here
-from leads.dates import Reader, show, zone_of
+from leads.dates import Reader, show, spoken_language, zone_of
 from leads.dates import zone_or_default as zone_or_default
 from leads.delivery import Undeliverable
 from leads.delivery.email import Mail, mail_from
@@ -45,8 +47,9 @@ class MeetingMail:
 
 
 def when_text(start: dt.datetime, zone: str) -> str:
-    """A meeting's time as a person reads it, in ``zone``: "Tuesday, 3 March 2026, 10:00 (Europe/Berlin)"."""
-    return show(start, Reader(zone_or_default(zone)), "meeting")
+    """A meeting's time as a person reads it, in ``zone`` and the language being spoken (a page's, or a mail's
+    reader's): "Tuesday, 3 March 2026, 10:00 (Europe/Berlin)"."""
+    return show(start, Reader(zone_or_default(zone), spoken_language()), "meeting")
 
 
 def meeting_mail(payload: dict[str, Any], stamp: dt.datetime) -> MeetingMail:
@@ -62,8 +65,8 @@ def meeting_mail(payload: dict[str, Any], stamp: dt.datetime) -> MeetingMail:
                                "book_url": book_url(lead.id)}
     if kind in ("nudge", "after_review"):
         context["slots"] = [when_text(dt.datetime.fromisoformat(s), zone) for s in payload.get("slots", [])]
-        return MeetingMail("Pick a time to talk, whenever suits you" if kind == "nudge"
-                           else "We've read your answers: pick a time to talk", context)
+        return MeetingMail(_("Pick a time to talk, whenever suits you") if kind == "nudge"
+                           else _("We've read your answers: pick a time to talk"), context)
     meeting = db.session.get(Meeting, payload.get("meeting_id"))
     if meeting is None:
         raise LookupError("The meeting no longer exists.")
@@ -76,23 +79,26 @@ def meeting_mail(payload: dict[str, Any], stamp: dt.datetime) -> MeetingMail:
     context.update(meeting=meeting, rep=rep, when=when_text(start, shown_zone), manage_url=meeting_url(meeting),
                    lead_url=url_for("inbox.lead_detail", lead_id=lead.id, _external=True))
     other = rep.name if context["audience"] == "prospect" else lead.name
+    when = context["when"]
     subjects = {
-        "booked": f"Booked: a conversation with {other}, {context['when']}",
-        "rescheduled": f"Moved: your conversation with {other} is now {context['when']}",
-        "canceled": f"Canceled: the conversation with {other}, {context['when']}",
-        "reminder_day": f"Tomorrow: your conversation with {other}, {context['when']}",
-        "reminder_hour": f"In an hour: your conversation with {other}, {context['when']}",
-        "rebook": "Sorry we missed each other. Pick another time?",
+        "booked": _("Booked: a conversation with %(name)s, %(when)s", name=other, when=when),
+        "rescheduled": _("Moved: your conversation with %(name)s is now %(when)s", name=other, when=when),
+        "canceled": _("Canceled: the conversation with %(name)s, %(when)s", name=other, when=when),
+        "reminder_day": _("Tomorrow: your conversation with %(name)s, %(when)s", name=other, when=when),
+        "reminder_hour": _("In an hour: your conversation with %(name)s, %(when)s", name=other, when=when),
+        "rebook": _("Sorry we missed each other. Pick another time?"),
     }
-    subject = " ".join(subjects.get(kind, kind).split())[:200]
+    # One line, whatever a name holds; a no-break space (French "Réservé : …") stays.
+    subject = re.sub(r"[^\S\u00a0]+", " ", subjects.get(kind, kind)).strip()[:200]
     if kind not in ("booked", "rescheduled", "canceled"):
         return MeetingMail(subject, context)
     invite = Invite(
         uid=meeting.uid, sequence=int(payload["sequence"]), start=start, end=end, zone=rep_zone,
-        summary=f"{current_app.config['SITE_NAME']}: {lead.name} and {rep.name}",
-        description=f"A conversation about what {lead.name} wrote. Move or cancel it: {meeting_url(meeting)}",
+        summary=_("%(site)s: %(lead)s and %(rep)s", site=current_app.config["SITE_NAME"], lead=lead.name, rep=rep.name),
+        description=_("A conversation about what %(lead)s wrote. Move or cancel it: %(url)s", lead=lead.name,
+                      url=meeting_url(meeting)),
         organizer_name=rep.name, organizer_email=rep.email, attendee_name=lead.name, attendee_email=lead.email,
-        canceled=kind == "canceled")
+        canceled=kind == "canceled", language=spoken_language())
     return MeetingMail(subject, context, invite_ics(invite, stamp), "CANCEL" if invite.canceled else "REQUEST")
 
 

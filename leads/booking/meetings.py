@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from flask_babel import lazy_gettext
 
 from leads import clock, links
 from leads.booking.availability import (
@@ -57,13 +58,13 @@ class SlotTaken(BookingError):
     time, one off the grid, another rep's). The message says which, with the free times shown beside it."""
 
 
-TAKEN = "Sorry, someone booked that time a moment ago. Here are the times that are still free."
+TAKEN = lazy_gettext("Sorry, someone booked that time a moment ago. Here are the times that are still free.")
 
 
-NOT_OFFERED = "Sorry, that time is not available. Here are the times that are free."
+NOT_OFFERED = lazy_gettext("Sorry, that time is not available. Here are the times that are free.")
 
 
-SAME_TIME = "Your conversation is already at that time. Here are the other times that are free."
+SAME_TIME = lazy_gettext("Your conversation is already at that time. Here are the other times that are free.")
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,11 @@ def book(lead_id: int, rep_id: int | None, start: dt.datetime, zone: str) -> Mee
     now = clock.now()
     lead = db.session.get(Lead, lead_id)
     if lead is None or not can_book(lead):
-        raise BookingError("Booking is not open for this link any more. Reply to our email and we'll find a time.")
+        raise BookingError(lazy_gettext("Booking is not open for this link any more. Reply to our email and we'll "
+                                        "find a time."))
     if upcoming_meeting(lead.id) is not None:
-        raise BookingError("You already have a meeting booked; use the links in its email to move or cancel it.")
+        raise BookingError(lazy_gettext("You already have a meeting booked; use the links in its email to move or "
+                                        "cancel it."))
     pick = _rep_for(lead, rep_id, start, now)
     rep = db.session.get(User, pick.rep.id)
     assert rep is not None
@@ -207,7 +210,7 @@ def _why_not_free(start: dt.datetime, reps: list[int] | None) -> str:
     query = sa.select(Meeting.id).where(Meeting.slot == start)
     if reps is not None:
         query = query.where(Meeting.rep_id.in_(reps))
-    return TAKEN if db.session.scalar(query.limit(1)) is not None else NOT_OFFERED
+    return str(TAKEN if db.session.scalar(query.limit(1)) is not None else NOT_OFFERED)
 
 
 def _free_at(rep_id: int, start: dt.datetime, now: dt.datetime, ignoring: int | None = None) -> bool:
@@ -278,9 +281,10 @@ def _unset_meeting(canceled: Meeting, now: dt.datetime) -> None:
 def _open_meeting(meeting_id: int, now: dt.datetime) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or meeting.status != "booked":
-        raise BookingError("This meeting has already been canceled or has taken place.")
+        raise BookingError(lazy_gettext("This meeting has already been canceled or has taken place."))
     if meeting.start <= now:
-        raise BookingError("This meeting has already started, so it can no longer be moved or canceled here.")
+        raise BookingError(lazy_gettext("This meeting has already started, so it can no longer be moved or canceled "
+                                        "here."))
     return meeting
 
 
@@ -353,7 +357,7 @@ def book_url(lead_id: int) -> str:
 def lead_from_token(token: str) -> Lead:
     lead = db.session.get(Lead, links.read(BOOK, token)["lead_id"])
     if lead is None:
-        raise links.LinkError("This link is not valid any more.")
+        raise links.LinkError(lazy_gettext("This link is not valid any more."))
     return lead
 
 
@@ -369,7 +373,7 @@ def meeting_from_token(token: str) -> Meeting:
     signed = links.read(MEETING, token)
     meeting = db.session.get(Meeting, signed["meeting_id"])
     if meeting is None or meeting.uid != signed["uid"]:
-        raise links.LinkError("This link is not valid any more.")
+        raise links.LinkError(lazy_gettext("This link is not valid any more."))
     return meeting
 
 

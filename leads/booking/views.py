@@ -13,6 +13,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -58,7 +60,8 @@ bp = Blueprint("booking", __name__, url_prefix="/book")
 inbox_bp = Blueprint("booking", __name__)
 
 # Only for a real CSRF failure (a page kept open across a session's end, cookies cleared): the choice is kept.
-EXPIRED = "This page had been open a long time, so we couldn't accept that. Please press the button once more."
+EXPIRED = lazy_gettext("This page had been open a long time, so we couldn't accept that. Please press the button "
+                       "once more.")
 
 
 def _booking_limit() -> str:
@@ -103,7 +106,7 @@ def confirm(token: str) -> ResponseReturnValue:
         return _pick_page(token, lead, str(exc), 409)
     except BookingError as exc:
         return _pick_page(token, lead, str(exc), 400)
-    flash("Your conversation is booked. We've emailed you an invitation.", "info")
+    flash(_("Your conversation is booked. We've emailed you an invitation."), "info")
     return redirect(url_for("booking.meeting", token=meeting_token(meeting)), code=303)
 
 
@@ -120,7 +123,7 @@ def _confirm_page(lead: Lead, form: ConfirmForm, action: str, back: str, moving:
     except SlotTaken as exc:
         return _meeting_page(moving, str(exc), 409) if moving is not None else _pick_page(back, lead, str(exc), 409)
     except BookingError as exc:
-        text = "Choose one of the times shown." if not form.slot.data else str(exc)
+        text = _("Choose one of the times shown.") if not form.slot.data else str(exc)
         return _meeting_page(moving, text, 400) if moving is not None else _pick_page(back, lead, text, 400)
     zone = chosen_zone()
     form.tz.data = zone
@@ -161,7 +164,7 @@ def move(token: str) -> ResponseReturnValue:
         return _meeting_page(found, str(exc), 409)
     except BookingError as exc:
         return _meeting_page(found, str(exc), 400)
-    flash("Your conversation has moved. We've emailed you the updated invitation.", "info")
+    flash(_("Your conversation has moved. We've emailed you the updated invitation."), "info")
     return redirect(url_for("booking.meeting", token=token), code=303)
 
 
@@ -174,7 +177,7 @@ def cancel_meeting(token: str) -> ResponseReturnValue:
         cancel(found.id)
     except BookingError as exc:
         return _meeting_page(found, str(exc), 400)
-    flash("Your conversation is canceled. We've let the calendar know.", "info")
+    flash(_("Your conversation is canceled. We've let the calendar know."), "info")
     return redirect(url_for("booking.meeting", token=token), code=303)
 
 
@@ -186,14 +189,14 @@ def form_expired(error: CSRFError) -> ResponseReturnValue:
         if request.endpoint == "booking.confirm":
             lead = lead_from_token(token)
             return _confirm_page(lead, ConfirmForm(formdata=request.form), url_for("booking.confirm", token=token),
-                                 token, message=EXPIRED, code=400)
+                                 token, message=str(EXPIRED), code=400)
         found = meeting_from_token(token)
     except LinkError as exc:
         return bad_link(exc)
     if request.endpoint == "booking.move":
         return _confirm_page(found.lead, ConfirmForm(formdata=request.form), url_for("booking.move", token=token),
-                             token, moving=found, message=EXPIRED, code=400)
-    return _meeting_page(found, EXPIRED, 400)
+                             token, moving=found, message=str(EXPIRED), code=400)
+    return _meeting_page(found, str(EXPIRED), 400)
 
 
 # --- a rep's availability (staff) -----------------------------------------------------------------

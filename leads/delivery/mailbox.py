@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import mailbox
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -45,20 +44,22 @@ class Mail:
 def mailbox_mails(limit: int = 100) -> list[Mail]:
     """The mails the development mailbox kept, newest first."""
     box = local_mailbox(current_app.config["MAILBOX_DIR"])
-    mails = [_mail(key, message) for key, message in box.iteritems()]
+    mails = [_mail(key, box.get_bytes(key)) for key in box.iterkeys()]
     return sorted(mails, key=lambda mail: mail.key, reverse=True)[:limit]
 
 
 def mailbox_mail(key: str) -> Mail | None:
     box = local_mailbox(current_app.config["MAILBOX_DIR"])
     try:
-        return _mail(key, box[key])
+        return _mail(key, box.get_bytes(key))
     except KeyError:
         return None
 
 
-def _mail(key: str, message: mailbox.MaildirMessage) -> Mail:
-    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+def _mail(key: str, stored: bytes) -> Mail:
+    # The bytes as kept: a MaildirMessage written out again would fold a long encoded subject anew, and it
+    # would read back with a leading space (" Réservé : …").
+    parsed = email.message_from_bytes(stored, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     parts = {kind: parsed.get_body(preferencelist=(kind,)) for kind in ("plain", "html")}
     date = parsed["Date"]

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from sqlalchemy import orm
 
-from leads import clock
+from leads import clock, languages
 from leads.dates import Reader, reading_as, team_zone, zone_of, zone_or_default
 from leads.delivery import PING, NothingToSend, Undeliverable, schedule, webhooks
 from leads.delivery.email import Bounced, build_email, message_id, send_email
@@ -187,12 +187,20 @@ def lead_facts(lead: Lead) -> dict[str, Any]:
 
 
 def recipient_reader(message: OutboxMessage) -> Reader:
-    """A mail shows times in its reader's zone: a team member's own, else the zone the prospect chose when
-    booking (the meeting's mails carry it), else the team's."""
+    """Who reads a mail: a team member in their own zone and language (the site's default until they choose
+    one); else a prospect, in the zone they chose when booking (the meeting's mails carry it), else the team's,
+    and in the language the mail was asked in (a privacy request's page), else their lead's (the language they
+    answered in), else the site's default."""
+    default = str(current_app.config["DEFAULT_LANGUAGE"])
     member = db.session.scalar(sa.select(User).where(User.email == message.recipient.strip().lower()))
     if member is not None:
-        return Reader(zone_of(member))
-    return Reader(zone_or_default(message.payload.get("timezone"), team_zone()))
+        return Reader(zone_of(member), member.language if languages.is_shipped(member.language) else default)
+    language = message.payload.get("language")
+    if not languages.is_shipped(language):
+        lead_id = message.lead_id or message.payload.get("lead_id")
+        language = db.session.scalar(sa.select(Lead.language).where(Lead.id == lead_id)) if lead_id else None
+    return Reader(zone_or_default(message.payload.get("timezone"), team_zone()),
+                  str(language) if languages.is_shipped(language) else default)
 
 
 class Doorbell:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask, current_app, url_for
+from flask_babel import gettext, ngettext
 
 from leads import clock
 from leads.dates import zone_of
@@ -45,7 +46,16 @@ def alert_mail(message: OutboxMessage) -> Mail:
     if lead is None:
         raise Undeliverable("The lead no longer exists.")
     alert = _lead_alert(message.topic, lead, message.payload)
-    return mail_from("alert", alert.subject, {"alert": alert})
+    return mail_from("alert", _subject(alert), {"alert": alert})
+
+
+def _subject(alert: Alert) -> str:
+    """The alert's subject in its reader's language (the headlines of ``leads.delivery.alerts``, in words)."""
+    who = f"{alert.name} ({alert.company})" if alert.company else alert.name
+    words = {"lead.sales_ready": gettext("%(lead)s is ready to talk", lead=who),
+             "lead.assigned": gettext("%(lead)s has been handed to you", lead=who),
+             "lead.sla_missed": gettext("%(lead)s is still waiting for a first reply", lead=who)}
+    return str(words.get(alert.topic, alert.subject))
 
 
 def digest_mail(message: OutboxMessage) -> Mail:
@@ -54,7 +64,8 @@ def digest_mail(message: OutboxMessage) -> Mail:
     alerts = [_lead_alert("lead.sales_ready", lead, {}) for lead in leads if lead is not None]
     if not alerts:
         raise Undeliverable("None of its leads exists any more.")
-    subject = f"{len(alerts)} lead{'s' if len(alerts) != 1 else ''} for you since your last digest"
+    subject = ngettext("%(num)d lead for you since your last digest", "%(num)d leads for you since your last digest",
+                       len(alerts))
     return mail_from("digest", subject, {"alerts": alerts})
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 
-from leads import clock
+from leads import clock, languages
+from leads.dates import Reader, reading_as, team_zone
 from leads.delivery.email import Mail
 from leads.extensions import site_content
 from leads.nurture import recommend_reading
@@ -37,6 +38,7 @@ STAND_IN = {NAME: "Alex Example", EMAIL: "alex@example.com"}
 class Overview:
     tracks: dict[str, list[SequenceEmail]]
     problems: list[Problem]
+    languages_of: Callable[[str], tuple[str, ...]] = lambda key: ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,10 @@ class Shown:
     example: Example
     composed: Mail
     examples: Sequence[Example] = field(default_factory=list)
+    language: str = languages.FALLBACK
+    # The languages the email is written in (the default, and its translations): a reader of any other gets
+    # the default's.
+    written_in: Sequence[str] = field(default_factory=tuple)
 
 
 class PreviewLinks:
@@ -84,7 +90,7 @@ class PreviewLinks:
 def email_previews() -> Overview:
     """Every track's emails, with what is wrong in their files (and links to no article)."""
     found = sequences()
-    return Overview(found.tracks, found.problems)
+    return Overview(found.tracks, found.problems, found.languages_of)
 
 
 def examples(now: dt.datetime) -> list[Example]:
@@ -100,10 +106,23 @@ def examples(now: dt.datetime) -> list[Example]:
     return found or [Example(0, "An example prospect", STAND_IN)]
 
 
-def preview_for(key: str, example_number: int | None) -> Shown | None:
+def preview_for(key: str, example_number: int | None, language: str | None = None) -> Shown | None:
     """``key`` (``<track>/<name>``, ``reading-list/first`` or ``confirmation/first``) as the chosen example
-    would get it; by default the first example whose answers lead to that track. None when there is no such
-    email. Nothing is read from or written to any lead."""
+    would get it, in ``language`` (by default the site's): the translation of the email in it, else the
+    original, and the mail's own words in it; by default the first example whose answers lead to that track.
+    None when there is no such email. Nothing is read from or written to any lead."""
+    default = str(current_app.config["DEFAULT_LANGUAGE"])
+    language = str(language) if languages.is_shipped(language) else default
+    with reading_as(Reader(team_zone(), language)):
+        shown = _preview(key, example_number)
+    if shown is None:
+        return None
+    found = sequences()
+    written_in = (default, *found.languages_of(key)) if shown.email else languages.CODES
+    return replace(shown, language=language, written_in=written_in, email=found.email(key, language))
+
+
+def _preview(key: str, example_number: int | None) -> Shown | None:
     track, _, name = key.partition("/")
     found = sequences()
     email = found.email(key)
@@ -127,6 +146,7 @@ def preview_for(key: str, example_number: int | None) -> Shown | None:
     reading = picked(set(), 4)
     carried = reading if email is None else _carried(email, found.tracks.get(track, []), reading, picked)
     payload = {"email": email.key if email else READING_LIST_KEY, "articles": carried}
+    # compose picks the translation in the language being spoken
     return Shown(key, email, example, compose(SEQUENCE, example.name, payload, links), people)
 
 

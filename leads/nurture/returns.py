@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from leads import clock, links
@@ -140,7 +141,7 @@ def _ready_lead(token: str) -> tuple[Lead, Submission]:
     lead = db.session.get(Lead, payload["lead_id"])
     latest = _route_setter(lead) if lead else None
     if lead is None or latest is None or address_key(lead.email) != payload["address_hash"]:
-        raise NothingToDo("We no longer hold your answers, so please tell us where you stand again.")
+        raise NothingToDo(gettext("We no longer hold your answers, so please tell us where you stand again."))
     return lead, latest
 
 

@@ -19,6 +19,7 @@ import markdown
 import nh3
 import sqlalchemy as sa
 from flask import Flask, current_app, url_for
+from flask_babel import gettext as _
 
 from leads import clock, links
 from leads.delivery import Undeliverable
@@ -49,6 +50,7 @@ from leads.nurture.subscriptions import (
 )
 from leads.privacy.people import address_key
 from leads.scoring.routing import Route
+from leads.web.locale import current_language
 
 log = logging.getLogger(__name__)
 
@@ -238,17 +240,20 @@ def compose(topic: str, name: str, payload: Mapping[str, Any], to: MailLinks) ->
     composition for sending and for the studio's preview (which passes links that record nothing)."""
     site = str(current_app.config["SITE_NAME"])
     if topic == CONFIRM:
-        return _render(f"Please confirm: your reading list from {site}", name,
+        return _render(_("Please confirm: your reading list from %(site)s", site=site), name,
                        {"kind": "confirm", "confirm_url": to.confirm()}, "")
     index = site_content().fresh_articles()
     found = [a for slug in payload.get("articles") or () if (a := index.get(str(slug))) is not None]
     urls = {a.slug: to.read(a.slug) for a in found}
     unsubscribe = to.unsubscribe()
-    email = sequences().email(str(payload.get("email") or "")) if payload.get("email") != READING_LIST_KEY else None
+    key = str(payload.get("email") or "")
+    email = sequences().email(key, current_language()) if key != READING_LIST_KEY else None
     context: dict[str, Any] = {"kind": "reading" if email is None else "sequence", "ready_url": to.ready(),
                                "unsubscribe_url": unsubscribe}
-    subject = f"Your reading list from {site}"
+    subject = _("Your reading list from %(site)s", site=site)
     if email is not None:
+        # A translation may link its language's version of an article: its links are live too.
+        urls |= {slug: to.read(slug) for slug in email.articles if slug not in urls and index.get(slug) is not None}
         subject = email.subject
         context |= {"body_html": body_html(email, urls), "body_text": as_plain_text(email.body, urls)}
         carried = set(email.articles)

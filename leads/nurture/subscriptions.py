@@ -14,6 +14,7 @@ from typing import Any, Literal, TypedDict
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext
 
 from leads import clock, links
 from leads.delivery.outbox import post
@@ -34,6 +35,7 @@ from leads.privacy.people import address_key
 from leads.questionnaire import Questionnaire
 from leads.scoring.routing import Route
 from leads.studio.counts import journey_of
+from leads.web.locale import current_language
 
 CONFIRM = "nurture.confirm"
 READING_LIST = "nurture.reading_list"
@@ -229,7 +231,10 @@ def resubscribe(token: str) -> str:
     """The unsubscribe page's second thoughts: recorded as a new consent, confirmed by the signed link itself."""
     lead, subscription = _linked(links.read(UNSUBSCRIBE_LINK, token))
     now = clock.now()
-    consent = record_consent(MARKETING, RESUBSCRIBE_WORDING, lead.email, now, "unsubscribe page", lead, confirmed=True)
+    # The words the button showed, in the language it showed them (the template's msgid is this one).
+    consent = record_consent(MARKETING, gettext(RESUBSCRIBE_WORDING), lead.email, now, "unsubscribe page", lead,
+                             confirmed=True)
+    consent.language = current_language()
     db.session.flush()
     lift_suppression(subscription.address_hash)
     subscription.state, subscription.consent_id, subscription.stopped_at, subscription.stop_reason = (
@@ -254,7 +259,7 @@ def _linked(payload: HolderLink) -> tuple[Lead, NurtureSubscription]:
     lead = _holder(payload)
     subscription = db.session.get(NurtureSubscription, lead.id) if lead is not None else None
     if lead is None or subscription is None:
-        raise NothingToDo("We no longer hold anything for this address, so there is nothing to change.")
+        raise NothingToDo(gettext("We no longer hold anything for this address, so there is nothing to change."))
     return lead, subscription
 
 

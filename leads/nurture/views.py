@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
+from leads import languages
 from leads.extensions import csrf
 from leads.links import LinkError
 from leads.nurture.previews import email_previews, preview_for, what_the_link_does
@@ -27,13 +29,14 @@ bp = Blueprint("nurture", __name__, url_prefix="/email")
 # blueprint, whose sign-in and role check covers it.
 studio_bp = Blueprint("emails", __name__, url_prefix="/emails")
 
+LANGUAGE_NAMES = {code: languages.name_of(code) for code in languages.CODES}
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
 @bp.errorhandler(LinkError)
 @bp.errorhandler(NothingToDo)
 def bad_link(error: ValueError) -> ResponseReturnValue:
-    return render_template("nurture/message.html", title="That link does not work", message=str(error)), 400, PRIVATE
+    return render_template("nurture/message.html", title=_("That link does not work"), message=str(error)), 400, PRIVATE
 
 
 @bp.get("/confirm/<token>")
@@ -67,15 +70,16 @@ def unsubscribe_page(token: str) -> ResponseReturnValue:
 def one_click_unsubscribe(token: str) -> ResponseReturnValue:
     outcome = unsubscribe(token)
     if request.form.get("List-Unsubscribe") == "One-Click":
-        return "You are unsubscribed.\n", 200, {**PRIVATE, "Content-Type": "text/plain; charset=utf-8"}
+        return _("You are unsubscribed.") + "\n", 200, {**PRIVATE, "Content-Type": "text/plain; charset=utf-8"}
     return render_template("nurture/unsubscribed.html", outcome=outcome, token=token, form=ActionForm()), 200, PRIVATE
 
 
 @bp.post("/resubscribe/<token>")
 def resubscribed(token: str) -> ResponseReturnValue:
     name = resubscribe(token)  # CSRFProtect has checked the form's token, as on every other form
-    thanks = f"Thanks{', ' + name if name else ''}. The reading will carry on where it stopped."
-    return render_template("nurture/message.html", title="Welcome back", message=thanks), 200, PRIVATE
+    thanks = (_("Thanks, %(name)s. The reading will carry on where it stopped.", name=name) if name
+              else _("Thanks. The reading will carry on where it stopped."))
+    return render_template("nurture/message.html", title=_("Welcome back"), message=thanks), 200, PRIVATE
 
 
 @bp.route("/ready/<token>", methods=["GET", "POST"])
@@ -92,18 +96,20 @@ def ready(token: str) -> ResponseReturnValue:
 
 @studio_bp.get("")
 def emails() -> ResponseReturnValue:
-    return render_template("nurture/previews.html", overview=email_previews())
+    return render_template("nurture/previews.html", overview=email_previews(), language_names=LANGUAGE_NAMES)
 
 
 @studio_bp.get("/<track>/<name>")
 def email_preview(track: str, name: str) -> ResponseReturnValue:
-    shown = preview_for(f"{track}/{name}", request.args.get("example", type=int)) or abort(404)
-    return render_template("nurture/preview.html", shown=shown)
+    shown = preview_for(f"{track}/{name}", request.args.get("example", type=int),
+                        request.args.get("language")) or abort(404)
+    return render_template("nurture/preview.html", shown=shown, language_names=LANGUAGE_NAMES)
 
 
 @studio_bp.get("/<track>/<name>/html")
 def email_html(track: str, name: str) -> ResponseReturnValue:
-    shown = preview_for(f"{track}/{name}", request.args.get("example", type=int)) or abort(404)
+    shown = preview_for(f"{track}/{name}", request.args.get("example", type=int),
+                        request.args.get("language")) or abort(404)
     # The mail's own HTML, as a mail client would show it: sandboxed, no scripts, its inline styles only.
     return Response(shown.composed.html, mimetype="text/html", headers={
         "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'"})

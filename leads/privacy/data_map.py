@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 
 from leads.extensions import db
 from leads.models import Base
@@ -36,7 +37,7 @@ class PersonalTable:
     """A table holding personal data: what it is, in the prospect's words, and which rows are theirs."""
 
     name: str
-    what: str
+    what: str  # lazily translated: the language of the page or export showing it
     rows: Callable[[sa.Table, Person], sa.ColumnElement[bool]]
 
     @property
@@ -65,20 +66,22 @@ def _drafts(t: sa.Table, p: Person) -> sa.ColumnElement[bool]:
 
 
 PERSONAL_DATA: tuple[PersonalTable, ...] = (
-    PersonalTable("delivery_attempts", "What mail servers and webhook receivers said about messages about you",
+    PersonalTable("delivery_attempts",
+                  lazy_gettext("What mail servers and webhook receivers said about messages about you"),
                   lambda t, p: t.c.message_id.in_(p.message_ids)),
-    PersonalTable("outbox", "Emails and webhooks about you or to you",
+    PersonalTable("outbox", lazy_gettext("Emails and webhooks about you or to you"),
                   lambda t, p: t.c.id.in_(p.message_ids)),
-    PersonalTable("questionnaire_drafts", "Questionnaires you started", _drafts),
-    by_lead("nurture_sends", "The emails of your reading sequence, and the articles each carried"),
-    by_lead("nurture_subscriptions", "Your reading by email: whether you confirmed it, and when the next comes"),
-    by_lead("consents", "What you agreed to, in the words you were shown, and when"),
-    by_lead("meetings", "Conversations you booked with our team, and how they went"),
-    by_lead("lead_reads", "When our team opened your record"),
-    by_lead("assignments", "Who in our team your enquiry was handed to"),
-    by_lead("lead_events", "Your journey with us: submissions, routing, notes and status"),
-    by_lead("submissions", "Your answers, their context and the scored receipt"),
-    PersonalTable("leads", "Your contact details and where your enquiry stands",
+    PersonalTable("questionnaire_drafts", lazy_gettext("Questionnaires you started"), _drafts),
+    by_lead("nurture_sends", lazy_gettext("The emails of your reading sequence, and the articles each carried")),
+    by_lead("nurture_subscriptions",
+            lazy_gettext("Your reading by email: whether you confirmed it, and when the next comes")),
+    by_lead("consents", lazy_gettext("What you agreed to, in the words you were shown, and when")),
+    by_lead("meetings", lazy_gettext("Conversations you booked with our team, and how they went")),
+    by_lead("lead_reads", lazy_gettext("When our team opened your record")),
+    by_lead("assignments", lazy_gettext("Who in our team your enquiry was handed to")),
+    by_lead("lead_events", lazy_gettext("Your journey with us: submissions, routing, notes and status")),
+    by_lead("submissions", lazy_gettext("Your answers, their context and the scored receipt")),
+    PersonalTable("leads", lazy_gettext("Your contact details and where your enquiry stands"),
                   lambda t, p: t.c.id.in_(p.lead_ids)),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,19 +16,19 @@ from wtforms import (
 class DataRequestForm(FlaskForm):
     """A prospect asking for their data, or for its erasure: the link goes to the address, never to the page."""
 
-    email = EmailField("Your email address", validators=[validators.InputRequired("Enter your email address."),
-                                                          validators.Length(max=254), validators.Email(
-                                                              "Enter an email address like name@example.com.")],
-                       render_kw={"autocomplete": "email"})
-    purpose = RadioField("What would you like?", choices=[
-        SelectChoice("export", "A copy of everything you hold about me"),
-        SelectChoice("erase", "Erase everything you hold about me"),
-    ], validators=[validators.InputRequired("Choose one of the two.")])
+    email = EmailField(lazy_gettext("Your email address"), validators=[
+        validators.InputRequired(lazy_gettext("Enter your email address.")), validators.Length(max=254),
+        validators.Email(lazy_gettext("Enter an email address like name@example.com."))],
+        render_kw={"autocomplete": "email"})
+    purpose = RadioField(lazy_gettext("What would you like?"), choices=[
+        SelectChoice("export", lazy_gettext("A copy of everything you hold about me")),
+        SelectChoice("erase", lazy_gettext("Erase everything you hold about me")),
+    ], validators=[validators.InputRequired(lazy_gettext("Choose one of the two."))])
 
 
 class EraseForm(FlaskForm):
-    confirm = BooleanField("Yes, erase everything about this person. This cannot be undone.",
-                           validators=[validators.InputRequired("Tick the box to confirm.")])
+    confirm = BooleanField(lazy_gettext("Yes, erase everything about this person. This cannot be undone."),
+                           validators=[validators.InputRequired(lazy_gettext("Tick the box to confirm."))])
 
 
 class FindPersonForm(FlaskForm):

@@ -53,7 +53,7 @@ def person_data(email: str) -> dict[str, Any]:
     tables = {}
     for entry in reversed(PERSONAL_DATA):  # the lead first, its details after
         rows = db.session.execute(sa.select(entry.table).where(entry.where(person))).mappings()
-        tables[entry.name] = {"what": entry.what, "rows": [{k: _plain(v) for k, v in row.items()} for row in rows]}
+        tables[entry.name] = {"what": str(entry.what), "rows": [{k: _plain(v) for k, v in row.items()} for row in rows]}
     return {"email": person.email, "exported_at": clock.now().isoformat(), "tables": tables}
 
 

@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from flask import Flask, current_app, url_for
+from flask_babel import gettext as _
 
 from leads import links
 from leads.delivery import NothingToSend, Undeliverable
@@ -24,6 +25,7 @@ from leads.extensions import db
 from leads.models import OutboxMessage
 from leads.privacy.data_map import find_person
 from leads.privacy.retention import purge_when_due
+from leads.web.locale import current_language
 
 # What a link lets its holder do; each is signed with a salt of its own, so one cannot stand for the other.
 PURPOSES = {
@@ -70,8 +72,9 @@ def address_of(token: str, purpose: str) -> str:
 
 
 def ask_for_link(email: str, purpose: str) -> None:
-    """Queue the request; whether there is anything on this address is the worker's question, not the asker's."""
-    post(LINK_TOPIC, email.strip().lower(), {"purpose": purpose})
+    """Queue the request; whether there is anything on this address is the worker's question, not the asker's.
+    The mail speaks the language of the page it was asked on."""
+    post(LINK_TOPIC, email.strip().lower(), {"purpose": purpose, "language": current_language()})
     db.session.commit()
 
 
@@ -94,5 +97,5 @@ def data_link_mail(message: OutboxMessage) -> Mail:
         raise Undeliverable(f"No such request as {purpose!r}.")
     link = url_for(f"privacy.{purpose}_by_link", token=link_token(message.recipient, purpose), _external=True)
     hours = float(current_app.config["PRIVACY_LINK_HOURS"])
-    subject = "Your copy of your data" if purpose == "export" else "Confirm that we should erase your data"
+    subject = _("Your copy of your data") if purpose == "export" else _("Confirm that we should erase your data")
     return mail_from("privacy_link", subject, {"purpose": purpose, "link": link, "hours": f"{hours:g}"})

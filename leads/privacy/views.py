@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from leads.extensions import limiter
@@ -59,13 +60,13 @@ def your_data() -> tuple[str, int]:
     return render_template("privacy/your_data.html", form=form), 400 if request.method == "POST" else 200
 
 
-EXPIRED = ("This link has expired or is not valid",
-           "Links work for a limited time. Ask for a new one on the “your data” page.")
+EXPIRED = (lazy_gettext("This link has expired or is not valid"),
+           lazy_gettext("Links work for a limited time. Ask for a new one on the “your data” page."))
 
 
 @bp.errorhandler(LinkError)
 def bad_link(error: LinkError) -> ResponseReturnValue:
-    return error_page(400, *EXPIRED)
+    return error_page(400, *(str(words) for words in EXPIRED))
 
 
 @bp.get("/your-data/export/<token>")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from leads import languages
-from leads.nurture.sequences import load_sequences
+from leads.nurture.sequences import TRANSLATED, load_sequences
 from leads.publishing.articles import Problem, check_articles
 from leads.publishing.content import QUESTIONNAIRE_FILE, STAGE_GUIDES_FILE
 from leads.publishing.located_yaml import LocatedYaml, read_file
@@ -67,8 +67,9 @@ def run_personas(model: Questionnaire, personas: list[Persona], now: dt.datetime
 
 def check_everything(directory: Path, now: dt.datetime | None = None,
                      default_language: str = languages.FALLBACK) -> list[Problem]:
-    """Every problem in the content folder, each once: each file is read once, and nothing is logged.
-    ``default_language`` is the site's, which the questionnaire's plain texts are in."""
+    """Every problem in the content folder, each once: each file is read once, and nothing is logged. Content
+    is written in ``default_language`` (the questionnaire's plain texts, the emails' originals) and translated into
+    the site's other languages."""
     now = now or dt.datetime.now(dt.UTC)
     articles = check_articles(directory)
     problems = list(articles.problems)
@@ -80,16 +81,18 @@ def check_everything(directory: Path, now: dt.datetime | None = None,
         model = load_questionnaire(directory / QUESTIONNAIRE_FILE, default_language)
     except ModelError as exc:
         return problems + exc.problems
-    return problems + check_model(model, directory, articles.slugs, now)
+    translated = tuple(code for code in languages.CODES if code != default_language)
+    return problems + check_model(model, directory, articles.slugs, now, translated)
 
 
-def check_model(model: Questionnaire, directory: Path, slugs: Collection[str], now: dt.datetime) -> list[Problem]:
+def check_model(model: Questionnaire, directory: Path, slugs: Collection[str], now: dt.datetime,
+                translated: Collection[str] = TRANSLATED) -> list[Problem]:
     """What `content check` finds in a questionnaire that loaded: unasked questions, unreachable verdicts,
     options and emails linking to no article (of ``slugs``), and personas routed otherwise than they expect
     (for a draft as for the file)."""
     problems = list(model.warnings)  # texts with no translation into a language the questionnaire is offered in
     problems += unasked_questions(model) + unreachable_verdicts(model) + missing_option_articles(model, slugs)
-    problems += email_sequence_problems(directory, model, slugs)
+    problems += email_sequence_problems(directory, model, slugs, translated)
     personas_path = directory / PERSONAS_FILE
     if not personas_path.exists():
         return problems
@@ -123,9 +126,12 @@ def missing_option_articles(model: Questionnaire, slugs: Collection[str]) -> lis
             for item in model.alternatives.items for slug in item.articles if slug not in slugs]
 
 
-def email_sequence_problems(directory: Path, model: Questionnaire, slugs: Collection[str]) -> list[Problem]:
-    """Every nurture email file: its fields, and its links by slug to articles that exist."""
-    return load_sequences(directory, [track.id for track in model.nurture_tracks], slugs).problems
+def email_sequence_problems(directory: Path, model: Questionnaire, slugs: Collection[str],
+                            translated: Collection[str] = TRANSLATED) -> list[Problem]:
+    """Every nurture email file: its fields, its links by slug to articles that exist, and its translations into
+    the site's other languages."""
+    return load_sequences(directory, [track.id for track in model.nurture_tracks], slugs,
+                          translated).problems
 
 
 def unasked_questions(model: Questionnaire) -> list[Problem]:

@@ -125,6 +125,8 @@ class Content:
         self.directory = Path(directory)
         # The language of the content's plain texts (the questionnaire's), which every other falls back to.
         self.default_language = default_language
+        # The languages content is translated into: the site's but its default, in which it is written.
+        self.translated = tuple(code for code in languages.CODES if code != default_language)
         self.articles = ArticleIndex(self.directory / "articles")
         # The article check stats every file; with thousands of articles it is worth doing at
         # most once per ``check_seconds`` rather than on every request (0 means every request).
@@ -199,7 +201,8 @@ class Content:
         if stamp != self._emails_stamp:
             with self._emails_lock:
                 if stamp != self._emails_stamp:
-                    found = load_sequences(self.directory, tracks, [a.slug for a in articles.all()])
+                    found = load_sequences(self.directory, tracks, [a.slug for a in articles.all()],
+                                           self.translated)
                     _log_new(found.problems, self._emails.problems)
                     self._emails, self._emails_stamp = found, stamp
         return self._emails

@@ -108,7 +108,7 @@ def preview(content: Content, source: str, now: dt.datetime | None = None) -> Pr
         return Preview(None, [Problem(content.directory / DRAFT_FILE, 1, str(exc))])
     except ModelError as exc:
         return Preview(None, list(exc.problems))
-    found = Preview(model, check_model(model, content.directory, _slugs(content), now))
+    found = Preview(model, check_model(model, content.directory, _slugs(content), now, content.translated))
     found.personas = _persona_results(model, content.directory, now)
     return found
 
@@ -139,7 +139,7 @@ def publish(content: Content, source: str, user_id: int | None, note: str = "",
                                     content.default_language)
     except ModelError as exc:
         raise PublishError(f"The model has problems; fix them first: {exc.problems[0]}") from exc
-    checked = Preview(model, check_model(model, content.directory, _slugs(content), now),
+    checked = Preview(model, check_model(model, content.directory, _slugs(content), now, content.translated),
                       _persona_results(model, content.directory, now))
     failing = [p.name for p in checked.personas if not p.passed]
     if failing:

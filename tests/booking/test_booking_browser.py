@@ -110,3 +110,29 @@ def test_the_mailed_link_cancels_in_a_fresh_browser_with_one_click(app: Flask, c
     with app.app_context():
         assert db.session.scalar(sa.select(Meeting.status)) == "canceled"
     context.close()
+
+
+def test_the_booking_pages_in_german_french_and_spanish_fit_a_320px_phone(app: Flask, chromium: Any,
+                                                                          live_server: str, make_user,
+                                                                          make_lead) -> None:
+    from leads.booking.meetings import book_token
+
+    rep = make_user("sales", name="Riley Rep")
+    lead = make_lead()
+    with app.app_context():
+        token = book_token(lead.id)
+    context = chromium.new_context(viewport={"width": 320, "height": 640}, is_mobile=True,
+                                   timezone_id="America/Argentina/Buenos_Aires")
+    page = context.new_page()
+    too_wide = []
+    for code in ("de", "fr", "es"):
+        for path in (f"/book/{token}?tz=America/Argentina/Buenos_Aires",
+                     f"/book/{token}/confirm?slot={rep.id}@20261207T100000Z&tz=America/Argentina/Buenos_Aires",
+                     f"/book/{token}x", "/privacy", "/privacy/your-data"):
+            page.goto(f"{live_server}/{code}{path}")
+            assert page.evaluate("document.documentElement.lang") == code
+            width = page.evaluate("Math.max(document.documentElement.scrollWidth, window.innerWidth)")
+            if width > 320:
+                too_wide.append(f"/{code}{path}: {width}px")
+    context.close()
+    assert too_wide == []

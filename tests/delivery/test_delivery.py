@@ -87,6 +87,20 @@ def test_ready_lead_alerts_its_rep_at_once_with_their_words_why_and_a_link(app: 
     assert message.status == "sent" and message.attempts == 1
 
 
+def test_a_reps_alert_speaks_the_language_of_their_account_and_the_prospects_words_stay_as_written(
+        app: Flask, make_user, make_lead, smtp_server, english_left) -> None:
+    rep = make_user("sales", name="Rita Rep", language="de")
+    lead = make_lead(name="Dana Buyer", goals="Cut our month-end close from ten days to three")
+    assert work(app) == 1
+    [mail] = smtp_server.inbox.wait_for(1)
+    assert mail["To"] == rep.email and mail["Subject"].startswith("Dana Buyer (") and mail["Subject"].endswith(
+        " ist bereit für ein Gespräch")
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "Warum der Lead bereit ist" in text and "Cut our month-end close from ten days to three" in text
+    assert f"https://leads.example.com/inbox/leads/{lead.id}" in text  # staff pages have no language prefix
+    assert english_left(mail.get_body(preferencelist=("html",)).get_content(), "de") == []
+
+
 def test_everything_the_prospect_typed_is_escaped_in_the_html_part(app: Flask, make_user, make_lead,
                                                                     smtp_server) -> None:
     make_user("sales")

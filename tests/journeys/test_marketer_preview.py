@@ -47,7 +47,8 @@ def test_a_marketers_preview_of_every_email_changes_no_lead(journey: Journey) ->
     studio.goto(journey.url + "/studio/emails")
     previews = list(dict.fromkeys(studio.locator("main a[href*='/studio/emails/']").evaluate_all(
         "links => links.map(a => a.href)")))
-    previews = [url for url in previews if re.search(r"/studio/emails/[^/]+/[^/]+$", url)]
+    # Each email once: the links to its language variants aside.
+    previews = [url for url in previews if re.search(r"/studio/emails/[^/]+/[^/?]+$", url)]
     assert len(previews) == 8  # the confirmation, the reading list, and the six emails of the two tracks
     before, delivered = what_leads_hold(journey), len(journey.mails())
 

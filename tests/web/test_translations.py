@@ -39,6 +39,11 @@ PROSPECT_CODE: list[str] = [
     "leads/web/errors.py", "leads/web/clean_input.py", "leads/web/forms.py",
     "leads/questionnaire/answering.py", "leads/questionnaire/forms.py", "leads/questionnaire/views.py",
     "leads/scoring/hand_raise.py",
+    "leads/links.py",
+    "leads/booking/availability.py", "leads/booking/forms.py", "leads/booking/mails.py", "leads/booking/meetings.py",
+    "leads/booking/picker.py", "leads/booking/views.py",
+    "leads/nurture/returns.py", "leads/nurture/sending.py", "leads/nurture/subscriptions.py", "leads/nurture/views.py",
+    "leads/privacy/data_map.py", "leads/privacy/forms.py", "leads/privacy/requests.py", "leads/privacy/views.py",
 ]
 
 
