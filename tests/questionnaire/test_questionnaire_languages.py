@@ -340,5 +340,6 @@ def test_content_check_reads_plain_texts_in_the_default_language_it_is_given(con
     assert english.exit_code == 1 and "give its text in en, the site's default language" in english.output
     german = doorstep("content", "check", "--content-dir", str(content_copy),
                       env={"DOORSTEP_DEFAULT_LANGUAGE": "de"})
-    assert german.exit_code == 0, german.output
+    # The demo's emails are written in English, so a German site hears of them; the questionnaire reads right.
+    assert not [line for line in german.output.splitlines() if "questionnaire.yaml" in line and "error:" in line]
     assert "step 'situation': title has no en (English) translation, so de is shown there" in german.output
