@@ -50,6 +50,7 @@ from leads.studio.funnel import (
     funnel_stages,
     period_for,
 )
+from leads.studio.outcome_rows import Problem
 from leads.studio.outcomes import import_outcomes, preview_outcomes
 from leads.studio.reports import (
     FunnelFilters,
@@ -78,7 +79,7 @@ bp.before_request(require_roles("marketer", "admin"))
 @bp.context_processor
 def chart_tools() -> dict[str, Any]:
     return {"bar_chart": bar_chart, "column_chart": column_chart, "in_words": wait_in_words,
-            "waited_from": waited_from_words(), "language_name": language_name,
+            "waited_from": waited_from_words(), "language_name": language_name, "say": say_problem,
             "pairs": lambda labels, values: list(zip(labels, values, strict=True))}
 
 
@@ -95,6 +96,13 @@ def language_name(code: str) -> str:
     except (ValueError, UnknownLocaleError):
         return code
     return name[:1].upper() + name[1:]
+
+
+def say_problem(problem: str) -> str:
+    """A CSV row's problem in the reader's language (``leads.studio.outcome_rows`` words it in English)."""
+    if not isinstance(problem, Problem):
+        return problem
+    return str(_("row %(row)s: %(problem)s", row=problem.row, problem=_(problem.message, **problem.values)))
 
 
 def stage_names() -> dict[str, str]:

@@ -106,3 +106,40 @@ def test_a_german_reader_sees_the_prospects_languages_named_in_german(client: Fl
     auth.login(make_user("marketer", language="de").email)
     html = client.get("/studio/leads").get_data(as_text=True)
     assert ">Englisch</td>" in html and '<option value="fr">Französisch</option>' in html
+
+
+def test_calibration_speaks_german_to_a_german_reader(app: Flask, client: FlaskClient, make_user, make_lead,
+                                                      auth) -> None:
+    from leads.inbox.workflow import change_status
+
+    rep = make_user("sales")
+    leads = [make_lead() for _ in range(6)]
+    with app.app_context():
+        change_status(leads[0].id, "won", rep.id)
+        for lead in leads[1:4]:
+            change_status(lead.id, "lost", rep.id)
+        for lead in leads[4:]:
+            change_status(lead.id, "not_ready", rep.id, "no_authority")
+    auth.login(make_user("marketer", language="de").email)
+    html = client.get("/studio/calibration").get_data(as_text=True)
+    assert "<h1>Kalibrierung</h1>" in html and "Bisher 6 Ergebnisse." in html
+    assert re.search(r'id="versions".*?<td class="num" data-label="Bestätigt">67\u00a0%</td>', html, re.S)
+
+
+def test_a_german_reader_is_told_a_csv_rows_problems_in_german_with_their_values_escaped(
+        client: FlaskClient, make_user, auth) -> None:
+    import io
+
+    from tests.fixtures.factories import csrf_token
+
+    auth.login(make_user("marketer", language="de").email)
+    text = ("Email,Outcome,Amount,Date\na@b.example,won,<b>ten</b>,2026-12-01\n"
+            "c@d.example,maybe,1,2026-12-01\nnobody@nowhere.example,won,1,2026-12-01\n")
+    page = client.post("/studio/outcomes", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client, "/studio/outcomes"),
+        "file": (io.BytesIO(text.encode()), "deals.csv")}).get_data(as_text=True)
+    problems = re.findall(r"<li>(Zeile \d+: [^<]+)</li>", page)
+    assert problems == ["Zeile 2: der Betrag „&lt;b&gt;ten&lt;/b&gt;“ ist keine Zahl",
+                        "Zeile 3: das Ergebnis ist „maybe“; schreiben Sie won oder lost",
+                        "Zeile 4: kein Lead hat die E-Mail-Adresse nobody@nowhere.example"]
+    assert "<b>ten</b>" not in page
