@@ -80,6 +80,7 @@ bp.before_request(require_roles("marketer", "admin"))
 def chart_tools() -> dict[str, Any]:
     return {"bar_chart": bar_chart, "column_chart": column_chart, "in_words": wait_in_words,
             "waited_from": waited_from_words(), "language_name": language_name, "say": say_problem,
+            "in_sentence": {IN_CONVERSATION: _("in conversation")},  # a stage with a breakdown, mid-sentence
             "pairs": lambda labels, values: list(zip(labels, values, strict=True))}
 
 

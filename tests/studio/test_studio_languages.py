@@ -143,3 +143,22 @@ def test_a_german_reader_is_told_a_csv_rows_problems_in_german_with_their_values
                         "Zeile 3: das Ergebnis ist „maybe“; schreiben Sie won oder lost",
                         "Zeile 4: kein Lead hat die E-Mail-Adresse nobody@nowhere.example"]
     assert "<b>ten</b>" not in page
+
+
+def test_the_studio_pages_leave_no_english_for_a_german_reader(app: Flask, client: FlaskClient, make_user,
+                                                               make_lead, auth, english_left) -> None:
+    a_busy_day(app)
+    lead = make_lead(name="Jemand")
+    auth.login(make_user("marketer", language="de").email)
+    with app.app_context():
+        version = site_content().questionnaire().version
+    pages = ["/studio", "/studio/funnel", "/studio/attribution", "/studio/calibration", "/studio/leads",
+             f"/studio/leads/{lead.id}", "/studio/model", "/studio/model/preview", "/studio/models",
+             f"/studio/models/{version}", "/studio/outcomes", "/studio/emails",
+             "/studio/emails/reading-list/first", "/studio/emails/link/confirm"]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        # The model's YAML and a mail's text are content, in whatever language their authors wrote.
+        page = re.sub(r"<(textarea|pre)\b.*?</\1>", "", response.get_data(as_text=True), flags=re.S)
+        assert english_left(page, "de") == [], url
