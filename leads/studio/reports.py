@@ -232,8 +232,11 @@ def leads_page(route: str = "", q: str = "", after: int | None = None, size: int
     if after:
         query = query.where(Lead.id < after)
     leads = list(db.session.scalars(query))
-    counted = db.session.execute(sa.select(Lead.language, sa.func.count()).where(*where).group_by(Lead.language))
-    by_language = sorted(((code, int(n)) for code, n in counted), key=lambda pair: (-pair[1], pair[0]))
+    by_language: list[tuple[str, int]] = []
+    # Only the first page counts (a scan of what matches, like the overview's route counts); older pages need not.
+    if after is None:
+        counted = db.session.execute(sa.select(Lead.language, sa.func.count()).where(*where).group_by(Lead.language))
+        by_language = sorted(((code, int(n)) for code, n in counted), key=lambda pair: (-pair[1], pair[0]))
     return LeadsPage(leads[:size], leads[size - 1].id if len(leads) > size else None, by_language)
 
 
