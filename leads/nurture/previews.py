@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 
-from leads import clock
+from leads import clock, languages
+from leads.dates import Reader, reading_as, team_zone
 from leads.delivery.email import Mail
 from leads.extensions import site_content
 from leads.nurture import recommend_reading
@@ -64,6 +65,7 @@ class Shown:
     example: Example
     composed: Mail
     examples: Sequence[Example] = field(default_factory=list)
+    language: str = languages.FALLBACK  # the language the mail is drawn in, as a prospect who reads it gets it
 
 
 class PreviewLinks:
@@ -101,10 +103,19 @@ def examples(now: dt.datetime) -> list[Example]:
     return found or [Example(0, _("An example prospect"), STAND_IN)]
 
 
-def preview_for(key: str, example_number: int | None) -> Shown | None:
+def preview_for(key: str, example_number: int | None, language: str = "") -> Shown | None:
     """``key`` (``<track>/<name>``, ``reading-list/first`` or ``confirmation/first``) as the chosen example
-    would get it; by default the first example whose answers lead to that track. None when there is no such
-    email. Nothing is read from or written to any lead."""
+    would get it in ``language`` (by default the site's, whatever the team member reads the studio in); by
+    default the first example whose answers lead to that track. None when there is no such email. Nothing is
+    read from or written to any lead."""
+    language = language if languages.is_shipped(language) else str(current_app.config["DEFAULT_LANGUAGE"])
+    # Drawn as the worker draws a mail for a prospect: their language's words, dates and links.
+    with reading_as(Reader(team_zone(), language)):
+        shown = _preview(key, example_number)
+    return replace(shown, language=language) if shown else None
+
+
+def _preview(key: str, example_number: int | None) -> Shown | None:
     track, _, name = key.partition("/")
     found = sequences()
     email = found.email(key)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from leads import languages
 from leads.extensions import csrf
 from leads.links import LinkError
 from leads.nurture.previews import email_previews, preview_for, what_the_link_does
@@ -97,13 +98,15 @@ def emails() -> ResponseReturnValue:
 
 @studio_bp.get("/<track>/<name>")
 def email_preview(track: str, name: str) -> ResponseReturnValue:
-    shown = preview_for(f"{track}/{name}", request.args.get("example", type=int)) or abort(404)
-    return render_template("nurture/preview.html", shown=shown)
+    shown = preview_for(f"{track}/{name}", request.args.get("example", type=int),
+                        request.args.get("language", "")) or abort(404)
+    return render_template("nurture/preview.html", shown=shown, mail_languages=languages.SHIPPED)
 
 
 @studio_bp.get("/<track>/<name>/html")
 def email_html(track: str, name: str) -> ResponseReturnValue:
-    shown = preview_for(f"{track}/{name}", request.args.get("example", type=int)) or abort(404)
+    shown = preview_for(f"{track}/{name}", request.args.get("example", type=int),
+                        request.args.get("language", "")) or abort(404)
     # The mail's own HTML, as a mail client would show it: sandboxed, no scripts, its inline styles only.
     return Response(shown.composed.html, mimetype="text/html", headers={
         "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'"})

@@ -162,3 +162,20 @@ def test_the_studio_pages_leave_no_english_for_a_german_reader(app: Flask, clien
         # The model's YAML and a mail's text are content, in whatever language their authors wrote.
         page = re.sub(r"<(textarea|pre)\b.*?</\1>", "", response.get_data(as_text=True), flags=re.S)
         assert english_left(page, "de") == [], url
+
+
+def test_an_email_preview_is_drawn_in_the_language_chosen_not_the_studios(client: FlaskClient, make_user,
+                                                                           auth) -> None:
+    auth.login(make_user("marketer", language="de").email)
+    default = client.get("/studio/emails/reading-list/first").get_data(as_text=True)
+    assert "<h1>Die Leseliste</h1>" in default  # the studio speaks German...
+    text = re.search(r'<pre class="mail-text">(.*?)</pre>', default, re.S).group(1)
+    # ...the mail is the site's default language's, as a prospect reading English gets it.
+    assert "/articles/" in text and "/de/articles/" not in text
+    assert '<option value="en" lang="en" selected>English</option>' in default
+
+    german = client.get("/studio/emails/reading-list/first?language=de").get_data(as_text=True)
+    text = re.search(r'<pre class="mail-text">(.*?)</pre>', german, re.S).group(1)
+    assert "/de/articles/" in text and '<option value="de" lang="de" selected>Deutsch</option>' in german
+    assert "language=de" in re.search(r'<a href="([^"]+/html[^"]*)"', german).group(1)
+    assert client.get("/studio/emails/reading-list/first?language=xx").status_code == 200  # the default instead
