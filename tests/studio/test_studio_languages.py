@@ -179,3 +179,13 @@ def test_an_email_preview_is_drawn_in_the_language_chosen_not_the_studios(client
     assert "/de/articles/" in text and '<option value="de" lang="de" selected>Deutsch</option>' in german
     assert "language=de" in re.search(r'<a href="([^"]+/html[^"]*)"', german).group(1)
     assert client.get("/studio/emails/reading-list/first?language=xx").status_code == 200  # the default instead
+
+
+def test_a_period_refused_is_explained_in_the_readers_language(client: FlaskClient, make_user, auth) -> None:
+    auth.login(make_user("marketer", language="de").email)
+    too_long = client.get("/studio/funnel?days=custom&start=2020-01-01&end=2025-01-01")
+    assert too_long.status_code == 400
+    assert "Wählen Sie einen Zeitraum von höchstens drei Jahren." in too_long.get_data(as_text=True)
+    backwards = client.get("/studio/attribution?days=custom&start=2026-02-01&end=2026-01-01")
+    assert backwards.status_code == 400
+    assert "Der letzte Tag darf nicht vor dem ersten liegen." in backwards.get_data(as_text=True)
