@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 
 from leads import clock, languages
 from leads.dates import Reader, reading_as, team_zone
@@ -103,7 +104,7 @@ def examples(now: dt.datetime) -> list[Example]:
     verdicts = {verdict.value: verdict for verdict in Verdict}
     nurtured = [p for p in personas if p.expect in verdicts and lead_route(verdicts[p.expect]) == Route.NURTURE]
     found = [Example(n, p.name, {**STAND_IN, **p.answers}) for n, p in enumerate(nurtured)]
-    return found or [Example(0, "An example prospect", STAND_IN)]
+    return found or [Example(0, _("An example prospect"), STAND_IN)]
 
 
 def preview_for(key: str, example_number: int | None, language: str | None = None) -> Shown | None:
@@ -170,11 +171,11 @@ def _carried(email: SequenceEmail, track: Sequence[SequenceEmail], reading: list
 def what_the_link_does(purpose: str) -> str | None:
     """In a real mail, what the link does; the page a preview's link opens instead. None for no such link."""
     return {
-        "confirm": "In a real confirmation mail this opens a page with one button, “Yes, send me the reading”; "
-                   "pressing it confirms the address and sends the reading list at once.",
-        "ready": "In a real mail this opens “Ready to talk?”: the questions the gates ask, filled in with what the "
-                 "prospect answered. Answers that now meet the model hand the lead to sales, who may book a time "
-                 "on the spot.",
-        "unsubscribe": "In a real mail this opens a page with one button that unsubscribes, and offers to undo it; "
-                       "a mail client's own unsubscribe button does the same in one click.",
+        "confirm": _("In a real confirmation mail this opens a page with one button, “Yes, send me the reading”; "
+                     "pressing it confirms the address and sends the reading list at once."),
+        "ready": _("In a real mail this opens “Ready to talk?”: the questions the gates ask, filled in with what "
+                   "the prospect answered. Answers that now meet the model hand the lead to sales, who may book a "
+                   "time on the spot."),
+        "unsubscribe": _("In a real mail this opens a page with one button that unsubscribes, and offers to undo "
+                         "it; a mail client's own unsubscribe button does the same in one click."),
     }.get(purpose)

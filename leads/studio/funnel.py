@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from leads.studio.waits import median_wait
 
@@ -50,34 +50,51 @@ LONGEST_PERIOD = 3 * 366
 class Stage:
     id: str
     label: str
-    waited_from: str = ""  # what the median time of this stage is measured from; "" when it has none
+    waited_from: str = ""  # what its median time is measured from (a key of WAITED_FROM); "" for none
     part_of: str = ""  # a breakdown of that stage (some of its people), not a stage of its own
 
 
 # The one list of the funnel's stages after the questionnaire, in order. A capability that adds a
-# stage adds it here and counts it with leads.studio.counts.count_stage where it happens
-# (booking counts its part of "in conversation" there); the pages and the CSV follow. A breakdown follows
-# the stage it is part of.
+# stage adds it here (and its name to STAGE_NAMES) and counts it with leads.studio.counts.count_stage where it
+# happens (booking counts its part of "in conversation" there); the pages and the CSV follow. A breakdown follows
+# the stage it is part of. ``waited_from`` names the stage a wait is timed from (a key of WAITED_FROM).
 AFTER_QUESTIONNAIRE: tuple[Stage, ...] = (
-    Stage(SENT, "Sent their answers", "starting"),
+    Stage(SENT, "Sent their answers", STARTED),
     Stage(SALES_READY, "Sales-ready"),
-    Stage(IN_CONVERSATION, "In conversation", "becoming sales-ready"),
-    Stage(BOOKED, "of whom booked a meeting", "becoming sales-ready", part_of=IN_CONVERSATION),
-    Stage(WON, "Won", "becoming sales-ready"),
+    Stage(IN_CONVERSATION, "In conversation", SALES_READY),
+    Stage(BOOKED, "of whom booked a meeting", SALES_READY, part_of=IN_CONVERSATION),
+    Stage(WON, "Won", SALES_READY),
 )
+ARRIVING = "arriving"
+STEP_BEFORE = "step_before"
+
+# The stages' names in English: the studio passes them translated (this module stays free of the web).
+# A questionnaire step's stage is named by STEP_PREFIX's entry, holding ``{title}``.
+STAGE_NAMES: dict[str, str] = {
+    PAGE_VIEW: "Page views", STARTED: "Started the questionnaire", STEP_PREFIX: "Reached “{title}”",
+    **{stage.id: stage.label for stage in AFTER_QUESTIONNAIRE},
+}
+# What a stage's median time is measured from, in words.
+WAITED_FROM: dict[str, str] = {
+    ARRIVING: "from arriving", STARTED: "from starting", STEP_BEFORE: "from the step before",
+    SALES_READY: "from becoming sales-ready",
+}
 
 
 def step_stage(step_id: str) -> str:
     return STEP_PREFIX + step_id
 
 
-def funnel_stages(steps: Sequence[tuple[str, str]]) -> list[Stage]:
-    """Every stage in order, given the questionnaire's steps as (id, title); the first step is the start."""
+def funnel_stages(steps: Sequence[tuple[str, str]], names: Mapping[str, str] | None = None) -> list[Stage]:
+    """Every stage in order, given the questionnaire's steps as (id, title); the first step is the start.
+    ``names`` are the stages' names (``STAGE_NAMES``'s keys), by default in English."""
+    said = {**STAGE_NAMES, **(names or {})}
     return [
-        Stage(PAGE_VIEW, "Page views"),
-        Stage(STARTED, "Started the questionnaire", "arriving"),
-        *(Stage(step_stage(step_id), f"Reached “{title}”", "the step before") for step_id, title in steps[1:]),
-        *AFTER_QUESTIONNAIRE,
+        Stage(PAGE_VIEW, said[PAGE_VIEW]),
+        Stage(STARTED, said[STARTED], ARRIVING),
+        *(Stage(step_stage(step_id), said[STEP_PREFIX].replace("{title}", title), STEP_BEFORE)
+          for step_id, title in steps[1:]),
+        *(replace(stage, label=said[stage.id]) for stage in AFTER_QUESTIONNAIRE),
     ]
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import orm
 
 from leads import clock, languages
@@ -138,14 +140,16 @@ def publish(content: Content, source: str, user_id: int | None, note: str = "",
         model = parse_questionnaire(source.encode("utf-8"), content.directory / QUESTIONNAIRE_FILE,
                                     content.default_language)
     except ModelError as exc:
-        raise PublishError(f"The model has problems; fix them first: {exc.problems[0]}") from exc
+        raise PublishError(_("The model has problems; fix them first: %(problem)s", problem=exc.problems[0])) from exc
     checked = Preview(model, check_model(model, content.directory, _slugs(content), now, content.translated),
                       _persona_results(model, content.directory, now))
     failing = [p.name for p in checked.personas if not p.passed]
     if failing:
-        raise PublishError(f"Not published: persona {', '.join(failing)} would be routed otherwise than expected.")
+        raise PublishError(ngettext("Not published: persona %(names)s would be routed otherwise than expected.",
+                                     "Not published: personas %(names)s would be routed otherwise than expected.",
+                                     len(failing), names=", ".join(failing)))
     if checked.errors:
-        raise PublishError(f"Not published: {checked.errors[0].message}")
+        raise PublishError(_("Not published: %(problem)s", problem=checked.errors[0].message))
     StoredModelVersions().keep(model.version, model.source)
     db.session.add(ModelPublication(version=model.version, published_at=now, published_by_id=user_id, note=note[:200]))
     db.session.commit()
@@ -161,7 +165,7 @@ def rollback(content: Content, version: str, user_id: int | None) -> str:
     """Publish an earlier version again, with the same checks as any other."""
     source = version_source(version)
     if source is None:
-        raise PublishError("That version is not kept, so it cannot be published again.")
+        raise PublishError(_("That version is not kept, so it cannot be published again."))
     return publish(content, source, user_id, note=f"Rolled back to {version}")
 
 
@@ -194,7 +198,8 @@ def history() -> list[KeptVersion]:
 
 def _check_size(source: str) -> None:
     if len(source) > MAX_SOURCE:
-        raise PublishError(f"The model is longer than {MAX_SOURCE:,} characters; is this the right file?")
+        raise PublishError(_("The model is longer than %(most)s characters; is this the right file?",
+                              most=format_decimal(MAX_SOURCE)))
 
 
 def _write(path: Path, text: str) -> None:

@@ -29,10 +29,39 @@ class OutcomeRow:
     currency: str = ""
 
 
+def N_(text: str) -> str:
+    """Marks words for the catalogs (``make translations`` extracts ``N_``) without translating them: this module
+    stays free of the web, and the page says each problem in its reader's language."""
+    return text
+
+
+class Problem(str):
+    """A row's problem. It reads as ``row N: message`` in English (the CLI, logs, tests); ``message`` is the
+    English template in the catalogs and ``values`` its placeholders, for a page to say it in its reader's
+    language."""
+
+    row: int
+    message: str
+    values: dict[str, object]
+
+    def __new__(cls, row: int, message: str, **values: object) -> Problem:
+        problem = super().__new__(cls, f"row {row}: {message % values if values else message}")
+        problem.row, problem.message, problem.values = row, message, values
+        return problem
+
+
+class RowError(ValueError):
+    """What is wrong with one row, as a message template and its values."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message % values if values else message)
+        self.message, self.values = message, values
+
+
 @dataclass(frozen=True)
 class ReadRows:
     rows: list[OutcomeRow]
-    problems: list[str]
+    problems: list[Problem]
 
 
 def read_outcomes(text: str) -> ReadRows:
@@ -41,25 +70,27 @@ def read_outcomes(text: str) -> ReadRows:
     header = {(name or "").strip().lower(): name for name in reader.fieldnames or ()}
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        return ReadRows([], [f"row 1: the header needs the columns {', '.join(REQUIRED)} (missing: "
-                             f"{', '.join(missing)})"])
+        return ReadRows([], [Problem(1, N_("the header needs the columns %(columns)s (missing: %(missing)s)"),
+                                     columns=", ".join(REQUIRED), missing=", ".join(missing))])
     rows: list[OutcomeRow] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     seen: dict[str, int] = {}
     for number, raw in enumerate(reader, start=2):
         if number - 1 > MOST_ROWS:
-            problems.append(f"row {number}: at most {MOST_ROWS:,} rows are read at once; split the file")
+            problems.append(Problem(number, N_("at most %(most)s rows are read at once; split the file"),
+                                    most=f"{MOST_ROWS:,}"))
             break
         value = {key: str(raw.get(original) or "").strip() for key, original in header.items()}
         if not any(value.values()):
             continue
         try:
             row = _read_row(number, value)
-        except ValueError as exc:
-            problems.append(f"row {number}: {exc}")
+        except RowError as exc:
+            problems.append(Problem(number, exc.message, **exc.values))
             continue
         if row.email in seen:
-            problems.append(f"row {number}: {row.email} is already on row {seen[row.email]}")
+            problems.append(Problem(number, N_("%(email)s is already on row %(first)s"), email=row.email,
+                                    first=seen[row.email]))
             continue
         seen[row.email] = number
         rows.append(row)
@@ -69,23 +100,23 @@ def read_outcomes(text: str) -> ReadRows:
 def _read_row(number: int, value: dict[str, str]) -> OutcomeRow:
     email = value["email"].lower()
     if "@" not in email or len(email) > 254:
-        raise ValueError("the email is not an address")
+        raise RowError(N_("the email is not an address"))
     outcome = value["outcome"].lower()
     if outcome not in ("won", "lost"):
-        raise ValueError(f"the outcome is “{value['outcome'][:40]}”; write won or lost")
+        raise RowError(N_("the outcome is “%(value)s”; write won or lost"), value=value["outcome"][:40])
     amount = None
     if value["amount"]:
         try:
             amount = Decimal(value["amount"].replace(",", ""))
         except InvalidOperation:
-            raise ValueError(f"the amount “{value['amount'][:40]}” is not a number") from None
+            raise RowError(N_("the amount “%(value)s” is not a number"), value=value["amount"][:40]) from None
         if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")) or amount >= 10**12:
-            raise ValueError("the amount must be a number of at most two decimals, 0 or more")
+            raise RowError(N_("the amount must be a number of at most two decimals, 0 or more"))
     try:
         closed_on = dt.date.fromisoformat(value["date"])
     except ValueError:
-        raise ValueError(f"the date “{value['date'][:40]}” is not YYYY-MM-DD") from None
+        raise RowError(N_("the date “%(value)s” is not YYYY-MM-DD"), value=value["date"][:40]) from None
     currency = value.get("currency", "").upper()
     if currency and not CURRENCY.fullmatch(currency):
-        raise ValueError(f"the currency “{currency[:10]}” is not a three-letter code such as EUR")
+        raise RowError(N_("the currency “%(value)s” is not a three-letter code such as EUR"), value=currency[:10])
     return OutcomeRow(number, email, outcome, amount, closed_on, currency)

@@ -13,7 +13,7 @@ from leads.inbox.workflow import Deal, WorkflowError, close_deal
 from leads.models import Lead
 from leads.privacy import audit
 from leads.scoring.routing import Route
-from leads.studio.outcome_rows import OutcomeRow, read_outcomes
+from leads.studio.outcome_rows import N_, OutcomeRow, Problem, read_outcomes
 
 
 @dataclass
@@ -22,7 +22,7 @@ class Preview:
 
     ready: list[tuple[OutcomeRow, Lead]] = field(default_factory=list)
     unchanged: list[tuple[OutcomeRow, Lead]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def preview_outcomes(text: str) -> Preview:
@@ -33,16 +33,18 @@ def preview_outcomes(text: str) -> Preview:
     for row in read.rows:
         lead = leads.get(row.email)
         if lead is None:
-            preview.problems.append(f"row {row.row}: no lead has the email {row.email}")
+            preview.problems.append(Problem(row.row, N_("no lead has the email %(email)s"), email=row.email))
         elif lead.status == row.outcome:
             preview.unchanged.append((row, lead))
         elif lead.route != Route.SALES_READY:
-            preview.problems.append(f"row {row.row}: {row.email} is not in the inbox, so sales have no deal to close")
+            preview.problems.append(Problem(
+                row.row, N_("%(email)s is not in the inbox, so sales have no deal to close"), email=row.email))
         elif lead.status not in OPEN:
-            preview.problems.append(f"row {row.row}: {row.email} is already marked {LABELS[lead.status].lower()}")
+            preview.problems.append(Problem(row.row, N_("%(email)s is already marked %(status)s"), email=row.email,
+                                            status=LABELS[lead.status].lower()))
         else:
             preview.ready.append((row, lead))
-    preview.problems.sort(key=lambda problem: int(problem.split(":", 1)[0].removeprefix("row ")))
+    preview.problems.sort(key=lambda problem: problem.row)
     return preview
 
 
@@ -54,7 +56,7 @@ def import_outcomes(text: str, actor_id: int) -> Preview:
         try:
             close_deal(lead.id, Deal(row.outcome, row.closed_on, row.amount, row.currency), actor_id)
         except WorkflowError as exc:  # changed since the preview was read: say so, and go on
-            done.problems.append(f"row {row.row}: {exc}")
+            done.problems.append(Problem(row.row, "%(reason)s", reason=str(exc)))
         else:
             done.ready.append((row, lead))
     if done.ready:

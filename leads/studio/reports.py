@@ -212,19 +212,32 @@ def _not_ready_reasons(lead_ids: Sequence[int]) -> dict[int, str]:
 class LeadsPage:
     leads: list[Lead]
     next_after: int | None
+    # How many leads the search and route match in each prospect's language, most first: the breakdown a
+    # team writing for several markets reads first, and the links that narrow the list to one language.
+    by_language: list[tuple[str, int]] = field(default_factory=list)
 
 
-def leads_page(route: str = "", q: str = "", after: int | None = None, size: int = LEADS_PAGE) -> LeadsPage:
-    """Every lead, newest first, whatever its route; searched by name, email, company and own words."""
-    query = sa.select(Lead).order_by(Lead.id.desc()).limit(size + 1)
+def leads_page(route: str = "", q: str = "", after: int | None = None, size: int = LEADS_PAGE,
+               language: str = "") -> LeadsPage:
+    """Every lead, newest first, whatever its route; searched by name, email, company and own words, and
+    narrowed to the prospects who answered in ``language`` when given."""
+    where = []
     if route:
-        query = query.where(Lead.route == route)
+        where.append(Lead.route == route)
+    if (found := matching(q, db.engine.dialect.name)) is not None:
+        where.append(found)
+    query = sa.select(Lead).where(*where).order_by(Lead.id.desc()).limit(size + 1)
+    if language:
+        query = query.where(Lead.language == language)
     if after:
         query = query.where(Lead.id < after)
-    if (found := matching(q, db.engine.dialect.name)) is not None:
-        query = query.where(found)
     leads = list(db.session.scalars(query))
-    return LeadsPage(leads[:size], leads[size - 1].id if len(leads) > size else None)
+    by_language: list[tuple[str, int]] = []
+    # Only the first page counts (a scan of what matches, like the overview's route counts); older pages need not.
+    if after is None:
+        counted = db.session.execute(sa.select(Lead.language, sa.func.count()).where(*where).group_by(Lead.language))
+        by_language = sorted(((code, int(n)) for code, n in counted), key=lambda pair: (-pair[1], pair[0]))
+    return LeadsPage(leads[:size], leads[size - 1].id if len(leads) > size else None, by_language)
 
 
 def any_lead(lead_id: int) -> Lead | None:

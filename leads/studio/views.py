@@ -5,10 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+from babel.units import format_unit
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_decimal, format_percent, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from leads import languages
 from leads.clock import now
 from leads.extensions import site_content
 from leads.inbox.reading import journey
@@ -29,16 +35,22 @@ from leads.studio.forms import (
     WhatIfAgainForm,
 )
 from leads.studio.funnel import (
+    ARRIVING,
+    BOOKED,
     IN_CONVERSATION,
+    PAGE_VIEW,
     SALES_READY,
     SENT,
     STARTED,
+    STEP_BEFORE,
+    STEP_PREFIX,
     WON,
     Period,
     PeriodError,
     funnel_stages,
     period_for,
 )
+from leads.studio.outcome_rows import Problem
 from leads.studio.outcomes import import_outcomes, preview_outcomes
 from leads.studio.reports import (
     FunnelFilters,
@@ -56,7 +68,7 @@ from leads.studio.reports import (
     route_counts,
 )
 from leads.studio.versions import diff_lines
-from leads.studio.waits import in_words
+from leads.studio.waits import in_units
 from leads.web.access import require_roles
 from leads.web.spreadsheet import csv_lines
 
@@ -66,8 +78,54 @@ bp.before_request(require_roles("marketer", "admin"))
 
 @bp.context_processor
 def chart_tools() -> dict[str, Any]:
-    return {"bar_chart": bar_chart, "column_chart": column_chart, "in_words": in_words,
+    return {"bar_chart": bar_chart, "column_chart": column_chart, "in_words": wait_in_words,
+            "waited_from": waited_from_words(), "language_name": language_name, "say": say_problem,
+            "in_sentence": {IN_CONVERSATION: _("in conversation")},  # a stage with a breakdown, mid-sentence
             "pairs": lambda labels, values: list(zip(labels, values, strict=True))}
+
+
+def wait_in_words(seconds: float | None) -> str:
+    """A median wait in the reader's language, short as a table cell has room for: "12 min", "12 Min."."""
+    said = in_units(seconds)
+    return "—" if said is None else format_unit(said[0], said[1], length="short", locale=get_locale())
+
+
+def language_name(code: str) -> str:
+    """A prospect's language named in the reader's: "German" to an English reader, "Allemand" to a French one."""
+    try:
+        name = Locale.parse(code).get_display_name(get_locale()) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]
+
+
+def say_problem(problem: str) -> str:
+    """A CSV row's problem in the reader's language (``leads.studio.outcome_rows`` words it in English)."""
+    if not isinstance(problem, Problem):
+        return problem
+    return str(_("row %(row)s: %(problem)s", row=problem.row, problem=_(problem.message, **problem.values)))
+
+
+def stage_names() -> dict[str, str]:
+    """The funnel's stages in the reader's language (``leads.studio.funnel`` keeps them in English)."""
+    return {PAGE_VIEW: _("Page views"), STARTED: _("Started the questionnaire"),
+            STEP_PREFIX: _("Reached “{title}”"), SENT: _("Sent their answers"), SALES_READY: _("Sales-ready"),
+            IN_CONVERSATION: _("In conversation"), BOOKED: _("of whom booked a meeting"), WON: _("Won")}
+
+
+def waited_from_words() -> dict[str, str]:
+    return {ARRIVING: _("from arriving"), STARTED: _("from starting"), STEP_BEFORE: _("from the step before"),
+            SALES_READY: _("from becoming sales-ready")}
+
+
+# What ``period_for`` refuses, in the reader's language (the pure module words them in English).
+PERIOD_PROBLEMS = {
+    "Give both the first and the last day of the period.": _l("Give both the first and the last day of the period."),
+    "The last day comes before the first; swap them.": _l("The last day comes before the first; swap them."),
+    "Choose a period of at most three years.": _l("Choose a period of at most three years."),
+    "Choose 7, 30 or 90 days, or give the first and last day.":
+        _l("Choose 7, 30 or 90 days, or give the first and last day."),
+}
 
 
 @bp.app_template_filter("title_of")
@@ -85,7 +143,7 @@ def index() -> str:
     content = site_content()
     index = content.fresh_articles()
     model = content.questionnaire_or_none()  # the page that shows why it is missing must not need it
-    report = funnel_report(period_for(team_day(now())), FunnelFilters(), funnel_stages(_steps(model)))
+    report = funnel_report(period_for(team_day(now())), FunnelFilters(), funnel_stages(_steps(model), stage_names()))
     return render_template(
         "studio/index.html",
         model=model,
@@ -110,7 +168,7 @@ def _period(form: StudioPeriodForm) -> Period | None:
         return period_for(team_day(now()), None if custom else int(form.days.data or 30),
                           form.start.data if custom else None, form.end.data if custom else None)
     except PeriodError as exc:
-        form.end.errors = [str(exc)]
+        form.end.errors = [str(PERIOD_PROBLEMS.get(str(exc), str(exc)))]
         return None
 
 
@@ -127,7 +185,8 @@ def funnel() -> ResponseReturnValue:
         form.offer({}, titles)
         return render_template("studio/funnel.html", form=form, report=None, titles=titles), 400
     filters = FunnelFilters(*(form[name].data or "" for name in ("source", "medium", "campaign", "landing")))
-    report = funnel_report(period, filters, funnel_stages(_steps(site_content().questionnaire_or_none())))
+    report = funnel_report(period, filters,
+                           funnel_stages(_steps(site_content().questionnaire_or_none()), stage_names()))
     form.offer(report.choices, titles)
     if request.args.get("format") in ("csv", "days-csv"):
         by_stage = request.args["format"] == "csv"
@@ -163,9 +222,10 @@ def calibration() -> ResponseReturnValue:
 @bp.get("/leads")
 def leads() -> ResponseReturnValue:
     form = StudioLeadsForm(formdata=request.args)
+    form.offer_languages({code: language_name(code) for code in languages.CODES})
     if not form.validate():
         return render_template("studio/leads.html", form=form, page=None), 400
-    page = leads_page(form.route.data or "", form.q.data or "", form.after.data)
+    page = leads_page(form.route.data or "", form.q.data or "", form.after.data, language=form.language.data or "")
     return render_template("studio/leads.html", form=form, page=page, labels=LABELS)
 
 
@@ -188,7 +248,7 @@ def model_draft() -> ResponseReturnValue:
         except publishing.PublishError as exc:
             form.source.errors = [str(exc)]
         else:
-            flash("Draft saved. Here is what publishing it would do.", "info")
+            flash(_("Draft saved. Here is what publishing it would do."), "info")
             return redirect(url_for("studio.model_preview"), code=303)
     return render_template("studio/model.html", form=form), 400 if form.errors else 200
 
@@ -198,9 +258,12 @@ def model_check() -> ResponseReturnValue:
     """For the editor's script: the problems of the text posted, as ``line: message``."""
     source = request.get_json(silent=True)
     if not isinstance(source, dict) or not isinstance(source.get("source"), str):
-        return jsonify(problems=["1: send the model as JSON: {\"source\": \"...\"}"]), 400
-    return jsonify(problems=publishing.source_problems(source["source"], site_content().directory,
-                                                               site_content().default_language))
+        return jsonify(problems=[_('1: send the model as JSON: {"source": "..."}')]), 400
+    problems = publishing.source_problems(source["source"], site_content().directory, site_content().default_language)
+    # The script shows the count as the server words it, in the reader's language.
+    summary = ngettext("%(num)d problem:", "%(num)d problems:", len(problems)) if problems else _(
+        "No problems: the draft loads.")
+    return jsonify(problems=problems, summary=summary)
 
 
 @bp.get("/model/preview")
@@ -209,7 +272,8 @@ def model_preview() -> ResponseReturnValue:
     days = request.args.get("days", type=int) or publishing.DEFAULT_DAYS
     if not 1 <= days <= 3 * 366:
         days = publishing.DEFAULT_DAYS
-        flash("Choose a period of 1 to 1,098 days; showing 90.", "error")
+        flash(_("Choose a period of 1 to %(most)s days; showing %(shown)s.", most=format_decimal(3 * 366),
+                shown=format_decimal(publishing.DEFAULT_DAYS)), "error")
     source = publishing.draft_source(content)
     preview = publishing.preview(content, source)
     run = what_if.ask(source, preview.model.version, days, current_user.id) if preview.model else None
@@ -223,7 +287,14 @@ def model_preview() -> ResponseReturnValue:
 def what_if_status(run_id: int) -> ResponseReturnValue:
     """For the preview's script: how far the replay got."""
     run = what_if.find(run_id) or abort(404)
-    return jsonify(what_if.status_of(run))
+    status = what_if.status_of(run)
+    # The script writes these as they are: the progress in the reader's language and number style.
+    status["label"] = " ".join((ngettext("Replaying %(total)s submission: %(done)s done.",
+                                         "Replaying %(total)s submissions: %(done)s done.", run.total,
+                                         total=format_decimal(run.total), done=format_decimal(run.done)),
+                                _("The result appears here when it is ready; you may leave the page and come back.")))
+    status["percent_text"] = format_percent(status["percent"] / 100)
+    return jsonify(status)
 
 
 @bp.post("/model/what-if/<int:run_id>/again")
@@ -243,12 +314,12 @@ def model_publish() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             if publishing.source_version(source) != form.version.data:
-                raise publishing.PublishError("The draft changed since you previewed it; check it again.")
+                raise publishing.PublishError(_("The draft changed since you previewed it; check it again."))
             version = publishing.publish(content, source, current_user.id, form.note.data or "")
         except publishing.PublishError as exc:
             flash(str(exc), "error")
         else:
-            flash(f"Published version {version}; new answers are scored with it.", "info")
+            flash(_("Published version %(version)s; new answers are scored with it.", version=version), "info")
             return redirect(url_for("studio.versions"), code=303)
     return redirect(url_for("studio.model_preview"), code=303)
 
@@ -280,7 +351,7 @@ def rollback(version: str) -> ResponseReturnValue:
         except publishing.PublishError as exc:
             flash(str(exc), "error")
         else:
-            flash(f"Version {version} is live again.", "info")
+            flash(_("Version %(version)s is live again.", version=version), "info")
     return redirect(url_for("studio.versions"), code=303)
 
 
@@ -306,7 +377,7 @@ def outcomes_preview() -> ResponseReturnValue:
         try:
             text = form.file.data.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            form.file.errors = ["Save the file as CSV in UTF-8 (your spreadsheet offers it) and choose it again."]
+            form.file.errors = [_("Save the file as CSV in UTF-8 (your spreadsheet offers it) and choose it again.")]
         else:
             confirm = OutcomesImportForm(formdata=None, data={"csv": text})
             return render_template("studio/outcomes.html", form=form, preview=preview_outcomes(text),
@@ -318,7 +389,7 @@ def outcomes_preview() -> ResponseReturnValue:
 def outcomes_import() -> ResponseReturnValue:
     form = OutcomesImportForm()
     if not form.validate_on_submit():
-        flash("That preview could not be read back; choose the file again.", "error")
+        flash(_("That preview could not be read back; choose the file again."), "error")
         return redirect(url_for("studio.outcomes"), code=303)
     done = import_outcomes(form.csv.data or "", current_user.id)
     return render_template("studio/outcomes.html", form=OutcomesUploadForm(formdata=None), done=done)

@@ -45,14 +45,15 @@ def median_wait(counts: Mapping[int, int]) -> float | None:
     return None  # unreachable: the loop always reaches half
 
 
-def in_words(seconds: float | None) -> str:
-    """A wait as a person says it: "40 s", "12 min", "3 h", "5 days"."""
+def in_units(seconds: float | None) -> tuple[int, str] | None:
+    """A wait as a person says it, as an amount and a CLDR unit for the page to write in its language (40
+    seconds, 12 minutes, 3 hours, 5 days); None when there is no wait to tell."""
     if seconds is None:
-        return "—"
+        return None
     if seconds < 90:
-        return f"{round(seconds)} s"
+        return round(seconds), "duration-second"
     if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
+        return round(seconds / 60), "duration-minute"
     if seconds < 36 * 3600:
-        return f"{round(seconds / 3600)} h"
-    return f"{round(seconds / 86400)} days"
+        return round(seconds / 3600), "duration-hour"
+    return round(seconds / 86400), "duration-day"

@@ -92,11 +92,14 @@ def test_the_editor_checks_as_you_type_with_line_and_message(client: FlaskClient
     token = csrf_token(client, "/studio/model")
     good = (Path(client.application.config["CONTENT_DIR"]) / "questionnaire.yaml").read_text()
     answer = client.post("/studio/model/check", json={"source": good}, headers={"X-CSRFToken": token})
-    assert answer.status_code == 200 and answer.get_json() == {"problems": []}
+    assert answer.status_code == 200 and answer.get_json() == {"problems": [],
+                                                                "summary": "No problems: the draft loads."}
     broken = good.replace("sales_ready: 45", "sales_ready: lots")
     problems = client.post("/studio/model/check", json={"source": broken}, headers={"X-CSRFToken": token}).get_json()
     line = next(n for n, text in enumerate(broken.splitlines(), 1) if "sales_ready: lots" in text)
     assert problems["problems"] and problems["problems"][0].startswith(f"{line}: ")
+    assert problems["summary"] == ("1 problem:" if len(problems["problems"]) == 1
+                                   else f"{len(problems['problems'])} problems:")
     assert client.post("/studio/model/check", json={"source": good}).status_code == 400  # no CSRF token
     assert client.post("/studio/model/check", data="junk", headers={"X-CSRFToken": token}).status_code == 400
 
@@ -150,8 +153,10 @@ def test_the_preview_answers_at_once_and_the_what_if_shows_its_progress(app: Fla
     html = client.get("/studio/model/preview").get_data(as_text=True)
     assert "Waiting for the worker" in html and "Personas" in html  # checks and personas need no worker
     run_id = int(re.search(r'data-what-if="/studio/model/what-if/(\d+)"', html).group(1))
-    assert client.get(f"/studio/model/what-if/{run_id}").get_json() == {
+    status = client.get(f"/studio/model/what-if/{run_id}").get_json()
+    assert {key: status[key] for key in ("id", "status", "done", "total", "percent")} == {
         "id": run_id, "status": "queued", "done": 0, "total": 0, "percent": 0}
+    assert status["percent_text"] == "0%" and status["label"].startswith("Replaying 0 submissions: 0 done.")
     assert client.get("/studio/model/preview").get_data(as_text=True).count("data-what-if") == 1  # the same run
     # The worker's own way: a thread of its own while deliveries go on; the page polls how far it got.
     seen: list[int] = []

@@ -11,12 +11,13 @@
     var timer = null;
     var asked = 0;
 
-    function show(problems) {
+    function show(problems, summary) {
       out.textContent = "";
       var heading = document.createElement("p");
-      heading.textContent = problems.length
+      // The server words the count in the reader's language; the English is for an answer without it.
+      heading.textContent = summary || (problems.length
         ? (problems.length === 1 ? "1 problem:" : problems.length + " problems:")
-        : "No problems: the draft loads.";
+        : "No problems: the draft loads.");
       out.appendChild(heading);
       if (!problems.length) { return; }
       var list = document.createElement("ul");
@@ -36,7 +37,7 @@
         headers: { "Content-Type": "application/json", "X-CSRFToken": token.value },
         body: JSON.stringify({ source: source.value })
       }).then(function (response) { return response.json(); })
-        .then(function (answer) { if (mine === asked) { show(answer.problems || []); } })
+        .then(function (answer) { if (mine === asked) { show(answer.problems || [], answer.summary); } })
         .catch(function () { /* the save button checks it anyway */ });
     }
 
@@ -67,11 +68,10 @@
         .then(function (run) {
           if (run.status === "done" || run.status === "failed") { window.location.reload(); return; }
           bar.value = run.percent;
-          bar.textContent = run.percent + "%";
+          // The words and numbers come from the server, in the reader's language and number style.
+          bar.textContent = run.percent_text;
           if (run.status === "running" && run.total) {
-            label.firstChild.nodeValue = "Replaying " + run.total.toLocaleString("en") + " submissions: " +
-              run.done.toLocaleString("en") + " done. The result appears here when it is ready; you may leave " +
-              "the page and come back.";
+            label.firstChild.nodeValue = run.label;
           }
           setTimeout(poll, 1000);
         })
