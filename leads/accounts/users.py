@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
-from leads import clock
+from leads import clock, languages
 from leads.dates import ZONES
 from leads.extensions import db
 from leads.models import ALERT_CHOICES, ROLES, Assignment, Lead, User
@@ -95,6 +95,13 @@ def choose_time_zone(user_id: int, zone: str) -> User:
     if zone not in ZONES:
         raise UserError("Choose a time zone from the list.")
     return _set_own(user_id, timezone=zone)
+
+
+def choose_language(user_id: int, language: str) -> User:
+    """A team member's own language for their pages and mails: a shipped one, or "" for their browser's."""
+    if language and not languages.is_shipped(language):
+        raise UserError("Choose a language from the list.")
+    return _set_own(user_id, language=language)
 
 
 def _set_own(user_id: int, **settings: str) -> User:
