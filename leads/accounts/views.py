@@ -48,10 +48,11 @@ from leads.accounts.users import (
 )
 from leads.dates import ZONES, zone_of
 from leads.extensions import limiter
-from leads.inbox.statuses import LABELS, PIPELINE
+from leads.inbox.statuses import PIPELINE
 from leads.models import ROLES, User
 from leads.scoring.handover import round_robin_window
 from leads.web.access import require_roles, safe_next
+from leads.web.labels import STATUSES as LABELS
 from leads.web.labels import in_words
 
 bp = Blueprint("auth", __name__)

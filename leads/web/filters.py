@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask
 from markupsafe import Markup, escape
 
@@ -102,6 +103,17 @@ def duration(value: dt.timedelta | None) -> str:
     return f"{minutes // 1440} days"
 
 
+def language_name(code: str | None) -> str:
+    """A language by its name in the reader's own: "German" for an English reader, "Deutsch" for a German one."""
+    if not code:
+        return ""
+    try:
+        name = Locale.parse(code).get_display_name(Locale.parse(dates.spoken_language())) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]  # French and Spanish write "allemand", "alemán"; a label starts upper
+
+
 def words(value: object, kind: str) -> str:
     """A stored value in words (``leads/web/labels.py``): ``{{ lead.route | words('route') }}``."""
     return in_words(kind, value)
@@ -109,6 +121,7 @@ def words(value: object, kind: str) -> str:
 
 def register(app: Flask) -> None:
     app.add_template_filter(words)
+    app.add_template_filter(language_name)
     app.add_template_filter(details_in_words, "details_in_words")
     app.add_template_filter(human_date)
     app.add_template_filter(highlight)
