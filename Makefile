@@ -36,7 +36,7 @@ install-test: $(VENV)/.installed-test $(CATALOGS:.po=.mo)
 # After changing words in code or templates: gather them into the template catalog and every language's
 # catalog, where translators find the new ones empty (and changed ones marked fuzzy).
 translations: install
-	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output --omit-header --no-wrap -o leads/translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 --no-location --sort-output --omit-header --no-wrap -o leads/translations/messages.pot .
 	$(BIN)/pybabel -q update -i leads/translations/messages.pot -d leads/translations --ignore-obsolete --no-wrap
 	$(MAKE) install
 

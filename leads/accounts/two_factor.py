@@ -78,7 +78,7 @@ def enable(user_id: int, secret: str, code: str) -> list[str]:
     step = matching_step(secret, code, 0)
     if step is None:
         raise TwoFactorError(_("That code doesn't match. Check the time on your phone, and type the code shown now."))
-    codes = [f"{secrets.token_hex(5)[:5]}-{secrets.token_hex(5)[:5]}" for _ in range(RECOVERY_CODES)]
+    codes = [f"{secrets.token_hex(5)[:5]}-{secrets.token_hex(5)[:5]}" for _n in range(RECOVERY_CODES)]
     user.totp_secret = encrypt(secret_box(current_app.config), secret)
     user.totp_last_step, user.recovery_codes = step, [_hash_code(c) for c in codes]
     audit.note(user.id, "two_factor.enabled", f"user #{user.id}")
