@@ -67,7 +67,7 @@ from leads.models import Lead
 from leads.questionnaire import BUYING_STAGE
 from leads.web.access import require_roles, safe_next
 from leads.web.filters import human_date, language_name
-from leads.web.labels import NOT_READY_REASONS
+from leads.web.labels import NOT_READY_REASONS, in_sentence
 from leads.web.labels import STATUSES as LABELS
 from leads.web.spreadsheet import csv_lines
 
@@ -142,7 +142,7 @@ def bulk() -> ResponseReturnValue:
         result = change_statuses(form.lead_ids.data or [], form.status.data, current_user.id)
         if result.changed:
             flash(ngettext("Moved %(num)d lead to %(status)s.", "Moved %(num)d leads to %(status)s.",
-                           len(result.changed), status=LABELS[form.status.data].lower()), "info")
+                           len(result.changed), status=in_sentence(LABELS[form.status.data])), "info")
         for reason in sorted(set(result.skipped.values())):
             flash(_("Some leads were left as they were: %(reason)s", reason=reason), "error")
         filters: dict[str, Any] = _back_to_inbox(form).to_dict()
@@ -220,7 +220,7 @@ def lead_status(lead_id: int) -> ResponseReturnValue:
             label = LABELS[form.status.data or ""]
             if form.status.data in LEAVING:
                 flash(_("%(name)s is marked %(status)s and has left the inbox.", name=lead.name,
-                        status=label.lower()), "info")
+                        status=in_sentence(label)), "info")
                 return redirect(url_for("inbox.index"), code=303)
             flash(_("%(name)s is now: %(status)s.", name=lead.name, status=label), "info")
             return redirect(url_for("inbox.lead_detail", lead_id=lead_id), code=303)

@@ -21,6 +21,7 @@ from leads.privacy import audit
 from leads.scoring.handover import THE_TEAM, assign, change_route
 from leads.scoring.routing import Route
 from leads.studio.counts import count_status_move
+from leads.web.labels import in_sentence
 
 MAX_NOTE_LENGTH = 5000
 
@@ -184,7 +185,7 @@ def _move(lead: Lead, target: str, actor_id: int | None, reason: str, now: dt.da
         raise WorkflowError(_("Choose one of the statuses offered."))
     if not can_move(lead.status, target):
         raise WorkflowError(_("A lead marked %(status)s can't move to %(target)s.",
-                              status=_(LABELS[lead.status]).lower(), target=_(LABELS[target]).lower()))
+                              status=in_sentence(_(LABELS[lead.status])), target=in_sentence(_(LABELS[target]))))
     data: dict[str, Any] = {"from": lead.status, "to": target, **(facts or {})}
     if by:  # an integration acting for sales (the CRM, say): it counts as sales' own move
         data.update({"by": INTEGRATION, "integration": by})

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from leads import dates
 from leads.scoring.score import voided_by
-from leads.web.labels import details_in_words, in_words
+from leads.web.labels import details_in_words, in_sentence, in_words
 
 
 def human_date(value: dt.date | dt.datetime | None, style: str = "datetime") -> str:
@@ -122,6 +122,7 @@ def words(value: object, kind: str) -> str:
 def register(app: Flask) -> None:
     app.add_template_filter(words)
     app.add_template_filter(language_name)
+    app.add_template_filter(in_sentence)
     app.add_template_filter(details_in_words, "details_in_words")
     app.add_template_filter(human_date)
     app.add_template_filter(highlight)

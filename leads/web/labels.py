@@ -15,6 +15,7 @@ from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from leads import dates
 from leads.inbox import statuses
 
 # The sales workflow's words, named in its pure module (marked there for the catalogs), said in the reader's.
@@ -159,6 +160,12 @@ KINDS: dict[str, Mapping[str, Any]] = {
     "outcome": OUTCOMES,
     "field": FIELDS,
 }
+
+
+def in_sentence(text: object) -> str:
+    """A label inside a sentence ("moved to reading list"): lower case, but German nouns keep their capitals."""
+    words = str(text)
+    return words if dates.spoken_language() == "de" else words.lower()
 
 
 def plain(value: str) -> str:
