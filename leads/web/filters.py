@@ -9,6 +9,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from leads import dates
@@ -97,10 +98,10 @@ def duration(value: dt.timedelta | None) -> str:
         return ""
     minutes = max(0, int(value.total_seconds() // 60))
     if minutes < 90:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return str(ngettext("%(num)d minute", "%(num)d minutes", minutes))
     if minutes < 48 * 60:
-        return f"{minutes // 60} hours"
-    return f"{minutes // 1440} days"
+        return str(ngettext("%(num)d hour", "%(num)d hours", minutes // 60))
+    return str(ngettext("%(num)d day", "%(num)d days", minutes // 1440))
 
 
 def language_name(code: str | None) -> str:

@@ -82,3 +82,17 @@ def test_the_csv_export_has_each_leads_language(app: Flask, client: FlaskClient,
     assert {row["name"]: row["language"] for row in rows} == {"Emma English": "en", "Sofía Spanish": "es"}
     only = list(csv.DictReader(io.StringIO(client.get("/inbox/export.csv?language=es").get_data(as_text=True))))
     assert [row["name"] for row in only] == ["Sofía Spanish"]
+
+
+def test_a_german_speaking_rep_reads_the_inbox_and_a_lead_page_with_no_english_left(
+        app: Flask, client: FlaskClient, make_user, make_lead, auth, english_left) -> None:
+    auth.login(make_user("sales").email)
+    lead = make_lead("Greta German")
+    _speaking(app, lead.id, "de")
+    client.post("/account/language", data={"csrf_token": csrf_token(client, "/account"), "language": "de"})
+    for path in ("/inbox", f"/inbox/leads/{lead.id}", "/inbox/warming", "/inbox/alerts", "/account"):
+        page = client.get(path).get_data(as_text=True)
+        assert '<html lang="de"' in page
+        assert english_left(page, "de") == [], path
+    listed = client.get("/inbox").get_data(as_text=True)
+    assert "Qualifizierte Leads" in listed and ">Deutsch</td>" in listed
