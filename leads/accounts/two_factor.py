@@ -17,6 +17,7 @@ import pyotp
 import segno
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from leads import clock
@@ -76,8 +77,8 @@ def enable(user_id: int, secret: str, code: str) -> list[str]:
     user = _user(user_id)
     step = matching_step(secret, code, 0)
     if step is None:
-        raise TwoFactorError("That code doesn't match. Check the time on your phone, and type the code shown now.")
-    codes = [f"{secrets.token_hex(5)[:5]}-{secrets.token_hex(5)[:5]}" for _ in range(RECOVERY_CODES)]
+        raise TwoFactorError(_("That code doesn't match. Check the time on your phone, and type the code shown now."))
+    codes = [f"{secrets.token_hex(5)[:5]}-{secrets.token_hex(5)[:5]}" for _n in range(RECOVERY_CODES)]
     user.totp_secret = encrypt(secret_box(current_app.config), secret)
     user.totp_last_step, user.recovery_codes = step, [_hash_code(c) for c in codes]
     audit.note(user.id, "two_factor.enabled", f"user #{user.id}")
@@ -88,9 +89,9 @@ def enable(user_id: int, secret: str, code: str) -> list[str]:
 def disable(user_id: int, password: str) -> None:
     user = _user(user_id)
     if not check_password_hash(user.password_hash, password):
-        raise TwoFactorError("That password is not right.")
+        raise TwoFactorError(_("That password is not right."))
     if user.role == "admin" and admins_need_two_factor():
-        raise TwoFactorError("Admins must use two-factor sign-in here; another admin can change that rule.")
+        raise TwoFactorError(_("Admins must use two-factor sign-in here; another admin can change that rule."))
     user.totp_secret, user.totp_last_step, user.recovery_codes = "", 0, []
     audit.note(user.id, "two_factor.disabled", f"user #{user.id}")
     db.session.commit()
@@ -100,7 +101,7 @@ def reset(email: str) -> None:
     """Two-factor sign-in off, from the command line (a server operator), for someone locked out."""
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise TwoFactorError(f"There is no account for {email}.")
+        raise TwoFactorError(_("There is no account for %(email)s.", email=email))
     user.totp_secret, user.totp_last_step, user.recovery_codes = "", 0, []
     audit.note(None, "two_factor.reset", f"user #{user.id}", {"by": "command line"})
     db.session.commit()
@@ -147,7 +148,7 @@ def change_password(user_id: int, current: str, new: str) -> User:
     """A new password; every session and remember-me cookie of this account ends, the caller signs in anew."""
     user = _user(user_id)
     if not check_password_hash(user.password_hash, current):
-        raise UserError("Your current password is not right.")
+        raise UserError(_("Your current password is not right."))
     if problem := password_problem(new):
         raise UserError(problem)
     user.password_hash = generate_password_hash(new)
@@ -160,5 +161,5 @@ def change_password(user_id: int, current: str, new: str) -> User:
 def _user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise TwoFactorError("That account no longer exists.")
+        raise TwoFactorError(_("That account no longer exists."))
     return user

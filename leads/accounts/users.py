@@ -6,10 +6,11 @@ import datetime as dt
 from statistics import median
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
-from leads import clock
+from leads import clock, languages
 from leads.dates import ZONES
 from leads.extensions import db
 from leads.models import ALERT_CHOICES, ROLES, Assignment, Lead, User
@@ -33,11 +34,12 @@ class UserError(ValueError):
 def password_problem(password: str) -> str | None:
     """Why a password is refused, in words the user can act on; None when it will do."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return str(_("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH))
     strength = zxcvbn(password[:200])  # zxcvbn slows down sharply on very long inputs
     if strength["score"] < MIN_PASSWORD_STRENGTH:
-        warning = strength["feedback"]["warning"] or "That password is too easy to guess."
-        return f"{warning.rstrip('.')}. Try a few unrelated words instead."
+        # zxcvbn's own warnings are English only.
+        warning = strength["feedback"]["warning"] or _("That password is too easy to guess.")
+        return str(_("%(warning)s. Try a few unrelated words instead.", warning=warning.rstrip(".")))
     return None
 
 
@@ -46,13 +48,13 @@ def create_user(email: str, name: str, role: str, password: str, actor_id: int |
     while the command line and the demo create theirs unrecorded."""
     email = email.strip().lower()
     if role not in ROLES:
-        raise UserError(f"Role must be one of {', '.join(ROLES)}.")
+        raise UserError(_("Role must be one of %(roles)s.", roles=", ".join(ROLES)))
     if "@" not in email:
-        raise UserError("Enter an email address.")
+        raise UserError(_("Enter an email address."))
     if problem := password_problem(password):
         raise UserError(problem)
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise UserError(f"There is already an account for {email}.")
+        raise UserError(_("There is already an account for %(email)s.", email=email))
     user = User(email=email, name=name.strip() or email, role=role, password_hash=generate_password_hash(password))
     db.session.add(user)
     if actor_id is not None:
@@ -67,13 +69,13 @@ def update_user(user_id: int, actor_id: int, role: str, active: bool, away: bool
     by deactivating or demoting their own."""
     user = db.session.get(User, user_id)
     if user is None:
-        raise UserError("That account no longer exists.")
+        raise UserError(_("That account no longer exists."))
     if role not in ROLES:
-        raise UserError(f"Role must be one of {', '.join(ROLES)}.")
+        raise UserError(_("Role must be one of %(roles)s.", roles=", ".join(ROLES)))
     if not 0 <= weight <= MAX_WEIGHT:
-        raise UserError(f"Weight must be a whole number from 0 to {MAX_WEIGHT}.")
+        raise UserError(_("Weight must be a whole number from 0 to %(most)d.", most=MAX_WEIGHT))
     if user.id == actor_id and user.role == "admin" and (role != "admin" or not active):
-        raise UserError("You can't remove your own admin access; ask another admin.")
+        raise UserError(_("You can't remove your own admin access; ask another admin."))
     if (user.away and not away) or (not user.active and active):
         user.available_since = clock.now()  # back: the round robin weighs their count from now, not from before
     user.role, user.active, user.away, user.weight = role, active, away, weight
@@ -86,22 +88,29 @@ def update_user(user_id: int, actor_id: int, role: str, active: bool, away: bool
 def choose_alerts(user_id: int, choice: str) -> User:
     """How a rep hears about leads handed to them: ``each`` at once, or one daily ``digest``."""
     if choice not in ALERT_CHOICES:
-        raise UserError("Choose one of the ways offered.")
+        raise UserError(_("Choose one of the ways offered."))
     return _set_own(user_id, alerts=choice)
 
 
 def choose_time_zone(user_id: int, zone: str) -> User:
     """A team member's own zone: the one every time is shown to them in and, for a rep, their hours are in."""
     if zone not in ZONES:
-        raise UserError("Choose a time zone from the list.")
+        raise UserError(_("Choose a time zone from the list."))
     return _set_own(user_id, timezone=zone)
+
+
+def choose_language(user_id: int, language: str) -> User:
+    """A team member's own language for their pages and mails: a shipped one, or "" for their browser's."""
+    if language and not languages.is_shipped(language):
+        raise UserError(_("Choose a language from the list."))
+    return _set_own(user_id, language=language)
 
 
 def _set_own(user_id: int, **settings: str) -> User:
     """A setting each team member chooses for themselves, already checked."""
     user = db.session.get(User, user_id)
     if user is None:
-        raise UserError("That account no longer exists.")
+        raise UserError(_("That account no longer exists."))
     for name, value in settings.items():
         setattr(user, name, value)
     db.session.commit()

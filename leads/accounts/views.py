@@ -16,6 +16,8 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import COOKIE_NAME, current_user, login_user, logout_user, user_loaded_from_cookie
 from werkzeug.wrappers import Response
 
@@ -23,6 +25,7 @@ from leads import clock
 from leads.accounts import two_factor as second_factor
 from leads.accounts.forms import (
     CodeForm,
+    LanguageForm,
     LoginForm,
     NewUserForm,
     PasswordChangeForm,
@@ -35,6 +38,7 @@ from leads.accounts.two_factor import check_code
 from leads.accounts.users import (
     UserError,
     authenticate,
+    choose_language,
     choose_time_zone,
     create_user,
     rep_counts,
@@ -44,10 +48,11 @@ from leads.accounts.users import (
 )
 from leads.dates import ZONES, zone_of
 from leads.extensions import limiter
-from leads.inbox.statuses import LABELS, PIPELINE
+from leads.inbox.statuses import PIPELINE
 from leads.models import ROLES, User
 from leads.scoring.handover import round_robin_window
 from leads.web.access import require_roles, safe_next
+from leads.web.labels import STATUSES as LABELS
 from leads.web.labels import in_words
 
 bp = Blueprint("auth", __name__)
@@ -148,7 +153,8 @@ PENDING_SECRET = "two_factor_setup"
 
 def _account_page(password_form: PasswordChangeForm | None = None, code_form: CodeForm | None = None,
                   off_form: PasswordConfirmForm | None = None, codes: list[str] | None = None,
-                  zone_form: TimeZoneForm | None = None, status: int = 200) -> tuple[str, int]:
+                  zone_form: TimeZoneForm | None = None, language_form: LanguageForm | None = None,
+                  status: int = 200) -> tuple[str, int]:
     qr = uri = ""
     if not current_user.two_factor:
         secret = session.setdefault(PENDING_SECRET, second_factor.new_secret())
@@ -159,6 +165,8 @@ def _account_page(password_form: PasswordChangeForm | None = None, code_form: Co
                            off_form=off_form or PasswordConfirmForm(formdata=None), qr=qr,
                            zone_form=zone_form or TimeZoneForm(sorted(ZONES), formdata=None,
                                                                timezone=zone_of(current_user)),
+                           language_form=language_form or LanguageForm(formdata=None,
+                                                                       language=current_user.language),
                            secret=session.get(PENDING_SECRET, ""), codes=codes,
                            required=current_user.role == "admin" and second_factor.admins_need_two_factor()), status
 
@@ -196,6 +204,21 @@ def time_zone() -> ResponseReturnValue:
             flash("Saved: times are shown in your time zone now.", "info")
             return redirect(url_for("account.index"), code=303)
     return _account_page(zone_form=form, status=400)
+
+
+@account_bp.post("/language")
+def language() -> ResponseReturnValue:
+    form = LanguageForm()
+    if form.validate_on_submit():
+        try:
+            choose_language(current_user.id, form.language.data or "")
+        except UserError as exc:
+            form.language.errors = [str(exc)]
+        else:
+            refresh()  # this very message is in the language just chosen
+            flash(_("Saved: Doorstep speaks your language now."), "info")
+            return redirect(url_for("account.index", _anchor="language-choice"), code=303)
+    return _account_page(language_form=form, status=400)
 
 
 @account_bp.post("/two-factor")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, StringField, validators
 
@@ -12,10 +13,11 @@ from leads.web.forms import MultiCheckboxField
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Which system uses it", validators=[
-        validators.InputRequired("Name the system that will use the token, such as “HubSpot deal stages”."),
+    name = StringField(_l("Which system uses it"), validators=[
+        validators.InputRequired(_l("Name the system that will use the token, such as “HubSpot deal stages”.")),
         validators.Length(max=120)])
-    scopes = MultiCheckboxField("What it may do", validators=[validators.InputRequired("Choose at least one scope.")])
+    scopes = MultiCheckboxField(_l("What it may do"),
+                                validators=[validators.InputRequired(_l("Choose at least one scope."))])
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy import orm
 
 from leads import clock
@@ -52,10 +53,10 @@ def create_token(name: str, scopes: Collection[str], actor_id: int) -> tuple[Int
     """A new token and its secret, which is shown this once and kept only as a hash. Audited."""
     name = name.strip()
     if not name:
-        raise TokenError("Name the system that will use the token.")
+        raise TokenError(_("Name the system that will use the token."))
     unknown = set(scopes) - set(SCOPES)
     if unknown or not scopes:
-        raise TokenError("Choose at least one of the scopes offered.")
+        raise TokenError(_("Choose at least one of the scopes offered."))
     secret = PREFIX + secrets.token_urlsafe(32)
     token = IntegrationToken(name=name[:120], scopes=[s for s in SCOPES if s in scopes], token_hash=hashed(secret),
                              prefix=secret[:10], created_at=clock.now(), created_by_id=actor_id)
@@ -70,7 +71,7 @@ def revoke_token(token_id: int, actor_id: int) -> IntegrationToken:
     """The token stops working at once. Audited."""
     token = db.session.get(IntegrationToken, token_id)
     if token is None:
-        raise TokenError("There is no such token.")
+        raise TokenError(_("There is no such token."))
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         audit.note(actor_id, "api_token.revoked", f"token #{token.id}", {"name": token.name})

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
@@ -273,7 +274,7 @@ def add_token() -> ResponseReturnValue:
     form = TokenForm()
     if form.validate_on_submit():
         try:
-            _, secret = create_token(form.name.data or "", form.scopes.data or [], current_user.id)
+            _made, secret = create_token(form.name.data or "", form.scopes.data or [], current_user.id)
         except TokenError as exc:
             form.form_errors.append(str(exc))
         else:
@@ -291,5 +292,5 @@ def revoke(token_id: int) -> ResponseReturnValue:
         except TokenError as exc:
             flash(str(exc), "error")
         else:
-            flash(f"Revoked the token of {revoked.name}: it no longer works.", "info")
+            flash(_("Revoked the token of %(name)s: it no longer works.", name=revoked.name), "info")
     return redirect(url_for("admin.integrations.tokens"), code=303)

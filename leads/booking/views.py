@@ -219,7 +219,7 @@ def availability(user_id: int | None = None) -> ResponseReturnValue:
         except BookingError as exc:
             form.timezone.errors = [str(exc)]
         else:
-            flash(f"Saved the booking availability of {rep.name}.", "info")
+            flash(_("Saved the booking availability of %(name)s.", name=rep.name), "info")
             return redirect(url_for("inbox.booking.availability", user_id=user_id), code=303)
     return render_template("booking/availability.html", form=form, rep=rep, row=row), 400 if form.errors else 200
 

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from leads import clock
 from leads.delivery import PING, TOPICS
@@ -22,10 +24,10 @@ PAGE_SIZE = 50
 
 # The log's filters, in the admins' words: "failed" is still being retried, "dead" needs a person.
 LOG_FILTERS = {
-    "pending": "Waiting",
-    "failed": "Failing, will retry",
-    "dead": "Gave up",
-    "sent": "Delivered",
+    "pending": _l("Waiting"),
+    "failed": _l("Failing, will retry"),
+    "dead": _l("Gave up"),
+    "sent": _l("Delivered"),
 }
 
 
@@ -116,7 +118,7 @@ def replay(message_id: int, actor_id: int | None = None) -> OutboxMessage:
     """Send one message again, now, with a fresh 72 hours and the same idempotency key."""
     found = db.session.get(OutboxMessage, message_id)
     if found is None:
-        raise DeliveryError("That message no longer exists.")
+        raise DeliveryError(_("That message no longer exists."))
     _revive(found, clock.now())
     ring_doorbell()
     if actor_id is not None:
@@ -152,7 +154,7 @@ def _shown(name: str) -> sa.ColumnElement[bool]:
         return OutboxMessage.status == "pending"
     if name in ("dead", "sent"):
         return OutboxMessage.status == name
-    raise DeliveryError("Choose one of the filters offered.")
+    raise DeliveryError(_("Choose one of the filters offered."))
 
 
 def _known(events: Sequence[str]) -> list[str]:
@@ -160,12 +162,12 @@ def _known(events: Sequence[str]) -> list[str]:
     if unknown:
         raise DeliveryError(f"Unknown event {unknown[0]!r}; choose among those offered.")
     if not events:
-        raise DeliveryError("Choose at least one event to send.")
+        raise DeliveryError(_("Choose at least one event to send."))
     return list(dict.fromkeys(events))
 
 
 def _endpoint(endpoint_id: int) -> WebhookEndpoint:
     found = db.session.get(WebhookEndpoint, endpoint_id)
     if found is None:
-        raise DeliveryError("That endpoint no longer exists.")
+        raise DeliveryError(_("That endpoint no longer exists."))
     return found

@@ -16,6 +16,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from leads.delivery import TOPICS
@@ -80,7 +82,7 @@ def edit_endpoint(endpoint_id: int) -> ResponseReturnValue:
         except delivery.DeliveryError as exc:
             form.form_errors.append(str(exc))
         else:
-            flash("Saved the endpoint.", "info")
+            flash(_("Saved the endpoint."), "info")
             return redirect(url_for("admin.delivery.endpoint", endpoint_id=endpoint_id), code=303)
     return _endpoint_page(found, form, code=400)
 
@@ -96,7 +98,7 @@ def rotate_secret(endpoint_id: int) -> ResponseReturnValue:
 def ping_endpoint(endpoint_id: int) -> ResponseReturnValue:
     delivery.endpoint(endpoint_id) or abort(404)
     delivery.ping(endpoint_id)
-    flash("Test message queued: it shows below within seconds, with the receiver's answer.", "info")
+    flash(_("Test message queued: it shows below within seconds, with the receiver's answer."), "info")
     return redirect(url_for("admin.delivery.deliveries", webhook=endpoint_id), code=303)
 
 
@@ -104,7 +106,7 @@ def ping_endpoint(endpoint_id: int) -> ResponseReturnValue:
 def replay_dead(endpoint_id: int) -> ResponseReturnValue:
     delivery.endpoint(endpoint_id) or abort(404)
     count = delivery.replay_dead(endpoint_id, current_user.id)
-    flash(f"Sending {count} message{'s' if count != 1 else ''} again.", "info")
+    flash(ngettext("Sending %(num)d message again.", "Sending %(num)d messages again.", count), "info")
     return redirect(url_for("admin.delivery.deliveries", webhook=endpoint_id), code=303)
 
 
@@ -129,7 +131,7 @@ def delivery_detail(message_id: int) -> tuple[str, int]:
 def replay(message_id: int) -> ResponseReturnValue:
     delivery.message(message_id) or abort(404)
     delivery.replay(message_id, current_user.id)
-    flash("Sending it again now, under the same idempotency key.", "info")
+    flash(_("Sending it again now, under the same idempotency key."), "info")
     return redirect(url_for("admin.delivery.delivery_detail", message_id=message_id), code=303)
 
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy import orm
 
 from leads import clock
@@ -51,6 +52,7 @@ class InboxFilters:
     source: str = ""
     landing: str = ""
     meeting: str = ""
+    language: str = ""
     q: str = ""
     sort: str = "newest"
     where: str = "inbox"
@@ -84,7 +86,7 @@ def encode_cursor(lead: Lead, sort: str) -> str:
 
 def decode_cursor(text: str, sort: str) -> tuple[Any, int]:
     """(sort value, id) of the last lead on the previous page."""
-    value, _, lead_id = text.rpartition("_")
+    value, _sep, lead_id = text.rpartition("_")
     try:
         key: Any = dt.datetime.fromisoformat(value) if sort == "newest" else int(value)
         if isinstance(key, dt.datetime):
@@ -93,7 +95,7 @@ def decode_cursor(text: str, sort: str) -> tuple[Any, int]:
             key = key.astimezone(dt.UTC)
         return key, int(lead_id)
     except ValueError:
-        raise CursorError("That page link is not valid any more; here is the first page.") from None
+        raise CursorError(_("That page link is not valid any more; here is the first page.")) from None
 
 
 def _handed_over() -> sa.ColumnElement[bool]:
@@ -131,6 +133,8 @@ def _filtered(filters: InboxFilters, viewer_id: int) -> sa.Select[Lead]:
             query = query.where(column == value)
     if filters.meeting:
         query = query.where(_meeting_filter(filters.meeting))
+    if filters.language:
+        query = query.where(Lead.language == filters.language)
     if (found := matching(filters.q, db.engine.dialect.name)) is not None:
         query = query.where(found)
     return query
@@ -195,7 +199,7 @@ def inbox_page(filters: InboxFilters, viewer_id: int, size: int = PAGE_SIZE) -> 
     rows = db.session.execute(query).all()
     more = len(rows) > size
     rows = rows[:size]
-    leads = [lead for lead, _ in rows]
+    leads = [lead for lead, _read_at in rows]
     return InboxPage(
         leads=leads,
         unread={lead.id for lead, read_at in rows if read_at is None or read_at < lead.routed_at},
@@ -233,7 +237,7 @@ def export_leads(filters: InboxFilters, viewer_id: int, batch: int = 500) -> Ite
 
 
 EXPORT_HEADER = ("id", "name", "email", "company", "role", "status", "owner", "score", *SCORED_DIMENSIONS,
-                 "buying stage", "source", "landing article", "arrived (UTC)")
+                 "buying stage", "source", "landing article", "arrived (UTC)", "language")
 
 
 def export_rows(filters: InboxFilters, viewer_id: int) -> Iterator[tuple[Any, ...]]:
@@ -242,7 +246,7 @@ def export_rows(filters: InboxFilters, viewer_id: int) -> Iterator[tuple[Any, ..
         yield (lead.id, lead.name, lead.email, lead.company, lead.job_role, LABELS.get(lead.status, lead.status),
                lead.owner.name if lead.owner else "", lead.score, *lead.points.values(),
                lead.stage, lead.source, lead.landing_article,
-               lead.routed_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"))
+               lead.routed_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"), lead.language)
 
 
 def status_counts() -> dict[str, int]:

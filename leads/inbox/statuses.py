@@ -18,28 +18,34 @@ AWAITING_MEETING = (NEW, CONTACTED)
 # These take the lead out of the inbox: back to nurture, or into quarantine.
 LEAVING = (NOT_READY, SPAM)
 
+
+
+def N_(text: str) -> str:
+    return text
+
+
 # A status event's "by" when an integration (the CRM, through the API) made the move for sales.
 INTEGRATION = "integration"
 
 LABELS = {
-    NEW: "New",
-    CONTACTED: "Contacted",
-    MEETING_SET: "Meeting set",
-    WON: "Won",
-    LOST: "Lost",
-    NOT_READY: "Not ready",
-    SPAM: "Spam",
+    NEW: N_("New"),
+    CONTACTED: N_("Contacted"),
+    MEETING_SET: N_("Meeting set"),
+    WON: N_("Won"),
+    LOST: N_("Lost"),
+    NOT_READY: N_("Not ready"),
+    SPAM: N_("Spam"),
 }
 
 # Kept with every "not ready" verdict so the scoring model can be calibrated against them.
 NOT_READY_REASONS = {
-    "no_timeline": "No real timeline",
-    "no_budget": "No budget",
-    "no_authority": "Not the person who decides",
-    "just_researching": "Still researching",
-    "wrong_fit": "Not a fit for what we sell",
-    "unreachable": "Could not reach them",
-    "other": "Another reason",
+    "no_timeline": N_("No real timeline"),
+    "no_budget": N_("No budget"),
+    "no_authority": N_("Not the person who decides"),
+    "just_researching": N_("Still researching"),
+    "wrong_fit": N_("Not a fit for what we sell"),
+    "unreachable": N_("Could not reach them"),
+    "other": N_("Another reason"),
 }
 
 

@@ -19,11 +19,14 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from leads import clock
+from leads import clock, languages
 from leads.accounts.users import (
     UserError,
     active_reps,
@@ -58,12 +61,14 @@ from leads.inbox.reading import (
     warming_leads,
     way_out,
 )
-from leads.inbox.statuses import LABELS, LEAVING, NOT_READY_REASONS, PIPELINE, moves_from
+from leads.inbox.statuses import LEAVING, PIPELINE, moves_from
 from leads.inbox.workflow import WorkflowError, add_note, assign_leads, change_status, change_statuses
 from leads.models import Lead
 from leads.questionnaire import BUYING_STAGE
 from leads.web.access import require_roles, safe_next
-from leads.web.filters import human_date
+from leads.web.filters import human_date, language_name
+from leads.web.labels import NOT_READY_REASONS, in_sentence
+from leads.web.labels import STATUSES as LABELS
 from leads.web.spreadsheet import csv_lines
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -72,11 +77,13 @@ bp.before_request(require_roles("sales", "admin"))
 admin_bp = Blueprint("leads", __name__, url_prefix="/leads")
 
 BULK_MOVES = [s for s in (*PIPELINE, "spam") if s != "new"]
-MEETING_BADGES = {"booked": "Meeting booked", "none": "Not booked yet", "held": "Meeting held", "no_show": "No-show"}
+MEETING_BADGES = {"booked": _l("Meeting booked"), "none": _l("Not booked yet"), "held": _l("Meeting held"),
+                  "no_show": _l("No-show")}
 
 
 def _filter_form(args: MultiDict[str, str]) -> InboxFilterForm:
-    return InboxFilterForm([(s, LABELS[s]) for s in (*PIPELINE, *LEAVING)], _stages(), formdata=args)
+    return InboxFilterForm([(s, LABELS[s]) for s in (*PIPELINE, *LEAVING)], _stages(),
+                           [(code, language_name(code)) for code in languages.CODES], formdata=args)
 
 
 def _stages() -> list[tuple[str, str]]:
@@ -94,8 +101,8 @@ def _filters(form: InboxFilterForm) -> InboxFilters:
 
 def _bulk_form(form: BulkForm | None = None) -> BulkForm:
     form = form or BulkForm(formdata=None)
-    form.status.choices = [SelectChoice("", "Move to…"), *(SelectChoice(s, LABELS[s]) for s in BULK_MOVES)]
-    form.rep.choices = [SelectChoice(0, "Assign to…"), *(SelectChoice(u.id, u.name) for u in active_reps())]
+    form.status.choices = [SelectChoice("", _("Move to…")), *(SelectChoice(s, LABELS[s]) for s in BULK_MOVES)]
+    form.rep.choices = [SelectChoice(0, _("Assign to…")), *(SelectChoice(u.id, u.name) for u in active_reps())]
     return form
 
 
@@ -130,14 +137,14 @@ def bulk() -> ResponseReturnValue:
     form = _bulk_form(BulkForm())
     valid = form.validate_on_submit()
     if valid and not form.status.data:
-        form.status.errors = ["Choose a status to move the ticked leads to."]
+        form.status.errors = [_("Choose a status to move the ticked leads to.")]
     elif valid:
         result = change_statuses(form.lead_ids.data or [], form.status.data, current_user.id)
         if result.changed:
-            flash(f"Moved {len(result.changed)} lead{'s' if len(result.changed) != 1 else ''} "
-                  f"to {LABELS[form.status.data].lower()}.", "info")
+            flash(ngettext("Moved %(num)d lead to %(status)s.", "Moved %(num)d leads to %(status)s.",
+                           len(result.changed), status=in_sentence(LABELS[form.status.data])), "info")
         for reason in sorted(set(result.skipped.values())):
-            flash(f"Some leads were left as they were: {reason}", "error")
+            flash(_("Some leads were left as they were: %(reason)s", reason=reason), "error")
         filters: dict[str, Any] = _back_to_inbox(form).to_dict()
         return redirect(url_for("inbox.index", **filters), code=303)
     return _inbox(_back_to_inbox(form), bulk=form, code=400)
@@ -158,7 +165,7 @@ def _lead_page(lead: Lead, status_form: StatusForm | None = None, note_form: Not
                code: int = 200, outcome_form: OutcomeForm | None = None) -> tuple[str, int]:
     status_form = status_form or StatusForm(formdata=None)
     status_form.status.choices = [SelectChoice(s, LABELS[s]) for s in moves_from(lead.status)]
-    status_form.reason.choices = [SelectChoice("", "If not ready, why?"),
+    status_form.reason.choices = [SelectChoice("", _("If not ready, why?")),
                                   *(SelectChoice(k, v) for k, v in NOT_READY_REASONS.items())]
     model = site_content().questionnaire_or_none()  # without one, the page shows the answers as stored
     return render_template(
@@ -193,7 +200,8 @@ def _workable(lead_id: int) -> tuple[Lead, ResponseReturnValue | None]:
     lead = sales_lead(lead_id) or abort(404)
     if in_inbox(lead):
         return lead, None
-    flash(f"{lead.name} is no longer in the inbox, so nothing was changed; here is what happened.", "error")
+    flash(_("%(name)s is no longer in the inbox, so nothing was changed; here is what happened.", name=lead.name),
+          "error")
     return lead, _lead_page(lead, code=409)
 
 
@@ -211,9 +219,10 @@ def lead_status(lead_id: int) -> ResponseReturnValue:
         else:
             label = LABELS[form.status.data or ""]
             if form.status.data in LEAVING:
-                flash(f"{lead.name} is marked {label.lower()} and has left the inbox.", "info")
+                flash(_("%(name)s is marked %(status)s and has left the inbox.", name=lead.name,
+                        status=in_sentence(label)), "info")
                 return redirect(url_for("inbox.index"), code=303)
-            flash(f"{lead.name} is now: {label}.", "info")
+            flash(_("%(name)s is now: %(status)s.", name=lead.name, status=label), "info")
             return redirect(url_for("inbox.lead_detail", lead_id=lead_id), code=303)
     return _lead_page(lead, status_form=form, code=400)
 
@@ -230,7 +239,7 @@ def lead_note(lead_id: int) -> ResponseReturnValue:
         except WorkflowError as exc:
             form.text.errors = [str(exc)]
         else:
-            flash("Note added.", "info")
+            flash(_("Note added."), "info")
             return redirect(url_for("inbox.lead_detail", lead_id=lead_id, _anchor="notes-heading"), code=303)
     return _lead_page(lead, note_form=form, code=400)
 
@@ -244,7 +253,7 @@ def alerts() -> ResponseReturnValue:
         except UserError as exc:
             form.form_errors.append(str(exc))
         else:
-            flash("Saved how you hear about new leads.", "info")
+            flash(_("Saved how you hear about new leads."), "info")
             return redirect(url_for("inbox.alerts"), code=303)
     return render_template("inbox/alerts.html", form=form), 400 if form.errors else 200
 
@@ -263,9 +272,10 @@ def meeting_outcome(lead_id: int, meeting_id: int) -> ResponseReturnValue:
             form.outcome.errors = [str(exc)]
         else:
             if form.outcome.data == "no_show":
-                flash(f"Marked a no-show: {lead.name} is back in nurture and has a link to book again.", "info")
+                flash(_("Marked a no-show: %(name)s is back in nurture and has a link to book again.",
+                        name=lead.name), "info")
                 return redirect(url_for("inbox.index"), code=303)
-            flash("Marked the meeting as held.", "info")
+            flash(_("Marked the meeting as held."), "info")
             return redirect(url_for("inbox.lead_detail", lead_id=lead_id), code=303)
     return _lead_page(lead, outcome_form=form, code=400)
 
@@ -275,7 +285,7 @@ def assign() -> ResponseReturnValue:
     form = BulkForm()
     back = safe_next(form.next.data) or url_for("inbox.index")
     if not form.validate_on_submit() or not form.rep.data:
-        flash("Tick at least one lead and choose a rep to assign it to.", "error")
+        flash(_("Tick at least one lead and choose a rep to assign it to."), "error")
         return redirect(back, code=303)
     try:
         result = assign_leads(form.lead_ids.data, form.rep.data, current_user.id)
@@ -283,10 +293,11 @@ def assign() -> ResponseReturnValue:
         flash(str(exc), "error")
         return redirect(back, code=303)
     if result.changed:
-        flash(f"Assigned {len(result.changed)} lead{'s' if len(result.changed) != 1 else ''}.", "info")
+        flash(ngettext("Assigned %(num)d lead.", "Assigned %(num)d leads.", len(result.changed)), "info")
     for kept in result.meetings_kept.values():
-        flash(f"{kept.lead.name}'s conversation on {human_date(kept.start)} stays with {kept.rep.name}: the "
-              f"prospect's invitation and the calendars are unchanged.", "info")
+        flash(_("%(name)s's conversation on %(when)s stays with %(rep)s: the prospect's invitation and the "
+                "calendars are unchanged.", name=kept.lead.name, when=human_date(kept.start), rep=kept.rep.name),
+              "info")
     for reason in sorted(set(result.skipped.values())):
-        flash(f"Left as it was: {reason}", "error")
+        flash(_("Left as it was: %(reason)s", reason=reason), "error")
     return redirect(back, code=303)

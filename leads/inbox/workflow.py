@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_number
+from flask_babel import gettext as _
 
 from leads import clock
 from leads.delivery.outbox import announce
@@ -19,6 +21,7 @@ from leads.privacy import audit
 from leads.scoring.handover import THE_TEAM, assign, change_route
 from leads.scoring.routing import Route
 from leads.studio.counts import count_status_move
+from leads.web.labels import in_sentence
 
 MAX_NOTE_LENGTH = 5000
 
@@ -70,7 +73,7 @@ def record_deal(lead_id: int, deal: Deal, actor_id: int | None, by: str = "") ->
 def close_deal(lead_id: int, deal: Deal, actor_id: int | None, by: str = "") -> Lead:
     """``record_deal`` without the commit, for an import of many (each checked before anything changes)."""
     if deal.outcome not in (WON, LOST):
-        raise WorkflowError("An outcome is won or lost.")
+        raise WorkflowError(_("An outcome is won or lost."))
     lead = db.session.get(Lead, lead_id)
     if lead is not None and lead.status == deal.outcome:
         return lead
@@ -106,9 +109,9 @@ def change_statuses(lead_ids: Sequence[int], target: str, actor_id: int, reason:
 def add_note(lead_id: int, actor_id: int, text: str) -> LeadEvent:
     text = text.strip()
     if not text:
-        raise WorkflowError("Write something in the note first.")
+        raise WorkflowError(_("Write something in the note first."))
     if len(text) > MAX_NOTE_LENGTH:
-        raise WorkflowError(f"Please keep a note under {MAX_NOTE_LENGTH:,} characters.")
+        raise WorkflowError(_("Please keep a note under %(most)s characters.", most=format_number(MAX_NOTE_LENGTH)))
     lead = _inbox_lead(lead_id)
     event = LeadEvent(lead_id=lead.id, at=clock.now(), kind="note", actor_id=actor_id, data={"text": text})
     lead.first_contact_at = lead.first_contact_at or event.at  # speed to lead: sales' first act on it
@@ -121,7 +124,7 @@ def assign_leads(lead_ids: Sequence[int], rep_id: int, actor_id: int) -> BulkRes
     """An admin hands leads to a rep; the previous owner's turn is given back, as the lead left them."""
     rep = db.session.get(User, rep_id)
     if rep is None or rep.role != "sales" or not rep.active:
-        raise WorkflowError("Choose an active sales rep.")
+        raise WorkflowError(_("Choose an active sales rep."))
     actor = db.session.get(User, actor_id)
     now = clock.now()
     result = BulkResult()
@@ -172,22 +175,23 @@ def _meeting_elsewhere(lead: Lead, rep: User, now: dt.datetime) -> Meeting | Non
 def _inbox_lead(lead_id: int) -> Lead:
     lead = db.session.get(Lead, lead_id)
     if lead is None or lead.route != Route.SALES_READY:
-        raise WorkflowError("That lead is no longer in the inbox.")
+        raise WorkflowError(_("That lead is no longer in the inbox."))
     return lead
 
 
 def _move(lead: Lead, target: str, actor_id: int | None, reason: str, now: dt.datetime, by: str = "",
           facts: dict[str, Any] | None = None) -> None:
     if target not in LABELS:
-        raise WorkflowError("Choose one of the statuses offered.")
+        raise WorkflowError(_("Choose one of the statuses offered."))
     if not can_move(lead.status, target):
-        raise WorkflowError(f"A lead marked {LABELS[lead.status].lower()} can't move to {LABELS[target].lower()}.")
+        raise WorkflowError(_("A lead marked %(status)s can't move to %(target)s.",
+                              status=in_sentence(_(LABELS[lead.status])), target=in_sentence(_(LABELS[target]))))
     data: dict[str, Any] = {"from": lead.status, "to": target, **(facts or {})}
     if by:  # an integration acting for sales (the CRM, say): it counts as sales' own move
         data.update({"by": INTEGRATION, "integration": by})
     if target == NOT_READY:
         if reason not in NOT_READY_REASONS:
-            raise WorkflowError("Choose why the lead is not ready; the reason helps tune the scoring.")
+            raise WorkflowError(_("Choose why the lead is not ready; the reason helps tune the scoring."))
         data["reason"] = reason
         change_route(lead, Route.NURTURE, now, {"by": "sales", "status": target, "reason": reason}, THE_TEAM)
     elif target == SPAM:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -27,9 +28,9 @@ class DataRequestForm(FlaskForm):
 
 
 class EraseForm(FlaskForm):
-    confirm = BooleanField(lazy_gettext("Yes, erase everything about this person. This cannot be undone."),
-                           validators=[validators.InputRequired(lazy_gettext("Tick the box to confirm."))])
+    confirm = BooleanField(_l("Yes, erase everything about this person. This cannot be undone."),
+                           validators=[validators.InputRequired(_l("Tick the box to confirm."))])
 
 
 class FindPersonForm(FlaskForm):
-    email = EmailField("Email address", validators=[validators.InputRequired(), validators.Length(max=254)])
+    email = EmailField(_l("Email address"), validators=[validators.InputRequired(), validators.Length(max=254)])

@@ -15,7 +15,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext, ngettext
 from flask_login import current_user
 
 from leads.extensions import limiter
@@ -106,7 +107,7 @@ def person(lead_id: int) -> tuple[str, int]:
 def export() -> Response:
     form = FindPersonForm()
     if not form.validate_on_submit():
-        abort(400, "Give the address of the person to export.")
+        abort(400, _("Give the address of the person to export."))
     archive = people.export_archive(form.email.data or "", current_user.id)
     return _zip(archive, "person-data.zip")
 
@@ -115,10 +116,12 @@ def export() -> Response:
 def erase() -> ResponseReturnValue:
     found, confirm = FindPersonForm(), EraseForm()
     if not found.validate_on_submit() or not confirm.validate():
-        flash("Tick the box to confirm the erasure; nothing was erased.", "error")
+        flash(_("Tick the box to confirm the erasure; nothing was erased."), "error")
         return redirect(url_for("admin.privacy.find_person"), code=303)
     erased = people.erase_person(found.email.data or "", current_user.id, "admin")
-    flash(f"Erased: {sum(erased.rows.values())} records removed; the address is kept only as a keyed hash.", "info")
+    flash(ngettext("Erased: %(num)d record removed; the address is kept only as a keyed hash.",
+                   "Erased: %(num)d records removed; the address is kept only as a keyed hash.",
+                   sum(erased.rows.values())), "info")
     return redirect(url_for("admin.privacy.find_person"), code=303)
 
 

@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy import orm
 
 from leads import clock
@@ -114,9 +115,9 @@ def _held(submission_id: int, reviewer_id: int) -> tuple[Submission, User]:
     submission = db.session.get(Submission, submission_id)
     reviewer = db.session.get(User, reviewer_id)
     if submission is None or reviewer is None:
-        raise ReviewError("That submission is no longer there.")
+        raise ReviewError(_("That submission is no longer there."))
     if submission.verdict != Verdict.HELD:
-        raise ReviewError("Someone has already reviewed that submission.")
+        raise ReviewError(_("Someone has already reviewed that submission."))
     return submission, reviewer
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -17,8 +19,8 @@ bp = Blueprint("quarantine", __name__, url_prefix="/quarantine")
 # What a release sent the prospect, as the reviewer reads it after the route.
 MAILED = {
     "": "",
-    "confirmation": " They asked for the reading by email: the link to confirm their address is on its way.",
-    "times": " They asked to talk: a link to pick a time is on its way to them.",
+    "confirmation": _l("They asked for the reading by email: the link to confirm their address is on its way."),
+    "times": _l("They asked to talk: a link to pick a time is on its way to them."),
 }
 
 
@@ -38,8 +40,8 @@ def release_one(submission_id: int) -> Response:
     except ReviewError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Released: routed as of its arrival, to “{in_words('route', review.verdict)}”.{MAILED[review.mailed]}",
-              "info")
+        released = _("Released: routed as of its arrival, to “%(route)s”.", route=in_words("route", review.verdict))
+        flash(f"{released} {MAILED[review.mailed]}".strip(), "info")
     return redirect(url_for("studio.quarantine.queue"), 303)
 
 
@@ -50,5 +52,5 @@ def spam(submission_id: int) -> Response:
     except ReviewError as exc:
         flash(str(exc), "error")
     else:
-        flash("Confirmed as spam: it stays out.", "info")
+        flash(_("Confirmed as spam: it stays out."), "info")
     return redirect(url_for("studio.quarantine.queue"), 303)

@@ -7,12 +7,14 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from leads import dates
 from leads.scoring.score import voided_by
-from leads.web.labels import details_in_words, in_words
+from leads.web.labels import details_in_words, in_sentence, in_words
 
 
 def human_date(value: dt.date | dt.datetime | None, style: str = "datetime") -> str:
@@ -96,10 +98,21 @@ def duration(value: dt.timedelta | None) -> str:
         return ""
     minutes = max(0, int(value.total_seconds() // 60))
     if minutes < 90:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return str(ngettext("%(num)d minute", "%(num)d minutes", minutes))
     if minutes < 48 * 60:
-        return f"{minutes // 60} hours"
-    return f"{minutes // 1440} days"
+        return str(ngettext("%(num)d hour", "%(num)d hours", minutes // 60))
+    return str(ngettext("%(num)d day", "%(num)d days", minutes // 1440))
+
+
+def language_name(code: str | None) -> str:
+    """A language by its name in the reader's own: "German" for an English reader, "Deutsch" for a German one."""
+    if not code:
+        return ""
+    try:
+        name = Locale.parse(code).get_display_name(Locale.parse(dates.spoken_language())) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]  # French and Spanish write "allemand", "alemán"; a label starts upper
 
 
 def words(value: object, kind: str) -> str:
@@ -109,6 +122,8 @@ def words(value: object, kind: str) -> str:
 
 def register(app: Flask) -> None:
     app.add_template_filter(words)
+    app.add_template_filter(language_name)
+    app.add_template_filter(in_sentence)
     app.add_template_filter(details_in_words, "details_in_words")
     app.add_template_filter(human_date)
     app.add_template_filter(highlight)

@@ -8,136 +8,148 @@ never as an identifier, until it is named here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from leads.inbox.statuses import LABELS as STATUSES
-from leads.inbox.statuses import NOT_READY_REASONS
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from leads import dates
+from leads.inbox import statuses
+
+# The sales workflow's words, named in its pure module (marked there for the catalogs), said in the reader's.
+STATUSES = {value: _l(text) for value, text in statuses.LABELS.items()}
+NOT_READY_REASONS = {value: _l(text) for value, text in statuses.NOT_READY_REASONS.items()}
 
 ROUTES = {
-    "sales_ready": "With sales",
-    "nurture": "Reading list",
-    "warming": "Ready, asked to wait",
-    "disqualified": "Not a buyer",
-    "quarantined": "Held for review",
-    "spam": "Spam",
+    "sales_ready": _l("With sales"),
+    "nurture": _l("Reading list"),
+    "warming": _l("Ready, asked to wait"),
+    "disqualified": _l("Not a buyer"),
+    "quarantined": _l("Held for review"),
+    "spam": _l("Spam"),
 }
 
-ROLES = {"admin": "Admin", "marketer": "Marketer", "sales": "Sales"}
+ROLES = {"admin": _l("Admin"), "marketer": _l("Marketer"), "sales": _l("Sales")}
 
 # How a sales-ready lead ended, for calibration.
-OUTCOMES = {"won": "Won", "lost": "Lost", "not_ready": "Not ready", "no_show": "No-show"}
+OUTCOMES = {"won": _l("Won"), "lost": _l("Lost"), "not_ready": _l("Not ready"), "no_show": _l("No-show")}
 
 # A lead's journey: what each kind of LeadEvent says happened, when the page has nothing more to add.
 EVENTS = {
-    "submitted": "Answered the questionnaire",
-    "promoted": "Became sales-ready",
-    "rerouted": "Moved",
-    "route_kept": "Stayed where the team had put them",
-    "assigned": "Assigned",
-    "unassigned": "Not assigned",
-    "status": "Status changed",
-    "note": "Note added",
-    "article_read": "Read an article",
-    "hand_raised": "Asked to talk",
-    "rechecked": "Answered “Ready to talk?” again",
-    "released": "Released from review",
-    "confirmed_spam": "Confirmed as spam",
-    "sla_missed": "Waited past the service level: admins alerted",
-    "booking_nudge": "Sent one email with free times to book",
-    "meeting_booked": "Booked a meeting",
-    "meeting_rescheduled": "Moved the meeting",
-    "meeting_canceled": "Canceled the meeting",
-    "meeting_reminded": "Reminder sent for the meeting",
-    "meeting_held": "Meeting held",
-    "meeting_no_show": "No-show at the meeting",
-    "nurture_confirmed": "Confirmed the reading by email",
-    "unsubscribed": "Unsubscribed from the reading by email",
-    "resubscribed": "Subscribed to the reading by email again",
+    "submitted": _l("Answered the questionnaire"),
+    "promoted": _l("Became sales-ready"),
+    "rerouted": _l("Moved"),
+    "route_kept": _l("Stayed where the team had put them"),
+    "assigned": _l("Assigned"),
+    "unassigned": _l("Not assigned"),
+    "status": _l("Status changed"),
+    "note": _l("Note added"),
+    "article_read": _l("Read an article"),
+    "hand_raised": _l("Asked to talk"),
+    "rechecked": _l("Answered “Ready to talk?” again"),
+    "released": _l("Released from review"),
+    "confirmed_spam": _l("Confirmed as spam"),
+    "sla_missed": _l("Waited past the service level: admins alerted"),
+    "booking_nudge": _l("Sent one email with free times to book"),
+    "meeting_booked": _l("Booked a meeting"),
+    "meeting_rescheduled": _l("Moved the meeting"),
+    "meeting_canceled": _l("Canceled the meeting"),
+    "meeting_reminded": _l("Reminder sent for the meeting"),
+    "meeting_held": _l("Meeting held"),
+    "meeting_no_show": _l("No-show at the meeting"),
+    "nurture_confirmed": _l("Confirmed the reading by email"),
+    "unsubscribed": _l("Unsubscribed from the reading by email"),
+    "resubscribed": _l("Subscribed to the reading by email again"),
 }
 
 # Who or what moved a lead (the ``by`` of a route change), as the journey says it.
 MOVERS = {
-    "submission": "their answers",
-    "rescore": "a rescore under a new model",
-    "release": "a release from review",
-    "hand_raised": "asking to talk",
-    "article_read": "reading an article from an email",
-    "ready to talk": "answering “Ready to talk?”",
-    "booking": "booking a meeting",
-    "no_show": "a missed meeting",
-    "sales": "sales",
+    "submission": _l("their answers"),
+    "rescore": _l("a rescore under a new model"),
+    "release": _l("a release from review"),
+    "hand_raised": _l("asking to talk"),
+    "article_read": _l("reading an article from an email"),
+    "ready to talk": _l("answering “Ready to talk?”"),
+    "booking": _l("booking a meeting"),
+    "no_show": _l("a missed meeting"),
+    "sales": _l("sales"),
 }
 
 # The audit log's actions.
 ACTIONS = {
-    "user.created": "Created an account",
-    "user.changed": "Changed an account",
-    "user.password_changed": "Changed their password",
-    "leads.reassigned": "Reassigned leads",
-    "webhook.created": "Added a webhook",
-    "webhook.changed": "Changed a webhook",
-    "webhook.secret_rotated": "Gave a webhook a new secret",
-    "webhook.replayed": "Sent a webhook's failed messages again",
-    "delivery.replayed": "Sent a message again",
-    "two_factor.enabled": "Turned on two-factor sign-in",
-    "two_factor.disabled": "Turned off two-factor sign-in",
-    "two_factor.reset": "Reset two-factor sign-in",
-    "two_factor.recovery_code_used": "Signed in with a recovery code",
-    "policy.changed": "Changed the sign-in rule",
-    "person.exported": "Downloaded a person's data",
-    "person.erased": "Erased a person",
-    "retention.purged": "Purged what outlived its retention window",
+    "user.created": _l("Created an account"),
+    "user.changed": _l("Changed an account"),
+    "user.password_changed": _l("Changed their password"),
+    "leads.reassigned": _l("Reassigned leads"),
+    "webhook.created": _l("Added a webhook"),
+    "webhook.changed": _l("Changed a webhook"),
+    "webhook.secret_rotated": _l("Gave a webhook a new secret"),
+    "webhook.replayed": _l("Sent a webhook's failed messages again"),
+    "delivery.replayed": _l("Sent a message again"),
+    "two_factor.enabled": _l("Turned on two-factor sign-in"),
+    "two_factor.disabled": _l("Turned off two-factor sign-in"),
+    "two_factor.reset": _l("Reset two-factor sign-in"),
+    "two_factor.recovery_code_used": _l("Signed in with a recovery code"),
+    "policy.changed": _l("Changed the sign-in rule"),
+    "person.exported": _l("Downloaded a person's data"),
+    "person.erased": _l("Erased a person"),
+    "retention.purged": _l("Purged what outlived its retention window"),
 }
 
 # How a person was erased (an audit entry's ``how``).
-ERASED_BY = {"admin": "by an admin", "request": "at the person's own request (a signed link)",
-             "retention": "by retention, after its window"}
+ERASED_BY = {"admin": _l("by an admin"), "request": _l("at the person's own request (a signed link)"),
+             "retention": _l("by retention, after its window")}
 
 # Names of the things audit entries and context rows describe (keys of their details).
 FIELDS = {
-    "role": "Role",
-    "active": "Can sign in",
-    "away": "Away",
-    "weight": "Share of leads",
-    "leads": "Leads",
-    "events": "Events",
-    "messages": "Messages",
-    "by": "By",
-    "required": "Admins must use two-factor sign-in",
-    "how": "How",
-    "rows": "Records removed",
-    "drafts": "Unsent drafts",
-    "held_people": "People held for review",
-    "held_submissions": "Held submissions",
-    "nurture_people": "Inactive readers",
-    "utm_source": "Source",
-    "utm_medium": "Medium",
-    "utm_campaign": "Campaign",
-    "utm_term": "Term",
-    "utm_content": "Content",
-    "referrer": "Referred by",
-    "landing_article": "Landing article",
-    "seconds_to_complete": "Seconds to complete",
+    "role": _l("Role"),
+    "active": _l("Can sign in"),
+    "away": _l("Away"),
+    "weight": _l("Share of leads"),
+    "leads": _l("Leads"),
+    "events": _l("Events"),
+    "messages": _l("Messages"),
+    "by": _l("By"),
+    "required": _l("Admins must use two-factor sign-in"),
+    "how": _l("How"),
+    "rows": _l("Records removed"),
+    "drafts": _l("Unsent drafts"),
+    "held_people": _l("People held for review"),
+    "held_submissions": _l("Held submissions"),
+    "nurture_people": _l("Inactive readers"),
+    "utm_source": _l("Source"),
+    "utm_medium": _l("Medium"),
+    "utm_campaign": _l("Campaign"),
+    "utm_term": _l("Term"),
+    "utm_content": _l("Content"),
+    "referrer": _l("Referred by"),
+    "landing_article": _l("Landing article"),
+    "seconds_to_complete": _l("Seconds to complete"),
 }
 
-# Tables named in an erasure's or a purge's counts: (one, many).
-RECORDS = {
-    "leads": ("lead", "leads"),
-    "submissions": ("submission", "submissions"),
-    "lead_events": ("journey event", "journey events"),
-    "assignments": ("assignment", "assignments"),
-    "lead_reads": ("read mark", "read marks"),
-    "outbox": ("message", "messages"),
-    "delivery_attempts": ("delivery attempt", "delivery attempts"),
-    "questionnaire_drafts": ("questionnaire draft", "questionnaire drafts"),
-    "meetings": ("meeting", "meetings"),
-    "consents": ("consent record", "consent records"),
-    "nurture_sends": ("reading email", "reading emails"),
-    "nurture_subscriptions": ("reading subscription", "reading subscriptions"),
+# Tables named in an erasure's or a purge's counts: how many, in words ("1 lead", "3 journey events").
+RECORDS: dict[str, Callable[[int], str]] = {
+    "leads": lambda n: ngettext("%(count)s lead", "%(count)s leads", n, count=format_number(n)),
+    "submissions": lambda n: ngettext("%(count)s submission", "%(count)s submissions", n, count=format_number(n)),
+    "lead_events": lambda n: ngettext("%(count)s journey event", "%(count)s journey events", n, count=format_number(n)),
+    "assignments": lambda n: ngettext("%(count)s assignment", "%(count)s assignments", n, count=format_number(n)),
+    "lead_reads": lambda n: ngettext("%(count)s read mark", "%(count)s read marks", n, count=format_number(n)),
+    "outbox": lambda n: ngettext("%(count)s message", "%(count)s messages", n, count=format_number(n)),
+    "delivery_attempts": lambda n: ngettext("%(count)s delivery attempt", "%(count)s delivery attempts", n,
+                                            count=format_number(n)),
+    "questionnaire_drafts": lambda n: ngettext("%(count)s questionnaire draft", "%(count)s questionnaire drafts", n,
+                                               count=format_number(n)),
+    "meetings": lambda n: ngettext("%(count)s meeting", "%(count)s meetings", n, count=format_number(n)),
+    "consents": lambda n: ngettext("%(count)s consent record", "%(count)s consent records", n, count=format_number(n)),
+    "nurture_sends": lambda n: ngettext("%(count)s reading email", "%(count)s reading emails", n,
+                                        count=format_number(n)),
+    "nurture_subscriptions": lambda n: ngettext("%(count)s reading subscription", "%(count)s reading subscriptions",
+                                                n, count=format_number(n)),
 }
 
-KINDS: dict[str, Mapping[str, str]] = {
+KINDS: dict[str, Mapping[str, Any]] = {
     "route": ROUTES,
     "status": STATUSES,
     "reason": NOT_READY_REASONS,
@@ -148,6 +160,12 @@ KINDS: dict[str, Mapping[str, str]] = {
     "outcome": OUTCOMES,
     "field": FIELDS,
 }
+
+
+def in_sentence(text: object) -> str:
+    """A label inside a sentence ("moved to reading list"): lower case, but German nouns keep their capitals."""
+    words = str(text)
+    return words if dates.spoken_language() == "de" else words.lower()
 
 
 def plain(value: str) -> str:
@@ -161,32 +179,32 @@ def in_words(kind: str, value: Any) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
-        return "Yes" if value else "No"
-    return KINDS[kind].get(str(value)) or plain(str(value))
+        return str(_("Yes") if value else _("No"))
+    return str(KINDS[kind].get(str(value)) or plain(str(value)))
 
 
 def count_of(key: str, n: int) -> str:
     """``n`` records of ``key`` in words: "1 lead", "3 journey events"."""
-    one, many = RECORDS.get(key, (plain(key).lower(), plain(key).lower()))
-    return f"{n:,} {one if n == 1 else many}"
+    said = RECORDS.get(key)
+    return str(said(n)) if said else f"{format_number(n)} {plain(key).lower()}"
 
 
 def value_in_words(key: str, value: Any) -> str:
     """One detail of an audit entry: yes or no, a role by name, counts per table, lists joined."""
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return str(_("Yes") if value else _("No"))
     if key == "role":
         return in_words("role", value)
     if key == "how":
-        return ERASED_BY.get(str(value)) or plain(str(value))
+        return str(ERASED_BY.get(str(value)) or plain(str(value)))
     if isinstance(value, Mapping):
         parts = [count_of(str(k), int(v)) if isinstance(v, int) else f"{in_words('field', k)}: {v}"
                  for k, v in value.items() if v]
-        return ", ".join(parts) or "none"
+        return ", ".join(parts) or str(_("none"))
     if isinstance(value, list | tuple):
-        return ", ".join(f"#{v}" if key == "leads" else str(v) for v in value) or "none"
+        return ", ".join(f"#{v}" if key == "leads" else str(v) for v in value) or str(_("none"))
     if isinstance(value, int):
-        return f"{value:,}"
+        return str(format_number(value))
     return str(value)
 
 

@@ -25,7 +25,7 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
 
 # What prospects read: the public pages, the questionnaire, booking, the email and privacy pages, their mails.
 PROSPECT_TEMPLATES = [
-    "base.html", "_fields.html", "errors/*.html",
+    "base.html", "_fields.html", "_macros.html", "errors/*.html",
     "public/*.html", "public/*.xml", "questionnaire/*.html",
     "booking/_slots.html", "booking/closed.html", "booking/confirm.html", "booking/link.html",
     "booking/meeting.html", "booking/pick.html",
