@@ -106,7 +106,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return user
 
     app.extensions[CONTENT] = Content(
-        Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions()
+        Path(app.config["CONTENT_DIR"]), check_seconds=app.config["CONTENT_CHECK_SECONDS"], kept=StoredModelVersions(),
+        default_language=app.config["DEFAULT_LANGUAGE"],
     )
 
     for blueprint in (*PUBLIC, *AUDIENCES, *MACHINES):

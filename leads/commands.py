@@ -13,6 +13,8 @@ from flask.cli import with_appcontext
 
 from leads.config import CONTENT_DIR
 from leads.extensions import site_content
+from leads.languages import CODES as SHIPPED_LANGUAGES
+from leads.languages import FALLBACK as FALLBACK_LANGUAGE
 from leads.publishing.articles import STAGES
 
 users_cli = click.Group("users", help="Manage the team's accounts.")
@@ -63,12 +65,15 @@ content_dir_option = click.option(
 
 @content_cli.command("check")
 @content_dir_option
-def check_command(content_dir: Path) -> None:
+@click.option("--default-language", type=click.Choice(SHIPPED_LANGUAGES), envvar="DOORSTEP_DEFAULT_LANGUAGE",
+              default=FALLBACK_LANGUAGE, show_default="DOORSTEP_DEFAULT_LANGUAGE, else en",
+              help="The site's default language: the one of the files directly in articles/.")
+def check_command(content_dir: Path, default_language: str) -> None:
     """Validate articles, stage guides, the questionnaire, emails and personas; print path:line: message for each
     finding, once."""
     from leads.publishing.check import check_everything
 
-    problems = check_everything(content_dir)
+    problems = check_everything(content_dir, default_language=default_language)
     for problem in problems:
         click.echo(str(problem))
     errors = sum(1 for p in problems if p.severity == "error")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from leads.languages import FALLBACK
 from leads.nurture.sequences import load_sequences
 from leads.publishing.articles import Problem, check_articles
 from leads.publishing.content import QUESTIONNAIRE_FILE, STAGE_GUIDES_FILE
@@ -64,13 +65,15 @@ def run_personas(model: Questionnaire, personas: list[Persona], now: dt.datetime
     return [(p, score(p.answers, p.events, model, now)) for p in personas]
 
 
-def check_everything(directory: Path, now: dt.datetime | None = None) -> list[Problem]:
-    """Every problem in the content folder, each once: each file is read once, and nothing is logged."""
+def check_everything(directory: Path, now: dt.datetime | None = None,
+                     default_language: str = FALLBACK) -> list[Problem]:
+    """Every problem in the content folder, each once: each file is read once, and nothing is logged.
+    ``default_language`` is the site's: what files directly in articles/ and plain text are written in."""
     now = now or dt.datetime.now(dt.UTC)
-    articles = check_articles(directory)
+    articles = check_articles(directory, default_language=default_language)
     problems = list(articles.problems)
     try:
-        load_stage_guides(directory / STAGE_GUIDES_FILE)
+        problems += load_stage_guides(directory / STAGE_GUIDES_FILE, default_language).warnings
     except ContentError as exc:
         problems += exc.problems
     try:

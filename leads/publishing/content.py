@@ -4,6 +4,7 @@ nurture emails."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import threading
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
+from leads.languages import FALLBACK
 from leads.nurture.sequences import EMAILS_DIR, Sequences, load_sequences
 from leads.publishing.articles import ArticleIndex
 from leads.publishing.problems import ContentError, Problem
@@ -119,9 +121,11 @@ class Content:
     (``PLAIN_GUIDES``), so public pages always have words for each stage.
     """
 
-    def __init__(self, directory: Path, check_seconds: float = 0.0, kept: KeptVersions | None = None) -> None:
+    def __init__(self, directory: Path, check_seconds: float = 0.0, kept: KeptVersions | None = None,
+                 default_language: str = FALLBACK) -> None:
         self.directory = Path(directory)
-        self.articles = ArticleIndex(self.directory / "articles")
+        self.default_language = default_language
+        self.articles = ArticleIndex(self.directory / "articles", default_language=default_language)
         # The article check stats every file; with thousands of articles it is worth doing at
         # most once per ``check_seconds`` rather than on every request (0 means every request).
         self.check_seconds = check_seconds
@@ -130,7 +134,8 @@ class Content:
         self._kept_version = ""
         self._questionnaire = LatestGood(self.directory / QUESTIONNAIRE_FILE, self._load_questionnaire,
                                          fallback=self._kept_questionnaire)
-        self._stage_guides = LatestGood(self.directory / STAGE_GUIDES_FILE, load_stage_guides)
+        self._stage_guides = LatestGood(self.directory / STAGE_GUIDES_FILE,
+                                        functools.partial(load_stage_guides, default_language=default_language))
         self._emails_lock = threading.Lock()
         self._emails = Sequences()
         self._emails_stamp: tuple[object, ...] | None = None
