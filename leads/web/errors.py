@@ -82,8 +82,9 @@ def error_page(code: int, title: str, detail: str) -> tuple[str, int, dict[str, 
     if code == 404:
         from leads.clock import now
         from leads.extensions import site_content
+        from leads.web.locale import current_language
 
-        articles = site_content().fresh_articles().published(now())[:3]
+        articles = site_content().fresh_articles().published(now(), current_language())[:3]
     return render_template("errors/error.html", code=code, title=title, detail=detail, articles=articles), code, {}
 
 
