@@ -67,7 +67,7 @@ content_dir_option = click.option(
 @click.option("--default-language", type=click.Choice(languages.CODES), envvar="DOORSTEP_DEFAULT_LANGUAGE",
               default=languages.FALLBACK, show_default="DOORSTEP_DEFAULT_LANGUAGE, else en",
               help="The site's default language: content is written in it (the questionnaire's plain texts, the"
-                   " emails' originals) and translated into the others.")
+                   " emails' originals, the files directly in articles/) and translated into the others.")
 def check_command(content_dir: Path, default_language: str) -> None:
     """Validate articles, stage guides, the questionnaire, emails and personas; print path:line: message for each
     finding, once."""

@@ -68,13 +68,13 @@ def run_personas(model: Questionnaire, personas: list[Persona], now: dt.datetime
 def check_everything(directory: Path, now: dt.datetime | None = None,
                      default_language: str = languages.FALLBACK) -> list[Problem]:
     """Every problem in the content folder, each once: each file is read once, and nothing is logged. Content
-    is written in ``default_language`` (the questionnaire's plain texts, the emails' originals) and translated into
-    the site's other languages."""
+    is written in ``default_language`` (the files directly in articles/, the questionnaire's and the stage guides'
+    plain texts, the emails' originals) and translated into the site's other languages."""
     now = now or dt.datetime.now(dt.UTC)
-    articles = check_articles(directory)
+    articles = check_articles(directory, default_language=default_language)
     problems = list(articles.problems)
     try:
-        load_stage_guides(directory / STAGE_GUIDES_FILE)
+        problems += load_stage_guides(directory / STAGE_GUIDES_FILE, default_language).warnings
     except ContentError as exc:
         problems += exc.problems
     try:

@@ -4,6 +4,7 @@ nurture emails."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import threading
@@ -123,11 +124,12 @@ class Content:
     def __init__(self, directory: Path, check_seconds: float = 0.0, kept: KeptVersions | None = None,
                  default_language: str = languages.FALLBACK) -> None:
         self.directory = Path(directory)
-        # The language of the content's plain texts (the questionnaire's), which every other falls back to.
+        # The language content is written in (articles directly in articles/, plain texts), which every other
+        # falls back to.
         self.default_language = default_language
         # The languages content is translated into: the site's but its default, in which it is written.
         self.translated = tuple(code for code in languages.CODES if code != default_language)
-        self.articles = ArticleIndex(self.directory / "articles")
+        self.articles = ArticleIndex(self.directory / "articles", default_language=default_language)
         # The article check stats every file; with thousands of articles it is worth doing at
         # most once per ``check_seconds`` rather than on every request (0 means every request).
         self.check_seconds = check_seconds
@@ -136,7 +138,8 @@ class Content:
         self._kept_version = ""
         self._questionnaire = LatestGood(self.directory / QUESTIONNAIRE_FILE, self._load_questionnaire,
                                          fallback=self._kept_questionnaire)
-        self._stage_guides = LatestGood(self.directory / STAGE_GUIDES_FILE, load_stage_guides)
+        self._stage_guides = LatestGood(self.directory / STAGE_GUIDES_FILE,
+                                        functools.partial(load_stage_guides, default_language=default_language))
         self._emails_lock = threading.Lock()
         self._emails = Sequences()
         self._emails_stamp: tuple[object, ...] | None = None

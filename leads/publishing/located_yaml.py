@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from leads import languages
 from leads.publishing.problems import ContentError, Problem
 
 # What constructing a value can raise: an unknown tag is a YAMLError, the date 2026-13-01 a ValueError.
@@ -124,3 +125,30 @@ class LocatedYaml:
     def _remember(self, value: Any, node: yaml.Node) -> Any:
         self._lines[id(value)] = self.line(node)
         return value
+
+
+def words_by_language(doc: LocatedYaml, owner: dict[Any, Any], key: str, default_language: str,
+                      what: str) -> dict[str, str] | None:
+    """Words a marketer gives in one language or several: plain text, in the site's default language, or a mapping
+    of language to text, ``{en: Getting started, de: Erste Schritte}``. Each mistake is collected at its line
+    (a language the site does not ship, empty text, no text in the default language); None when unusable."""
+    value = owner.get(key)
+    if isinstance(value, str) and value.strip():
+        return {default_language: value.strip()}
+    if not isinstance(value, dict):
+        doc.error(owner, f"{what} must be text, or text per language like {{en: ..., de: ...}}", key=key)
+        return None
+    words: dict[str, str] = {}
+    for code, text in value.items():
+        if not languages.is_shipped(code):
+            doc.error(value, f"{what}: the site does not ship a language {code!r} (it ships"
+                             f" {', '.join(languages.CODES)})", key=code)
+        elif not isinstance(text, str) or not text.strip():
+            doc.error(value, f"{what}: its {code} words must be text", key=code)
+        else:
+            words[code] = text.strip()
+    if default_language not in words:
+        doc.error(owner, f"{what}: give it words in {default_language}, the site's default language", key=key)
+        return None
+    return words
+

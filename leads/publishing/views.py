@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from leads import languages
 from leads.clock import now
 from leads.extensions import csrf, site_content
-from leads.publishing.articles import STAGES, Article
+from leads.publishing.articles import STAGES, Article, ArticleIndex
 from leads.publishing.articles.card import HEIGHT, WIDTH, CardFolder, SocialCard
+from leads.publishing.stage_guides import StageGuide
+from leads.web import locale
 from leads.web.assets import YEAR
 from leads.web.caching import public_page
 from leads.web.tracking import count_page_view
@@ -42,8 +57,20 @@ class Listing:
     total: int
 
 
-def _published() -> list[Article]:
-    return site_content().fresh_articles().published(now())
+def _published(language: str | None = None) -> list[Article]:
+    """The published articles in ``language``, by default the page's."""
+    return site_content().fresh_articles().published(now(), language or locale.current_language())
+
+
+def _guides(language: str | None = None) -> Mapping[str, StageGuide]:
+    """The stage guides in ``language``, by default the page's."""
+    return site_content().stage_guides().speaking(language or locale.current_language())
+
+
+@bp.app_template_global()
+def stage_name(stage: str) -> str:
+    """A buying stage as the page's language names it to prospects (stages.yaml's ``name``)."""
+    return _guides()[stage].name if stage in STAGES else stage
 
 
 def _listing(articles: list[Article], page: int) -> Listing:
@@ -59,10 +86,8 @@ def _listing(articles: list[Article], page: int) -> Listing:
 def home() -> str:
     articles = _published()
     start_here = {stage: [a for a in articles if a.stage == stage][:2] for stage in STAGES}
-    return render_template(
-        "public/home.html", latest=articles[:LATEST_ON_HOME], start_here=start_here,
-        guides=site_content().stage_guides(),
-    )
+    return render_template("public/home.html", latest=articles[:LATEST_ON_HOME], start_here=start_here,
+                           guides=_guides())
 
 
 @bp.get("/articles/", defaults={"page": 1})
@@ -70,8 +95,21 @@ def home() -> str:
 @public_page
 def index(page: int) -> str:
     index = site_content().fresh_articles()
-    listing = _listing(index.published(now()), page)
-    return render_template("public/index.html", listing=listing, tags=index.tags(now()))
+    language = locale.current_language()
+    listing = _listing(index.published(now(), language), page)
+    return render_template("public/index.html", listing=listing, tags=index.tags(now(), language))
+
+
+def tag_languages(index: ArticleIndex, tag: str, moment: dt.datetime) -> list[str]:
+    """The languages with a published article on ``tag``: those its page exists in."""
+    return [code for code in languages.CODES if any(tag in a.tags for a in index.published(moment, code))]
+
+
+def stage_languages(index: ArticleIndex, stage: str, moment: dt.datetime) -> list[str]:
+    """The languages a stage's page exists in: the default's always, another's when it has an article there."""
+    default = locale.default_language()
+    return [code for code in languages.CODES
+            if code == default or any(a.stage == stage for a in index.published(moment, code))]
 
 
 @bp.get("/tags/<tag>", defaults={"page": 1})
@@ -81,6 +119,7 @@ def tag(tag: str, page: int) -> str:
     tagged = [article for article in _published() if tag in article.tags]
     if not tagged:
         abort(404)
+    locale.offer(tag_languages(site_content().fresh_articles(), tag, now()))
     return render_template("public/tag.html", tag=tag, listing=_listing(tagged, page))
 
 
@@ -88,33 +127,57 @@ def tag(tag: str, page: int) -> str:
 @bp.get("/stages/<stage>/page/<int:page>")
 @public_page
 def stage(stage: str, page: int) -> str:
-    if stage not in STAGES:
+    offered = stage_languages(site_content().fresh_articles(), stage, now()) if stage in STAGES else []
+    if locale.current_language() not in offered:
         abort(404)
+    locale.offer(offered)
     in_stage = [article for article in _published() if article.stage == stage]
-    guide = site_content().stage_guides()[stage]
-    return render_template("public/stage.html", stage=stage, guide=guide, listing=_listing(in_stage, page))
+    return render_template("public/stage.html", stage=stage, guide=_guides()[stage], listing=_listing(in_stage, page))
+
+
+def _may_see(article: Article) -> bool:
+    """Published, or a preview for marketers and admins."""
+    return article.is_published(now()) or (current_user.is_authenticated and current_user.role in PREVIEW_ROLES)
 
 
 def _visible_article(slug: str) -> Article:
-    """The article at ``slug`` if this visitor may see it: published, or a preview for marketers and admins."""
-    found = site_content().fresh_articles().get(slug)
-    if found is None:
-        abort(404)
-    if not found.is_published(now()) and not (current_user.is_authenticated and current_user.role in PREVIEW_ROLES):
+    """The article in the page's language at ``slug`` if this visitor may see it."""
+    found = site_content().fresh_articles().get(slug, locale.current_language())
+    if found is None or not _may_see(found):
         abort(404)
     return found
 
 
+def _version_elsewhere(slug: str) -> Response | None:
+    """``/de/articles/<an original's slug>`` (a mail or a list links articles by it): its German version, else the
+    original in the default language."""
+    index, language, default = site_content().fresh_articles(), locale.current_language(), locale.default_language()
+    original = index.get(slug, default) if language != default else None
+    if original is None or not _may_see(original):
+        return None
+    version = index.translation(slug, language)
+    if version is not None and _may_see(version):
+        return redirect(url_for("public.article", slug=version.slug), 302)
+    return redirect(url_for("public.article", slug=slug, lang=default), 302)
+
+
 @bp.get("/articles/<slug>")
 @public_page
-def article(slug: str) -> str:
+def article(slug: str) -> str | Response:
+    if site_content().fresh_articles().get(slug, locale.current_language()) is None:
+        moved = _version_elsewhere(slug)
+        if moved is not None:
+            return moved
     found = _visible_article(slug)
+    versions = {code: version for code, version in site_content().fresh_articles().versions(found).items()
+                if version is found or version.is_published(now())}
+    locale.offer({code: {"slug": version.slug} for code, version in versions.items()})
     return render_template(
         "public/article.html",
         article=found,
         related=site_content().fresh_articles().related(found, now()),
         is_preview=not found.is_published(now()),
-        guide=site_content().stage_guides()[found.stage or "awareness"],
+        guide=_guides(found.language)[found.stage or "awareness"],
         json_ld=blog_posting(found),
         share=share_image(found),
     )
@@ -140,25 +203,70 @@ def card(slug: str, digest: str) -> Response:
 @public_page
 def search() -> str:
     query = " ".join(request.args.get("q", "").split())[:MAX_QUERY_CHARS]
-    hits = site_content().fresh_articles().search(query, now(), SEARCH_RESULTS) if query else []
+    index = site_content().fresh_articles()
+    hits = index.search(query, now(), SEARCH_RESULTS, locale.current_language()) if query else []
     return render_template("public/search.html", query=query, hits=hits)
 
 
 @bp.get("/feed.xml")
 @public_page
 def feed() -> Response:
+    """The Atom feed of the page's language: its articles only."""
     articles = _published()[:FEED_ENTRIES]
-    body = render_template("public/feed.xml", articles=articles)
+    body = render_template("public/feed.xml", articles=articles, language=locale.current_language())
     return Response(body, mimetype="application/atom+xml")
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    """One URL of the sitemap, with its versions in every language it exists in (itself included, default first)."""
+
+    url: str
+    lastmod: dt.date | None
+    alternates: list[tuple[str, str]]
+
+
+def _alternates(urls: dict[str, str]) -> list[tuple[str, str]]:
+    default = locale.default_language()
+    return sorted(urls.items(), key=lambda item: (item[0] != default, languages.CODES.index(item[0])))
+
+
+def _entries(urls: dict[str, str], lastmod: Mapping[str, dt.date]) -> list[SitemapEntry]:
+    """One entry per language of a page that exists in ``urls``' languages, each naming all of them."""
+    alternates = _alternates(urls)
+    return [SitemapEntry(url, lastmod.get(code), alternates) for code, url in alternates]
+
+
+def sitemap_entries(index: ArticleIndex, moment: dt.datetime) -> list[SitemapEntry]:
+    """Every public page worth finding, in each language it exists in."""
+    published = {code: index.published(moment, code) for code in languages.CODES}
+    every = [article for articles in published.values() for article in articles]
+    newest = {code: max(a.modified_at for a in articles).date() for code, articles in published.items() if articles}
+
+    def urls(endpoint: str, codes: Iterable[str], **args: Any) -> dict[str, str]:
+        return {code: url_for(endpoint, lang=code, _external=True, **args) for code in codes}
+
+    entries = _entries(urls("public.home", languages.CODES), newest)
+    entries += _entries(urls("public.index", languages.CODES), newest)
+    for stage in STAGES:
+        if any(a.stage == stage for a in every):
+            entries += _entries(urls("public.stage", stage_languages(index, stage, moment), stage=stage), {})
+    for tag in sorted({tag for a in every for tag in a.tags}):
+        entries += _entries(urls("public.tag", tag_languages(index, tag, moment), tag=tag), {})
+    for article in every:
+        versions = {code: url_for("public.article", slug=version.slug, lang=code, _external=True)
+                    for code, version in index.versions(article).items() if version.is_published(moment)}
+        entries.append(SitemapEntry(versions[article.language], article.modified_at.date(), _alternates(versions)))
+    return entries
 
 
 @bp.get("/sitemap.xml")
 @public_page
 def sitemap() -> Response:
-    index = site_content().fresh_articles()
-    articles = index.published(now())
-    stages = [stage for stage in STAGES if any(a.stage == stage for a in articles)]
-    body = render_template("public/sitemap.xml", articles=articles, tags=index.tags(now()), stages=stages)
+    """One sitemap for the site, every language in it: ``/de/sitemap.xml`` is sent there."""
+    if locale.current_language() != locale.default_language():
+        return redirect(url_for("public.sitemap", lang=locale.default_language()), 301)
+    body = render_template("public/sitemap.xml", entries=sitemap_entries(site_content().fresh_articles(), now()))
     return Response(body, mimetype="application/xml")
 
 
@@ -182,7 +290,7 @@ def media(filename: str) -> Response:
 
 def social_card(article: Article) -> SocialCard:
     """What ``article``'s card shows: its title, its stage in the site's words, and the site's name."""
-    stage = site_content().stage_guides()[article.stage].name if article.stage else ""
+    stage = _guides(article.language)[article.stage].name if article.stage else ""
     return SocialCard(article.title, stage, str(current_app.config["SITE_NAME"]))
 
 
@@ -222,6 +330,7 @@ def blog_posting(article: Article) -> dict[str, Any]:
         "dateModified": article.modified_at.isoformat(),
         "mainEntityOfPage": article.canonical_url or url,
         "url": url,
+        "inLanguage": article.language,
         "publisher": {"@type": "Organization", "name": current_app.config["SITE_NAME"]},
         "wordCount": len(article.text.split()),
     }

@@ -85,8 +85,9 @@ def error_page(code: int, title: object, detail: object) -> tuple[str, int, dict
     if code == 404:
         from leads.clock import now
         from leads.extensions import site_content
+        from leads.web.locale import current_language
 
-        articles = site_content().fresh_articles().published(now())[:3]
+        articles = site_content().fresh_articles().published(now(), current_language())[:3]
     return (render_template("errors/error.html", code=code, title=str(title), detail=str(detail), articles=articles),
             code, {})
 

@@ -21,7 +21,7 @@ default. **The worker** speaks each mail's recipient's language through ``leads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -59,9 +59,11 @@ def localized(endpoint: str | None) -> bool:
 
 
 def language_url(language: str, external: bool = False) -> str:
-    """The page being shown, in ``language``: same endpoint, same arguments, same query."""
+    """The page being shown, in ``language``: same endpoint, same arguments (but those its view gave that language,
+    as an article's slug), same query."""
     args: dict[str, Any] = dict(request.view_args or {})
     args.update(request.args.to_dict(flat=True))
+    args.update(g.get("page_arguments", {}).get(language, {}))
     return url_for(str(request.endpoint), **args, lang=language, _external=external)
 
 
@@ -72,8 +74,11 @@ def page_languages() -> tuple[str, ...]:
     return tuple(sorted(offered, key=lambda code: (code != first, languages.CODES.index(code))))
 
 
-def offer(codes: Iterable[str]) -> None:
-    """A view says which languages its page exists in (an article: its translations)."""
+def offer(codes: Iterable[str] | Mapping[str, Mapping[str, Any]]) -> None:
+    """A view says which languages its page exists in; a mapping also gives each language the URL arguments of its
+    version where they differ (an article: each translation's slug, ``{"de": {"slug": "die-luecke"}}``)."""
+    if isinstance(codes, Mapping):
+        g.page_arguments = {code: dict(arguments) for code, arguments in codes.items()}
     g.page_languages = tuple(code for code in codes if languages.is_shipped(code))
 
 

@@ -30,7 +30,8 @@ from leads.web.text_input import clean_text
 COOKIE = "doorstep_visit"
 COOKIE_DAYS = 90
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
-ARTICLE_PATH = re.compile(r"^/articles/([a-z0-9][a-z0-9-]{0,119})$")
+# An article's page in the default language or another (/de/articles/x): a read counts for its original's slug.
+ARTICLE_PATH = re.compile(r"^(?:/([a-z]{2}))?/articles/([a-z0-9][a-z0-9-]{0,119})$")
 
 
 def tracking_declined(req: Request) -> str:
@@ -97,8 +98,8 @@ def count_page_view(page: str, referrer: str, now: dt.datetime) -> Response:
         return forget(response)
     parts = urlsplit(page if page.startswith("/") else "/")
     match = ARTICLE_PATH.match(parts.path)
-    found = site_content().fresh_articles().get(match.group(1)) if match else None
-    article = found.slug if found is not None and found.is_published(now) else ""
+    found = site_content().fresh_articles().get(match.group(2), match.group(1)) if match else None
+    article = found.original if found is not None and found.is_published(now) else ""
     utm = utm_from({k: v[0] for k, v in parse_qs(parts.query).items()})
     before = read_visit(request)
     visit = before.after(now, article=article, utm=utm, referrer=external_referrer(referrer, request.host))

@@ -17,7 +17,8 @@ from tests.fixtures.app import CONTENT_DIR
 from tests.fixtures.factories import Auth
 
 GOOD = (CONTENT_DIR / "stages.yaml").read_text(encoding="utf-8")
-DECISION_NAME = "  name: Ready to decide\n"
+DECISION_NAME = ("  name: {en: Ready to decide, de: Vor der Entscheidung, fr: Le moment de décider,"
+                 " es: Momento de decidir}\n")
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ KNOWN_FIELDS = frozenset(
         "cta",
         "cta_to",
         "slug",
+        "translation_of",
     }
 )
 # The opening "---" is line 1, so the first line of YAML is line 2.
@@ -225,4 +226,5 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "cta": _text,
     "cta_to": _cta_to,
     "slug": _slug,
+    "translation_of": _slug,
 }

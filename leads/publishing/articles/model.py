@@ -35,12 +35,21 @@ class Article:
     reading_minutes: int
     path: Path
     cta_to: str = "questionnaire"
+    # The language it is written in (its folder's; a file directly in articles/ is in the site's default), and for
+    # a translation the slug of its original, in the default language.
+    language: str = "en"
+    translation_of: str | None = None
 
     def is_published(self, now: datetime.datetime) -> bool:
         """Visible to the public at ``now`` (a naive ``now`` is taken as UTC)."""
         if self.draft:
             return False
         return self.publish_at is None or self.publish_at <= as_utc(now)
+
+    @property
+    def original(self) -> str:
+        """The slug of the article this one is a version of: its original's, or its own."""
+        return self.translation_of or self.slug
 
     @property
     def last_modified(self) -> datetime.date:

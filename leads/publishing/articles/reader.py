@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from leads.languages import FALLBACK
 from leads.publishing.problems import Problem
 
 from .frontmatter import SLUG_PATTERN, FrontMatter, parse_front_matter
@@ -24,20 +25,23 @@ class LoadedFile:
     problems: tuple[Problem, ...]
     front_matter: FrontMatter | None = None
     body: RenderedBody | None = None
+    language: str = FALLBACK
 
 
-def load_article(path: Path, media: MediaLibrary) -> LoadedFile:
-    """Read, validate and render ``path``; files with errors yield no article."""
+def load_article(path: Path, media: MediaLibrary, language: str = FALLBACK) -> LoadedFile:
+    """Read, validate and render ``path``, an article in ``language``; files with errors yield no article."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return LoadedFile(path, "", None, (Problem(path, 1, f"cannot read file: {exc.strerror}", "error"),))
+        problem = Problem(path, 1, f"cannot read file: {exc.strerror}", "error")
+        return LoadedFile(path, "", None, (problem,), language=language)
     digest = hashlib.sha256(data).hexdigest()
     try:
         source = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return LoadedFile(path, digest, None, (Problem(path, line, "file is not valid UTF-8 text", "error"),))
+        problem = Problem(path, line, "file is not valid UTF-8 text", "error")
+        return LoadedFile(path, digest, None, (problem,), language=language)
     source = source.replace("\r\n", "\n").replace("\r", "\n")
 
     front = parse_front_matter(path, source)
@@ -54,13 +58,13 @@ def load_article(path: Path, media: MediaLibrary) -> LoadedFile:
             )
         )
     if any(p.is_error for p in problems):
-        return LoadedFile(path, digest, None, tuple(problems), front)
+        return LoadedFile(path, digest, None, tuple(problems), front, language=language)
 
     try:
         body = render_body(front.body, media)
     except Exception as exc:  # noqa: BLE001 - a renderer bug on odd input must not take the site down
         problems.append(Problem(path, front.body_start_line, f"cannot render the Markdown: {exc!r}", "error"))
-        return LoadedFile(path, digest, None, tuple(problems), front)
+        return LoadedFile(path, digest, None, tuple(problems), front, language=language)
 
     values = front.values
     article = Article(
@@ -84,5 +88,7 @@ def load_article(path: Path, media: MediaLibrary) -> LoadedFile:
         reading_minutes=body.reading_minutes,
         path=path,
         cta_to=values.get("cta_to", "questionnaire"),
+        language=language,
+        translation_of=values.get("translation_of"),
     )
-    return LoadedFile(path, digest, article, tuple(problems), front, body)
+    return LoadedFile(path, digest, article, tuple(problems), front, body, language)

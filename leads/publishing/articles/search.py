@@ -10,7 +10,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from leads.scoring.language import BREAK, DEFAULT_LANGUAGE, NUMBER, detect_language, stem, stems, tokens
+from leads.scoring.language import (
+    BREAK,
+    DEFAULT_LANGUAGE,
+    NUMBER,
+    SUPPORTED_LANGUAGES,
+    detect_language,
+    stem,
+    stems,
+    tokens,
+)
 
 from .model import Article
 
@@ -85,7 +94,9 @@ class SearchDocument:
     @classmethod
     def of(cls, article: Article) -> SearchDocument:
         fields = (article.title, article.summary, article.text)
-        language = detect_language(" ".join(fields)[:2000])
+        # The language its folder says; a language scoring cannot stem is guessed from the words.
+        language = article.language if article.language in SUPPORTED_LANGUAGES else detect_language(
+            " ".join(fields)[:2000])
         title, summary, body = (FieldWords.of(text, language) for text in fields)
         return cls(article, title, summary, body, language)
 
