@@ -50,7 +50,7 @@ SMALLEST_CHANGE = 2  # points: a change smaller than this is not worth a new mod
 CONFIDENCE = 0.95
 # The L1 penalty, per sqrt(n log rows): the usual order of a lasso's penalty for noise at this many outcomes.
 PENALTY = 0.5
-# A lead is worth sales' time while its chance to win is at least this share of the kept sales-ready leads'.
+# A lead is worth sales' time while its chance to win is at least this share of the average sales-ready lead's.
 WORTH_SALES_TIME = 0.5
 THRESHOLD_STEP = 5
 
@@ -142,9 +142,17 @@ def todays_points(model: Questionnaire) -> dict[tuple[str, str], int]:
     return points
 
 
-def learn(outcomes: Sequence[Outcome], points: Mapping[tuple[str, str], int], threshold: int) -> Learning:
+def single_choice_questions(model: Questionnaire) -> dict[tuple[str, str], str]:
+    """The question of each option of a single-choice question, by the row's name: one lead gives one of them."""
+    return {(ANSWER, f"{question.label} {option.label}".strip()): question.id
+            for question in model.questions if question.type == "single_choice" for option in question.options}
+
+
+def learn(outcomes: Sequence[Outcome], points: Mapping[tuple[str, str], int], threshold: int,
+          questions: Mapping[tuple[str, str], str] | None = None) -> Learning:
     """The evidence per row, sorted by how far today's points are from it, the suggested changes, and the
-    threshold's trade-off between sales' volume and won rate."""
+    threshold's trade-off between sales' volume and won rate. ``questions`` names the single-choice question
+    of each answer option (``single_choice_questions``)."""
     n = len(outcomes)
     won = np.array([o.outcome == WON for o in outcomes], dtype=float)
     names = _rows(outcomes)
@@ -176,19 +184,28 @@ def learn(outcomes: Sequence[Outcome], points: Mapping[tuple[str, str], int], th
     enough = (counts >= FEWEST_EACH) & (n - counts >= FEWEST_EACH)
     tested = np.flatnonzero(enough)
     z = _z(len(tested))
-    kept = tested[_selected(won, has[:, tested])] if len(tested) else tested
+    kept = _independent(has, tested[_selected(won, has[:, tested])] if len(tested) else tested)
     fitted = _fit(won, has[:, kept]) if len(kept) else None
-    rows = []
+    estimates: dict[int, tuple[float, float]] = {}  # row -> what it is worth in points, and its standard error
+    rows = list(base)
     for j, row in enumerate(base):
+        if counts[j] == n:
+            continue  # every lead had it: there is nothing to compare it with
         if not enough[j]:
             short = max(FEWEST_EACH - counts[j], FEWEST_EACH - (n - counts[j]))
             share = max(min(counts[j], n - counts[j]), 1) / n
-            rows.append(replace(row, more_needed=math.ceil(short / share)))
+            rows[j] = replace(row, more_needed=math.ceil(short / share))
         elif fitted is not None and j in kept:
             at = int(np.flatnonzero(kept == j)[0])
-            rows.append(_judged(row, float(fitted[0][at] * per_logit), float(fitted[2][at] * per_logit), z, n))
+            estimates[j] = (float(fitted[0][at] * per_logit), float(fitted[2][at] * per_logit))
         else:
-            rows.append(_unsettled(row, has[:, j], won, per_logit, z, n))
+            # Left out by the penalty (no effect of its own beside the rows it comes with), or because the
+            # question's other options already say it (every lead gave one, and they are measured against it):
+            # worth 0 before the anchoring, give or take its own spread read alone.
+            estimates[j] = (0.0, _spread(has[:, j], won, per_logit))
+    _anchor(estimates, names, counts, points, questions or {}, n)
+    for j, (worth, error) in estimates.items():
+        rows[j] = _judged(base[j], worth, error, z, n)
     return _sorted(replace(learning, evidence=rows, points_per_logit=per_logit))
 
 
@@ -258,17 +275,42 @@ def _judged(row: Evidence, worth: float, error: float, z: float, n: int) -> Evid
     return replace(judged, more_needed=_more_to_settle(n, abs(worth - row.points), error, z))
 
 
-def _unsettled(row: Evidence, has: np.ndarray, won: np.ndarray, per_logit: float, z: float, n: int) -> Evidence:
-    """A row the penalty set to 0: its effect does not stand out of chance. How many more outcomes would tell
-    today's points apart from nothing, by the spread of its log odds ratio (Woolf's, with 0.5 in each cell)."""
+def _independent(has: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """The columns, less any that the intercept and the others already add up to (the last option of a
+    question every lead answered): a plain fit cannot measure those."""
+    design = sm.add_constant(has[:, columns], has_constant="add")
+    gram = design.T @ design
+    chosen = [0]
+    for at in range(1, design.shape[1]):
+        trial = [*chosen, at]
+        if np.linalg.matrix_rank(gram[np.ix_(trial, trial)]) == len(trial):
+            chosen = trial
+    return columns[[at - 1 for at in chosen[1:]]]
+
+
+def _spread(has: np.ndarray, won: np.ndarray, per_logit: float) -> float:
+    """The standard error, in points, of a row's log odds ratio read alone (Woolf's, with 0.5 in each cell)."""
     cells = [float(((has == a) & (won == b)).sum()) + 0.5 for a in (0, 1) for b in (0, 1)]
-    error = per_logit * math.sqrt(sum(1 / c for c in cells))
-    judged = replace(row, worth=0.0)
-    if row.points is None or abs(row.points) < SMALLEST_CHANGE:
-        return judged
-    if z * error < abs(row.points):  # enough outcomes to say it is worth nothing like its points: drop them
-        return replace(judged, suggested=0)
-    return replace(judged, more_needed=_more_to_settle(n, abs(row.points), error, z))
+    return per_logit * math.sqrt(sum(1 / c for c in cells))
+
+
+def _anchor(estimates: dict[int, tuple[float, float]], names: Sequence[tuple[str, str]], counts: np.ndarray,
+            points: Mapping[tuple[str, str], int], questions: Mapping[tuple[str, str], str], n: int) -> None:
+    """Where every lead gave exactly one option of a question, the outcomes tell only how its options differ,
+    not their level (the intercept takes that): keep the question's average points, weighted by its leads, as
+    they are today, so the threshold keeps its meaning."""
+    options: dict[str, list[int]] = {}
+    for j, name in enumerate(names):
+        if name in questions:
+            options.setdefault(questions[name], []).append(j)
+    for each in options.values():
+        judged = [j for j in each if j in estimates and points.get(names[j]) is not None]
+        if sum(counts[j] for j in each) != n or not judged:
+            continue
+        weight = sum(counts[j] for j in judged)
+        shift = sum(counts[j] * (points[names[j]] - estimates[j][0]) for j in judged) / weight
+        for j in judged:
+            estimates[j] = (estimates[j][0] + float(shift), estimates[j][1])
 
 
 def _more_to_settle(n: int, gap: float, error: float, z: float) -> int:
@@ -285,13 +327,14 @@ def _more_for_both_outcomes(n: int, won: int) -> int:
 
 def _threshold_steps(outcomes: Sequence[Outcome], threshold: int) -> tuple[list[ThresholdStep], ThresholdStep | None]:
     """Each higher threshold, in steps of ``THRESHOLD_STEP``: the leads and wins sales would not have seen. The
-    suggestion is the highest step whose left-out leads clearly won less often than sales' time is worth: the
-    top of their won rate's interval is under ``WORTH_SALES_TIME`` of the kept leads' rate. Of steps that leave
-    out the same leads, the lowest is suggested."""
+    suggestion is the highest step whose left-out leads clearly won less often than sales' time is worth:
+    the top of their won rate's interval is under ``WORTH_SALES_TIME`` of all sales-ready leads' rate. Of
+    steps that leave out the same leads, the lowest is suggested."""
     if not outcomes:
         return [], None
     scores = sorted(o.score for o in outcomes)
     total, total_won = len(outcomes), sum(o.outcome == WON for o in outcomes)
+    worth = WORTH_SALES_TIME * total_won / total
     steps, suggested = [], None
     at = threshold - threshold % THRESHOLD_STEP + THRESHOLD_STEP
     while at <= scores[-1]:
@@ -300,8 +343,7 @@ def _threshold_steps(outcomes: Sequence[Outcome], threshold: int) -> tuple[list[
         step = ThresholdStep(at, len(kept), kept_won, total - len(kept), total_won - kept_won)
         steps.append(step)
         left_out = rate(step.fewer_wins, step.fewer_leads)
-        worth = WORTH_SALES_TIME * (step.percent or 0)
-        clearly_less = step.fewer_leads >= FEWEST_EACH and left_out.high is not None and left_out.high < worth
+        clearly_less = step.fewer_leads >= FEWEST_EACH and left_out.high is not None and left_out.high < 100 * worth
         if clearly_less and (suggested is None or step.fewer_leads > suggested.fewer_leads):
             suggested = step
         at += THRESHOLD_STEP

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     Field,
     HiddenField,
     SelectChoice,
@@ -17,7 +18,7 @@ from wtforms import (
 )
 
 from leads.scoring.routing import Route
-from leads.web.forms import DayField, WholeNumberField
+from leads.web.forms import DayField, MultiCheckboxField, WholeNumberField
 from leads.web.labels import ROUTES
 
 
@@ -107,3 +108,10 @@ class OutcomesImportForm(FlaskForm):
     """The previewed file, posted back as it was read, to record."""
 
     csv = HiddenField(validators=[validators.InputRequired(), validators.Length(max=250_000)])
+
+
+class SuggestionsForm(FlaskForm):
+    """The suggestions to write into a draft: every one is ticked at first; the server computes them again."""
+
+    rows = MultiCheckboxField("Suggested changes")
+    threshold = BooleanField("Use the suggested threshold")

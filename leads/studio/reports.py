@@ -176,6 +176,12 @@ def attribution_report(period: Period) -> Attribution:
 
 def calibration_report() -> Calibration:
     """Calibration over every sales-ready lead whose outcome sales recorded, or who missed their meeting."""
+    return calibrate(ended_outcomes())
+
+
+def ended_outcomes() -> list[Outcome]:
+    """Every sales-ready lead whose outcome sales recorded (in the inbox, by the API or a CRM's CSV), or who
+    missed their meeting, as it was scored when it reached sales."""
     recorded = sa.select(Lead.id, Lead.status).where(Lead.status.in_((WON, LOST, NOT_READY)))
     missed = (sa.select(Meeting.lead_id.label("id"), sa.literal(NO_SHOW).label("status"))
               .where(Meeting.status == NO_SHOW, Meeting.lead_id.not_in(recorded.with_only_columns(Lead.id)))
@@ -193,7 +199,7 @@ def calibration_report() -> Calibration:
     for lead_id, status, total, version, receipt in found:
         answers, groups, rules = fired_rules(receipt or ())
         outcomes.append(Outcome(status, total, version, rules, reasons.get(lead_id, ""), answers, groups))
-    return calibrate(outcomes)
+    return outcomes
 
 
 def _not_ready_reasons(lead_ids: Sequence[int]) -> dict[int, str]:

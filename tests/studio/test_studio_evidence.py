@@ -141,11 +141,11 @@ def test_a_wide_interval_says_how_many_more_outcomes_it_needs() -> None:
 
 
 def test_a_higher_threshold_says_what_sales_would_not_have_seen() -> None:
-    outcomes = ([Outcome("lost", 42, "v")] * 30 + [Outcome("won", 44, "v")] * 1
+    outcomes = ([Outcome("lost", 42, "v")] * 50 + [Outcome("won", 44, "v")] * 1
                 + [Outcome("won", 61, "v")] * 20 + [Outcome("lost", 63, "v")] * 20)
     learning = learn(outcomes, {}, 40)
     at_45 = next(s for s in learning.steps if s.threshold == 45)
-    assert (at_45.fewer_leads, at_45.fewer_wins, at_45.leads, at_45.won) == (31, 1, 40, 20)
+    assert (at_45.fewer_leads, at_45.fewer_wins, at_45.leads, at_45.won) == (51, 1, 40, 20)
     assert learning.suggested_threshold is not None and learning.suggested_threshold.threshold == 45
     assert [s.threshold for s in learning.steps] == [45, 50, 55, 60]
 
@@ -153,6 +153,14 @@ def test_a_higher_threshold_says_what_sales_would_not_have_seen() -> None:
 def test_no_threshold_is_suggested_when_lower_scores_win_as_often() -> None:
     outcomes = [Outcome("won" if i % 3 == 0 else "lost", 40 + i % 30, "v") for i in range(300)]
     assert learn(outcomes, {}, 40).suggested_threshold is None
+
+
+def test_no_threshold_is_suggested_that_would_lose_leads_who_win_often_enough() -> None:
+    # Below 95 they win a quarter of the time, above it four in five: raising it would halve the wins.
+    outcomes = ([Outcome("won" if i % 4 == 0 else "lost", 50 + i % 40, "v") for i in range(90)]
+                + [Outcome("won" if i % 5 else "lost", 96, "v") for i in range(30)])
+    learning = learn(outcomes, {}, 45)
+    assert learning.suggested_threshold is None and learning.steps[-1].fewer_wins > 0
 
 
 def test_todays_points_name_rows_as_receipts_do(ready_answers: dict[str, Any]) -> None:
