@@ -15,7 +15,9 @@ from leads.inbox.workflow import change_status
 from leads.questionnaire import parse_questionnaire
 from leads.studio.evidence import todays_points
 from leads.web.labels import in_words
+from tests.fixtures.browser import sign_in
 from tests.fixtures.factories import csrf_token
+from tests.fixtures.page_checks import axe_violations
 from tests.studio.test_studio_model import preview_moves, replayed
 
 
@@ -110,3 +112,27 @@ def test_a_draft_from_suggestions_previews_the_moves_rescore_lists(
     cli = {(int(lead_id), in_words("route", before), in_words("route", after)) for lead_id, before, after in
            re.findall(r"#(\d+)\s.*?  (\w+) → (\w+)", result.output)}
     assert len(moves) == 2 and cli == moves
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_evidence_table_and_the_one_click_draft_in_chromium(
+        width: int, outcomes: Any, axe_script: Path, chromium: Any, live_server: str, make_user,
+        content_copy: Path) -> None:
+    context = chromium.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, live_server, make_user("marketer").email)
+        page.goto(live_server + "/studio/evidence")
+        found = axe_violations(page, axe_script, f"/studio/evidence at {width}px")
+        if page.evaluate("() => document.documentElement.scrollWidth") > width:
+            found.append(f"/studio/evidence at {width}px: the page scrolls sideways")
+        assert found == []
+        assert page.locator("#suggestions input[type=checkbox]:checked").count() >= 1
+        page.get_by_role("button", name="Write these into a draft model").click()
+        page.wait_for_url("**/studio/model/preview**")
+        assert "suggested change" in page.locator("body").inner_text()
+        assert (content_copy / "questionnaire.draft.yaml").exists()
+    finally:
+        context.close()
