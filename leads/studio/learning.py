@@ -6,11 +6,16 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
+from leads import clock
 from leads.extensions import db, site_content
+from leads.models import ModelPublication, Submission
 from leads.privacy import audit
+from leads.studio.drift import Drift, drift
 from leads.studio.evidence import Evidence, Learning, learn, single_choice_questions, todays_points
 from leads.studio.model_publishing import PublishError, draft_path, save_draft_model
-from leads.studio.reports import ended_outcomes
+from leads.studio.reports import ended_outcomes, ended_outcomes_at
 from leads.studio.suggested_draft import DraftError, draft_with
 
 
@@ -59,3 +64,19 @@ def draft_from_suggestions(chosen: Collection[str], threshold: bool, actor_id: i
                 "threshold": new_threshold, "outcomes": report.outcomes})
     db.session.commit()
     return Drafted(len(changes), new_threshold, replaced)
+
+
+def drift_report() -> Drift | None:
+    """The live model's won rate per band, in its first 30 days against the last 30; None without a live model
+    or any lead scored with it. A version never published from the studio counts from its first lead."""
+    model = site_content().questionnaire_or_none()
+    if model is None:
+        return None
+    published_at = db.session.scalar(sa.select(sa.func.max(ModelPublication.published_at))
+                                     .where(ModelPublication.version == model.version))
+    if published_at is None:
+        published_at = db.session.scalar(sa.select(sa.func.min(Submission.created_at))
+                                         .where(Submission.model_version == model.version))
+    if published_at is None:
+        return None
+    return drift(ended_outcomes_at(), model.version, published_at, clock.now())

@@ -182,6 +182,11 @@ def calibration_report() -> Calibration:
 def ended_outcomes() -> list[Outcome]:
     """Every sales-ready lead whose outcome sales recorded (in the inbox, by the API or a CRM's CSV), or who
     missed their meeting, as it was scored when it reached sales."""
+    return [outcome for _, outcome in ended_outcomes_at()]
+
+
+def ended_outcomes_at() -> list[tuple[dt.datetime, Outcome]]:
+    """``ended_outcomes``, each with when its lead reached sales (the submission that made it sales-ready)."""
     recorded = sa.select(Lead.id, Lead.status).where(Lead.status.in_((WON, LOST, NOT_READY)))
     missed = (sa.select(Meeting.lead_id.label("id"), sa.literal(NO_SHOW).label("status"))
               .where(Meeting.status == NO_SHOW, Meeting.lead_id.not_in(recorded.with_only_columns(Lead.id)))
@@ -191,14 +196,15 @@ def ended_outcomes() -> list[Outcome]:
               .where(Submission.lead_id.in_(sa.select(ended.c.id)), Submission.verdict == Verdict.SALES_READY)
               .group_by(Submission.lead_id)).subquery()
     rows = db.session.execute(
-        sa.select(ended.c.id, ended.c.status, Submission.total, Submission.model_version, Submission.receipt)
+        sa.select(ended.c.id, ended.c.status, Submission.total, Submission.model_version, Submission.receipt,
+                  Submission.created_at)
         .join(scored, scored.c.lead_id == ended.c.id).join(Submission, Submission.id == scored.c.id))
-    found = [(row.id, row.status, row.total, row.model_version, row.receipt) for row in rows]
+    found = [(row.id, row.status, row.total, row.model_version, row.receipt, row.created_at) for row in rows]
     reasons = _not_ready_reasons([lead_id for lead_id, status, *_ in found if status == NOT_READY])
     outcomes = []
-    for lead_id, status, total, version, receipt in found:
+    for lead_id, status, total, version, receipt, at in found:
         answers, groups, rules = fired_rules(receipt or ())
-        outcomes.append(Outcome(status, total, version, rules, reasons.get(lead_id, ""), answers, groups))
+        outcomes.append((at, Outcome(status, total, version, rules, reasons.get(lead_id, ""), answers, groups)))
     return outcomes
 
 

@@ -41,7 +41,7 @@ from leads.studio.funnel import (
     funnel_stages,
     period_for,
 )
-from leads.studio.learning import draft_from_suggestions, evidence_report, row_key
+from leads.studio.learning import draft_from_suggestions, drift_report, evidence_report, row_key
 from leads.studio.outcomes import import_outcomes, preview_outcomes
 from leads.studio.reports import (
     FunnelFilters,
@@ -167,7 +167,7 @@ def calibration() -> ResponseReturnValue:
 @bp.get("/evidence")
 def evidence() -> str:
     return render_template("studio/evidence.html", report=evidence_report(), form=SuggestionsForm(),
-                           kinds=KINDS, row_key=row_key)
+                           kinds=KINDS, row_key=row_key, drift=drift_report())
 
 
 @bp.post("/evidence/draft")

@@ -1,8 +1,9 @@
-"""The studio's "What wins" page: the evidence from real leads and outcomes, and one click to a draft model
-that leaves the live model as it was."""
+"""The studio's "What wins" page: the evidence from real leads and outcomes, one click to a draft model that
+leaves the live model as it was, and drift."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -136,3 +137,29 @@ def test_the_evidence_table_and_the_one_click_draft_in_chromium(
         assert (content_copy / "questionnaire.draft.yaml").exists()
     finally:
         context.close()
+
+
+def test_the_page_says_when_the_live_model_has_drifted(app: Flask, client: FlaskClient, make_user, make_lead,
+                                                       auth) -> None:
+    rep = make_user("sales")
+    now = dt.datetime.now(dt.UTC)
+    for i in range(16):
+        lead = make_lead(at=now - dt.timedelta(days=100 if i < 8 else 3))
+        with app.app_context():
+            change_status(lead.id, "won" if i < 8 else "lost", rep.id)
+    auth.login(make_user("marketer").email)
+    html = client.get("/studio/evidence").get_data(as_text=True)
+    assert "The live model has drifted" in html
+    assert re.search(r"won 100% of 8 then, 0% of 8 now", html)
+
+
+def test_a_steady_model_is_said_to_be_steady(app: Flask, client: FlaskClient, make_user, make_lead, auth) -> None:
+    rep = make_user("sales")
+    now = dt.datetime.now(dt.UTC)
+    for i in range(16):
+        lead = make_lead(at=now - dt.timedelta(days=100 if i < 8 else 3))
+        with app.app_context():
+            change_status(lead.id, "won" if i % 2 else "lost", rep.id)
+    auth.login(make_user("marketer").email)
+    html = client.get("/studio/evidence").get_data(as_text=True)
+    assert "The live model has drifted" not in html and "is where it was when it was published" in html
