@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,34 @@ def test_a_steady_model_is_said_to_be_steady(app: Flask, client: FlaskClient, ma
     auth.login(make_user("marketer").email)
     html = client.get("/studio/evidence").get_data(as_text=True)
     assert "The live model has drifted" not in html and "is where it was when it was published" in html
+
+
+def test_marketers_hear_of_drift_in_their_weekly_mail(make_app, make_user, make_lead, smtp_server,
+                                                       mail_config: dict[str, Any]) -> None:
+    from leads.delivery.worker import run
+    from leads.studio.weekly import queue_weekly
+
+    app = make_app(**mail_config)
+    rep = make_user("sales")
+    marketer = make_user("marketer")
+    now = dt.datetime.now(dt.UTC)
+    for i in range(16):
+        lead = make_lead(at=now - dt.timedelta(days=100 if i < 8 else 3))
+        with app.app_context():
+            change_status(lead.id, "won" if i < 8 else "lost", rep.id)
+    with app.app_context():
+        assert queue_weekly() == 1
+        assert queue_weekly() == 0  # once a week
+        run(threading.Event(), poll_seconds=0, once=True)
+    [mail] = [m for m in smtp_server.inbox.mails if m["To"] == marketer.email]
+    assert mail["Subject"] == "The live scoring model has drifted"
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "won 100% of 8 then, 0% of 8 now" in text and "/studio/evidence" in text
+
+
+def test_no_weekly_mail_when_there_is_nothing_to_tell(app: Flask, make_user) -> None:
+    from leads.studio.weekly import queue_weekly
+
+    make_user("marketer")
+    with app.app_context():
+        assert queue_weekly() == 0
