@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
 
 from leads import clock
 from leads.delivery.email import Mail, mail_from
@@ -19,6 +19,8 @@ from leads.studio.learning import drift_report, evidence_report
 
 WEEKLY = "studio.weekly"
 EVERY = dt.timedelta(days=7)
+QUIET = "doorstep.studio.weekly_quiet_until"
+QUIET_FOR = dt.timedelta(days=1)
 
 
 def register(app: Flask) -> None:
@@ -36,13 +38,17 @@ def queue_weekly() -> int:
     marketers = db.session.scalars(sa.select(User).where(User.role == "marketer", User.active.is_(True))
                                    .order_by(User.id)).all()
     due = [m for m in marketers if (last := _last(m.email)) is None or now - last >= EVERY]
-    if not due:
+    quiet_until = current_app.extensions.get(QUIET)
+    if not due or (quiet_until is not None and now < quiet_until):
         return 0
     found = drift_report()
     drifted = [{"band": b.band, "then": b.then.percent, "then_leads": b.then.leads, "now": b.now.percent,
                 "now_leads": b.now.leads} for b in (found.drifted if found else [])]
     suggestions = len(evidence_report().suggestions)
     if not drifted and not suggestions:
+        # Reading every outcome costs seconds at 100,000 leads: with nothing to tell, look again tomorrow, not
+        # at the worker's next turn.
+        current_app.extensions[QUIET] = now + QUIET_FOR
         return 0
     for marketer in due:
         post(WEEKLY, marketer.email, {"until": now.isoformat(), "version": found.version if found else "",

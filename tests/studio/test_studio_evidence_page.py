@@ -195,3 +195,4 @@ def test_no_weekly_mail_when_there_is_nothing_to_tell(app: Flask, make_user) -> 
     make_user("marketer")
     with app.app_context():
         assert queue_weekly() == 0
+        assert app.extensions["doorstep.studio.weekly_quiet_until"] > dt.datetime.now(dt.UTC)  # not every turn
