@@ -195,9 +195,10 @@ def learn(outcomes: Sequence[Outcome], points: Mapping[tuple[str, str], int], th
             short = max(FEWEST_EACH - counts[j], FEWEST_EACH - (n - counts[j]))
             share = max(min(counts[j], n - counts[j]), 1) / n
             rows[j] = replace(row, more_needed=math.ceil(short / share))
-        elif fitted is not None and j in kept:
-            at = int(np.flatnonzero(kept == j)[0])
-            estimates[j] = (float(fitted[0][at] * per_logit), float(fitted[2][at] * per_logit))
+        elif j in kept:
+            if fitted is not None:  # else the fit failed (a perfect separation, say): nothing is said of them
+                at = int(np.flatnonzero(kept == j)[0])
+                estimates[j] = (float(fitted[0][at] * per_logit), float(fitted[2][at] * per_logit))
         else:
             # Left out by the penalty (no effect of its own beside the rows it comes with), or because the
             # question's other options already say it (every lead gave one, and they are measured against it):
@@ -270,7 +271,7 @@ def _judged(row: Evidence, worth: float, error: float, z: float, n: int) -> Evid
     change = round(worth) - row.points
     if abs(change) < SMALLEST_CHANGE:
         return judged  # the evidence agrees with today's points
-    if not low <= row.points <= high and abs(change) >= SMALLEST_CHANGE:
+    if not low <= row.points <= high:
         return replace(judged, suggested=round(worth))
     return replace(judged, more_needed=_more_to_settle(n, abs(worth - row.points), error, z))
 
