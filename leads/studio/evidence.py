@@ -121,6 +121,7 @@ class Learning:
     evidence: list[Evidence]
     points_per_logit: float | None = None  # the model's own scale, as the outcomes read it
     more_needed: int = 0  # outcomes still needed before anything at all can be suggested
+    separated: bool = False  # today's score splits won from lost without overlap: no scale until some overlap
     steps: list[ThresholdStep] = field(default_factory=list)
     suggested_threshold: ThresholdStep | None = None
 
@@ -176,6 +177,8 @@ def learn(outcomes: Sequence[Outcome], points: Mapping[tuple[str, str], int], th
     if n < FEWEST_OUTCOMES or total_won in (0, n):
         return _sorted(replace(learning, more_needed=max(FEWEST_OUTCOMES - n, _more_for_both_outcomes(n, total_won))))
     scores = np.array([o.score for o in outcomes], dtype=float)
+    if scores[won == 1].min() > scores[won == 0].max() or scores[won == 1].max() < scores[won == 0].min():
+        return _sorted(replace(learning, separated=True))  # no overlap: a slope without end, so no scale
     slope = _fit(won, scores[:, None])
     if slope is None or slope[1][0] <= 0:
         needed = _more_to_settle(n, slope[0][0], slope[2][0], _z(1)) if slope is not None else FEWEST_OUTCOMES

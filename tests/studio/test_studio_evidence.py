@@ -199,4 +199,37 @@ def test_any_outcomes_give_a_consistent_table(outcomes: list[Outcome], threshold
         assert e.points == points.get((e.kind, e.name))
         if e.suggested is not None:
             assert e.kind != RULE and e.points is not None and e.suggested != e.points
-    assert (learning.points_per_logit is None) == (len(outcomes) < FEWEST_OUTCOMES or learning.more_needed > 0)
+    assert (learning.points_per_logit is None) == (len(outcomes) < FEWEST_OUTCOMES or learning.more_needed > 0
+                                                   or learning.separated)
+
+
+def test_a_score_that_splits_won_from_lost_without_overlap_suggests_nothing_and_says_why() -> None:
+    leader, individual = "Role? Sales leader", "Role? Individual"
+    outcomes = ([Outcome("won", 52, "v", answers=(leader,))] * 48 + [Outcome("lost", 52, "v", answers=(leader,))] * 12
+                + [Outcome("lost", 44, "v", answers=(individual,))] * 60)
+    points = {(ANSWER, leader): 12, (ANSWER, individual): 4}
+    learning = learn(outcomes, points, 40, {(ANSWER, leader): "role", (ANSWER, individual): "role"})
+    assert learning.separated is False and learning.suggestions == []  # the leaders' lost deals overlap
+    learning = learn([o for o in outcomes if o.outcome == "won" or o.score == 44], points, 40)
+    assert learning.separated and learning.suggestions == [] and learning.points_per_logit is None
+
+
+def test_the_options_of_a_question_every_lead_answers_keep_their_average_points() -> None:
+    rng = np.random.default_rng(21)
+    leader = rng.random(2000) < 0.5
+    won = rng.random(2000) < np.where(leader, 0.6, 0.2)
+    outcomes = [Outcome("won" if w else "lost", 40 + (12 if s else 4), "v",
+                        answers=("Role? Sales leader",) if s else ("Role? Individual",))
+                for s, w in zip(leader, won, strict=True)]
+    points = {(ANSWER, "Role? Sales leader"): 12, (ANSWER, "Role? Individual"): 4}
+    questions = {key: "role" for key in points}
+    learning = learn(outcomes, points, 40, questions)
+    rows = {e.name: e for e in learning.evidence}
+    judged = [rows[name] for name in ("Role? Sales leader", "Role? Individual")]
+    worth = [r.worth for r in judged]
+    today = [r.points for r in judged]
+    leads = [r.with_it.leads for r in judged]
+    assert None not in worth and None not in today
+    average = sum(float(w or 0) * n for w, n in zip(worth, leads, strict=True)) / 2000
+    assert average == pytest.approx(sum(float(p or 0) * n for p, n in zip(today, leads, strict=True)) / 2000)
+    assert rows["Role? Sales leader"].worth > rows["Role? Individual"].worth  # type: ignore[operator]
