@@ -8,10 +8,11 @@ the click that scored it again), so a replay of an unchanged model moves nobody.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,7 +84,7 @@ def verdict_under(model: Questionnaire, row: Any) -> tuple[ScoreResult, Verdict]
                        model_version=model.version), verdict
 
 
-def _stored(batch: int, since: dt.datetime | None = None) -> Iterator[sa.Row[Any]]:
+def _stored(batch: int, since: dt.datetime | None = None) -> Generator[sa.Row[Any], None, None]:
     query = (
         sa.select(Submission.id, Submission.lead_id, Submission.created_at, Submission.answers, Submission.context,
                   Submission.quarantine_reasons, Submission.verdict, Submission.model_version, Submission.total,
@@ -93,7 +94,11 @@ def _stored(batch: int, since: dt.datetime | None = None) -> Iterator[sa.Row[Any
     )
     if since is not None:
         query = query.where(Submission.lead_id.in_(_answered_since(since)))
-    yield from db.session.execute(query)
+    result = db.session.execute(query)
+    try:
+        yield from result
+    finally:  # a replay stopped halfway closes its server-side cursor at once (PostgreSQL streams the rows)
+        result.close()
 
 
 def _answered_since(since: dt.datetime) -> sa.Select[int]:
@@ -128,21 +133,22 @@ def replay(model: Questionnaire, apply: bool = False, progress: Callable[[int], 
     leads = {row.id: row for row in db.session.execute(lead_query)}
     verdicts: dict[int, tuple[ScoreResult, Verdict]] = {}
     updates: list[dict[str, Any]] = []
-    for row in _stored(batch, since):
-        # Row by row as ``rescore`` does one submission, written in bulk below.
-        if row.model_version == reuse:
-            result, verdict = verdict_under(model, row)
-        else:
-            result, verdict = score_again(row.answers, row.context, row.quarantine_reasons, row.verdict, model,
-                                          scored_as_of(row.created_at, row.context))
-        held = verdict in HELD_BACK
-        if not held or row.lead_id not in verdicts:
-            verdicts[row.lead_id] = (result, Verdict.HELD if held else verdict)
-        if apply:
-            updates.append({"id": row.id, **submission_columns(result, verdict)})
-        report.submissions += 1
-        if progress:
-            progress(1)
+    with contextlib.closing(_stored(batch, since)) as rows:
+        for row in rows:
+            # Row by row as ``rescore`` does one submission, written in bulk below.
+            if row.model_version == reuse:
+                result, verdict = verdict_under(model, row)
+            else:
+                result, verdict = score_again(row.answers, row.context, row.quarantine_reasons, row.verdict, model,
+                                              scored_as_of(row.created_at, row.context))
+            held = verdict in HELD_BACK
+            if not held or row.lead_id not in verdicts:
+                verdicts[row.lead_id] = (result, Verdict.HELD if held else verdict)
+            if apply:
+                updates.append({"id": row.id, **submission_columns(result, verdict)})
+            report.submissions += 1
+            if progress:
+                progress(1)
     report.leads = len(verdicts)
     latest = _lead_routes(verdicts)
     for lead_id, (result, route) in latest.items():

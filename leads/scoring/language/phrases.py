@@ -49,10 +49,6 @@ class PhraseMatch(NamedTuple):
     stems: tuple[str, ...] = ()  # what it matched on: "urgent" and "urgently" are one phrase
     typos: tuple[tuple[str, str], ...] = ()  # (as written, the lexicon's word) for each word read as a typo
 
-    @property
-    def negated_by(self) -> str:
-        return self.cue if self.context is Context.NEGATED else ""
-
 
 @dataclass(frozen=True)
 class _Compiled:
