@@ -66,6 +66,15 @@ class TimeZoneForm(FlaskForm):
         self.timezone.choices = [SelectChoice(zone, zone.replace("_", " ")) for zone in zones]
 
 
+class WeeklyMailForm(FlaskForm):
+    """Whether a marketer gets the studio's weekly mail."""
+
+    weekly_mail = BooleanField(
+        "Send me the studio's weekly mail",
+        description="Once a week at most, and only when the live model has drifted or the outcomes suggest a "
+                    "change to its points.")
+
+
 class CodeForm(FlaskForm):
     code = StringField("Code", validators=[validators.InputRequired("Type the code."), validators.Length(max=20)],
                        description="The 6 digits your authenticator app shows, or one of your recovery codes.",

@@ -5,8 +5,10 @@ emails whose day has come, retention), each in its turn, one worker at a time on
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import sqlalchemy as sa
+from flask import Flask
 
 from leads.delivery.registry import registry
 from leads.extensions import db
@@ -31,3 +33,33 @@ def only_worker(job: str) -> bool:
         return True
     return bool(db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(
         sa.func.hashtext(f"doorstep.{job}")))))
+
+
+def in_a_thread(app: Flask, lock: threading.Lock, claim: Callable[[], int | None], work: Callable[[int], None],
+                name: str) -> bool:
+    """For a task a page asked for (``registry.asks``): claim the next row waiting with ``claim`` and hand it to
+    ``work`` in a thread of its own, so deliveries go on meanwhile; one at a time per ``lock`` (a worker
+    process). Whether one was started."""
+    if not lock.acquire(blocking=False):
+        return False
+    try:
+        row_id = claim()
+    except Exception:
+        lock.release()
+        raise
+    if row_id is None:
+        lock.release()
+        return False
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                try:
+                    work(row_id)
+                finally:
+                    db.session.remove()
+        finally:
+            lock.release()
+
+    threading.Thread(target=run, name=f"{name}-{row_id}").start()
+    return True

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from statsmodels.stats.proportion import proportions_ztest
 
@@ -84,3 +85,17 @@ def _moved(was: Rate, is_: Rate, tests: int) -> bool:
         warnings.simplefilter("ignore", RuntimeWarning)
         _, p_value = proportions_ztest([was.won, is_.won], [was.leads, is_.leads])
     return bool(p_value < SIGNIFICANCE / max(tests, 1))
+
+
+def drift_as_data(found: Drift) -> dict[str, Any]:
+    """The drift as JSON can keep it (``drift_from_data`` reads it back)."""
+    def band(b: BandDrift) -> dict[str, Any]:
+        return {"band": b.band, "then": vars(b.then), "now": vars(b.now), "drifted": b.drifted}
+    return {"version": found.version, "published_at": found.published_at.isoformat(),
+            "bands": [band(b) for b in found.bands], "days_to_wait": found.days_to_wait}
+
+
+def drift_from_data(data: Mapping[str, Any]) -> Drift:
+    return Drift(data["version"], dt.datetime.fromisoformat(data["published_at"]),
+                 [BandDrift(b["band"], Rate(**b["then"]), Rate(**b["now"]), b["drifted"]) for b in data["bands"]],
+                 data.get("days_to_wait", 0))

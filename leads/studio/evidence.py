@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import statsmodels.api as sm
@@ -89,6 +90,7 @@ class Evidence:
     worth_high: float | None = None
     suggested: int | None = None  # the new points, where the evidence is conclusive
     more_needed: int | None = None  # outcomes still needed before its interval can settle a change
+    why: str = ""  # why an "other rule" gets no suggestion, in the marketer's words (``explain_rules``)
 
     @property
     def gap(self) -> float | None:
@@ -124,6 +126,10 @@ class Learning:
     separated: bool = False  # today's score splits won from lost without overlap: no scale until some overlap
     steps: list[ThresholdStep] = field(default_factory=list)
     suggested_threshold: ThresholdStep | None = None
+    # The same trade-off on the scores the leads would have with every suggested change (caps aside), from
+    # today's threshold up: the threshold to write with the suggested points.
+    draft_steps: list[ThresholdStep] = field(default_factory=list)
+    draft_threshold: ThresholdStep | None = None
 
     @property
     def suggestions(self) -> list[Evidence]:
@@ -172,11 +178,11 @@ def learn(outcomes: Sequence[Outcome], points: Mapping[tuple[str, str], int], th
     base = [Evidence(kind, name, points.get((kind, name)), rate(int(wins[j]), int(counts[j])),
                      rate(total_won - int(wins[j]), n - int(counts[j])))
             for j, (kind, name) in enumerate(names)]
-    steps, suggested_threshold = _threshold_steps(outcomes, threshold)
+    scores = np.array([o.score for o in outcomes], dtype=float)
+    steps, suggested_threshold = _threshold_steps(scores, won, threshold, from_today=False)
     learning = Learning(n, total_won, threshold, base, steps=steps, suggested_threshold=suggested_threshold)
     if n < FEWEST_OUTCOMES or total_won in (0, n):
         return _sorted(replace(learning, more_needed=max(FEWEST_OUTCOMES - n, _more_for_both_outcomes(n, total_won))))
-    scores = np.array([o.score for o in outcomes], dtype=float)
     if scores[won == 1].min() > scores[won == 0].max() or scores[won == 1].max() < scores[won == 0].min():
         return _sorted(replace(learning, separated=True))  # no overlap: a slope without end, so no scale
     slope = _fit(won, scores[:, None])
@@ -210,7 +216,13 @@ def learn(outcomes: Sequence[Outcome], points: Mapping[tuple[str, str], int], th
     _anchor(estimates, names, counts, points, questions or {}, n)
     for j, (worth, error) in estimates.items():
         rows[j] = _judged(base[j], worth, error, z, n)
-    return _sorted(replace(learning, evidence=rows, points_per_logit=per_logit))
+    learning = replace(learning, evidence=rows, points_per_logit=per_logit)
+    changes = np.array([(row.suggested - row.points) if row.suggested is not None and row.points is not None
+                        else 0 for row in rows], dtype=float)
+    if changes.any():
+        draft_steps, draft_threshold = _threshold_steps(scores + has @ changes, won, threshold, from_today=True)
+        learning = replace(learning, draft_steps=draft_steps, draft_threshold=draft_threshold)
+    return _sorted(learning)
 
 
 def _rows(outcomes: Sequence[Outcome]) -> list[tuple[str, str]]:
@@ -329,28 +341,30 @@ def _more_for_both_outcomes(n: int, won: int) -> int:
     return 1 if won in (0, n) and n >= FEWEST_OUTCOMES else 0
 
 
-def _threshold_steps(outcomes: Sequence[Outcome], threshold: int) -> tuple[list[ThresholdStep], ThresholdStep | None]:
-    """Each higher threshold, in steps of ``THRESHOLD_STEP``: the leads and wins sales would not have seen. The
-    suggestion is the highest step whose left-out leads clearly won less often than sales' time is worth:
-    the top of their won rate's interval is under ``WORTH_SALES_TIME`` of all sales-ready leads' rate. Of
-    steps that leave out the same leads, the lowest is suggested."""
-    if not outcomes:
+def _threshold_steps(scores: np.ndarray, won: np.ndarray, threshold: int,
+                     from_today: bool) -> tuple[list[ThresholdStep], ThresholdStep | None]:
+    """Each threshold above today's (from today's itself with ``from_today``: with changed points, some leads
+    already fall below it), in steps of ``THRESHOLD_STEP``: the
+    leads and wins sales would not have seen, of those they did. The suggestion is the highest step whose
+    left-out leads clearly won less often than sales' time is worth: the top of their won rate's interval is
+    under ``WORTH_SALES_TIME`` of all sales-ready leads' rate. Of steps that leave out the same leads, the lowest
+    is suggested; today's threshold itself never is."""
+    if not len(scores):
         return [], None
-    scores = sorted(o.score for o in outcomes)
-    total, total_won = len(outcomes), sum(o.outcome == WON for o in outcomes)
+    total, total_won = len(scores), int(won.sum())
     worth = WORTH_SALES_TIME * total_won / total
     steps, suggested = [], None
-    at = threshold - threshold % THRESHOLD_STEP + THRESHOLD_STEP
-    while at <= scores[-1]:
-        kept = [o for o in outcomes if o.score >= at]
-        kept_won = sum(o.outcome == WON for o in kept)
-        step = ThresholdStep(at, len(kept), kept_won, total - len(kept), total_won - kept_won)
+    at = threshold if from_today else threshold - threshold % THRESHOLD_STEP + THRESHOLD_STEP
+    while at <= scores.max():
+        kept = scores >= at
+        kept_leads, kept_won = int(kept.sum()), int(won[kept].sum())
+        step = ThresholdStep(at, kept_leads, kept_won, total - kept_leads, total_won - kept_won)
         steps.append(step)
         left_out = rate(step.fewer_wins, step.fewer_leads)
         clearly_less = step.fewer_leads >= FEWEST_EACH and left_out.high is not None and left_out.high < 100 * worth
-        if clearly_less and (suggested is None or step.fewer_leads > suggested.fewer_leads):
+        if at != threshold and clearly_less and (suggested is None or step.fewer_leads > suggested.fewer_leads):
             suggested = step
-        at += THRESHOLD_STEP
+        at = at - at % THRESHOLD_STEP + THRESHOLD_STEP
     return steps, suggested
 
 
@@ -359,3 +373,53 @@ def _sorted(learning: Learning) -> Learning:
         gap = row.gap
         return (row.suggested is None, -abs(gap) if gap is not None else math.inf, -row.with_it.leads, row.name)
     return replace(learning, evidence=sorted(learning.evidence, key=far))
+
+
+def explain_rules(learning: Learning, band_questions: Collection[str], dimensions: Collection[str]) -> Learning:
+    """Each "other rule" row with why it gets no suggestion: its points are not one number in the model (a band
+    of a number given, a dimension's cap, engagement that fades). ``band_questions`` are the labels of questions
+    scored by bands, ``dimensions`` the dimensions' labels."""
+    capped = {f"{label} is capped" for label in dimensions}
+
+    def why(row: Evidence) -> str:
+        if row.kind != RULE:
+            return ""
+        if row.name in band_questions:
+            return "Points by band of the number given: the bands are changed in the model's editor, not here."
+        if row.name in capped:
+            return "A dimension's cap takes points away rather than giving them: change the cap in the editor."
+        if row.name.startswith(("Read ", "Came back ")):
+            return "Engagement points fade with time (a half-life), so no single number can be suggested."
+        return "Its points vary from lead to lead, or it is gone from today's model: no single number to suggest."
+
+    return replace(learning, evidence=[replace(row, why=why(row)) for row in learning.evidence])
+
+
+def as_data(learning: Learning) -> dict[str, Any]:
+    """The evidence as JSON can keep it (an infinite or missing number becomes null)."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return value
+    data: dict[str, Any] = plain(asdict(learning))
+    return data
+
+
+def from_data(data: Mapping[str, Any]) -> Learning:
+    """The evidence ``as_data`` kept."""
+    def step(found: Mapping[str, Any] | None) -> ThresholdStep | None:
+        return ThresholdStep(**found) if found else None
+
+    def row(found: Mapping[str, Any]) -> Evidence:
+        return Evidence(**{**found, "with_it": Rate(**found["with_it"]), "without_it": Rate(**found["without_it"])})
+
+    return Learning(
+        **{**data, "evidence": [row(r) for r in data.get("evidence", [])],
+           "steps": [ThresholdStep(**s) for s in data.get("steps", [])],
+           "suggested_threshold": step(data.get("suggested_threshold")),
+           "draft_steps": [ThresholdStep(**s) for s in data.get("draft_steps", [])],
+           "draft_threshold": step(data.get("draft_threshold"))})

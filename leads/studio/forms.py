@@ -92,6 +92,10 @@ class WhatIfAgainForm(FlaskForm):
     """Replay the same draft again (newer answers since, or a replay that failed): the button is all of it."""
 
 
+class EvidenceAgainForm(FlaskForm):
+    """Compute the evidence again after it failed: the button is all of it."""
+
+
 class RollbackForm(FlaskForm):
     """Publish an earlier version again: the button is all of it."""
 

@@ -15,11 +15,12 @@ from leads.inbox.reading import journey
 from leads.inbox.statuses import LABELS, NOT_READY_REASONS
 from leads.questionnaire import Questionnaire
 from leads.studio import model_publishing as publishing
-from leads.studio import what_if
+from leads.studio import stored_evidence, what_if
 from leads.studio.charts import bar_chart, column_chart
 from leads.studio.counts import team_day
 from leads.studio.evidence import KINDS
 from leads.studio.forms import (
+    EvidenceAgainForm,
     ModelDraftForm,
     OutcomesImportForm,
     OutcomesUploadForm,
@@ -41,7 +42,7 @@ from leads.studio.funnel import (
     funnel_stages,
     period_for,
 )
-from leads.studio.learning import draft_from_suggestions, drift_report, evidence_report, row_key
+from leads.studio.learning import draft_from_suggestions, row_key
 from leads.studio.outcomes import import_outcomes, preview_outcomes
 from leads.studio.reports import (
     FunnelFilters,
@@ -166,8 +167,25 @@ def calibration() -> ResponseReturnValue:
 
 @bp.get("/evidence")
 def evidence() -> str:
-    return render_template("studio/evidence.html", report=evidence_report(), form=SuggestionsForm(),
-                           kinds=KINDS, row_key=row_key, drift=drift_report())
+    found = stored_evidence.stored()
+    return render_template("studio/evidence.html", found=found, report=found.report, drift=found.drift,
+                           form=SuggestionsForm(), again=EvidenceAgainForm(), kinds=KINDS, row_key=row_key)
+
+
+@bp.get("/evidence/status/<int:report_id>")
+def evidence_status(report_id: int) -> ResponseReturnValue:
+    """For the page's script: whether the worker has finished the evidence."""
+    row = stored_evidence.find(report_id) or abort(404)
+    return jsonify(stored_evidence.status_of(row))
+
+
+@bp.post("/evidence/<int:report_id>/again")
+def evidence_again(report_id: int) -> ResponseReturnValue:
+    form = EvidenceAgainForm()
+    if not form.validate_on_submit():
+        abort(400)
+    stored_evidence.ask_again(report_id) or abort(404)
+    return redirect(url_for("studio.evidence"), code=303)
 
 
 @bp.post("/evidence/draft")
@@ -177,7 +195,8 @@ def evidence_draft() -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        drafted = draft_from_suggestions(form.rows.data or [], bool(form.threshold.data), current_user.id)
+        drafted = draft_from_suggestions(stored_evidence.newest(), form.rows.data or [], bool(form.threshold.data),
+                                         current_user.id)
     except DraftError as exc:
         flash(str(exc), "error")
         return redirect(url_for("studio.evidence"), code=303)

@@ -15,7 +15,7 @@ from leads.delivery.outbox import post
 from leads.delivery.registry import renders, schedule
 from leads.extensions import db
 from leads.models import OutboxMessage, User
-from leads.studio.learning import drift_report, evidence_report
+from leads.studio.learning import evidence_and_drift
 
 WEEKLY = "studio.weekly"
 EVERY = dt.timedelta(days=7)
@@ -29,22 +29,23 @@ def register(app: Flask) -> None:
 
 
 def queue_weekly() -> int:
-    """Write each active marketer's weekly mail, where a week has passed since their last and there is drift
-    or a suggestion to tell of; how many were written."""
+    """Write the weekly mail of each active marketer who keeps it (their account's choice), where a week has
+    passed since their last and there is drift or a suggestion to tell of; how many were written."""
     if not only_worker("studio weekly"):
         db.session.rollback()
         return 0
     now = clock.now()
-    marketers = db.session.scalars(sa.select(User).where(User.role == "marketer", User.active.is_(True))
+    marketers = db.session.scalars(sa.select(User).where(User.role == "marketer", User.active.is_(True),
+                                                         User.weekly_mail.is_(True))
                                    .order_by(User.id)).all()
     due = [m for m in marketers if (last := _last(m.email)) is None or now - last >= EVERY]
     quiet_until = current_app.extensions.get(QUIET)
     if not due or (quiet_until is not None and now < quiet_until):
         return 0
-    found = drift_report()
+    report, found = evidence_and_drift()
     drifted = [{"band": b.band, "then": b.then.percent, "then_leads": b.then.leads, "now": b.now.percent,
                 "now_leads": b.now.leads} for b in (found.drifted if found else [])]
-    suggestions = len(evidence_report().suggestions)
+    suggestions = len(report.suggestions)
     if not drifted and not suggestions:
         # Reading every outcome costs seconds at 100,000 leads: with nothing to tell, look again tomorrow, not
         # at the worker's next turn.
@@ -72,4 +73,5 @@ def weekly_mail(message: OutboxMessage) -> Mail:
                     "to the scoring model")
     return mail_from("studio_weekly", subject, {"drifted": drifted, "suggestions": payload.get("suggestions", 0),
                                                 "version": payload.get("version", ""),
-                                                "evidence_url": url_for("studio.evidence", _external=True)})
+                                                "evidence_url": url_for("studio.evidence", _external=True),
+                                                "account_url": url_for("account.index", _external=True)})

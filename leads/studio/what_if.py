@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from leads import clock
+from leads.delivery.jobs import in_a_thread
 from leads.delivery.outbox import ring_doorbell
 from leads.delivery.registry import asks
 from leads.extensions import db, site_content
@@ -220,26 +221,4 @@ def register(app: Flask) -> None:
 def start_next(app: Flask, stop: threading.Event) -> bool:
     """For the outbox worker when idle: claim the next waiting replay and run it in a thread, so deliveries go on
     meanwhile; one replay at a time per worker. Whether one was started."""
-    if not _one_at_a_time.acquire(blocking=False):
-        return False
-    try:
-        run_id = claim_next()
-    except Exception:
-        _one_at_a_time.release()
-        raise
-    if run_id is None:
-        _one_at_a_time.release()
-        return False
-
-    def work() -> None:
-        try:
-            with app.app_context():
-                try:
-                    run(run_id, stop)
-                finally:
-                    db.session.remove()
-        finally:
-            _one_at_a_time.release()
-
-    threading.Thread(target=work, name=f"what-if-{run_id}").start()
-    return True
+    return in_a_thread(app, _one_at_a_time, claim_next, lambda run_id: run(run_id, stop), "what-if")

@@ -48,6 +48,8 @@ def test_a_marketer_hears_the_live_model_has_drifted_and_reads_why(journey: Jour
     journey.open(link)  # a browser that has never seen the site: the sign-in page, not an error
     page = journey.sign_in(mara.email)
     page.goto(link)
+    # The page answers at once; the worker reads the outcomes and the page shows them when it is done.
+    page.locator("#drift-heading").wait_for()
     main = page.inner_text("main")
     assert "The live model has drifted" in main and "won 100% of 8 then, 0% of 8 now" in main
 

@@ -4,6 +4,7 @@ drawn from a hidden model the test knows, none on noise, and the threshold's tra
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,9 @@ from leads.studio.evidence import (
     GROUP,
     RULE,
     Learning,
+    as_data,
+    explain_rules,
+    from_data,
     learn,
     rate,
     todays_points,
@@ -201,6 +205,8 @@ def test_any_outcomes_give_a_consistent_table(outcomes: list[Outcome], threshold
             assert e.kind != RULE and e.points is not None and e.suggested != e.points
     assert (learning.points_per_logit is None) == (len(outcomes) < FEWEST_OUTCOMES or learning.more_needed > 0
                                                    or learning.separated)
+    # Kept as JSON in the database (PostgreSQL refuses NaN and infinities), and read back the same.
+    assert from_data(json.loads(json.dumps(as_data(learning), allow_nan=False))) == learning
 
 
 def test_a_score_that_splits_won_from_lost_without_overlap_suggests_nothing_and_says_why() -> None:
@@ -233,3 +239,32 @@ def test_the_options_of_a_question_every_lead_answers_keep_their_average_points(
     average = sum(float(w or 0) * n for w, n in zip(worth, leads, strict=True)) / 2000
     assert average == pytest.approx(sum(float(p or 0) * n for p, n in zip(today, leads, strict=True)) / 2000)
     assert rows["Role? Sales leader"].worth > rows["Role? Individual"].worth  # type: ignore[operator]
+
+
+def test_the_threshold_is_judged_on_the_suggested_points_too() -> None:
+    outcomes = draw(2000, 7)
+    learning = learn(outcomes, TODAY, THRESHOLD)
+    changes = {e.name: e.suggested - e.points for e in learning.suggestions}  # type: ignore[operator]
+    assert changes
+    scores = [o.score + sum(changes.get(name, 0) for name in o.answers) for o in outcomes]
+    # From today's threshold itself: with the changed points, some leads already fall below it.
+    assert learning.draft_steps[0].threshold == THRESHOLD
+    for step in learning.draft_steps:
+        assert step.leads == sum(score >= step.threshold for score in scores)
+        assert step.won == sum(score >= step.threshold and o.outcome == "won" for score, o in zip(scores, outcomes,
+                                                                                               strict=True))
+    assert learning.draft_threshold is None or learning.draft_threshold.threshold > THRESHOLD
+    assert learn(draw(1000, 1000, (0.0,) * len(TRUE)), TODAY, THRESHOLD).draft_steps == []  # nothing to change
+
+
+def test_other_rules_say_why_they_get_no_suggestion() -> None:
+    rules = ("Read 2 awareness articles", "Came back 3 times", "How many people work there?", "Fit is capped",
+             "A rule since removed")
+    outcomes = [Outcome("won" if i % 3 == 0 else "lost", 50 + i % 20, "v", rules=(rules[i % 5],), answers=("A",))
+                for i in range(100)]
+    learning = explain_rules(learn(outcomes, {(ANSWER, "A"): 10}, 45), {"How many people work there?"}, {"Fit"})
+    why = {e.name: e.why for e in learning.evidence}
+    assert why["A"] == "" and all(why[rule] for rule in rules)
+    assert "fade" in why["Read 2 awareness articles"] and "fade" in why["Came back 3 times"]
+    assert "band" in why["How many people work there?"] and "cap" in why["Fit is capped"]
+    assert "vary" in why["A rule since removed"]
