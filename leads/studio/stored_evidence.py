@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from leads import clock
-from leads.delivery.jobs import in_a_thread
+from leads.delivery.jobs import claim_waiting, in_a_thread
 from leads.delivery.outbox import ring_doorbell
 from leads.delivery.registry import asks
 from leads.extensions import db, site_content
@@ -31,7 +31,7 @@ from leads.studio.calibration import NO_SHOW
 from leads.studio.drift import Drift, drift_as_data, drift_from_data
 from leads.studio.evidence import Learning, as_data, from_data
 from leads.studio.learning import evidence_and_drift
-from leads.studio.what_if import DONE, FAILED, QUEUED, RUNNING, STALE
+from leads.studio.what_if import DONE, FAILED, QUEUED, STALE
 
 log = logging.getLogger(__name__)
 
@@ -135,22 +135,7 @@ def _queue(key: str, now: dt.datetime) -> EvidenceReport:
 
 def claim_next(now: dt.datetime | None = None) -> int | None:
     """The oldest waiting computation (or one whose worker went silent), marked as running. Commits."""
-    now = now or clock.now()
-    waiting = sa.select(EvidenceReport.id).where(
-        (EvidenceReport.status == QUEUED)
-        | ((EvidenceReport.status == RUNNING) & (EvidenceReport.heartbeat_at < now - STALE))
-    ).order_by(EvidenceReport.requested_at, EvidenceReport.id).limit(3)
-    for report_id in db.session.scalars(waiting).all():
-        claimed = db.session.execute(
-            sa.update(EvidenceReport).where(
-                EvidenceReport.id == report_id,
-                (EvidenceReport.status == QUEUED)
-                | ((EvidenceReport.status == RUNNING) & (EvidenceReport.heartbeat_at < now - STALE)))
-            .values(status=RUNNING, started_at=now, heartbeat_at=now))
-        db.session.commit()
-        if claimed.rowcount == 1:  # type: ignore[attr-defined]  # an UPDATE's result has a row count
-            return int(report_id)
-    return None
+    return claim_waiting(EvidenceReport, now or clock.now(), STALE)
 
 
 def compute(report_id: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,17 @@ def outcomes(app: Flask, make_user, make_lead) -> None:
         assert lead.route == "sales_ready"
         with app.app_context():
             change_status(lead.id, "won" if i // 4 < wins[(leader, large)] else "lost", rep.id)
+
+
+def closed_then_and_now(app: Flask, make_user: Any, make_lead: Any, won: Callable[[int], bool]) -> None:
+    """16 leads of the live model closed by sales: the first 8 reached sales 100 days ago, the others 3 days
+    ago; lead ``i`` was won where ``won(i)``."""
+    rep = make_user("sales")
+    now = dt.datetime.now(dt.UTC)
+    for i in range(16):
+        lead = make_lead(at=now - dt.timedelta(days=100 if i < 8 else 3))
+        with app.app_context():
+            change_status(lead.id, "won" if won(i) else "lost", rep.id)
 
 
 def computed(app: Flask) -> int:
@@ -175,12 +187,7 @@ def test_the_evidence_table_and_the_one_click_draft_in_chromium(
 
 def test_the_page_says_when_the_live_model_has_drifted(app: Flask, client: FlaskClient, make_user, make_lead,
                                                        auth) -> None:
-    rep = make_user("sales")
-    now = dt.datetime.now(dt.UTC)
-    for i in range(16):
-        lead = make_lead(at=now - dt.timedelta(days=100 if i < 8 else 3))
-        with app.app_context():
-            change_status(lead.id, "won" if i < 8 else "lost", rep.id)
+    closed_then_and_now(app, make_user, make_lead, lambda i: i < 8)
     auth.login(make_user("marketer").email)
     html = evidence_page(app, client)
     assert "The live model has drifted" in html
@@ -188,12 +195,7 @@ def test_the_page_says_when_the_live_model_has_drifted(app: Flask, client: Flask
 
 
 def test_a_steady_model_is_said_to_be_steady(app: Flask, client: FlaskClient, make_user, make_lead, auth) -> None:
-    rep = make_user("sales")
-    now = dt.datetime.now(dt.UTC)
-    for i in range(16):
-        lead = make_lead(at=now - dt.timedelta(days=100 if i < 8 else 3))
-        with app.app_context():
-            change_status(lead.id, "won" if i % 2 else "lost", rep.id)
+    closed_then_and_now(app, make_user, make_lead, lambda i: i % 2 == 1)
     auth.login(make_user("marketer").email)
     html = evidence_page(app, client)
     assert "The live model has drifted" not in html and "is where it was when it was published" in html
@@ -205,13 +207,8 @@ def test_marketers_hear_of_drift_in_their_weekly_mail(make_app, make_user, make_
     from leads.studio.weekly import queue_weekly
 
     app = make_app(**mail_config)
-    rep = make_user("sales")
     marketer = make_user("marketer")
-    now = dt.datetime.now(dt.UTC)
-    for i in range(16):
-        lead = make_lead(at=now - dt.timedelta(days=100 if i < 8 else 3))
-        with app.app_context():
-            change_status(lead.id, "won" if i < 8 else "lost", rep.id)
+    closed_then_and_now(app, make_user, make_lead, lambda i: i < 8)
     with app.app_context():
         assert queue_weekly() == 1
         assert queue_weekly() == 0  # once a week
@@ -296,12 +293,7 @@ def test_a_marketer_can_stop_the_weekly_mail_in_their_account(app: Flask, client
                                                               make_lead, auth) -> None:
     from leads.studio.weekly import queue_weekly
 
-    rep = make_user("sales")
-    now = dt.datetime.now(dt.UTC)
-    for i in range(16):
-        lead = make_lead(at=now - dt.timedelta(days=100 if i < 8 else 3))
-        with app.app_context():
-            change_status(lead.id, "won" if i < 8 else "lost", rep.id)
+    closed_then_and_now(app, make_user, make_lead, lambda i: i < 8)
     marketer = make_user("marketer")
     auth.login(marketer.email)
     page = client.get("/account").get_data(as_text=True)
@@ -323,3 +315,16 @@ def test_only_marketers_choose_the_weekly_mail(client: FlaskClient, make_user, a
     assert 'id="weekly-mail"' not in client.get("/account").get_data(as_text=True)
     answer = client.post("/account/weekly-mail", data={"csrf_token": csrf_token(client, "/account")})
     assert answer.status_code == 403
+
+
+def test_evidence_whose_worker_went_silent_is_taken_up_again(app: Flask, client: FlaskClient, make_user,
+                                                             auth) -> None:
+    from leads.studio.what_if import STALE
+
+    auth.login(make_user("marketer").email)
+    client.get("/studio/evidence")
+    with app.app_context():
+        first = stored_evidence.claim_next()
+        assert first is not None and stored_evidence.claim_next() is None  # one worker has it
+        later = dt.datetime.now(dt.UTC) + STALE + dt.timedelta(seconds=1)
+        assert stored_evidence.claim_next(later) == first  # its worker said nothing for too long
