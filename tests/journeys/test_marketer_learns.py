@@ -1,7 +1,8 @@
 """Journey 7: the studio learns from outcomes. Sales close the leads the live model sent them: in its first
 month they win, three months on they lose. Mara, the marketer, gets the weekly mail saying the model has
 drifted, follows its link from a browser that has never seen the site, signs in, and reads on "What wins" which
-score band moved, from how many leads then and now. The live model is not changed by any of it.
+score band moved, from how many leads then and now; then she stops the weekly mail from her account, by the
+mail's own link. The live model is not changed by any of it.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from leads.extensions import site_content
+from leads.extensions import db, site_content
 from leads.inbox.workflow import change_status
+from leads.models import User
 from leads.questionnaire.submissions import Arrival, submit_answers
 from tests.fixtures.factories import persona_answers
 from tests.journeys.conftest import Journey
@@ -52,6 +54,16 @@ def test_a_marketer_hears_the_live_model_has_drifted_and_reads_why(journey: Jour
     page.locator("#drift-heading").wait_for()
     main = page.inner_text("main")
     assert "The live model has drifted" in main and "won 100% of 8 then, 0% of 8 now" in main
+
+    journey.step("Mara follows the mail's last link to her account and stops the weekly mail")
+    [account] = [url for url in mail.links if url.endswith("/account")]
+    page.goto(account)
+    page.get_by_label("Send me the studio's weekly mail").uncheck()
+    page.get_by_role("button", name="Save the weekly mail choice").click()
+    assert "weekly mail stops" in page.inner_text("main")
+    assert not page.get_by_label("Send me the studio's weekly mail").is_checked()
+    with journey.app.app_context():
+        assert db.session.get(User, mara.id).weekly_mail is False
 
     journey.step("Nothing changed the live model")
     assert (Path(journey.app.config["CONTENT_DIR"]) / "questionnaire.yaml").read_text() == live
