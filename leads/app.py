@@ -31,8 +31,8 @@ from leads.publishing.content import Content
 from leads.questionnaire import views as questionnaire
 from leads.scoring import views as scoring
 from leads.scoring.model_versions import StoredModelVersions
+from leads.studio import stored_evidence, weekly, what_if
 from leads.studio import views as studio
-from leads.studio import what_if
 from leads.web import (
     assets,
     caching,
@@ -64,9 +64,9 @@ SPOKEN = (publishing.bp, questionnaire.bp, booking.bp, nurture.bp, privacy.bp)
 MACHINES = (api.bp,)
 AUDIENCES = (inbox.bp, studio.bp, admin_bp, accounts.account_bp)
 # What each capability mails (the renderers of its topics), the work the clock makes due and the work a page asks
-# the worker for (the studio's what-if), handed to delivery so that delivery imports none of them; the worker's
-# scheduled work runs in this order.
-SENDERS = (sales_alerts, meeting_mails, nurture_mails, data_requests, what_if)
+# the worker for (the studio's what-if and evidence), handed to delivery so that delivery imports none of them;
+# the worker's scheduled work runs in this order.
+SENDERS = (sales_alerts, meeting_mails, nurture_mails, data_requests, what_if, stored_evidence, weekly)
 
 SITE_DIR = PROJECT_ROOT / "site"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -93,6 +93,8 @@ class User(Base):
     # The language their pages and mails are in (a code of ``leads.languages.SHIPPED``); "" until they choose
     # one: their browser's, else the site's default.
     language: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")
+    # Whether a marketer gets the studio's weekly mail (drift and suggested changes); each chooses for themselves.
+    weekly_mail: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     __table_args__ = (sa.CheckConstraint(f"role IN {ROLES!r}", name="role"),)
 
@@ -588,6 +590,28 @@ class WhatIf(Base):
 
     __table_args__ = (sa.Index("ix_what_ifs_status_requested_at", "status", "requested_at"),
                       sa.Index("ix_what_ifs_draft_version_days", "draft_version", "days"))
+
+
+class EvidenceReport(Base):
+    """The studio's "What wins", computed by the outbox worker from every outcome and kept under what it was
+    computed from (the live model's version and the outcomes' count and latest change), so that the page answers
+    at once and computes again only when one of those moves."""
+
+    __tablename__ = "evidence_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), unique=True)  # leads.studio.stored_evidence.evidence_key
+    live_version: Mapped[str] = mapped_column(sa.String(64), default="")
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued")  # as WHAT_IF_STATUSES
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    seconds: Mapped[float] = mapped_column(default=0.0)
+    requested_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    heartbeat_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (sa.Index("ix_evidence_reports_status_requested_at", "status", "requested_at"),)
 
 
 MEETING_STATUSES = ("booked", "canceled", "held", "no_show")

@@ -166,3 +166,29 @@ def test_0015_removes_the_retired_booked_and_contacted_stages_and_keeps_the_othe
                 for table in ("funnel_days", "funnel_totals", "funnel_splits")}
         db.engine.dispose()
     assert kept == dict.fromkeys(("funnel_days", "funnel_totals", "funnel_splits"), ["sales_ready", "won"])
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the session's PostgreSQL database is already at the head")
+def test_0018_keeps_the_weekly_mail_for_everyone_who_had_it_and_goes_back(tmp_path) -> None:
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from leads import create_app
+
+    app = create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
+    with app.app_context():
+        upgrade(revision="0017")
+        db.session.execute(sa.text(
+            "INSERT INTO users (id, email, name, password_hash, role, active, away, weight, created_at) "
+            "VALUES (1, 'mara@team.example', 'Mara', 'x', 'marketer', 1, 0, 1, '2026-11-30')"))
+        db.session.commit()
+        upgrade()
+        kept = db.session.scalar(sa.text("SELECT weekly_mail FROM users WHERE id = 1"))
+        tables = set(sa.inspect(db.engine).get_table_names())
+        downgrade(revision="0017")
+        after = set(sa.inspect(db.engine).get_table_names())
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("users")}
+        still = db.session.scalar(sa.text("SELECT email FROM users WHERE id = 1"))
+        db.engine.dispose()
+    assert kept == 1 and "evidence_reports" in tables
+    assert "evidence_reports" not in after and "weekly_mail" not in columns and still == "mara@team.example"

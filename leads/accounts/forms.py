@@ -85,6 +85,15 @@ class LanguageForm(FlaskForm):
             SelectChoice(code, languages.name_of(code), render_kw={"lang": code}) for code in languages.CODES)]
 
 
+class WeeklyMailForm(FlaskForm):
+    """Whether a marketer gets the studio's weekly mail."""
+
+    weekly_mail = BooleanField(
+        _l("Send me the studio's weekly mail"),
+        description=_l("Once a week at most, and only when the live model has drifted or the outcomes suggest a "
+                       "change to its points."))
+
+
 class CodeForm(FlaskForm):
     code = StringField(_l("Code"), validators=[validators.InputRequired(_l("Type the code.")),
                                                validators.Length(max=20)],

@@ -106,7 +106,12 @@ def choose_language(user_id: int, language: str) -> User:
     return _set_own(user_id, language=language)
 
 
-def _set_own(user_id: int, **settings: str) -> User:
+def choose_weekly_mail(user_id: int, wanted: bool) -> User:
+    """Whether a marketer gets the studio's weekly mail (drift and suggested changes)."""
+    return _set_own(user_id, weekly_mail=wanted)
+
+
+def _set_own(user_id: int, **settings: str | bool) -> User:
     """A setting each team member chooses for themselves, already checked."""
     user = db.session.get(User, user_id)
     if user is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Flask,
+    abort,
     current_app,
     flash,
     redirect,
@@ -33,6 +34,7 @@ from leads.accounts.forms import (
     PolicyForm,
     TimeZoneForm,
     UserForm,
+    WeeklyMailForm,
 )
 from leads.accounts.two_factor import check_code
 from leads.accounts.users import (
@@ -40,6 +42,7 @@ from leads.accounts.users import (
     authenticate,
     choose_language,
     choose_time_zone,
+    choose_weekly_mail,
     create_user,
     rep_counts,
     speed_to_lead,
@@ -154,6 +157,7 @@ PENDING_SECRET = "two_factor_setup"
 def _account_page(password_form: PasswordChangeForm | None = None, code_form: CodeForm | None = None,
                   off_form: PasswordConfirmForm | None = None, codes: list[str] | None = None,
                   zone_form: TimeZoneForm | None = None, language_form: LanguageForm | None = None,
+                  weekly_form: WeeklyMailForm | None = None,
                   status: int = 200) -> tuple[str, int]:
     qr = uri = ""
     if not current_user.two_factor:
@@ -167,6 +171,8 @@ def _account_page(password_form: PasswordChangeForm | None = None, code_form: Co
                                                                timezone=zone_of(current_user)),
                            language_form=language_form or LanguageForm(formdata=None,
                                                                        language=current_user.language),
+                           weekly_form=weekly_form or WeeklyMailForm(formdata=None,
+                                                                     weekly_mail=current_user.weekly_mail),
                            secret=session.get(PENDING_SECRET, ""), codes=codes,
                            required=current_user.role == "admin" and second_factor.admins_need_two_factor()), status
 
@@ -190,6 +196,19 @@ def password() -> ResponseReturnValue:
             flash("Password changed. Every other device is signed out.", "info")
             return redirect(url_for("account.index"), code=303)
     return _account_page(password_form=form, status=400)
+
+
+@account_bp.post("/weekly-mail")
+def weekly_mail() -> ResponseReturnValue:
+    if current_user.role != "marketer":
+        abort(403)  # only marketers get it
+    form = WeeklyMailForm()
+    if not form.validate_on_submit():
+        return _account_page(weekly_form=form, status=400)
+    choose_weekly_mail(current_user.id, bool(form.weekly_mail.data))
+    flash("Saved: you will get the studio's weekly mail." if form.weekly_mail.data
+          else "Saved: the studio's weekly mail stops; \u201cWhat wins\u201d in the studio still says it all.", "info")
+    return redirect(url_for("account.index"), code=303)
 
 
 @account_bp.post("/time-zone")

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     Field,
     HiddenField,
     SelectChoice,
@@ -18,7 +19,7 @@ from wtforms import (
 )
 
 from leads.scoring.routing import Route
-from leads.web.forms import DayField, WholeNumberField
+from leads.web.forms import DayField, MultiCheckboxField, WholeNumberField
 from leads.web.labels import ROUTES
 
 
@@ -99,6 +100,10 @@ class WhatIfAgainForm(FlaskForm):
     """Replay the same draft again (newer answers since, or a replay that failed): the button is all of it."""
 
 
+class EvidenceAgainForm(FlaskForm):
+    """Compute the evidence again after it failed: the button is all of it."""
+
+
 class RollbackForm(FlaskForm):
     """Publish an earlier version again: the button is all of it."""
 
@@ -115,3 +120,10 @@ class OutcomesImportForm(FlaskForm):
     """The previewed file, posted back as it was read, to record."""
 
     csv = HiddenField(validators=[validators.InputRequired(), validators.Length(max=250_000)])
+
+
+class SuggestionsForm(FlaskForm):
+    """The suggestions to write into a draft: every one is ticked at first; the server computes them again."""
+
+    rows = MultiCheckboxField("Suggested changes")
+    threshold = BooleanField("Use the suggested threshold")

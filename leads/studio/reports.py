@@ -176,6 +176,17 @@ def attribution_report(period: Period) -> Attribution:
 
 def calibration_report() -> Calibration:
     """Calibration over every sales-ready lead whose outcome sales recorded, or who missed their meeting."""
+    return calibrate(ended_outcomes())
+
+
+def ended_outcomes() -> list[Outcome]:
+    """Every sales-ready lead whose outcome sales recorded (in the inbox, by the API or a CRM's CSV), or who
+    missed their meeting, as it was scored when it reached sales."""
+    return [outcome for _, outcome in ended_outcomes_at()]
+
+
+def ended_outcomes_at() -> list[tuple[dt.datetime, Outcome]]:
+    """``ended_outcomes``, each with when its lead reached sales (the submission that made it sales-ready)."""
     recorded = sa.select(Lead.id, Lead.status).where(Lead.status.in_((WON, LOST, NOT_READY)))
     missed = (sa.select(Meeting.lead_id.label("id"), sa.literal(NO_SHOW).label("status"))
               .where(Meeting.status == NO_SHOW, Meeting.lead_id.not_in(recorded.with_only_columns(Lead.id)))
@@ -185,15 +196,16 @@ def calibration_report() -> Calibration:
               .where(Submission.lead_id.in_(sa.select(ended.c.id)), Submission.verdict == Verdict.SALES_READY)
               .group_by(Submission.lead_id)).subquery()
     rows = db.session.execute(
-        sa.select(ended.c.id, ended.c.status, Submission.total, Submission.model_version, Submission.receipt)
+        sa.select(ended.c.id, ended.c.status, Submission.total, Submission.model_version, Submission.receipt,
+                  Submission.created_at)
         .join(scored, scored.c.lead_id == ended.c.id).join(Submission, Submission.id == scored.c.id))
-    found = [(row.id, row.status, row.total, row.model_version, row.receipt) for row in rows]
+    found = [(row.id, row.status, row.total, row.model_version, row.receipt, row.created_at) for row in rows]
     reasons = _not_ready_reasons([lead_id for lead_id, status, *_ in found if status == NOT_READY])
     outcomes = []
-    for lead_id, status, total, version, receipt in found:
+    for lead_id, status, total, version, receipt, at in found:
         answers, groups, rules = fired_rules(receipt or ())
-        outcomes.append(Outcome(status, total, version, rules, reasons.get(lead_id, ""), answers, groups))
-    return calibrate(outcomes)
+        outcomes.append((at, Outcome(status, total, version, rules, reasons.get(lead_id, ""), answers, groups)))
+    return outcomes
 
 
 def _not_ready_reasons(lead_ids: Sequence[int]) -> dict[int, str]:

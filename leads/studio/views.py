@@ -21,10 +21,12 @@ from leads.inbox.reading import journey
 from leads.inbox.statuses import LABELS, NOT_READY_REASONS
 from leads.questionnaire import Questionnaire
 from leads.studio import model_publishing as publishing
-from leads.studio import what_if
+from leads.studio import stored_evidence, what_if
 from leads.studio.charts import bar_chart, column_chart
 from leads.studio.counts import team_day
+from leads.studio.evidence import KINDS
 from leads.studio.forms import (
+    EvidenceAgainForm,
     ModelDraftForm,
     OutcomesImportForm,
     OutcomesUploadForm,
@@ -32,6 +34,7 @@ from leads.studio.forms import (
     RollbackForm,
     StudioLeadsForm,
     StudioPeriodForm,
+    SuggestionsForm,
     WhatIfAgainForm,
 )
 from leads.studio.funnel import (
@@ -50,6 +53,7 @@ from leads.studio.funnel import (
     funnel_stages,
     period_for,
 )
+from leads.studio.learning import draft_from_suggestions, row_key
 from leads.studio.outcome_rows import Problem
 from leads.studio.outcomes import import_outcomes, preview_outcomes
 from leads.studio.reports import (
@@ -67,6 +71,7 @@ from leads.studio.reports import (
     leads_page,
     route_counts,
 )
+from leads.studio.suggested_draft import DraftError
 from leads.studio.versions import diff_lines
 from leads.studio.waits import in_units
 from leads.web.access import require_roles
@@ -217,6 +222,48 @@ def calibration() -> ResponseReturnValue:
     if request.args.get("format") == "csv":
         return _csv("calibration", bands_table(report), None)
     return render_template("studio/calibration.html", report=report, reasons=NOT_READY_REASONS)
+
+
+@bp.get("/evidence")
+def evidence() -> str:
+    found = stored_evidence.stored()
+    return render_template("studio/evidence.html", found=found, report=found.report, drift=found.drift,
+                           form=SuggestionsForm(), again=EvidenceAgainForm(), kinds=KINDS, row_key=row_key)
+
+
+@bp.get("/evidence/status/<int:report_id>")
+def evidence_status(report_id: int) -> ResponseReturnValue:
+    """For the page's script: whether the worker has finished the evidence."""
+    row = stored_evidence.find(report_id) or abort(404)
+    return jsonify(stored_evidence.status_of(row))
+
+
+@bp.post("/evidence/<int:report_id>/again")
+def evidence_again(report_id: int) -> ResponseReturnValue:
+    form = EvidenceAgainForm()
+    if not form.validate_on_submit():
+        abort(400)
+    stored_evidence.ask_again(report_id) or abort(404)
+    return redirect(url_for("studio.evidence"), code=303)
+
+
+@bp.post("/evidence/draft")
+def evidence_draft() -> ResponseReturnValue:
+    form = SuggestionsForm()
+    form.rows.validate_choice = False  # the service keeps only what the outcomes suggest now
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        drafted = draft_from_suggestions(stored_evidence.newest(), form.rows.data or [], bool(form.threshold.data),
+                                         current_user.id)
+    except DraftError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("studio.evidence"), code=303)
+    flash(f"Draft written with {drafted.changes} suggested change{'s' if drafted.changes != 1 else ''}"
+          + (f" and the threshold at {drafted.threshold}" if drafted.threshold is not None else "")
+          + (", in place of the earlier draft" if drafted.replaced_a_draft else "")
+          + ". The live model is unchanged: here is what publishing the draft would do.", "info")
+    return redirect(url_for("studio.model_preview"), code=303)
 
 
 @bp.get("/leads")

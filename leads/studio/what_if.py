@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from leads import clock
+from leads.delivery.jobs import claim_waiting, in_a_thread
 from leads.delivery.outbox import ring_doorbell
 from leads.delivery.registry import asks
 from leads.extensions import db, site_content
@@ -130,20 +131,7 @@ def status_of(run: WhatIf) -> dict[str, Any]:
 
 def claim_next(now: dt.datetime | None = None) -> int | None:
     """The oldest waiting replay (or one whose worker went silent), marked as running. Commits."""
-    now = now or clock.now()
-    waiting = sa.select(WhatIf.id).where(
-        (WhatIf.status == QUEUED) | ((WhatIf.status == RUNNING) & (WhatIf.heartbeat_at < now - STALE))
-    ).order_by(WhatIf.requested_at, WhatIf.id).limit(3)
-    for run_id in db.session.scalars(waiting).all():
-        # Whoever flips it first runs it: two workers never replay the same question.
-        claimed = db.session.execute(
-            sa.update(WhatIf).where(WhatIf.id == run_id, WhatIf.status.in_((QUEUED, RUNNING)),
-                                    (WhatIf.status == QUEUED) | (WhatIf.heartbeat_at < now - STALE))
-            .values(status=RUNNING, started_at=now, heartbeat_at=now, done=0))
-        db.session.commit()
-        if claimed.rowcount == 1:  # type: ignore[attr-defined]  # an UPDATE's result has a row count
-            return int(run_id)
-    return None
+    return claim_waiting(WhatIf, now or clock.now(), STALE, done=0)
 
 
 def run(run_id: int, stop: threading.Event | None = None) -> None:
@@ -221,26 +209,4 @@ def register(app: Flask) -> None:
 def start_next(app: Flask, stop: threading.Event) -> bool:
     """For the outbox worker when idle: claim the next waiting replay and run it in a thread, so deliveries go on
     meanwhile; one replay at a time per worker. Whether one was started."""
-    if not _one_at_a_time.acquire(blocking=False):
-        return False
-    try:
-        run_id = claim_next()
-    except Exception:
-        _one_at_a_time.release()
-        raise
-    if run_id is None:
-        _one_at_a_time.release()
-        return False
-
-    def work() -> None:
-        try:
-            with app.app_context():
-                try:
-                    run(run_id, stop)
-                finally:
-                    db.session.remove()
-        finally:
-            _one_at_a_time.release()
-
-    threading.Thread(target=work, name=f"what-if-{run_id}").start()
-    return True
+    return in_a_thread(app, _one_at_a_time, claim_next, lambda run_id: run(run_id, stop), "what-if")

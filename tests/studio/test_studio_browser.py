@@ -15,7 +15,8 @@ pytestmark = pytest.mark.browser
 
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 800)}
 PAGES = ["/studio", "/studio/funnel?days=30", "/studio/funnel?days=custom&start=2026-11-10&end=2026-11-01",
-         "/studio/attribution?days=90", "/studio/calibration", "/studio/leads", "/studio/leads?q=zzzz",
+         "/studio/attribution?days=90", "/studio/calibration", "/studio/evidence", "/studio/leads",
+         "/studio/leads?q=zzzz",
          "/studio/leads/{lead}", "/studio/model", "/studio/model/preview", "/studio/models", "/studio/models/{version}"]
 
 

@@ -83,3 +83,28 @@
 
   document.addEventListener("DOMContentLoaded", setup);
 })();
+
+// "What wins": the worker computes the evidence when the outcomes or the live model moved; the page shows the
+// newest it has meanwhile and reloads itself once the new one is ready.
+(function () {
+  "use strict";
+
+  function setup() {
+    var box = document.querySelector("[data-evidence]");
+    if (!box || !window.fetch) { return; }
+
+    function poll() {
+      fetch(box.getAttribute("data-evidence"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (found) {
+          if (found.status === "done" || found.status === "failed") { window.location.reload(); return; }
+          setTimeout(poll, 1000);
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    }
+
+    setTimeout(poll, 500);
+  }
+
+  document.addEventListener("DOMContentLoaded", setup);
+})();

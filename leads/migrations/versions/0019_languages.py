@@ -3,8 +3,8 @@
 Everything stored before this revision was shown in English, the only language Doorstep spoke, so existing
 submissions, leads and consents are 'en'; a team member's language starts unset ('': their browser's).
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-07 04:00:00
 
 """
@@ -13,8 +13,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0018'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
