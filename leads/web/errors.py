@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from leads.questionnaire import ModelError
+from leads.web.locale import current_language, offer
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +86,9 @@ def error_page(code: int, title: object, detail: object) -> tuple[str, int, dict
     if code == 404:
         from leads.clock import now
         from leads.extensions import site_content
-        from leads.web.locale import current_language
 
         articles = site_content().fresh_articles().published(now(), current_language())[:3]
+    offer(())  # an error is no page in any language: no switcher, no alternates
     return (render_template("errors/error.html", code=code, title=str(title), detail=str(detail), articles=articles),
             code, {})
 

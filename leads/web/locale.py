@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, url_for
 from flask.blueprints import Blueprint
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie
@@ -40,6 +40,8 @@ LANGUAGE_COOKIE = "doorstep_language"
 # A choice made once is kept for a year, as a preference, not a tracking cookie: it holds a language code.
 COOKIE_SECONDS = 365 * 24 * 3600
 LOCALIZED_KEY = "doorstep.localized_endpoints"
+SWITCHERS_KEY = "doorstep.language_switchers"
+SWITCHERS_KEPT = 4096
 
 babel = Babel()
 
@@ -49,9 +51,41 @@ def default_language(app: Flask | None = None) -> str:
 
 
 def current_language() -> str:
-    """The language being spoken now: a request's, a mail's recipient's, or outside both the site's default."""
+    """The language being spoken now: a mail's recipient's (inside ``dates.reading_as``), a public page's (its URL's),
+    else Flask-Babel's choice (a team member's), or outside a request the site's default.
+
+    Read on every link a page builds, so the first two come straight from ``g``, where ``reading_as`` and the URL
+    put them, before asking Flask-Babel."""
+    reader = g.get("doorstep_reader")
+    if reader is not None:
+        return str(reader.language)
+    spoken = g.get("doorstep_language")
+    if spoken:
+        return str(spoken)
     locale = get_locale()
     return locale.language if locale is not None else default_language()
+
+
+def _translations() -> Any:
+    """The catalog of the language being spoken, looked up once per request and language (a page asks for ~20
+    words; Flask-Babel's lookup walks its contexts for each)."""
+    language = current_language()
+    kept = g.get("doorstep_translations")
+    if kept is None or kept[0] != language:
+        kept = g.doorstep_translations = (language, get_translations())
+    return kept[1]
+
+
+def _install_words(app: Flask) -> None:
+    """Templates' ``_``, ``gettext``, ``ngettext`` (and the ``p`` forms), Jinja's own newstyle callables (which
+    escape a translation's placeholders), on ``_translations``: the same catalogs Flask-Babel would use."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda text: _translations().ugettext(text),
+        ngettext=lambda one, many, n: _translations().ungettext(one, many, n),
+        pgettext=lambda context, text: _translations().upgettext(context, text),
+        npgettext=lambda context, one, many, n: _translations().unpgettext(context, one, many, n),
+        newstyle=True,
+    )
 
 
 def localized(endpoint: str | None) -> bool:
@@ -69,7 +103,8 @@ def language_url(language: str, external: bool = False) -> str:
 
 def page_languages() -> tuple[str, ...]:
     """The languages this page exists in, the default first: every shipped one unless its view said fewer."""
-    offered = g.get("page_languages") or languages.CODES
+    offered = g.get("page_languages")
+    offered = languages.CODES if offered is None else offered
     first = default_language()
     return tuple(sorted(offered, key=lambda code: (code != first, languages.CODES.index(code))))
 
@@ -111,13 +146,19 @@ def _bare(path: str) -> str:
     return "/" + path.lstrip("/").split("/", 1)[1] if path.count("/") > 1 else "/"
 
 
-def _add_language(endpoint: str, values: dict[str, Any]) -> None:
+def _language_for_links(app: Flask) -> Any:
     """While a URL is built: a public page's link keeps the language spoken, unless it names another."""
-    if not localized(endpoint):
-        return
-    language = values.pop("lang", None) or current_language()
-    if language != default_language():
-        values["lang"] = language
+    public = app.extensions[LOCALIZED_KEY]
+    default = default_language(app)
+
+    def add_language(endpoint: str, values: dict[str, Any]) -> None:
+        if endpoint not in public:
+            return
+        language = values.pop("lang", None) or current_language()
+        if language != default:
+            values["lang"] = language
+
+    return add_language
 
 
 def wanted_language() -> str:
@@ -171,7 +212,10 @@ def choose_view(code: str) -> Response:
 
 
 def switcher_links() -> list[dict[str, Any]]:
-    """The switcher on a public page: one link per language the page exists in, the current one marked."""
+    """The switcher on a public page: one link per language the page exists in, the current one marked.
+
+    The same page shows every visitor the same links, so they are kept (per app, the last ``SWITCHERS_KEPT``
+    pages) by what they are built from: eight URLs a page cost more than the rest of its language handling."""
     if not has_request_context() or not localized(request.endpoint) or request.method != "GET":
         return []
     try:
@@ -179,10 +223,20 @@ def switcher_links() -> list[dict[str, Any]]:
     except UnicodeDecodeError:
         return []
     spoken = current_language()
-    return [{"code": code, "name": languages.name_of(code), "current": code == spoken,
-             "href": url_for("language.choose", code=code, next=language_url(code)),
-             "url": language_url(code, external=True)}
-            for code in page_languages()]
+    offered = page_languages()
+    key = (request.endpoint, tuple(sorted((request.view_args or {}).items())), request.query_string, spoken,
+           offered, repr(sorted(g.get("page_arguments", {}).items())))
+    kept: dict[Any, list[dict[str, Any]]] = current_app.extensions[SWITCHERS_KEY]
+    links = kept.get(key)
+    if links is None:
+        links = [{"code": code, "name": languages.name_of(code), "current": code == spoken,
+                  "href": url_for("language.choose", code=code, next=language_url(code)),
+                  "url": language_url(code, external=True)}
+                 for code in offered]
+        if len(kept) >= SWITCHERS_KEPT:
+            kept.clear()
+        kept[key] = links
+    return links
 
 
 def register(app: Flask, public: Iterable[Blueprint]) -> None:
@@ -190,6 +244,7 @@ def register(app: Flask, public: Iterable[Blueprint]) -> None:
     default = default_language(app)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", default)
     babel.init_app(app, locale_selector=_select)
+    _install_words(app)
     others = [code for code in languages.CODES if code != default]
     names = {blueprint.name for blueprint in public}
     endpoints = set()
@@ -204,8 +259,9 @@ def register(app: Flask, public: Iterable[Blueprint]) -> None:
             subdomain=rule.subdomain or None, websocket=rule.websocket,
         ))
     app.extensions[LOCALIZED_KEY] = frozenset(endpoints)
+    app.extensions[SWITCHERS_KEY] = {}
     app.url_value_preprocessor(_take_language)
-    app.url_defaults(_add_language)
+    app.url_defaults(_language_for_links(app))
     app.after_request(_send_to_their_language)
     app.add_url_rule("/language/<code>", "language.choose", choose_view)
     app.jinja_env.globals.update(language_links=switcher_links, current_language=current_language,
