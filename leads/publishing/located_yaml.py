@@ -130,25 +130,28 @@ class LocatedYaml:
 def words_by_language(doc: LocatedYaml, owner: dict[Any, Any], key: str, default_language: str,
                       what: str) -> dict[str, str] | None:
     """Words a marketer gives in one language or several: plain text, in the site's default language, or a mapping
-    of language to text, ``{en: Getting started, de: Erste Schritte}``. Each mistake is collected at its line
-    (a language the site does not ship, empty text, no text in the default language); None when unusable."""
+    of language to text, ``{en: Getting started, de: Erste Schritte}`` (the questionnaire's texts and the stage
+    guides' read the same way). Each mistake is collected at its line: a language the site does not ship, words
+    that are not text, no text in the default language, which every other falls back to. An empty translation is
+    no translation. None when unusable; else the words as written, by language."""
     value = owner.get(key)
     if isinstance(value, str) and value.strip():
-        return {default_language: value.strip()}
+        return {default_language: value}
     if not isinstance(value, dict):
         doc.error(owner, f"{what} must be text, or text per language like {{en: ..., de: ...}}", key=key)
         return None
     words: dict[str, str] = {}
     for code, text in value.items():
         if not languages.is_shipped(code):
-            doc.error(value, f"{what}: the site does not ship a language {code!r} (it ships"
-                             f" {', '.join(languages.CODES)})", key=code)
-        elif not isinstance(text, str) or not text.strip():
-            doc.error(value, f"{what}: its {code} words must be text", key=code)
-        else:
-            words[code] = text.strip()
+            doc.error(value, f"{what}: {str(code)!r} is not a language the site ships ({', '.join(languages.CODES)})",
+                      key=code)
+        elif not isinstance(text, str):
+            doc.error(value, f"{what}, {code}: must be text", key=code)
+        elif text.strip():
+            words[str(code)] = text
     if default_language not in words:
-        doc.error(owner, f"{what}: give it words in {default_language}, the site's default language", key=key)
+        doc.error(owner, f"{what}: give its text in {default_language}, the site's default language, which every"
+                         " other language falls back to", key=key)
         return None
     return words
 

@@ -120,5 +120,5 @@ def _guide(doc: LocatedYaml, raw: dict[Any, Any], stage: str, default_language: 
         if name not in spec:
             doc.error(raw, f"stage {stage!r}: {name} is missing", key=stage)
         elif found := words_by_language(doc, spec, name, default_language, f"stage {stage!r}: {name}"):
-            texts[name] = found
+            texts[name] = {code: words.strip() for code, words in found.items()}
     return texts if len(texts) == len(GUIDE_FIELDS) else {}

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from leads import languages
-from leads.publishing.located_yaml import LocatedYaml, read_file
+from leads.publishing.located_yaml import LocatedYaml, read_file, words_by_language
 from leads.publishing.problems import ContentError, Problem
 from leads.scoring.language import SUPPORTED_LANGUAGES, stem_phrase
 from leads.scoring.language.context import KINDS as CONTEXT_KINDS
@@ -169,19 +169,8 @@ class QuestionnaireLoader(ValueReader):
             if is_text(text):
                 self.wordings.append((owner, key, self.doc.line(spec, key=key), {}))
             return text, {}
-        given: dict[str, str] = {}
-        for code, text in value.items():
-            if not languages.is_shipped(code):
-                self.doc.error(value, f"{owner}, {key}: {quoted(code)} is not a language the site ships"
-                                      f" ({', '.join(languages.CODES)})", key=code)
-            elif not isinstance(text, str):
-                self.doc.error(value, f"{owner}, {key}, {code}: must be text, not {quoted(text)}", key=code)
-            elif text.strip():
-                given[str(code)] = text
+        given = dict(words_by_language(self.doc, spec, key, self.default_language, f"{owner}, {key}") or {})
         main = given.pop(self.default_language, "")
-        if not main:
-            self.doc.error(spec, f"{owner}, {key}: give its text in {self.default_language}, the site's default"
-                                 " language, which every other language falls back to", key=key)
         self.wordings.append((owner, key, self.doc.line(spec, key=key), given))
         return main, given
 

@@ -181,9 +181,9 @@ def test_stage_guides_speak_each_language_and_fall_back_field_by_field(tmp_path:
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("{en: Go, it: Vai}", "the site does not ship a language 'it'"),
-    ("{de: Los}", "give it words in en, the site's default language"),
-    ("{en: Go, de: ''}", "its de words must be text"),
+    ("{en: Go, it: Vai}", "'it' is not a language the site ships"),
+    ("{de: Los}", "give its text in en, the site's default language"),
+    ("{en: Go, de: 42}", "de: must be text"),
 ])
 def test_stage_guide_words_in_an_unshipped_language_or_without_the_default_are_errors(
     tmp_path: Path, value: str, message: str
