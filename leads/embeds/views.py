@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, send_from_directory, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
+
+from leads import languages
 
 bp = Blueprint("embeds", __name__)
 # The snippet to copy, among the studio's pages: a child of its blueprint, whose sign-in and role check covers it.
@@ -14,9 +18,19 @@ SCRIPT_CACHE_SECONDS = 300
 
 @bp.get("/embed.js")
 def script() -> Response:
-    """Not under /static/: a snippet pasted into another site keeps this address while the file changes."""
-    response = send_from_directory(str(current_app.static_folder), "js/embed.js", mimetype="text/javascript",
-                                   max_age=SCRIPT_CACHE_SECONDS)
+    """Not under /static/: a snippet pasted into another site keeps this address while the file changes. Drawn
+    from a template, with the few words it shows on the host page (a frame's title, the pop-up's Close) in
+    every shipped language, from the catalogs: the host page, not a URL, says which language it is in."""
+    words = {}
+    for code in languages.CODES:
+        with force_locale(code):
+            words[code] = {"questionnaire": _("Questionnaire"), "book": _("Book a conversation"), "close": _("Close")}
+    body = render_template("embeds/embed.js", words=words, default_language=current_app.config["DEFAULT_LANGUAGE"])
+    response = current_app.response_class(body, mimetype="text/javascript")
+    response.cache_control.public = True
+    response.cache_control.max_age = SCRIPT_CACHE_SECONDS
+    response.add_etag()
+    response.make_conditional(request)
     response.headers["Access-Control-Allow-Origin"] = "*"  # a script any page may load, holding nothing private
     return response
 

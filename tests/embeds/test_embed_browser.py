@@ -187,6 +187,11 @@ def test_the_embed_shows_the_questionnaire_in_the_language_its_element_names(chr
         assert inner.url.startswith(f"{doorstep}/de/questionnaire")
         assert inner.evaluate("document.documentElement.lang") == "de"
         assert frame.locator("legend.step-title").inner_text() == "Wo Sie heute stehen"
+        assert page.locator("#embed iframe").get_attribute("title") == "Fragebogen"
+        # The pop-up's own words follow the host page's language, English here. (A click event, not the mouse:
+        # the inline frame above resizes as it loads, and a click by position could land on it.)
+        page.locator("#open").dispatch_event("click")
+        page.locator("dialog[open]").get_by_role("button", name="Close").wait_for()
     finally:
         page.close()
         server.shutdown()

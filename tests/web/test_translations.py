@@ -38,7 +38,7 @@ PROSPECT_TEMPLATES = [
 PROSPECT_CODE: list[str] = [
     "leads/web/errors.py", "leads/web/clean_input.py", "leads/web/forms.py",
     "leads/questionnaire/answering.py", "leads/questionnaire/forms.py", "leads/questionnaire/views.py",
-    "leads/scoring/hand_raise.py",
+    "leads/scoring/hand_raise.py", "leads/embeds/views.py",
     "leads/links.py",
     "leads/booking/availability.py", "leads/booking/forms.py", "leads/booking/mails.py", "leads/booking/meetings.py",
     "leads/booking/picker.py", "leads/booking/views.py",

@@ -4,10 +4,13 @@
 // The frame gets this page's address, referrer and UTM tags, so the lead's first touch is this page. It resizes
 // to its content and sends events, which the element holding it dispatches (they bubble to document):
 // doorstep:step, doorstep:sent and doorstep:booked. Messages are taken from Doorstep's origin and that frame only.
-// data-doorstep-lang="de" on the element shows it in that language (one the site ships); without it, the frame
-// speaks the visitor's language as the site's own pages do.
+// data-doorstep-lang="de" on the element shows it in that language (one the site ships); without it, the host
+// page's own language (<html lang>) when the site ships it, else the visitor's, as the site's own pages do.
+// Drawn by leads/embeds/views.py: the words below are the catalogs', in every shipped language.
 (function () {
   "use strict";
+  var WORDS = {{ words | tojson }};
+  var DEFAULT = {{ default_language | tojson }};
   var script = document.currentScript;
   if (!script || window.doorstepEmbed) { return; }
   var origin = new URL(script.src).origin;
@@ -15,10 +18,18 @@
   var UTM = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
   var frames = [];
 
+  function languageOf(element) {
+    var named = ((element && element.getAttribute("data-doorstep-lang")) || document.documentElement.lang || "");
+    var code = named.slice(0, 2).toLowerCase();
+    return WORDS.hasOwnProperty(code) ? code : "";
+  }
+
+  function words(element) { return WORDS[languageOf(element) || DEFAULT]; }
+
   function frameUrl(kind, container) {
     var page = new URL(window.location.href);
-    var lang = (container.getAttribute("data-doorstep-lang") || "").toLowerCase();
-    var prefix = /^[a-z]{2}$/.test(lang) ? "/" + lang : "";
+    var lang = languageOf(container);
+    var prefix = lang && lang !== DEFAULT ? "/" + lang : "";
     var url = new URL(prefix + (PATHS[kind] || PATHS.questionnaire), origin);
     page.hash = "";
     url.searchParams.set("host", page.href.slice(0, 500));
@@ -33,7 +44,7 @@
   function place(kind, container) {
     var frame = document.createElement("iframe");
     frame.src = frameUrl(kind, container);
-    frame.title = container.getAttribute("data-doorstep-title") || (kind === "book" ? "Book a conversation" : "Questionnaire");
+    frame.title = container.getAttribute("data-doorstep-title") || words(container)[kind === "book" ? "book" : "questionnaire"];
     frame.style.width = "100%";
     frame.style.border = "0";
     frame.style.height = "640px";
@@ -64,14 +75,14 @@
   function popup(kind, opener) {
     var dialog = document.createElement("dialog");
     dialog.setAttribute("data-doorstep-lang", opener.getAttribute("data-doorstep-lang") || "");
-    dialog.setAttribute("aria-label", kind === "book" ? "Book a conversation" : "Questionnaire");
+    dialog.setAttribute("aria-label", words(opener)[kind === "book" ? "book" : "questionnaire"]);
     dialog.style.width = "min(720px, 96vw)";
     dialog.style.maxHeight = "92vh";
     dialog.style.padding = "0";
     dialog.style.border = "0";
     var close = document.createElement("button");
     close.type = "button";
-    close.textContent = "Close";
+    close.textContent = words(opener).close;
     close.style.float = "right";
     close.style.margin = "8px";
     close.addEventListener("click", function () { dialog.close(); });
