@@ -258,7 +258,9 @@ def compose(topic: str, name: str, payload: Mapping[str, Any], to: MailLinks) ->
         context |= {"body_html": body_html(email, urls), "body_text": as_plain_text(email.body, urls)}
         carried = set(email.articles)
         found = [a for a in found if a.slug not in carried]  # linked in the words already: not listed again
-    context["articles"] = [{"title": a.title, "summary": a.summary, "url": urls[a.slug]} for a in found]
+    shown = {a.slug: index.as_read_in(a, current_language(), clock.now()) for a in found}
+    context["articles"] = [{"title": shown[a.slug].title, "summary": shown[a.slug].summary, "url": urls[a.slug]}
+                           for a in found]
     return _render(subject, name, context, unsubscribe)
 
 

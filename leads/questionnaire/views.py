@@ -190,9 +190,10 @@ def result() -> Response | str:
     shown = next_step(submission)
     reading = []
     if shown == "reading":  # warming and nurture both get reading, never a promised call
-        articles = site_content().fresh_articles().published(clock.now())
-        reading = recommend_reading(articles, submission.answers, _questionnaire(),
-                                    read=read_before_answering(submission.context))
+        index, now = site_content().fresh_articles(), clock.now()
+        picked = recommend_reading(index.published(now), submission.answers, _questionnaire(),
+                                   read=read_before_answering(submission.context))
+        reading = [index.as_read_in(article, locale.current_language(), now) for article in picked]
     held = _asked_while_held(submission) if shown == "held" else {}
     return render_template("questionnaire/result.html", submission=submission, next_step=shown, reading=reading,
                            talk_now=offers_hand_raise(submission), **held,

@@ -235,6 +235,14 @@ def test_the_reading_result_page_is_in_the_prospects_language(
     html = client.get(sent.headers["Location"]).get_data(as_text=True)
     assert "Vos lectures" in html
     _shown_in(html, "fr", english_left, [])
+    # Each article of the reading list is shown in French where it has a French version, linked there.
+    with app.app_context():
+        index = site_content().fresh_articles()
+        listed = [index.get(slug, "fr") or index.get(slug) for slug in re.findall(r'href="/fr/articles/([^"]+)"', html)]
+        translated = [article for article in listed if article is not None and article.language == "fr"]
+        originals = [index.get(str(article.translation_of)) for article in translated]
+    assert translated, "the reading list shows no French article"
+    assert all(a.title in html for a in translated) and not any(o and o.title in html for o in originals)
 
 
 def test_the_default_language_walk_stays_english(app: Flask, client: FlaskClient, ready_answers) -> None:

@@ -195,6 +195,13 @@ class ArticleIndex:
         """The version in ``language`` of the default language's article ``slug``, if it has one."""
         return self._snapshot.versions.get((self.default_language, slug), {}).get(language)
 
+    def as_read_in(self, article: Article, language: str, now: datetime.datetime) -> Article:
+        """What a reader of ``language`` is shown for ``article``: its version in that language if one is public
+        at ``now``, else the article as written. Reading is picked among the default language's articles (the
+        slugs nurture records); each is then shown, titled and summed up, in the reader's language."""
+        version = self.versions(article).get(language)
+        return version if version is not None and version.is_published(now) else article
+
     def tags(self, now: datetime.datetime, language: str | None = None) -> list[tuple[str, int]]:
         """Tags of published articles in ``language`` with how many articles carry each, sorted by tag."""
         counts = Counter(tag for article in self.published(now, language) for tag in article.tags)
