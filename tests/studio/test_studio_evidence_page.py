@@ -254,10 +254,10 @@ def test_evidence_that_failed_says_so_and_can_be_asked_for_again(
     client.get("/studio/evidence")
     with app.app_context():
         row = db.session.query(EvidenceReport).one()
-        row.status, row.error, report_id = "failed", "Computing the evidence failed: MemoryError.", row.id
+        row.status, row.error, report_id = "failed", "MemoryError", row.id
         db.session.commit()
     html = client.get("/studio/evidence").get_data(as_text=True)
-    assert "could not be brought up to date: Computing the evidence failed: MemoryError." in html
+    assert "could not be brought up to date: computing it failed (MemoryError)." in html
     assert client.post(f"/studio/evidence/{report_id}/again").status_code == 400  # no token
     answer = client.post(f"/studio/evidence/{report_id}/again",
                          data={"csrf_token": csrf_token(client, "/studio/evidence")})
@@ -393,3 +393,16 @@ def test_a_marketer_who_reads_german_gets_the_weekly_mail_in_german(
     assert english_left(text, "de") == [] and english_left(body, "de") == []
     [theirs] = [m for m in smtp_server.inbox.mails if m["To"] == english.email]
     assert theirs["Subject"] == "The live scoring model has drifted"
+
+
+def test_evidence_that_failed_says_so_in_german(app: Flask, client: FlaskClient, make_user, auth,
+                                                english_left: Callable[[str, str], list[str]]) -> None:
+    auth.login(make_user("marketer", language="de").email)
+    client.get("/studio/evidence")
+    with app.app_context():
+        row = db.session.query(EvidenceReport).one()
+        row.status, row.error = "failed", "MemoryError"
+        db.session.commit()
+    html = client.get("/studio/evidence").get_data(as_text=True)
+    assert "Die Belege konnten nicht aktualisiert werden: Die Berechnung ist fehlgeschlagen (MemoryError)." in html
+    assert "Erneut berechnen" in html and english_left(html, "de") == []
