@@ -44,7 +44,15 @@ from leads.questionnaire.model import Questionnaire
 from leads.studio.calibration import WON, Outcome
 
 ANSWER, GROUP, RULE = "answer", "group", "rule"
-KINDS = {ANSWER: "Answer", GROUP: "Their own words", RULE: "Other rule"}
+
+
+def N_(text: str) -> str:
+    """Marks words for the catalogs (``make translations`` extracts ``N_``) without translating them: this module
+    stays free of the web, and the page says them in its reader's language."""
+    return text
+
+
+KINDS = {ANSWER: N_("Answer"), GROUP: N_("Their own words"), RULE: N_("Other rule")}
 FEWEST_OUTCOMES = 30  # below this no regression is fitted: the table shows counts and says how many more
 FEWEST_EACH = 5  # leads with a row, and without it, before the row enters the regression
 SMALLEST_CHANGE = 2  # points: a change smaller than this is not worth a new model version
@@ -385,12 +393,12 @@ def explain_rules(learning: Learning, band_questions: Collection[str], dimension
         if row.kind != RULE:
             return ""
         if row.name in band_questions:
-            return "Points by band of the number given: the bands are changed in the model's editor, not here."
+            return N_("Points by band of the number given: the bands are changed in the model's editor, not here.")
         if row.name in capped:
-            return "A dimension's cap takes points away rather than giving them: change the cap in the editor."
+            return N_("A dimension's cap takes points away rather than giving them: change the cap in the editor.")
         if row.name.startswith(("Read ", "Came back ")):
-            return "Engagement points fade with time (a half-life), so no single number can be suggested."
-        return "Its points vary from lead to lead, or it is gone from today's model: no single number to suggest."
+            return N_("Engagement points fade with time (a half-life), so no single number can be suggested.")
+        return N_("Its points vary from lead to lead, or it is gone from today's model: no single number to suggest.")
 
     return replace(learning, evidence=[replace(row, why=why(row)) for row in learning.evidence])
 

@@ -125,5 +125,5 @@ class OutcomesImportForm(FlaskForm):
 class SuggestionsForm(FlaskForm):
     """The suggestions to write into a draft: every one is ticked at first; the server computes them again."""
 
-    rows = MultiCheckboxField("Suggested changes")
-    threshold = BooleanField("Use the suggested threshold")
+    rows = MultiCheckboxField(_l("Suggested changes"))
+    threshold = BooleanField(_l("Use the suggested threshold"))

@@ -25,7 +25,7 @@ from leads.studio.evidence import (
 )
 from leads.studio.model_publishing import PublishError, draft_path, save_draft_model
 from leads.studio.reports import ended_outcomes_at
-from leads.studio.suggested_draft import DraftError, draft_with
+from leads.studio.suggested_draft import N_, DraftError, draft_with
 
 
 def row_key(row: Evidence) -> str:
@@ -62,21 +62,21 @@ def draft_from_suggestions(report: Learning | None, chosen: Collection[str], thr
     content = site_content()
     model = content.questionnaire_or_none()
     if model is None:
-        raise DraftError("The live model does not load; fix it in the editor first.")
+        raise DraftError(N_("The live model does not load; fix it in the editor first."))
     if report is None:
-        raise DraftError("The evidence is still being computed; choose again in a moment.")
+        raise DraftError(N_("The evidence is still being computed; choose again in a moment."))
     changes = {(row.kind, row.name): row.suggested for row in report.suggestions
                if row_key(row) in chosen and row.suggested is not None}
     suggested = report.draft_threshold if changes else report.suggested_threshold
     new_threshold = suggested.threshold if threshold and suggested else None
     if not changes and new_threshold is None:
-        raise DraftError("Choose at least one suggestion; the outcomes may have changed since the page was shown.")
+        raise DraftError(N_("Choose at least one suggestion; the outcomes may have changed since the page was shown."))
     source = draft_with(model.source.decode("utf-8"), model, changes, new_threshold)
     replaced = draft_path(content).exists()
     try:
         save_draft_model(content, source)
     except PublishError as exc:
-        raise DraftError(str(exc)) from exc
+        raise DraftError(str(exc)) from exc  # already in the reader's words
     audit.note(actor_id, "model.drafted_from_evidence", model.version,
                {"changes": {f"{kind}: {name}": points for (kind, name), points in changes.items()},
                 "threshold": new_threshold, "outcomes": report.outcomes})

@@ -147,7 +147,7 @@ def compute(report_id: int) -> None:
         status, error = DONE, ""
     except Exception as exc:  # whatever broke, the page says so and the marketer may ask again
         log.exception("The evidence %s failed", report_id)
-        data, status, error = {}, FAILED, f"Computing the evidence failed: {exc.__class__.__name__}."
+        data, status, error = {}, FAILED, exc.__class__.__name__  # the page words it in its reader's language
     db.session.rollback()  # it only read
     db.session.execute(sa.update(EvidenceReport).where(EvidenceReport.id == report_id).values(
         status=status, result=data, error=error, seconds=round(time.monotonic() - started, 2),

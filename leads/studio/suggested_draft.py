@@ -16,8 +16,20 @@ from leads.questionnaire.model import Questionnaire
 from leads.studio.evidence import ANSWER, GROUP
 
 
+def N_(text: str) -> str:
+    """Marks words for the catalogs (``make translations`` extracts ``N_``) without translating them: this module
+    stays free of the web, and the page says each problem in its reader's language."""
+    return text
+
+
 class DraftError(ValueError):
-    """A suggestion that cannot be written into this model's text, in words for the marketer."""
+    """A suggestion that cannot be written into this model's text, in words for the marketer: in English as
+    ``str``; ``message`` is the English template in the catalogs and ``values`` its placeholders, for the page to
+    say it in its reader's language."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message % values if values else message)
+        self.message, self.values = message, values
 
 
 @dataclass(frozen=True)
@@ -34,9 +46,9 @@ def draft_with(source: str, model: Questionnaire, points: Mapping[tuple[str, str
     try:
         root = yaml.compose(source)
     except yaml.YAMLError as exc:
-        raise DraftError("The model's file does not read as YAML; fix it in the editor first.") from exc
+        raise DraftError(N_("The model's file does not read as YAML; fix it in the editor first.")) from exc
     if not isinstance(root, yaml.MappingNode):
-        raise DraftError("The model's file is not a mapping.")
+        raise DraftError(N_("The model's file is not a mapping."))
     edits: list[Edit] = []
     for (kind, name), new in points.items():
         if kind == ANSWER:
@@ -44,9 +56,9 @@ def draft_with(source: str, model: Questionnaire, points: Mapping[tuple[str, str
         elif kind == GROUP:
             edits.extend(_group_edits(root, model, name, new))
         else:
-            raise DraftError(f"“{name}” has no points of its own to change.")
+            raise DraftError(N_("“%(name)s” has no points of its own to change."), name=name)
     if threshold is not None:
-        edits.append(_replace(_at(root, "thresholds", "sales_ready"), threshold, "the sales-ready threshold"))
+        edits.append(_replace(_at(root, "thresholds", "sales_ready"), threshold, N_("the sales-ready threshold")))
     text = source
     for edit in sorted(edits, key=lambda e: e.start, reverse=True):
         text = text[:edit.start] + edit.text + text[edit.end:]
@@ -63,16 +75,16 @@ def _option_edit(root: yaml.MappingNode, model: Questionnaire, name: str, new: i
             kept = sum(option.points.values()) - option.points[dimension]
             node = _option_node(root, question.id, option.value)
             return _replace(_value(_value(node, "points", name), dimension, name), new - kept, name)
-    raise DraftError(f"“{name}” is no longer an answer of the live model.")
+    raise DraftError(N_("“%(name)s” is no longer an answer of the live model."), name=name)
 
 
 def _group_edits(root: yaml.MappingNode, model: Questionnaire, name: str, new: int) -> list[Edit]:
     group = next((g for g in model.lexicon if g.label == name), None)
     if group is None:
-        raise DraftError(f"“{name}” is no longer a lexicon group of the live model.")
+        raise DraftError(N_("“%(name)s” is no longer a lexicon group of the live model."), name=name)
     node = next((n for n in _items(_value(root, "lexicon", name)) if _scalar(n, "id") == group.id), None)
     if node is None:
-        raise DraftError(f"“{name}” is not written where the model's file keeps its lexicon.")
+        raise DraftError(N_("“%(name)s” is not written where the model's file keeps its lexicon."), name=name)
     edits = [_replace(_value(node, "points", name), new, name)]
     if new > group.cap:  # a cap below one phrase's points would hide the change
         edits.append(_replace(_value(node, "cap", name), new, name))
@@ -87,7 +99,8 @@ def _option_node(root: yaml.MappingNode, question_id: str, value: str) -> yaml.N
             for option in _items(_child(question, "options")):
                 if _scalar(option, "value") == value:
                     return option
-    raise DraftError(f"The answer {question_id}={value} is not written where the model's file keeps its questions.")
+    raise DraftError(N_("The answer %(question)s=%(value)s is not written where the model's file keeps its questions."),
+                     question=question_id, value=value)
 
 
 def _at(root: yaml.MappingNode, *keys: str) -> yaml.Node:
@@ -108,7 +121,8 @@ def _child(node: yaml.Node, key: str) -> yaml.Node | None:
 def _value(node: yaml.Node | None, key: str, what: str) -> yaml.Node:
     found = _child(node, key) if node is not None else None
     if found is None:
-        raise DraftError(f"The model's file has no “{key}” where {what} is written; change it in the editor.")
+        raise DraftError(N_("The model's file has no “%(key)s” where %(what)s is written; change it in the editor."),
+                         key=key, what=what)
     return found
 
 
@@ -123,5 +137,6 @@ def _scalar(node: yaml.Node, key: str) -> str | None:
 
 def _replace(node: yaml.Node, new: int, what: str) -> Edit:
     if not isinstance(node, yaml.ScalarNode) or node.style is not None:
-        raise DraftError(f"The points of “{what}” are not written as a plain number; change them in the editor.")
+        raise DraftError(N_("The points of “%(what)s” are not written as a plain number; change them in the editor."),
+                         what=what)
     return Edit(node.start_mark.index, node.end_mark.index, str(int(new)))

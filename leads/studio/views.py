@@ -228,7 +228,8 @@ def calibration() -> ResponseReturnValue:
 def evidence() -> str:
     found = stored_evidence.stored()
     return render_template("studio/evidence.html", found=found, report=found.report, drift=found.drift,
-                           form=SuggestionsForm(), again=EvidenceAgainForm(), kinds=KINDS, row_key=row_key)
+                           form=SuggestionsForm(), again=EvidenceAgainForm(),
+                           kinds={kind: _(name) for kind, name in KINDS.items()}, row_key=row_key)
 
 
 @bp.get("/evidence/status/<int:report_id>")
@@ -257,13 +258,27 @@ def evidence_draft() -> ResponseReturnValue:
         drafted = draft_from_suggestions(stored_evidence.newest(), form.rows.data or [], bool(form.threshold.data),
                                          current_user.id)
     except DraftError as exc:
-        flash(str(exc), "error")
+        flash(say_draft_error(exc), "error")
         return redirect(url_for("studio.evidence"), code=303)
-    flash(f"Draft written with {drafted.changes} suggested change{'s' if drafted.changes != 1 else ''}"
-          + (f" and the threshold at {drafted.threshold}" if drafted.threshold is not None else "")
-          + (", in place of the earlier draft" if drafted.replaced_a_draft else "")
-          + ". The live model is unchanged: here is what publishing the draft would do.", "info")
+    written = ngettext("Draft written with %(changes)s suggested change",
+                       "Draft written with %(changes)s suggested changes", drafted.changes,
+                       changes=format_decimal(drafted.changes))
+    if drafted.threshold is not None:
+        written = _("%(written)s and the threshold at %(threshold)s", written=written,
+                    threshold=format_decimal(drafted.threshold))
+    if drafted.replaced_a_draft:
+        written = _("%(written)s, in place of the earlier draft", written=written)
+    flash(_("%(written)s. The live model is unchanged: here is what publishing the draft would do.",
+            written=written), "info")
     return redirect(url_for("studio.model_preview"), code=303)
+
+
+def say_draft_error(exc: DraftError) -> str:
+    """Why suggestions could not be drafted, in the reader's language (``leads.studio.suggested_draft`` words it
+    in English; a part of the model named by what it is, "the sales-ready threshold", is translated too)."""
+    values = {name: _(value) if name == "what" and isinstance(value, str) else value
+              for name, value in exc.values.items()}
+    return str(_(exc.message, **values))
 
 
 @bp.get("/leads")

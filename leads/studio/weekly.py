@@ -7,6 +7,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import Flask, current_app, url_for
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 
 from leads import clock
 from leads.delivery.email import Mail, mail_from
@@ -68,9 +70,11 @@ def _last(email: str) -> dt.datetime | None:
 def weekly_mail(message: OutboxMessage) -> Mail:
     payload = message.payload
     drifted = payload.get("drifted") or []
-    subject = ("The live scoring model has drifted" if drifted
-               else f"{payload['suggestions']} suggested change{'s' if payload['suggestions'] != 1 else ''} "
-                    "to the scoring model")
+    # The worker draws the mail in its recipient's language (their account's), so these words are theirs.
+    subject = (_("The live scoring model has drifted") if drifted
+               else ngettext("%(changes)s suggested change to the scoring model",
+                             "%(changes)s suggested changes to the scoring model", payload["suggestions"],
+                             changes=format_decimal(payload["suggestions"])))
     return mail_from("studio_weekly", subject, {"drifted": drifted, "suggestions": payload.get("suggestions", 0),
                                                 "version": payload.get("version", ""),
                                                 "evidence_url": url_for("studio.evidence", _external=True),

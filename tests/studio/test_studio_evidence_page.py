@@ -254,10 +254,10 @@ def test_evidence_that_failed_says_so_and_can_be_asked_for_again(
     client.get("/studio/evidence")
     with app.app_context():
         row = db.session.query(EvidenceReport).one()
-        row.status, row.error, report_id = "failed", "Computing the evidence failed: MemoryError.", row.id
+        row.status, row.error, report_id = "failed", "MemoryError", row.id
         db.session.commit()
     html = client.get("/studio/evidence").get_data(as_text=True)
-    assert "could not be brought up to date: Computing the evidence failed: MemoryError." in html
+    assert "could not be brought up to date: computing it failed (MemoryError)." in html
     assert client.post(f"/studio/evidence/{report_id}/again").status_code == 400  # no token
     answer = client.post(f"/studio/evidence/{report_id}/again",
                          data={"csrf_token": csrf_token(client, "/studio/evidence")})
@@ -328,3 +328,81 @@ def test_evidence_whose_worker_went_silent_is_taken_up_again(app: Flask, client:
         assert first is not None and stored_evidence.claim_next() is None  # one worker has it
         later = dt.datetime.now(dt.UTC) + STALE + dt.timedelta(seconds=1)
         assert stored_evidence.claim_next(later) == first  # its worker said nothing for too long
+
+
+def test_what_wins_speaks_german_to_a_marketer_who_reads_german(
+        app: Flask, client: FlaskClient, outcomes: Any, make_user, auth, content_copy: Path,
+        english_left: Callable[[str, str], list[str]]) -> None:
+    auth.login(make_user("marketer", language="de").email)
+    first = client.get("/studio/evidence").get_data(as_text=True)
+    assert "Der Worker liest alle Ergebnisse" in first and english_left(first, "de") == []
+    computed(app)
+    html = client.get("/studio/evidence").get_data(as_text=True)
+    assert '<html lang="de"' in html and "<h1>Was gewinnt</h1>" in html
+    assert "120 Leads mit Ergebnis" in html and "Vorgeschlagene Änderungen" in html
+    assert "Bei 85 hätte der Vertrieb 30 Leads weniger und 1 Gewinn weniger gesehen" in html
+    assert "Eigene Worte" in html and re.search(r"\d+\u00a0%", html)  # German percentages
+    assert english_left(html, "de") == []
+    keys = re.findall(r'name="rows" value="([^"]+)"', html)
+    token = csrf_token(client, "/studio/evidence")
+    answer = client.post("/studio/evidence/draft", data={"rows": keys, "csrf_token": token},
+                         follow_redirects=True).get_data(as_text=True)
+    assert f"Entwurf mit {len(keys)} vorgeschlagenen Änderungen geschrieben" in answer
+    assert "Das aktive Modell bleibt unverändert" in answer
+    refused = client.post("/studio/evidence/draft", data={"rows": ["answer:Not a row"],
+                                                          "csrf_token": csrf_token(client, "/studio/evidence")},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Wählen Sie mindestens einen Vorschlag" in refused and english_left(refused, "de") == []
+
+
+def test_drift_is_told_in_german(app: Flask, client: FlaskClient, make_user, make_lead, auth,
+                                 english_left: Callable[[str, str], list[str]]) -> None:
+    closed_then_and_now(app, make_user, make_lead, lambda i: i < 8)
+    auth.login(make_user("marketer", language="de").email)
+    html = evidence_page_in(app, client)
+    assert "Das aktive Modell ist gedriftet" in html
+    assert "damals 100\u00a0% von 8 gewonnen, jetzt 0\u00a0% von 8" in html
+    assert english_left(html, "de") == []
+
+
+def evidence_page_in(app: Flask, client: FlaskClient) -> str:
+    """"What wins" once computed, in whatever language its reader reads."""
+    client.get("/studio/evidence")
+    computed(app)
+    return client.get("/studio/evidence").get_data(as_text=True)
+
+
+def test_a_marketer_who_reads_german_gets_the_weekly_mail_in_german(
+        make_app, make_user, make_lead, smtp_server, mail_config: dict[str, Any],
+        english_left: Callable[[str, str], list[str]]) -> None:
+    from leads.delivery.worker import run
+    from leads.studio.weekly import queue_weekly
+
+    app = make_app(**mail_config)
+    german, english = make_user("marketer", language="de"), make_user("marketer", language="en")
+    closed_then_and_now(app, make_user, make_lead, lambda i: i < 8)
+    with app.app_context():
+        assert queue_weekly() == 2
+        run(threading.Event(), poll_seconds=0, once=True)
+    [mail] = [m for m in smtp_server.inbox.mails if m["To"] == german.email]
+    assert mail["Subject"] == "Das aktive Bewertungsmodell ist gedriftet"
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    body = mail.get_body(preferencelist=("html",)).get_content()
+    assert "damals 100\u00a0% von 8 gewonnen, jetzt 0\u00a0% von 8" in text and '<html lang="de">' in body
+    assert "/studio/evidence" in text and "Diese E-Mails in Ihrem Konto abbestellen" in body
+    assert english_left(text, "de") == [] and english_left(body, "de") == []
+    [theirs] = [m for m in smtp_server.inbox.mails if m["To"] == english.email]
+    assert theirs["Subject"] == "The live scoring model has drifted"
+
+
+def test_evidence_that_failed_says_so_in_german(app: Flask, client: FlaskClient, make_user, auth,
+                                                english_left: Callable[[str, str], list[str]]) -> None:
+    auth.login(make_user("marketer", language="de").email)
+    client.get("/studio/evidence")
+    with app.app_context():
+        row = db.session.query(EvidenceReport).one()
+        row.status, row.error = "failed", "MemoryError"
+        db.session.commit()
+    html = client.get("/studio/evidence").get_data(as_text=True)
+    assert "Die Belege konnten nicht aktualisiert werden: Die Berechnung ist fehlgeschlagen (MemoryError)." in html
+    assert "Erneut berechnen" in html and english_left(html, "de") == []

@@ -154,7 +154,7 @@ def test_the_studio_pages_leave_no_english_for_a_german_reader(app: Flask, clien
         version = site_content().questionnaire().version
     pages = ["/studio", "/studio/funnel", "/studio/attribution", "/studio/calibration", "/studio/leads",
              f"/studio/leads/{lead.id}", "/studio/model", "/studio/model/preview", "/studio/models",
-             f"/studio/models/{version}", "/studio/outcomes", "/studio/emails",
+             f"/studio/models/{version}", "/studio/outcomes", "/studio/evidence", "/studio/emails",
              "/studio/emails/reading-list/first", "/studio/emails/link/confirm"]
     for url in pages:
         response = client.get(url)
