@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from leads.questionnaire import BUYING_STAGE, Questionnaire
 
@@ -44,13 +44,16 @@ def keywords(text: str) -> set[str]:
     return {w.rstrip("s") for w in words if w not in _STOPWORDS}
 
 
+ReadableT = TypeVar("ReadableT", bound=Readable)
+
+
 def recommend_reading(
-    articles: Sequence[Readable],
+    articles: Sequence[ReadableT],
     answers: Mapping[str, Any],
     model: Questionnaire,
     limit: int = 4,
     read: Collection[str] = (),
-) -> list[Readable]:
+) -> list[ReadableT]:
     """Rank articles by the prospect's nurture tracks, stage and own words; never merely the latest, and never
     one of ``read`` (slugs the prospect has read or been sent: the article that brought them is no news).
 
@@ -64,7 +67,7 @@ def recommend_reading(
     stage = ARTICLE_STAGE_FOR.get(str(answers.get(BUYING_STAGE) or ""), "awareness")
     said = keywords(" ".join(str(answers.get(q.id) or "") for q in model.questions if q.lexicon))
 
-    def relevance(article: Readable) -> int:
+    def relevance(article: ReadableT) -> int:
         points = sum(3 * track_tags.get(tag, 0) for tag in article.tags)
         points += 2 if article.stage == stage else 0
         points += len(said & keywords(" ".join((article.title, article.summary, " ".join(article.tags)))))

@@ -155,7 +155,7 @@ def test_the_studio_pages_leave_no_english_for_a_german_reader(app: Flask, clien
     pages = ["/studio", "/studio/funnel", "/studio/attribution", "/studio/calibration", "/studio/leads",
              f"/studio/leads/{lead.id}", "/studio/model", "/studio/model/preview", "/studio/models",
              f"/studio/models/{version}", "/studio/outcomes", "/studio/evidence", "/studio/emails",
-             "/studio/emails/reading-list/first", "/studio/emails/link/confirm"]
+             "/studio/emails/reading-list/first?language=de", "/studio/emails/link/confirm"]
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
