@@ -37,7 +37,7 @@ install-test: $(VENV)/.installed-test $(CATALOGS:.po=.mo)
 # catalog, where translators find the new ones empty (and changed ones marked fuzzy).
 translations: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 --no-location --sort-output --omit-header --no-wrap -o leads/translations/messages.pot .
-	$(BIN)/pybabel -q update -i leads/translations/messages.pot -d leads/translations --ignore-obsolete --no-wrap
+	$(BIN)/pybabel -q update -i leads/translations/messages.pot -d leads/translations --ignore-obsolete --no-fuzzy-matching --no-wrap
 	$(MAKE) install
 
 migrate: install

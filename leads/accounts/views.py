@@ -114,7 +114,7 @@ def login() -> Response | tuple[str, int] | str:
                 return redirect(url_for("auth.two_factor"))
             login_user(user, remember=bool(form.remember.data))
             return redirect(after)
-        flash("That email and password don't match an active account.", "error")
+        flash(_("That email and password don't match an active account."), "error")
         return render_template("accounts/login.html", form=form), 401
     return render_template("accounts/login.html", form=form), 400 if request.method == "POST" else 200
 
@@ -125,7 +125,7 @@ def two_factor() -> ResponseReturnValue:
     pending = session.get(TWO_FACTOR_PENDING)
     if not pending or clock.now().timestamp() - float(pending["at"]) > CODE_WAIT_SECONDS:
         session.pop(TWO_FACTOR_PENDING, None)
-        flash("Please sign in again.", "info")
+        flash(_("Please sign in again."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
@@ -145,7 +145,7 @@ def logout() -> Response:
     # After the clear, not before: logout_user leaves a note in the session that makes Flask-Login
     # delete the remember-me cookie with this response.
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -193,7 +193,7 @@ def password() -> ResponseReturnValue:
         else:
             # The new session version signs out every other device; this one signs in again under it.
             login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies)
-            flash("Password changed. Every other device is signed out.", "info")
+            flash(_("Password changed. Every other device is signed out."), "info")
             return redirect(url_for("account.index"), code=303)
     return _account_page(password_form=form, status=400)
 
@@ -206,8 +206,8 @@ def weekly_mail() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _account_page(weekly_form=form, status=400)
     choose_weekly_mail(current_user.id, bool(form.weekly_mail.data))
-    flash("Saved: you will get the studio's weekly mail." if form.weekly_mail.data
-          else "Saved: the studio's weekly mail stops; \u201cWhat wins\u201d in the studio still says it all.", "info")
+    stops = _("Saved: the studio's weekly mail stops; \u201cWhat wins\u201d in the studio still says it all.")
+    flash(_("Saved: you will get the studio's weekly mail.") if form.weekly_mail.data else stops, "info")
     return redirect(url_for("account.index"), code=303)
 
 
@@ -220,7 +220,7 @@ def time_zone() -> ResponseReturnValue:
         except UserError as exc:
             form.timezone.errors = [str(exc)]
         else:
-            flash("Saved: times are shown in your time zone now.", "info")
+            flash(_("Saved: times are shown in your time zone now."), "info")
             return redirect(url_for("account.index"), code=303)
     return _account_page(zone_form=form, status=400)
 
@@ -251,7 +251,7 @@ def enable_two_factor() -> ResponseReturnValue:
             form.code.errors = [str(exc)]
         else:
             session.pop(PENDING_SECRET, None)
-            flash("Two-factor sign-in is on. Keep the recovery codes below somewhere safe.", "info")
+            flash(_("Two-factor sign-in is on. Keep the recovery codes below somewhere safe."), "info")
             return _account_page(codes=codes)
     return _account_page(code_form=form, status=400)
 
@@ -265,7 +265,7 @@ def disable_two_factor() -> ResponseReturnValue:
         except second_factor.TwoFactorError as exc:
             form.password.errors = [str(exc)]
         else:
-            flash("Two-factor sign-in is off.", "info")
+            flash(_("Two-factor sign-in is off."), "info")
             return redirect(url_for("account.index"), code=303)
     return _account_page(off_form=form, status=400)
 
@@ -297,7 +297,7 @@ def create() -> ResponseReturnValue:
         except UserError as exc:
             form.form_errors.append(str(exc))
         else:
-            flash(f"Created {user.name} ({in_words('role', user.role)}).", "info")
+            flash(_("Created %(name)s (%(role)s).", name=user.name, role=in_words("role", user.role)), "info")
             return redirect(url_for("admin.team.users"), code=303)
     return _users_page(form, 400)
 
@@ -312,7 +312,7 @@ def update(user_id: int) -> ResponseReturnValue:
         except UserError as exc:
             flash(str(exc), "error")
         else:
-            flash(f"Saved {user.name}.", "info")
+            flash(_("Saved %(name)s.", name=user.name), "info")
             return redirect(url_for("admin.team.users"), code=303)
     for errors in form.errors.values():
         flash(" ".join(str(e) for e in errors), "error")
@@ -324,5 +324,5 @@ def change_policy() -> ResponseReturnValue:
     form = PolicyForm()
     if form.validate_on_submit():
         second_factor.require_for_admins(current_user.id, bool(form.admins_need_two_factor.data))
-        flash("Saved the sign-in rule.", "info")
+        flash(_("Saved the sign-in rule."), "info")
     return redirect(url_for("admin.team.users", _anchor="security-heading"), code=303)
