@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
-from flask_babel import format_decimal, lazy_gettext
+from flask_babel import LazyString, format_decimal, lazy_gettext
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -69,6 +69,12 @@ def _required_message(question: Question) -> str:
     return str(_("Please answer this question."))
 
 
+def _number(value: int) -> LazyString:
+    """``value`` written as the language of the request that shows it writes numbers ("2,000", "2.000"): form
+    classes are built once and kept, so nothing drawn in one request's language may be kept with them."""
+    return LazyString(format_decimal, value)
+
+
 def _field_for(question: Question) -> Field:
     checks: list[Any] = [RequiredWhenShown(question)]
     kwargs: dict[str, Any] = {"description": question.help}
@@ -76,7 +82,7 @@ def _field_for(question: Question) -> Field:
     if question.max_length:
         checks.append(validators.Length(min=question.min_length or -1, max=question.max_length,
                                         message=lazy_gettext("Please keep this under %(num)s characters.",
-                                                             num=format_decimal(question.max_length))))
+                                                             num=_number(question.max_length))))
     choices = [SelectChoice(o.value, o.label) for o in question.options]
     match question.type:
         case "single_choice":
