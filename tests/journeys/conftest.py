@@ -284,6 +284,11 @@ def journey(request: pytest.FixtureRequest, app_config: dict[str, Any], chromium
     finally:
         stop.set()
         worker.join(timeout=30)
+        # Work the worker handed to a thread of its own (a what-if, the studio's evidence: leads/delivery/jobs.py)
+        # ends too, before the database is let go: a connection it still held would be dropped unclosed.
+        for thread in threading.enumerate():
+            if thread.name.startswith(("what-if-", "evidence-")):
+                thread.join(timeout=60)
         journey.close()
         server.shutdown()
         serving.join(timeout=5)
