@@ -22,6 +22,12 @@ CODES = tuple(SHIPPED)
 FALLBACK = "en"
 
 
+def N_(text: str) -> str:
+    """Marks words for the catalogs (Babel extracts ``N_``) without translating them: a pure module words things
+    in English, and the page or mail says them in its reader's language."""
+    return text
+
+
 def is_shipped(code: object) -> bool:
     return isinstance(code, str) and code in SHIPPED
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from leads.languages import N_
+
 NEW = "new"
 CONTACTED = "contacted"
 MEETING_SET = "meeting_set"
@@ -19,9 +21,6 @@ AWAITING_MEETING = (NEW, CONTACTED)
 LEAVING = (NOT_READY, SPAM)
 
 
-
-def N_(text: str) -> str:
-    return text
 
 
 # A status event's "by" when an integration (the CRM, through the API) made the move for sales.

@@ -40,16 +40,12 @@ from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning, PerfectSeparationWarning
 
+from leads.languages import N_
 from leads.questionnaire.model import Questionnaire
 from leads.studio.calibration import WON, Outcome
 
 ANSWER, GROUP, RULE = "answer", "group", "rule"
 
-
-def N_(text: str) -> str:
-    """Marks words for the catalogs (``make translations`` extracts ``N_``) without translating them: this module
-    stays free of the web, and the page says them in its reader's language."""
-    return text
 
 
 KINDS = {ANSWER: N_("Answer"), GROUP: N_("Their own words"), RULE: N_("Other rule")}

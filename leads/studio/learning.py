@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from leads import clock
 from leads.extensions import db, site_content
+from leads.languages import N_
 from leads.models import ModelPublication, Submission
 from leads.privacy import audit
 from leads.studio.calibration import Outcome
@@ -25,7 +26,7 @@ from leads.studio.evidence import (
 )
 from leads.studio.model_publishing import PublishError, draft_path, save_draft_model
 from leads.studio.reports import ended_outcomes_at
-from leads.studio.suggested_draft import N_, DraftError, draft_with
+from leads.studio.suggested_draft import DraftError, draft_with
 
 
 def row_key(row: Evidence) -> str:

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from leads.languages import N_
+
 REQUIRED = ("email", "outcome", "amount", "date")
 MOST_ROWS = 2000  # about 150 KB: the upload and its preview stay under MAX_CONTENT_LENGTH (256 KB)
 CURRENCY = re.compile(r"[A-Z]{3}")
@@ -28,11 +30,6 @@ class OutcomeRow:
     closed_on: dt.date
     currency: str = ""
 
-
-def N_(text: str) -> str:
-    """Marks words for the catalogs (``make translations`` extracts ``N_``) without translating them: this module
-    stays free of the web, and the page says each problem in its reader's language."""
-    return text
 
 
 class Problem(str):

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from leads.extensions import db
 from leads.inbox.statuses import LABELS, OPEN
 from leads.inbox.workflow import Deal, WorkflowError, close_deal
+from leads.languages import N_
 from leads.models import Lead
 from leads.privacy import audit
 from leads.scoring.routing import Route
-from leads.studio.outcome_rows import N_, OutcomeRow, Problem, read_outcomes
+from leads.studio.outcome_rows import OutcomeRow, Problem, read_outcomes
 
 
 @dataclass

@@ -12,14 +12,9 @@ from dataclasses import dataclass
 
 import yaml
 
+from leads.languages import N_
 from leads.questionnaire.model import Questionnaire
 from leads.studio.evidence import ANSWER, GROUP
-
-
-def N_(text: str) -> str:
-    """Marks words for the catalogs (``make translations`` extracts ``N_``) without translating them: this module
-    stays free of the web, and the page says each problem in its reader's language."""
-    return text
 
 
 class DraftError(ValueError):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from babel.units import format_unit
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -75,6 +74,7 @@ from leads.studio.suggested_draft import DraftError
 from leads.studio.versions import diff_lines
 from leads.studio.waits import in_units
 from leads.web.access import require_roles
+from leads.web.filters import language_name
 from leads.web.spreadsheet import csv_lines
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -94,14 +94,6 @@ def wait_in_words(seconds: float | None) -> str:
     said = in_units(seconds)
     return "—" if said is None else format_unit(said[0], said[1], length="short", locale=get_locale())
 
-
-def language_name(code: str) -> str:
-    """A prospect's language named in the reader's: "German" to an English reader, "Allemand" to a French one."""
-    try:
-        name = Locale.parse(code).get_display_name(get_locale()) or code
-    except (ValueError, UnknownLocaleError):
-        return code
-    return name[:1].upper() + name[1:]
 
 
 def say_problem(problem: str) -> str:
